@@ -1,0 +1,140 @@
+"""Plain records and states shared by the engine, the catalog, the services and the GUI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pixm_desktop.core.hashes import HashAlgorithm
+
+
+class CopyState(StrEnum):
+    """State of one file on one destination: pending → copied → verified | failed."""
+
+    PENDING = "pending"
+    COPIED = "copied"
+    VERIFIED = "verified"
+    FAILED = "failed"
+
+
+class JobStatus(StrEnum):
+    """Offload job status as kept in the catalog."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class Camera(StrEnum):
+    """Card layouts PIXM recognises (field notes §3)."""
+
+    ARRI = "arri"
+    SONY = "sony"
+    RED = "red"
+    CANON = "canon"
+    BRAW = "braw"
+    GOPRO = "gopro"
+    SOUND = "sound"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file of a card. ``relpath`` is raw bytes relative to the card root with ``/`` separators,
+    spelled exactly as the directory listing returned it (no Unicode normalisation)."""
+
+    relpath: bytes
+    size: int  # bytes
+    mtime_ns: int  # modification time, ns since the epoch
+
+    @property
+    def display(self) -> str:
+        return self.relpath.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """Outcome for one file on one destination (index into the plan's destinations)."""
+
+    relpath: bytes
+    destination: int
+    state: CopyState
+    hashes: dict[HashAlgorithm, str] = field(default_factory=dict)
+    reason: str | None = None
+
+
+class CancelToken:
+    """Thread-safe cancel and pause flag, checked by the engine between chunks."""
+
+    def __init__(self) -> None:
+        self._cancel = threading.Event()
+        self._run = threading.Event()
+        self._run.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._run.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def pause(self) -> None:
+        self._run.clear()
+
+    def resume(self) -> None:
+        self._run.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._run.is_set()
+
+    def wait_if_paused(self) -> None:
+        self._run.wait()
+
+
+@dataclass(slots=True)
+class DestinationProgress:
+    """Counters for one destination (bytes and files)."""
+
+    bytes_written: int = 0
+    bytes_verified: int = 0
+    files_verified: int = 0
+    files_failed: int = 0
+
+
+@dataclass(slots=True)
+class ProgressSnapshot:
+    """Latest progress of a job; the GUI and CLI poll it instead of receiving one event per file.
+
+    ``phase`` is ``copy`` or ``verify``; rates are bytes/second smoothed over a few seconds.
+    """
+
+    total_bytes: int
+    total_files: int
+    bytes_read: int = 0
+    files_done: int = 0
+    phase: str = "copy"
+    current_file: str = ""
+    destinations: list[DestinationProgress] = field(default_factory=list)
+    started_at: float = field(default_factory=time.monotonic)
+    rate: float = 0.0  # bytes/s, smoothed
+
+    @property
+    def fraction(self) -> float:
+        """0.0–1.0 over copy plus verification work (each destination re-read counts)."""
+        work = self.total_bytes * (1 + max(1, len(self.destinations)))
+        done = self.bytes_read + sum(d.bytes_verified for d in self.destinations)
+        return 1.0 if work == 0 else min(1.0, done / work)
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.rate <= 0:
+            return None
+        work = self.total_bytes * (1 + max(1, len(self.destinations)))
+        done = self.bytes_read + sum(d.bytes_verified for d in self.destinations)
+        return max(0.0, (work - done) / self.rate)

@@ -1,0 +1,1 @@
+"""Post: turnovers, VFX pulls, DI delivery, archive manifests."""

@@ -1,0 +1,1 @@
+"""Reports: PDF, CSV and ALE from typed results. No Qt, no sessions."""
