@@ -123,18 +123,34 @@ class ProgressSnapshot:
     destinations: list[DestinationProgress] = field(default_factory=list)
     started_at: float = field(default_factory=time.monotonic)
     rate: float = 0.0  # bytes/s, smoothed
+    _sample: tuple[float, int] | None = None
+
+    @property
+    def work_done(self) -> int:
+        """Bytes of work done: source bytes read plus bytes re-read on every destination."""
+        return self.bytes_read + sum(d.bytes_verified for d in self.destinations)
+
+    @property
+    def work_total(self) -> int:
+        return self.total_bytes * (1 + max(1, len(self.destinations)))
+
+    def update_rate(self, now: float | None = None, alpha: float = 0.3) -> None:
+        """Refresh the smoothed rate; called by the one poller (CLI or GUI timer), at most every 0.5 s."""
+        now = time.monotonic() if now is None else now
+        t0, d0 = self._sample or (self.started_at, 0)
+        if now - t0 < 0.5:
+            return
+        inst = (self.work_done - d0) / (now - t0)
+        self.rate = inst if self.rate == 0 else alpha * inst + (1 - alpha) * self.rate
+        self._sample = (now, self.work_done)
 
     @property
     def fraction(self) -> float:
         """0.0–1.0 over copy plus verification work (each destination re-read counts)."""
-        work = self.total_bytes * (1 + max(1, len(self.destinations)))
-        done = self.bytes_read + sum(d.bytes_verified for d in self.destinations)
-        return 1.0 if work == 0 else min(1.0, done / work)
+        return 1.0 if self.work_total == 0 else min(1.0, self.work_done / self.work_total)
 
     @property
     def eta_seconds(self) -> float | None:
         if self.rate <= 0:
             return None
-        work = self.total_bytes * (1 + max(1, len(self.destinations)))
-        done = self.bytes_read + sum(d.bytes_verified for d in self.destinations)
-        return max(0.0, (work - done) / self.rate)
+        return max(0.0, (self.work_total - self.work_done) / self.rate)

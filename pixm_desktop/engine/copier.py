@@ -1,0 +1,460 @@
+"""The copy engine: read each source file once, hash it in flight, fan the chunks out to one writer per
+destination, then re-read every copy from the media and compare.
+
+Threads: the caller's thread reads the card and hashes; each destination has a writer thread behind a bounded
+queue (a slow drive slows only its own queue until it is full) and a verifier thread that re-reads finished
+copies with their cached pages dropped, so copying and verification overlap. Results come back as
+:class:`~pixm_desktop.core.model.FileResult` events from a generator; progress is written into a shared
+:class:`~pixm_desktop.core.model.ProgressSnapshot` that the GUI/CLI poll.
+
+Guarantees: a copy is written under a temporary name, fsynced, given the source's mtime and only then renamed;
+an existing file with different content is never overwritten; ``verified`` is only reported for bytes read
+back from the drive and compared against the source hash of every requested format.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import xxhash
+
+from pixm_desktop.core.errors import CancelledError, SourceError
+from pixm_desktop.core.hashes import HashAlgorithm, MultiHasher
+from pixm_desktop.core.model import (
+    CancelToken,
+    CopyState,
+    DestinationProgress,
+    FileResult,
+    ProgressSnapshot,
+    SourceFile,
+)
+from pixm_desktop.engine.mediaio import CHUNK_SIZE, hash_from_media
+
+QUEUE_DEPTH = 4  # chunks buffered per destination writer: bounds memory to depth × chunk × destinations
+TEMP_PREFIX = ".pixm-"
+TEMP_SUFFIX = ".part"
+_FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENXIO, errno.ENODEV,
+                 getattr(errno, "ESTALE", -1)}
+_ZERO_CHUNK = bytes(CHUNK_SIZE)
+_STOP = object()
+
+
+@dataclass(frozen=True, slots=True)
+class CopyTask:
+    """One source file and the destinations (indices) that still need it."""
+
+    file: SourceFile
+    destinations: tuple[int, ...]
+
+
+def temp_name(relpath: bytes) -> bytes:
+    """Fixed-length temporary name for a copy in progress (a 255-byte name plus a suffix would not fit)."""
+    return f"{TEMP_PREFIX}{xxhash.xxh64(relpath).hexdigest()}{TEMP_SUFFIX}".encode()
+
+
+def remove_stale_temps(card_path: Path) -> list[bytes]:
+    """Delete temp files left by a killed offload under ``card_path``; returns their paths (bytes)."""
+    removed: list[bytes] = []
+    base = os.fsencode(card_path)
+    if not os.path.isdir(base):
+        return removed
+    for folder, _dirs, files in os.walk(base):
+        for name in files:
+            if name.startswith(TEMP_PREFIX.encode()) and name.endswith(TEMP_SUFFIX.encode()):
+                path = os.path.join(folder, name)
+                try:
+                    os.unlink(path)
+                    removed.append(path)
+                except OSError:
+                    pass
+    return removed
+
+
+def describe_os_error(exc: OSError, what: str) -> str:
+    """Words a loader understands for an OS error on ``what`` ("destination", "card")."""
+    hints = {
+        errno.ENOSPC: f"{what} is full",
+        errno.EDQUOT: f"{what} quota exceeded",
+        errno.EROFS: f"{what} is read-only",
+        errno.EACCES: f"permission denied on {what}",
+        errno.EPERM: f"permission denied on {what}",
+        errno.EIO: f"I/O error on {what} (failing drive or cable?)",
+        errno.ENXIO: f"{what} disconnected",
+        errno.ENODEV: f"{what} disconnected",
+        errno.ENAMETOOLONG: f"file name too long for the {what}'s filesystem",
+        errno.ENOENT: f"file or folder not found on {what}",
+    }
+    return hints.get(exc.errno, f"{what} error: {exc.strerror or exc}")
+
+
+class _Destination:
+    """Writer and verifier threads for one destination card folder."""
+
+    def __init__(self, index: int, card_path: Path, algorithms: tuple[HashAlgorithm, ...],
+                 results: queue.Queue, progress: DestinationProgress, cancel: CancelToken, verify: bool):
+        self.index = index
+        self.base = os.fsencode(card_path)
+        self.algorithms = algorithms
+        self.results = results
+        self.progress = progress
+        self.cancel = cancel
+        self.verify = verify
+        self.inbox: queue.Queue = queue.Queue(maxsize=QUEUE_DEPTH)
+        self.to_verify: queue.Queue = queue.Queue()
+        self.down_reason: str | None = None  # set once the whole destination is unusable
+        self._made_dirs: set[bytes] = set()
+        self._pending: list[tuple[SourceFile, bytes, Mapping[HashAlgorithm, str]]] = []
+        self._last_flush = time.monotonic()
+        self.writer = threading.Thread(target=self._write_loop, name=f"pixm-writer-{index}", daemon=True)
+        self.verifier = threading.Thread(target=self._verify_loop, name=f"pixm-verifier-{index}", daemon=True)
+        # writer state for the file in progress
+        self._fd: int | None = None
+        self._tmp: bytes | None = None
+        self._final: bytes | None = None
+        self._file: SourceFile | None = None
+        self._failed: str | None = None
+        self._existing = False
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def start(self, dirs: Sequence[bytes]) -> None:
+        try:
+            os.makedirs(self.base, exist_ok=True)
+            for d in dirs:
+                os.makedirs(os.path.join(self.base, d), exist_ok=True)
+        except OSError as exc:
+            self.down_reason = describe_os_error(exc, "destination")
+        self.writer.start()
+        self.verifier.start()
+
+    def put(self, item) -> None:
+        self.inbox.put(item)
+
+    def finish(self) -> None:
+        self.inbox.put(_STOP)
+        self.writer.join()
+        self.to_verify.put(_STOP)
+        self.verifier.join()
+
+    # -- writer ----------------------------------------------------------------------------------------
+    def _write_loop(self) -> None:
+        while True:
+            try:
+                item = self.inbox.get(timeout=0.25)
+            except queue.Empty:
+                self._flush_pending()
+                continue
+            if item is _STOP:
+                self._abort_current("offload stopped before this file finished")
+                self._flush_pending(force=True)
+                return
+            kind = item[0]
+            if kind == "data":
+                self._write(item[1])
+            elif kind == "open":
+                self._open(item[1])
+            elif kind == "close":
+                self._close(item[1])
+            elif kind == "abort":
+                self._abort_current(item[1], report=True)
+
+    def _open(self, f: SourceFile) -> None:
+        self._file, self._failed, self._existing = f, None, False
+        final = os.path.join(self.base, f.relpath)
+        parent = os.path.dirname(final)
+        self._final = final
+        self._tmp = os.path.join(parent, temp_name(f.relpath))
+        try:
+            if parent not in self._made_dirs:
+                os.makedirs(parent, exist_ok=True)
+                self._made_dirs.add(parent)
+            if os.path.lexists(final):
+                self._existing = True  # compare at close, never overwrite
+                return
+            self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+        except OSError as exc:
+            self._fail(exc)
+
+    def _write(self, chunk: bytes) -> None:
+        if self._fd is None:
+            return  # failed, existing-file compare, or destination down: drop the bytes
+        try:
+            if len(chunk) == CHUNK_SIZE and chunk == _ZERO_CHUNK:
+                os.lseek(self._fd, len(chunk), os.SEEK_CUR)  # keep sparse files sparse
+            else:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(self._fd, view):]
+            self.progress.bytes_written += len(chunk)
+        except OSError as exc:
+            self._fail(exc)
+
+    def _close(self, msg: tuple[SourceFile, Mapping[HashAlgorithm, str]]) -> None:
+        f, hashes = msg
+        if self._failed is not None:
+            self._report(f, CopyState.FAILED, reason=self._failed)
+        elif self._existing:
+            self._compare_existing(f, hashes)
+        elif self._fd is not None:
+            try:
+                os.ftruncate(self._fd, f.size)  # a trailing hole needs the length set explicitly
+                os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = None
+                os.utime(self._tmp, ns=(f.mtime_ns, f.mtime_ns))
+                if os.path.lexists(self._final):
+                    raise FileExistsError(errno.EEXIST, "appeared during copy")
+                os.replace(self._tmp, self._final)
+            except FileExistsError:
+                self._discard_tmp()
+                self._report(f, CopyState.FAILED, reason="a file appeared at the destination during the copy; "
+                             "not overwritten")
+                return
+            except OSError as exc:
+                self._fail(exc)
+                self._report(f, CopyState.FAILED, reason=self._failed)
+                return
+            self._report(f, CopyState.COPIED)
+            self._pending.append((f, self._final, hashes))
+            self._flush_pending()
+        self._file = None
+
+    def _compare_existing(self, f: SourceFile, hashes: Mapping[HashAlgorithm, str]) -> None:
+        """A file is already at the destination path: keep it only if it is byte-identical (read from media)."""
+        try:
+            found, size = hash_from_media(self._final, self.algorithms, cancel=self.cancel)
+        except OSError as exc:
+            self._report(f, CopyState.FAILED, reason=f"existing file unreadable: {describe_os_error(exc, 'destination')}")
+            return
+        if size == f.size and all(found.get(a) == h for a, h in hashes.items()):
+            self.progress.bytes_verified += size
+            self._report(f, CopyState.COPIED, reason="already present")
+            self._report(f, CopyState.VERIFIED, hashes=found, reason="already present, identical")
+        else:
+            self._report(f, CopyState.FAILED, reason="a different file already exists at the destination; PIXM "
+                         "never overwrites: move it aside or choose another destination folder")
+
+    def _abort_current(self, reason: str, report: bool = False) -> None:
+        f = self._file
+        self._discard_tmp()
+        self._file = None
+        if report and f is not None:
+            self._report(f, CopyState.FAILED, reason=reason)
+
+    def _discard_tmp(self) -> None:
+        if self._fd is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+            self._fd = None
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+
+    def _fail(self, exc: OSError) -> None:
+        self._failed = describe_os_error(exc, "destination")
+        if exc.errno in _FATAL_ERRNOS:
+            self.down_reason = self._failed
+        self._discard_tmp()
+
+    def _flush_pending(self, force: bool = False) -> None:
+        """Make renames durable (fsync their folders) in batches, then hand the copies to the verifier."""
+        if not self._pending or (not force and len(self._pending) < 64 and time.monotonic() - self._last_flush < 0.2):
+            return
+        for folder in {os.path.dirname(p) for _, p, _ in self._pending}:
+            _fsync_dir(folder)
+        for item in self._pending:
+            self.to_verify.put(item)
+        self._pending.clear()
+        self._last_flush = time.monotonic()
+
+    # -- verifier --------------------------------------------------------------------------------------
+    def _verify_loop(self) -> None:
+        while True:
+            item = self.to_verify.get()
+            if item is _STOP:
+                return
+            f, final, expected = item
+            if not self.verify or self.cancel.cancelled:
+                continue
+            self._verify_one(f, final, expected)
+
+    def _verify_one(self, f: SourceFile, final: bytes, expected: Mapping[HashAlgorithm, str]) -> None:
+        def count(n: int) -> None:
+            self.progress.bytes_verified += n
+
+        try:
+            found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count)
+        except CancelledError:
+            return
+        except OSError as exc:
+            self._report(f, CopyState.FAILED, reason=f"re-read failed: {describe_os_error(exc, 'destination')}")
+            return
+        problems = [f"{a} expected {h}, read back {found.get(a)}" for a, h in expected.items() if found.get(a) != h]
+        if size != f.size:
+            problems.insert(0, f"size expected {f.size}, read back {size}")
+        if problems:
+            self._report(f, CopyState.FAILED, hashes=found, reason="checksum mismatch: " + "; ".join(problems))
+        else:
+            self._report(f, CopyState.VERIFIED, hashes=found)
+
+    def _report(self, f: SourceFile, state: CopyState, *, hashes=None, reason: str | None = None) -> None:
+        if state == CopyState.VERIFIED:
+            self.progress.files_verified += 1
+        elif state == CopyState.FAILED:
+            self.progress.files_failed += 1
+        self.results.put(FileResult(f.relpath, self.index, state, dict(hashes or {}), reason))
+
+
+def _fsync_dir(path: bytes) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on folders
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHashed:
+    """The in-flight hashes of one source file (read once from the card)."""
+
+    relpath: bytes
+    hashes: dict[HashAlgorithm, str]
+
+
+def run_copy(
+    source_root: Path,
+    card_paths: Sequence[Path],
+    tasks: Sequence[CopyTask],
+    *,
+    dirs: Sequence[bytes] = (),
+    algorithms: tuple[HashAlgorithm, ...],
+    progress: ProgressSnapshot,
+    cancel: CancelToken | None = None,
+    expected: Mapping[bytes, Mapping[HashAlgorithm, str]] | None = None,
+    verify: bool = True,
+) -> Iterator[SourceHashed | FileResult]:
+    """Copy ``tasks`` from ``source_root`` to every destination card folder, verifying each copy.
+
+    Yields :class:`SourceHashed` once per file read and :class:`FileResult` per file × destination
+    (``copied``, then ``verified`` or ``failed`` with a reason). ``expected`` holds hashes the source must match
+    (cascading copies read from the first copy). Raises :class:`SourceError` when the card itself disappears and
+    :class:`CancelledError` on cancel; temp files are removed in both cases.
+    """
+    cancel = cancel or CancelToken()
+    results: queue.Queue = queue.Queue()
+    progress.destinations = progress.destinations or [DestinationProgress() for _ in card_paths]
+    dests = [_Destination(i, Path(p), algorithms, results, progress.destinations[i], cancel, verify)
+             for i, p in enumerate(card_paths)]
+    for d in dests:
+        d.start(dirs)
+    src_base = os.fsencode(source_root)
+    try:
+        for task in tasks:
+            yield from _drain(results)
+            yield from _copy_one(src_base, task, dests, algorithms, progress, cancel, expected)
+    except BaseException:
+        cancel.cancel()  # stop verifiers promptly; temp files of the current file are removed by the writers
+        raise
+    finally:
+        for d in dests:
+            d.finish()
+    yield from _drain(results)
+
+
+def _drain(results: queue.Queue) -> Iterator[FileResult]:
+    while True:
+        try:
+            yield results.get_nowait()
+        except queue.Empty:
+            return
+
+
+def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algorithms, progress: ProgressSnapshot,
+              cancel: CancelToken, expected) -> Iterator[SourceHashed | FileResult]:
+    f = task.file
+    live = []
+    for i in task.destinations:
+        if dests[i].down_reason:
+            yield FileResult(f.relpath, i, CopyState.FAILED, {}, f"destination unavailable: {dests[i].down_reason}")
+        else:
+            live.append(dests[i])
+    progress.current_file = f.display
+    path = os.path.join(src_base, f.relpath)
+    for d in live:
+        d.put(("open", f))
+    try:
+        hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel)
+    except _SourceFileError as exc:
+        for d in live:
+            d.put(("abort", str(exc)))
+        if not os.path.isdir(src_base):
+            raise SourceError("the card disappeared during the offload", hint="re-insert the card and run the "
+                              "offload again: verified files are kept", path=src_base) from None
+        progress.files_done += 1
+        return
+    except BaseException:
+        for d in live:
+            d.put(("abort", "offload cancelled"))
+        raise
+    want = (expected or {}).get(f.relpath)
+    if want and any(want.get(a) not in (None, h) for a, h in hashes.items()):
+        for d in live:
+            d.put(("abort", "cascade source does not match the card's hash; not copied"))
+    else:
+        for d in live:
+            d.put(("close", (f, hashes)))
+    progress.files_done += 1
+    yield SourceHashed(f.relpath, hashes)
+
+
+class _SourceFileError(Exception):
+    pass
+
+
+def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algorithms, progress: ProgressSnapshot,
+                      cancel: CancelToken) -> dict[HashAlgorithm, str]:
+    hasher = MultiHasher(algorithms)
+    read = 0
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            while True:
+                cancel.wait_if_paused()
+                if cancel.cancelled:
+                    raise CancelledError("offload cancelled by the user")
+                chunk = fh.read(CHUNK_SIZE)
+                if not chunk:
+                    break
+                hasher.update(chunk)
+                for d in live:
+                    if d.down_reason is None:
+                        d.put(("data", chunk))
+                read += len(chunk)
+                progress.bytes_read += len(chunk)
+            st = os.fstat(fh.fileno())
+    except FileNotFoundError:
+        raise _SourceFileError("source file vanished from the card before it could be read") from None
+    except OSError as exc:
+        raise _SourceFileError(f"card read failed: {describe_os_error(exc, 'card')}") from None
+    if read != f.size or st.st_size != f.size:
+        raise _SourceFileError(f"source file changed while copying (size {f.size} → {max(read, st.st_size)} bytes); "
+                               "not copied: let the camera finish writing, then offload again")
+    if not os.path.exists(path):
+        raise _SourceFileError("source file vanished from the card during the copy; not recorded")
+    return hasher.hexdigests()
