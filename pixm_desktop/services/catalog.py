@@ -1,0 +1,78 @@
+"""Read-only catalog views for scripts (``pixm catalog … --json``) and the GUI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from pixm_desktop.store import repo
+from pixm_desktop.store.db import Catalog
+from pixm_desktop.store.models import Card, Copy, Destination, File, Job
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+
+
+def cards(catalog: Catalog) -> list[dict]:
+    """Every card with its destinations and per-destination state counts."""
+    with catalog.session() as s:
+        out = []
+        for card in repo.list_cards(s):
+            counts = repo.state_counts(s, [d.id for d in card.destinations])
+            out.append({
+                "id": card.id, "label": card.label, "camera": card.camera, "reel": card.reel,
+                "files": card.file_count, "bytes": card.total_bytes, "source_path": card.source_path,
+                "project": card.shoot_day.project.name if card.shoot_day else None,
+                "day": card.shoot_day.day.isoformat() if card.shoot_day else None,
+                "quick_fingerprint": card.quick_fingerprint, "content_fingerprint": card.content_fingerprint,
+                "created_at": _iso(card.created_at),
+                "destinations": [{"path": d.path, "volume": d.volume_label, "required": d.required,
+                                  "states": counts.get(d.id, {})} for d in card.destinations],
+            })
+        return out
+
+
+def jobs(catalog: Catalog, card_id: int | None = None) -> list[dict]:
+    with catalog.session() as s:
+        return [{
+            "id": j.id, "card_id": j.card_id, "card": j.card.label, "kind": j.kind, "status": j.status,
+            "algorithms": j.algorithms.split(","), "files": j.files_total, "bytes": j.bytes_total,
+            "host": j.host, "tool_version": j.tool_version, "started_at": _iso(j.started_at),
+            "finished_at": _iso(j.finished_at), "error": j.error,
+            "destinations": [{"path": jd.destination.path, "status": jd.status, "error": jd.error,
+                              "mhl_generation": jd.mhl_generation}
+                             for jd in sorted(j.job_destinations, key=lambda x: x.position)],
+        } for j in repo.list_jobs(s, card_id)]
+
+
+def files(catalog: Catalog, card_id: int | None = None) -> list[dict]:
+    """Every file with its source hashes and its state on each destination."""
+    with catalog.session() as s:
+        q = select(File).order_by(File.card_id, File.relpath_raw)
+        if card_id is not None:
+            q = q.where(File.card_id == card_id)
+        rows = list(s.scalars(q))
+        copies: dict[int, list[Copy]] = {}
+        for c in s.scalars(select(Copy).where(Copy.file_id.in_([r.id for r in rows]))):
+            copies.setdefault(c.file_id, []).append(c)
+        dest_paths = {d.id: d.path for d in s.scalars(select(Destination))}
+        return [{
+            "card_id": r.card_id, "path": r.relpath, "size": r.size, "mtime_ns": r.mtime_ns,
+            "hashes": {a.value: v for a, v in r.hashes().items()},
+            "copies": [{"destination": dest_paths.get(c.destination_id), "state": c.state, "reason": c.reason,
+                        "verified_at": _iso(c.verified_at)} for c in copies.get(r.id, [])],
+        } for r in rows]
+
+
+def card_by_label(catalog: Catalog, label: str) -> int | None:
+    with catalog.session() as s:
+        return s.scalar(select(Card.id).where(Card.label == label).order_by(Card.id.desc()).limit(1))
+
+
+def job_count(catalog: Catalog) -> int:
+    with catalog.session() as s:
+        return len(list(s.scalars(select(Job.id))))

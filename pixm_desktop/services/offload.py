@@ -1,0 +1,446 @@
+"""The offload use case: plan, copy, verify, write ASC MHL, record everything in the catalog.
+
+``prepare()`` checks everything without threads and without writing (Vorta's prepare/run split); ``run()``
+does the work and keeps the catalog current while it goes, so a crash at any moment leaves an ``interrupted``
+job, temp files that the next run removes, and never a ``verified`` row for bytes that were not compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from pixm_desktop import __version__
+from pixm_desktop.core.errors import CancelledError, PixmError, SourceError
+from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, HashAlgorithm
+from pixm_desktop.core.model import (
+    CancelToken,
+    CopyState,
+    DestinationProgress,
+    FileResult,
+    JobStatus,
+    ProgressSnapshot,
+)
+from pixm_desktop.engine.cards import CardIdentity, content_fingerprint, quick_fingerprint, recognise
+from pixm_desktop.engine.copier import CopyTask, SourceHashed, remove_stale_temps, run_copy
+from pixm_desktop.engine.mediaio import hash_from_media
+from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, OffloadPlan, make_plan
+from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
+from pixm_desktop.mhl import MhlFileRecord, read_history, write_generation
+from pixm_desktop.services import context
+from pixm_desktop.store import repo
+from pixm_desktop.store.db import Catalog
+from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, utcnow
+
+COMMIT_EVERY = 0.5  # seconds between catalog commits while copying: bounded loss, few fsyncs
+#: Patterns every destination history ignores besides the ASC defaults: OS litter and our temp files.
+MHL_IGNORES = (".DS_Store", "._*", ".Spotlight-V100", ".Trashes", ".fseventsd", ".pixm-*.part")
+
+
+@dataclass(slots=True)
+class OffloadRequest:
+    """What the DIT asked for. ``destinations`` are drive/folder roots; the template places the card below."""
+
+    source: Path
+    destinations: list[Path]
+    algorithms: tuple[HashAlgorithm, ...] = (DEFAULT_ALGORITHM,)
+    template: str = DEFAULT_TEMPLATE
+    project: str = "Untitled"
+    day: dt.date = field(default_factory=dt.date.today)
+    source_verify: bool = False
+    cascade: bool = False
+    required: list[bool] | None = None
+    author: str | None = None
+    location: str | None = None
+    comment: str | None = None
+
+
+@dataclass(slots=True)
+class PreparedOffload:
+    """Result of :meth:`OffloadService.prepare`: the plan plus what the catalog already knows."""
+
+    request: OffloadRequest
+    plan: OffloadPlan
+    identity: CardIdentity
+    fingerprint: str
+    known_card_id: int | None
+    known_summary: str | None  # "offloaded 2026-11-23 to …" when the card was seen before
+
+
+@dataclass(slots=True)
+class DestinationOutcome:
+    """Result for one destination card folder."""
+
+    card_path: Path
+    verified: int = 0
+    failed: int = 0
+    skipped: int = 0  # already verified by an earlier job, not copied again
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    mhl_generation: Path | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.error is None
+
+
+@dataclass(slots=True)
+class OffloadResult:
+    job_id: int
+    card_id: int
+    card_label: str
+    camera: str
+    reel: str
+    files: int
+    total_bytes: int
+    algorithms: tuple[HashAlgorithm, ...]
+    destinations: list[DestinationOutcome]
+    status: JobStatus
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+    source_verify_failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == JobStatus.COMPLETED
+
+
+class OffloadService:
+    """Offload cards into the catalog at ``catalog``."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    # -- prepare -----------------------------------------------------------------------------------
+    def prepare(self, request: OffloadRequest) -> PreparedOffload:
+        """Scan, recognise and plan; no bytes are written. Raises ``PreflightError``/``SourceError``/``UsageError``."""
+        scan = scan_card(request.source, IgnoreList(DEFAULT_SOURCE_IGNORES))
+        if not scan.files:
+            raise SourceError("the card holds no files to offload", path=request.source,
+                              hint="check that the right folder or card is selected")
+        identity = recognise(scan)
+        try:
+            fingerprint = quick_fingerprint(scan)
+        except OSError as exc:
+            raise SourceError(f"cannot read the card: {exc.strerror}", path=exc.filename or request.source) from exc
+        plan = make_plan(scan, request.destinations, camera=identity.camera, reel=identity.reel,
+                         template=request.template, algorithms=request.algorithms, required=request.required,
+                         tokens={"project": request.project, "day": request.day.isoformat()})
+        for rel, reason in scan.skipped:
+            plan.warnings.append(f"not copied: {rel.decode('utf-8', 'replace')} ({reason})")
+        with self.catalog.session() as s:
+            card = repo.find_card(s, fingerprint)
+            summary = _seen_before(card) if card else None
+            return PreparedOffload(request, plan, identity, fingerprint, card.id if card else None, summary)
+
+    # -- run ---------------------------------------------------------------------------------------
+    def run(self, prepared: PreparedOffload, *, cancel: CancelToken | None = None,
+            progress: ProgressSnapshot | None = None) -> OffloadResult:
+        """Copy, verify, write ASC MHL and record. Returns the outcome (``status`` says if all verified).
+
+        Raises :class:`CancelledError` (job ``interrupted``) and :class:`SourceError` when the card vanishes.
+        """
+        cancel = cancel or CancelToken()
+        plan = prepared.plan
+        progress = progress or ProgressSnapshot(plan.total_bytes, len(plan.files))
+        progress.destinations = [DestinationProgress() for _ in plan.destinations]
+        started = time.monotonic()
+        with self.catalog.session() as s:
+            run = _Run(s, prepared, progress, cancel)
+            try:
+                run.execute()
+            except (CancelledError, SourceError) as exc:
+                run.finish(JobStatus.INTERRUPTED, str(exc))
+                raise
+            except BaseException as exc:
+                run.finish(JobStatus.FAILED, f"internal error: {exc!r}")
+                raise
+            status = JobStatus.COMPLETED if run.all_verified() else JobStatus.FAILED
+            run.finish(status, None if status == JobStatus.COMPLETED else run.failure_summary())
+            return run.result(status, time.monotonic() - started)
+
+
+def _seen_before(card: Card) -> str:
+    jobs = [j for j in card.jobs if j.kind == "offload"]
+    last = jobs[-1] if jobs else None
+    dests = ", ".join(d.path for d in card.destinations) or "no destination"
+    when = last.created_at.strftime("%Y-%m-%d %H:%M") if last else "?"
+    return f"card {card.label} already offloaded on {when} to {dests}"
+
+
+class _Run:
+    """One offload run: the catalog rows it owns and the bookkeeping of events."""
+
+    def __init__(self, s: Session, prepared: PreparedOffload, progress: ProgressSnapshot, cancel: CancelToken):
+        self.s, self.p, self.plan, self.req = s, prepared, prepared.plan, prepared.request
+        self.progress, self.cancel = progress, cancel
+        self.algorithms = self.plan.algorithms
+        self.outcomes = [DestinationOutcome(d.card_path) for d in self.plan.destinations]
+        self.source_failures: list[tuple[str, str]] = []
+        self._last_commit = time.monotonic()
+        self._open_rows()
+
+    # rows ------------------------------------------------------------------------------------------
+    def _open_rows(self) -> None:
+        s, plan = self.s, self.plan
+        day = repo.get_or_create_shoot_day(s, self.req.project, self.req.day)
+        card = s.get(Card, self.p.known_card_id) if self.p.known_card_id else None
+        if card is None:
+            card = Card(label=plan.card_label, camera=self.p.identity.camera.value, reel=self.p.identity.reel,
+                        quick_fingerprint=self.p.fingerprint, source_path=str(plan.source), shoot_day_id=day.id)
+            s.add(card)
+            s.flush()
+        card.source_path, card.file_count, card.total_bytes = str(plan.source), len(plan.files), plan.total_bytes
+        self.card = card
+        self.files = repo.sync_files(s, card, plan.files)
+        self.job = Job(card_id=card.id, kind="offload", status=JobStatus.RUNNING.value, source_path=str(plan.source),
+                       algorithms=",".join(a.value for a in self.algorithms), template=self.req.template,
+                       options=json.dumps({"source_verify": self.req.source_verify, "cascade": self.req.cascade,
+                                           "destinations": [str(d) for d in self.req.destinations]}),
+                       host=context.hostname(), pid=os.getpid(), tool_version=__version__,
+                       files_total=len(plan.files), bytes_total=plan.total_bytes, started_at=utcnow())
+        s.add(self.job)
+        self.dests: list[Destination] = []
+        self.copies: list[dict[int, Copy]] = []
+        for pos, d in enumerate(plan.destinations):
+            dest = repo.get_or_create_destination(
+                s, card, os.fsencode(d.card_path), volume_label=d.volume.label, mount_point=d.volume.mount_point,
+                device=d.volume.device, fs_type=d.volume.fs_type, required=d.required)
+            self.dests.append(dest)
+            self.copies.append(repo.copy_states(s, dest))
+            s.flush()
+            s.add(JobDestination(job_id=self.job.id, destination_id=dest.id, position=pos,
+                                 free_bytes_before=d.volume.free_bytes))
+        s.commit()
+
+    # work ------------------------------------------------------------------------------------------
+    def execute(self) -> None:
+        for d in self.plan.destinations:
+            remove_stale_temps(d.card_path)
+        todo = self._tasks()
+        indices = list(range(len(self.plan.destinations)))
+        first, rest = (indices[:1], indices[1:]) if self.req.cascade else (indices, [])
+        self._copy_phase(self.plan.source, first, todo, expected=None)
+        if self.req.source_verify:
+            self._source_verify(todo)
+        if rest:
+            self._cascade_phase(first[0], rest, todo)
+        self._commit(force=True)
+        self._write_histories()
+
+    def _tasks(self) -> list[CopyTask]:
+        """Per file, the destinations that still need it (verified before and still in place = skipped)."""
+        tasks = []
+        for sf in self.plan.files:
+            row = self.files[sf.relpath]
+            need = []
+            for i, d in enumerate(self.plan.destinations):
+                if self._already_verified(row, i, d.card_path):
+                    self.outcomes[i].skipped += 1
+                    self.outcomes[i].verified += 1
+                else:
+                    need.append(i)
+            if need:
+                tasks.append(CopyTask(sf, tuple(need)))
+            else:
+                self.progress.bytes_read += sf.size
+                self.progress.files_done += 1
+                for i in range(len(self.plan.destinations)):
+                    self.progress.destinations[i].bytes_verified += sf.size
+        return tasks
+
+    def _already_verified(self, row: File, i: int, card_path: Path) -> bool:
+        copy = self.copies[i].get(row.id)
+        if copy is None or copy.state != CopyState.VERIFIED.value:
+            return False
+        if any(not getattr(row, a.value) for a in self.algorithms):
+            return False  # verified with other hash formats than asked now: copy and verify again
+        try:
+            return os.stat(os.path.join(os.fsencode(card_path), row.relpath_raw)).st_size == row.size
+        except OSError:
+            return False
+
+    def _copy_phase(self, source: Path, dest_idx: list[int], tasks: list[CopyTask], expected) -> None:
+        sub = [CopyTask(t.file, tuple(i for i in t.destinations if i in dest_idx)) for t in tasks]
+        sub = [t for t in sub if t.destinations]
+        paths = [d.card_path for d in self.plan.destinations]
+        for ev in run_copy(source, paths, sub, dirs=self.plan.scan.dirs, algorithms=self.algorithms,
+                           progress=self.progress, cancel=self.cancel, expected=expected):
+            self._record(ev)
+
+    def _cascade_phase(self, first: int, rest: list[int], tasks: list[CopyTask]) -> None:
+        """Copy to the other destinations from the first, verified copy (the card can be ejected already)."""
+        good = {t.file.relpath for t in tasks
+                if self.copies[first].get(self.files[t.file.relpath].id) is not None
+                and self.copies[first][self.files[t.file.relpath].id].state == CopyState.VERIFIED.value}
+        expected = {rel: self.files[rel].hashes() for rel in good}
+        for t in tasks:
+            if t.file.relpath not in good:
+                for i in rest:
+                    self._set(t.file.relpath, i, CopyState.FAILED, "cascade: the first copy is not verified")
+        cascade_tasks = [t for t in tasks if t.file.relpath in good]
+        self._copy_phase(self.plan.destinations[first].card_path, rest, cascade_tasks, expected)
+
+    def _source_verify(self, tasks: list[CopyTask]) -> None:
+        """Re-read the card from the media and compare with the in-flight hashes."""
+        self.progress.phase = "source-verify"
+        base = os.fsencode(self.plan.source)
+        for t in tasks:
+            row = self.files[t.file.relpath]
+            want = row.hashes()
+            try:
+                found, _ = hash_from_media(os.path.join(base, t.file.relpath), self.algorithms, cancel=self.cancel)
+                bad = [a for a in self.algorithms if want.get(a) != found.get(a)]
+                reason = f"source re-read differs ({', '.join(bad)}): unstable card or reader" if bad else None
+            except OSError as exc:
+                reason = f"source re-read failed: {exc.strerror}"
+            if reason:
+                self.source_failures.append((row.relpath, reason))
+                for i in t.destinations:
+                    self._set(t.file.relpath, i, CopyState.FAILED, reason)
+        self.progress.phase = "copy"
+
+    # events ----------------------------------------------------------------------------------------
+    def _record(self, ev: SourceHashed | FileResult) -> None:
+        if isinstance(ev, SourceHashed):
+            row = self.files[ev.relpath]
+            row.set_hashes(ev.hashes)
+            row.hashed_at = utcnow()
+        else:
+            self._set(ev.relpath, ev.destination, ev.state, ev.reason)
+        self._commit()
+
+    def _set(self, relpath: bytes, i: int, state: CopyState, reason: str | None) -> None:
+        row = self.files[relpath]
+        current = self.copies[i].get(row.id)
+        if current is not None and current.job_id == self.job.id and current.state == CopyState.FAILED.value:
+            return  # a failure in this job is final: a later event must not upgrade it
+        repo.set_copy_state(self.s, self.copies[i], row, self.dests[i], state, reason, self.job.id)
+        out = self.outcomes[i]
+        if state == CopyState.VERIFIED:
+            out.verified += 1
+        elif state == CopyState.FAILED:
+            out.failed += 1
+            out.failures.append((row.relpath, reason or "failed"))
+
+    def _commit(self, force: bool = False) -> None:
+        if force or time.monotonic() - self._last_commit >= COMMIT_EVERY:
+            self.s.commit()
+            self._last_commit = time.monotonic()
+
+    # ASC MHL ---------------------------------------------------------------------------------------
+    def _write_histories(self) -> None:
+        """One ASC MHL generation per destination whose every file is verified; one timestamp for all."""
+        self.progress.phase = "mhl"
+        when = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        who = context.creator(self.req.author, location=self.req.location, comment=self.req.comment)
+        for i, d in enumerate(self.plan.destinations):
+            out = self.outcomes[i]
+            if out.failed or out.verified < len(self.plan.files):
+                out.error = out.error or "ASC MHL not written: not every file is verified on this destination"
+                continue
+            records = self._mhl_records(i, d.card_path)
+            if not records:
+                continue
+            try:
+                info = write_generation(d.card_path, records, process="transfer", creator=who, when=when,
+                                        ignore=MHL_IGNORES)
+            except (OSError, PixmError) as exc:
+                out.error = f"ASC MHL could not be written: {exc}"
+                continue
+            out.mhl_generation = info.path
+            if info.unrepresentable:
+                names = ", ".join(r.decode("utf-8", "replace") for r in info.unrepresentable)
+                self.plan.warnings.append(f"{d.card_path}: names that are not UTF-8 cannot be listed in ASC MHL "
+                                          f"(copied and verified, recorded in the catalog only): {names}")
+
+    def _mhl_records(self, i: int, card_path: Path) -> list[MhlFileRecord]:
+        """Verified files the destination's history lacks ('original'), and files this job re-verified that it
+        already records ('verified'); files recorded earlier and untouched now are left to earlier generations."""
+        recorded = _recorded_hashes(card_path)
+        recs = []
+        for sf in self.plan.files:
+            row = self.files[sf.relpath]
+            copy = self.copies[i].get(row.id)
+            if copy is None or copy.state != CopyState.VERIFIED.value:
+                continue
+            hashes = {a: getattr(row, a.value) for a in self.algorithms}
+            known = recorded.get(sf.relpath)
+            if known is None:
+                action = "original"
+            elif copy.job_id == self.job.id:
+                action = "verified"
+            else:
+                continue
+            recs.append(MhlFileRecord(relpath=sf.relpath, size=sf.size, mtime_ns=sf.mtime_ns, hashes=hashes,
+                                      action=action, hashdate=_aware(row.hashed_at)))
+        return recs
+
+    # finish ----------------------------------------------------------------------------------------
+    def all_verified(self) -> bool:
+        n = len(self.plan.files)
+        return not self.source_failures and all(o.failed == 0 and o.verified >= n for o in self.outcomes)
+
+    def failure_summary(self) -> str:
+        parts = [f"{o.card_path}: {o.failed} failed" for o in self.outcomes if o.failed]
+        return "; ".join(parts) or "not every file verified"
+
+    def finish(self, status: JobStatus, error: str | None) -> None:
+        s = self.s
+        try:
+            s.commit()  # keep the states recorded so far (they are all true statements)
+        except Exception:
+            s.rollback()
+        try:
+            self.job.status, self.job.error, self.job.finished_at = status.value, error, utcnow()
+            for jd, out in zip(sorted(self.job.job_destinations, key=lambda j: j.position), self.outcomes, strict=True):
+                jd.status = "completed" if out.ok and status == JobStatus.COMPLETED else "failed"
+                jd.error = out.error or (f"{out.failed} file(s) failed" if out.failed else None)
+                jd.mhl_generation = str(out.mhl_generation) if out.mhl_generation else None
+            if status == JobStatus.COMPLETED:
+                hashes = {rel: getattr(row, self.algorithms[0].value) for rel, row in self.files.items()}
+                self.card.content_fingerprint = content_fingerprint(hashes, self.algorithms[0])
+            s.commit()
+        except Exception:
+            s.rollback()
+            raise
+
+    def result(self, status: JobStatus, seconds: float) -> OffloadResult:
+        return OffloadResult(
+            job_id=self.job.id, card_id=self.card.id, card_label=self.plan.card_label,
+            camera=self.p.identity.camera.value, reel=self.p.identity.reel, files=len(self.plan.files),
+            total_bytes=self.plan.total_bytes, algorithms=self.algorithms, destinations=self.outcomes,
+            status=status, seconds=seconds, warnings=list(self.plan.warnings),
+            source_verify_failures=self.source_failures)
+
+
+def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
+    """``{relpath: record}`` of the newest record per file in an existing history; empty when there is none."""
+    if not (card_path / "ascmhl").is_dir():
+        return {}
+    history = read_history(card_path)
+    return {rel: history.latest(rel) for rel in history.paths()}
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def recover_interrupted(catalog: Catalog) -> list[int]:
+    """Mark jobs of dead processes on this cart ``interrupted``; returns their ids (call at start-up)."""
+    with catalog.session() as s:
+        return repo.mark_running_jobs_interrupted(s, context.hostname(), context.pid_alive)
+
+
+def iter_file_rows(catalog: Catalog, card_id: int) -> Iterable[File]:
+    with catalog.session() as s:
+        yield from s.query(File).filter(File.card_id == card_id).order_by(File.relpath_raw)

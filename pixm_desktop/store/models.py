@@ -1,0 +1,179 @@
+"""Catalog tables (SQLAlchemy 2.0 declarative).
+
+Shapes: sizes in bytes, mtimes in ns since the epoch, timestamps UTC. File names are kept twice: ``relpath_raw``
+(the exact bytes of the card's directory listing, the identity) and ``relpath`` (UTF-8 text for people, bad
+bytes replaced). Source hashes are in one column per ASC MHL format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from pixm_desktop.core.hashes import HashAlgorithm
+from pixm_desktop.core.model import CopyState, JobStatus
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    days: Mapped[list[ShootDay]] = relationship(back_populates="project")
+
+
+class ShootDay(Base):
+    __tablename__ = "shoot_days"
+    __table_args__ = (UniqueConstraint("project_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    project: Mapped[Project] = relationship(back_populates="days")
+
+
+class Card(Base):
+    """A source card (camera mag, sound roll) as PIXM first saw it."""
+
+    __tablename__ = "cards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(255))
+    camera: Mapped[str] = mapped_column(String(20))
+    reel: Mapped[str] = mapped_column(String(64))
+    quick_fingerprint: Mapped[str] = mapped_column(String(32), index=True)
+    content_fingerprint: Mapped[str | None] = mapped_column(String(32), index=True)
+    file_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    source_path: Mapped[str] = mapped_column(Text)
+    shoot_day_id: Mapped[int | None] = mapped_column(ForeignKey("shoot_days.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    shoot_day: Mapped[ShootDay | None] = relationship()
+    files: Mapped[list[File]] = relationship(back_populates="card", cascade="all, delete-orphan")
+    destinations: Mapped[list[Destination]] = relationship(back_populates="card", cascade="all, delete-orphan")
+    jobs: Mapped[list[Job]] = relationship(back_populates="card")
+
+
+class Job(Base):
+    """One offload (or re-verify) run of a card."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="offload")
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED.value, index=True)
+    source_path: Mapped[str] = mapped_column(Text)
+    algorithms: Mapped[str] = mapped_column(String(100))  # comma-separated, e.g. "xxh64,md5"
+    template: Mapped[str] = mapped_column(String(255), default="")
+    options: Mapped[str] = mapped_column(Text, default="{}")  # JSON: source_verify, cascade, …
+    host: Mapped[str] = mapped_column(String(255), default="")
+    pid: Mapped[int | None] = mapped_column(Integer)  # process that runs it: tells a crash from a live job
+    tool_version: Mapped[str] = mapped_column(String(50), default="")
+    files_total: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    card: Mapped[Card] = relationship(back_populates="jobs")
+    job_destinations: Mapped[list[JobDestination]] = relationship(back_populates="job", cascade="all, delete-orphan")
+
+
+class Destination(Base):
+    """One card folder on one destination drive (the scope root of its ASC MHL history)."""
+
+    __tablename__ = "destinations"
+    __table_args__ = (UniqueConstraint("card_id", "path_raw"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
+    path_raw: Mapped[bytes] = mapped_column(LargeBinary)
+    path: Mapped[str] = mapped_column(Text)
+    volume_label: Mapped[str] = mapped_column(String(255), default="")
+    mount_point: Mapped[str] = mapped_column(Text, default="")
+    device: Mapped[str] = mapped_column(Text, default="")
+    fs_type: Mapped[str] = mapped_column(String(50), default="")
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    card: Mapped[Card] = relationship(back_populates="destinations")
+    copies: Mapped[list[Copy]] = relationship(back_populates="destination", cascade="all, delete-orphan")
+
+
+class JobDestination(Base):
+    """A destination's outcome within one job."""
+
+    __tablename__ = "job_destinations"
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | completed | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    free_bytes_before: Mapped[int | None] = mapped_column(BigInteger)
+    mhl_generation: Mapped[str | None] = mapped_column(Text)  # path of the ASC MHL manifest written
+    job: Mapped[Job] = relationship(back_populates="job_destinations")
+    destination: Mapped[Destination] = relationship()
+
+
+class File(Base):
+    """A file of a card, with the hashes read from the source (one column per ASC MHL format)."""
+
+    __tablename__ = "files"
+    __table_args__ = (UniqueConstraint("card_id", "relpath_raw"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
+    relpath_raw: Mapped[bytes] = mapped_column(LargeBinary)
+    relpath: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    c4: Mapped[str | None] = mapped_column(String(90))
+    md5: Mapped[str | None] = mapped_column(String(32))
+    sha1: Mapped[str | None] = mapped_column(String(40))
+    xxh128: Mapped[str | None] = mapped_column(String(32))
+    xxh3: Mapped[str | None] = mapped_column(String(16))
+    xxh64: Mapped[str | None] = mapped_column(String(16), index=True)
+    hashed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    card: Mapped[Card] = relationship(back_populates="files")
+    copies: Mapped[list[Copy]] = relationship(back_populates="file", cascade="all, delete-orphan")
+
+    def hashes(self) -> dict[HashAlgorithm, str]:
+        """``{format: text form}`` of the non-empty hash columns."""
+        return {a: v for a in HashAlgorithm if (v := getattr(self, a.value))}
+
+    def set_hashes(self, hashes: dict[HashAlgorithm, str]) -> None:
+        for alg, value in hashes.items():
+            setattr(self, HashAlgorithm(alg).value, value)
+
+
+class Copy(Base):
+    """One file on one destination: pending → copied → verified | failed (with the reason)."""
+
+    __tablename__ = "copies"
+    __table_args__ = (UniqueConstraint("file_id", "destination_id"), Index("ix_copies_dest_state", "destination_id", "state"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id"))
+    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
+    state: Mapped[str] = mapped_column(String(20), default=CopyState.PENDING.value)
+    reason: Mapped[str | None] = mapped_column(Text)
+    copied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    file: Mapped[File] = relationship(back_populates="copies")
+    destination: Mapped[Destination] = relationship(back_populates="copies")

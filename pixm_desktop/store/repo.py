@@ -1,0 +1,130 @@
+"""Catalog queries and writes used by the services. Functions take an open ``Session`` and never commit
+unless their name says so; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pixm_desktop.core.model import CopyState, JobStatus, SourceFile
+from pixm_desktop.store.models import Card, Copy, Destination, File, Job, Project, ShootDay, utcnow
+
+
+def get_or_create_shoot_day(session: Session, project: str, day: dt.date) -> ShootDay:
+    proj = session.scalar(select(Project).where(Project.name == project))
+    if proj is None:
+        proj = Project(name=project)
+        session.add(proj)
+        session.flush()
+    sd = session.scalar(select(ShootDay).where(ShootDay.project_id == proj.id, ShootDay.day == day))
+    if sd is None:
+        sd = ShootDay(project_id=proj.id, day=day)
+        session.add(sd)
+        session.flush()
+    return sd
+
+
+def find_card(session: Session, quick_fingerprint: str) -> Card | None:
+    """The catalogued card with this content fingerprint (the newest if several), else ``None``."""
+    return session.scalar(
+        select(Card).where(Card.quick_fingerprint == quick_fingerprint).order_by(Card.id.desc()).limit(1)
+    )
+
+
+def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dict[bytes, File]:
+    """Insert missing file rows and refresh size/mtime of changed ones; returns ``{relpath_raw: File}``.
+
+    A file whose size or mtime changed loses its old hashes and copy states (it is a different file now).
+    """
+    existing = {f.relpath_raw: f for f in session.scalars(select(File).where(File.card_id == card.id))}
+    for sf in files:
+        row = existing.get(sf.relpath)
+        if row is None:
+            row = File(card_id=card.id, relpath_raw=sf.relpath, relpath=sf.display, size=sf.size, mtime_ns=sf.mtime_ns)
+            session.add(row)
+            existing[sf.relpath] = row
+        elif row.size != sf.size or row.mtime_ns != sf.mtime_ns:
+            row.size, row.mtime_ns = sf.size, sf.mtime_ns
+            row.set_hashes(dict.fromkeys(row.hashes(), None))
+            for c in row.copies:
+                c.state, c.reason = CopyState.PENDING.value, "source file changed since the last offload"
+    session.flush()
+    return existing
+
+
+def get_or_create_destination(session: Session, card: Card, path_raw: bytes, **fields) -> Destination:
+    dest = session.scalar(select(Destination).where(Destination.card_id == card.id, Destination.path_raw == path_raw))
+    if dest is None:
+        dest = Destination(card_id=card.id, path_raw=path_raw, path=path_raw.decode("utf-8", "replace"), **fields)
+        session.add(dest)
+        session.flush()
+    else:
+        for k, v in fields.items():
+            setattr(dest, k, v)
+    return dest
+
+
+def copy_states(session: Session, destination: Destination) -> dict[int, Copy]:
+    """``{file_id: Copy}`` for every copy row of a destination."""
+    return {c.file_id: c for c in session.scalars(select(Copy).where(Copy.destination_id == destination.id))}
+
+
+def set_copy_state(session: Session, copies: dict[int, Copy], file: File, destination: Destination,
+                   state: CopyState, reason: str | None, job_id: int | None) -> Copy:
+    row = copies.get(file.id)
+    if row is None:
+        row = Copy(file_id=file.id, destination_id=destination.id)
+        session.add(row)
+        copies[file.id] = row
+    now = utcnow()
+    row.state, row.reason, row.job_id = state.value, reason, job_id
+    if state == CopyState.COPIED:
+        row.copied_at = now
+    elif state == CopyState.VERIFIED:
+        row.verified_at = now
+        row.copied_at = row.copied_at or now
+    return row
+
+
+def mark_running_jobs_interrupted(session: Session, host: str, is_alive) -> list[int]:
+    """Jobs left ``running`` by a process that no longer exists on this host become ``interrupted``.
+
+    ``is_alive(pid) -> bool`` tells live processes apart (jobs of another running PIXM are left alone).
+    Returns the ids changed. Commits.
+    """
+    stale = [j for j in session.scalars(select(Job).where(Job.status == JobStatus.RUNNING.value))
+             if j.host == host and not (j.pid and is_alive(j.pid))]
+    for job in stale:
+        job.status = JobStatus.INTERRUPTED.value
+        job.error = "the program stopped while this job ran (crash, kill or power loss); run it again to resume"
+    if stale:
+        session.commit()
+    return [j.id for j in stale]
+
+
+def list_cards(session: Session) -> list[Card]:
+    return list(session.scalars(select(Card).order_by(Card.created_at, Card.id)))
+
+
+def list_jobs(session: Session, card_id: int | None = None) -> list[Job]:
+    q = select(Job).order_by(Job.id)
+    if card_id is not None:
+        q = q.where(Job.card_id == card_id)
+    return list(session.scalars(q))
+
+
+def state_counts(session: Session, destination_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """``{destination_id: {state: file count}}``."""
+    out: dict[int, dict[str, int]] = {}
+    rows = session.execute(select(Copy.destination_id, Copy.state, func.count()).where(
+        Copy.destination_id.in_(list(destination_ids))).group_by(Copy.destination_id, Copy.state))
+    for dest_id, state, n in rows:
+        out.setdefault(dest_id, {})[state] = n
+    return out
+
+
+def find_destination_by_path(session: Session, path_raw: bytes) -> Destination | None:
+    return session.scalar(select(Destination).where(Destination.path_raw == path_raw).order_by(Destination.id.desc()).limit(1))

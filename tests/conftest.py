@@ -1,0 +1,76 @@
+"""Shared fixtures: real files in tmp_path, root-only mounts (tmpfs, ext4 images) for fault tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+BIN = Path(sys.executable).parent
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _mount(args: list[str], target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    res = subprocess.run(["mount", *args, str(target)], capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount ({' '.join(args)}): {res.stderr.strip()}")
+
+
+@pytest.fixture
+def mount_tmpfs(tmp_path):
+    """``mount_tmpfs(size_bytes, ro=False) -> Path``: a size-limited tmpfs, unmounted after the test (root only)."""
+    if not is_root() or not sys.platform.startswith("linux"):
+        pytest.skip("size-limited tmpfs needs root on Linux")
+    mounted: list[Path] = []
+
+    def make(size: int, ro: bool = False) -> Path:
+        target = tmp_path / f"tmpfs-{uuid.uuid4().hex[:6]}"
+        opts = f"size={size}" + (",ro" if ro else "")
+        _mount(["-t", "tmpfs", "-o", opts, "tmpfs"], target)
+        mounted.append(target)
+        return target
+
+    yield make
+    for m in reversed(mounted):
+        subprocess.run(["umount", "-l", str(m)], capture_output=True)
+
+
+@pytest.fixture
+def mount_ext4(tmp_path):
+    """``mount_ext4(size_bytes) -> Path``: a block-backed ext4 filesystem on a loop image (root only)."""
+    if not is_root() or not sys.platform.startswith("linux") or not shutil.which("mkfs.ext4"):
+        pytest.skip("an ext4 loop image needs root, Linux and mkfs.ext4 (e2fsprogs)")
+    mounted: list[Path] = []
+
+    def make(size: int) -> Path:
+        image = tmp_path / f"disk-{uuid.uuid4().hex[:6]}.img"
+        with open(image, "wb") as fh:
+            fh.truncate(size)
+        res = subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], capture_output=True, text=True)
+        if res.returncode != 0:
+            pytest.skip(f"mkfs.ext4 failed: {res.stderr.strip()}")
+        target = tmp_path / f"ext4-{uuid.uuid4().hex[:6]}"
+        _mount(["-o", "loop", str(image)], target)
+        mounted.append(target)
+        return target
+
+    yield make
+    for m in reversed(mounted):
+        subprocess.run(["umount", "-l", str(m)], capture_output=True)
+
+
+def write(path: Path, data: bytes, mtime: int = 1_700_000_000) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (mtime, mtime))
+    return path

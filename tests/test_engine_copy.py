@@ -1,0 +1,212 @@
+"""Copy engine on real files: read once, fan out, verify from the media; faults and odd names."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+import xxhash
+
+from conftest import write
+from pixm_desktop.core.hashes import HashAlgorithm
+from pixm_desktop.core.model import CancelToken, CopyState, FileResult, ProgressSnapshot
+from pixm_desktop.engine.copier import CopyTask, SourceHashed, run_copy, temp_name
+from pixm_desktop.engine.scan import scan_card
+
+XXH64, MD5 = HashAlgorithm.XXH64, HashAlgorithm.MD5
+
+
+def copy_card(src: Path, dests: list[Path], algorithms=(XXH64,), cancel=None, scan=None):
+    scan = scan or scan_card(src)
+    progress = ProgressSnapshot(scan.total_bytes, len(scan.files))
+    tasks = [CopyTask(f, tuple(range(len(dests)))) for f in scan.files]
+    events = list(run_copy(src, dests, tasks, dirs=scan.dirs, algorithms=algorithms, progress=progress,
+                           cancel=cancel))
+    final: dict[tuple[bytes, int], FileResult] = {}
+    hashed = {}
+    for ev in events:
+        if isinstance(ev, SourceHashed):
+            hashed[ev.relpath] = ev.hashes
+        elif ev.state != CopyState.COPIED:
+            final[(ev.relpath, ev.destination)] = ev
+    return final, hashed, progress
+
+
+def assert_no_temps(root: Path) -> None:
+    left = [p for p in root.rglob(".pixm-*")]
+    assert left == [], f"temp files left behind: {left}"
+
+
+def test_two_destinations_byte_identical_with_mtime_and_empty_folders(tmp_path):
+    src = tmp_path / "A001R1AB"
+    big = os.urandom(20 * 1024 * 1024 + 123)
+    write(src / "A001C001_261123_R1AB.mov", big, mtime=1_600_000_000)
+    write(src / "meta" / "A001R1AB.ale", b"Heading\n")
+    (src / "empty").mkdir()
+    dests = [tmp_path / "d1", tmp_path / "d2"]
+    final, hashed, progress = copy_card(src, dests, algorithms=(XXH64, MD5))
+    assert len(final) == 4 and all(r.state == CopyState.VERIFIED for r in final.values())
+    for d in dests:
+        assert (d / "A001C001_261123_R1AB.mov").read_bytes() == big
+        assert (d / "A001C001_261123_R1AB.mov").stat().st_mtime == 1_600_000_000
+        assert (d / "empty").is_dir()
+        assert_no_temps(d)
+    assert hashed[b"A001C001_261123_R1AB.mov"][XXH64] == xxhash.xxh64(big).hexdigest()
+    assert hashed[b"A001C001_261123_R1AB.mov"][MD5] == hashlib.md5(big).hexdigest()
+    assert progress.bytes_read == len(big) + 8
+    assert all(d.bytes_verified == len(big) + 8 for d in progress.destinations)
+
+
+@pytest.mark.skipif(shutil.which("xxhsum") is None, reason="xxhsum (Debian package xxhash) not installed")
+def test_hashes_match_xxhsum(tmp_path):
+    src = tmp_path / "card"
+    data = os.urandom(3 * 1024 * 1024)
+    write(src / "clip.mxf", data)
+    _, hashed, _ = copy_card(src, [tmp_path / "d1"])
+    line = subprocess.run(["xxhsum", "-H64", str(src / "clip.mxf")], capture_output=True, text=True, check=True).stdout
+    assert line.split()[0].lower().removeprefix("xxh64_") == hashed[b"clip.mxf"][XXH64]
+
+
+def test_odd_names_copy_exactly(tmp_path):
+    src = tmp_path / "card"
+    nfc = unicodedata.normalize("NFC", "Café Szene").encode()
+    nfd = unicodedata.normalize("NFD", "Café Szene").encode()
+    names = [b"with space & ampersand.mov", nfc + b".wav", nfd + b".wav", b"bad-\xff\xfe-bytes.bin",
+             b"L" * 251 + b".mov", b"zero-length.xml"]
+    sb = os.fsencode(src)
+    os.makedirs(sb)
+    for i, n in enumerate(names):
+        with open(os.path.join(sb, n), "wb") as fh:
+            fh.write(b"" if n.startswith(b"zero") else bytes([i]) * (1000 + i))
+    final, _, _ = copy_card(src, [tmp_path / "d1", tmp_path / "d2"])
+    assert {r.state for r in final.values()} == {CopyState.VERIFIED}
+    for d in (tmp_path / "d1", tmp_path / "d2"):
+        listed = sorted(os.listdir(os.fsencode(d)))
+        assert listed == sorted(names)  # raw bytes, no normalisation: NFC and NFD stay two files
+        for n in names:
+            assert open(os.path.join(os.fsencode(d), n), "rb").read() == open(os.path.join(sb, n), "rb").read()
+    assert len(temp_name(b"L" * 255)) < 40  # temp names fit even next to a 255-byte name
+
+
+def test_existing_identical_file_is_kept_and_different_file_never_overwritten(tmp_path):
+    src = tmp_path / "card"
+    write(src / "same.mov", b"same bytes")
+    write(src / "clash.mov", b"new card content")
+    dest = tmp_path / "d1"
+    write(dest / "same.mov", b"same bytes")
+    write(dest / "clash.mov", b"precious other take")
+    final, _, _ = copy_card(src, [dest])
+    assert final[(b"same.mov", 0)].state == CopyState.VERIFIED
+    clash = final[(b"clash.mov", 0)]
+    assert clash.state == CopyState.FAILED and "never overwrites" in clash.reason
+    assert (dest / "clash.mov").read_bytes() == b"precious other take"
+    assert_no_temps(dest)
+
+
+def test_sparse_file_over_4gib_stays_sparse_and_verifies(tmp_path):
+    src = tmp_path / "card"
+    src.mkdir()
+    size = 4 * 1024**3 + 12345
+    with open(src / "huge.r3d", "wb") as fh:
+        fh.truncate(size)
+        fh.seek(size - 5)
+        fh.write(b"tail!")
+    if (src / "huge.r3d").stat().st_blocks * 512 > 64 * 1024**2:
+        pytest.skip("this filesystem does not support sparse files")
+    final, hashed, _ = copy_card(src, [tmp_path / "d1"])
+    assert final[(b"huge.r3d", 0)].state == CopyState.VERIFIED
+    copy = tmp_path / "d1" / "huge.r3d"
+    assert copy.stat().st_size == size
+    assert copy.stat().st_blocks * 512 < 64 * 1024**2  # holes kept, not 4 GiB of written zeros
+    with open(copy, "rb") as fh:
+        fh.seek(size - 5)
+        assert fh.read() == b"tail!"
+
+
+class _HookToken(CancelToken):
+    """Runs ``hook`` once, between the first and second chunk of the copy (a test seam, no sleep)."""
+
+    def __init__(self, hook):
+        super().__init__()
+        self.calls, self.hook = 0, hook
+
+    def wait_if_paused(self) -> None:
+        self.calls += 1
+        if self.calls == 2:
+            self.hook()
+
+
+@pytest.mark.parametrize("fault", ["shrink", "vanish"])
+def test_source_file_that_shrinks_or_vanishes_mid_copy_is_failed_not_recorded(tmp_path, fault):
+    src = tmp_path / "card"
+    victim = write(src / "A001C002.mov", os.urandom(24 * 1024 * 1024))
+
+    def hook():
+        if fault == "shrink":
+            os.truncate(victim, 10 * 1024 * 1024)
+        else:
+            victim.unlink()
+
+    scan = scan_card(src)
+    final, _, _ = copy_card(src, [tmp_path / "d1"], cancel=_HookToken(hook), scan=scan)
+    res = final[(b"A001C002.mov", 0)]
+    assert res.state == CopyState.FAILED
+    assert ("changed while copying" if fault == "shrink" else "vanished") in res.reason
+    assert not (tmp_path / "d1" / "A001C002.mov").exists()
+    assert_no_temps(tmp_path / "d1")
+
+
+def test_bit_flip_between_write_and_reread_is_caught(tmp_path, monkeypatch):
+    """Corrupt the copy on disk after it is written: the media re-read must see it."""
+    from pixm_desktop.engine import copier
+
+    src = tmp_path / "card"
+    write(src / "clip.mov", os.urandom(2 * 1024 * 1024))
+    real = copier.hash_from_media
+
+    def flip_then_read(path, algorithms, **kw):
+        with open(path, "r+b") as fh:
+            fh.seek(1000)
+            b = fh.read(1)
+            fh.seek(1000)
+            fh.write(bytes([b[0] ^ 0x01]))
+        return real(path, algorithms, **kw)
+
+    monkeypatch.setattr(copier, "hash_from_media", flip_then_read)
+    final, _, _ = copy_card(src, [tmp_path / "d1"])
+    res = final[(b"clip.mov", 0)]
+    assert res.state == CopyState.FAILED and "checksum mismatch" in res.reason
+
+
+def test_destination_full_fails_that_destination_only(tmp_path, mount_tmpfs):
+    small = mount_tmpfs(6 * 1024 * 1024)
+    src = tmp_path / "card"
+    for i in range(4):
+        write(src / f"A001C00{i}.mov", os.urandom(3 * 1024 * 1024))
+    final, _, _ = copy_card(src, [small, tmp_path / "big"])
+    ok = [r for (rel, d), r in final.items() if d == 1]
+    assert len(ok) == 4 and all(r.state == CopyState.VERIFIED for r in ok)
+    on_small = [r for (rel, d), r in final.items() if d == 0]
+    assert any(r.state == CopyState.FAILED and "full" in r.reason for r in on_small)
+    assert_no_temps(small)
+    for r in on_small:  # what did fit is still verified: nothing recorded that was not compared
+        if r.state == CopyState.VERIFIED:
+            assert (small / r.relpath.decode()).read_bytes() == (src / r.relpath.decode()).read_bytes()
+
+
+def test_cancel_removes_temp_files(tmp_path):
+    src = tmp_path / "card"
+    write(src / "big.mov", os.urandom(40 * 1024 * 1024))
+    token = _HookToken(lambda: token.cancel())
+    from pixm_desktop.core.errors import CancelledError
+
+    with pytest.raises(CancelledError):
+        copy_card(src, [tmp_path / "d1", tmp_path / "d2"], cancel=token)
+    assert_no_temps(tmp_path / "d1")
+    assert_no_temps(tmp_path / "d2")
+    assert not (tmp_path / "d1" / "big.mov").exists()

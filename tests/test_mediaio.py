@@ -1,0 +1,47 @@
+"""Verification reads the media, not the page cache (storage read counters on a block-backed filesystem)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from pixm_desktop.core.hashes import HashAlgorithm
+from pixm_desktop.engine.mediaio import hash_from_media
+
+SIZE = 32 * 1024 * 1024
+
+
+def storage_read_bytes() -> int:
+    """Bytes this process caused to be fetched from the storage layer (Linux /proc/self/io)."""
+    with open("/proc/self/io") as fh:
+        for line in fh:
+            if line.startswith("read_bytes:"):
+                return int(line.split()[1])
+    raise AssertionError("no read_bytes in /proc/self/io")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/io is Linux-only")
+def test_reread_comes_from_the_drive_not_the_page_cache(mount_ext4):
+    disk = mount_ext4(128 * 1024 * 1024)
+    path = disk / "copy.mov"
+    with open(path, "wb") as fh:
+        fh.write(os.urandom(SIZE))
+        fh.flush()
+        os.fsync(fh.fileno())
+    with open(path, "rb") as fh:  # warm the cache: a plain read now costs no storage I/O
+        while fh.read(1 << 20):
+            pass
+    before = storage_read_bytes()
+    with open(path, "rb") as fh:
+        while fh.read(1 << 20):
+            pass
+    plain = storage_read_bytes() - before
+    assert plain < SIZE // 4, "control failed: a warm plain read should be served from the cache"
+
+    before = storage_read_bytes()
+    hashes, n = hash_from_media(path, [HashAlgorithm.XXH64])
+    from_media = storage_read_bytes() - before
+    assert n == SIZE
+    assert from_media >= SIZE, f"verification read only {from_media} of {SIZE} bytes from the drive"
