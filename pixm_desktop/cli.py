@@ -236,6 +236,8 @@ def print_verify(o: VerifyOutcome) -> None:
         out.print(f"… and {len(o.problems) - 50} more")
     if o.generation:
         out.print(f"ASC MHL generation written: {o.generation}")
+    for note in o.notes:
+        out.print(f"[yellow]note:[/] {note}")
 
 
 # -- catalog ---------------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class CopyTask:
 
     file: SourceFile
     destinations: tuple[int, ...]
+    replace: frozenset[int] = frozenset()  # destinations whose existing file is a known-bad copy of this file
 
 
 def temp_name(relpath: bytes) -> bytes:
@@ -164,8 +165,9 @@ class _Destination:
             elif kind == "abort":
                 self._abort_current(item[1], report=True)
 
-    def _open(self, f: SourceFile) -> None:
-        self._file, self._failed, self._existing = f, None, False
+    def _open(self, msg: tuple[SourceFile, bool]) -> None:
+        f, replace = msg
+        self._file, self._failed, self._existing, self._replace = f, None, False, replace
         final = os.path.join(self.base, f.relpath)
         parent = os.path.dirname(final)
         self._final = final
@@ -174,7 +176,7 @@ class _Destination:
             if parent not in self._made_dirs:
                 os.makedirs(parent, exist_ok=True)
                 self._made_dirs.add(parent)
-            if os.path.lexists(final):
+            if not replace and os.path.lexists(final):
                 self._existing = True  # compare at close, never overwrite
                 return
             self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
@@ -208,7 +210,7 @@ class _Destination:
                 os.close(self._fd)
                 self._fd = None
                 os.utime(self._tmp, ns=(f.mtime_ns, f.mtime_ns))
-                if os.path.lexists(self._final):
+                if not self._replace and os.path.lexists(self._final):
                     raise FileExistsError(errno.EEXIST, "appeared during copy")
                 os.replace(self._tmp, self._final)
             except FileExistsError:
@@ -398,7 +400,7 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
     progress.current_file = f.display
     path = os.path.join(src_base, f.relpath)
     for d in live:
-        d.put(("open", f))
+        d.put(("open", (f, d.index in task.replace)))
     try:
         hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel)
     except _SourceFileError as exc:

@@ -240,15 +240,17 @@ class _Run:
         tasks = []
         for sf in self.plan.files:
             row = self.files[sf.relpath]
-            need = []
+            need, replace = [], set()
             for i, d in enumerate(self.plan.destinations):
                 if self._already_verified(row, i, d.card_path):
                     self.outcomes[i].skipped += 1
                     self.outcomes[i].verified += 1
                 else:
                     need.append(i)
+                    if self._known_bad(row, i):
+                        replace.add(i)
             if need:
-                tasks.append(CopyTask(sf, tuple(need)))
+                tasks.append(CopyTask(sf, tuple(need), frozenset(replace)))
             else:
                 self.progress.bytes_read += sf.size
                 self.progress.files_done += 1
@@ -267,8 +269,14 @@ class _Run:
         except OSError:
             return False
 
+    def _known_bad(self, row: File, i: int) -> bool:
+        """The catalog saw the file at this destination fail verification: it is our own bad copy, replace it."""
+        copy = self.copies[i].get(row.id)
+        return copy is not None and copy.state == CopyState.FAILED.value and bool(copy.reason) and (
+            "mismatch" in copy.reason or "re-verify" in copy.reason)
+
     def _copy_phase(self, source: Path, dest_idx: list[int], tasks: list[CopyTask], expected) -> None:
-        sub = [CopyTask(t.file, tuple(i for i in t.destinations if i in dest_idx)) for t in tasks]
+        sub = [CopyTask(t.file, tuple(i for i in t.destinations if i in dest_idx), t.replace) for t in tasks]
         sub = [t for t in sub if t.destinations]
         paths = [d.card_path for d in self.plan.destinations]
         for ev in run_copy(source, paths, sub, dirs=self.plan.scan.dirs, algorithms=self.algorithms,
@@ -285,7 +293,7 @@ class _Run:
             if t.file.relpath not in good:
                 for i in rest:
                     self._set(t.file.relpath, i, CopyState.FAILED, "cascade: the first copy is not verified")
-        cascade_tasks = [t for t in tasks if t.file.relpath in good]
+        cascade_tasks = [t for t in tasks if t.file.relpath in good]  # replace flags carry over
         self._copy_phase(self.plan.destinations[first].card_path, rest, cascade_tasks, expected)
 
     def _source_verify(self, tasks: list[CopyTask]) -> None:
@@ -426,7 +434,7 @@ def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
     if not (card_path / "ascmhl").is_dir():
         return {}
     history = read_history(card_path)
-    return {rel: history.latest(rel) for rel in history.paths()}
+    return {rel: history.latest(rel) for rel in history.own_paths()}
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:

@@ -30,6 +30,7 @@ class VerifyOutcome:
     verified: int = 0
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     generation: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,21 +68,25 @@ def verify_folder(path: Path, *, catalog_path: Path | None = None, catalog: Cata
 
 def _verify_v2(path: Path, write: bool) -> VerifyOutcome:
     when = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    report = verify_history(path, creator=context.creator(), when=when, write=write, hash_file=hash_file_for_mhl)
+    report = verify_history(path, creator=context.creator(), when=when, write=write, hash_file=hash_file_for_mhl,
+                            record_new=False)  # a stray file is reported, never silently adopted
     return _outcome(path, "ASC MHL v2.0", report)
 
 
 def _verify_v1(path: Path, mhl_file: Path) -> VerifyOutcome:
     read_legacy_mhl(mhl_file)  # raises MhlFormatError with the file name when it is malformed
-    report = verify_legacy(mhl_file.parent, mhl_file=mhl_file, hash_file=hash_file_for_mhl)
+    report = verify_legacy(mhl_file.parent, manifest=mhl_file, hash_file=hash_file_for_mhl)
     return _outcome(path, "MHL v1", report)
 
 
 def _outcome(path: Path, kind: str, report) -> VerifyOutcome:
-    out = VerifyOutcome(path=path, kind=kind, generation=getattr(report, "generation", None))
+    written = report.generation
+    out = VerifyOutcome(path=path, kind=kind, generation=written.path if written else None)
     for entry in report.entries:
-        if entry.status == "verified":
+        if entry.status in ("verified", "size-only"):
             out.verified += 1
+        elif entry.status == "unrepresentable":
+            out.notes.append(f"{_name(entry.relpath)}: name is not valid UTF-8, not listed in the history")
         else:
             detail = ""
             if entry.status == "failed":

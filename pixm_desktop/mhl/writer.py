@@ -1,0 +1,474 @@
+"""Write ASC MHL v2.0 generations and keep ``ascmhl_chain.xml`` in step.
+
+A generation is written once and never modified (field notes §1): ``ascmhl/NNNN_<scope>_<date>_<time>Z.mhl``
+with N = last + 1. Sequence: build the manifest bytes, create the file (never overwriting), fsync, read it
+back, C4 the bytes read, then replace the chain atomically (temp file + fsync + rename + folder fsync).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from pixm_desktop.core.errors import MhlError
+from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, MHL_ORDER, HashAlgorithm, c4_decode, hash_bytes
+
+from ._xml import (
+    fsync_dir,
+    is_lower_hex,
+    iso_datetime,
+    iso_from_ns,
+    path_text,
+    replace_file,
+    serialize,
+    valid_email,
+    write_new_file,
+    xml_safe,
+)
+from .dirhash import Folder, IgnoreFn, compute_directory_hashes, name_of, scan_tree
+from .ignore import IgnoreSpec
+from .model import (
+    ASCMHL_FOLDER,
+    CHAIN_FILE,
+    CHAIN_NAMESPACE,
+    DEFAULT_IGNORES,
+    MHL_NAMESPACE,
+    Action,
+    CreatorInfo,
+    DirectoryHash,
+    GenerationInfo,
+    HashListReference,
+    MhlFileRecord,
+    MhlHistory,
+    Process,
+    merge_patterns,
+)
+from .reader import ChainEntry, load_history, read_chain
+
+_HEX_LENGTH = {
+    HashAlgorithm.MD5: 32,
+    HashAlgorithm.SHA1: 40,
+    HashAlgorithm.XXH128: 32,
+    HashAlgorithm.XXH3: 16,
+    HashAlgorithm.XXH64: 16,
+}
+
+
+# --------------------------------------------------------------------------------------------- public
+
+
+def write_generation(
+    scope_root: Path,
+    records: Sequence[MhlFileRecord],
+    *,
+    process: str = Process.TRANSFER,
+    creator: CreatorInfo,
+    when: datetime,
+    ignore: Sequence[str] = (),
+) -> GenerationInfo:
+    """Append one generation for ``records`` (paths relative to ``scope_root``) and update the chain.
+
+    Directory hashes (content + structure, in every format all records share) are computed for the folder
+    tree found on disk under ``scope_root`` (ignored names skipped, file hashes taken from ``records``); the
+    root's pair goes to ``processinfo/roothash``. Files on disk without a record are returned in
+    ``unrecorded``, and the folders holding them get no directory hash (it could not match the disk).
+    The ignore list is the union of :data:`DEFAULT_IGNORES`, the previous generation's list and ``ignore``.
+    Names that cannot be written to XML are left out and returned in ``unrepresentable``.
+
+    As the reference tool does, an ``original`` record of a path the history already holds is written as
+    ``verified`` when the formats both share match, ``failed`` when one differs. Records under a nested
+    history (a subfolder with its own ``ascmhl/``) stay in that history: the parent lists the subfolder as a
+    ``directoryhash`` and references its newest manifest.
+
+    Raises ``ValueError`` (bad record, naive ``when``), :class:`MhlChainError` / :class:`MhlFormatError`
+    (the existing history is damaged), :class:`MhlError` (read-back mismatch) and ``OSError``.
+    """
+    scope_root = Path(scope_root)
+    _check_when(when)
+    process = Process(process)
+    history = load_history(scope_root)
+    patterns = merge_patterns(DEFAULT_IGNORES, history.ignore_patterns, tuple(ignore))
+    ignored = make_ignore_fn(history, patterns)
+    tree = scan_tree(scope_root, ignored)
+
+    split = _partition(history, records, ignored)
+    all_hashes = {rel: rec.hashes for rel, rec in {**split.own, **split.nested}.items()}
+    # Files recorded by earlier generations and not repeated here still count for folder and root hashes,
+    # so a generation that adds a few files keeps a complete roothash.
+    known = {rel: rec.hashes for rel in history.own_paths()
+             if rel not in all_hashes and (rec := history.latest(rel)) is not None}
+    tree_hashes = {**known, **all_hashes}
+    formats = common_formats(tree_hashes.values()) if tree_hashes else previous_root_formats(history)
+    dir_hashes = compute_directory_hashes(tree, tree_hashes, formats)
+    recorded = set(tree_hashes)
+    unrecorded = tuple(rel for rel in tree.iter_files() if rel not in recorded and path_text(rel) is not None)
+    references = [
+        _latest_reference(rel, child) for rel, child in history.children.items() if child.generations
+    ]
+
+    info = append_generation(
+        history,
+        node=tree,
+        records=split.own,
+        dir_hashes=dir_hashes,
+        patterns=patterns,
+        process=process,
+        creator=creator,
+        when=when,
+        references=references,
+    )
+    failed = tuple(rel for rel, rec in split.own.items() if rec.action == Action.FAILED)
+    return replace(
+        info,
+        unrepresentable=tuple(split.unrepresentable),
+        ignored=tuple(split.ignored),
+        unrecorded=unrecorded,
+        failed=failed,
+    )
+
+
+def make_ignore_fn(history: MhlHistory, root_patterns: Sequence[str] | None = None) -> IgnoreFn:
+    """``(scope relpath, is_dir) -> ignored?``: the root's list, plus each nested history's own list below it."""
+    specs: list[tuple[bytes, IgnoreSpec]] = [
+        (b"", IgnoreSpec(root_patterns if root_patterns is not None else history.ignore_patterns))
+    ]
+    specs += [(prefix + b"/", IgnoreSpec(sub.ignore_patterns)) for prefix, sub in history.walk() if prefix]
+
+    def ignored(relpath: bytes, is_dir: bool) -> bool:
+        for prefix, spec in specs:
+            if relpath.startswith(prefix) and spec.matches(relpath[len(prefix) :], is_dir=is_dir):
+                return True
+        return False
+
+    return ignored
+
+
+def common_formats(
+    hash_maps: Iterator[Mapping[HashAlgorithm, str]] | Sequence[Mapping[HashAlgorithm, str]],
+) -> tuple[HashAlgorithm, ...]:
+    """Formats every map has, in MHL order (directory hashes need the same formats for every child)."""
+    common: set[HashAlgorithm] | None = None
+    for hashes in hash_maps:
+        common = set(hashes) if common is None else common & set(hashes)
+    return tuple(a for a in MHL_ORDER if common and a in common)
+
+
+def previous_root_formats(history: MhlHistory) -> tuple[HashAlgorithm, ...]:
+    """Formats of the newest root hash, else the default format: every generation needs a roothash (the
+    reference tool's ``verify -dh`` stops on a generation without one)."""
+    for gen in reversed(history.generations):
+        if gen.root_hash is not None and gen.root_hash.content:
+            return tuple(gen.root_hash.content)
+    return (DEFAULT_ALGORITHM,)
+
+
+def append_generation(
+    history: MhlHistory,
+    *,
+    node: Folder | None,
+    records: Mapping[bytes, MhlFileRecord],
+    dir_hashes: Mapping[bytes, DirectoryHash],
+    patterns: Sequence[str],
+    process: str,
+    creator: CreatorInfo,
+    when: datetime,
+    references: Sequence[HashListReference] = (),
+    prefix: bytes = b"",
+) -> GenerationInfo:
+    """Write the next generation of ``history`` and update its chain.
+
+    ``records`` and ``dir_hashes`` are keyed by path relative to the *scan* root; ``prefix`` is the history
+    root's path in that scan (``b""`` for the scope root) and ``node`` its folder. Entries are written in
+    the reference tool's order: each folder's children sorted by name, a subfolder's entries followed by its
+    ``directoryhash``; records not found on disk come last.
+    """
+    _check_when(when)
+    stop = {
+        (prefix + b"/" + rel if prefix else rel)
+        for rel, child in history.children.items()
+        if child.generations
+    }
+    items = list(_ordered_items(node, records, dir_hashes, stop)) if node is not None else []
+    listed = {rec.relpath for kind, rec in items if kind == "hash"}
+    items += [("hash", records[rel]) for rel in sorted(records) if rel not in listed]
+    root_hash = dir_hashes.get(prefix) if node is not None else None
+
+    manifest = _manifest_element(
+        creator=creator,
+        when=when,
+        process=process,
+        root_hash=root_hash,
+        patterns=patterns,
+        items=[(kind, _relative(obj, prefix)) for kind, obj in items],
+        references=references,
+    )
+    return _commit(history.scope_root, history.last_number + 1, manifest, when)
+
+
+# ------------------------------------------------------------------------------------------ records
+
+
+@dataclass
+class _Split:
+    own: dict[bytes, MhlFileRecord] = field(default_factory=dict)  # written into this manifest
+    nested: dict[bytes, MhlFileRecord] = field(default_factory=dict)  # belong to a nested history
+    unrepresentable: list[bytes] = field(default_factory=list)
+    ignored: list[bytes] = field(default_factory=list)
+
+
+def _partition(history: MhlHistory, records: Sequence[MhlFileRecord], ignored: IgnoreFn) -> _Split:
+    split = _Split()
+    seen: set[bytes] = set()
+    for rec in records:
+        _check_record(rec)
+        if rec.relpath in seen:
+            raise ValueError(f"two records for {rec.display!r}")
+        seen.add(rec.relpath)
+        if ignored(rec.relpath, False):
+            split.ignored.append(rec.relpath)
+        elif path_text(rec.relpath) is None:
+            split.unrepresentable.append(rec.relpath)
+        elif history.owner(rec.relpath)[0] is not history:
+            split.nested[rec.relpath] = rec
+        else:
+            split.own[rec.relpath] = _resolve_action(history, rec)
+    return split
+
+
+def _resolve_action(history: MhlHistory, rec: MhlFileRecord) -> MhlFileRecord:
+    """``original`` for an already recorded path becomes ``verified``/``failed`` (reference ``create``)."""
+    if rec.action != Action.ORIGINAL:
+        return rec
+    expected = history.expected_hashes(rec.relpath)
+    shared = [a for a in rec.hashes if a in expected]
+    if not shared:
+        return rec  # nothing to compare with: stays a first record in these formats
+    ok = all(_same_hash(a, expected[a], rec.hashes[a]) for a in shared)
+    return replace(rec, action=Action.VERIFIED if ok else Action.FAILED)
+
+
+def _same_hash(algorithm: HashAlgorithm, a: str, b: str) -> bool:
+    """Hex compares case-insensitively (other tools' upper case); C4 is case-sensitive base58."""
+    return a == b if algorithm == HashAlgorithm.C4 else a.lower() == b.lower()
+
+
+def _check_record(rec: MhlFileRecord) -> None:
+    parts = rec.relpath.split(b"/")
+    if not rec.relpath or any(p in (b"", b".", b"..") for p in parts):
+        raise ValueError(f"record path must be relative with '/' separators: {rec.relpath!r}")
+    if rec.size is not None and rec.size < 0:
+        raise ValueError(f"negative size for {rec.display!r}")
+    if not rec.hashes:
+        raise ValueError(f"record {rec.display!r} has no hash")
+    for algorithm, text in rec.hashes.items():
+        if not _valid_hash_text(algorithm, text):
+            raise ValueError(f"bad {algorithm.value} value {text!r} for {rec.display!r}")
+
+
+def _valid_hash_text(algorithm: HashAlgorithm, text: str) -> bool:
+    if algorithm == HashAlgorithm.C4:
+        try:
+            c4_decode(text)
+        except ValueError:
+            return False
+        return True
+    return len(text) == _HEX_LENGTH[algorithm] and is_lower_hex(text)
+
+
+def _latest_reference(rel: bytes, child: MhlHistory) -> HashListReference:
+    gen = child.generations[-1]
+    c4 = hash_bytes(gen.path.read_bytes(), HashAlgorithm.C4)  # the chain may hold another format
+    return HashListReference(f"{rel.decode('utf-8')}/{ASCMHL_FOLDER}/{gen.path.name}", c4)
+
+
+# ------------------------------------------------------------------------------------------- layout
+
+
+def _ordered_items(
+    node: Folder,
+    records: Mapping[bytes, MhlFileRecord],
+    dir_hashes: Mapping[bytes, DirectoryHash],
+    stop: set[bytes],
+) -> Iterator[tuple[str, MhlFileRecord | DirectoryHash]]:
+    children: list[tuple[bytes, Folder | None]] = [(name, None) for name in node.files]
+    children += [(name_of(sub.relpath), sub) for sub in node.folders]
+    for name, sub in sorted(children, key=lambda c: c[0]):
+        if sub is None:
+            rec = records.get(node.child(name))
+            if rec is not None:
+                yield "hash", rec
+            continue
+        if path_text(sub.relpath) is None:
+            continue
+        if sub.relpath not in stop:
+            yield from _ordered_items(sub, records, dir_hashes, stop)
+        dh = dir_hashes.get(sub.relpath)
+        if dh is not None:
+            yield "dir", dh
+
+
+def _relative(obj: MhlFileRecord | DirectoryHash, prefix: bytes) -> MhlFileRecord | DirectoryHash:
+    if not prefix:
+        return obj
+    cut = len(prefix) + 1
+    return replace(obj, relpath=obj.relpath[cut:])
+
+
+# ---------------------------------------------------------------------------------------------- xml
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrs)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _clean(text: str) -> str:
+    """Creator fields come from users and hosts: replace what XML cannot carry."""
+    return text if xml_safe(text) else "".join(c if xml_safe(c) else "\ufffd" for c in text)
+
+
+def _manifest_element(
+    *,
+    creator: CreatorInfo,
+    when: datetime,
+    process: str,
+    root_hash: DirectoryHash | None,
+    patterns: Sequence[str],
+    items: Sequence[tuple[str, MhlFileRecord | DirectoryHash]],
+    references: Sequence[HashListReference],
+) -> ET.Element:
+    """The ``<hashlist>`` tree in ASC MHL v2.0 XSD order: creatorinfo, processinfo, hashes, references."""
+    # A literal xmlns attribute declares the default namespace without touching ElementTree's global registry.
+    root = ET.Element("hashlist", {"version": "2.0", "xmlns": MHL_NAMESPACE})
+    _creator_element(root, creator, when)
+    info = _sub(root, "processinfo")
+    _sub(info, "process", str(Process(process)))
+    if root_hash is not None:
+        _content_structure(_sub(info, "roothash"), root_hash)
+    ignore_el = _sub(info, "ignore")
+    for pattern in patterns:
+        if not xml_safe(pattern):
+            raise ValueError(f"ignore pattern cannot be written to XML: {pattern!r}")
+        _sub(ignore_el, "pattern", pattern)
+    if items:
+        hashes = _sub(root, "hashes")
+        for kind, obj in items:
+            if kind == "hash":
+                _hash_element(hashes, obj)  # type: ignore[arg-type]
+            else:
+                _directory_element(hashes, obj)  # type: ignore[arg-type]
+    if references:
+        refs = _sub(root, "references")
+        for ref in references:
+            ref_el = _sub(refs, "hashlistreference")
+            _sub(ref_el, "path", ref.path)
+            _sub(ref_el, "c4", ref.c4)
+    return root
+
+
+def _creator_element(root: ET.Element, creator: CreatorInfo, when: datetime) -> None:
+    el = _sub(root, "creatorinfo")
+    _sub(el, "creationdate", iso_datetime(when))
+    _sub(el, "hostname", _clean(creator.hostname))
+    _sub(el, "tool", _clean(creator.tool_name), version=_clean(creator.tool_version))
+    if creator.author_name or creator.author_email or creator.author_role:
+        attrs = {}
+        if valid_email(creator.author_email):
+            attrs["email"] = _clean(creator.author_email or "")
+        if creator.author_role:
+            attrs["role"] = _clean(creator.author_role)
+        _sub(el, "author", _clean(creator.author_name) if creator.author_name else None, **attrs)
+    if creator.location:
+        _sub(el, "location", _clean(creator.location))
+    if creator.comment:
+        _sub(el, "comment", _clean(creator.comment))
+
+
+def _hash_element(parent: ET.Element, rec: MhlFileRecord) -> None:
+    el = _sub(parent, "hash")
+    attrs = {}
+    if rec.size is not None:
+        attrs["size"] = str(rec.size)
+    if rec.mtime_ns is not None:
+        attrs["lastmodificationdate"] = iso_from_ns(rec.mtime_ns)
+    _sub(el, "path", path_text(rec.relpath), **attrs)
+    for algorithm in MHL_ORDER:
+        if algorithm in rec.hashes:
+            hash_attrs = {"action": str(rec.action)}
+            if rec.hashdate is not None:
+                hash_attrs["hashdate"] = iso_datetime(rec.hashdate, microseconds=True)
+            _sub(el, algorithm.value, rec.hashes[algorithm], **hash_attrs)
+
+
+def _directory_element(parent: ET.Element, dh: DirectoryHash) -> None:
+    el = _sub(parent, "directoryhash")
+    attrs = {"lastmodificationdate": iso_from_ns(dh.mtime_ns)} if dh.mtime_ns is not None else {}
+    _sub(el, "path", path_text(dh.relpath), **attrs)
+    _content_structure(el, dh)
+
+
+def _content_structure(el: ET.Element, dh: DirectoryHash) -> None:
+    for kind, values in (("content", dh.content), ("structure", dh.structure)):
+        part = _sub(el, kind)
+        for algorithm in MHL_ORDER:
+            if algorithm in values:
+                _sub(part, algorithm.value, values[algorithm])
+
+
+def _chain_element(entries: Sequence[ChainEntry]) -> ET.Element:
+    root = ET.Element("ascmhldirectory", {"xmlns": CHAIN_NAMESPACE})
+    for entry in entries:
+        el = _sub(root, "hashlist", sequencenr=str(entry.sequence))
+        _sub(el, "path", entry.filename)
+        _sub(el, entry.algorithm.value, entry.value)
+    return root
+
+
+# ------------------------------------------------------------------------------------------- commit
+
+
+def generation_filename(number: int, scope_root: Path, when: datetime) -> str:
+    """``NNNN_<scope folder name>_<YYYY-MM-DD>_<HHMMSS>Z.mhl`` in UTC (field notes §1)."""
+    stamp = when.astimezone(UTC).strftime("%Y-%m-%d_%H%M%S")
+    return f"{number:04d}_{_safe_name(scope_root)}_{stamp}Z.mhl"
+
+
+def _safe_name(scope_root: Path) -> str:
+    """The scope folder name as it can appear in a file name that is also XML text in the chain."""
+    raw = os.fsencode(scope_root.resolve().name)
+    text = raw.decode("utf-8", errors="replace")
+    return "".join(c if xml_safe(c) and c not in "\ufffd/\\" else "_" for c in text) or "root"
+
+
+def _commit(scope_root: Path, number: int, manifest: ET.Element, when: datetime) -> GenerationInfo:
+    folder = scope_root / ASCMHL_FOLDER
+    if not folder.is_dir():
+        folder.mkdir()
+        fsync_dir(scope_root)
+    path = folder / generation_filename(number, scope_root, when)
+    data = serialize(manifest)
+    write_new_file(path, data)
+    back = path.read_bytes()
+    if back != data:
+        raise MhlError(
+            f"manifest {path.name} reads back different from what was written",
+            hint="the destination drive may be failing; check it and write the history again",
+            path=path,
+        )
+    c4 = hash_bytes(back, HashAlgorithm.C4)
+    chain_path = folder / CHAIN_FILE
+    entries = read_chain(chain_path) if chain_path.exists() else []
+    entries.append(ChainEntry(number, path.name, HashAlgorithm.C4, c4))
+    replace_file(chain_path, serialize(_chain_element(entries)))
+    return GenerationInfo(path=path, generation=number, c4=c4)
+
+
+def _check_when(when: datetime) -> None:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("`when` must be a timezone-aware datetime")
