@@ -1,0 +1,42 @@
+"""``pixm``: the headless entry point (offload, verify, catalog, sample cards, demo).
+
+Exit codes (stable, see README): 0 everything verified · 1 internal error · 2 usage · 3 pre-flight failed
+(space, read-only or overlapping destination) · 4 offload incomplete (some file × destination not verified) ·
+5 verification found mismatches, missing or unrecorded files · 6 source card unreadable or changed ·
+7 ASC MHL history missing or malformed · 8 catalog error · 130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pixm_desktop import __version__
+from pixm_desktop.cli import catalog, offload, samples, verify
+from pixm_desktop.cli._common import console
+from pixm_desktop.core.errors import PixmError
+
+COMMANDS = (offload, verify, catalog, samples)  # each module adds its sub-commands with register(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``pixm``; returns the process exit code (see the table above)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PixmError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.print("[yellow]cancelled[/]")
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pixm", description="Verified camera-card offload with ASC MHL and a catalog."
+    )
+    p.add_argument("--version", action="version", version=f"pixm {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.register(sub)
+    return p

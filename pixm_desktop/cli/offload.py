@@ -1,0 +1,180 @@
+"""``pixm offload``: copy a card to destinations, verify, write ASC MHL, record in the catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+from pathlib import Path
+
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from pixm_desktop.cli._common import catalog_arg, console, day_arg, out
+from pixm_desktop.core.errors import OffloadIncompleteError, UsageError
+from pixm_desktop.core.hashes import parse_algorithms
+from pixm_desktop.core.model import CancelToken, ProgressSnapshot
+from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, recover_interrupted
+from pixm_desktop.store.db import open_catalog
+
+
+def register(sub) -> None:
+    o = sub.add_parser("offload", help="copy a card to destinations, verify every copy, write ASC MHL")
+    o.add_argument(
+        "source", type=Path, help="the card root folder (e.g. the mounted card or its reel folder)"
+    )
+    o.add_argument("--dest", type=Path, action="append", required=True, help="destination root (repeat)")
+    o.add_argument(
+        "--hash", default="xxh64", help="hash formats, comma-separated: xxh64 xxh3 xxh128 md5 sha1 c4"
+    )
+    o.add_argument(
+        "--template",
+        default="{project}/{day}/{camera}/{card}",
+        help="folder template below each destination; tokens {project} {day} {camera} {reel} {card} "
+        "{date} {host}",
+    )
+    o.add_argument("--project", default="Untitled")
+    o.add_argument(
+        "--day", type=day_arg, default=dt.date.today(), help="shoot day, YYYY-MM-DD (default today)"
+    )
+    o.add_argument("--source-verify", action="store_true", help="also re-read the card and compare")
+    o.add_argument("--cascade", action="store_true", help="copy to the first destination, the others from it")
+    o.add_argument("--author", help="name written into ASC MHL (default $PIXM_AUTHOR or the login name)")
+    o.add_argument("--location", help="location written into ASC MHL")
+    o.add_argument("--quiet", action="store_true", help="no progress display")
+    catalog_arg(o)
+    o.set_defaults(func=cmd_offload)
+
+
+def cmd_offload(args) -> int:
+    try:
+        algorithms = parse_algorithms(args.hash)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    request = OffloadRequest(
+        source=args.source,
+        destinations=args.dest,
+        algorithms=algorithms,
+        template=args.template,
+        project=args.project,
+        day=args.day,
+        source_verify=args.source_verify,
+        cascade=args.cascade,
+        author=args.author,
+        location=args.location,
+    )
+    result = run_offload(request, args.catalog, quiet=args.quiet)
+    if not result.ok:
+        raise OffloadIncompleteError(
+            f"offload of {result.card_label} is incomplete: not every file is verified on every destination",
+            hint="see the failures above; run the same command again to retry (verified files are kept)",
+        )
+    return 0
+
+
+def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bool = False) -> OffloadResult:
+    """Prepare and run an offload with live progress on the terminal, then print the summary."""
+    catalog = open_catalog(catalog_path)
+    recover_interrupted(catalog)
+    service = OffloadService(catalog)
+    prepared = service.prepare(request)
+    plan = prepared.plan
+    console.print(
+        f"[bold]{plan.card_label}[/] — {prepared.identity.camera.value.upper()} reel {prepared.identity.reel}, "
+        f"{len(plan.files)} files, {plan.total_bytes / 1e9:.2f} GB → {len(plan.destinations)} destination(s)"
+    )
+    if prepared.known_summary:
+        console.print(f"[cyan]{prepared.known_summary}[/] — resuming: verified files are not copied again")
+    for w in plan.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    cancel = CancelToken()
+    progress = ProgressSnapshot(plan.total_bytes, len(plan.files))
+    box: dict = {}
+
+    def work() -> None:
+        try:
+            box["result"] = service.run(prepared, cancel=cancel, progress=progress)
+        except BaseException as exc:  # re-raised on the main thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="pixm-offload")
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    try:
+        worker.start()
+        _show_progress(worker, progress, plan, quiet)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        worker.join()
+        catalog.close()
+    if "error" in box:
+        raise box["error"]
+    print_offload_summary(box["result"], shown_warnings=len(plan.warnings))
+    return box["result"]
+
+
+def _show_progress(worker: threading.Thread, progress: ProgressSnapshot, plan, quiet: bool) -> None:
+    if quiet or not console.is_terminal:
+        worker.join()
+        return
+    cols = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*cols, console=console, transient=True) as bar:
+        read = bar.add_task("card read", total=plan.total_bytes)
+        dests = [
+            bar.add_task(f"verify {i + 1}", total=plan.total_bytes) for i in range(len(plan.destinations))
+        ]
+        while worker.is_alive():
+            worker.join(0.2)
+            progress.update_rate()
+            bar.update(
+                read,
+                completed=progress.bytes_read,
+                description=f"card read {progress.files_done}/{progress.total_files}",
+            )
+            for t, d in zip(dests, progress.destinations, strict=False):
+                bar.update(t, completed=d.bytes_verified)
+
+
+def print_offload_summary(r: OffloadResult, shown_warnings: int = 0) -> None:
+    """Result table, failures with reasons, warnings not shown yet (the first ``shown_warnings`` were)."""
+    speed = r.total_bytes / r.seconds / 1e6 if r.seconds > 0 else 0.0
+    colour = "green" if r.ok else "red"
+    out.print(
+        f"[bold {colour}]{r.status.value.upper()}[/] job {r.job_id}: {r.card_label} ({r.camera} {r.reel}) — "
+        f"{r.files} files, {r.total_bytes / 1e9:.3f} GB, {', '.join(a.value for a in r.algorithms)}, "
+        f"{r.seconds:.1f} s ({speed:.0f} MB/s)"
+    )
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("destination", overflow="fold", ratio=3)
+    for col in ("verified", "failed", "skipped"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column("ASC MHL", overflow="fold", ratio=2)
+    for d in r.destinations:
+        mhl = d.mhl_generation.name if d.mhl_generation else (d.error or "—")
+        table.add_row(str(d.card_path), str(d.verified), str(d.failed), str(d.skipped), mhl)
+    out.print(table)
+    for d in r.destinations:
+        for name, reason in d.failures[:20]:
+            out.print(f"[red]FAILED[/] {d.card_path}/{name}: {reason}")
+        if len(d.failures) > 20:
+            out.print(f"… and {len(d.failures) - 20} more failures on {d.card_path}")
+    for name, reason in r.source_verify_failures[:20]:
+        out.print(f"[red]SOURCE[/] {name}: {reason}")
+    for w in r.warnings[shown_warnings:]:
+        out.print(f"[yellow]warning:[/] {w}")
+    if r.ok:
+        out.print(
+            f"[green]safe to format:[/] every file verified on all {len(r.destinations)} destination(s)"
+        )
