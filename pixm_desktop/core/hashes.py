@@ -7,8 +7,9 @@ big-endian), xxh3 (XXH3-64) and xxh128 (XXH3-128); c4 is the SMPTE ST 2114 C4 ID
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Iterable, Protocol
+from typing import Protocol
 
 import xxhash
 
@@ -112,7 +113,7 @@ class MultiHasher:
 
     def hexdigests(self) -> dict[HashAlgorithm, str]:
         """``{algorithm: text form}`` for every algorithm."""
-        return {a: text_form(a, h.digest()) for a, h in zip(self.algorithms, self._hashers)}
+        return {a: text_form(a, h.digest()) for a, h in zip(self.algorithms, self._hashers, strict=True)}
 
 
 def parse_algorithms(spec: str | Iterable[str]) -> tuple[HashAlgorithm, ...]:
