@@ -35,7 +35,7 @@ from pixm_desktop.core.model import (
     ProgressSnapshot,
     SourceFile,
 )
-from pixm_desktop.engine.mediaio import CHUNK_SIZE, hash_from_media
+from pixm_desktop.engine.mediaio import CHUNK_SIZE, hash_from_media, make_durable
 
 QUEUE_DEPTH = 4  # chunks buffered per destination writer: bounds memory to depth × chunk × destinations
 TEMP_PREFIX = ".pixm-"
@@ -95,6 +95,17 @@ def describe_os_error(exc: OSError, what: str) -> str:
     return hints.get(exc.errno, f"{what} error: {exc.strerror or exc}")
 
 
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """A copy written under its temp name, not yet durable nor renamed."""
+
+    file: SourceFile
+    tmp: bytes
+    final: bytes
+    hashes: Mapping[HashAlgorithm, str]
+    replace: bool
+
+
 class _Destination:
     """Writer and verifier threads for one destination card folder."""
 
@@ -111,7 +122,8 @@ class _Destination:
         self.to_verify: queue.Queue = queue.Queue()
         self.down_reason: str | None = None  # set once the whole destination is unusable
         self._made_dirs: set[bytes] = set()
-        self._pending: list[tuple[SourceFile, bytes, Mapping[HashAlgorithm, str]]] = []
+        self._pending: list[_Written] = []  # closed temp files waiting for the next durable batch
+        self._pending_bytes = 0
         self._last_flush = time.monotonic()
         self.writer = threading.Thread(target=self._write_loop, name=f"pixm-writer-{index}", daemon=True)
         self.verifier = threading.Thread(target=self._verify_loop, name=f"pixm-verifier-{index}", daemon=True)
@@ -206,24 +218,18 @@ class _Destination:
         elif self._fd is not None:
             try:
                 os.ftruncate(self._fd, f.size)  # a trailing hole needs the length set explicitly
-                os.fsync(self._fd)
                 os.close(self._fd)
                 self._fd = None
                 os.utime(self._tmp, ns=(f.mtime_ns, f.mtime_ns))
-                if not self._replace and os.path.lexists(self._final):
-                    raise FileExistsError(errno.EEXIST, "appeared during copy")
-                os.replace(self._tmp, self._final)
-            except FileExistsError:
-                self._discard_tmp()
-                self._report(f, CopyState.FAILED, reason="a file appeared at the destination during the copy; "
-                             "not overwritten")
-                return
             except OSError as exc:
                 self._fail(exc)
                 self._report(f, CopyState.FAILED, reason=self._failed)
+                self._file = None
                 return
-            self._report(f, CopyState.COPIED)
-            self._pending.append((f, self._final, hashes))
+            # Durability is batched: the temp file is made durable with others, then renamed (_flush_pending).
+            self._pending.append(_Written(f, self._tmp, self._final, hashes, self._replace))
+            self._pending_bytes += f.size
+            self._tmp = None
             self._flush_pending()
         self._file = None
 
@@ -257,10 +263,8 @@ class _Destination:
                 pass
             self._fd = None
         if self._tmp is not None:
-            try:
-                os.unlink(self._tmp)
-            except OSError:
-                pass
+            _unlink_quietly(self._tmp)
+            self._tmp = None
 
     def _fail(self, exc: OSError) -> None:
         self._failed = describe_os_error(exc, "destination")
@@ -269,33 +273,68 @@ class _Destination:
         self._discard_tmp()
 
     def _flush_pending(self, force: bool = False) -> None:
-        """Make renames durable (fsync their folders) in batches, then hand the copies to the verifier."""
-        if not self._pending or (not force and len(self._pending) < 64 and time.monotonic() - self._last_flush < 0.2):
+        """Hand finished temp files to the verifier thread in batches; it makes them durable (one syncfs per
+        batch), renames them and re-reads them, while this thread goes on writing the next files."""
+        if not self._pending:
             return
-        for folder in {os.path.dirname(p) for _, p, _ in self._pending}:
+        due = len(self._pending) >= 256 or self._pending_bytes >= 256 * 1024 * 1024 or \
+            time.monotonic() - self._last_flush >= 0.25
+        if force or due:
+            self.to_verify.put(self._pending)
+            self._pending, self._pending_bytes = [], 0
+            self._last_flush = time.monotonic()
+
+    def _commit_batch(self, batch: list[_Written]) -> list[_Written]:
+        """Durable, then renamed to the final names, folders fsynced; returns the copies now in place."""
+        try:
+            make_durable(self.base, [w.tmp for w in batch])
+        except OSError as exc:
+            reason = describe_os_error(exc, "destination")
+            for w in batch:
+                _unlink_quietly(w.tmp)
+                self._report(w.file, CopyState.FAILED, reason=reason)
+            return []
+        renamed = [w for w in batch if self._rename(w)]
+        for folder in {os.path.dirname(w.final) for w in renamed}:
             _fsync_dir(folder)
-        for item in self._pending:
-            self.to_verify.put(item)
-        self._pending.clear()
-        self._last_flush = time.monotonic()
+        for w in renamed:
+            self._report(w.file, CopyState.COPIED)
+        return renamed
+
+    def _rename(self, w: _Written) -> bool:
+        try:
+            if not w.replace and os.path.lexists(w.final):
+                _unlink_quietly(w.tmp)
+                self._report(w.file, CopyState.FAILED, reason="a file appeared at the destination during the "
+                             "copy; not overwritten")
+                return False
+            os.replace(w.tmp, w.final)
+            return True
+        except OSError as exc:
+            _unlink_quietly(w.tmp)
+            self._report(w.file, CopyState.FAILED, reason=describe_os_error(exc, "destination"))
+            return False
 
     # -- verifier --------------------------------------------------------------------------------------
     def _verify_loop(self) -> None:
         while True:
-            item = self.to_verify.get()
-            if item is _STOP:
+            batch = self.to_verify.get()
+            if batch is _STOP:
                 return
-            f, final, expected = item
-            if not self.verify or self.cancel.cancelled:
+            if self.cancel.cancelled:
+                for w in batch:
+                    _unlink_quietly(w.tmp)  # never renamed: nothing half-done keeps a final name
                 continue
-            self._verify_one(f, final, expected)
+            for w in self._commit_batch(batch):
+                if self.verify and not self.cancel.cancelled:
+                    self._verify_one(w.file, w.final, w.hashes)
 
     def _verify_one(self, f: SourceFile, final: bytes, expected: Mapping[HashAlgorithm, str]) -> None:
         def count(n: int) -> None:
             self.progress.bytes_verified += n
 
         try:
-            found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count)
+            found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count, flush=False)
         except CancelledError:
             return
         except OSError as exc:
@@ -315,6 +354,13 @@ class _Destination:
         elif state == CopyState.FAILED:
             self.progress.files_failed += 1
         self.results.put(FileResult(f.relpath, self.index, state, dict(hashes or {}), reason))
+
+
+def _unlink_quietly(path: bytes) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _fsync_dir(path: bytes) -> None:

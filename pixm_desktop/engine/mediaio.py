@@ -33,11 +33,11 @@ def drop_cached_pages(fd: int, offset: int = 0, length: int = 0) -> None:
             pass  # some filesystems (FUSE, network) refuse: the read still happens, maybe from cache
 
 
-def open_uncached(path: os.PathLike | str | bytes) -> int:
+def open_uncached(path: os.PathLike | str | bytes, *, flush: bool = True) -> int:
     """Open ``path`` read-only for a re-read from the media; returns an OS file descriptor.
 
-    Dirty pages are flushed first (fsync) so that dropping the cache actually forces a read from the drive.
-    Raises ``OSError`` as ``os.open`` does.
+    With ``flush`` dirty pages are written first (fsync) so that dropping the cache forces a read from the
+    drive; the copier passes ``flush=False`` for files it already made durable. Raises ``OSError``.
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
     try:
@@ -46,10 +46,11 @@ def open_uncached(path: os.PathLike | str | bytes) -> int:
 
             fcntl.fcntl(fd, _F_NOCACHE, 1)
         else:
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass  # read-only media or filesystems without fsync: nothing dirty to flush
+            if flush:
+                try:
+                    os.fsync(fd)
+                except OSError:
+                    pass  # read-only media or filesystems without fsync: nothing dirty to flush
             drop_cached_pages(fd)
     except BaseException:
         os.close(fd)
@@ -64,6 +65,7 @@ def hash_from_media(
     cancel: CancelToken | None = None,
     on_bytes: Callable[[int], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    flush: bool = True,
 ) -> tuple[dict[HashAlgorithm, str], int]:
     """Hash a file as read back from the drive: ``({algorithm: text form}, bytes read)``.
 
@@ -72,7 +74,7 @@ def hash_from_media(
     """
     hasher = MultiHasher(algorithms)
     total = 0
-    fd = open_uncached(path)
+    fd = open_uncached(path, flush=flush)
     try:
         with os.fdopen(fd, "rb", buffering=0, closefd=False) as fh:
             while True:
@@ -89,6 +91,53 @@ def hash_from_media(
     finally:
         os.close(fd)
     return hasher.hexdigests(), total
+
+
+def _load_syncfs():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.syncfs
+        fn.argtypes = [ctypes.c_int]
+        return fn
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _load_syncfs()
+
+
+def make_durable(folder: os.PathLike | str | bytes, files: list[bytes]) -> None:
+    """Write the data of ``files`` (all on ``folder``'s filesystem) to the drive before returning.
+
+    Linux: one ``syncfs`` for the whole batch (a journal commit per batch, not per file); elsewhere an
+    ``fsync`` per file (macOS: ``F_FULLFSYNC`` so the drive's own cache is flushed too). Raises ``OSError``.
+    """
+    if _SYNCFS is not None and files:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if _SYNCFS(fd) != 0:
+                import ctypes
+
+                err = ctypes.get_errno()
+                raise OSError(err, os.strerror(err), folder)
+        finally:
+            os.close(fd)
+        return
+    for path in files:
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            if sys.platform == "darwin":
+                import fcntl
+
+                fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
+            else:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def hash_file_for_mhl(path: Path, algorithms: Iterable[HashAlgorithm]) -> dict[HashAlgorithm, str]:

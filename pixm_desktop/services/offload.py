@@ -37,7 +37,7 @@ from pixm_desktop.mhl import MhlFileRecord, read_history, write_generation
 from pixm_desktop.services import context
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, utcnow
+from pixm_desktop.store.models import Card, Destination, File, Job, JobDestination, utcnow
 
 COMMIT_EVERY = 0.5  # seconds between catalog commits while copying: bounded loss, few fsyncs
 #: Patterns every destination history ignores besides the ASC defaults: OS litter and our temp files.
@@ -200,6 +200,9 @@ class _Run:
         card.source_path, card.file_count, card.total_bytes = str(plan.source), len(plan.files), plan.total_bytes
         self.card = card
         self.files = repo.sync_files(s, card, plan.files)
+        self.hashes = {rel: row.hashes() for rel, row in self.files.items()}  # source hashes, kept current
+        self.hashed_at: dict[bytes, dt.datetime | None] = {rel: row.hashed_at for rel, row in self.files.items()}
+        self.writer = repo.BatchWriter(s)
         self.job = Job(card_id=card.id, kind="offload", status=JobStatus.RUNNING.value, source_path=str(plan.source),
                        algorithms=",".join(a.value for a in self.algorithms), template=self.req.template,
                        options=json.dumps({"source_verify": self.req.source_verify, "cascade": self.req.cascade,
@@ -208,13 +211,13 @@ class _Run:
                        files_total=len(plan.files), bytes_total=plan.total_bytes, started_at=utcnow())
         s.add(self.job)
         self.dests: list[Destination] = []
-        self.copies: list[dict[int, Copy]] = []
+        self.rows: list[dict[int, repo.CopyRow]] = []  # per destination: file_id → state, kept in memory
         for pos, d in enumerate(plan.destinations):
             dest = repo.get_or_create_destination(
                 s, card, os.fsencode(d.card_path), volume_label=d.volume.label, mount_point=d.volume.mount_point,
                 device=d.volume.device, fs_type=d.volume.fs_type, required=d.required)
             self.dests.append(dest)
-            self.copies.append(repo.copy_states(s, dest))
+            self.rows.append(repo.load_copy_rows(s, dest.id))
             s.flush()
             s.add(JobDestination(job_id=self.job.id, destination_id=dest.id, position=pos,
                                  free_bytes_before=d.volume.free_bytes))
@@ -259,10 +262,10 @@ class _Run:
         return tasks
 
     def _already_verified(self, row: File, i: int, card_path: Path) -> bool:
-        copy = self.copies[i].get(row.id)
+        copy = self.rows[i].get(row.id)
         if copy is None or copy.state != CopyState.VERIFIED.value:
             return False
-        if any(not getattr(row, a.value) for a in self.algorithms):
+        if any(not self.hashes[row.relpath_raw].get(a) for a in self.algorithms):
             return False  # verified with other hash formats than asked now: copy and verify again
         try:
             return os.stat(os.path.join(os.fsencode(card_path), row.relpath_raw)).st_size == row.size
@@ -271,7 +274,7 @@ class _Run:
 
     def _known_bad(self, row: File, i: int) -> bool:
         """The catalog saw the file at this destination fail verification: it is our own bad copy, replace it."""
-        copy = self.copies[i].get(row.id)
+        copy = self.rows[i].get(row.id)
         return copy is not None and copy.state == CopyState.FAILED.value and bool(copy.reason) and (
             "mismatch" in copy.reason or "re-verify" in copy.reason)
 
@@ -285,10 +288,8 @@ class _Run:
 
     def _cascade_phase(self, first: int, rest: list[int], tasks: list[CopyTask]) -> None:
         """Copy to the other destinations from the first, verified copy (the card can be ejected already)."""
-        good = {t.file.relpath for t in tasks
-                if self.copies[first].get(self.files[t.file.relpath].id) is not None
-                and self.copies[first][self.files[t.file.relpath].id].state == CopyState.VERIFIED.value}
-        expected = {rel: self.files[rel].hashes() for rel in good}
+        good = {t.file.relpath for t in tasks if self._state(t.file.relpath, first) == CopyState.VERIFIED.value}
+        expected = {rel: self.hashes[rel] for rel in good}
         for t in tasks:
             if t.file.relpath not in good:
                 for i in rest:
@@ -302,7 +303,7 @@ class _Run:
         base = os.fsencode(self.plan.source)
         for t in tasks:
             row = self.files[t.file.relpath]
-            want = row.hashes()
+            want = self.hashes[t.file.relpath]
             try:
                 found, _ = hash_from_media(os.path.join(base, t.file.relpath), self.algorithms, cancel=self.cancel)
                 bad = [a for a in self.algorithms if want.get(a) != found.get(a)]
@@ -318,19 +319,24 @@ class _Run:
     # events ----------------------------------------------------------------------------------------
     def _record(self, ev: SourceHashed | FileResult) -> None:
         if isinstance(ev, SourceHashed):
-            row = self.files[ev.relpath]
-            row.set_hashes(ev.hashes)
-            row.hashed_at = utcnow()
+            self.hashes[ev.relpath] = {**self.hashes[ev.relpath], **ev.hashes}
+            self.hashed_at[ev.relpath] = utcnow()
+            self.writer.file_hashes(self.files[ev.relpath].id, ev.hashes)
         else:
             self._set(ev.relpath, ev.destination, ev.state, ev.reason)
         self._commit()
 
+    def _state(self, relpath: bytes, i: int) -> str | None:
+        row = self.rows[i].get(self.files[relpath].id)
+        return row.state if row else None
+
     def _set(self, relpath: bytes, i: int, state: CopyState, reason: str | None) -> None:
         row = self.files[relpath]
-        current = self.copies[i].get(row.id)
+        current = self.rows[i].get(row.id)
         if current is not None and current.job_id == self.job.id and current.state == CopyState.FAILED.value:
             return  # a failure in this job is final: a later event must not upgrade it
-        repo.set_copy_state(self.s, self.copies[i], row, self.dests[i], state, reason, self.job.id)
+        self.rows[i][row.id] = repo.CopyRow(state.value, reason, self.job.id)
+        self.writer.copy_state(row.id, self.dests[i].id, state, reason, self.job.id)
         out = self.outcomes[i]
         if state == CopyState.VERIFIED:
             out.verified += 1
@@ -340,6 +346,7 @@ class _Run:
 
     def _commit(self, force: bool = False) -> None:
         if force or time.monotonic() - self._last_commit >= COMMIT_EVERY:
+            self.writer.flush()
             self.s.commit()
             self._last_commit = time.monotonic()
 
@@ -375,11 +382,10 @@ class _Run:
         recorded = _recorded_hashes(card_path)
         recs = []
         for sf in self.plan.files:
-            row = self.files[sf.relpath]
-            copy = self.copies[i].get(row.id)
+            copy = self.rows[i].get(self.files[sf.relpath].id)
             if copy is None or copy.state != CopyState.VERIFIED.value:
                 continue
-            hashes = {a: getattr(row, a.value) for a in self.algorithms}
+            hashes = {a: self.hashes[sf.relpath][a] for a in self.algorithms}
             known = recorded.get(sf.relpath)
             if known is None:
                 action = "original"
@@ -388,7 +394,7 @@ class _Run:
             else:
                 continue
             recs.append(MhlFileRecord(relpath=sf.relpath, size=sf.size, mtime_ns=sf.mtime_ns, hashes=hashes,
-                                      action=action, hashdate=_aware(row.hashed_at)))
+                                      action=action, hashdate=_aware(self.hashed_at[sf.relpath])))
         return recs
 
     # finish ----------------------------------------------------------------------------------------
@@ -403,6 +409,7 @@ class _Run:
     def finish(self, status: JobStatus, error: str | None) -> None:
         s = self.s
         try:
+            self.writer.flush()
             s.commit()  # keep the states recorded so far (they are all true statements)
         except Exception:
             s.rollback()
@@ -413,7 +420,7 @@ class _Run:
                 jd.error = out.error or (f"{out.failed} file(s) failed" if out.failed else None)
                 jd.mhl_generation = str(out.mhl_generation) if out.mhl_generation else None
             if status == JobStatus.COMPLETED:
-                hashes = {rel: getattr(row, self.algorithms[0].value) for rel, row in self.files.items()}
+                hashes = {rel: h[self.algorithms[0]] for rel, h in self.hashes.items()}
                 self.card.content_fingerprint = content_fingerprint(hashes, self.algorithms[0])
             s.commit()
         except Exception:

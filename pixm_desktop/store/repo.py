@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from pixm_desktop.core.hashes import HashAlgorithm
 from pixm_desktop.core.model import CopyState, JobStatus, SourceFile
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, Project, ShootDay, utcnow
 
@@ -35,23 +37,26 @@ def find_card(session: Session, quick_fingerprint: str) -> Card | None:
 
 
 def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dict[bytes, File]:
-    """Insert missing file rows and refresh size/mtime of changed ones; returns ``{relpath_raw: File}``.
+    """Insert missing file rows (one set-based insert) and refresh size/mtime of changed ones; returns
+    ``{relpath_raw: File}``.
 
     A file whose size or mtime changed loses its old hashes and copy states (it is a different file now).
     """
     existing = {f.relpath_raw: f for f in session.scalars(select(File).where(File.card_id == card.id))}
+    new = [{"card_id": card.id, "relpath_raw": sf.relpath, "relpath": sf.display, "size": sf.size,
+            "mtime_ns": sf.mtime_ns} for sf in files if sf.relpath not in existing]
+    if new:
+        session.execute(insert(File), new)
     for sf in files:
         row = existing.get(sf.relpath)
-        if row is None:
-            row = File(card_id=card.id, relpath_raw=sf.relpath, relpath=sf.display, size=sf.size, mtime_ns=sf.mtime_ns)
-            session.add(row)
-            existing[sf.relpath] = row
-        elif row.size != sf.size or row.mtime_ns != sf.mtime_ns:
+        if row is not None and (row.size != sf.size or row.mtime_ns != sf.mtime_ns):
             row.size, row.mtime_ns = sf.size, sf.mtime_ns
             row.set_hashes(dict.fromkeys(row.hashes(), None))
             for c in row.copies:
                 c.state, c.reason = CopyState.PENDING.value, "source file changed since the last offload"
     session.flush()
+    if new:
+        existing = {f.relpath_raw: f for f in session.scalars(select(File).where(File.card_id == card.id))}
     return existing
 
 
@@ -128,3 +133,71 @@ def state_counts(session: Session, destination_ids: Iterable[int]) -> dict[int, 
 
 def find_destination_by_path(session: Session, path_raw: bytes) -> Destination | None:
     return session.scalar(select(Destination).where(Destination.path_raw == path_raw).order_by(Destination.id.desc()).limit(1))
+
+
+@dataclass(slots=True)
+class CopyRow:
+    """In-memory view of one ``copies`` row (what the offload needs to decide and guard)."""
+
+    state: str
+    reason: str | None
+    job_id: int | None
+
+
+def load_copy_rows(session: Session, destination_id: int) -> dict[int, CopyRow]:
+    """``{file_id: CopyRow}`` for a destination, in one query."""
+    rows = session.execute(select(Copy.file_id, Copy.state, Copy.reason, Copy.job_id)
+                           .where(Copy.destination_id == destination_id))
+    return {fid: CopyRow(state, reason, job) for fid, state, reason, job in rows}
+
+
+class BatchWriter:
+    """Collects copy states and source hashes during an offload and writes them with a few set-based
+    statements per flush (thousands of small files would otherwise cost one ORM round trip each)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._copies: dict[tuple[int, int], dict] = {}
+        self._hashes: dict[int, dict] = {}
+
+    def copy_state(self, file_id: int, destination_id: int, state: CopyState, reason: str | None,
+                   job_id: int | None) -> None:
+        now = utcnow()
+        self._copies[(file_id, destination_id)] = {
+            "file_id": file_id, "destination_id": destination_id, "state": state.value, "reason": reason,
+            "job_id": job_id, "copied_at": now if state in (CopyState.COPIED, CopyState.VERIFIED) else None,
+            "verified_at": now if state == CopyState.VERIFIED else None}
+
+    def file_hashes(self, file_id: int, hashes: dict[HashAlgorithm, str]) -> None:
+        values = {a.value: v for a, v in hashes.items()}
+        self._hashes[file_id] = {"b_id": file_id, "hashed_at": utcnow(), **values}
+
+    def flush(self) -> None:
+        """Write what was collected (no commit: the caller commits)."""
+        if self._copies:
+            self._upsert_copies(list(self._copies.values()))
+            self._copies.clear()
+        if self._hashes:
+            by_columns: dict[tuple[str, ...], list[dict]] = {}
+            for row in self._hashes.values():
+                by_columns.setdefault(tuple(sorted(row)), []).append(row)
+            for cols, rows in by_columns.items():
+                stmt = update(File.__table__).where(File.__table__.c.id == bindparam("b_id")).values(
+                    {c: bindparam(c) for c in cols if c != "b_id"})
+                self.session.execute(stmt, rows)
+            self._hashes.clear()
+
+    def _upsert_copies(self, rows: list[dict]) -> None:
+        table = Copy.__table__
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.file_id, table.c.destination_id],
+            set_={"state": stmt.excluded.state, "reason": stmt.excluded.reason, "job_id": stmt.excluded.job_id,
+                  "copied_at": func.coalesce(stmt.excluded.copied_at, table.c.copied_at),
+                  "verified_at": func.coalesce(stmt.excluded.verified_at, table.c.verified_at)})
+        self.session.execute(stmt, rows)
