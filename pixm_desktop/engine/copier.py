@@ -134,6 +134,8 @@ class _Destination:
         self._file: SourceFile | None = None
         self._failed: str | None = None
         self._existing = False
+        self._received = 0  # bytes of the current file that reached this writer (written or skipped as a hole)
+        self._writer_stopped = self._verifier_stopped = False
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self, dirs: Sequence[bytes]) -> None:
@@ -149,11 +151,26 @@ class _Destination:
     def put(self, item) -> None:
         self.inbox.put(item)
 
+    def stop_writing(self) -> None:
+        """No more files: the writer hands over its last batch and exits (idempotent)."""
+        if not self._writer_stopped:
+            self._writer_stopped = True
+            self.inbox.put(_STOP)
+
+    def busy(self) -> bool:
+        """After :meth:`stop_writing`: ``True`` while copies are still being written or verified."""
+        if self.writer.is_alive():
+            return True
+        if not self._verifier_stopped:
+            self._verifier_stopped = True
+            self.to_verify.put(_STOP)
+        return self.verifier.is_alive()
+
     def finish(self) -> None:
-        self.inbox.put(_STOP)
+        self.stop_writing()
         self.writer.join()
-        self.to_verify.put(_STOP)
-        self.verifier.join()
+        while self.busy():
+            self.verifier.join()
 
     # -- writer ----------------------------------------------------------------------------------------
     def _write_loop(self) -> None:
@@ -180,10 +197,14 @@ class _Destination:
     def _open(self, msg: tuple[SourceFile, bool]) -> None:
         f, replace = msg
         self._file, self._failed, self._existing, self._replace = f, None, False, replace
+        self._received = 0
         final = os.path.join(self.base, f.relpath)
         parent = os.path.dirname(final)
         self._final = final
         self._tmp = os.path.join(parent, temp_name(f.relpath))
+        if self.down_reason is not None:  # went down while the reader was already sending this file
+            self._failed = f"destination unavailable: {self.down_reason}"
+            return
         try:
             if parent not in self._made_dirs:
                 os.makedirs(parent, exist_ok=True)
@@ -205,6 +226,7 @@ class _Destination:
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(self._fd, view):]
+            self._received += len(chunk)
             self.progress.bytes_written += len(chunk)
         except OSError as exc:
             self._fail(exc)
@@ -215,6 +237,11 @@ class _Destination:
             self._report(f, CopyState.FAILED, reason=self._failed)
         elif self._existing:
             self._compare_existing(f, hashes)
+        elif self._fd is not None and self._received != f.size:
+            # The reader stopped sending chunks (this destination went down): never pad and rename a short copy.
+            self._discard_tmp()
+            self._report(f, CopyState.FAILED, reason=f"destination unavailable: {self.down_reason}" if
+                         self.down_reason else f"incomplete copy ({self._received} of {f.size} bytes written)")
         elif self._fd is not None:
             try:
                 os.ftruncate(self._fd, f.size)  # a trailing hole needs the length set explicitly
@@ -417,6 +444,10 @@ def run_copy(
         for task in tasks:
             yield from _drain(results)
             yield from _copy_one(src_base, task, dests, algorithms, progress, cancel, expected)
+        for d in dests:
+            d.stop_writing()
+        while any([d.busy() for d in dests]):  # report verifications as they finish, not all at the very end
+            yield from _drain(results, wait=0.1)
     except BaseException:
         cancel.cancel()  # stop verifiers promptly; temp files of the current file are removed by the writers
         raise
@@ -426,7 +457,12 @@ def run_copy(
     yield from _drain(results)
 
 
-def _drain(results: queue.Queue) -> Iterator[FileResult]:
+def _drain(results: queue.Queue, wait: float = 0.0) -> Iterator[FileResult]:
+    if wait:
+        try:
+            yield results.get(timeout=wait)
+        except queue.Empty:
+            return
     while True:
         try:
             yield results.get_nowait()

@@ -184,6 +184,8 @@ class _Run:
         self.algorithms = self.plan.algorithms
         self.outcomes = [DestinationOutcome(d.card_path) for d in self.plan.destinations]
         self.source_failures: list[tuple[str, str]] = []
+        self.warnings = list(self.plan.warnings)  # the plan's, then the run's own (the plan is never modified)
+        self.histories_written = False
         self._last_commit = time.monotonic()
         self._open_rows()
 
@@ -373,8 +375,9 @@ class _Run:
             out.mhl_generation = info.path
             if info.unrepresentable:
                 names = ", ".join(r.decode("utf-8", "replace") for r in info.unrepresentable)
-                self.plan.warnings.append(f"{d.card_path}: names that are not UTF-8 cannot be listed in ASC MHL "
-                                          f"(copied and verified, recorded in the catalog only): {names}")
+                self.warnings.append(f"{d.card_path}: names that are not UTF-8 cannot be listed in ASC MHL "
+                                     f"(copied and verified, recorded in the catalog only): {names}")
+        self.histories_written = True
 
     def _mhl_records(self, i: int, card_path: Path) -> list[MhlFileRecord]:
         """Verified files the destination's history lacks ('original'), and files this job re-verified that it
@@ -416,7 +419,10 @@ class _Run:
         try:
             self.job.status, self.job.error, self.job.finished_at = status.value, error, utcnow()
             for jd, out in zip(sorted(self.job.job_destinations, key=lambda j: j.position), self.outcomes, strict=True):
-                jd.status = "completed" if out.ok and status == JobStatus.COMPLETED else "failed"
+                # a destination is complete when every file on it is verified and its history was written,
+                # even if another destination of the same job failed
+                complete = out.ok and self.histories_written and out.verified >= len(self.plan.files)
+                jd.status = "completed" if complete else "failed"
                 jd.error = out.error or (f"{out.failed} file(s) failed" if out.failed else None)
                 jd.mhl_generation = str(out.mhl_generation) if out.mhl_generation else None
             if status == JobStatus.COMPLETED:
@@ -432,7 +438,7 @@ class _Run:
             job_id=self.job.id, card_id=self.card.id, card_label=self.plan.card_label,
             camera=self.p.identity.camera.value, reel=self.p.identity.reel, files=len(self.plan.files),
             total_bytes=self.plan.total_bytes, algorithms=self.algorithms, destinations=self.outcomes,
-            status=status, seconds=seconds, warnings=list(self.plan.warnings),
+            status=status, seconds=seconds, warnings=list(self.warnings),
             source_verify_failures=self.source_failures)
 
 

@@ -31,6 +31,7 @@ class VerifyOutcome:
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     generation: Path | None = None
     notes: list[str] = field(default_factory=list)
+    compared: set[str] = field(default_factory=set)  # files whose bytes were re-read and matched every hash
 
     @property
     def ok(self) -> bool:
@@ -85,6 +86,8 @@ def _outcome(path: Path, kind: str, report) -> VerifyOutcome:
     for entry in report.entries:
         if entry.status in ("verified", "size-only"):
             out.verified += 1
+            if entry.status == "verified":
+                out.compared.add(_name(entry.relpath))
         elif entry.status == "unrepresentable":
             out.notes.append(f"{_name(entry.relpath)}: name is not valid UTF-8, not listed in the history")
         else:
@@ -119,6 +122,6 @@ def _record(catalog: Catalog, path: Path, outcome: VerifyOutcome) -> None:
                 status, detail = bad[name]
                 reason = f"re-verify: {status}{' — ' + detail if detail else ''}"
                 repo.set_copy_state(s, copies, f, dest, CopyState.FAILED, reason, None)
-            elif f.id in copies:
+            elif name in outcome.compared and f.id in copies:  # never 'verified' for bytes not compared now
                 repo.set_copy_state(s, copies, f, dest, CopyState.VERIFIED, None, copies[f.id].job_id)
         s.commit()
