@@ -44,3 +44,12 @@ def test_verify_folder_without_history_exits_7(tmp_path, capsys):
     write(tmp_path / "card" / "clip.mov", b"x")
     assert main(["verify", str(tmp_path / "card"), "--catalog", str(tmp_path / "c.sqlite")]) == 7
     assert "no ASC MHL history" in capsys.readouterr().err
+
+
+def test_names_with_brackets_print_verbatim(tmp_path, capsys):
+    """Rich markup in file names ("take [alt].wav") must print as text, not be eaten as a tag."""
+    folder = tmp_path / "SOUND_01"
+    write(folder / "take [alt].wav", b"RIFF")
+    (folder / "SOUND_01_2012-12-14_165427.mhl").write_text(_v1({"take [alt].wav": b"RIFX"}))
+    assert main(["verify", str(folder), "--no-write", "--catalog", str(tmp_path / "c.sqlite")]) == 5
+    assert "take [alt].wav" in capsys.readouterr().out

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import xxhash
-from rich.errors import MarkupError
 from test_offload_e2e import (
     DAY,
     PROJECT,
@@ -246,16 +245,7 @@ def test_preflight_read_only_destination(env, mount_tmpfs) -> None:
     assert walk(dests[0])[0] == {} and catalog_json(catalog, "jobs") == []
 
 
-# PixmError.__str__ appends " [<path>]"; pixm_desktop/cli/__init__.py prints it as Rich markup, where "[/tmp/…]"
-# is a closing tag: MarkupError, a traceback and exit 1 instead of the documented code. Reported to the lead;
-# strict, so the suite says so once it is fixed.
-CLI_MARKUP_BUG = pytest.mark.xfail(raises=MarkupError, strict=True,
-                                   reason="CLI prints error text as Rich markup; '[/path]' crashes it")
-
-
-@pytest.mark.parametrize("case", [pytest.param("no-space", marks=CLI_MARKUP_BUG),
-                                  pytest.param("read-only", marks=CLI_MARKUP_BUG),
-                                  pytest.param("card-pulled", marks=CLI_MARKUP_BUG)])
+@pytest.mark.parametrize("case", ["no-space", "read-only", "card-pulled"])
 def test_cli_names_the_problem_with_its_exit_code(env, request, monkeypatch, case: str) -> None:
     base, dests, catalog = env
     card = make_card(base / "cards", "red", clips=2, segment_bytes=10 * MiB)  # 3 × 10 MiB

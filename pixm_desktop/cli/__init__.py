@@ -12,7 +12,7 @@ import argparse
 
 from pixm_desktop import __version__
 from pixm_desktop.cli import catalog, offload, samples, verify
-from pixm_desktop.cli._common import console
+from pixm_desktop.cli._common import console, escape
 from pixm_desktop.core.errors import PixmError
 
 COMMANDS = (offload, verify, catalog, samples)  # each module adds its sub-commands with register(sub)
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except PixmError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return exc.exit_code
     except KeyboardInterrupt:
         console.print("[yellow]cancelled[/]")

@@ -7,8 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from pixm_desktop.store.db import default_catalog_path
+
+__all__ = ["catalog_arg", "console", "day_arg", "escape", "out"]
 
 console = Console(stderr=True, highlight=False)  # progress, warnings, errors
 out = Console(highlight=False, soft_wrap=True)  # results

@@ -6,7 +6,7 @@ import json
 
 from rich.table import Table
 
-from pixm_desktop.cli._common import catalog_arg, out
+from pixm_desktop.cli._common import catalog_arg, escape, out
 from pixm_desktop.core.errors import UsageError
 from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.store.db import open_catalog
@@ -74,5 +74,5 @@ def _print_rows(what: str, rows: list[dict]) -> None:
             if key == "copies":
                 v = " ".join(c["state"] for c in v)
             cells.append("" if v is None else str(v))
-        table.add_row(*cells)
+        table.add_row(*(escape(c) for c in cells))
     out.print(table)

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pixm_desktop.cli._common import catalog_arg, console, day_arg, out
+from pixm_desktop.cli._common import catalog_arg, console, day_arg, escape, out
 from pixm_desktop.core.errors import OffloadIncompleteError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CancelToken, ProgressSnapshot
@@ -91,9 +91,9 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
         f"{len(plan.files)} files, {plan.total_bytes / 1e9:.2f} GB → {len(plan.destinations)} destination(s)"
     )
     if prepared.known_summary:
-        console.print(f"[cyan]{prepared.known_summary}[/] — resuming: verified files are not copied again")
+        console.print(f"[cyan]{escape(prepared.known_summary)}[/] — resuming: verified files are not copied again")
     for w in plan.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(f"[yellow]warning:[/] {escape(w)}")
     cancel = CancelToken()
     progress = ProgressSnapshot(plan.total_bytes, len(plan.files))
     box: dict = {}
@@ -163,17 +163,17 @@ def print_offload_summary(r: OffloadResult, shown_warnings: int = 0) -> None:
     table.add_column("ASC MHL", overflow="fold", ratio=2)
     for d in r.destinations:
         mhl = d.mhl_generation.name if d.mhl_generation else (d.error or "—")
-        table.add_row(str(d.card_path), str(d.verified), str(d.failed), str(d.skipped), mhl)
+        table.add_row(escape(str(d.card_path)), str(d.verified), str(d.failed), str(d.skipped), escape(mhl))
     out.print(table)
     for d in r.destinations:
         for name, reason in d.failures[:20]:
-            out.print(f"[red]FAILED[/] {d.card_path}/{name}: {reason}")
+            out.print(f"[red]FAILED[/] {escape(f'{d.card_path}/{name}: {reason}')}")
         if len(d.failures) > 20:
-            out.print(f"… and {len(d.failures) - 20} more failures on {d.card_path}")
+            out.print(f"… and {len(d.failures) - 20} more failures on {d.card_path}", markup=False)
     for name, reason in r.source_verify_failures[:20]:
-        out.print(f"[red]SOURCE[/] {name}: {reason}")
+        out.print(f"[red]SOURCE[/] {escape(f'{name}: {reason}')}")
     for w in r.warnings[shown_warnings:]:
-        out.print(f"[yellow]warning:[/] {w}")
+        out.print(f"[yellow]warning:[/] {escape(w)}")
     if r.ok:
         out.print(
             f"[green]safe to format:[/] every file verified on all {len(r.destinations)} destination(s)"

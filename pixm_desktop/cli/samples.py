@@ -42,7 +42,7 @@ def cmd_sample_card(args) -> int:
         seed=args.seed,
         junk=args.junk,
     )
-    out.print(f"wrote {card.camera} card {card.root} with {len(card.clips)} clips")
+    out.print(f"wrote {card.camera} card {card.root} with {len(card.clips)} clips", markup=False)
     return 0
 
 
@@ -52,7 +52,7 @@ def cmd_demo(args) -> int:
     card = samples.make_card(
         folder / "card", args.camera, clips=3, seconds=2.0, reel="A001", seed=1, junk=True, fresh=True
     )
-    out.print(f"sample {card.camera} card: {card.root}")
+    out.print(f"sample {card.camera} card: {card.root}", markup=False)
     request = OffloadRequest(
         source=card.root,
         destinations=[folder / "RAID-A", folder / "SHUTTLE-B"],
@@ -60,5 +60,5 @@ def cmd_demo(args) -> int:
         day=dt.date.today(),
     )
     result = run_offload(request, catalog_path)
-    out.print(f"catalog: {catalog_path}")
+    out.print(f"catalog: {catalog_path}", markup=False)
     return 0 if result.ok else OffloadIncompleteError.exit_code

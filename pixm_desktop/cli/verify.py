@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pixm_desktop.cli._common import catalog_arg, out
+from pixm_desktop.cli._common import catalog_arg, escape, out
 from pixm_desktop.core.errors import VerificationFailedError
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
 
@@ -30,12 +30,12 @@ def cmd_verify(args) -> int:
 
 def print_verify(o: VerifyOutcome) -> None:
     colour = "green" if o.ok else "red"
-    out.print(f"[bold {colour}]{'VERIFIED' if o.ok else 'FAILED'}[/] {o.path} ({o.kind}): {o.summary()}")
+    out.print(f"[bold {colour}]{'VERIFIED' if o.ok else 'FAILED'}[/] {escape(f'{o.path} ({o.kind}): {o.summary()}')}")
     for name, status, detail in o.problems[:50]:
-        out.print(f"[red]{status.upper()}[/] {o.path}/{name}{': ' + detail if detail else ''}")
+        out.print(f"[red]{status.upper()}[/] {escape(f'{o.path}/{name}' + (': ' + detail if detail else ''))}")
     if len(o.problems) > 50:
-        out.print(f"… and {len(o.problems) - 50} more")
+        out.print(f"… and {len(o.problems) - 50} more", markup=False)
     if o.generation:
-        out.print(f"ASC MHL generation written: {o.generation}")
+        out.print(f"ASC MHL generation written: {o.generation}", markup=False)
     for note in o.notes:
-        out.print(f"[yellow]note:[/] {note}")
+        out.print(f"[yellow]note:[/] {escape(note)}")
