@@ -173,13 +173,22 @@ def _plan_destination(root: Path, rel: Path, source: Path, scan: CardScan, requi
     _check_writable(root_abs)
     volume = volume_of(root_abs)
     dest = DestinationPlan(root=root_abs, card_path=card_path, volume=volume, required=required)
-    dest.needed_bytes = _bytes_still_needed(scan, card_path)
-    if dest.needed_bytes > volume.free_bytes:
-        raise InsufficientSpaceError(
-            f"not enough space on {volume.label} for {scan.root.name}: needs {_gb(dest.needed_bytes)}, "
-            f"{_gb(volume.free_bytes)} free",
-            hint="free space or choose another destination", path=root_abs)
+    relocate(dest, card_path, scan)
     return dest
+
+
+def relocate(dest: DestinationPlan, card_path: Path, scan: CardScan) -> None:
+    """Point ``dest`` at another card folder on the same destination and re-check the space it needs.
+
+    Raises :class:`InsufficientSpaceError` naming the destination.
+    """
+    dest.card_path = card_path
+    dest.needed_bytes = _bytes_still_needed(scan, card_path)
+    if dest.needed_bytes > dest.volume.free_bytes:
+        raise InsufficientSpaceError(
+            f"not enough space on {dest.volume.label} for {scan.root.name}: needs {_gb(dest.needed_bytes)}, "
+            f"{_gb(dest.volume.free_bytes)} free",
+            hint="free space or choose another destination", path=dest.root)
 
 
 def _check_writable(root: Path) -> None:
@@ -235,4 +244,4 @@ def _gb(n: int) -> str:
 
 
 __all__ = ["DEFAULT_TEMPLATE", "DestinationPlan", "OffloadPlan", "PreflightError", "VolumeInfo", "make_plan",
-           "render_template", "volume_of"]
+           "relocate", "render_template", "volume_of"]

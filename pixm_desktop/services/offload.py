@@ -31,7 +31,7 @@ from pixm_desktop.core.model import (
 from pixm_desktop.engine.cards import CardIdentity, content_fingerprint, quick_fingerprint, recognise
 from pixm_desktop.engine.copier import CopyTask, SourceHashed, remove_stale_temps, run_copy
 from pixm_desktop.engine.mediaio import hash_from_media
-from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, OffloadPlan, make_plan
+from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadPlan, make_plan, relocate
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
 from pixm_desktop.mhl import MhlFileRecord, read_history, write_generation
 from pixm_desktop.services import context
@@ -138,6 +138,10 @@ class OffloadService:
         with self.catalog.session() as s:
             card = repo.find_card(s, fingerprint)
             summary = _seen_before(card) if card else None
+            if card is None and (card := repo.find_grown_card(s, scan.root.name, scan.files)) is not None:
+                summary = _seen_before(card) + "; it holds new files since"
+            for dest in plan.destinations:
+                _keep_cards_apart(s, dest, card, plan)
             return PreparedOffload(request, plan, identity, fingerprint, card.id if card else None, summary)
 
     # -- run ---------------------------------------------------------------------------------------
@@ -165,6 +169,25 @@ class OffloadService:
             status = JobStatus.COMPLETED if run.all_verified() else JobStatus.FAILED
             run.finish(status, None if status == JobStatus.COMPLETED else run.failure_summary())
             return run.result(status, time.monotonic() - started)
+
+
+def _keep_cards_apart(s: Session, dest: DestinationPlan, card: Card | None, plan: OffloadPlan) -> None:
+    """Two different cards with one label (a reformatted mag, two cameras on reel A001) never share a card
+    folder or an ASC MHL history: the second goes to ``<label>_2`` (``_3``…) beside the first."""
+    original = dest.card_path
+    n = 1
+    while (owner := repo.destination_owner(s, os.fsencode(dest.card_path))) is not None and (
+            card is None or owner.id != card.id):
+        n += 1
+        relocate(dest, original.with_name(f"{original.name}_{n}"), plan.scan)
+    if n > 1:
+        plan.warnings.append(f"{original} already holds a different card with the same label ({owner_label(s, original)}): "
+                             f"this card goes to {dest.card_path.name}")
+
+
+def owner_label(s: Session, path: Path) -> str:
+    owner = repo.destination_owner(s, os.fsencode(path))
+    return f"{owner.camera} reel {owner.reel}, first seen {owner.created_at:%Y-%m-%d %H:%M}" if owner else "?"
 
 
 def _seen_before(card: Card) -> str:
@@ -200,6 +223,7 @@ class _Run:
             s.add(card)
             s.flush()
         card.source_path, card.file_count, card.total_bytes = str(plan.source), len(plan.files), plan.total_bytes
+        card.quick_fingerprint = self.p.fingerprint  # a card recorded on since its last offload is known again
         self.card = card
         self.files = repo.sync_files(s, card, plan.files)
         self.hashes = {rel: row.hashes() for rel, row in self.files.items()}  # source hashes, kept current

@@ -36,6 +36,24 @@ def find_card(session: Session, quick_fingerprint: str) -> Card | None:
     )
 
 
+def find_grown_card(session: Session, label: str, files: Sequence[SourceFile]) -> Card | None:
+    """A catalogued card with this label whose every file is still on the card unchanged, the card now holding
+    more: the same card, recorded on again after its last offload (newest first). ``None`` otherwise."""
+    now = {f.relpath: (f.size, f.mtime_ns) for f in files}
+    for card in session.scalars(select(Card).where(Card.label == label).order_by(Card.id.desc())):
+        before = session.execute(select(File.relpath_raw, File.size, File.mtime_ns).where(File.card_id == card.id))
+        known = {rel: (size, mtime) for rel, size, mtime in before}
+        if known and len(known) < len(now) and all(now.get(rel) == v for rel, v in known.items()):
+            return card
+    return None
+
+
+def destination_owner(session: Session, path_raw: bytes) -> Card | None:
+    """The card whose offloads use this destination card folder, if any."""
+    return session.scalar(select(Card).join(Destination, Destination.card_id == Card.id)
+                          .where(Destination.path_raw == path_raw).order_by(Destination.id.desc()).limit(1))
+
+
 def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dict[bytes, File]:
     """Insert missing file rows (one set-based insert) and refresh size/mtime of changed ones; returns
     ``{relpath_raw: File}``.
