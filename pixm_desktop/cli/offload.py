@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from pixm_desktop.cli._common import catalog_arg, console, day_arg, escape, out
+from pixm_desktop.cli.clips import ingest_after_offload
 from pixm_desktop.core.errors import OffloadIncompleteError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CancelToken, ProgressSnapshot
@@ -116,6 +117,8 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
     if "error" in box:
         raise box["error"]
     print_offload_summary(box["result"], shown_warnings=len(plan.warnings))
+    if box["result"].ok:  # enrich: clips grouped, probed from a verified copy, thumbnailed (services.clips)
+        ingest_after_offload(catalog_path, box["result"].card_id, quiet=quiet)
     return box["result"]
 
 

@@ -72,6 +72,7 @@ class Card(Base):
     files: Mapped[list[File]] = relationship(back_populates="card", cascade="all, delete-orphan")
     destinations: Mapped[list[Destination]] = relationship(back_populates="card", cascade="all, delete-orphan")
     jobs: Mapped[list[Job]] = relationship(back_populates="card")
+    clips: Mapped[list[Clip]] = relationship(back_populates="card", cascade="all, delete-orphan")
 
 
 class Job(Base):
@@ -177,3 +178,100 @@ class Copy(Base):
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     file: Mapped[File] = relationship(back_populates="copies")
     destination: Mapped[Destination] = relationship(back_populates="copies")
+
+
+class Clip(Base):
+    """One recording on a card (media + sidecars, proxies, span segments), with what probing read from it
+    and the logger's fields. ``key`` is the grouping identity on the card (media path, or the RED clip folder).
+
+    Rates are exact: ``fps_num/fps_den`` (24000/1001). ``start_frame`` counts timecode labels since midnight at
+    the nominal rate; ``frames`` is the duration. ``probe_status``: pending | ok | partial | no_decoder | failed,
+    with the reason in ``probe_error``. ``logged_from`` says where scene/take came from: ``manual``,
+    ``ixml`` (a sound file's own slate) or ``sound:<file>`` (pre-filled from an overlapping sound take).
+    """
+
+    __tablename__ = "clips"
+    __table_args__ = (
+        UniqueConstraint("card_id", "key"),
+        Index("ix_clips_card_start", "card_id", "start_frame"),
+        Index("ix_clips_scene_take", "scene", "take"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(255), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="video")  # video | audio | raw
+    tape_name: Mapped[str | None] = mapped_column(String(32), index=True)
+    reel: Mapped[str | None] = mapped_column(String(64), index=True)
+    # probe
+    probe_status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    probe_error: Mapped[str | None] = mapped_column(Text)
+    probe_source: Mapped[str | None] = mapped_column(Text)  # the file that was read (a verified copy if any)
+    probed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    files_signature: Mapped[str | None] = mapped_column(String(32))  # sizes+mtimes of the clip's files when probed
+    codec: Mapped[str | None] = mapped_column(String(64))
+    codec_profile: Mapped[str | None] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    fps_num: Mapped[int | None] = mapped_column(Integer)
+    fps_den: Mapped[int | None] = mapped_column(Integer)
+    frames: Mapped[int | None] = mapped_column(BigInteger)
+    start_tc: Mapped[str | None] = mapped_column(String(16))
+    start_frame: Mapped[int | None] = mapped_column(Integer)
+    drop_frame: Mapped[bool] = mapped_column(Boolean, default=False)
+    audio_channels: Mapped[int | None] = mapped_column(Integer)
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    camera_make: Mapped[str | None] = mapped_column(String(128))
+    camera_model: Mapped[str | None] = mapped_column(String(128))
+    camera_serial: Mapped[str | None] = mapped_column(String(128))
+    lens: Mapped[str | None] = mapped_column(String(128))
+    recorded_at: Mapped[str | None] = mapped_column(String(40))  # as the file states it (ISO 8601)
+    metadata_json: Mapped[str] = mapped_column(Text, default="{}")  # slate, tracks, warnings, other tags
+    thumbnail_status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | ok | failed | none
+    thumbnail_error: Mapped[str | None] = mapped_column(Text)
+    # logger
+    scene: Mapped[str | None] = mapped_column(String(32))
+    take: Mapped[str | None] = mapped_column(String(16))
+    camera: Mapped[str | None] = mapped_column(String(8))  # camera letter (A, B…)
+    notes: Mapped[str | None] = mapped_column(Text)
+    circled: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating: Mapped[int] = mapped_column(Integer, default=0)  # 0–5
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    logged_from: Mapped[str | None] = mapped_column(String(255))
+    logged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    card: Mapped[Card] = relationship(back_populates="clips")
+    files: Mapped[list[ClipFile]] = relationship(back_populates="clip", cascade="all, delete-orphan",
+                                                 order_by="ClipFile.id")
+    thumbnails: Mapped[list[ClipThumbnail]] = relationship(back_populates="clip", cascade="all, delete-orphan",
+                                                           order_by="ClipThumbnail.position")
+
+
+class ClipFile(Base):
+    """A card file's place in a clip: role media | segment | proxy | sidecar | thumbnail, and its order."""
+
+    __tablename__ = "clip_files"
+    __table_args__ = (UniqueConstraint("file_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    clip: Mapped[Clip] = relationship(back_populates="files")
+    file: Mapped[File] = relationship()
+
+
+class ClipThumbnail(Base):
+    """A cached JPEG of a clip's frame (``position`` 0/1/2 = first/middle/last), stored beside the catalog."""
+
+    __tablename__ = "clip_thumbnails"
+    __table_args__ = (UniqueConstraint("clip_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    frame: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    clip: Mapped[Clip] = relationship(back_populates="thumbnails")

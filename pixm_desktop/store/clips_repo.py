@@ -1,0 +1,229 @@
+"""Catalog queries and writes for clips (grouping links, probe results, thumbnails, logger fields).
+
+Functions take an open ``Session`` and never commit; the caller (``services.clips``) owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from pixm_desktop.core.model import CopyState
+from pixm_desktop.store.models import Card, Clip, ClipFile, ClipThumbnail, Copy, Destination, File, ShootDay
+
+#: Columns ``ClipFilter.order`` may name (the GUI's sortable columns).
+ORDER_COLUMNS = {
+    "name": Clip.name, "tape_name": Clip.tape_name, "reel": Clip.reel, "start": Clip.start_frame,
+    "frames": Clip.frames, "scene": Clip.scene, "take": Clip.take, "camera": Clip.camera,
+    "rating": Clip.rating, "circled": Clip.circled, "flagged": Clip.flagged, "codec": Clip.codec,
+    "status": Clip.probe_status, "card": Card.label, "day": ShootDay.day, "id": Clip.id,
+}
+LOGGER_FIELDS = ("scene", "take", "camera", "notes", "circled", "rating", "flagged")
+
+
+@dataclass(slots=True)
+class ClipFilter:
+    """Which clips to list, all conditions combined with AND; ``None`` means no condition.
+
+    ``ids`` restricts to those clip ids (refreshing rows after an edit).
+
+    ``day`` is the shoot day; ``camera`` the camera letter (logger field); ``camera_kind`` the card's camera
+    layout (``arri``, ``sony``, ``sound``…); ``reel`` matches the reel or the tape name; ``scene``/``take`` are
+    exact; ``text`` searches clip name, tape name, scene and notes (case-insensitive substring). ``order`` is
+    a key of ``ORDER_COLUMNS`` (default: day, card, start timecode, name); ``offset``/``limit`` page the result.
+    """
+
+    day: dt.date | None = None
+    ids: Sequence[int] | None = None
+    card_id: int | None = None
+    card_label: str | None = None
+    camera: str | None = None
+    camera_kind: str | None = None
+    reel: str | None = None
+    scene: str | None = None
+    take: str | None = None
+    circled: bool | None = None
+    flagged: bool | None = None
+    min_rating: int | None = None
+    kind: str | None = None
+    probe_status: str | None = None
+    text: str | None = None
+    order: str | None = None
+    descending: bool = False
+    offset: int = 0
+    limit: int | None = None
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(q: Select, f: ClipFilter) -> Select:
+    if f.day is not None:
+        q = q.where(ShootDay.day == f.day)
+    if f.ids is not None:
+        q = q.where(Clip.id.in_(list(f.ids)))
+    if f.card_id is not None:
+        q = q.where(Clip.card_id == f.card_id)
+    if f.card_label is not None:
+        q = q.where(Card.label == f.card_label)
+    if f.camera:
+        q = q.where(Clip.camera == f.camera.upper())
+    if f.camera_kind:
+        q = q.where(Card.camera == f.camera_kind.lower())
+    if f.reel:
+        q = q.where(or_(Clip.reel == f.reel, Clip.tape_name == f.reel))
+    if f.scene is not None:
+        q = q.where(Clip.scene == f.scene)
+    if f.take is not None:
+        q = q.where(Clip.take == f.take)
+    if f.circled is not None:
+        q = q.where(Clip.circled.is_(f.circled))
+    if f.flagged is not None:
+        q = q.where(Clip.flagged.is_(f.flagged))
+    if f.min_rating:
+        q = q.where(Clip.rating >= f.min_rating)
+    if f.kind:
+        q = q.where(Clip.kind == f.kind)
+    if f.probe_status:
+        q = q.where(Clip.probe_status == f.probe_status)
+    if f.text:
+        pat = _like(f.text)
+        q = q.where(or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
+                        Clip.scene.ilike(pat, escape="\\"), Clip.notes.ilike(pat, escape="\\")))
+    return q
+
+
+def _joined(q: Select) -> Select:
+    return q.join(Card, Card.id == Clip.card_id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
+
+
+def query_clips(session: Session, f: ClipFilter) -> list[Row]:
+    """One page of clips matching ``f`` as plain rows: every ``clips`` column plus ``card_label``,
+    ``card_camera`` and ``day`` (no ORM objects: a page of 200 loads in a few ms)."""
+    cols = [*Clip.__table__.c, Card.label.label("card_label"), Card.camera.label("card_camera"),
+            ShootDay.day.label("day")]
+    q = _where(_joined(select(*cols)), f)
+    if f.order:
+        col = ORDER_COLUMNS.get(f.order)
+        if col is None:
+            raise ValueError(f"cannot sort by {f.order!r} (choose from {', '.join(ORDER_COLUMNS)})")
+        q = q.order_by((col.desc() if f.descending else col.asc()).nulls_last(), Clip.id)
+    else:
+        q = q.order_by(ShootDay.day, Clip.card_id, Clip.start_frame.asc().nulls_last(), Clip.name, Clip.id)
+    if f.offset:
+        q = q.offset(f.offset)
+    if f.limit is not None:
+        q = q.limit(f.limit)
+    return list(session.execute(q))
+
+
+def count_clips(session: Session, f: ClipFilter) -> int:
+    """How many clips match ``f`` (ignoring offset/limit)."""
+    q = _where(_joined(select(func.count(Clip.id))), f)
+    return int(session.scalar(q) or 0)
+
+
+def thumbnail_paths_for(session: Session, clip_ids: Sequence[int]) -> dict[int, list[str]]:
+    """``{clip id: [thumbnail path, …]}`` in position order."""
+    out: dict[int, list[str]] = {}
+    if not clip_ids:
+        return out
+    rows = session.execute(select(ClipThumbnail.clip_id, ClipThumbnail.path)
+                           .where(ClipThumbnail.clip_id.in_(list(clip_ids)))
+                           .order_by(ClipThumbnail.clip_id, ClipThumbnail.position))
+    for clip_id, path in rows:
+        out.setdefault(clip_id, []).append(path)
+    return out
+
+
+def clips_of_card(session: Session, card_id: int) -> dict[str, Clip]:
+    """``{key: Clip}`` of a card."""
+    return {c.key: c for c in session.scalars(select(Clip).where(Clip.card_id == card_id))}
+
+
+def files_of_card(session: Session, card_id: int) -> list[File]:
+    return list(session.scalars(select(File).where(File.card_id == card_id).order_by(File.relpath_raw)))
+
+
+def links_of_card(session: Session, card_id: int) -> list[ClipFile]:
+    return list(session.scalars(select(ClipFile).join(Clip, Clip.id == ClipFile.clip_id)
+                                .where(Clip.card_id == card_id)))
+
+
+def clip_files(session: Session, clip_id: int) -> list[tuple[ClipFile, File]]:
+    """The clip's files with their links, media first then by role and position."""
+    order = {"media": 0, "segment": 1, "proxy": 2, "sidecar": 3, "thumbnail": 4}
+    rows = list(session.execute(select(ClipFile, File).join(File, File.id == ClipFile.file_id)
+                                .where(ClipFile.clip_id == clip_id)))
+    rows.sort(key=lambda r: (order.get(r[0].role, 9), r[0].position, r[1].relpath_raw))
+    return [(link, f) for link, f in rows]
+
+
+def fully_verified_destinations(session: Session, card_id: int) -> list[Destination]:
+    """Destinations of a card on which every catalogued file of the card is ``verified``, required ones first."""
+    total = session.scalar(select(func.count(File.id)).where(File.card_id == card_id)) or 0
+    if total == 0:
+        return []
+    counts = dict(session.execute(
+        select(Copy.destination_id, func.count(Copy.id))
+        .join(File, File.id == Copy.file_id)
+        .where(File.card_id == card_id, Copy.state == CopyState.VERIFIED.value)
+        .group_by(Copy.destination_id)).all())
+    dests = session.scalars(select(Destination).where(Destination.card_id == card_id).order_by(Destination.id))
+    good = [d for d in dests if counts.get(d.id, 0) >= total]
+    return sorted(good, key=lambda d: (not d.required, d.id))
+
+
+def day_clips(session: Session, shoot_day_id: int) -> list[tuple[Clip, str]]:
+    """Every clip of a shoot day with timing known, with its media file name: ``(clip, media file name)``."""
+    rows = session.execute(
+        select(Clip, File.relpath)
+        .join(Card, Card.id == Clip.card_id)
+        .join(ClipFile, and_(ClipFile.clip_id == Clip.id, ClipFile.role == "media"))
+        .join(File, File.id == ClipFile.file_id)
+        .where(Card.shoot_day_id == shoot_day_id, Clip.start_frame.is_not(None), Clip.fps_num.is_not(None),
+               Clip.fps_den.is_not(None), Clip.frames.is_not(None)))
+    return [(c, rel.rsplit("/", 1)[-1]) for c, rel in rows]
+
+
+def find_by_name(session: Session, name: str, card_label: str | None = None) -> list[tuple[Clip, str]]:
+    """Clips named exactly ``name`` (else by tape name), with their card label."""
+    for col in (Clip.name, Clip.tape_name):
+        q = select(Clip, Card.label).join(Card, Card.id == Clip.card_id).where(col == name)
+        if card_label is not None:
+            q = q.where(Card.label == card_label)
+        rows = [(c, label) for c, label in session.execute(q.order_by(Clip.id))]
+        if rows:
+            return rows
+    return []
+
+
+def existing_ids(session: Session, clip_ids: Iterable[int]) -> set[int]:
+    ids = list(clip_ids)
+    if not ids:
+        return set()
+    return set(session.scalars(select(Clip.id).where(Clip.id.in_(ids))))
+
+
+__all__ = [
+    "LOGGER_FIELDS",
+    "ORDER_COLUMNS",
+    "ClipFilter",
+    "clip_files",
+    "clips_of_card",
+    "count_clips",
+    "day_clips",
+    "existing_ids",
+    "files_of_card",
+    "find_by_name",
+    "fully_verified_destinations",
+    "links_of_card",
+    "query_clips",
+    "thumbnail_paths_for",
+]
