@@ -26,6 +26,7 @@ All functions block (probing and thumbnails take 10–100 ms per clip): call the
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -407,7 +408,7 @@ def _ingest_clip(catalog: Catalog, clip_id: int, root: bytes | None, from_dest: 
             for t in thumbs:
                 s.add(ClipThumbnail(clip_id=clip.id, position=t.index, frame=t.frame, path=str(t.path),
                                     width=t.width, height=t.height))
-            clip.thumbnail_status, clip.thumbnail_error = thumb_status, thumb_error
+            clip.thumbnail_status, clip.thumbnail_error = thumb_status, thumb_error and _text(thumb_error)
         s.commit()
         name = clip.name
     result.probed += 1
@@ -464,6 +465,7 @@ def _thumbnails(job: _ClipJob, probe: ProbeResult, root: bytes, media: Path, out
 
 
 def _store_probe(clip: Clip, r: ProbeResult, job: _ClipJob, from_dest: bool) -> None:
+    r = _catalog_safe(r)
     clip.probe_status, clip.probe_error = r.status, r.error
     clip.probe_source = ("destination:" if from_dest else "card:") + r.source if r.source else None
     clip.probed_at = utcnow()
@@ -492,9 +494,16 @@ def _store_probe(clip: Clip, r: ProbeResult, job: _ClipJob, from_dest: bool) -> 
             clip.circled = bool(r.circled)
             clip.notes = clip.notes or r.note or None
             clip.logged_from = IXML
-    clip.metadata_json = json.dumps(meta, ensure_ascii=False, sort_keys=True)
+    clip.metadata_json = _text(json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str))
     if clip.camera is None and job.kind != "audio":
         clip.camera = _camera_letter(reel) or (r.extra.get("camera_number") or None)
+
+
+def _catalog_safe(r: ProbeResult) -> ProbeResult:
+    """The probe's text fields as catalog text: names with undecodable bytes (surrogate escapes, from a card
+    whose names are not UTF-8) cannot be stored as they are."""
+    fixed = {f.name: _text(v) for f in dataclasses.fields(r) if isinstance(v := getattr(r, f.name), str)}
+    return dataclasses.replace(r, **fixed)
 
 
 def _iso(value: dt.datetime | None) -> str | None:
