@@ -11,11 +11,11 @@ from __future__ import annotations
 import argparse
 
 from pixm_desktop import __version__
-from pixm_desktop.cli import catalog, clips, offload, samples, verify
+from pixm_desktop.cli import catalog, clips, offload, report, samples, verify
 from pixm_desktop.cli._common import console, escape
 from pixm_desktop.core.errors import PixmError
 
-COMMANDS = (offload, verify, catalog, samples, clips)  # each module adds its sub-commands with register(sub)
+COMMANDS = (offload, verify, catalog, samples, clips, report)  # each module adds its sub-commands with register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from pixm_desktop.cli._common import catalog_arg, out
 from pixm_desktop.cli.offload import run_offload
-from pixm_desktop.core.errors import OffloadIncompleteError
+from pixm_desktop.core.errors import OffloadIncompleteError, PixmError
 from pixm_desktop.services import samples
 from pixm_desktop.services.offload import OffloadRequest
+from pixm_desktop.store.db import open_catalog
 
 
 def register(sub) -> None:
@@ -61,4 +62,23 @@ def cmd_demo(args) -> int:
     )
     result = run_offload(request, catalog_path)
     out.print(f"catalog: {catalog_path}", markup=False)
+    pdf = write_demo_report(catalog_path, result.job_id, folder / "reports" / f"{result.card_label}_offload.pdf")
+    if pdf is not None:
+        out.print(f"offload report: {pdf}", markup=False)
     return 0 if result.ok else OffloadIncompleteError.exit_code
+
+
+def write_demo_report(catalog_path: Path, job_id: int, path: Path) -> Path | None:
+    """The offload report of the demo's job; a failure is reported, never fails the (verified) offload."""
+    from pixm_desktop.services import reports  # reportlab loads only when a report is written
+
+    try:
+        catalog = open_catalog(catalog_path)
+        try:
+            reports.write_offload_report(catalog, path, job_id=job_id)
+        finally:
+            catalog.close()
+    except (PixmError, OSError) as exc:
+        out.print(f"offload report not written: {exc}", markup=False)
+        return None
+    return path

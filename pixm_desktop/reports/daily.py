@@ -1,0 +1,194 @@
+"""The daily report: one PDF per shoot day for production, post and the insurance file.
+
+Landscape pages: the day's verdict and totals, every card offloaded that day, totals per camera (clips,
+duration as timecode and h:m:s, bytes), sound rolls, storage used per destination drive, warnings and
+failures, then every picture clip with a thumbnail and the logger's fields, and the sound takes. Every page
+says "Page X of Y" and carries the creation time and tool version.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable
+
+from pixm_desktop.reports.fonts import Fonts
+from pixm_desktop.reports.model import DailyReport, ReportResult
+from pixm_desktop.reports.offload import clip_cells
+from pixm_desktop.reports.pdf import BAD, WARN, Kit, PageFrame, build_pdf, footer_text, page_size, spacer
+from pixm_desktop.reports.pdf import MARGIN as _MARGIN
+from pixm_desktop.reports.text import clean, clock, exact_bytes, fps_label, hms, plural, size
+
+
+def write_daily_report(report: DailyReport, path: Path, *, fonts: Fonts | None = None) -> ReportResult:
+    """Write the daily report PDF of ``report`` to ``path`` (atomically). Returns pages, size, warnings."""
+    started = time.perf_counter()
+    kit = Kit(fonts)
+    width = page_size(report.context.paper, wide=True)[0] - 2 * _MARGIN
+    story = _story(report, kit, width)
+    day = report.day.isoformat()
+    frame = PageFrame(title=f"Daily report — {clean(report.project)} — {day}",
+                      header_right=f"{plural(len(report.cards), 'card')} · {plural(len(report.clips), 'clip')} · "
+                                   f"{size(report.total_bytes)}",
+                      footer=footer_text(report.context))
+    pages = build_pdf(path, story, kit=kit, frame=frame, paper=report.context.paper, wide=True,
+                      title=f"Daily report {clean(report.project)} {day}", subject=f"{clean(report.project)} {day}",
+                      author=", ".join(report.dits) or None, ctx=report.context)
+    warnings = list(kit.fonts.warnings)
+    if kit.fonts.missing:
+        warnings.append("no font could draw these characters (printed as \ufffd): "
+                        + " ".join(sorted(kit.fonts.missing)))
+    return ReportResult(path=Path(path), kind="daily", pages=pages, rows=len(report.clips) + len(report.sound_takes),
+                        bytes=Path(path).stat().st_size, seconds=time.perf_counter() - started, warnings=warnings)
+
+
+def _story(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    unsafe = [c for c in r.cards if not c.safe]
+    warnings = sum(1 for i in r.issues if i.severity != "FAILED")
+    if unsafe or r.failures:
+        verdict = "ATTENTION"
+        text = (f"{plural(len(unsafe), 'card')} not safe to format" + (f" ({', '.join(c.card.label for c in unsafe)})"
+                                                                       if unsafe else "")
+                + f"; {plural(r.failures, 'failure')}, {plural(warnings, 'warning')} — see Warnings and failures.")
+    else:
+        verdict = "ALL CARDS SAFE TO FORMAT"
+        text = (f"every file of {plural(len(r.cards), 'card')} verified on every required destination"
+                + (f"; {plural(warnings, 'warning')}" if warnings else "") + ".")
+    weekday = r.day.strftime("%A")
+    story: list[Flowable] = [
+        kit.p(f"Daily report — {r.project}", kit.h1),
+        kit.p(f"Shoot day {r.day.isoformat()} ({weekday})", kit.sub),
+        spacer(6),
+        kit.banner_box(verdict != "ATTENTION", verdict, text, width),
+        spacer(6),
+        kit.facts([
+            ("Project", r.project), ("Shoot day", r.day.isoformat()),
+            ("DIT", ", ".join(r.dits) or "—"), ("Cart (host)", ", ".join(r.hosts) or "—"),
+            ("Cards", str(len(r.cards))), ("Picture clips", str(len(r.clips))),
+            ("Total size", f"{size(r.total_bytes)} ({exact_bytes(r.total_bytes)})"),
+            ("Sound", f"{plural(len(r.sound_rolls), 'roll')}, {plural(len(r.sound_takes), 'take')}"),
+        ], width, columns=4),
+    ]
+    story += _cards(r, kit, width)
+    story += _cameras(r, kit, width)
+    story += _sound_rolls(r, kit, width)
+    story += _storage(r, kit, width)
+    story += _issues(r, kit, width)
+    story += _clips(r, kit, width)
+    story += _sound_takes(r, kit, width)
+    return story
+
+
+def _cards(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    header = ["Card", "Camera", "Reel", "Files", "Size", "Clips", "Duration", "Offloaded", "Copies", "Result"]
+    w = [0.2, 0.07, 0.08, 0.06, 0.09, 0.06, 0.08, 0.08, 0.1, 0.18]
+    rows, marks = [], []
+    for i, c in enumerate(r.cards):
+        if not c.safe:
+            marks.append(i)
+            result = kit.rich([("NOT SAFE", "b"), (c.safe_reason, "br")], kit.small)
+        else:
+            result = kit.word("SAFE TO FORMAT")
+        rows.append([kit.p(c.card.label, bold=True), f"{c.card.camera.upper()} {c.camera}".strip(),
+                     c.card.reel or "—", str(c.card.files), size(c.card.bytes), str(c.clips), hms(c.seconds),
+                     clock(c.offloaded_at), f"{c.destinations_verified} of {c.destinations} verified", result])
+    if not rows:
+        return [*kit.section("Cards"), kit.p("No card was offloaded on this day.", kit.body)]
+    return [*kit.section(f"Cards offloaded ({len(r.cards)})"),
+            kit.table(header, rows, [x * width for x in w], right=(3, 4, 5, 6), mark_rows=marks)]
+
+
+def _cameras(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    if not r.cameras:
+        return []
+    header = ["Camera", "Cards", "Clips", "Duration (timecode)", "Duration (h:m:s)", "FPS", "Size", "Size (bytes)"]
+    w = [0.12, 0.08, 0.08, 0.15, 0.13, 0.1, 0.12, 0.22]
+    rows = []
+    for t in r.cameras:
+        rows.append([kit.p(t.camera, bold=True), str(t.cards), str(t.clips),
+                     kit.p(t.duration_tc or "mixed rates", mono=bool(t.duration_tc)), hms(t.seconds),
+                     fps_label(t.fps) or ("mixed" if t.clips else "—"), size(t.bytes), f"{t.bytes:,}".replace(",", " ")])
+    total_bytes = sum(t.bytes for t in r.cameras)
+    rows.append([kit.p("Total", bold=True), kit.p(str(sum(t.cards for t in r.cameras)), kit.cell_right, bold=True),
+                 kit.p(str(sum(t.clips for t in r.cameras)), kit.cell_right, bold=True), "",
+                 kit.p(hms(sum((t.seconds for t in r.cameras), start=0)), kit.cell_right, bold=True), "",
+                 kit.p(size(total_bytes), kit.cell_right, bold=True),
+                 kit.p(f"{total_bytes:,}".replace(",", " "), kit.cell_right, bold=True)])
+    return [*kit.section("Totals per camera"),
+            kit.table(header, rows, [x * width for x in w], right=(1, 2, 4, 6, 7))]
+
+
+def _sound_rolls(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    if not r.sound_rolls:
+        return [*kit.section("Sound rolls"), kit.p("No sound roll was offloaded on this day.", kit.body)]
+    header = ["Roll", "Card", "Files", "Takes", "Duration", "Size", "Scenes"]
+    w = [0.1, 0.18, 0.07, 0.07, 0.09, 0.1, 0.39]
+    rows = [[kit.p(s.roll, bold=True), s.card_label, str(s.files), str(s.takes), hms(s.seconds), size(s.bytes),
+             ", ".join(s.scenes) or "—"] for s in r.sound_rolls]
+    return [*kit.section(f"Sound rolls ({len(r.sound_rolls)})"),
+            kit.table(header, rows, [x * width for x in w], right=(2, 3, 4, 5))]
+
+
+def _storage(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    if not r.storage:
+        return []
+    header = ["Destination drive", "Mount point", "File system", "Cards", "Files verified", "Size verified",
+              "Free before last offload"]
+    w = [0.2, 0.28, 0.09, 0.07, 0.1, 0.12, 0.14]
+    rows = [[kit.p(s.volume or "(no label)", bold=True), s.mount_point or "—", s.fs_type or "—", str(s.cards),
+             str(s.files), size(s.bytes_verified), size(s.free_bytes_before)] for s in r.storage]
+    return [*kit.section("Storage used per destination"),
+            kit.table(header, rows, [x * width for x in w], right=(3, 4, 5, 6))]
+
+
+def _issues(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    out: list[Flowable] = [*kit.section("Warnings and failures")]
+    if not r.issues:
+        out.append(kit.p("None: every file of every card is verified, every clip was read.", kit.body))
+        return out
+    rows, marks = [], []
+    for i, issue in enumerate(r.issues):
+        failed = issue.severity == "FAILED"
+        if failed:
+            marks.append(i)
+        rows.append([kit.word(issue.severity, BAD if failed else WARN), issue.card, issue.text])
+    out.append(kit.table(["", "Card", "What"], rows, [width * 0.1, width * 0.18, width * 0.72], mark_rows=marks))
+    return out
+
+
+def _clips(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    if not r.clips:
+        return [*kit.section("Clips"), kit.p("No picture clips catalogued for this day.", kit.body)]
+    tw = width * 0.085
+    th = tw * 9 / 16
+    cols = [("Picture", 0.095, "picture"), ("Card", 0.1, "card"), ("Clip", 0.19, "name"), ("TC in", 0.075, "tc_in"),
+            ("Duration", 0.075, "duration"), ("FPS", 0.045, "fps"), ("Codec / size", 0.08, "format"),
+            ("Scene", 0.055, "scene"), ("Take", 0.04, "take"), ("Circle", 0.06, "circle"), ("Notes", 0.185, "notes")]
+    rows = []
+    for c in r.clips:
+        cells = clip_cells(kit, c, tw, th, with_notes=False)
+        cells["card"] = kit.p(c.card_label)
+        rows.append([cells[key] for _h, _w, key in cols])
+    return [*kit.section(f"Clips ({len(r.clips)})", need=60 * mm),
+            kit.table([h for h, _w, _k in cols], rows, [w * width for _h, w, _k in cols], valign="MIDDLE")]
+
+
+def _sound_takes(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    if not r.sound_takes:
+        return []
+    cols = [("Roll", 0.08, "roll"), ("Take (file)", 0.2, "name"), ("TC in", 0.09, "tc_in"),
+            ("Duration", 0.09, "duration"), ("FPS", 0.05, "fps"), ("Format", 0.1, "format"),
+            ("Scene", 0.07, "scene"), ("Take", 0.05, "take"), ("Circle", 0.07, "circle"), ("Notes", 0.2, "notes")]
+    rows = []
+    for c in r.sound_takes:
+        cells = clip_cells(kit, c, 1, 1, with_notes=False)
+        cells["roll"] = kit.p(c.tape or c.reel or c.card_label)
+        cells["name"] = kit.p(c.name, bold=True)
+        rows.append([cells[key] for _h, _w, key in cols])
+    return [spacer(4), *kit.section(f"Sound takes ({len(r.sound_takes)})"),
+            kit.table([h for h, _w, _k in cols], rows, [w * width for _h, w, _k in cols])]
+
+
+__all__ = ["write_daily_report"]

@@ -1,0 +1,335 @@
+"""What the loader checks: per card and destination, how many files are pending, copied, verified or failed;
+which files failed and why; whether the card is **safe to format**; the job history; jobs to resume.
+
+The safe-to-format rule (:func:`safe_to_format`): every *required* destination holds every file verified, and
+at least ``min_copies`` destinations do (copies on the same drive count once unless ``distinct_drives`` is
+off: one drive failure would lose both). The verdict always carries the reason in words.
+
+All functions read the catalog; call them off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from pixm_desktop.core.errors import PixmError
+from pixm_desktop.core.hashes import parse_algorithms
+from pixm_desktop.core.model import CopyState, JobStatus
+from pixm_desktop.services.offload import OffloadRequest, recover_interrupted
+from pixm_desktop.services.verify import VerifyOutcome, verify_folder
+from pixm_desktop.store import repo
+from pixm_desktop.store.db import Catalog
+from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, Project, ShootDay
+
+DEFAULT_MIN_COPIES = 2
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@dataclass(slots=True)
+class DestinationStatus:
+    """File counts of one card on one destination folder."""
+
+    id: int
+    path: str
+    volume_label: str
+    drive: str  # device or mount point: copies with the same drive are one copy
+    required: bool
+    total: int
+    pending: int = 0
+    copied: int = 0
+    verified: int = 0
+    failed: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.verified >= self.total and self.failed == 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.volume_label} ({self.path})" if self.volume_label else self.path
+
+    def describe(self) -> str:
+        """Words for the state: ``verified``, ``3 failed, 2 pending`` …"""
+        if self.complete:
+            return "all verified"
+        parts = [f"{n} {w}" for n, w in ((self.failed, "failed"), (self.pending, "pending"), (self.copied, "copied"))
+                 if n]
+        return ", ".join(parts) or "nothing copied"
+
+
+@dataclass(frozen=True, slots=True)
+class SafeVerdict:
+    safe: bool
+    reason: str
+    copies: int  # verified copies counted towards min_copies
+
+
+def safe_to_format(destinations: list[DestinationStatus], total_files: int, min_copies: int = DEFAULT_MIN_COPIES,
+                   distinct_drives: bool = True) -> SafeVerdict:
+    """The safe-to-format rule, with the reason in words (see the module docstring)."""
+    if total_files <= 0:
+        return SafeVerdict(False, "no file of this card is in the catalog yet", 0)
+    if not destinations:
+        return SafeVerdict(False, "the card has not been offloaded to any destination", 0)
+    missing = [d for d in destinations if d.required and not d.complete]
+    complete = [d for d in destinations if d.complete]
+    drives = {d.drive or d.path for d in complete} if distinct_drives else {d.path for d in complete}
+    copies = len(drives)
+    if missing:
+        d = missing[0]
+        more = f" (and {len(missing) - 1} more required destination(s))" if len(missing) > 1 else ""
+        return SafeVerdict(False, f"required destination {d.label}: {d.describe()}{more}", copies)
+    if copies < min_copies:
+        same = ""
+        if distinct_drives and len(complete) > copies:
+            same = f" ({len(complete)} folders, but copies on the same drive count once)"
+        return SafeVerdict(False, f"only {copies} verified cop{'y' if copies == 1 else 'ies'} of {min_copies} "
+                                  f"needed{same}", copies)
+    return SafeVerdict(True, f"{copies} verified cop{'y' if copies == 1 else 'ies'}, every required destination "
+                             "verified", copies)
+
+
+@dataclass(slots=True)
+class CardStatus:
+    """A card as the verification view shows it."""
+
+    id: int
+    label: str
+    camera: str
+    reel: str
+    project: str
+    day: dt.date | None
+    files: int
+    total_bytes: int
+    source_path: str
+    created_at: dt.datetime | None
+    destinations: list[DestinationStatus]
+    verdict: SafeVerdict
+    last_job_status: str | None = None
+    last_job_at: dt.datetime | None = None
+
+
+def _dest_statuses(s, cards: list[Card]) -> dict[int, list[DestinationStatus]]:
+    dest_ids = [d.id for c in cards for d in c.destinations]
+    counts = repo.state_counts(s, dest_ids) if dest_ids else {}
+    out: dict[int, list[DestinationStatus]] = {}
+    for c in cards:
+        rows = []
+        for d in sorted(c.destinations, key=lambda d: d.id):
+            n = counts.get(d.id, {})
+            copied = n.get(CopyState.COPIED.value, 0)
+            verified = n.get(CopyState.VERIFIED.value, 0)
+            failed = n.get(CopyState.FAILED.value, 0)
+            pending = max(0, c.file_count - copied - verified - failed)
+            rows.append(DestinationStatus(d.id, d.path, d.volume_label, d.device or d.mount_point, d.required,
+                                          c.file_count, pending, copied, verified, failed))
+        out[c.id] = rows
+    return out
+
+
+def _card_status(c: Card, dests: list[DestinationStatus], min_copies: int, distinct: bool) -> CardStatus:
+    last = max((j for j in c.jobs if j.kind == "offload"), key=lambda j: j.id, default=None)
+    return CardStatus(
+        id=c.id, label=c.label, camera=c.camera, reel=c.reel,
+        project=c.shoot_day.project.name if c.shoot_day else "", day=c.shoot_day.day if c.shoot_day else None,
+        files=c.file_count, total_bytes=c.total_bytes, source_path=c.source_path, created_at=_aware(c.created_at),
+        destinations=dests, verdict=safe_to_format(dests, c.file_count, min_copies, distinct),
+        last_job_status=last.status if last else None, last_job_at=_aware(last.created_at) if last else None)
+
+
+def card_statuses(catalog: Catalog, *, min_copies: int = DEFAULT_MIN_COPIES, distinct_drives: bool = True,
+                  limit: int = 500) -> list[CardStatus]:
+    """The newest ``limit`` cards, newest first, each with its destinations and verdict."""
+    with catalog.session() as s:
+        cards = list(s.scalars(select(Card).options(selectinload(Card.destinations), selectinload(Card.jobs),
+                                                     selectinload(Card.shoot_day).selectinload(ShootDay.project))
+                               .order_by(Card.id.desc()).limit(limit)))
+        dests = _dest_statuses(s, cards)
+        return [_card_status(c, dests[c.id], min_copies, distinct_drives) for c in cards]
+
+
+def card_status(catalog: Catalog, card_id: int, *, min_copies: int = DEFAULT_MIN_COPIES,
+                distinct_drives: bool = True) -> CardStatus | None:
+    with catalog.session() as s:
+        c = s.get(Card, card_id)
+        if c is None:
+            return None
+        return _card_status(c, _dest_statuses(s, [c])[c.id], min_copies, distinct_drives)
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """One file on one destination."""
+
+    relpath: str
+    size: int
+    destination_id: int
+    destination: str
+    state: str
+    reason: str | None
+    verified_at: dt.datetime | None
+
+
+def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) -> list[FileState]:
+    """Every file × destination of a card (files with no copy row yet are ``pending``), sorted by file.
+
+    Plain column queries (no ORM objects): a card of thousands of files loads in a few milliseconds, which
+    matters while an offload competes for the CPU.
+    """
+    with catalog.session() as s:
+        dests = list(s.execute(select(Destination.id, Destination.path).where(Destination.card_id == card_id)
+                               .order_by(Destination.id)))
+        files = list(s.execute(select(File.id, File.relpath, File.size).where(File.card_id == card_id)
+                               .order_by(File.relpath_raw)))
+        copies = {(fid, did): (state, reason, when) for fid, did, state, reason, when in s.execute(
+            select(Copy.file_id, Copy.destination_id, Copy.state, Copy.reason, Copy.verified_at)
+            .join(Destination, Copy.destination_id == Destination.id).where(Destination.card_id == card_id))}
+    pending = (CopyState.PENDING.value, None, None)
+    out = []
+    for fid, relpath, size in files:
+        for did, dpath in dests:
+            state, reason, when = copies.get((fid, did), pending)
+            if failures_only and state != CopyState.FAILED.value:
+                continue
+            out.append(FileState(relpath, size, did, dpath, state, reason, _aware(when)))
+    return out
+
+
+def reverify_destination(catalog: Catalog, destination_id: int) -> VerifyOutcome:
+    """Re-read one destination card folder from the media against its ASC MHL history; the catalog's copy states
+    follow the verdict. Raises :class:`PixmError` (e.g. no history in the folder)."""
+    with catalog.session() as s:
+        d = s.get(Destination, destination_id)
+        if d is None:
+            raise PixmError(f"destination {destination_id} is not in the catalog")
+        path = Path(d.path_raw.decode("utf-8", "surrogateescape"))
+    if not path.is_dir():
+        raise PixmError(f"the destination folder is not there: {path}",
+                        hint="connect the drive (is it mounted?) and try again", path=path)
+    return verify_folder(path, catalog=catalog)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One past job with its card."""
+
+    job_id: int
+    card_id: int
+    card: str
+    camera: str
+    reel: str
+    project: str
+    day: dt.date | None
+    kind: str
+    status: str
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    files: int
+    total_bytes: int
+    destinations: tuple[str, ...]
+    error: str | None
+
+
+def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, project: str | None = None,
+            limit: int = 1000) -> list[HistoryRow]:
+    """Past jobs, newest first; ``text`` matches card label, reel, camera or project (case-insensitive)."""
+    with catalog.session() as s:
+        q = (select(Job).join(Card, Job.card_id == Card.id).outerjoin(ShootDay, Card.shoot_day_id == ShootDay.id)
+             .outerjoin(Project, ShootDay.project_id == Project.id)
+             .options(selectinload(Job.card).selectinload(Card.shoot_day).selectinload(ShootDay.project),
+                      selectinload(Job.job_destinations).selectinload(JobDestination.destination))
+             .order_by(Job.id.desc()).limit(limit))
+        for word in text.split():
+            like = f"%{word}%"
+            q = q.where(or_(Card.label.ilike(like), Card.reel.ilike(like), Card.camera.ilike(like),
+                            Project.name.ilike(like)))
+        if day is not None:
+            q = q.where(ShootDay.day == day)
+        if project:
+            q = q.where(Project.name == project)
+        out = []
+        for j in s.scalars(q):
+            c = j.card
+            sd = c.shoot_day
+            out.append(HistoryRow(
+                job_id=j.id, card_id=c.id, card=c.label, camera=c.camera, reel=c.reel,
+                project=sd.project.name if sd else "", day=sd.day if sd else None, kind=j.kind, status=j.status,
+                started_at=_aware(j.started_at or j.created_at), finished_at=_aware(j.finished_at),
+                files=j.files_total, total_bytes=j.bytes_total,
+                destinations=tuple(jd.destination.path for jd in sorted(j.job_destinations, key=lambda x: x.position)),
+                error=j.error))
+        return out
+
+
+def projects(catalog: Catalog) -> list[str]:
+    with catalog.session() as s:
+        return list(s.scalars(select(Project.name).order_by(Project.name)))
+
+
+@dataclass(slots=True)
+class ResumableJob:
+    """An offload left ``interrupted`` (crash, kill, pulled card, cancel) that is the newest job of its card."""
+
+    job_id: int
+    card_id: int
+    card: str
+    reason: str
+    request: OffloadRequest
+    started_at: dt.datetime | None = None
+    files: int = 0
+    total_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def recover_and_list_interrupted(catalog: Catalog) -> list[ResumableJob]:
+    """Start-up: mark jobs of dead processes ``interrupted`` (see ``offload.recover_interrupted``) and return
+    every interrupted offload that no later job of the same card superseded."""
+    recover_interrupted(catalog)
+    return interrupted_jobs(catalog)
+
+
+def interrupted_jobs(catalog: Catalog) -> list[ResumableJob]:
+    with catalog.session() as s:
+        newest: dict[int, Job] = {}
+        for j in s.scalars(select(Job).where(Job.kind == "offload").order_by(Job.id)):
+            newest[j.card_id] = j
+        out = []
+        for j in sorted(newest.values(), key=lambda j: j.id):
+            if j.status != JobStatus.INTERRUPTED.value:
+                continue
+            try:
+                options = json.loads(j.options or "{}")
+            except ValueError:
+                options = {}
+            jds = sorted(j.job_destinations, key=lambda x: x.position)
+            roots = [Path(p) for p in options.get("destinations", [])]
+            notes = []
+            template = j.template or "{card}"
+            if len(roots) != len(jds):  # roots not recorded: resume into the same card folders
+                roots = [Path(jd.destination.path).parent for jd in jds]
+                template = "{card}"
+                notes.append("destination roots not recorded: resuming into the same card folders")
+            sd = j.card.shoot_day
+            try:
+                algorithms = parse_algorithms(j.algorithms)
+            except ValueError:
+                algorithms = parse_algorithms("xxh64")
+            req = OffloadRequest(source=Path(j.source_path), destinations=roots, algorithms=algorithms,
+                                 template=template, project=sd.project.name if sd else "Untitled",
+                                 day=sd.day if sd else dt.date.today(), required=[jd.destination.required for jd in jds]
+                                 if len(jds) == len(roots) else None,
+                                 source_verify=bool(options.get("source_verify")), cascade=bool(options.get("cascade")))
+            out.append(ResumableJob(j.id, j.card_id, j.card.label, j.error or "interrupted", req,
+                                    _aware(j.started_at), j.files_total, j.bytes_total, notes))
+        return out
