@@ -22,7 +22,9 @@ from pixm_desktop.cli.clips import ingest_after_offload
 from pixm_desktop.core.errors import OffloadIncompleteError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CancelToken, ProgressSnapshot
+from pixm_desktop.services import status
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, recover_interrupted
+from pixm_desktop.services.status import SafeVerdict
 from pixm_desktop.store.db import open_catalog
 
 
@@ -113,10 +115,11 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
     finally:
         signal.signal(signal.SIGINT, previous)
         worker.join()
+        verdict = _verdict(catalog, box.get("result"))
         catalog.close()
     if "error" in box:
         raise box["error"]
-    print_offload_summary(box["result"], shown_warnings=len(plan.warnings))
+    print_offload_summary(box["result"], shown_warnings=len(plan.warnings), verdict=verdict)
     if box["result"].ok:  # enrich: clips grouped, probed from a verified copy, thumbnailed (services.clips)
         ingest_after_offload(catalog_path, box["result"].card_id, quiet=quiet)
     return box["result"]
@@ -150,7 +153,15 @@ def _show_progress(worker: threading.Thread, progress: ProgressSnapshot, plan, q
                 bar.update(t, completed=d.bytes_verified)
 
 
-def print_offload_summary(r: OffloadResult, shown_warnings: int = 0) -> None:
+def _verdict(catalog, result: OffloadResult | None) -> SafeVerdict | None:
+    """The card's safe-to-format verdict by the same rule as the window and the reports."""
+    if result is None:
+        return None
+    card = status.card_status(catalog, result.card_id)
+    return card.verdict if card else None
+
+
+def print_offload_summary(r: OffloadResult, shown_warnings: int = 0, verdict: SafeVerdict | None = None) -> None:
     """Result table, failures with reasons, warnings not shown yet (the first ``shown_warnings`` were)."""
     speed = r.total_bytes / r.seconds / 1e6 if r.seconds > 0 else 0.0
     colour = "green" if r.ok else "red"
@@ -177,7 +188,7 @@ def print_offload_summary(r: OffloadResult, shown_warnings: int = 0) -> None:
         out.print(f"[red]SOURCE[/] {escape(f'{name}: {reason}')}")
     for w in r.warnings[shown_warnings:]:
         out.print(f"[yellow]warning:[/] {escape(w)}")
-    if r.ok:
-        out.print(
-            f"[green]safe to format:[/] every file verified on all {len(r.destinations)} destination(s)"
-        )
+    if verdict is not None and verdict.safe:
+        out.print(f"[bold green]SAFE TO FORMAT:[/] {escape(verdict.reason)}")
+    elif verdict is not None:
+        out.print(f"[bold yellow]NOT SAFE TO FORMAT:[/] {escape(verdict.reason)}")
