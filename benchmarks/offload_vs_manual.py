@@ -1,5 +1,6 @@
 """Benchmark: PIXM offload (2 destinations, xxh64, media re-read verification, ASC MHL, catalog) against the
-manual pipeline a DIT would script: ``cp -r`` to both destinations, ``xxhsum`` of the card, ``xxhsum -c`` of
+manual pipeline a DIT would script (PIXM runs with ``--no-ingest``: clip probing and thumbnails are not part of
+the copy job being compared): ``cp -r`` to both destinations, ``xxhsum`` of the card, ``xxhsum -c`` of
 both copies. Both run in the same session on the same card; caches are dropped before each run when root.
 
 Two manual variants are timed: *manual* (as scripted: the copies' check may be served from the page cache,
@@ -55,7 +56,7 @@ def run_pixm(card: Path, work: Path) -> dict:
     catalog.unlink(missing_ok=True)
     dropped = drop_caches()
     cmd = [str(PIXM), "offload", str(card), "--dest", str(dests[0]), "--dest", str(dests[1]), "--template",
-           "{card}", "--catalog", str(catalog), "--quiet"]
+           "{card}", "--catalog", str(catalog), "--quiet", "--no-ingest"]
     seconds, rss = timed(cmd)
     return {"seconds": seconds, "peak_rss_bytes": rss, "caches_dropped": dropped}
 

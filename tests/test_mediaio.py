@@ -45,3 +45,26 @@ def test_reread_comes_from_the_drive_not_the_page_cache(mount_ext4):
     from_media = storage_read_bytes() - before
     assert n == SIZE
     assert from_media >= SIZE, f"verification read only {from_media} of {SIZE} bytes from the drive"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/io is Linux-only")
+@pytest.mark.parametrize("size", [200 * 1024, 24 * 1024 * 1024], ids=["small-read-ahead", "large-streamed"])
+def test_copier_verification_reads_every_copy_from_the_drive(mount_ext4, tmp_path, size):
+    """Source in memory (no block I/O), destination on a block device: the storage reads during the offload
+    are the verification re-reads, and they cover every byte of every copy."""
+    from pixm_desktop.core.model import ProgressSnapshot
+    from pixm_desktop.engine.copier import CopyTask, run_copy
+    from pixm_desktop.engine.scan import scan_card
+
+    card = tmp_path / "card"
+    card.mkdir()
+    for i in range(5):
+        (card / f"clip{i}.mov").write_bytes(os.urandom(size))
+    scan = scan_card(card)
+    disk = mount_ext4(256 * 1024 * 1024)
+    before = storage_read_bytes()
+    events = list(run_copy(card, [disk / "copy"], [CopyTask(f, (0,)) for f in scan.files],
+                           algorithms=(HashAlgorithm.XXH64,), progress=ProgressSnapshot(scan.total_bytes, 5)))
+    reread = storage_read_bytes() - before
+    assert sum(1 for e in events if getattr(e, "state", None) == "verified") == 5
+    assert reread >= 5 * size, f"only {reread} of {5 * size} bytes re-read from the drive"

@@ -52,6 +52,8 @@ def register(sub) -> None:
     o.add_argument("--author", help="name written into ASC MHL (default $PIXM_AUTHOR or the login name)")
     o.add_argument("--location", help="location written into ASC MHL")
     o.add_argument("--quiet", action="store_true", help="no progress display")
+    o.add_argument("--no-ingest", action="store_true",
+                   help="skip clip grouping, probing and thumbnails after the offload (run `pixm ingest` later)")
     catalog_arg(o)
     o.set_defaults(func=cmd_offload)
 
@@ -73,7 +75,7 @@ def cmd_offload(args) -> int:
         author=args.author,
         location=args.location,
     )
-    result = run_offload(request, args.catalog, quiet=args.quiet)
+    result = run_offload(request, args.catalog, quiet=args.quiet, ingest=not args.no_ingest)
     if not result.ok:
         raise OffloadIncompleteError(
             f"offload of {result.card_label} is incomplete: not every file is verified on every destination",
@@ -82,7 +84,8 @@ def cmd_offload(args) -> int:
     return 0
 
 
-def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bool = False) -> OffloadResult:
+def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bool = False,
+                ingest: bool = True) -> OffloadResult:
     """Prepare and run an offload with live progress on the terminal, then print the summary."""
     catalog = open_catalog(catalog_path)
     recover_interrupted(catalog)
@@ -120,7 +123,7 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
     if "error" in box:
         raise box["error"]
     print_offload_summary(box["result"], shown_warnings=len(plan.warnings), verdict=verdict)
-    if box["result"].ok:  # enrich: clips grouped, probed from a verified copy, thumbnailed (services.clips)
+    if ingest and box["result"].ok:  # enrich: clips grouped, probed from a verified copy, thumbnailed (services.clips)
         ingest_after_offload(catalog_path, box["result"].card_id, quiet=quiet)
     return box["result"]
 

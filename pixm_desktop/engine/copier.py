@@ -35,8 +35,15 @@ from pixm_desktop.core.model import (
     ProgressSnapshot,
     SourceFile,
 )
-from pixm_desktop.engine.mediaio import CHUNK_SIZE, hash_from_media, make_durable
+from pixm_desktop.engine.mediaio import (
+    CHUNK_SIZE,
+    READ_AHEAD_MAX,
+    hash_from_media,
+    make_durable,
+    read_ahead,
+)
 
+READ_AHEAD_FILES = 32  # small source files asked of the card ahead of the reader
 QUEUE_DEPTH = 4  # chunks buffered per destination writer: bounds memory to depth × chunk × destinations
 TEMP_PREFIX = ".pixm-"
 TEMP_SUFFIX = ".part"
@@ -352,16 +359,23 @@ class _Destination:
                 for w in batch:
                     _unlink_quietly(w.tmp)  # never renamed: nothing half-done keeps a final name
                 continue
-            for w in self._commit_batch(batch):
-                if self.verify and not self.cancel.cancelled:
-                    self._verify_one(w.file, w.final, w.hashes)
+            renamed = self._commit_batch(batch)
+            if not self.verify:
+                continue
+            # Drop the copies' cached pages, then have the drive fetch the small ones in parallel.
+            ahead = {w.final for w in renamed if w.file.size <= READ_AHEAD_MAX and read_ahead(w.final, drop_first=True)}
+            for w in renamed:
+                if not self.cancel.cancelled:
+                    self._verify_one(w.file, w.final, w.hashes, dropped=w.final in ahead)
 
-    def _verify_one(self, f: SourceFile, final: bytes, expected: Mapping[HashAlgorithm, str]) -> None:
+    def _verify_one(self, f: SourceFile, final: bytes, expected: Mapping[HashAlgorithm, str], *,
+                    dropped: bool = False) -> None:
         def count(n: int) -> None:
             self.progress.bytes_verified += n
 
         try:
-            found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count, flush=False)
+            found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count, flush=False,
+                                          dropped=dropped)
         except CancelledError:
             return
         except OSError as exc:
@@ -441,7 +455,9 @@ def run_copy(
         d.start(dirs)
     src_base = os.fsencode(source_root)
     try:
-        for task in tasks:
+        for i, task in enumerate(tasks):
+            if i % READ_AHEAD_FILES == 0:
+                _read_ahead(src_base, tasks[i + READ_AHEAD_FILES:i + 2 * READ_AHEAD_FILES])
             yield from _drain(results)
             yield from _copy_one(src_base, task, dests, algorithms, progress, cancel, expected)
         for d in dests:
@@ -455,6 +471,14 @@ def run_copy(
         for d in dests:
             d.finish()
     yield from _drain(results)
+
+
+def _read_ahead(src_base: bytes, upcoming: Sequence[CopyTask]) -> None:
+    """Start the card reading the next small files while this one is copied (they still pass through the
+    reader once; this only overlaps the seeks)."""
+    for task in upcoming:
+        if task.file.size <= READ_AHEAD_MAX:
+            read_ahead(os.path.join(src_base, task.file.relpath))
 
 
 def _drain(results: queue.Queue, wait: float = 0.0) -> Iterator[FileResult]:
