@@ -83,3 +83,17 @@ def test_models_match_the_migrations(tmp_path: Path) -> None:
     with catalog.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     catalog.close()
+
+
+def test_schema_head_constant_matches_the_migration_scripts(tmp_path):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from pixm_desktop.store.db import MIGRATIONS, SCHEMA_HEAD, open_catalog, schema_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == SCHEMA_HEAD
+    catalog = open_catalog(tmp_path / "c.sqlite")
+    assert schema_revision(catalog.engine) == SCHEMA_HEAD
+    catalog.close()
