@@ -1,28 +1,142 @@
-"""The window opens on a real catalog (offscreen Qt) and shows what the offload recorded."""
+"""The window opens on a real catalog (offscreen Qt), shows what the offload recorded, and the History page
+searches it by reel, day and project."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import subprocess
+import sys
+import textwrap
+
+from PySide6.QtCore import Qt
 
 from conftest import write
-from pixm_desktop.gui.app import COLUMNS, CatalogWindow
+from pixm_desktop.gui import app as gui_app
+from pixm_desktop.gui.pages.history import COLUMNS as HISTORY_COLUMNS
+from pixm_desktop.gui.theme import apply_dark_theme, colour, status_icon
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
-from pixm_desktop.store.db import open_catalog
+from pixm_desktop.services.settings import open_catalog
+
+pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
 
 
-def test_window_lists_offloaded_card_with_verified_states(qtbot, tmp_path):
-    card = tmp_path / "A003R4XY"
-    write(card / "A003C001_261123_R4XY.mov", os.urandom(100_000))
-    catalog = open_catalog(tmp_path / "catalog.sqlite")
+def _offload(catalog, card, dests, project="Untitled", day=dt.date(2026, 11, 23)):
     service = OffloadService(catalog)
-    result = service.run(service.prepare(OffloadRequest(card, [tmp_path / "d1", tmp_path / "d2"])))
+    result = service.run(service.prepare(OffloadRequest(card, dests, project=project, day=day)))
     assert result.ok
-    window = CatalogWindow(catalog)
-    qtbot.addWidget(window)
-    window.show()
-    model = window.model
-    assert model.rowCount() == 1
-    row = {COLUMNS[c]: model.item(0, c).data(0) for c in range(len(COLUMNS))}
-    assert row["Card"] == "A003R4XY" and row["Camera"] == "arri" and row["Reel"] == "A003"
-    assert row["Destinations"].count("1 verified") == 2
-    catalog.close()
+    return result
+
+
+def test_window_lists_offloaded_card_with_verified_states(cart, qtbot):
+    card = cart.tmp / "A003R4XY"
+    write(card / "A003C001_261123_R4XY.mov", os.urandom(100_000))
+    catalog = open_catalog(cart.catalog_path)
+    cart.catalogs.append(catalog)
+    _offload(catalog, card, cart.dests)
+    win = cart.window()
+    assert win.windowTitle().startswith("PIXM Desktop")
+    win.show_page(1)
+    vp = win.verification_page
+    qtbot.waitUntil(lambda: vp.current is not None, timeout=10_000)
+    assert vp.cards.count() == 1 and vp.cards.item(0).text().startswith("A003R4XY")
+    assert vp.title.text() == "A003R4XY — ARRI reel A003"
+    assert [vp.dest_table.item(r, 4).text() for r in range(2)] == ["1", "1"]  # verified on both
+    assert vp.badge.safe is True
+
+
+def test_history_is_searchable_by_reel_day_and_project(cart, qtbot):
+    catalog = open_catalog(cart.catalog_path)
+    cart.catalogs.append(catalog)
+    for label, project, day in (("A001R1AB", "Big Film", dt.date(2026, 11, 23)),
+                                ("B002R2CD", "Big Film", dt.date(2026, 11, 24)),
+                                ("C003R3EF", "Commercial", dt.date(2026, 11, 24))):
+        card = cart.tmp / "cards" / label
+        write(card / f"{label[:4]}C001_261123_{label[-4:]}.mov", os.urandom(50_000))
+        _offload(catalog, card, cart.dests, project=project, day=day)
+    win = cart.window()
+    win.show_page(2)
+    hp = win.history_page
+    col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
+
+    def cards() -> list[str]:
+        return sorted(hp.model.item(r, col["Card"]).text() for r in range(hp.model.rowCount()))
+
+    qtbot.waitUntil(lambda: hp.model.rowCount() == 3, timeout=10_000)
+    assert hp.model.item(0, col["Status"]).text() == "completed"
+    qtbot.keyClicks(hp.search, "b002")
+    qtbot.waitUntil(lambda: cards() == ["B002R2CD"], timeout=10_000)
+    hp.search.clear()
+    qtbot.waitUntil(lambda: len(cards()) == 3, timeout=10_000)
+    assert [hp.project.itemText(i) for i in range(hp.project.count())] == ["All projects", "Big Film",
+                                                                         "Commercial"]
+    hp.project.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: cards() == ["A001R1AB", "B002R2CD"], timeout=10_000)
+    hp.use_day.setChecked(True)
+    hp.day.setDate(dt.date(2026, 11, 24))
+    qtbot.waitUntil(lambda: cards() == ["B002R2CD"], timeout=10_000)
+    hp.project.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: cards() == ["B002R2CD", "C003R3EF"], timeout=10_000)
+    # double-click opens the card in Verification
+    idx = hp.model.index(0, col["Card"])
+    hp.table.doubleClicked.emit(idx)
+    qtbot.waitUntil(lambda: win.verification_page.current is not None
+                    and win.verification_page.current.label == hp.model.item(0, col["Card"]).text(), timeout=10_000)
+    assert win.stack.currentWidget() is win.verification_page
+
+
+def test_keyboard_shortcuts_switch_pages(cart, qtbot):
+    win = cart.window()
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=5_000)
+    for key, page in ((Qt.Key.Key_2, 1), (Qt.Key.Key_3, 2), (Qt.Key.Key_4, 3), (Qt.Key.Key_1, 0)):
+        qtbot.keyClick(win, key, Qt.KeyboardModifier.ControlModifier)
+        assert win.stack.currentIndex() == page
+    rows = dict(win.shortcut_rows)
+    assert {"Pause / resume job", "Cancel job", "Retry job", "Re-verify destination", "Eject card"} <= set(rows)
+    assert win.settings_page.shortcuts.rowCount() == len(win.shortcut_rows)
+
+
+def test_theme_is_dark_and_status_icons_differ_in_shape(qapp):
+    apply_dark_theme(qapp)
+    pal = qapp.palette()
+    assert pal.window().color().lightness() < 60 and pal.text().color().lightness() > 200
+    kinds = ("ok", "fail", "pause", "run", "wait", "warn")
+
+    def glyph(kind: str) -> frozenset:
+        """Pixels that are not the icon's own colour: the shape a colour-blind loader sees."""
+        img = status_icon(kind, 24).pixmap(24, 24).toImage()
+        base = colour(kind)
+        return frozenset((x, y) for x in range(24) for y in range(24)
+                         if img.pixelColor(x, y).alpha() > 128
+                         and abs(img.pixelColor(x, y).lightness() - base.lightness()) > 60)
+
+    shapes = {k: glyph(k) for k in kinds}
+    assert all(shapes.values()) and len(set(shapes.values())) == len(kinds)
+
+
+def test_pixm_desktop_entry_point_starts_the_window(tmp_path):
+    """``pixm-desktop`` = ``pixm_desktop.gui.app:main``: start it, let it run, quit it from a timer."""
+    script = textwrap.dedent(f"""
+        import sys
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        from pixm_desktop.gui import app
+        from pixm_desktop.gui.window import CartWindow
+        qapp = QApplication(sys.argv)
+        qapp.setOrganizationDomain("test.invalid")
+        def quit_later():
+            wins = [w for w in qapp.topLevelWidgets() if isinstance(w, CartWindow)]
+            print("windows", len(wins), wins[0].windowTitle() if wins else "")
+            for w in wins:
+                w.shutdown()
+            qapp.quit()
+        QTimer.singleShot(1500, quit_later)
+        sys.exit(app.main(["pixm-desktop", "--catalog", {str(tmp_path / "cat.sqlite")!r}]))
+    """)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert res.returncode == 0, res.stderr
+    assert "windows 1 PIXM Desktop" in res.stdout
+    assert (tmp_path / "cat.sqlite").exists()
+    assert gui_app.main.__module__ == "pixm_desktop.gui.app"

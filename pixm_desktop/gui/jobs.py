@@ -1,0 +1,162 @@
+"""Offload jobs as the queue holds them, the per-volume scheduling rule and the rate meter (no Qt here).
+
+A job moves ``preparing → queued → running ⇄ paused → completed | failed | cancelled | interrupted``; ``error``
+is a job that could not start (pre-flight). Jobs whose destination volumes overlap run in queue order; jobs
+on disjoint volumes run at the same time (Vorta's one queue per site, per drive here).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pixm_desktop.core.model import CancelToken, ProgressSnapshot
+from pixm_desktop.services.offload import OffloadRequest, OffloadResult
+
+
+class JobState(StrEnum):
+    PREPARING = "preparing"
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    CANCELLING = "cancelling"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+
+ACTIVE = {JobState.PREPARING, JobState.QUEUED, JobState.RUNNING, JobState.PAUSED, JobState.CANCELLING}
+HOLDS_VOLUMES = {JobState.RUNNING, JobState.PAUSED, JobState.CANCELLING}
+RETRYABLE = {JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED, JobState.ERROR}
+
+#: What each state means to a loader (shown next to the icon).
+STATE_TEXT = {
+    JobState.PREPARING: "checking",
+    JobState.QUEUED: "waiting",
+    JobState.RUNNING: "copying",
+    JobState.PAUSED: "paused",
+    JobState.CANCELLING: "stopping",
+    JobState.COMPLETED: "verified",
+    JobState.FAILED: "failed",
+    JobState.CANCELLED: "cancelled",
+    JobState.INTERRUPTED: "interrupted",
+    JobState.ERROR: "could not start",
+}
+
+_uids = itertools.count(1)
+
+
+class RateMeter:
+    """Bytes/second of a growing counter, smoothed (exponential, ~2 s); fed by the 100 ms poll."""
+
+    def __init__(self, alpha: float = 0.25, min_dt: float = 0.5):
+        self.alpha, self.min_dt = alpha, min_dt
+        self.rate = 0.0
+        self._t: float | None = None
+        self._v = 0
+
+    def update(self, value: int, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        if self._t is None:
+            self._t, self._v = now, value
+            return self.rate
+        dt = now - self._t
+        if dt < self.min_dt:
+            return self.rate
+        inst = max(0.0, (value - self._v) / dt)
+        self.rate = inst if self.rate == 0 else self.alpha * inst + (1 - self.alpha) * self.rate
+        self._t, self._v = now, value
+        return self.rate
+
+    def reset(self) -> None:
+        self.rate, self._t, self._v = 0.0, None, 0
+
+
+@dataclass(slots=True)
+class DestinationView:
+    """What the queue shows for one destination of a job."""
+
+    root: str
+    card_path: str = ""
+    volume: str = ""
+    required: bool = True
+    state: str = "waiting"
+    verified: int = 0
+    failed: int = 0
+    error: str | None = None
+    fraction: float = 0.0  # copy + verify work done on this destination, 0–1
+    rate: float = 0.0  # bytes/s of that work, smoothed
+    eta: float | None = None  # seconds
+    meter: RateMeter = field(default_factory=RateMeter)
+
+
+@dataclass(eq=False)
+class OffloadJob:
+    """One card on its way to the destination set."""
+
+    request: OffloadRequest
+    label: str
+    uid: int = field(default_factory=lambda: next(_uids))
+    state: JobState = JobState.PREPARING
+    camera: str = ""
+    reel: str = ""
+    files: int = 0
+    total_bytes: int = 0
+    volumes: frozenset[str] = frozenset()
+    destinations: list[DestinationView] = field(default_factory=list)
+    known_summary: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    cancel: CancelToken | None = None
+    progress: ProgressSnapshot | None = None
+    result: OffloadResult | None = None
+    headline: str = ""  # loader words for the last problem
+    advice: str = ""
+    details: str = ""
+    resumed_job_id: int | None = None  # the catalog job this one resumes (start-up recovery)
+    catalog_job_id: int | None = None
+    card_id: int | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    meter: RateMeter = field(default_factory=RateMeter)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE
+
+    @property
+    def source(self) -> str:
+        return str(self.request.source)
+
+    def reset_for_run(self) -> None:
+        self.cancel = CancelToken()
+        self.progress = None
+        self.result = None
+        self.headline = self.advice = self.details = ""
+        self.started_at = time.monotonic()
+        self.finished_at = None
+        self.meter.reset()
+        for d in self.destinations:
+            d.meter.reset()
+            d.state, d.verified, d.failed, d.error = "waiting", 0, 0, None
+            d.fraction, d.rate, d.eta = 0.0, 0.0, None
+
+
+def runnable(jobs: list[OffloadJob]) -> list[OffloadJob]:
+    """Queued jobs that may start now, in queue order: none of their volumes is held by a running job or
+    claimed by a job earlier in the queue (per-volume FIFO; disjoint volumes run in parallel)."""
+    claimed: set[str] = set()
+    for j in jobs:
+        if j.state in HOLDS_VOLUMES:
+            claimed |= j.volumes
+    out = []
+    for j in jobs:
+        if j.state != JobState.QUEUED:
+            continue
+        if not (j.volumes & claimed):
+            out.append(j)
+        claimed |= j.volumes
+    return out

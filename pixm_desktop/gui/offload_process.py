@@ -1,0 +1,191 @@
+"""Run one offload in a child process and mirror it into the GUI's ``ProgressSnapshot`` and ``CancelToken``.
+
+Why a process: the engine's reader, writer and verifier threads hold the Python interpreter lock in bursts
+(hashing, buffer copies, catalog rows); with several of them on a cart's few cores, any other Python thread of
+the same process — the GUI thread included — waits up to tens of milliseconds at a time (measured: a 5 ms
+ticker thread beside a headless offload on 2 cores saw 75 ms gaps). In a child process the engine has its own
+interpreter and the window stays responsive whatever the copy does.
+
+The call stays one blocking function, so it still runs through the window's single :class:`JobRunner` (the
+``offload`` lane thread supervises the child):
+
+- the child opens the catalog itself (SQLite WAL: the window reads while the child writes), prepares and runs
+  the offload, and sends its progress counters every 100 ms, then the result or the error;
+- the parent forwards pause / resume / cancel from the job's ``CancelToken``, copies the counters into the
+  job's ``ProgressSnapshot`` (the GUI polls that as before) and returns the result or raises the error;
+- if the window dies, the child sees its pipe close and cancels: the job ends ``interrupted`` and resumes on
+  the next start, never two writers on one card folder.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import pickle
+import threading
+import traceback
+from pathlib import Path
+
+from pixm_desktop.core.errors import PixmError
+from pixm_desktop.core.model import CancelToken, DestinationProgress, ProgressSnapshot
+from pixm_desktop.services.offload import OffloadRequest, OffloadResult
+
+REPORT_EVERY = 0.1  # seconds between progress messages from the child
+_CTX = mp.get_context("spawn")  # no fork: the parent has Qt and threads
+
+
+class OffloadProcessError(PixmError):
+    """The offload process ended without a result (killed, crashed)."""
+
+
+def run_offload_process(catalog_path: Path, request: OffloadRequest, cancel: CancelToken,
+                        progress_holder, *, name: str = "pixm-offload") -> OffloadResult:
+    """Run ``request`` in a child process; blocks until it ends. ``progress_holder.progress`` is set to a
+    ``ProgressSnapshot`` that follows the child's counters. Raises what the child raised."""
+    parent, child = _CTX.Pipe()
+    proc = _CTX.Process(target=_child_main, args=(str(catalog_path), request, child), name=name, daemon=True)
+    proc.start()
+    child.close()
+    sent_pause = False
+    sent_cancel = False
+    try:
+        while True:
+            if cancel.cancelled and not sent_cancel:
+                _send(parent, ("cancel",))
+                sent_cancel = True
+            elif not sent_cancel and cancel.paused != sent_pause:
+                _send(parent, ("pause",) if cancel.paused else ("resume",))
+                sent_pause = cancel.paused
+            if parent.poll(0.05):
+                try:
+                    msg = parent.recv()
+                except EOFError:
+                    msg = None
+                if msg is None:
+                    break
+                kind = msg[0]
+                if kind == "progress":
+                    _apply(progress_holder, msg[1])
+                elif kind == "result":
+                    return msg[1]
+                elif kind == "error":
+                    raise _rebuild(*msg[1:])
+            elif not proc.is_alive():
+                break
+        proc.join(5)
+        raise OffloadProcessError(f"the offload process stopped unexpectedly (exit code {proc.exitcode})",
+                                  hint="press Retry: files already verified are kept")
+    finally:
+        parent.close()
+        proc.join(30)
+        if proc.is_alive():  # it did not stop after cancel: end it (temp files are removed on the next run)
+            proc.terminate()
+            proc.join(5)
+
+
+def _send(conn, msg) -> None:
+    try:
+        conn.send(msg)
+    except (BrokenPipeError, OSError):
+        pass
+
+
+def _apply(holder, counters: dict) -> None:
+    p = holder.progress
+    if p is None or p.total_bytes != counters["total_bytes"] or len(p.destinations) != len(counters["dests"]):
+        p = ProgressSnapshot(counters["total_bytes"], counters["total_files"])
+        p.destinations = [DestinationProgress() for _ in counters["dests"]]
+        holder.progress = p
+    p.bytes_read, p.files_done = counters["bytes_read"], counters["files_done"]
+    p.phase, p.current_file = counters["phase"], counters["current_file"]
+    for d, (written, verified, fv, ff) in zip(p.destinations, counters["dests"], strict=True):
+        d.bytes_written, d.bytes_verified, d.files_verified, d.files_failed = written, verified, fv, ff
+
+
+def _counters(p: ProgressSnapshot) -> dict:
+    return {"total_bytes": p.total_bytes, "total_files": p.total_files, "bytes_read": p.bytes_read,
+            "files_done": p.files_done, "phase": p.phase, "current_file": p.current_file,
+            "dests": [(d.bytes_written, d.bytes_verified, d.files_verified, d.files_failed)
+                      for d in list(p.destinations)]}
+
+
+def _error_message(exc: BaseException, tb: str) -> tuple:
+    try:
+        pickle.dumps(exc)
+        if isinstance(exc, PixmError):
+            return ("error", type(exc), exc.message, exc.hint, exc.path, tb)
+        return ("error", exc, None, None, None, tb)
+    except Exception:  # an unpicklable exception: send its words
+        return ("error", RuntimeError, f"{type(exc).__name__}: {exc}", None, None, tb)
+
+
+def _rebuild(kind, message, hint, path, tb) -> BaseException:
+    if isinstance(kind, BaseException):
+        exc = kind
+    elif isinstance(kind, type) and issubclass(kind, PixmError):
+        exc = kind.__new__(kind)
+        PixmError.__init__(exc, message, hint=hint)
+        exc.path = path
+    else:
+        exc = RuntimeError(message)
+    exc.child_traceback = tb
+    return exc
+
+
+def _child_main(catalog_path: str, request: OffloadRequest, conn) -> None:
+    """The child process: prepare and run the offload, report progress, obey commands."""
+    from pixm_desktop.services.offload import OffloadService
+    from pixm_desktop.services.settings import open_catalog
+
+    cancel = CancelToken()
+    done = threading.Event()
+    lock = threading.Lock()
+
+    def send(msg) -> None:
+        with lock:
+            try:
+                conn.send(msg)
+            except (BrokenPipeError, OSError):
+                cancel.cancel()  # the window is gone
+
+    def commands() -> None:
+        while not done.is_set():
+            try:
+                msg = conn.recv()
+            except (EOFError, OSError):
+                cancel.cancel()  # the window died: stop, the job becomes interrupted
+                return
+            if msg[0] == "cancel":
+                cancel.cancel()
+            elif msg[0] == "pause":
+                cancel.pause()
+            elif msg[0] == "resume":
+                cancel.resume()
+
+    threading.Thread(target=commands, name="pixm-child-commands", daemon=True).start()
+    catalog = open_catalog(catalog_path)
+    progress = None
+    try:
+        service = OffloadService(catalog)
+        prepared = service.prepare(request)
+        progress = ProgressSnapshot(prepared.plan.total_bytes, len(prepared.plan.files))
+
+        def report() -> None:
+            while not done.wait(REPORT_EVERY):
+                send(("progress", _counters(progress)))
+
+        reporter = threading.Thread(target=report, name="pixm-child-progress", daemon=True)
+        reporter.start()
+        result = service.run(prepared, cancel=cancel, progress=progress)
+        done.set()
+        reporter.join()
+        send(("progress", _counters(progress)))
+        send(("result", result))
+    except BaseException as exc:
+        done.set()
+        if progress is not None:
+            send(("progress", _counters(progress)))
+        send(_error_message(exc, traceback.format_exc()))
+    finally:
+        done.set()
+        catalog.close()
+        conn.close()

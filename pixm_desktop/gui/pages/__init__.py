@@ -1,0 +1,1 @@
+"""The cart window's pages: Offload (sources, destinations, queue), Verification, History, Settings."""

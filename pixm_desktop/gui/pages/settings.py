@@ -1,0 +1,109 @@
+"""The Settings page: watched mount roots, the safe-to-format rule, offload options, keyboard shortcuts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pixm_desktop.gui.state import AppState
+from pixm_desktop.services.sources import default_mount_roots
+
+
+class SettingsPage(QWidget):
+    def __init__(self, state: AppState, parent=None):
+        super().__init__(parent)
+        self.state = state
+        s = state.settings
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        left = QVBoxLayout()
+        lay.addLayout(left, 3)
+        box = QGroupBox("Safe to format", self)
+        f = QFormLayout(box)
+        self.min_copies = QSpinBox(box)
+        self.min_copies.setRange(1, 9)
+        self.min_copies.setValue(s.min_copies)
+        self.min_copies.setSuffix(" verified copies")
+        self.min_copies.valueChanged.connect(lambda v: self.state.update(min_copies=v))
+        f.addRow("A card needs at least", self.min_copies)
+        self.distinct = QCheckBox("Copies on the same drive count once", box)
+        self.distinct.setChecked(s.distinct_drives)
+        self.distinct.setToolTip("Two folders on one drive are lost together when that drive fails")
+        self.distinct.toggled.connect(lambda on: self.state.update(distinct_drives=on))
+        f.addRow("", self.distinct)
+        rule = QLabel("…and every destination marked <i>required</i> must hold every file verified.", box)
+        rule.setObjectName("hint")
+        f.addRow("", rule)
+        left.addWidget(box)
+        box = QGroupBox("Offload", self)
+        f = QFormLayout(box)
+        self.source_verify = QCheckBox("Re-read the card after copying and compare (source verification)", box)
+        self.source_verify.setChecked(s.source_verify)
+        self.source_verify.toggled.connect(lambda on: self.state.update(source_verify=on))
+        f.addRow("", self.source_verify)
+        auto = QLabel("Auto-offload of new cards is switched on and off under Sources.", box)
+        auto.setObjectName("hint")
+        f.addRow("", auto)
+        left.addWidget(box)
+        box = QGroupBox("Watched mount folders (one per line)", self)
+        v = QVBoxLayout(box)
+        hint = QLabel("Cards mounted directly below these folders appear under Sources within a second.", box)
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        v.addWidget(hint)
+        self.roots = QPlainTextEdit("\n".join(s.mount_roots), box)
+        self.roots.setObjectName("mountRoots")
+        v.addWidget(self.roots)
+        row = QHBoxLayout()
+        apply = QPushButton("Apply", box)
+        apply.clicked.connect(self.apply_roots)
+        reset = QPushButton("Platform defaults", box)
+        reset.clicked.connect(lambda: self.roots.setPlainText("\n".join(str(p) for p in default_mount_roots())))
+        row.addWidget(apply)
+        row.addWidget(reset)
+        row.addStretch(1)
+        v.addLayout(row)
+        left.addWidget(box, 1)
+        box = QGroupBox("Catalog", self)
+        v = QVBoxLayout(box)
+        path = state.catalog.path
+        cat = QLabel(str(path) if path else "(database URL)", box)
+        cat.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        cat.setWordWrap(True)
+        v.addWidget(cat)
+        left.addWidget(box)
+        right = QGroupBox("Keyboard shortcuts", self)
+        rv = QVBoxLayout(right)
+        self.shortcuts = QTableWidget(0, 2, right)
+        self.shortcuts.setHorizontalHeaderLabels(["Action", "Keys"])
+        self.shortcuts.verticalHeader().setVisible(False)
+        self.shortcuts.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.shortcuts.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.shortcuts.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        rv.addWidget(self.shortcuts)
+        lay.addWidget(right, 2)
+
+    def apply_roots(self) -> None:
+        roots = [line.strip() for line in self.roots.toPlainText().splitlines() if line.strip()]
+        self.state.update(mount_roots=roots)
+
+    def set_shortcuts(self, rows: list[tuple[str, str]]) -> None:
+        self.shortcuts.setRowCount(len(rows))
+        for r, (name, keys) in enumerate(rows):
+            self.shortcuts.setItem(r, 0, QTableWidgetItem(name))
+            self.shortcuts.setItem(r, 1, QTableWidgetItem(keys))

@@ -1,0 +1,441 @@
+"""The Verification page — what the loader checks before a card goes back to the camera.
+
+Per card: the safe-to-format badge with its reason, per destination the pending / copied / verified / failed
+counts, the file × destination list filterable to failures (with the reason of each), re-verification of a
+destination from its ASC MHL, and Eject once safe. Every catalog read and re-read of the media runs on the
+runner; the page only shows results.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pixm_desktop.gui.errors import explain
+from pixm_desktop.gui.state import AppState
+from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.widgets import Badge, fmt_bytes
+from pixm_desktop.services import eject as eject_service
+from pixm_desktop.services import status as status_service
+
+CARD_ROLE = Qt.ItemDataRole.UserRole
+DEST_ROLE = Qt.ItemDataRole.UserRole + 1
+KIND_ROLE = Qt.ItemDataRole.UserRole + 2
+STATE_KIND = {"verified": "ok", "failed": "fail", "copied": "run", "pending": "wait"}
+FILE_COLUMNS = ("File", "Destination", "State", "Reason")
+FILES_EVERY = 10.0  # seconds between file-list reloads while following a running job (counts: every 2 s)
+DEST_COLUMNS = ("Destination", "Required", "Pending", "Copied", "Verified", "Failed", "State")
+
+
+def _load_card(catalog, card_id: int, min_copies: int, distinct: bool, with_files: bool = True):
+    """Worker: the card's status, its file × destination states (``None`` when not asked for), whether its
+    source is still mounted."""
+    st = status_service.card_status(catalog, card_id, min_copies=min_copies, distinct_drives=distinct)
+    files = status_service.file_states(catalog, card_id) if st and with_files else None
+    mounted = bool(st and st.source_path and os.path.ismount(st.source_path))
+    return st, files, mounted
+
+
+class FileStateModel(QAbstractTableModel):
+    """File × destination rows, filtered (failures only, text) and sorted in Python list operations.
+
+    No proxy model: a QSortFilterProxyModel would call back into Python for every row on every reset, which
+    with thousands of files costs the GUI thread hundreds of milliseconds while an offload competes for the
+    interpreter. Here a reset is one list comprehension and one ``list.sort``; the view asks ``data()`` only
+    for the rows on screen.
+    """
+
+    KEYS = (lambda r: r.relpath, lambda r: r.destination, lambda r: r.state, lambda r: r.reason or "")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.all_rows: list[status_service.FileState] = []
+        self.rows: list[status_service.FileState] = []  # what is shown
+        self.failed = 0
+        self.failures_only = False
+        self.text = ""
+        self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
+
+    def set_rows(self, rows: list[status_service.FileState]) -> bool:
+        """Show ``rows``; returns False (and does nothing) when they equal what is shown."""
+        if rows == self.all_rows:
+            return False
+        self.all_rows = rows
+        self.failed = sum(1 for r in rows if r.state == "failed")
+        self._apply()
+        return True
+
+    def set_filter(self, failures_only: bool | None = None, text: str | None = None) -> None:
+        if failures_only is not None:
+            self.failures_only = failures_only
+        if text is not None:
+            self.text = text.lower()
+        self._apply()
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column, self.sort_order = column, order
+        self._apply()
+
+    def _apply(self) -> None:
+        rows = self.all_rows
+        if self.failures_only:
+            rows = [r for r in rows if r.state == "failed"]
+        if self.text:
+            t = self.text
+            rows = [r for r in rows if t in f"{r.relpath} {r.destination} {r.reason or ''}".lower()]
+        rows = sorted(rows, key=self.KEYS[self.sort_column],
+                      reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt API)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(FILE_COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return FILE_COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        c = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return (r.relpath, r.destination, r.state, r.reason or "")[c]
+        if role == Qt.ItemDataRole.DecorationRole and c == 2:
+            return status_icon(STATE_KIND.get(r.state, "wait"))
+        return None
+
+    def cell(self, row: int, column: int) -> str:
+        return self.data(self.index(row, column))
+
+
+class VerificationPage(QWidget):
+    notice = Signal(str, str, str, str)
+
+    def __init__(self, state: AppState, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.current: status_service.CardStatus | None = None
+        self.source_mounted = False
+        self._pending_select: int | None = None
+        self._list_task = None
+        self._card_task = None
+        self._follow = False
+        self._files_loaded = 0.0
+        self._cards_shown: list = []
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        lay.addWidget(self.splitter)
+        left = QGroupBox("Cards", self.splitter)
+        ll = QVBoxLayout(left)
+        self.cards = QListWidget(left)
+        self.cards.setObjectName("cards")
+        self.cards.setAlternatingRowColors(True)
+        self.cards.currentItemChanged.connect(self._card_selected)
+        ll.addWidget(self.cards)
+        right = QWidget(self.splitter)
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(6, 0, 0, 0)
+        self.title = QLabel("Select a card", right)
+        self.title.setObjectName("pageTitle")
+        self.title.setWordWrap(True)
+        rl.addWidget(self.title)
+        self.subtitle = QLabel("", right)
+        self.subtitle.setObjectName("hint")
+        self.subtitle.setWordWrap(True)
+        rl.addWidget(self.subtitle)
+        brow = QHBoxLayout()
+        self.badge = Badge(right)
+        brow.addWidget(self.badge, 1)
+        self.eject_button = QPushButton("Eject card", right)
+        self.eject_button.setToolTip("Eject the card once it is safe to format (Ctrl+E)")
+        self.eject_button.clicked.connect(self.eject)
+        brow.addWidget(self.eject_button, 0, Qt.AlignmentFlag.AlignTop)
+        rl.addLayout(brow)
+        dbox = QGroupBox("Destinations", right)
+        dl = QVBoxLayout(dbox)
+        self.dest_table = QTableWidget(0, len(DEST_COLUMNS), dbox)
+        self.dest_table.setObjectName("verifyDestinations")
+        self.dest_table.setHorizontalHeaderLabels(list(DEST_COLUMNS))
+        self.dest_table.verticalHeader().setVisible(False)
+        self.dest_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.dest_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.dest_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        hh = self.dest_table.horizontalHeader()
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in range(1, len(DEST_COLUMNS)):
+            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.dest_table.itemSelectionChanged.connect(self._update_buttons)
+        dl.addWidget(self.dest_table)
+        drow = QHBoxLayout()
+        self.reverify_button = QPushButton(status_icon("run"), "Re-verify destination", dbox)
+        self.reverify_button.setToolTip("Re-read every file of the selected destination from the drive and "
+                                        "compare with its ASC MHL (Ctrl+Shift+R)")
+        self.reverify_button.clicked.connect(self.reverify_selected)
+        drow.addWidget(self.reverify_button)
+        self.reverify_status = QLabel("", dbox)
+        self.reverify_status.setObjectName("hint")
+        drow.addWidget(self.reverify_status, 1)
+        dl.addLayout(drow)
+        rl.addWidget(dbox)
+        fbox = QGroupBox("Files on each destination", right)
+        fl = QVBoxLayout(fbox)
+        frow = QHBoxLayout()
+        self.failures_only = QCheckBox("Failures only", fbox)
+        self.failures_only.toggled.connect(lambda on: self.model.set_filter(failures_only=on))
+        frow.addWidget(self.failures_only)
+        self.filter = QLineEdit(fbox)
+        self.filter.setPlaceholderText("Filter by file name, destination or reason…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(lambda t: self.model.set_filter(text=t))
+        frow.addWidget(self.filter, 1)
+        self.file_count = QLabel("", fbox)
+        self.file_count.setObjectName("hint")
+        frow.addWidget(self.file_count)
+        fl.addLayout(frow)
+        self.model = FileStateModel(self)
+        self.model.modelReset.connect(self._count)
+        self.files = QTableView(fbox)
+        self.files.setObjectName("verifyFiles")
+        self.files.setModel(self.model)
+        self.files.setSortingEnabled(True)
+        self.files.setAlternatingRowColors(True)
+        self.files.verticalHeader().setVisible(False)
+        self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        fh = self.files.horizontalHeader()
+        fh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        fh.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.files.setColumnWidth(0, 320)
+        self.files.setColumnWidth(1, 260)
+        self.files.setColumnWidth(2, 90)
+        fl.addWidget(self.files)
+        rl.addWidget(fbox, 1)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 4)
+        self.timer = QTimer(self)  # follow running jobs while the page is visible
+        self.timer.setInterval(2000)
+        self.timer.timeout.connect(self.follow)
+        self._update_buttons()
+
+    # -- loading --------------------------------------------------------------------------------------
+    def follow(self) -> None:
+        """Timer tick while a job runs: counts every tick, the file list at most every ``FILES_EVERY`` s."""
+        self._follow = True
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the card list (and the selected card) from the catalog, in the background."""
+        if self._list_task is not None and not self._list_task.done:
+            return
+        s = self.state.settings
+        self._list_task = self.state.runner.submit(
+            status_service.card_statuses, self.state.catalog, min_copies=s.min_copies,
+            distinct_drives=s.distinct_drives, lane="catalog", name="card list", on_done=self._listed,
+            on_error=lambda e: self.notice.emit("Catalog", explain(e).text(), "error", explain(e).details))
+
+    def show_card(self, card_id: int) -> None:
+        """Select ``card_id`` (after the next refresh if the list does not hold it yet)."""
+        self._pending_select = card_id
+        for i in range(self.cards.count()):
+            if self.cards.item(i).data(CARD_ROLE) == card_id:
+                self.cards.setCurrentRow(i)
+                self._pending_select = None
+                self.load_card(card_id)
+                return
+        self.refresh()
+
+    def _listed(self, cards: list[status_service.CardStatus]) -> None:
+        current = self.cards.currentItem().data(CARD_ROLE) if self.cards.currentItem() else None
+        want = self._pending_select or current
+        shown = [(c.id, c.label, c.camera, c.reel, c.day, c.verdict) for c in cards]
+        row = next((i for i, c in enumerate(cards) if c.id == want), -1)
+        if row < 0 and cards and want is None:
+            row = 0
+        if shown != self._cards_shown:  # rebuild the list only when it changed (it is polled while jobs run)
+            self._cards_shown = shown
+            self.cards.blockSignals(True)
+            self.cards.clear()
+            for c in cards:
+                it = QListWidgetItem(status_icon("ok" if c.verdict.safe else "fail"),
+                                     f"{c.label}\n{c.camera.upper()} {c.reel} · "
+                                     f"{'SAFE' if c.verdict.safe else 'NOT SAFE'} · {c.day or ''}", self.cards)
+                it.setData(CARD_ROLE, c.id)
+                it.setToolTip(c.verdict.reason)
+            self.cards.setCurrentRow(row)
+            self.cards.blockSignals(False)
+        elif self.cards.currentRow() != row:
+            self.cards.blockSignals(True)
+            self.cards.setCurrentRow(row)
+            self.cards.blockSignals(False)
+        self._pending_select = None
+        follow, self._follow = self._follow, False
+        if row >= 0:
+            same = self.current is not None and self.current.id == cards[row].id
+            stale = time.monotonic() - self._files_loaded >= FILES_EVERY
+            self.load_card(cards[row].id, with_files=not (follow and same and not stale))
+        elif not cards:
+            self._show(None, [], False)
+
+    def _card_selected(self, item, _prev) -> None:
+        if item is not None:
+            self.load_card(item.data(CARD_ROLE))
+
+    def load_card(self, card_id: int, with_files: bool = True) -> None:
+        if self._card_task is not None and not self._card_task.done:
+            self._card_task.discard()
+        s = self.state.settings
+        self._card_task = self.state.runner.submit(
+            _load_card, self.state.catalog, card_id, s.min_copies, s.distinct_drives, with_files, lane="catalog",
+            name=f"card {card_id}", on_done=lambda r: self._show(*r),
+            on_error=lambda e: self.notice.emit("Catalog", explain(e).text(), "error", explain(e).details))
+
+    def _show(self, st: status_service.CardStatus | None, files: list[status_service.FileState] | None,
+              mounted: bool):
+        self.current, self.source_mounted = st, mounted
+        selected_dest = self.selected_destination()
+        if st is None:
+            self.title.setText("No card yet")
+            self.subtitle.setText("Offloaded cards appear here with the state of every file on every destination.")
+            self.badge.set_state(None, "no card selected")
+            self.dest_table.setRowCount(0)
+            self.model.set_rows([])
+            self._update_buttons()
+            return
+        self.title.setText(f"{st.label} — {st.camera.upper()} reel {st.reel}")
+        self.subtitle.setText(f"{st.project} · {st.day or ''} · {st.files} files · {fmt_bytes(st.total_bytes)} · "
+                              f"source {st.source_path}{' (mounted)' if mounted else ''}")
+        if self.badge.safe != st.verdict.safe or not self.badge.label.endswith(st.verdict.reason):
+            self.badge.set_state(st.verdict.safe, st.verdict.reason)
+        self._fill_destinations(st.destinations, selected_dest)
+        if self.selected_destination() is None and st.destinations:
+            failed = next((r for r, d in enumerate(st.destinations) if d.failed), 0)
+            self.dest_table.selectRow(failed)
+        if files is not None:
+            self._fill_files(files)
+            self._files_loaded = time.monotonic()
+        self._update_buttons()
+
+    def _fill_destinations(self, dests: list[status_service.DestinationStatus], selected: int | None) -> None:
+        """Update the table in place (new items only when the rows change): it is refreshed every 2 s."""
+        t = self.dest_table
+        if t.rowCount() != len(dests) or any(t.item(r, 0) is None or t.item(r, 0).data(DEST_ROLE) != d.id
+                                             for r, d in enumerate(dests)):
+            t.setRowCount(0)
+            t.setRowCount(len(dests))
+            for r, d in enumerate(dests):
+                for c in range(len(DEST_COLUMNS)):
+                    it = QTableWidgetItem()
+                    it.setData(DEST_ROLE, d.id)
+                    if 2 <= c <= 5:
+                        it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    t.setItem(r, c, it)
+        for r, d in enumerate(dests):
+            values = (d.label, "required" if d.required else "optional", d.pending, d.copied, d.verified, d.failed,
+                      d.describe())
+            for c, v in enumerate(values):
+                it = t.item(r, c)
+                if it.text() != str(v):
+                    it.setText(str(v))
+            kind = "ok" if d.complete else "fail" if d.failed else "wait"
+            it = t.item(r, 6)
+            if it.data(KIND_ROLE) != kind:
+                it.setData(KIND_ROLE, kind)
+                it.setIcon(status_icon(kind))
+            if d.id == selected and not t.item(r, 0).isSelected():
+                t.selectRow(r)
+
+    def _fill_files(self, files: list[status_service.FileState]) -> None:
+        self.model.set_rows(files)
+        self._count()
+
+    def _count(self, *_args) -> None:
+        self.file_count.setText(f"{self.model.rowCount()} shown of {len(self.model.all_rows)} · "
+                                f"{self.model.failed} failed")
+
+    # -- actions --------------------------------------------------------------------------------------
+    def selected_destination(self) -> int | None:
+        items = self.dest_table.selectedItems()
+        return items[0].data(DEST_ROLE) if items else None
+
+    def _update_buttons(self) -> None:
+        self.reverify_button.setEnabled(self.selected_destination() is not None)
+        safe = bool(self.current and self.current.verdict.safe)
+        self.eject_button.setEnabled(safe and self.source_mounted)
+        if not safe:
+            self.eject_button.setToolTip("Eject is available once the card is safe to format")
+        elif not self.source_mounted:
+            self.eject_button.setToolTip("The card is not mounted any more (or it is a folder, not a card)")
+        else:
+            self.eject_button.setToolTip("Eject the card (Ctrl+E)")
+
+    def reverify_selected(self) -> None:
+        dest_id = self.selected_destination()
+        if dest_id is None or self.current is None:
+            return
+        label = next((d.label for d in self.current.destinations if d.id == dest_id), str(dest_id))
+        card = self.current.label
+        self.reverify_button.setEnabled(False)
+        self.reverify_status.setText(f"re-reading {label} from the drive…")
+        self.state.runner.submit(status_service.reverify_destination, self.state.catalog, dest_id, lane="io",
+                                 name=f"re-verify {label}",
+                                 on_done=lambda out: self._reverified(card, label, out),
+                                 on_error=lambda e: self._reverify_failed(card, label, e))
+
+    def _reverified(self, card: str, label: str, out) -> None:
+        self.reverify_status.setText(f"{label}: {out.summary()}")
+        if out.ok:
+            self.notice.emit(f"{card} re-verified", f"{label}: {out.summary()}", "ok", "")
+        else:
+            first = out.problems[0]
+            lines = "\n".join(f"{f}: {s} {d}" for f, s, d in out.problems[:200])
+            self.notice.emit(f"{card}: re-verify found problems",
+                             f"{label}: {out.summary()} (first: {first[0]} {first[1]})\nWhat to do: offload the card "
+                             "again (Retry) to replace the bad copies, then re-verify", "error", lines)
+        self.state.catalog_changed.emit()
+        self.refresh()
+
+    def _reverify_failed(self, card: str, label: str, exc: BaseException) -> None:
+        e = explain(exc, card=card)
+        self.reverify_status.setText(f"{label}: {e.headline}")
+        self.notice.emit(f"{card}: re-verify of {label} did not run", e.text(), "error", e.details)
+        self._update_buttons()
+
+    def eject(self) -> None:
+        st = self.current
+        if st is None or not st.verdict.safe or not self.source_mounted:
+            return
+        self.eject_button.setEnabled(False)
+        self.state.runner.submit(
+            eject_service.eject, st.source_path, label=st.label, lane="io", name=f"eject {st.label}",
+            on_done=lambda msg: (self.notice.emit("Card ejected", msg, "ok", ""), self.refresh()),
+            on_error=lambda e, lbl=st.label: (self.notice.emit(f"{lbl} was not ejected", explain(e, card=lbl).text(),
+                                                              "error", explain(e, card=lbl).details),
+                                              self._update_buttons()))

@@ -1,0 +1,337 @@
+"""The offload queue: jobs, their life cycle, per-volume scheduling, and the 100 ms progress poll.
+
+Every piece of work goes through the window's :class:`~pixm_desktop.gui.runner.JobRunner`: ``prepare`` (scan,
+recognise, plan) on the ``io`` lane when a card is added, ``prepare + run`` on the ``offload`` lane when the
+job's drives are free. The engine writes progress into the job's ``ProgressSnapshot``; one QTimer reads all
+snapshots every 100 ms and emits ``polled`` once — never a signal per file.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from pixm_desktop.core.errors import CancelledError, SourceError
+from pixm_desktop.core.model import JobStatus, ProgressSnapshot
+from pixm_desktop.gui.errors import describe_failures, explain
+from pixm_desktop.gui.jobs import (
+    HOLDS_VOLUMES,
+    RETRYABLE,
+    DestinationView,
+    JobState,
+    OffloadJob,
+    runnable,
+)
+from pixm_desktop.gui.offload_process import run_offload_process
+from pixm_desktop.gui.runner import JobRunner
+from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, PreparedOffload
+from pixm_desktop.services.settings import Catalog
+from pixm_desktop.services.status import ResumableJob
+
+POLL_MS = 100
+
+
+class QueueController(QObject):
+    """Owns the jobs; views listen to its signals and call its actions."""
+
+    added = Signal(object)  # job
+    changed = Signal(object)  # job: state, destinations or texts changed
+    removed = Signal(object)  # job
+    reordered = Signal()
+    finished = Signal(object)  # job reached completed / failed / cancelled / interrupted / error
+    polled = Signal()  # once per poll tick while something runs
+    notify = Signal(str, str, str, str)  # title, text, kind (ok|error|warn|info), details
+
+    def __init__(self, catalog: Catalog, runner: JobRunner, parent: QObject | None = None, *,
+                 isolate: bool = True):
+        super().__init__(parent)
+        self.catalog = catalog
+        self.isolate = isolate
+        self.runner = runner
+        self.jobs: list[OffloadJob] = []
+        self.poll = QTimer(self)
+        self.poll.setInterval(POLL_MS)
+        self.poll.timeout.connect(self._tick)
+        self._closing = False
+
+    # -- adding ---------------------------------------------------------------------------------------
+    def find_active(self, source: os.PathLike | str) -> OffloadJob | None:
+        key = os.path.realpath(source)
+        return next((j for j in self.jobs if j.active and os.path.realpath(j.source) == key), None)
+
+    def add(self, request: OffloadRequest, label: str | None = None) -> OffloadJob | None:
+        """Queue an offload of ``request.source``; ``None`` (with a notice) if that card is already queued."""
+        if (other := self.find_active(request.source)) is not None:
+            self.notify.emit("Already in the queue", f"{other.label} is already in the offload queue "
+                             f"({other.state.value}).", "info", "")
+            return None
+        job = OffloadJob(request=request, label=label or Path(request.source).name)
+        job.destinations = [DestinationView(str(d), required=r) for d, r in
+                            zip(request.destinations, request.required or [True] * len(request.destinations),
+                                strict=True)]
+        self.jobs.append(job)
+        self.added.emit(job)
+        self._prepare(job)
+        return job
+
+    def add_interrupted(self, resumable: ResumableJob) -> OffloadJob:
+        """Show a job a crash (or a pulled card) left ``interrupted``, ready to resume."""
+        req = resumable.request
+        job = OffloadJob(request=req, label=resumable.card, state=JobState.INTERRUPTED,
+                         resumed_job_id=resumable.job_id, card_id=resumable.card_id, files=resumable.files,
+                         total_bytes=resumable.total_bytes)
+        job.destinations = [DestinationView(str(d), required=r) for d, r in
+                            zip(req.destinations, req.required or [True] * len(req.destinations), strict=True)]
+        job.headline = f"{resumable.card}: {resumable.reason}"
+        job.advice = "press Resume to finish it: files already verified are not copied again"
+        for d in job.destinations:
+            d.state = "interrupted"
+        self.jobs.append(job)
+        self.added.emit(job)
+        return job
+
+    def _prepare(self, job: OffloadJob) -> None:
+        job.state = JobState.PREPARING
+        self.changed.emit(job)
+        self.runner.submit(OffloadService(self.catalog).prepare, job.request, lane="io", name=f"prepare {job.label}",
+                           on_done=lambda p, j=job: self._prepared(j, p),
+                           on_error=lambda e, j=job: self._failed_to_start(j, e))
+
+    def _prepared(self, job: OffloadJob, p: PreparedOffload) -> None:
+        if job.state != JobState.PREPARING:
+            return  # cancelled while checking
+        plan = p.plan
+        job.label, job.camera, job.reel = plan.card_label, p.identity.camera.value, p.identity.reel
+        job.files, job.total_bytes, job.known_summary = len(plan.files), plan.total_bytes, p.known_summary
+        job.warnings = list(plan.warnings)
+        job.card_id = p.known_card_id
+        job.volumes = frozenset(f"{d.volume.device}@{d.volume.mount_point}" for d in plan.destinations)
+        for view, d in zip(job.destinations, plan.destinations, strict=True):
+            view.card_path, view.volume, view.required = str(d.card_path), d.volume.label, d.required
+            view.state = "waiting"
+        job.state = JobState.QUEUED
+        self.changed.emit(job)
+        self.schedule()
+
+    def _failed_to_start(self, job: OffloadJob, exc: BaseException) -> None:
+        if job.state != JobState.PREPARING:
+            return
+        e = explain(exc, card=job.label)
+        job.state, job.headline, job.advice, job.details = JobState.ERROR, e.headline, e.advice, e.details
+        self.changed.emit(job)
+        self.finished.emit(job)
+        self.notify.emit(f"{job.label} could not start", e.text(), "error", e.details)
+
+    # -- running --------------------------------------------------------------------------------------
+    def schedule(self) -> None:
+        if self._closing:
+            return
+        for job in runnable(self.jobs):
+            self._start(job)
+
+    def _start(self, job: OffloadJob) -> None:
+        job.reset_for_run()
+        job.state = JobState.RUNNING
+        for d in job.destinations:
+            d.state = "starting"
+        self.changed.emit(job)
+        self.runner.submit(self._run, job, lane="offload", name=f"offload {job.label}",
+                           on_done=lambda r, j=job: self._done(j, r), on_error=lambda e, j=job: self._error(j, e))
+        if not self.poll.isActive():
+            self.poll.start()
+
+    def _run(self, job: OffloadJob) -> OffloadResult:
+        """Worker thread: plan again (the queue may have waited) and run; progress goes into the snapshot.
+
+        With a catalog file the engine runs in a child process (see ``offload_process``: the window keeps the
+        interpreter to itself); otherwise, or with ``isolate=False``, in this thread."""
+        if self.isolate and self.catalog.path is not None:
+            return run_offload_process(self.catalog.path, job.request, job.cancel, job,
+                                       name=f"pixm-offload-{job.uid}")
+        service = OffloadService(self.catalog)
+        prepared = service.prepare(job.request)
+        job.progress = ProgressSnapshot(prepared.plan.total_bytes, len(prepared.plan.files))
+        return service.run(prepared, cancel=job.cancel, progress=job.progress)
+
+    def _done(self, job: OffloadJob, r: OffloadResult) -> None:
+        job.result, job.finished_at = r, time.monotonic()
+        job.catalog_job_id, job.card_id = r.job_id, r.card_id
+        self._tick_job(job)
+        problems = []
+        for view, out in zip(job.destinations, r.destinations, strict=False):
+            view.verified, view.failed, view.error = out.verified, out.failed, out.error
+            view.fraction = 1.0
+            if out.ok:
+                view.state = "verified"
+            else:
+                view.state = f"failed ({out.failed} file{'s' if out.failed != 1 else ''})" if out.failed else "failed"
+                problems.append(describe_failures(r.card_label, view.volume or view.root, out.failures, out.error))
+        if r.status != JobStatus.COMPLETED and job.cancel is not None and job.cancel.cancelled:
+            job.state = JobState.CANCELLED  # stopped while verifying: the engine returns what it has
+            job.headline = f"{r.card_label}: offload stopped by the user"
+            job.advice = "press Retry to continue: verified files are kept"
+            for view in job.destinations:
+                if view.state != "verified":
+                    view.state = "cancelled"
+            self._after(job)
+            return
+        if r.status == JobStatus.COMPLETED:
+            job.state = JobState.COMPLETED
+            job.headline = (f"{r.card_label}: {r.files} files verified on {len(r.destinations)} destination(s) "
+                            f"in {r.seconds:.0f} s")
+            self.notify.emit(f"{r.card_label} verified", job.headline, "ok", "\n".join(r.warnings))
+        else:
+            job.state = JobState.FAILED
+            first = problems[0] if problems else None
+            job.headline = first.headline if first else f"{r.card_label}: not every file verified"
+            job.advice = first.advice if first else "press Retry"
+            job.details = "\n\n".join(p.details for p in problems) or (r.source_verify_failures and "\n".join(
+                f"{f}: {why}" for f, why in r.source_verify_failures)) or ""
+            self.notify.emit(f"{r.card_label} failed", f"{job.headline}\nWhat to do: {job.advice}", "error",
+                             job.details)
+        self._after(job)
+
+    def _error(self, job: OffloadJob, exc: BaseException) -> None:
+        job.finished_at = time.monotonic()
+        e = explain(exc, card=job.label)
+        job.headline, job.advice, job.details = e.headline, e.advice, e.details
+        if isinstance(exc, CancelledError) or (job.cancel and job.cancel.cancelled):
+            job.state = JobState.CANCELLED
+        elif isinstance(exc, SourceError):
+            job.state = JobState.INTERRUPTED
+            self.notify.emit(f"{job.label} interrupted", e.text(), "error", e.details)
+        else:
+            job.state = JobState.FAILED
+            self.notify.emit(f"{job.label} failed", e.text(), "error", e.details)
+        for d in job.destinations:
+            if d.state not in ("verified",):
+                d.state = job.state.value
+        self._after(job)
+
+    def _after(self, job: OffloadJob) -> None:
+        self.changed.emit(job)
+        self.finished.emit(job)
+        self.schedule()
+        if not any(j.state in HOLDS_VOLUMES for j in self.jobs):
+            self.poll.stop()
+
+    # -- progress -------------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        for job in self.jobs:
+            if job.state in HOLDS_VOLUMES:
+                self._tick_job(job)
+        self.polled.emit()
+
+    def _tick_job(self, job: OffloadJob) -> None:
+        p = job.progress
+        if p is None:
+            return
+        now = time.monotonic()
+        if job.state == JobState.RUNNING:
+            p.update_rate(now)
+        job.total_bytes, job.files = p.total_bytes, p.total_files
+        total = max(1, p.total_bytes)
+        for view, d in zip(job.destinations, list(p.destinations), strict=False):
+            copied = min(total, max(d.bytes_written, d.bytes_verified))
+            done = copied + d.bytes_verified
+            view.fraction = min(1.0, done / (2 * total)) if p.total_bytes else 1.0
+            view.rate = view.meter.update(done, now) if job.state == JobState.RUNNING else 0.0
+            view.eta = (2 * total - done) / view.rate if view.rate > 0 else None
+            view.verified, view.failed = d.files_verified, d.files_failed
+            if job.state == JobState.PAUSED:
+                view.state = "paused"
+            elif job.state == JobState.CANCELLING:
+                view.state = "stopping"
+            elif d.files_failed:
+                view.state = f"{d.files_failed} failed, copying"
+            elif p.total_bytes and d.bytes_verified >= p.total_bytes:
+                view.state = "verified" if p.phase != "mhl" else "writing ASC MHL"
+            elif copied >= total:
+                view.state = "verifying"
+            elif done:
+                view.state = "copying"
+
+    # -- actions --------------------------------------------------------------------------------------
+    def pause(self, job: OffloadJob) -> bool:
+        if job.state != JobState.RUNNING or job.cancel is None:
+            return False
+        job.cancel.pause()
+        job.state = JobState.PAUSED
+        self._tick_job(job)
+        self.changed.emit(job)
+        return True
+
+    def resume(self, job: OffloadJob) -> bool:
+        """Continue a paused job, or start again one that failed, was cancelled or interrupted."""
+        if job.state == JobState.PAUSED and job.cancel is not None:
+            job.cancel.resume()
+            job.state = JobState.RUNNING
+            job.meter.reset()
+            for d in job.destinations:
+                d.meter.reset()
+            self._tick_job(job)
+            self.changed.emit(job)
+            return True
+        return self.retry(job)
+
+    def retry(self, job: OffloadJob) -> bool:
+        """Run a finished-but-not-verified job again: verified files are skipped, known-bad copies replaced."""
+        if job.state not in RETRYABLE:
+            return False
+        if (other := self.find_active(job.source)) is not None and other is not job:
+            self.notify.emit("Already in the queue", f"{other.label} is already in the offload queue.", "info", "")
+            return False
+        self._prepare(job)
+        return True
+
+    def cancel(self, job: OffloadJob) -> bool:
+        if job.state in (JobState.RUNNING, JobState.PAUSED) and job.cancel is not None:
+            job.state = JobState.CANCELLING
+            job.cancel.cancel()  # wakes a paused job too; the worker stops at the next chunk
+            self.changed.emit(job)
+            return True
+        if job.state in (JobState.QUEUED, JobState.PREPARING):
+            job.state = JobState.CANCELLED
+            job.headline = f"{job.label}: removed from the queue before it started"
+            self.changed.emit(job)
+            self.finished.emit(job)
+            self.schedule()
+            return True
+        return False
+
+    def move(self, job: OffloadJob, delta: int) -> bool:
+        i = self.jobs.index(job)
+        k = max(0, min(len(self.jobs) - 1, i + delta))
+        if k == i:
+            return False
+        self.jobs.insert(k, self.jobs.pop(i))
+        self.reordered.emit()
+        self.schedule()
+        return True
+
+    def remove(self, job: OffloadJob) -> bool:
+        if job.active:
+            return False
+        self.jobs.remove(job)
+        self.removed.emit(job)
+        return True
+
+    def clear_finished(self) -> int:
+        done = [j for j in self.jobs if j.state in (JobState.COMPLETED, JobState.CANCELLED)]
+        for j in done:
+            self.remove(j)
+        return len(done)
+
+    def running(self) -> list[OffloadJob]:
+        return [j for j in self.jobs if j.state in HOLDS_VOLUMES]
+
+    def shutdown(self) -> None:
+        """Stop every running job (they become ``interrupted`` in the catalog and resume on the next start)."""
+        self._closing = True
+        self.poll.stop()
+        for j in self.jobs:
+            if j.state in HOLDS_VOLUMES and j.cancel is not None:
+                j.cancel.cancel()

@@ -1,0 +1,104 @@
+"""The one way the window runs background work (Anki's single background-op path).
+
+``runner.submit(fn, *args, on_done=…, on_error=…, lane=…)`` runs ``fn`` on a worker thread of ``lane`` and calls
+``on_done(result)`` or ``on_error(exc)`` **on the GUI thread** (a queued Qt signal carries the outcome back).
+Lanes are plain thread pools sized for their work:
+
+- ``catalog``: one worker, every catalog read for the views (history, verification, sources) in order;
+- ``io``: a few workers for card scans, free-space checks, mount polling, re-verification, eject;
+- ``offload``: one worker per running offload; the queue decides what may run (per-volume order).
+
+Nothing else in the GUI starts threads, and progress never travels as signals: offloads write into a
+``ProgressSnapshot`` that the window polls every 100 ms.
+"""
+
+from __future__ import annotations
+
+import itertools
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, Signal
+
+LANES = {"catalog": 1, "io": 4, "offload": 8}
+
+
+@dataclass(eq=False)
+class Task:
+    """A submitted piece of work. ``discard()`` drops its callbacks (the work itself runs to its end)."""
+
+    id: int
+    name: str
+    lane: str
+    on_done: Callable | None = None
+    on_error: Callable | None = None
+    done: bool = False
+    discarded: bool = False
+    error_details: str = field(default="", repr=False)
+
+    def discard(self) -> None:
+        self.discarded = True
+
+
+class JobRunner(QObject):
+    """Runs callables on worker threads and hands their outcome to the GUI thread."""
+
+    _finished = Signal(object, bool, object)  # task, ok, result or exception
+    task_finished = Signal(object)  # task (after its callback ran): tests and the status bar listen
+
+    def __init__(self, parent: QObject | None = None, lanes: dict[str, int] | None = None):
+        super().__init__(parent)
+        self._pools = {name: ThreadPoolExecutor(max_workers=n, thread_name_prefix=f"pixm-gui-{name}")
+                       for name, n in (lanes or LANES).items()}
+        self._ids = itertools.count(1)
+        self._open: dict[int, Task] = {}
+        self._closed = False
+        self._finished.connect(self._deliver)
+
+    def submit(self, fn: Callable, *args, on_done: Callable | None = None, on_error: Callable | None = None,
+               lane: str = "io", name: str = "", **kwargs) -> Task:
+        if self._closed:
+            raise RuntimeError("the job runner is shut down")
+        task = Task(next(self._ids), name or getattr(fn, "__name__", "task"), lane, on_done, on_error)
+        self._open[task.id] = task
+        self._pools[lane].submit(self._work, task, fn, args, kwargs)
+        return task
+
+    def _work(self, task: Task, fn: Callable, args, kwargs) -> None:
+        try:
+            result = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to on_error on the GUI thread
+            task.error_details = traceback.format_exc()
+            ok, result = False, exc
+        else:
+            ok = True
+        if not self._closed:
+            self._finished.emit(task, ok, result)
+
+    def _deliver(self, task: Task, ok: bool, result) -> None:
+        task.done = True
+        self._open.pop(task.id, None)
+        if self._closed or task.discarded:
+            return
+        try:
+            if ok and task.on_done is not None:
+                task.on_done(result)
+            elif not ok:
+                if task.on_error is not None:
+                    task.on_error(result)
+                else:
+                    raise result
+        finally:
+            self.task_finished.emit(task)
+
+    def busy(self, lane: str | None = None) -> int:
+        """Tasks submitted and not yet delivered (in ``lane`` if given)."""
+        return sum(1 for t in self._open.values() if lane is None or t.lane == lane)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop delivering results and join the worker threads (callers cancel long work first)."""
+        self._closed = True
+        for pool in self._pools.values():
+            pool.shutdown(wait=wait, cancel_futures=True)

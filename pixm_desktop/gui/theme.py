@@ -1,0 +1,146 @@
+"""Dark theme and status icons.
+
+Status is never colour alone: every state has its own icon *shape* (check, cross, pause bars, play triangle,
+clock, exclamation) and a word next to it; colour only reinforces it. Icons are drawn with QPainter, so they
+look the same on every platform and need no icon theme or font glyphs.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QApplication
+
+OK = "#3fb950"
+FAIL = "#f85149"
+WARN = "#d29922"
+RUN = "#58a6ff"
+IDLE = "#8b949e"
+
+STYLESHEET = """
+QWidget { font-size: 10pt; }
+QToolTip { color: #e6edf3; background: #161b22; border: 1px solid #30363d; }
+QListWidget#pages { background: #0d1117; border: none; font-size: 11pt; padding-top: 6px; }
+QListWidget#pages::item { padding: 10px 14px; border-left: 3px solid transparent; }
+QListWidget#pages::item:selected { background: #1f2937; border-left: 3px solid #58a6ff; color: #ffffff; }
+QGroupBox { border: 1px solid #30363d; border-radius: 6px; margin-top: 14px; padding-top: 6px; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #c9d1d9; font-weight: bold; }
+QLabel#badgeSafe { background: #12361f; color: #7ee787; border: 2px solid #3fb950; border-radius: 6px;
+                   padding: 8px 12px; font-size: 13pt; font-weight: bold; }
+QLabel#badgeUnsafe { background: #3d1618; color: #ffa198; border: 2px solid #f85149; border-radius: 6px;
+                     padding: 8px 12px; font-size: 13pt; font-weight: bold; }
+QLabel#badgeUnknown { background: #21262d; color: #c9d1d9; border: 2px solid #484f58; border-radius: 6px;
+                      padding: 8px 12px; font-size: 13pt; font-weight: bold; }
+QFrame#notice { background: #21262d; border: 1px solid #30363d; border-radius: 6px; }
+QFrame#noticeError { background: #3d1618; border: 1px solid #f85149; border-radius: 6px; }
+QFrame#noticeOk { background: #12361f; border: 1px solid #3fb950; border-radius: 6px; }
+QLabel#hint { color: #8b949e; }
+QLabel#pageTitle { font-size: 14pt; font-weight: bold; }
+QLabel#preview { color: #79c0ff; font-family: monospace; }
+QLabel#previewError { color: #ffa198; }
+QProgressBar { border: 1px solid #30363d; border-radius: 4px; text-align: center; background: #0d1117;
+               color: #e6edf3; min-height: 16px; }
+QProgressBar::chunk { background: #1f6feb; border-radius: 3px; }
+QProgressBar[level="high"]::chunk { background: #d29922; }
+QProgressBar[level="full"]::chunk { background: #da3633; }
+QHeaderView::section { background: #161b22; color: #c9d1d9; border: none; border-right: 1px solid #30363d;
+                       border-bottom: 1px solid #30363d; padding: 4px 6px; }
+QTreeView, QTableView, QListView { alternate-background-color: #161b22; }
+QPushButton { padding: 5px 12px; }
+QPushButton:default { border: 1px solid #58a6ff; }
+"""
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    base, window, text = QColor("#0d1117"), QColor("#161b22"), QColor("#e6edf3")
+    p.setColor(QPalette.ColorRole.Window, window)
+    p.setColor(QPalette.ColorRole.WindowText, text)
+    p.setColor(QPalette.ColorRole.Base, base)
+    p.setColor(QPalette.ColorRole.AlternateBase, QColor("#161b22"))
+    p.setColor(QPalette.ColorRole.ToolTipBase, window)
+    p.setColor(QPalette.ColorRole.ToolTipText, text)
+    p.setColor(QPalette.ColorRole.Text, text)
+    p.setColor(QPalette.ColorRole.Button, QColor("#21262d"))
+    p.setColor(QPalette.ColorRole.ButtonText, text)
+    p.setColor(QPalette.ColorRole.BrightText, QColor("#ffffff"))
+    p.setColor(QPalette.ColorRole.Link, QColor(RUN))
+    p.setColor(QPalette.ColorRole.Highlight, QColor("#1f6feb"))
+    p.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    p.setColor(QPalette.ColorRole.PlaceholderText, QColor(IDLE))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6e7681"))
+    return p
+
+
+def apply_dark_theme(app: QApplication) -> None:
+    """Fusion style with the dark palette and the stylesheet above (the default look of the cart window)."""
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette())
+    app.setStyleSheet(STYLESHEET)
+
+
+# --- status icons ---------------------------------------------------------------------------------------
+
+KIND_COLOUR = {"ok": OK, "fail": FAIL, "warn": WARN, "run": RUN, "pause": WARN, "wait": IDLE, "stop": IDLE,
+               "interrupted": WARN}
+
+
+@cache
+def status_icon(kind: str, size: int = 32) -> QIcon:
+    """An icon whose shape says the state: ok ✓, fail ✕, warn !, run ▶, pause ❚❚, wait (clock), stop ■."""
+    pm = QPixmap(size, size)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    colour = QColor(KIND_COLOUR.get(kind, IDLE))
+    s = float(size)
+    if kind == "warn":
+        tri = QPolygonF([QPointF(s / 2, s * 0.06), QPointF(s * 0.96, s * 0.92), QPointF(s * 0.04, s * 0.92)])
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(colour))
+        p.drawPolygon(tri)
+    else:
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(colour))
+        p.drawEllipse(QRectF(s * 0.04, s * 0.04, s * 0.92, s * 0.92))
+    pen = QPen(QColor("#0d1117" if kind in ("warn", "pause", "interrupted") else "#ffffff"))
+    pen.setWidthF(s * 0.11)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    p.setPen(pen)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    if kind == "ok":
+        path = QPainterPath(QPointF(s * 0.28, s * 0.52))
+        path.lineTo(QPointF(s * 0.44, s * 0.68))
+        path.lineTo(QPointF(s * 0.73, s * 0.34))
+        p.drawPath(path)
+    elif kind == "fail":
+        p.drawLine(QPointF(s * 0.33, s * 0.33), QPointF(s * 0.67, s * 0.67))
+        p.drawLine(QPointF(s * 0.67, s * 0.33), QPointF(s * 0.33, s * 0.67))
+    elif kind in ("warn", "interrupted"):
+        top, bottom = (0.34, 0.62) if kind == "warn" else (0.25, 0.56)
+        p.drawLine(QPointF(s / 2, s * top), QPointF(s / 2, s * bottom))
+        p.drawPoint(QPointF(s / 2, s * (bottom + 0.17)))
+    elif kind == "run":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(QColor("#ffffff")))
+        p.drawPolygon(QPolygonF([QPointF(s * 0.4, s * 0.3), QPointF(s * 0.72, s * 0.5), QPointF(s * 0.4, s * 0.7)]))
+    elif kind == "pause":
+        p.drawLine(QPointF(s * 0.4, s * 0.32), QPointF(s * 0.4, s * 0.68))
+        p.drawLine(QPointF(s * 0.6, s * 0.32), QPointF(s * 0.6, s * 0.68))
+    elif kind == "wait":
+        p.drawLine(QPointF(s / 2, s / 2), QPointF(s / 2, s * 0.27))
+        p.drawLine(QPointF(s / 2, s / 2), QPointF(s * 0.68, s * 0.6))
+    elif kind == "stop":
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(QColor("#ffffff")))
+        p.drawRect(QRectF(s * 0.33, s * 0.33, s * 0.34, s * 0.34))
+    p.end()
+    return QIcon(pm)
+
+
+def colour(kind: str) -> QColor:
+    return QColor(KIND_COLOUR.get(kind, IDLE))

@@ -1,0 +1,174 @@
+"""Small widgets shared by the pages: progress cells, the safe-to-format badge, in-window notices, formatting."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pixm_desktop.gui.theme import status_icon
+
+PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 10  # int 0–1000, or None for no bar
+PROGRESS_TEXT_ROLE = Qt.ItemDataRole.UserRole + 11
+
+
+def fmt_bytes(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.2f} {unit}" if unit in ("TB", "GB") else f"{n / size:.0f} {unit}"
+    return f"{int(n)} B"
+
+
+def fmt_rate(bps: float) -> str:
+    return "—" if bps <= 0 else f"{bps / 1e6:.0f} MB/s"
+
+
+def fmt_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    s = int(round(seconds))
+    if s >= 3600:
+        return f"{s // 3600} h {s % 3600 // 60:02d} min"
+    if s >= 60:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s} s"
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """Paints a progress bar in a cell from ``PROGRESS_ROLE`` (0–1000) — no widget per row, cheap to update."""
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        value = index.data(PROGRESS_ROLE)
+        if value is None:
+            super().paint(painter, option, index)
+            return
+        bar = QStyleOptionProgressBar()
+        bar.rect = option.rect.adjusted(3, 3, -3, -3)
+        bar.minimum, bar.maximum, bar.progress = 0, 1000, int(value)
+        bar.text = index.data(PROGRESS_TEXT_ROLE) or f"{value / 10:.0f} %"
+        bar.textVisible = True
+        bar.state = option.state | QStyle.StateFlag.State_Enabled
+        bar.palette = option.palette
+        bar.fontMetrics = option.fontMetrics
+        bar.direction = option.direction
+        style = option.widget.style() if option.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+
+    def sizeHint(self, option, index) -> QSize:
+        s = super().sizeHint(option, index)
+        return QSize(max(s.width(), 160), max(s.height(), 24))
+
+
+class Badge(QFrame):
+    """The big safe-to-format badge: icon shape + words + colour."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.icon = QLabel(self)
+        self.text = QLabel(self)
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        lay.addWidget(self.icon)
+        lay.addWidget(self.text, 1)
+        self.safe: bool | None = None
+        self.set_state(None, "select a card to see whether it is safe to format")
+
+    def set_state(self, safe: bool | None, reason: str) -> None:
+        self.safe = safe
+        if safe is None:
+            kind, title, name = "wait", "NO CARD", "badgeUnknown"
+        elif safe:
+            kind, title, name = "ok", "SAFE TO FORMAT", "badgeSafe"
+        else:
+            kind, title, name = "fail", "NOT SAFE TO FORMAT", "badgeUnsafe"
+        self.icon.setPixmap(status_icon(kind, 40).pixmap(40, 40))
+        self.text.setObjectName(name)
+        self.text.setText(f"{title} — {reason}")
+        self.text.style().unpolish(self.text)
+        self.text.style().polish(self.text)
+
+    @property
+    def label(self) -> str:
+        return self.text.text()
+
+
+class Notice(QFrame):
+    """One in-window notice: icon, the loader's words, a Details toggle, dismiss."""
+
+    dismissed = Signal(object)
+
+    def __init__(self, title: str, text: str, kind: str = "info", details: str = "", parent=None):
+        super().__init__(parent)
+        self.kind, self.title, self.message, self.details = kind, title, text, details
+        self.setObjectName({"error": "noticeError", "ok": "noticeOk"}.get(kind, "notice"))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 6)
+        row = QHBoxLayout()
+        icon = QLabel(self)
+        icon.setPixmap(status_icon({"error": "fail", "ok": "ok", "warn": "warn"}.get(kind, "wait"), 22).pixmap(22, 22))
+        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.label = QLabel(f"<b>{_esc(title)}</b><br>{_esc(text).replace(chr(10), '<br>')}", self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        row.addWidget(self.label, 1)
+        self.details_button = QPushButton("Details", self)
+        self.details_button.setCheckable(True)
+        self.details_button.setVisible(bool(details))
+        row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setToolTip("Dismiss")
+        close.clicked.connect(lambda: self.dismissed.emit(self))
+        row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addLayout(row)
+        self.details_view = QPlainTextEdit(details, self)
+        self.details_view.setReadOnly(True)
+        self.details_view.setMaximumHeight(160)
+        self.details_view.setVisible(False)
+        outer.addWidget(self.details_view)
+        self.details_button.toggled.connect(self.details_view.setVisible)
+
+
+class NoticeArea(QWidget):
+    """The latest notices, newest on top (at most ``keep``)."""
+
+    def __init__(self, parent=None, keep: int = 3):
+        super().__init__(parent)
+        self.keep = keep
+        self.lay = QVBoxLayout(self)
+        self.lay.setContentsMargins(0, 0, 0, 0)
+        self.notices: list[Notice] = []
+
+    def add(self, title: str, text: str, kind: str = "info", details: str = "") -> Notice:
+        n = Notice(title, text, kind, details, self)
+        n.dismissed.connect(self.remove)
+        self.notices.insert(0, n)
+        self.lay.insertWidget(0, n)
+        while len(self.notices) > self.keep:
+            self.remove(self.notices[-1])
+        return n
+
+    def remove(self, notice: Notice) -> None:
+        if notice in self.notices:
+            self.notices.remove(notice)
+            notice.setParent(None)
+            notice.deleteLater()
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,307 @@
+"""The cart window: pages on the left (Offload, Verification, History, Settings), notices at the bottom.
+
+The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
+(offload jobs and the 100 ms progress poll) and the shared :class:`AppState` (catalog + settings). It never
+touches the catalog or the engine on the GUI thread.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pixm_desktop import APP_NAME, __version__
+from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
+from pixm_desktop.gui.pages.history import HistoryPage
+from pixm_desktop.gui.pages.offload import OffloadPage
+from pixm_desktop.gui.pages.settings import SettingsPage
+from pixm_desktop.gui.pages.verification import VerificationPage
+from pixm_desktop.gui.queue import QueueController
+from pixm_desktop.gui.runner import JobRunner
+from pixm_desktop.gui.settings_store import default_qsettings, load_bytes
+from pixm_desktop.gui.state import AppState
+from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.widgets import NoticeArea
+from pixm_desktop.services import status as status_service
+from pixm_desktop.services.settings import Catalog
+
+PAGES = ("Offload", "Verification", "History", "Settings")
+PAGE_ICONS = ("run", "ok", "wait", "stop")
+
+
+class CartWindow(QMainWindow):
+    """The main window a DIT works in all day."""
+
+    def __init__(self, catalog: Catalog, qsettings: QSettings | None = None, *, start: bool = True,
+                 use_tray: bool = True):
+        super().__init__()
+        self.setWindowTitle(f"{APP_NAME} {__version__}")
+        self.setObjectName("cartWindow")
+        self.runner = JobRunner(self)
+        self.state = AppState(catalog, self.runner, qsettings or default_qsettings(), self)
+        self.queue = QueueController(catalog, self.runner, self)
+        self.notifications: list[tuple[str, str, str]] = []  # (title, text, kind): every notice shown
+        self._shut_down = False
+
+        central = QWidget(self)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        body = QHBoxLayout()
+        body.setSpacing(0)
+        outer.addLayout(body, 1)
+        self.nav = QListWidget(central)
+        self.nav.setObjectName("pages")
+        self.nav.setFixedWidth(170)
+        self.nav.setIconSize(QSize(20, 20))
+        self.stack = QStackedWidget(central)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        self.offload_page = OffloadPage(self.state, self.queue, self.stack)
+        self.verification_page = VerificationPage(self.state, self.stack)
+        self.history_page = HistoryPage(self.state, self.stack)
+        self.settings_page = SettingsPage(self.state, self.stack)
+        for i, (name, page) in enumerate(zip(PAGES, (self.offload_page, self.verification_page, self.history_page,
+                                                     self.settings_page), strict=True)):
+            QListWidgetItem(status_icon(PAGE_ICONS[i]), name, self.nav)
+            self.stack.addWidget(page)
+        self.nav.currentRowChanged.connect(self._page_changed)
+        self.notices = NoticeArea(central)
+        nl = QVBoxLayout()
+        nl.setContentsMargins(8, 0, 8, 6)
+        nl.addWidget(self.notices)
+        outer.addLayout(nl)
+        self.setCentralWidget(central)
+        self.queue_status = QLabel("", self)
+        self.statusBar().addPermanentWidget(self.queue_status)
+
+        self.tray: QSystemTrayIcon | None = None
+        if use_tray and QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(status_icon("run", 64), self)
+            self.tray.setToolTip(APP_NAME)
+            self.tray.show()
+
+        self.queue.notify.connect(self.notify)
+        self.queue.changed.connect(self._queue_changed)
+        self.queue.finished.connect(self._job_finished)
+        self.verification_page.notice.connect(self.notify)
+        self.history_page.notice.connect(self.notify)
+        self.history_page.open_card.connect(self.open_card)
+        self.offload_page.sources.ejected.connect(self.notify)
+        self.state.catalog_changed.connect(self._catalog_changed)
+        self._make_actions()
+        self._restore()
+        self._queue_changed(None)
+        if start:
+            self.start()
+
+    # -- start-up ---------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Begin polling mounts and free space, recover interrupted jobs, load the catalog views."""
+        self.offload_page.sources.start()
+        self.offload_page.destinations.start()
+        self.runner.submit(status_service.recover_and_list_interrupted, self.state.catalog, lane="catalog",
+                           name="recover interrupted jobs", on_done=self._recovered,
+                           on_error=lambda e: self.notify("Catalog", str(e), "error", ""))
+        self.verification_page.refresh()
+        self.history_page.refresh()
+
+    def _recovered(self, jobs: list[status_service.ResumableJob]) -> None:
+        for r in jobs:
+            self.queue.add_interrupted(r)
+        if jobs:
+            names = ", ".join(r.card for r in jobs)
+            self.notify(f"{len(jobs)} interrupted offload{'s' if len(jobs) != 1 else ''}",
+                        f"{names} did not finish last time. Select the job in the queue and press Resume: files "
+                        "already verified are not copied again.", "warn", "\n".join(r.reason for r in jobs))
+
+    # -- actions and shortcuts ----------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        op, qp = self.offload_page, self.offload_page.queue_panel
+        self.shortcut_rows: list[tuple[str, str]] = []
+
+        def act(menu, text, keys, slot, context=Qt.ShortcutContext.WindowShortcut):
+            a = QAction(text, self)
+            if keys:
+                a.setShortcuts([QKeySequence(k) for k in keys])
+                self.shortcut_rows.append((text.replace("&", "").rstrip("…"), ", ".join(
+                    QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)))
+            a.setShortcutContext(context)
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        act(m, "Add &source folder…", ["Ctrl+O"], op.sources.choose_folder)
+        act(m, "Add &destination…", ["Ctrl+D"], op.destinations.choose_destination)
+        m.addSeparator()
+        act(m, "&Quit", ["Ctrl+Q"], self.close)
+        m = mb.addMenu("&Job")
+        self.action_offload = act(m, "&Offload selected card", ["Ctrl+Return"], op.sources.offload_selected)
+        self.action_pause = act(m, "&Pause / resume job", ["Ctrl+P"], qp.toggle_pause)
+        act(m, "&Cancel job", ["Ctrl+."], qp.cancel_selected)
+        act(m, "&Retry job", ["Ctrl+R"], qp.retry_selected)
+        act(m, "Move job &up", ["Ctrl+Up"], lambda: qp.move_selected(-1))
+        act(m, "Move job &down", ["Ctrl+Down"], lambda: qp.move_selected(1))
+        act(m, "Clear &finished jobs", [], self.queue.clear_finished)
+        m = mb.addMenu("&Card")
+        act(m, "&Re-verify destination", ["Ctrl+Shift+R"], self._reverify)
+        act(m, "&Eject card", ["Ctrl+E"], self._eject)
+        m = mb.addMenu("&View")
+        for i, name in enumerate(PAGES):
+            act(m, f"&{name}", [f"Ctrl+{i + 1}"], lambda _c=False, i=i: self.show_page(i))
+        act(m, "&Find in history", ["Ctrl+F"], self._find)
+        act(m, "Re&fresh", ["F5"], self.refresh_views)
+        m = mb.addMenu("&Help")
+        act(m, "&Keyboard shortcuts", ["F1"], lambda: self.show_page(3))
+        self.settings_page.set_shortcuts(self.shortcut_rows)
+
+    def _reverify(self) -> None:
+        self.show_page(1)
+        self.verification_page.reverify_selected()
+
+    def _eject(self) -> None:
+        if self.stack.currentWidget() is self.verification_page:
+            self.verification_page.eject()
+        else:
+            self.offload_page.sources.eject_selected()
+
+    def _find(self) -> None:
+        self.show_page(2)
+        self.history_page.focus_search()
+
+    def show_page(self, index: int) -> None:
+        self.nav.setCurrentRow(index)
+
+    def open_card(self, card_id: int) -> None:
+        self.show_page(1)
+        self.verification_page.show_card(card_id)
+
+    def refresh_views(self) -> None:
+        self.verification_page.refresh()
+        self.history_page.refresh()
+        self.offload_page.sources.refresh_known()
+        self.offload_page.destinations.refresh_space()
+
+    def _page_changed(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        if index == 1:
+            self.verification_page.refresh()
+        elif index == 2:
+            self.history_page.refresh()
+        self._follow_jobs()
+
+    # -- queue and notices --------------------------------------------------------------------------------
+    def _queue_changed(self, _job) -> None:
+        counts: dict[str, int] = {}
+        for j in self.queue.jobs:
+            counts[j.state.value] = counts.get(j.state.value, 0) + 1
+        order = ("running", "paused", "queued", "preparing", "failed", "interrupted", "completed")
+        text = " · ".join(f"{counts[s]} {s}" for s in order if counts.get(s)) or "queue empty"
+        self.queue_status.setText(text)
+        self._follow_jobs()
+
+    def _follow_jobs(self) -> None:
+        """The verification page follows running jobs (every 2 s) while it is visible."""
+        busy = any(j.state in HOLDS_VOLUMES for j in self.queue.jobs)
+        t = self.verification_page.timer
+        if busy and self.stack.currentWidget() is self.verification_page:
+            if not t.isActive():
+                t.start()
+        else:
+            t.stop()
+
+    def _job_finished(self, job) -> None:
+        if job.state in (JobState.COMPLETED, JobState.FAILED, JobState.INTERRUPTED):
+            self.state.catalog_changed.emit()
+
+    def _catalog_changed(self) -> None:
+        self.verification_page.refresh()
+        self.history_page.refresh()
+
+    def notify(self, title: str, text: str, kind: str = "info", details: str = "") -> None:
+        """A desktop notification where the platform has a tray, and always an in-window notice."""
+        self.notifications.append((title, text, kind))
+        self.statusBar().showMessage(f"{title}: {text.splitlines()[0] if text else ''}", 15000)
+        if self.tray is not None and kind in ("ok", "error", "warn"):
+            icon = {"ok": QSystemTrayIcon.MessageIcon.Information, "error": QSystemTrayIcon.MessageIcon.Critical,
+                    "warn": QSystemTrayIcon.MessageIcon.Warning}[kind]
+            self.tray.showMessage(title, text, icon, 10000)
+        self.notices.add(title, text, kind, details)
+
+    # -- layout persistence and closing ---------------------------------------------------------------
+    def _restore(self) -> None:
+        qs = self.state.qsettings
+        if (g := load_bytes(qs, "window/geometry")) is not None:
+            self.restoreGeometry(g)
+        else:
+            self.resize(1500, 920)
+        if (s := load_bytes(qs, "window/state")) is not None:
+            self.restoreState(s)
+        for key, splitter in self._splitters().items():
+            if (v := load_bytes(qs, f"splitter/{key}")) is not None:
+                splitter.restoreState(v)
+        if (h := load_bytes(qs, "queue/header")) is not None:
+            self.offload_page.queue_panel.tree.header().restoreState(h)
+        try:
+            page = int(qs.value("window/page", 0))
+        except (TypeError, ValueError):
+            page = 0
+        self.nav.setCurrentRow(page if 0 <= page < len(PAGES) else 0)
+
+    def _splitters(self) -> dict:
+        return {"offload": self.offload_page.splitter, "offload_right": self.offload_page.right,
+                "verification": self.verification_page.splitter}
+
+    def save_layout(self) -> None:
+        qs = self.state.qsettings
+        qs.setValue("window/geometry", self.saveGeometry())
+        qs.setValue("window/state", self.saveState())
+        for key, splitter in self._splitters().items():
+            qs.setValue(f"splitter/{key}", splitter.saveState())
+        qs.setValue("queue/header", self.offload_page.queue_panel.tree.header().saveState())
+        qs.setValue("window/page", self.nav.currentRow())
+        qs.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        running = [j for j in self.queue.jobs if j.state in HOLDS_VOLUMES]
+        if running and not self._shut_down:
+            names = ", ".join(j.label for j in running)
+            answer = QMessageBox.question(
+                self, "Offloads are running",
+                f"{names} {'is' if len(running) == 1 else 'are'} still being offloaded.\n\nStop and quit? The "
+                "jobs are kept as interrupted and can be resumed on the next start; verified files are kept.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.save_layout()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop timers, cancel running jobs and join every worker thread (idempotent)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.offload_page.sources.stop()
+        self.offload_page.destinations.stop()
+        self.verification_page.timer.stop()
+        self.history_page.debounce.stop()
+        self.queue.shutdown()
+        self.runner.shutdown(wait=True)
+        self.state.flush()
+        if self.tray is not None:
+            self.tray.hide()
