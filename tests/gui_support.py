@@ -32,7 +32,7 @@ def no_thread_leaks(qapp):
     leaked = [t for t in threading.enumerate()
               if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)]
     for t in leaked:
-        t.join(timeout=10)  # give a finishing worker a moment; a real leak stays alive
+        t.join(timeout=5)  # give a finishing worker a moment; a real leak stays alive
     alive = [t.name for t in leaked if t.is_alive()]
     assert not alive, f"threads leaked by the test: {alive}"
     visible = [w for w in QApplication.topLevelWidgets() if isinstance(w, CartWindow) and w.isVisible()]

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
+import textwrap
 
 import pytest
 from PySide6.QtCore import Qt
 
-from conftest import BIN
 from pixm_desktop.gui.jobs import JobState
 from pixm_desktop.media.samplecard import generate_benchmark_card
 from pixm_desktop.services import catalog as catalog_views
@@ -26,27 +27,40 @@ def test_job_left_running_by_a_killed_process_is_offered_for_resume_and_complete
     big = generate_benchmark_card(cart.tmp / "big", total_bytes=400_000_000, small_files=60).root
     catalog = open_catalog(cart.catalog_path)
     cart.catalogs.append(catalog)
-    cmd = [str(BIN / "pixm"), "offload", str(big), "--catalog", str(cart.catalog_path), "--quiet"]
-    for d in cart.dests:
-        cmd += ["--dest", str(d)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # a separate process offloads the card and freezes mid-copy once some copies are verified in the catalog;
+    # then it is killed -9: its job row stays 'running' with a dead pid, exactly what a crash leaves
+    crasher = textwrap.dedent(f"""
+        import threading, time
+        from pathlib import Path
+        from pixm_desktop.core.model import CancelToken
+        from pixm_desktop.services import status
+        from pixm_desktop.services.offload import OffloadRequest, OffloadService
+        from pixm_desktop.services.settings import open_catalog
+        catalog = open_catalog({str(cart.catalog_path)!r})
+        service = OffloadService(catalog)
+        prepared = service.prepare(OffloadRequest(Path({str(big)!r}), [Path(d) for d in {[str(d) for d in cart.dests]!r}]))
+        token = CancelToken()
+        threading.Thread(target=service.run, args=(prepared,), kwargs={{"cancel": token}}, daemon=True).start()
+        while True:
+            cards = status.card_statuses(catalog, distinct_drives=False)
+            if cards and cards[0].destinations and min(d.verified for d in cards[0].destinations) > 0:
+                token.pause()
+                print("FROZE", [d.verified for d in cards[0].destinations], cards[0].files, flush=True)
+                break
+            if cards and cards[0].last_job_status == "completed":
+                print("TOO LATE", flush=True)
+                break
+            time.sleep(0.02)
+        time.sleep(600)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", crasher], stdout=subprocess.PIPE, text=True)
     try:
-        def copying() -> bool:
-            """Mid-copy: the child's job runs and some, not most, files are verified. (A kill while the ASC MHL
-            is being written leaves an ascmhl/ folder without a generation, which later offloads of the card
-            trip over: reported to the offload service's owner; this test crashes the copy, not that step.)"""
-            assert proc.poll() is None, "the offload finished before it could be killed"
-            cards = status_service.card_statuses(catalog, min_copies=2, distinct_drives=False)
-            if not cards or not cards[0].destinations or cards[0].last_job_status != "running":
-                return False
-            done = [d.verified for d in cards[0].destinations]
-            assert max(done) < cards[0].files * 0.8, "too late to kill: the copy is nearly done"
-            return min(done) > 0
-
-        qtbot.waitUntil(copying, timeout=LONG)
+        line = proc.stdout.readline()
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        proc.stdout.close()
+    assert line.startswith("FROZE"), line
     [row] = catalog_views.jobs(catalog)
     assert row["status"] == "running"  # what a crash leaves behind
 

@@ -3,14 +3,16 @@ signal emission does not corrupt reference counts (PySide6 6.12.0 did: Python 3.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 from pixm_desktop.gui.runner import JobRunner
 
-pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+pytest_plugins = ["gui_support", "pytester"]  # the cart and no_thread_leaks fixtures; pytester
 
 
 def test_work_runs_off_the_gui_thread_and_results_arrive_on_it(qtbot, no_thread_leaks):
@@ -74,3 +76,23 @@ def test_many_signal_emissions_from_threads_do_not_crash(tmp_path):
     """)
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0 and "emitted 6000" in res.stdout, res.stderr[-2000:]
+
+
+def test_the_leak_fixture_fails_a_test_that_leaves_a_thread_running(pytester, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    pytester.makepyfile(test_leaky="""
+        import threading
+        pytest_plugins = ["gui_support"]
+
+        def test_leaks(no_thread_leaks):
+            stop = threading.Event()
+            threading.Thread(target=stop.wait, args=(20,), name="forgotten-worker", daemon=True).start()
+
+        def test_clean(no_thread_leaks):
+            t = threading.Thread(target=lambda: None, name="joined-worker")
+            t.start()
+            t.join()
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)  # the leaking test errors at teardown; the clean one passes
+    result.stdout.fnmatch_lines(["*threads leaked by the test:*forgotten-worker*"])

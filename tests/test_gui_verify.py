@@ -98,7 +98,7 @@ def test_safe_to_format_rule():
     assert not same.safe and "same drive count once" in same.reason
     assert safe_to_format([_dest(1, "raid"), _dest(2, "raid")], 10, distinct_drives=False).safe
     req = safe_to_format([_dest(1, "raid"), _dest(2, "shuttle"), _dest(3, "lto", verified=7, failed=1)], 10)
-    assert not req.safe and "required destination lto" in req.reason and "1 failed, 2 pending" in req.reason
+    assert not req.safe and "required destination /mnt/lto/card3: 1 failed, 2 pending" in req.reason
     opt = safe_to_format([_dest(1, "raid"), _dest(2, "shuttle"), _dest(3, "lto", required=False, verified=0)], 10)
     assert opt.safe  # an optional destination still copying does not hold the card
     assert not safe_to_format([], 10).safe
@@ -143,3 +143,14 @@ def test_eject_reports_a_busy_card(monkeypatch):
         return subprocess.CompletedProcess(cmd, 0, "Unmounted /dev/sdb1.", "")
 
     assert "ejected" in eject_service.eject(vol.mount_point, label="A001", run=ok)
+
+
+def test_short_names_and_drive_identity():
+    from pixm_desktop.services.status import drive_key, short_names
+
+    assert short_names([("/mnt/a/x", "RAID-A"), ("/mnt/b/x", "SHUTTLE")]) == ["RAID-A", "SHUTTLE"]
+    assert short_names([("/mnt/a/x", "RAID"), ("/mnt/a/y", "RAID")]) == ["/mnt/a/x", "/mnt/a/y"]  # ambiguous
+    assert short_names([("/tmp/x", "/")]) == ["/tmp/x"]
+    assert drive_key("/dev/sdb1", "/media/RAID") == "/dev/sdb1"
+    assert drive_key("tmpfs", "/mnt/a") != drive_key("tmpfs", "/mnt/b")  # tmpfs: every mount is its own drive
+    assert drive_key("E:\\", "E:\\") == "E:\\"

@@ -29,7 +29,7 @@ from pixm_desktop.gui.offload_process import run_offload_process
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, PreparedOffload
 from pixm_desktop.services.settings import Catalog
-from pixm_desktop.services.status import ResumableJob
+from pixm_desktop.services.status import ResumableJob, short_names
 
 POLL_MS = 100
 
@@ -109,8 +109,10 @@ class QueueController(QObject):
         job.warnings = list(plan.warnings)
         job.card_id = p.known_card_id
         job.volumes = frozenset(f"{d.volume.device}@{d.volume.mount_point}" for d in plan.destinations)
-        for view, d in zip(job.destinations, plan.destinations, strict=True):
-            view.card_path, view.volume, view.required = str(d.card_path), d.volume.label, d.required
+        names = short_names([(Path(view.root).name or view.root, d.volume.label)
+                             for view, d in zip(job.destinations, plan.destinations, strict=True)])
+        for view, d, name in zip(job.destinations, plan.destinations, names, strict=True):
+            view.card_path, view.volume, view.required = str(d.card_path), name, d.required
             view.state = "waiting"
         job.state = JobState.QUEUED
         self.changed.emit(job)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -12,17 +12,17 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyle,
     QStyledItemDelegate,
-    QStyleOptionProgressBar,
     QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.theme import colour, status_icon
 
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 10  # int 0–1000, or None for no bar
 PROGRESS_TEXT_ROLE = Qt.ItemDataRole.UserRole + 11
+PROGRESS_KIND_ROLE = Qt.ItemDataRole.UserRole + 12  # colour of the chunk: run, pause, ok, fail, stop
 
 
 def fmt_bytes(n: float) -> str:
@@ -48,24 +48,32 @@ def fmt_eta(seconds: float | None) -> str:
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    """Paints a progress bar in a cell from ``PROGRESS_ROLE`` (0–1000) — no widget per row, cheap to update."""
+    """Paints a progress bar in a cell from ``PROGRESS_ROLE`` (0–1000): a rounded groove, a chunk coloured by
+    ``PROGRESS_KIND_ROLE`` (run / pause / ok / fail / stop) and the text — no widget per row, cheap to repaint
+    ten times a second."""
 
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         value = index.data(PROGRESS_ROLE)
         if value is None:
             super().paint(painter, option, index)
             return
-        bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(3, 3, -3, -3)
-        bar.minimum, bar.maximum, bar.progress = 0, 1000, int(value)
-        bar.text = index.data(PROGRESS_TEXT_ROLE) or f"{value / 10:.0f} %"
-        bar.textVisible = True
-        bar.state = option.state | QStyle.StateFlag.State_Enabled
-        bar.palette = option.palette
-        bar.fontMetrics = option.fontMetrics
-        bar.direction = option.direction
-        style = option.widget.style() if option.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        r = QRectF(option.rect.adjusted(4, 4, -4, -4))
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor("#30363d"), 1))
+        painter.setBrush(QColor("#0d1117"))
+        painter.drawRoundedRect(r, 3, 3)
+        frac = max(0.0, min(1.0, int(value) / 1000))
+        if frac > 0:
+            chunk = QRectF(r.x() + 1, r.y() + 1, (r.width() - 2) * frac, r.height() - 2)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour(index.data(PROGRESS_KIND_ROLE) or "run").darker(135))
+            painter.drawRoundedRect(chunk, 2, 2)
+        painter.setPen(QColor("#e6edf3"))
+        painter.drawText(r, Qt.AlignmentFlag.AlignCenter, index.data(PROGRESS_TEXT_ROLE) or f"{value / 10:.0f} %")
+        painter.restore()
 
     def sizeHint(self, option, index) -> QSize:
         s = super().sizeHint(option, index)
@@ -144,6 +152,9 @@ class Notice(QFrame):
         self.details_button.toggled.connect(self.details_view.setVisible)
 
 
+OK_SECONDS = 30
+
+
 class NoticeArea(QWidget):
     """The latest notices, newest on top (at most ``keep``)."""
 
@@ -155,8 +166,11 @@ class NoticeArea(QWidget):
         self.notices: list[Notice] = []
 
     def add(self, title: str, text: str, kind: str = "info", details: str = "") -> Notice:
+        """Show a notice; good news goes away by itself after ``OK_SECONDS``, problems stay until dismissed."""
         n = Notice(title, text, kind, details, self)
         n.dismissed.connect(self.remove)
+        if kind in ("ok", "info"):
+            QTimer.singleShot(OK_SECONDS * 1000, n, lambda n=n: self.remove(n))
         self.notices.insert(0, n)
         self.lay.insertWidget(0, n)
         while len(self.notices) > self.keep:

@@ -224,17 +224,18 @@ class CartWindow(QMainWindow):
             t.stop()
 
     def _job_finished(self, job) -> None:
-        if job.state in (JobState.COMPLETED, JobState.FAILED, JobState.INTERRUPTED):
+        if job.state != JobState.ERROR:  # every job that ran wrote copy states
             self.state.catalog_changed.emit()
 
     def _catalog_changed(self) -> None:
         self.verification_page.refresh()
         self.history_page.refresh()
+        self.offload_page.sources.refresh_known()  # a card's "safe" line must never lag behind a re-verify
 
     def notify(self, title: str, text: str, kind: str = "info", details: str = "") -> None:
         """A desktop notification where the platform has a tray, and always an in-window notice."""
         self.notifications.append((title, text, kind))
-        self.statusBar().showMessage(f"{title}: {text.splitlines()[0] if text else ''}", 15000)
+        self.statusBar().showMessage(title, 15000)
         if self.tray is not None and kind in ("ok", "error", "warn"):
             icon = {"ok": QSystemTrayIcon.MessageIcon.Information, "error": QSystemTrayIcon.MessageIcon.Critical,
                     "warn": QSystemTrayIcon.MessageIcon.Warning}[kind]

@@ -25,6 +25,7 @@ from pixm_desktop.engine.cards import quick_fingerprint, recognise
 from pixm_desktop.engine.plan import volume_of
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, CardScan, IgnoreList, scan_card
 from pixm_desktop.services import context
+from pixm_desktop.services.status import short_names
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
 
@@ -192,5 +193,5 @@ def known_card(catalog: Catalog, fingerprint: str) -> tuple[int | None, str | No
         when = last.created_at
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
-        where = ", ".join(d.path for d in card.destinations) or "no destination"
+        where = ", ".join(short_names([(d.path, d.volume_label) for d in card.destinations])) or "no destination"
         return card.id, f"already offloaded on {when.astimezone():%Y-%m-%d %H:%M} to {where}"

@@ -55,9 +55,11 @@ class DestinationStatus:
     def complete(self) -> bool:
         return self.total > 0 and self.verified >= self.total and self.failed == 0
 
+    name: str = ""  # short name for people: the drive's label, or the folder when that is ambiguous
+
     @property
     def label(self) -> str:
-        return f"{self.volume_label} ({self.path})" if self.volume_label else self.path
+        return self.name or self.path
 
     def describe(self) -> str:
         """Words for the state: ``verified``, ``3 failed, 2 pending`` …"""
@@ -120,6 +122,23 @@ class CardStatus:
     last_job_at: dt.datetime | None = None
 
 
+def drive_key(device: str, mount_point: str) -> str:
+    """Identity of the drive a destination is on: the block device, or the mount point for file systems whose
+    'device' is not unique (tmpfs, network shares)."""
+    return device if device.startswith("/dev/") or (len(device) >= 2 and device[1] == ":") else mount_point or device
+
+
+def short_names(items: list[tuple[str, str]]) -> list[str]:
+    """Names for people from ``(path, volume label)`` pairs: the drive label when it is a real name and unique
+    among ``items``, else the path."""
+    labels = [lbl for _, lbl in items]
+    out = []
+    for path, lbl in items:
+        usable = lbl and lbl not in ("/", "\\") and labels.count(lbl) == 1
+        out.append(lbl if usable else path)
+    return out
+
+
 def _dest_statuses(s, cards: list[Card]) -> dict[int, list[DestinationStatus]]:
     dest_ids = [d.id for c in cards for d in c.destinations]
     counts = repo.state_counts(s, dest_ids) if dest_ids else {}
@@ -132,8 +151,10 @@ def _dest_statuses(s, cards: list[Card]) -> dict[int, list[DestinationStatus]]:
             verified = n.get(CopyState.VERIFIED.value, 0)
             failed = n.get(CopyState.FAILED.value, 0)
             pending = max(0, c.file_count - copied - verified - failed)
-            rows.append(DestinationStatus(d.id, d.path, d.volume_label, d.device or d.mount_point, d.required,
-                                          c.file_count, pending, copied, verified, failed))
+            rows.append(DestinationStatus(d.id, d.path, d.volume_label, drive_key(d.device, d.mount_point),
+                                          d.required, c.file_count, pending, copied, verified, failed))
+        for row, name in zip(rows, short_names([(r.path, r.volume_label) for r in rows]), strict=True):
+            row.name = name
         out[c.id] = rows
     return out
 
@@ -175,10 +196,11 @@ class FileState:
     relpath: str
     size: int
     destination_id: int
-    destination: str
+    destination: str  # the card folder on the destination
     state: str
     reason: str | None
     verified_at: dt.datetime | None
+    drive: str = ""  # short name of the destination (see short_names)
 
 
 def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) -> list[FileState]:
@@ -188,21 +210,22 @@ def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) 
     matters while an offload competes for the CPU.
     """
     with catalog.session() as s:
-        dests = list(s.execute(select(Destination.id, Destination.path).where(Destination.card_id == card_id)
-                               .order_by(Destination.id)))
+        dests = list(s.execute(select(Destination.id, Destination.path, Destination.volume_label)
+                               .where(Destination.card_id == card_id).order_by(Destination.id)))
         files = list(s.execute(select(File.id, File.relpath, File.size).where(File.card_id == card_id)
                                .order_by(File.relpath_raw)))
         copies = {(fid, did): (state, reason, when) for fid, did, state, reason, when in s.execute(
             select(Copy.file_id, Copy.destination_id, Copy.state, Copy.reason, Copy.verified_at)
             .join(Destination, Copy.destination_id == Destination.id).where(Destination.card_id == card_id))}
     pending = (CopyState.PENDING.value, None, None)
+    names = short_names([(path, label) for _, path, label in dests])
     out = []
     for fid, relpath, size in files:
-        for did, dpath in dests:
+        for (did, dpath, _label), name in zip(dests, names, strict=True):
             state, reason, when = copies.get((fid, did), pending)
             if failures_only and state != CopyState.FAILED.value:
                 continue
-            out.append(FileState(relpath, size, did, dpath, state, reason, _aware(when)))
+            out.append(FileState(relpath, size, did, dpath, state, reason, _aware(when), name))
     return out
 
 
@@ -239,6 +262,7 @@ class HistoryRow:
     total_bytes: int
     destinations: tuple[str, ...]
     error: str | None
+    drives: tuple[str, ...] = ()  # short names of the destinations (see short_names)
 
 
 def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, project: str | None = None,
@@ -262,13 +286,15 @@ def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, pro
         for j in s.scalars(q):
             c = j.card
             sd = c.shoot_day
+            jds = sorted(j.job_destinations, key=lambda x: x.position)
             out.append(HistoryRow(
                 job_id=j.id, card_id=c.id, card=c.label, camera=c.camera, reel=c.reel,
                 project=sd.project.name if sd else "", day=sd.day if sd else None, kind=j.kind, status=j.status,
                 started_at=_aware(j.started_at or j.created_at), finished_at=_aware(j.finished_at),
                 files=j.files_total, total_bytes=j.bytes_total,
-                destinations=tuple(jd.destination.path for jd in sorted(j.job_destinations, key=lambda x: x.position)),
-                error=j.error))
+                destinations=tuple(jd.destination.path for jd in jds),
+                error=j.error, drives=tuple(short_names([(jd.destination.path, jd.destination.volume_label)
+                                                         for jd in jds]))))
         return out
 
 

@@ -117,7 +117,8 @@ class HistoryPage(QWidget):
         for r in rows:
             started = r.started_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.started_at else ""
             values = [r.job_id, r.card, r.camera.upper(), r.reel, r.project, r.day.isoformat() if r.day else "",
-                      started, r.status, r.files, fmt_bytes(r.total_bytes), "; ".join(r.destinations), r.error or ""]
+                      started, r.status, r.files, fmt_bytes(r.total_bytes), ", ".join(r.drives or r.destinations),
+                      r.error or ""]
             items = []
             for v in values:
                 it = QStandardItem()

@@ -44,7 +44,7 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 2
 STATE_KIND = {"verified": "ok", "failed": "fail", "copied": "run", "pending": "wait"}
 FILE_COLUMNS = ("File", "Destination", "State", "Reason")
 FILES_EVERY = 10.0  # seconds between file-list reloads while following a running job (counts: every 2 s)
-DEST_COLUMNS = ("Destination", "Required", "Pending", "Copied", "Verified", "Failed", "State")
+DEST_COLUMNS = ("Destination", "Required", "Pending", "Copied", "Verified", "Failed", "State", "Card folder")
 
 
 def _load_card(catalog, card_id: int, min_copies: int, distinct: bool, with_files: bool = True):
@@ -65,7 +65,7 @@ class FileStateModel(QAbstractTableModel):
     for the rows on screen.
     """
 
-    KEYS = (lambda r: r.relpath, lambda r: r.destination, lambda r: r.state, lambda r: r.reason or "")
+    KEYS = (lambda r: r.relpath, lambda r: r.drive or r.destination, lambda r: r.state, lambda r: r.reason or "")
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -102,7 +102,7 @@ class FileStateModel(QAbstractTableModel):
             rows = [r for r in rows if r.state == "failed"]
         if self.text:
             t = self.text
-            rows = [r for r in rows if t in f"{r.relpath} {r.destination} {r.reason or ''}".lower()]
+            rows = [r for r in rows if t in f"{r.relpath} {r.drive} {r.destination} {r.reason or ''}".lower()]
         rows = sorted(rows, key=self.KEYS[self.sort_column],
                       reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
         self.beginResetModel()
@@ -125,7 +125,9 @@ class FileStateModel(QAbstractTableModel):
             return None
         r = self.rows[index.row()]
         c = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (r.relpath, r.drive or r.destination, r.state, r.reason or "")[c]
+        if role == Qt.ItemDataRole.ToolTipRole:
             return (r.relpath, r.destination, r.state, r.reason or "")[c]
         if role == Qt.ItemDataRole.DecorationRole and c == 2:
             return status_icon(STATE_KIND.get(r.state, "wait"))
@@ -189,9 +191,10 @@ class VerificationPage(QWidget):
         self.dest_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.dest_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         hh = self.dest_table.horizontalHeader()
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for c in range(1, len(DEST_COLUMNS)):
+        for c in range(len(DEST_COLUMNS) - 1):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(len(DEST_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.dest_table.setMaximumHeight(170)
         self.dest_table.itemSelectionChanged.connect(self._update_buttons)
         dl.addWidget(self.dest_table)
         drow = QHBoxLayout()
@@ -233,13 +236,24 @@ class VerificationPage(QWidget):
         fh = self.files.horizontalHeader()
         fh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         fh.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.files.setColumnWidth(0, 320)
-        self.files.setColumnWidth(1, 260)
+        self.files.setColumnWidth(0, 340)
+        self.files.setColumnWidth(1, 160)
         self.files.setColumnWidth(2, 90)
         fl.addWidget(self.files)
+        self.reason = QLabel("", fbox)  # the full reason of the selected file (the column is often too narrow)
+        self.reason.setObjectName("hint")
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        fl.addWidget(self.reason)
+        self.files.selectionModel().currentRowChanged.connect(self._file_selected)
+        self.model.modelReset.connect(self._select_first_failure)
         rl.addWidget(fbox, 1)
+        self.cards.setMinimumWidth(240)
+        self.cards.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.cards.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 4)
+        self.splitter.setSizes([280, 1100])
         self.timer = QTimer(self)  # follow running jobs while the page is visible
         self.timer.setInterval(2000)
         self.timer.timeout.connect(self.follow)
@@ -286,9 +300,9 @@ class VerificationPage(QWidget):
             for c in cards:
                 it = QListWidgetItem(status_icon("ok" if c.verdict.safe else "fail"),
                                      f"{c.label}\n{c.camera.upper()} {c.reel} · "
-                                     f"{'SAFE' if c.verdict.safe else 'NOT SAFE'} · {c.day or ''}", self.cards)
+                                     f"{'SAFE' if c.verdict.safe else 'NOT SAFE'}", self.cards)
                 it.setData(CARD_ROLE, c.id)
-                it.setToolTip(c.verdict.reason)
+                it.setToolTip(f"{c.project} · {c.day or ''}\n{c.verdict.reason}")
             self.cards.setCurrentRow(row)
             self.cards.blockSignals(False)
         elif self.cards.currentRow() != row:
@@ -319,6 +333,9 @@ class VerificationPage(QWidget):
 
     def _show(self, st: status_service.CardStatus | None, files: list[status_service.FileState] | None,
               mounted: bool):
+        if st is None or self.current is None or st.id != self.current.id:
+            self.reverify_status.setText("")
+            self.reason.setText("")
         self.current, self.source_mounted = st, mounted
         selected_dest = self.selected_destination()
         if st is None:
@@ -359,11 +376,13 @@ class VerificationPage(QWidget):
                     t.setItem(r, c, it)
         for r, d in enumerate(dests):
             values = (d.label, "required" if d.required else "optional", d.pending, d.copied, d.verified, d.failed,
-                      d.describe())
+                      d.describe(), d.path)
             for c, v in enumerate(values):
                 it = t.item(r, c)
                 if it.text() != str(v):
                     it.setText(str(v))
+            t.item(r, 0).setToolTip(d.path)
+            t.item(r, 7).setToolTip(d.path)
             kind = "ok" if d.complete else "fail" if d.failed else "wait"
             it = t.item(r, 6)
             if it.data(KIND_ROLE) != kind:
@@ -371,6 +390,18 @@ class VerificationPage(QWidget):
                 it.setIcon(status_icon(kind))
             if d.id == selected and not t.item(r, 0).isSelected():
                 t.selectRow(r)
+
+    def _file_selected(self, current, _previous) -> None:
+        if not current.isValid() or current.row() >= len(self.model.rows):
+            self.reason.setText("")
+            return
+        r = self.model.rows[current.row()]
+        self.reason.setText(f"{r.relpath} on {r.drive or r.destination}: {r.state}"
+                            + (f" — {r.reason}" if r.reason else ""))
+
+    def _select_first_failure(self) -> None:
+        if self.model.failures_only and self.model.rows:
+            self.files.setCurrentIndex(self.model.index(0, 0))
 
     def _fill_files(self, files: list[status_service.FileState]) -> None:
         self.model.set_rows(files)

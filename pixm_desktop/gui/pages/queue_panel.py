@@ -1,0 +1,353 @@
+"""The offload queue view: one row per job, one child row per destination, progress painted by a delegate
+and refreshed by the controller's 100 ms poll; pause, resume, cancel, retry and reorder act on the selection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+)
+
+from pixm_desktop.gui.dnd import local_folders
+from pixm_desktop.gui.jobs import RETRYABLE, STATE_TEXT, JobState, OffloadJob
+from pixm_desktop.gui.queue import QueueController
+from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.widgets import (
+    PROGRESS_KIND_ROLE,
+    PROGRESS_ROLE,
+    PROGRESS_TEXT_ROLE,
+    ProgressDelegate,
+    fmt_bytes,
+    fmt_eta,
+    fmt_rate,
+)
+
+UID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+JOB_KIND = {
+    JobState.PREPARING: "wait", JobState.QUEUED: "wait", JobState.RUNNING: "run", JobState.PAUSED: "pause",
+    JobState.CANCELLING: "stop", JobState.COMPLETED: "ok", JobState.FAILED: "fail", JobState.CANCELLED: "stop",
+    JobState.INTERRUPTED: "interrupted", JobState.ERROR: "fail",
+}
+
+
+
+QUEUE_COLUMNS = ("Card / destination", "State", "Progress", "Speed", "ETA", "Files")
+
+
+class QueueTree(QTreeWidget):
+    """The job list; accepts cards dropped as file URLs (from Sources or the file manager)."""
+
+    folders_dropped = Signal(list)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setColumnCount(len(QUEUE_COLUMNS))
+        self.setHeaderLabels(list(QUEUE_COLUMNS))
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
+        self.setRootIsDecorated(True)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setItemDelegateForColumn(2, ProgressDelegate(self))
+        h = self.header()
+        h.setStretchLastSection(False)
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.setColumnWidth(0, 300)
+        self.setColumnWidth(1, 150)
+        self.setColumnWidth(3, 80)
+        self.setColumnWidth(4, 90)
+        self.setColumnWidth(5, 90)
+
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+        else:
+            e.ignore()
+
+    def dragMoveEvent(self, e: QDragMoveEvent) -> None:  # noqa: N802
+        self.dragEnterEvent(e)
+
+    def dropEvent(self, e: QDropEvent) -> None:  # noqa: N802
+        folders = local_folders(e.mimeData())
+        if not folders:
+            e.ignore()
+            return
+        e.setDropAction(Qt.DropAction.CopyAction)
+        e.accept()
+        self.folders_dropped.emit([str(f) for f in folders])
+
+
+class QueuePanel(QGroupBox):
+    """Jobs with per-destination progress, speed, ETA and state; pause, resume, cancel, retry, reorder."""
+
+    def __init__(self, queue: QueueController, parent=None):
+        super().__init__("Offload queue — drop cards here", parent)
+        self.queue = queue
+        self.items: dict[int, QTreeWidgetItem] = {}
+        lay = QVBoxLayout(self)
+        bar = QHBoxLayout()
+
+        def button(text, kind, tip, slot):
+            b = QPushButton(status_icon(kind), text, self) if kind else QPushButton(text, self)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+            return b
+
+        def arrow(kind, tip, delta):
+            b = QToolButton(self)
+            b.setArrowType(kind)
+            b.setToolTip(tip)
+            b.setAccessibleName(tip.split(" (")[0])
+            b.clicked.connect(lambda: self.move_selected(delta))
+            bar.addWidget(b)
+            return b
+
+        self.pause_button = button("Pause", "pause", "Pause the selected job (Ctrl+P)", self.pause_selected)
+        self.resume_button = button("Resume", "run", "Resume a paused or interrupted job (Ctrl+P)", self.resume_selected)
+        self.cancel_button = button("Cancel", "stop", "Stop the selected job; verified files are kept (Ctrl+.)",
+                                    self.cancel_selected)
+        self.retry_button = button("Retry", "", "Run a failed job again: verified files are skipped, bad copies "
+                                                "replaced (Ctrl+R)", self.retry_selected)
+        self.up_button = arrow(Qt.ArrowType.UpArrow, "Move the job up the queue (Ctrl+Up)", -1)
+        self.down_button = arrow(Qt.ArrowType.DownArrow, "Move the job down the queue (Ctrl+Down)", 1)
+        bar.addStretch(1)
+        self.clear_button = button("Clear done", "", "Remove verified and cancelled jobs from the list",
+                                   self.queue.clear_finished)
+        lay.addLayout(bar)
+        self.tree = QueueTree(self)
+        self.tree.setObjectName("queue")
+        self.tree.itemSelectionChanged.connect(self._selection)
+        lay.addWidget(self.tree, 1)
+        self.detail = QLabel(self)
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setObjectName("hint")
+        lay.addWidget(self.detail)
+        queue.added.connect(self._added)
+        queue.changed.connect(self._changed)
+        queue.removed.connect(self._removed)
+        queue.reordered.connect(self._reordered)
+        queue.polled.connect(self._polled)
+        self._selection()
+
+    # -- rows -----------------------------------------------------------------------------------------
+    def _added(self, job: OffloadJob) -> None:
+        item = QTreeWidgetItem(self.tree)
+        item.setData(0, UID_ROLE, job.uid)
+        for _ in job.destinations:
+            QTreeWidgetItem(item)
+        self.items[job.uid] = item
+        item.setExpanded(True)
+        self._changed(job)
+        if not self.tree.selectedItems():
+            self.tree.setCurrentItem(item)
+
+    def _removed(self, job: OffloadJob) -> None:
+        item = self.items.pop(job.uid, None)
+        if item is not None:
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(item))
+
+    def _reordered(self) -> None:
+        selected = self.selected_job()
+        for i, job in enumerate(self.queue.jobs):
+            item = self.items[job.uid]
+            idx = self.tree.indexOfTopLevelItem(item)
+            if idx != i:
+                expanded = item.isExpanded()
+                self.tree.takeTopLevelItem(idx)
+                self.tree.insertTopLevelItem(i, item)
+                item.setExpanded(expanded)
+        if selected is not None:
+            self.tree.setCurrentItem(self.items[selected.uid])
+
+    def _changed(self, job: OffloadJob) -> None:
+        item = self.items.get(job.uid)
+        if item is None:
+            return
+        kind = JOB_KIND[job.state]
+        item.setIcon(1, status_icon(kind))
+        item.setText(1, STATE_TEXT[job.state])
+        camera = f" · {job.camera.upper()} {job.reel}" if job.camera else ""
+        item.setText(0, f"{job.label}{camera}")
+        tip = job.headline + (f"\nWhat to do: {job.advice}" if job.advice else "")
+        if job.known_summary:
+            tip = f"{job.known_summary}\n{tip}"
+        for w in job.warnings:
+            tip += f"\n⚠ {w}"
+        item.setToolTip(0, tip.strip() or job.source)
+        item.setToolTip(1, tip.strip() or STATE_TEXT[job.state])
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        while item.childCount() < len(job.destinations):
+            QTreeWidgetItem(item)
+        for i, d in enumerate(job.destinations):
+            child = item.child(i)
+            req = "" if d.required else " (optional)"
+            child.setText(0, f"→ {d.volume or Path(d.root).name}{req}")
+            child.setToolTip(0, d.card_path or d.root)
+        self._fill(job)
+        if job is self.selected_job():
+            self._selection()
+
+    def _polled(self) -> None:
+        for job in self.queue.running():
+            self._fill(job)
+
+    def _fill(self, job: OffloadJob) -> None:
+        item = self.items.get(job.uid)
+        if item is None:
+            return
+        p = job.progress
+        running = job.state in (JobState.RUNNING, JobState.PAUSED, JobState.CANCELLING)
+        if job.state == JobState.COMPLETED:
+            frac = 1.0
+        elif p is not None:
+            frac = p.fraction
+        else:
+            frac = None
+        kind = JOB_KIND[job.state]
+        _set_progress(item, frac, _job_progress_text(job, frac), kind)
+        rate = p.rate if (p is not None and job.state == JobState.RUNNING) else 0.0
+        _set_text(item, 3, fmt_rate(rate) if running else "")
+        eta = p.eta_seconds if (p is not None and job.state == JobState.RUNNING) else None
+        _set_text(item, 4, fmt_eta(eta) if running else "")
+        if p is not None:
+            _set_text(item, 5, f"{p.files_done}/{p.total_files}")
+        elif job.files:
+            _set_text(item, 5, f"{job.files}")
+        for i, d in enumerate(job.destinations):
+            if i >= item.childCount():
+                break
+            child = item.child(i)
+            kind = _dest_kind(d.state)
+            if child.data(1, Qt.ItemDataRole.DisplayRole) != d.state:
+                child.setText(1, d.state)
+                child.setIcon(1, status_icon(kind))
+            show = p is not None or job.state == JobState.COMPLETED
+            _set_progress(child, d.fraction if show else None, f"{d.fraction * 100:.0f} %", kind)
+            _set_text(child, 3, fmt_rate(d.rate) if job.state == JobState.RUNNING else "")
+            _set_text(child, 4, fmt_eta(d.eta) if job.state == JobState.RUNNING else "")
+            total = p.total_files if p is not None else job.files
+            if total:
+                fails = f", {d.failed} failed" if d.failed else ""
+                _set_text(child, 5, f"{d.verified}/{total} ✓{fails}")
+
+    # -- selection and actions ------------------------------------------------------------------------
+    def selected_job(self) -> OffloadJob | None:
+        items = self.tree.selectedItems()
+        if not items:
+            return None
+        item = items[0]
+        while item.parent() is not None:
+            item = item.parent()
+        uid = item.data(0, UID_ROLE)
+        return next((j for j in self.queue.jobs if j.uid == uid), None)
+
+    def select(self, job: OffloadJob) -> None:
+        self.tree.setCurrentItem(self.items[job.uid])
+
+    def _selection(self) -> None:
+        job = self.selected_job()
+        st = job.state if job else None
+        self.pause_button.setEnabled(st == JobState.RUNNING)
+        self.resume_button.setEnabled(st == JobState.PAUSED or st in RETRYABLE)
+        self.resume_button.setText("Resume")
+        self.cancel_button.setEnabled(st in (JobState.RUNNING, JobState.PAUSED, JobState.QUEUED, JobState.PREPARING))
+        self.retry_button.setEnabled(st in RETRYABLE)
+        self.up_button.setEnabled(job is not None and self.queue.jobs.index(job) > 0)
+        self.down_button.setEnabled(job is not None and self.queue.jobs.index(job) < len(self.queue.jobs) - 1)
+        if job is None:
+            self.detail.setText("Drag a card here from Sources or the file manager. Select a job to pause, "
+                                "resume, cancel, retry or reorder it.")
+        else:
+            text = job.headline or f"{job.label}: {STATE_TEXT[job.state]}"
+            if job.advice:
+                text += f"\nWhat to do: {job.advice}"
+            if job.known_summary and job.state in (JobState.QUEUED, JobState.PREPARING):
+                text += f"\n{job.known_summary} — verified files will not be copied again"
+            self.detail.setText(text)
+
+    def pause_selected(self) -> None:
+        if (job := self.selected_job()) is not None:
+            self.queue.pause(job)
+
+    def resume_selected(self) -> None:
+        if (job := self.selected_job()) is not None:
+            self.queue.resume(job)
+
+    def toggle_pause(self) -> None:
+        job = self.selected_job()
+        if job is None:
+            return
+        if job.state == JobState.RUNNING:
+            self.queue.pause(job)
+        else:
+            self.queue.resume(job)
+
+    def cancel_selected(self) -> None:
+        if (job := self.selected_job()) is not None:
+            self.queue.cancel(job)
+
+    def retry_selected(self) -> None:
+        if (job := self.selected_job()) is not None:
+            self.queue.retry(job)
+
+    def move_selected(self, delta: int) -> None:
+        if (job := self.selected_job()) is not None:
+            self.queue.move(job, delta)
+            self._selection()
+
+
+def _dest_kind(state: str) -> str:
+    if state.startswith("verified"):
+        return "ok"
+    if "failed" in state or state in ("error",):
+        return "fail"
+    if state == "paused":
+        return "pause"
+    if state in ("copying", "verifying", "writing ASC MHL", "starting"):
+        return "run"
+    if state in ("interrupted",):
+        return "interrupted"
+    if state in ("cancelled", "stopping"):
+        return "stop"
+    return "wait"
+
+
+def _job_progress_text(job: OffloadJob, frac: float | None) -> str:
+    if frac is None:
+        return ""
+    total = job.total_bytes or (job.progress.total_bytes if job.progress else 0)
+    return f"{frac * 100:.0f} % of {fmt_bytes(total)}" if total else f"{frac * 100:.0f} %"
+
+
+def _set_text(item: QTreeWidgetItem, col: int, text: str) -> None:
+    if item.text(col) != text:
+        item.setText(col, text)
+
+
+def _set_progress(item: QTreeWidgetItem, frac: float | None, text: str, kind: str = "run") -> None:
+    value = None if frac is None else int(frac * 1000)
+    if item.data(2, PROGRESS_ROLE) != value or item.data(2, PROGRESS_TEXT_ROLE) != text:
+        item.setData(2, PROGRESS_TEXT_ROLE, text)
+        item.setData(2, PROGRESS_ROLE, value)
+    if item.data(2, PROGRESS_KIND_ROLE) != kind:
+        item.setData(2, PROGRESS_KIND_ROLE, kind)

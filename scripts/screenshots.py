@@ -1,0 +1,204 @@
+"""Open the real cart window under X (Xvfb), run offloads on generated cards, save a screenshot of each page.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--work build/screenshots]
+
+Without a display it re-runs itself under ``xvfb-run -s "-screen 0 1600x1000x24"`` with ``QT_QPA_PLATFORM=xcb``.
+As root on Linux the two destinations and the cards are size-limited tmpfs mounts (so they show as drives with
+their own free space, and copies count as being on different drives); otherwise they are plain folders.
+
+What it shows: three cards mounted under a watched folder (ARRI, Sony, a 400 MB RED card); the ARRI card
+offloaded and safe; the Sony card offloaded, then one copy damaged and re-verified (a failure with its reason);
+the RED card paused half way (progress bars, speeds); then the Verification, History and Settings pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reexec_under_xvfb() -> None:
+    if os.environ.get("DISPLAY") or os.environ.get("PIXM_SCREENSHOTS_CHILD"):
+        return
+    xvfb = shutil.which("xvfb-run")
+    if not xvfb:
+        raise SystemExit("no DISPLAY and no xvfb-run: install xvfb (see .ci/run)")
+    env = {**os.environ, "PIXM_SCREENSHOTS_CHILD": "1", "QT_QPA_PLATFORM": "xcb"}
+    cmd = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
+    raise SystemExit(subprocess.call(cmd, env=env))
+
+
+class Mounts:
+    """tmpfs 'drives' when root on Linux, plain folders otherwise."""
+
+    def __init__(self) -> None:
+        self.mounted: list[Path] = []
+        self.real = sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("mount") is not None
+
+    def make(self, path: Path, size: str) -> Path:
+        path.mkdir(parents=True, exist_ok=True)
+        if self.real:
+            res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                                 capture_output=True, text=True)
+            if res.returncode == 0:
+                self.mounted.append(path)
+            else:
+                print(f"note: could not mount tmpfs at {path}: {res.stderr.strip()}")
+        return path
+
+    def close(self) -> None:
+        for p in reversed(self.mounted):
+            subprocess.run(["umount", "-l", str(p)], capture_output=True)
+
+
+def _card_into(target: Path, make) -> Path:
+    """Generate a card and move its content into ``target`` (a mounted 'card' keeps its volume name)."""
+    tmp = target.parent.parent / f".gen-{target.name}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    root = make(tmp)
+    for item in root.iterdir():
+        shutil.move(str(item), str(target / item.name))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="screenshots of the cart window")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    ap.add_argument("--work", type=Path, default=ROOT / "build" / "screenshots")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder (and mounts are always removed)")
+    args = ap.parse_args()
+    _reexec_under_xvfb()
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from pixm_desktop.gui.app import settle_interpreter
+    from pixm_desktop.gui.jobs import JobState
+    from pixm_desktop.gui.settings_store import save_settings
+    from pixm_desktop.gui.theme import apply_dark_theme
+    from pixm_desktop.gui.window import CartWindow
+    from pixm_desktop.media.samplecard import generate_benchmark_card
+    from pixm_desktop.services.samples import make_card
+    from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
+
+    work = args.work.resolve()
+    mounts = Mounts()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PIXM Desktop")
+    apply_dark_theme(app)
+    window = None
+    try:
+        media = work / "media" / "dit"
+        raid = mounts.make(work / "volumes" / "RAID-A", "3g")
+        shuttle = mounts.make(work / "volumes" / "SHUTTLE-B", "2g")
+        cards = {
+            "arri": _card_into(mounts.make(media / "A001R3ET", "256m"),
+                               lambda p: make_card(p, "arri", clips=4, seconds=1.5, reel="A001").root),
+            "sony": _card_into(mounts.make(media / "B002_SONY", "256m"),
+                               lambda p: make_card(p, "sony", clips=3, seconds=1.5, reel="B002").root),
+            "red": _card_into(mounts.make(media / "C003_RED", "600m"),
+                              lambda p: generate_benchmark_card(p, total_bytes=420_000_000, small_files=120).root),
+        }
+        catalog = open_catalog(work / "catalog.sqlite")
+        qs = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+        save_settings(qs, OffloadSettings(
+            destinations=[DestinationSetting(str(raid)), DestinationSetting(str(shuttle))],
+            project="Big Film", mount_roots=[str(media)], distinct_drives=bool(mounts.mounted)))
+        window = CartWindow(catalog, qs, use_tray=False)
+        window.resize(1500, 920)
+        window.show()
+        settle_interpreter()
+        src = window.offload_page.sources
+
+        def wait(cond, timeout=120.0, what="condition"):
+            end = time.monotonic() + timeout
+            while not cond():
+                if time.monotonic() > end:
+                    raise SystemExit(f"timed out waiting for {what}")
+                app.processEvents()
+                time.sleep(0.02)
+
+        wait(lambda: len(src.infos) == 3, what="the three cards under Sources")
+        arri, sony = (window.offload_page.offload([str(cards[k])])[0] for k in ("arri", "sony"))
+        wait(lambda: arri.state == JobState.COMPLETED and sony.state == JobState.COMPLETED, what="two offloads")
+        # damage one copy of the Sony card, re-verify that destination
+        copy_root = Path(sony.destinations[1].card_path)
+        victim = max(copy_root.rglob("*.MXF"), key=lambda p: p.stat().st_size)
+        data = bytearray(victim.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        victim.write_bytes(bytes(data))
+        vp = window.verification_page
+        window.show_page(1)
+        vp.show_card(sony.card_id)
+        wait(lambda: vp.current is not None and vp.current.id == sony.card_id, what="Sony card in Verification")
+        vp.dest_table.selectRow(1)
+        vp.reverify_selected()
+        wait(lambda: vp.current is not None and vp.current.id == sony.card_id
+             and any(d.failed for d in vp.current.destinations), what="re-verify failure")
+        vp.failures_only.setChecked(True)
+        # the RED card: start it, pause it half way
+        window.show_page(0)
+        [red] = window.offload_page.offload([str(cards["red"])])
+        wait(lambda: red.progress is not None and red.progress.fraction > 0.45, what="RED card half way")
+        window.queue.pause(red)
+        for _ in range(15):  # let speeds settle on screen
+            app.processEvents()
+            time.sleep(0.1)
+        window.offload_page.queue_panel.select(red)
+        src.list.setCurrentRow(0)
+        shots = {}
+
+        def shot(name: str) -> None:
+            for _ in range(10):
+                app.processEvents()
+                time.sleep(0.05)
+            path = args.out / f"{name}.png"
+            window.grab().save(str(path))
+            shots[name] = path
+
+        shot("offload")
+        window.show_page(1)
+        vp.show_card(sony.card_id)
+        wait(lambda: vp.current is not None and vp.current.id == sony.card_id and vp.model.rowCount() > 0,
+             what="Sony failures listed")
+        shot("verification-failure")
+        window.queue.resume(red)
+        wait(lambda: red.state == JobState.COMPLETED, what="RED card verified")
+        vp.failures_only.setChecked(False)
+        vp.show_card(arri.card_id)
+        wait(lambda: vp.current is not None and vp.current.id == arri.card_id and vp.badge.safe, what="ARRI safe")
+        shot("verification-safe")
+        window.show_page(2)
+        wait(lambda: window.history_page.model.rowCount() >= 3, what="history rows")
+        shot("history")
+        window.show_page(3)
+        shot("settings")
+        window.show_page(0)
+        shot("offload-done")
+        for name, path in shots.items():
+            print(f"{name}: {path}")
+        return 0
+    finally:
+        if window is not None:
+            window.shutdown()
+            window.close()
+        mounts.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
