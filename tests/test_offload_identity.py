@@ -66,3 +66,20 @@ def test_two_different_cards_with_one_label_never_share_a_folder(tmp_path):
         ascmhl_ok(d / "P" / "A001_SONY")
         ascmhl_ok(d / "P" / "A001_SONY_2")
     catalog.close()
+
+
+def test_empty_history_folder_left_by_a_kill_is_no_history(tmp_path):
+    """A kill while the first manifest was written can leave an empty ascmhl/ folder: the next offload of the
+    card must write generation 1 there, not fail."""
+    catalog = open_catalog(tmp_path / "c.sqlite")
+    card = tmp_path / "cards" / "A004R2CD"
+    write(card / "A004C001_261123_R2CD.mov", os.urandom(30_000))
+    dests = [tmp_path / "d1"]
+    _, r1 = offload(catalog, card, dests)
+    folder = dests[0] / "P" / "A004R2CD"
+    for f in (folder / "ascmhl").iterdir():
+        f.unlink()
+    write(card / "A004C002_261123_R2CD.mov", os.urandom(20_000), mtime=1_700_000_200)
+    _, r2 = offload(catalog, card, dests)
+    assert r1.ok and r2.ok and r2.destinations[0].mhl_generation.name.startswith("0001_")
+    catalog.close()

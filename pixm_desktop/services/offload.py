@@ -33,7 +33,8 @@ from pixm_desktop.engine.copier import CopyTask, SourceHashed, remove_stale_temp
 from pixm_desktop.engine.mediaio import hash_from_media
 from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadPlan, make_plan, relocate
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
-from pixm_desktop.mhl import MhlFileRecord, read_history, write_generation
+from pixm_desktop.mhl import MhlFileRecord, write_generation
+from pixm_desktop.mhl.reader import load_history
 from pixm_desktop.services import context
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
@@ -470,7 +471,7 @@ def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
     """``{relpath: record}`` of the newest record per file in an existing history; empty when there is none."""
     if not (card_path / "ascmhl").is_dir():
         return {}
-    history = read_history(card_path)
+    history = load_history(card_path)  # an empty ascmhl/ (a kill while the first manifest was written) is none
     return {rel: history.latest(rel) for rel in history.own_paths()}
 
 
