@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import Card, Copy, Destination, File, Job
+from pixm_desktop.store.models import Card, Copy, Destination, File
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -71,8 +71,3 @@ def files(catalog: Catalog, card_id: int | None = None) -> list[dict]:
 def card_by_label(catalog: Catalog, label: str) -> int | None:
     with catalog.session() as s:
         return s.scalar(select(Card.id).where(Card.label == label).order_by(Card.id.desc()).limit(1))
-
-
-def job_count(catalog: Catalog) -> int:
-    with catalog.session() as s:
-        return len(list(s.scalars(select(Job.id))))

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -485,8 +484,3 @@ def recover_interrupted(catalog: Catalog) -> list[int]:
     """Mark jobs of dead processes on this cart ``interrupted``; returns their ids (call at start-up)."""
     with catalog.session() as s:
         return repo.mark_running_jobs_interrupted(s, context.hostname(), context.pid_alive)
-
-
-def iter_file_rows(catalog: Catalog, card_id: int) -> Iterable[File]:
-    with catalog.session() as s:
-        yield from s.query(File).filter(File.card_id == card_id).order_by(File.relpath_raw)
