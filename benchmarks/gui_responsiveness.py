@@ -101,7 +101,7 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
         for page in range(win.stack.count()):  # a DIT has looked at every page before the first card
             win.show_page(page)
             app.processEvents()
-        win.show_page(0)
+        win.show_page("offload")
         app.processEvents()
         drop_caches()
         clock.start()
@@ -118,7 +118,7 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
         if p is not None and p.fraction > 0.5 and not state.get("flipped"):
             state["flipped"] = clock.nsecsElapsed() / 1e6
             if follow_card:
-                win.show_page(1)  # the verification page follows the job (catalog reads every 2 s)
+                win.show_page("verification")  # the verification page follows the job (catalog reads every 2 s)
         if p is not None and "first_progress" not in state:
             state["first_progress"] = clock.nsecsElapsed() / 1e6
         if not job.active:

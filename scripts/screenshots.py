@@ -141,7 +141,7 @@ def main() -> int:
         data[len(data) // 2] ^= 0xFF
         victim.write_bytes(bytes(data))
         vp = window.verification_page
-        window.show_page(1)
+        window.show_page("verification")
         vp.show_card(sony.card_id)
         wait(lambda: vp.current is not None and vp.current.id == sony.card_id, what="Sony card in Verification")
         vp.dest_table.selectRow(1)
@@ -150,7 +150,7 @@ def main() -> int:
              and any(d.failed for d in vp.current.destinations), what="re-verify failure")
         vp.failures_only.setChecked(True)
         # the RED card: start it, pause it half way
-        window.show_page(0)
+        window.show_page("offload")
         [red] = window.offload_page.offload([str(cards["red"])])
         wait(lambda: red.progress is not None and red.progress.fraction > 0.45, what="RED card half way")
         window.queue.pause(red)
@@ -170,7 +170,7 @@ def main() -> int:
             shots[name] = path
 
         shot("offload")
-        window.show_page(1)
+        window.show_page("verification")
         vp.show_card(sony.card_id)
         wait(lambda: vp.current is not None and vp.current.id == sony.card_id and vp.model.rowCount() > 0,
              what="Sony failures listed")
@@ -181,12 +181,12 @@ def main() -> int:
         vp.show_card(arri.card_id)
         wait(lambda: vp.current is not None and vp.current.id == arri.card_id and vp.badge.safe, what="ARRI safe")
         shot("verification-safe")
-        window.show_page(2)
+        window.show_page("history")
         wait(lambda: window.history_page.model.rowCount() >= 3, what="history rows")
         shot("history")
-        window.show_page(3)
+        window.show_page("settings")
         shot("settings")
-        window.show_page(0)
+        window.show_page("offload")
         shot("offload-done")
         for name, path in shots.items():
             print(f"{name}: {path}")

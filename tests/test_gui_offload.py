@@ -41,7 +41,7 @@ def test_dropped_folder_becomes_a_job_that_runs_to_verified_and_the_badge_turns_
         folder = d / "Untitled" / day / "ARRI" / card.name
         assert (folder / "ascmhl").is_dir(), folder
     assert any(t.endswith("verified") and k == "ok" for t, _x, k in win.notifications)
-    win.show_page(1)
+    win.show_page("verification")
     qtbot.waitUntil(lambda: vp.current is not None and vp.current.label == card.name, timeout=10_000)
     assert vp.badge.safe is True and vp.badge.label.startswith("SAFE TO FORMAT")
     files = vp.current.files

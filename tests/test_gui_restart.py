@@ -97,7 +97,7 @@ def test_settings_and_layout_are_restored_between_runs(cart, qtbot):
     dp.project.setText("Big Film")
     dp.table.item(1, 0).setCheckState(Qt.CheckState.Unchecked)  # the shuttle drive is optional
     win.settings_page.min_copies.setValue(3)
-    win.show_page(2)
+    win.show_page("history")
     win.resize(1234, 700)
     win.verification_page.splitter.setSizes([420, 900])
     sizes = win.verification_page.splitter.sizes()
@@ -109,7 +109,7 @@ def test_settings_and_layout_are_restored_between_runs(cart, qtbot):
     assert [d.required for d in win2.state.settings.destinations] == [True, False]
     assert dp2.table.item(1, 0).checkState() == Qt.CheckState.Unchecked
     assert win2.settings_page.min_copies.value() == 3
-    assert win2.stack.currentIndex() == 2 and win2.nav.currentRow() == 2
+    assert win2.current_page() == "history" and win2.stack.currentWidget() is win2.history_page
     # the offscreen screen is 800×800: Qt fits a restored window onto the screen, so compare the height
     assert abs(win2.height() - 700) <= 30 and win2.width() >= win2.minimumSizeHint().width()
     assert win2.verification_page.splitter.sizes() == sizes

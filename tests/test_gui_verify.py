@@ -33,7 +33,7 @@ def test_flipped_byte_found_by_reverify_is_listed_with_its_reason_and_retry_repa
     card = cart.card("arri")
     [job] = win.offload_page.offload([str(card)])
     qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
-    win.show_page(1)
+    win.show_page("verification")
     vp = win.verification_page
     qtbot.waitUntil(lambda: vp.current is not None and vp.badge.safe is True, timeout=10_000)
     # bit rot on the first destination: one byte of the largest clip
@@ -72,7 +72,7 @@ def test_reverify_of_a_missing_destination_folder_says_what_to_do(cart, qtbot):
     card = cart.card("arri")
     [job] = win.offload_page.offload([str(card)])
     qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
-    win.show_page(1)
+    win.show_page("verification")
     vp = win.verification_page
     qtbot.waitUntil(lambda: vp.current is not None and vp.dest_table.rowCount() == 2, timeout=10_000)
     Path(job.destinations[1].card_path).rename(cart.tmp / "unplugged")

@@ -36,7 +36,7 @@ def test_window_lists_offloaded_card_with_verified_states(cart, qtbot):
     _offload(catalog, card, cart.dests)
     win = cart.window()
     assert win.windowTitle().startswith("PIXM Desktop")
-    win.show_page(1)
+    win.show_page("verification")
     vp = win.verification_page
     qtbot.waitUntil(lambda: vp.current is not None, timeout=10_000)
     assert vp.cards.count() == 1 and vp.cards.item(0).text().startswith("A003R4XY")
@@ -55,7 +55,7 @@ def test_history_is_searchable_by_reel_day_and_project(cart, qtbot):
         write(card / f"{label[:4]}C001_261123_{label[-4:]}.mov", os.urandom(50_000))
         _offload(catalog, card, cart.dests, project=project, day=day)
     win = cart.window()
-    win.show_page(2)
+    win.show_page("history")
     hp = win.history_page
     col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
 

@@ -37,8 +37,14 @@ from pixm_desktop.gui.widgets import NoticeArea
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
-PAGES = ("Offload", "Verification", "History", "Settings")
-PAGE_ICONS = ("run", "ok", "wait", "stop")
+# (key, title in the page list, status icon): the order of the list and of the Ctrl+1… shortcuts
+PAGES = (
+    ("offload", "Offload", "run"),
+    ("verification", "Verification", "ok"),
+    ("history", "History", "wait"),
+    ("settings", "Settings", "stop"),
+)
+PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
 
 
 class CartWindow(QMainWindow):
@@ -72,10 +78,15 @@ class CartWindow(QMainWindow):
         self.verification_page = VerificationPage(self.state, self.stack)
         self.history_page = HistoryPage(self.state, self.stack)
         self.settings_page = SettingsPage(self.state, self.stack)
-        for i, (name, page) in enumerate(zip(PAGES, (self.offload_page, self.verification_page, self.history_page,
-                                                     self.settings_page), strict=True)):
-            QListWidgetItem(status_icon(PAGE_ICONS[i]), name, self.nav)
-            self.stack.addWidget(page)
+        self.pages: dict[str, QWidget] = {
+            "offload": self.offload_page,
+            "verification": self.verification_page,
+            "history": self.history_page,
+            "settings": self.settings_page,
+        }
+        for key, title, icon in PAGES:
+            QListWidgetItem(status_icon(icon), title, self.nav)
+            self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self._page_changed)
         self.notices = NoticeArea(central)
         nl = QVBoxLayout()
@@ -160,16 +171,16 @@ class CartWindow(QMainWindow):
         act(m, "&Re-verify destination", ["Ctrl+Shift+R"], self._reverify)
         act(m, "&Eject card", ["Ctrl+E"], self._eject)
         m = mb.addMenu("&View")
-        for i, name in enumerate(PAGES):
-            act(m, f"&{name}", [f"Ctrl+{i + 1}"], lambda _c=False, i=i: self.show_page(i))
+        for i, (key, title, _icon) in enumerate(PAGES):
+            act(m, f"&{title}", [f"Ctrl+{i + 1}"], lambda _c=False, key=key: self.show_page(key))
         act(m, "&Find in history", ["Ctrl+F"], self._find)
         act(m, "Re&fresh", ["F5"], self.refresh_views)
         m = mb.addMenu("&Help")
-        act(m, "&Keyboard shortcuts", ["F1"], lambda: self.show_page(3))
+        act(m, "&Keyboard shortcuts", ["F1"], lambda: self.show_page("settings"))
         self.settings_page.set_shortcuts(self.shortcut_rows)
 
     def _reverify(self) -> None:
-        self.show_page(1)
+        self.show_page("verification")
         self.verification_page.reverify_selected()
 
     def _eject(self) -> None:
@@ -179,14 +190,18 @@ class CartWindow(QMainWindow):
             self.offload_page.sources.eject_selected()
 
     def _find(self) -> None:
-        self.show_page(2)
+        self.show_page("history")
         self.history_page.focus_search()
 
-    def show_page(self, index: int) -> None:
-        self.nav.setCurrentRow(index)
+    def show_page(self, page: str | int) -> None:
+        """Show a page by key (``"verification"``) or by its row in the page list."""
+        self.nav.setCurrentRow(PAGE_KEYS.index(page) if isinstance(page, str) else page)
+
+    def current_page(self) -> str:
+        return PAGE_KEYS[self.stack.currentIndex()]
 
     def open_card(self, card_id: int) -> None:
-        self.show_page(1)
+        self.show_page("verification")
         self.verification_page.show_card(card_id)
 
     def refresh_views(self) -> None:
@@ -197,10 +212,9 @@ class CartWindow(QMainWindow):
 
     def _page_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
-        if index == 1:
-            self.verification_page.refresh()
-        elif index == 2:
-            self.history_page.refresh()
+        page = self.stack.currentWidget()
+        if page in (self.verification_page, self.history_page):
+            page.refresh()
         self._follow_jobs()
 
     # -- queue and notices --------------------------------------------------------------------------------
@@ -256,11 +270,8 @@ class CartWindow(QMainWindow):
                 splitter.restoreState(v)
         if (h := load_bytes(qs, "queue/header")) is not None:
             self.offload_page.queue_panel.tree.header().restoreState(h)
-        try:
-            page = int(qs.value("window/page", 0))
-        except (TypeError, ValueError):
-            page = 0
-        self.nav.setCurrentRow(page if 0 <= page < len(PAGES) else 0)
+        page = str(qs.value("window/page", "offload"))
+        self.show_page(page if page in PAGE_KEYS else "offload")
 
     def _splitters(self) -> dict:
         return {"offload": self.offload_page.splitter, "offload_right": self.offload_page.right,
@@ -273,7 +284,7 @@ class CartWindow(QMainWindow):
         for key, splitter in self._splitters().items():
             qs.setValue(f"splitter/{key}", splitter.saveState())
         qs.setValue("queue/header", self.offload_page.queue_panel.tree.header().saveState())
-        qs.setValue("window/page", self.nav.currentRow())
+        qs.setValue("window/page", self.current_page())
         qs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
