@@ -16,6 +16,7 @@ class AppState(QObject):
 
     settings_changed = Signal()
     catalog_changed = Signal()  # something wrote to the catalog (a job or a re-verify finished)
+    clips_changed = Signal()  # clips were ingested, probed or logged (browser, logger and reports reload)
 
     def __init__(self, catalog: Catalog, runner: JobRunner, qsettings: QSettings, parent: QObject | None = None):
         super().__init__(parent)

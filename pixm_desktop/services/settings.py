@@ -48,6 +48,9 @@ class OffloadSettings:
     auto_offload: bool = False  # new cards go to the queue by themselves
     mount_roots: list[str] = field(default_factory=lambda: [str(p) for p in default_mount_roots()])
     source_verify: bool = False
+    ingest_clips: bool = True  # after a verified job: group clips, probe them, make thumbnails (background)
+    auto_report: bool = True  # after a verified job: write its offload report PDF
+    report_folder: str = ""  # where automatic reports go; "" = a "reports" folder beside the catalog
 
 
 def build_request(settings: OffloadSettings, source: Path, day: dt.date | None = None) -> OffloadRequest:
