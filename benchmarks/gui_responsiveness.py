@@ -63,7 +63,39 @@ def headless(card: Path, work: Path) -> float:
     return seconds
 
 
-def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bool = True) -> dict:
+class StallSampler:
+    """``--trace``: a thread that, whenever the GUI thread's 5 ms ticker is late by ``after_ms``, records
+    the GUI thread's innermost frames (what it was doing, or waiting for the interpreter in). A diagnostic
+    only: the sampler itself takes the interpreter lock for a moment every 2 ms."""
+
+    def __init__(self, ticks: list, clock, after_ms: float = 25.0):
+        import threading
+
+        self.ticks, self.clock, self.after_ms = ticks, clock, after_ms
+        self.gui = threading.get_ident()
+        self.samples: dict[str, int] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self.stop.wait(0.002):
+            if not self.ticks or self.clock.nsecsElapsed() / 1e6 - self.ticks[-1] < self.after_ms:
+                continue
+            frame = sys._current_frames().get(self.gui)
+            if frame is None:
+                continue
+            stack = traceback.extract_stack(frame)[-4:]
+            key = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+            self.samples[key] = self.samples.get(key, 0) + 1
+
+    def top(self, n: int = 8) -> list[tuple[int, str]]:
+        return sorted(((c, k) for k, c in self.samples.items()), reverse=True)[:n]
+
+
+def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bool = True,
+                   trace: bool = False) -> dict:
     from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -83,7 +115,8 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
     qs = QSettings(str(run / "settings.ini"), QSettings.Format.IniFormat)
     save_settings(qs, OffloadSettings(destinations=[DestinationSetting(str(run / "d1")),
                                                     DestinationSetting(str(run / "d2"))],
-                                      template="{card}", mount_roots=[str(run / "media")], distinct_drives=False))
+                                      template="{card}", mount_roots=[str(run / "media")], distinct_drives=False,
+                                      ingest_clips=False, auto_report=False))
     win = CartWindow(catalog, qs, use_tray=False)
     win.resize(1500, 920)
     win.show()
@@ -96,6 +129,7 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
     stall_timer.setInterval(interval_ms)
     stall_timer.timeout.connect(lambda: ticks.append(clock.nsecsElapsed() / 1e6))
     state: dict = {}
+    sampler = StallSampler(ticks, clock) if trace else None
 
     def begin() -> None:
         for page in range(win.stack.count()):  # a DIT has looked at every page before the first card
@@ -106,6 +140,8 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
         drop_caches()
         clock.start()
         stall_timer.start()
+        if sampler is not None:
+            sampler.thread.start()
         state["t0"] = time.perf_counter()
         [job] = win.offload_page.offload([str(card)])
         state["job"] = job
@@ -135,6 +171,9 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
     QTimer.singleShot(500, begin)  # let the window settle (first mount scan, recovery query)
     app.exec()
     watcher.stop()
+    if sampler is not None:
+        sampler.stop.set()
+        sampler.thread.join()
     win.shutdown()
     win.close()
     catalog.close()
@@ -147,7 +186,8 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
     return {"seconds": state["seconds"], "ticks": len(ticks), "max_stall_ms": stalls[-1] if stalls else 0.0,
             "p99_stall_ms": p99, "p50_stall_ms": statistics.median(stalls) if stalls else 0.0,
             "stalls_over_50ms": sum(1 for s in stalls if s > 50),
-            "worst": [(round(d, 1), round(at)) for d, at in worst], "marks_ms": {k: round(v) for k, v in marks.items()}}
+            "worst": [(round(d, 1), round(at)) for d, at in worst], "marks_ms": {k: round(v) for k, v in marks.items()},
+            "gui_thread_in_stalls": sampler.top() if sampler is not None else []}
 
 
 def main() -> int:
@@ -159,13 +199,15 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=1, help="offloads through the window (each reported)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the headless offload")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--trace", action="store_true",
+                    help="sample what the GUI thread does while it is late (diagnostic; perturbs the figures)")
     args = ap.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
     args.work.mkdir(parents=True, exist_ok=True)
     card = card_for(args.work, args.gb, args.small_files)
     size = sum(p.stat().st_size for p in card.rglob("*") if p.is_file())
     files = sum(1 for p in card.rglob("*") if p.is_file())
-    runs = [through_window(card, args.work) for _ in range(args.repeat)]
+    runs = [through_window(card, args.work, trace=args.trace) for _ in range(args.repeat)]
     out = {"card": str(card), "bytes": size, "files": files, "platform": args.platform, "cpus": os.cpu_count(),
            "runs": runs}
     if not args.no_baseline:
@@ -183,6 +225,8 @@ def main() -> int:
               f"{w['p99_stall_ms']:.1f} ms, median {w['p50_stall_ms']:.2f} ms, {w['stalls_over_50ms']} over 50 ms "
               f"— target max < 50 ms: {verdict}")
         print(f"       longest stalls (ms, at ms after the job was queued): {w['worst']}; events: {w['marks_ms']}")
+        for count, where in w["gui_thread_in_stalls"]:
+            print(f"       GUI thread while late ({count} samples): {where}")
     if "headless_seconds" in out:
         print(f"offload headless (same card, same session): {out['headless_seconds']:.1f} s — window/headless = "
               f"{out['window_vs_headless']:.2f}")

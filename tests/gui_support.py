@@ -65,7 +65,9 @@ class Cart:
                 destinations=[DestinationSetting(str(d)) for d in self.dests] if destinations else [],
                 # every tmp folder is on one file system: count each folder as a copy here (the default rule,
                 # distinct drives, is tested in test_gui_verify)
-                distinct_drives=False)
+                distinct_drives=False,
+                # clips and reports after each job are tested in test_gui_aftercare; elsewhere they only cost time
+                ingest_clips=False, auto_report=False)
             for k, v in settings.items():
                 setattr(base, k, v)
             save_settings(qs, base)

@@ -41,39 +41,51 @@ def run_offload_process(catalog_path: Path, request: OffloadRequest, cancel: Can
                         progress_holder, *, name: str = "pixm-offload") -> OffloadResult:
     """Run ``request`` in a child process; blocks until it ends. ``progress_holder.progress`` is set to a
     ``ProgressSnapshot`` that follows the child's counters. Raises what the child raised."""
+    try:
+        return run_child(_child_main, (str(catalog_path), request), cancel,
+                         lambda counters: _apply(progress_holder, counters), name=name)
+    except ChildProcessError as exc:
+        raise OffloadProcessError(f"the offload process stopped unexpectedly ({exc})",
+                                  hint="press Retry: files already verified are kept") from None
+
+
+def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, name: str):
+    """Run ``target(*args, conn)`` in a spawned process and supervise it; blocks until it ends.
+
+    The child sends ``("progress", payload)`` (handed to ``on_progress`` on this thread), then
+    ``("result", value)`` (returned) or an error message from :func:`_error_message` (rebuilt and raised). This
+    thread forwards pause / resume / cancel of ``cancel``. Raises ``ChildProcessError`` when the child ends
+    without a result (killed, crashed); a child that ignores cancel for 30 s is terminated.
+    """
     parent, child = _CTX.Pipe()
-    proc = _CTX.Process(target=_child_main, args=(str(catalog_path), request, child), name=name, daemon=True)
+    proc = _CTX.Process(target=target, args=(*args, child), name=name, daemon=True)
     proc.start()
     child.close()
     sent_pause = False
     sent_cancel = False
     try:
         while True:
-            if cancel.cancelled and not sent_cancel:
+            if cancel is not None and cancel.cancelled and not sent_cancel:
                 _send(parent, ("cancel",))
                 sent_cancel = True
-            elif not sent_cancel and cancel.paused != sent_pause:
+            elif cancel is not None and not sent_cancel and cancel.paused != sent_pause:
                 _send(parent, ("pause",) if cancel.paused else ("resume",))
                 sent_pause = cancel.paused
             if parent.poll(0.05):
                 try:
                     msg = parent.recv()
                 except EOFError:
-                    msg = None
-                if msg is None:
                     break
-                kind = msg[0]
-                if kind == "progress":
-                    _apply(progress_holder, msg[1])
-                elif kind == "result":
+                if msg[0] == "progress":
+                    on_progress(msg[1])
+                elif msg[0] == "result":
                     return msg[1]
-                elif kind == "error":
+                elif msg[0] == "error":
                     raise _rebuild(*msg[1:])
             elif not proc.is_alive():
                 break
         proc.join(5)
-        raise OffloadProcessError(f"the offload process stopped unexpectedly (exit code {proc.exitcode})",
-                                  hint="press Retry: files already verified are kept")
+        raise ChildProcessError(f"exit code {proc.exitcode}")
     finally:
         parent.close()
         proc.join(30)
@@ -131,37 +143,53 @@ def _rebuild(kind, message, hint, path, tb) -> BaseException:
     return exc
 
 
+class ChildChannel:
+    """The child's end of the pipe: ``send`` (thread-safe) and a ``cancel`` token that follows the parent's
+    pause / resume / cancel commands. A closed pipe (the window died) cancels."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.cancel = CancelToken()
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._commands, name="pixm-child-commands", daemon=True).start()
+
+    def send(self, msg) -> None:
+        with self._lock:
+            try:
+                self.conn.send(msg)
+            except (BrokenPipeError, OSError):
+                self.cancel.cancel()  # the window is gone
+
+    def send_error(self, exc: BaseException) -> None:
+        self.send(_error_message(exc, traceback.format_exc()))
+
+    def _commands(self) -> None:
+        while not self.done.is_set():
+            try:
+                msg = self.conn.recv()
+            except (EOFError, OSError):
+                self.cancel.cancel()  # the window died: stop, the job becomes interrupted
+                return
+            if msg[0] == "cancel":
+                self.cancel.cancel()
+            elif msg[0] == "pause":
+                self.cancel.pause()
+            elif msg[0] == "resume":
+                self.cancel.resume()
+
+    def close(self) -> None:
+        self.done.set()
+        self.conn.close()
+
+
 def _child_main(catalog_path: str, request: OffloadRequest, conn) -> None:
     """The child process: prepare and run the offload, report progress, obey commands."""
     from pixm_desktop.services.offload import OffloadService
     from pixm_desktop.services.settings import open_catalog
 
-    cancel = CancelToken()
-    done = threading.Event()
-    lock = threading.Lock()
-
-    def send(msg) -> None:
-        with lock:
-            try:
-                conn.send(msg)
-            except (BrokenPipeError, OSError):
-                cancel.cancel()  # the window is gone
-
-    def commands() -> None:
-        while not done.is_set():
-            try:
-                msg = conn.recv()
-            except (EOFError, OSError):
-                cancel.cancel()  # the window died: stop, the job becomes interrupted
-                return
-            if msg[0] == "cancel":
-                cancel.cancel()
-            elif msg[0] == "pause":
-                cancel.pause()
-            elif msg[0] == "resume":
-                cancel.resume()
-
-    threading.Thread(target=commands, name="pixm-child-commands", daemon=True).start()
+    chan = ChildChannel(conn)
+    running = threading.Event()
     catalog = open_catalog(catalog_path)
     progress = None
     try:
@@ -170,22 +198,22 @@ def _child_main(catalog_path: str, request: OffloadRequest, conn) -> None:
         progress = ProgressSnapshot(prepared.plan.total_bytes, len(prepared.plan.files))
 
         def report() -> None:
-            while not done.wait(REPORT_EVERY):
-                send(("progress", _counters(progress)))
+            while not running.wait(REPORT_EVERY):
+                chan.send(("progress", _counters(progress)))
 
         reporter = threading.Thread(target=report, name="pixm-child-progress", daemon=True)
         reporter.start()
-        result = service.run(prepared, cancel=cancel, progress=progress)
-        done.set()
+        result = service.run(prepared, cancel=chan.cancel, progress=progress)
+        running.set()
         reporter.join()
-        send(("progress", _counters(progress)))
-        send(("result", result))
+        chan.send(("progress", _counters(progress)))
+        chan.send(("result", result))
     except BaseException as exc:
-        done.set()
+        running.set()
         if progress is not None:
-            send(("progress", _counters(progress)))
-        send(_error_message(exc, traceback.format_exc()))
+            chan.send(("progress", _counters(progress)))
+        chan.send_error(exc)
     finally:
-        done.set()
+        running.set()
         catalog.close()
-        conn.close()
+        chan.close()

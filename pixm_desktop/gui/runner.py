@@ -6,7 +6,8 @@ Lanes are plain thread pools sized for their work:
 
 - ``catalog``: one worker, every catalog read for the views (history, verification, sources) in order;
 - ``io``: a few workers for card scans, free-space checks, mount polling, re-verification, eject;
-- ``offload``: one worker per running offload; the queue decides what may run (per-volume order).
+- ``offload``: one worker per running offload; the queue decides what may run (per-volume order);
+- ``post``: one worker for the aftercare of verified cards (clips, thumbnails, offload report).
 
 Nothing else in the GUI starts threads, and progress never travels as signals: offloads write into a
 ``ProgressSnapshot`` that the window polls every 100 ms.
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
-LANES = {"catalog": 1, "io": 4, "offload": 8}
+LANES = {"catalog": 1, "io": 4, "offload": 8, "post": 1}
 
 
 @dataclass(eq=False)

@@ -51,13 +51,14 @@ def _load_card(catalog, card_id: int, min_copies: int, distinct: bool, with_file
     """Worker: the card's status, its file × destination states (``None`` when not asked for), whether its
     source is still mounted."""
     st = status_service.card_status(catalog, card_id, min_copies=min_copies, distinct_drives=distinct)
-    files = status_service.file_states(catalog, card_id) if st and with_files else None
+    files = status_service.file_state_table(catalog, card_id) if st and with_files else None
     mounted = bool(st and st.source_path and os.path.ismount(st.source_path))
     return st, files, mounted
 
 
 class FileStateModel(QAbstractTableModel):
-    """File × destination rows, filtered (failures only, text) and sorted in Python list operations.
+    """File × destination rows (``FileStateTable`` tuples), filtered (failures only, text) and sorted in Python
+    list operations.
 
     No proxy model: a QSortFilterProxyModel would call back into Python for every row on every reset, which
     with thousands of files costs the GUI thread hundreds of milliseconds while an offload competes for the
@@ -65,25 +66,33 @@ class FileStateModel(QAbstractTableModel):
     for the rows on screen.
     """
 
-    KEYS = (lambda r: r.relpath, lambda r: r.drive or r.destination, lambda r: r.state, lambda r: r.reason or "")
-
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.all_rows: list[status_service.FileState] = []
-        self.rows: list[status_service.FileState] = []  # what is shown
+        self.destinations: dict[int, tuple[str, str]] = {}  # id → (card folder, short drive name)
+        self.all_rows: list[tuple] = []  # (relpath, destination id, state, reason)
+        self.rows: list[tuple] = []  # what is shown
         self.failed = 0
         self.failures_only = False
         self.text = ""
         self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
 
-    def set_rows(self, rows: list[status_service.FileState]) -> bool:
-        """Show ``rows``; returns False (and does nothing) when they equal what is shown."""
-        if rows == self.all_rows:
+    def set_rows(self, table: status_service.FileStateTable | None) -> bool:
+        """Show ``table``; returns False (and does nothing) when it equals what is shown."""
+        rows = table.rows if table is not None else []
+        dests = table.destinations if table is not None else {}
+        if rows == self.all_rows and dests == self.destinations:
             return False
-        self.all_rows = rows
-        self.failed = sum(1 for r in rows if r.state == "failed")
+        self.all_rows, self.destinations = rows, dests
+        self.failed = table.failed if table is not None else 0
         self._apply()
         return True
+
+    def drive(self, r: tuple) -> str:
+        path, name = self.destinations.get(r[1], ("", ""))
+        return name or path
+
+    def destination(self, r: tuple) -> str:
+        return self.destinations.get(r[1], ("", ""))[0]
 
     def set_filter(self, failures_only: bool | None = None, text: str | None = None) -> None:
         if failures_only is not None:
@@ -99,12 +108,12 @@ class FileStateModel(QAbstractTableModel):
     def _apply(self) -> None:
         rows = self.all_rows
         if self.failures_only:
-            rows = [r for r in rows if r.state == "failed"]
+            rows = [r for r in rows if r[2] == "failed"]
         if self.text:
             t = self.text
-            rows = [r for r in rows if t in f"{r.relpath} {r.drive} {r.destination} {r.reason or ''}".lower()]
-        rows = sorted(rows, key=self.KEYS[self.sort_column],
-                      reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
+            rows = [r for r in rows if t in f"{r[0]} {self.drive(r)} {self.destination(r)} {r[3] or ''}".lower()]
+        keys = (lambda r: r[0], self.drive, lambda r: r[2], lambda r: r[3] or "")
+        rows = sorted(rows, key=keys[self.sort_column], reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
@@ -126,11 +135,11 @@ class FileStateModel(QAbstractTableModel):
         r = self.rows[index.row()]
         c = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (r.relpath, r.drive or r.destination, r.state, r.reason or "")[c]
+            return (r[0], self.drive(r), r[2], r[3] or "")[c]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (r.relpath, r.destination, r.state, r.reason or "")[c]
+            return (r[0], self.destination(r), r[2], r[3] or "")[c]
         if role == Qt.ItemDataRole.DecorationRole and c == 2:
-            return status_icon(STATE_KIND.get(r.state, "wait"))
+            return status_icon(STATE_KIND.get(r[2], "wait"))
         return None
 
     def cell(self, row: int, column: int) -> str:
@@ -331,7 +340,7 @@ class VerificationPage(QWidget):
             name=f"card {card_id}", on_done=lambda r: self._show(*r),
             on_error=lambda e: self.notice.emit("Catalog", explain(e).text(), "error", explain(e).details))
 
-    def _show(self, st: status_service.CardStatus | None, files: list[status_service.FileState] | None,
+    def _show(self, st: status_service.CardStatus | None, files: status_service.FileStateTable | None,
               mounted: bool):
         if st is None or self.current is None or st.id != self.current.id:
             self.reverify_status.setText("")
@@ -343,7 +352,7 @@ class VerificationPage(QWidget):
             self.subtitle.setText("Offloaded cards appear here with the state of every file on every destination.")
             self.badge.set_state(None, "no card selected")
             self.dest_table.setRowCount(0)
-            self.model.set_rows([])
+            self.model.set_rows(None)
             self._update_buttons()
             return
         self.title.setText(f"{st.label} — {st.camera.upper()} reel {st.reel}")
@@ -396,14 +405,13 @@ class VerificationPage(QWidget):
             self.reason.setText("")
             return
         r = self.model.rows[current.row()]
-        self.reason.setText(f"{r.relpath} on {r.drive or r.destination}: {r.state}"
-                            + (f" — {r.reason}" if r.reason else ""))
+        self.reason.setText(f"{r[0]} on {self.model.drive(r)}: {r[2]}" + (f" — {r[3]}" if r[3] else ""))
 
     def _select_first_failure(self) -> None:
         if self.model.failures_only and self.model.rows:
             self.files.setCurrentIndex(self.model.index(0, 0))
 
-    def _fill_files(self, files: list[status_service.FileState]) -> None:
+    def _fill_files(self, files: status_service.FileStateTable) -> None:
         self.model.set_rows(files)
         self._count()
 
