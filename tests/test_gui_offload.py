@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.gui.jobs import JobState, OffloadJob, RateMeter, runnable
 from pixm_desktop.media.samplecard import generate_benchmark_card
+from pixm_desktop.services import status as status_service
 from pixm_desktop.services.offload import OffloadRequest
 
 pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
@@ -118,6 +119,22 @@ def test_cancel_then_retry_finishes_and_skips_verified_files(cart, qtbot):
     qtbot.mouseClick(qp.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
     assert sum(d.skipped for d in job.result.destinations) > 0  # files verified before the cancel were kept
+
+
+@pytest.mark.slow
+def test_cancelled_job_is_recorded_cancelled_and_not_offered_for_resume(cart, qtbot):
+    big = generate_benchmark_card(cart.tmp / "big", total_bytes=150_000_000, small_files=30).root
+    win = cart.window()
+    [job] = win.offload_page.offload([str(big)])
+    qtbot.waitUntil(lambda: job.progress is not None and job.progress.bytes_read > 20_000_000, timeout=LONG)
+    win.queue.cancel(job)
+    qtbot.waitUntil(lambda: job.state == JobState.CANCELLED, timeout=LONG)
+    cart.close(win)
+    statuses = [j.status for j in status_service.history(cart.catalogs[0], "")]
+    assert statuses == ["cancelled"]
+    win2 = cart.window()
+    qtbot.wait(1500)  # the start-up recovery query has run
+    assert win2.queue.jobs == [] and not any("interrupted" in t for t, _x, _k in win2.notifications)
 
 
 def test_preflight_problems_are_told_in_words(cart, qtbot):

@@ -26,7 +26,8 @@ class JobStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
-    INTERRUPTED = "interrupted"
+    INTERRUPTED = "interrupted"  # stopped by a crash, a pulled card or a closing window: offered for resume
+    CANCELLED = "cancelled"  # stopped by the user: not offered for resume (offloading the card again resumes)
 
 
 class Camera(StrEnum):
@@ -74,8 +75,10 @@ class CancelToken:
         self._cancel = threading.Event()
         self._run = threading.Event()
         self._run.set()
+        self.by_user = False  # the user asked to stop (not a closing window or a dying parent)
 
-    def cancel(self) -> None:
+    def cancel(self, by_user: bool = False) -> None:
+        self.by_user = self.by_user or by_user
         self._cancel.set()
         self._run.set()
 

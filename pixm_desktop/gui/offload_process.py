@@ -66,7 +66,7 @@ def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, n
     try:
         while True:
             if cancel is not None and cancel.cancelled and not sent_cancel:
-                _send(parent, ("cancel",))
+                _send(parent, ("cancel", cancel.by_user))
                 sent_cancel = True
             elif cancel is not None and not sent_cancel and cancel.paused != sent_pause:
                 _send(parent, ("pause",) if cancel.paused else ("resume",))
@@ -172,7 +172,7 @@ class ChildChannel:
                 self.cancel.cancel()  # the window died: stop, the job becomes interrupted
                 return
             if msg[0] == "cancel":
-                self.cancel.cancel()
+                self.cancel.cancel(by_user=bool(msg[1]) if len(msg) > 1 else False)
             elif msg[0] == "pause":
                 self.cancel.pause()
             elif msg[0] == "resume":

@@ -292,7 +292,7 @@ class QueueController(QObject):
     def cancel(self, job: OffloadJob) -> bool:
         if job.state in (JobState.RUNNING, JobState.PAUSED) and job.cancel is not None:
             job.state = JobState.CANCELLING
-            job.cancel.cancel()  # wakes a paused job too; the worker stops at the next chunk
+            job.cancel.cancel(by_user=True)  # wakes a paused job too; the worker stops at the next chunk
             self.changed.emit(job)
             return True
         if job.state in (JobState.QUEUED, JobState.PREPARING):

@@ -149,7 +149,8 @@ class OffloadService:
             progress: ProgressSnapshot | None = None) -> OffloadResult:
         """Copy, verify, write ASC MHL and record. Returns the outcome (``status`` says if all verified).
 
-        Raises :class:`CancelledError` (job ``interrupted``) and :class:`SourceError` when the card vanishes.
+        Raises :class:`CancelledError` (job ``cancelled`` when ``cancel.by_user``, else ``interrupted``) and
+        :class:`SourceError` when the card vanishes (job ``interrupted``).
         """
         cancel = cancel or CancelToken()
         plan = prepared.plan
@@ -161,7 +162,8 @@ class OffloadService:
             try:
                 run.execute()
             except (CancelledError, SourceError) as exc:
-                run.finish(JobStatus.INTERRUPTED, str(exc))
+                by_user = isinstance(exc, CancelledError) and cancel.by_user
+                run.finish(JobStatus.CANCELLED if by_user else JobStatus.INTERRUPTED, str(exc))
                 raise
             except BaseException as exc:
                 run.finish(JobStatus.FAILED, f"internal error: {exc!r}")

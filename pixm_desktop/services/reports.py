@@ -13,6 +13,8 @@ call them off the GUI thread):
 - :func:`report_clips` ``(catalog, day, *, project=None, card_label=None)`` → ``list[ClipLine]``;
   :func:`export_csv` / :func:`export_ale` ``(catalog, path, *, day, …)`` → ``ReportResult``.
 - :func:`suggested_filename` ``(kind, name)`` → a safe file name (``A001R1AB_offload.pdf``).
+- :func:`default_report_folder` ``(catalog)`` → ``<catalog folder>/reports``; :func:`offload_report_path`
+  ``(catalog, job_id, folder)`` → a free file name there for a job's automatic offload report.
 
 Unknown cards, jobs, days or an ambiguous project raise :class:`UsageError` (CLI exit 2) with a hint.
 Verdicts (safe to format) come from ``services.status``, the rule the GUI shows; clips from
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from platformdirs import user_data_dir
 from sqlalchemy import func, select
 
 from pixm_desktop import TOOL_NAME, __version__
@@ -144,6 +147,39 @@ def suggested_filename(kind: str, name: str) -> str:
     safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(" .") or "report"
     return {"offload": f"{safe}_offload.pdf", "daily": f"{safe}_daily.pdf", "csv": f"{safe}_clips.csv",
             "ale": f"{safe}.ale"}.get(kind, f"{safe}_{kind}")
+
+
+def default_report_folder(catalog: Catalog) -> Path:
+    """Where reports go when the user chose no folder: ``<catalog folder>/reports`` (``reports`` in the per-user
+    data folder for a catalog opened by URL). Computes the path only: the folder may not exist yet."""
+    if catalog.path is not None:
+        return Path(catalog.path).parent / "reports"
+    return Path(user_data_dir("pixm", appauthor=False)) / "reports"
+
+
+def offload_report_path(catalog: Catalog, job_id: int, folder: str | os.PathLike | None = None) -> Path:
+    """A free path for the offload report PDF of job ``job_id``, for writing it after the job verified.
+
+    ``folder`` is the settings' ``report_folder``; ``""`` or ``None`` means :func:`default_report_folder`.
+    The name is ``<card>_offload.pdf``; when that file exists (the card was offloaded before, or a report of
+    this job was already written) it is ``<card>_job<id>_offload.pdf``, then ``<card>_job<id>_offload-2.pdf``,
+    ``-3``… so an existing report is never overwritten. Reads the catalog (call it off the GUI thread) and
+    checks which names exist; creates nothing: the caller makes the folder
+    (``path.parent.mkdir(parents=True, exist_ok=True)``) and then calls :func:`write_offload_report`
+    ``(catalog, path, job_id=job_id)``. Raises :class:`UsageError` when the job is not in the catalog.
+    """
+    with catalog.session() as s:
+        label = _resolve_job(s, job_id, None).card.label
+    root = Path(folder) if folder else default_report_folder(catalog)
+    first = root / suggested_filename("offload", label)
+    if not os.path.lexists(first):
+        return first
+    stem = Path(suggested_filename("offload", f"{label}_job{job_id}")).stem
+    candidate, n = root / f"{stem}.pdf", 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = root / f"{stem}-{n}.pdf"
+    return candidate
 
 
 # --- what can be reported ------------------------------------------------------------------------------------
@@ -396,8 +432,10 @@ def _offload_warnings(job_status: str, dests: list[DestinationLine], lines: list
     if job_status == JobStatus.RUNNING.value:
         out.append("the job was still running when this report was made: counts may change")
     elif job_status == JobStatus.INTERRUPTED.value:
-        out.append("the job was interrupted (cancelled, crashed or the card was pulled): run the same offload "
+        out.append("the job was interrupted (crashed, closed or the card was pulled): run the same offload "
                    "again to resume it")
+    elif job_status == JobStatus.CANCELLED.value:
+        out.append("the job was cancelled by the user: run the same offload again to finish it")
     for d in dests:
         if d.pending and not d.failed:
             out.append(f"destination {d.position + 1} ({d.path}): {d.pending} file(s) not verified yet")
@@ -511,7 +549,7 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
 def _card_issues(catalog: Catalog, card: CardLine, lines: list[ClipLine], verdict, job_id, job_status, job_error
                  ) -> list[Issue]:
     out = []
-    if job_status in (JobStatus.FAILED.value, JobStatus.INTERRUPTED.value):
+    if job_status in (JobStatus.FAILED.value, JobStatus.INTERRUPTED.value, JobStatus.CANCELLED.value):
         out.append(Issue("FAILED", card.label, f"job #{job_id} {job_status}: {job_error or 'no reason recorded'}"))
     if not verdict.safe:
         out.append(Issue("FAILED", card.label, f"not safe to format: {verdict.reason}"))
@@ -627,10 +665,12 @@ __all__ = [
     "ReportOptions",
     "ShootDayInfo",
     "daily_report_data",
+    "default_report_folder",
     "export_ale",
     "export_csv",
     "offload_jobs",
     "offload_report_data",
+    "offload_report_path",
     "parse_fps",
     "report_clips",
     "shoot_days",

@@ -30,7 +30,7 @@ from pixm_desktop.services import status as status_service
 COLUMNS = ("Job", "Card", "Camera", "Reel", "Project", "Day", "Started", "Status", "Files", "Size",
            "Destinations", "Problem")
 STATUS_KIND = {"completed": "ok", "failed": "fail", "running": "run", "interrupted": "interrupted",
-               "queued": "wait"}
+               "cancelled": "stop", "queued": "wait"}
 CARD_ROLE = Qt.ItemDataRole.UserRole
 
 
