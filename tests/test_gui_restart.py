@@ -79,7 +79,13 @@ def test_job_left_running_by_a_killed_process_is_offered_for_resume_and_complete
     qp.select(job)
     assert qp.resume_button.isEnabled()
     qtbot.mouseClick(qp.resume_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
+    try:
+        qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
+    except Exception:  # say where it stood: the flaky failure this test once had left no trace
+        p = job.progress
+        pytest.fail(f"resumed job not completed: state {job.state.value}, headline {job.headline!r}, advice "
+                    f"{job.advice!r}, progress {p and (p.phase, p.bytes_read, p.total_bytes, p.files_done)}, "
+                    f"runner tasks {[t.name for t in win.runner._open.values()]}")
     assert job.result.ok and [str(d.card_path) for d in job.result.destinations] == [
         d.card_path for d in job.destinations]
     assert sum(d.skipped for d in job.result.destinations) > 0  # what the killed run verified was kept

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import pickle
+import sys
 import threading
 import traceback
 from pathlib import Path
@@ -143,11 +144,28 @@ def _rebuild(kind, message, hint, path, tb) -> BaseException:
     return exc
 
 
+CHILD_NICE = 10  # POSIX niceness of child processes (Windows: below-normal priority class)
+
+
+def _yield_cpu_to_the_window() -> None:
+    """Lower this (child) process's CPU priority: on a cart's few cores the copy, hash and decode threads
+    otherwise keep the GUI thread waiting for a core for tens of milliseconds. The window uses little CPU,
+    so the child loses almost no throughput; I/O priority is unchanged."""
+    try:
+        import psutil
+
+        proc = psutil.Process()
+        proc.nice(psutil.BELOW_NORMAL_PRIORITY_CLASS if sys.platform == "win32" else CHILD_NICE)
+    except Exception:  # not permitted or not supported: run at normal priority
+        pass
+
+
 class ChildChannel:
     """The child's end of the pipe: ``send`` (thread-safe) and a ``cancel`` token that follows the parent's
     pause / resume / cancel commands. A closed pipe (the window died) cancels."""
 
     def __init__(self, conn):
+        _yield_cpu_to_the_window()
         self.conn = conn
         self.cancel = CancelToken()
         self.done = threading.Event()
