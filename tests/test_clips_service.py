@@ -386,3 +386,21 @@ def test_two_ingests_of_one_card_at_once_make_one_set_of_clips(tmp_path: Path) -
     assert all(clips.thumbnail_paths(catalog, r.id) == [] for r in rows)
     assert not list((catalog.path.parent / "thumbnails" / str(card_id)).iterdir())
     catalog.close()
+
+
+def test_facets_list_distinct_filter_values_in_natural_order(shoot) -> None:
+    catalog, _cards, ids, _ = shoot
+    facets = clips.clip_facets(catalog)
+    assert facets.days == [DAY.isoformat()]
+    rows = clips.list_clips(catalog)
+    assert facets.cameras == sorted({r.camera for r in rows if r.camera})
+    assert facets.reels == sorted({r.reel for r in rows if r.reel})
+    assert set(facets.scenes) == {r.scene for r in rows if r.scene}
+    # natural order: numbers as numbers, a letter suffix after its number
+    catalog2_ids = [r.id for r in rows[:4]]
+    before = {r.id: r.scene for r in rows[:4]}
+    for cid, scene in zip(catalog2_ids, ["10", "2", "2A", "B1"], strict=True):
+        clips.update_log(catalog, [cid], scene=scene)
+    assert [s for s in clips.clip_facets(catalog).scenes if s in {"10", "2", "2A", "B1"}] == ["2", "2A", "10", "B1"]
+    for cid, scene in before.items():  # the module's shoot is shared: put the slates back
+        clips.update_log(catalog, [cid], scene=scene)

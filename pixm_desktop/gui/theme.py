@@ -49,6 +49,12 @@ QHeaderView::section { background: #161b22; color: #c9d1d9; border: none; border
                        border-bottom: 1px solid #30363d; padding: 4px 6px; }
 QTreeView, QTableView, QListView { alternate-background-color: #161b22; }
 QPushButton { padding: 5px 12px; }
+QRadioButton::indicator { width: 12px; height: 12px; border: 2px solid #8b949e; border-radius: 8px;
+                          background: #0d1117; }
+QRadioButton::indicator:checked { border: 2px solid #58a6ff;
+    background: qradialgradient(cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5, stop:0 #58a6ff, stop:0.55 #58a6ff,
+                                stop:0.6 #0d1117, stop:1 #0d1117); }
+QRadioButton::indicator:disabled { border-color: #484f58; }
 QPushButton:default { border: 1px solid #58a6ff; }
 """
 

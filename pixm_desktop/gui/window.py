@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QStackedWidget,
     QSystemTrayIcon,
     QVBoxLayout,
@@ -23,9 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop import APP_NAME, __version__
+from pixm_desktop.gui.aftercare import AftercareController
 from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
+from pixm_desktop.gui.pages.clips import ClipsPage
 from pixm_desktop.gui.pages.history import HistoryPage
+from pixm_desktop.gui.pages.logger import LoggerPage
 from pixm_desktop.gui.pages.offload import OffloadPage
+from pixm_desktop.gui.pages.reports import ReportsPage
 from pixm_desktop.gui.pages.settings import SettingsPage
 from pixm_desktop.gui.pages.verification import VerificationPage
 from pixm_desktop.gui.queue import QueueController
@@ -41,6 +46,9 @@ from pixm_desktop.services.settings import Catalog
 PAGES = (
     ("offload", "Offload", "run"),
     ("verification", "Verification", "ok"),
+    ("clips", "Clips", "run"),
+    ("log", "Logger", "pause"),
+    ("reports", "Reports", "ok"),
     ("history", "History", "wait"),
     ("settings", "Settings", "stop"),
 )
@@ -58,6 +66,7 @@ class CartWindow(QMainWindow):
         self.runner = JobRunner(self)
         self.state = AppState(catalog, self.runner, qsettings or default_qsettings(), self)
         self.queue = QueueController(catalog, self.runner, self)
+        self.aftercare = AftercareController(self.state, self)
         self.notifications: list[tuple[str, str, str]] = []  # (title, text, kind): every notice shown
         self._shut_down = False
 
@@ -76,11 +85,17 @@ class CartWindow(QMainWindow):
         body.addWidget(self.stack, 1)
         self.offload_page = OffloadPage(self.state, self.queue, self.stack)
         self.verification_page = VerificationPage(self.state, self.stack)
+        self.reports_page = ReportsPage(self.state, self.stack)
         self.history_page = HistoryPage(self.state, self.stack)
+        self.clips_page = ClipsPage(self.state, self.stack)
+        self.logger_page = LoggerPage(self.state, self.stack)
         self.settings_page = SettingsPage(self.state, self.stack)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
+            "clips": self.clips_page,
+            "log": self.logger_page,
+            "reports": self.reports_page,
             "history": self.history_page,
             "settings": self.settings_page,
         }
@@ -94,6 +109,13 @@ class CartWindow(QMainWindow):
         nl.addWidget(self.notices)
         outer.addLayout(nl)
         self.setCentralWidget(central)
+        self.aftercare_status = QLabel("", self)  # clips and thumbnails of verified cards, in the background
+        self.aftercare_bar = QProgressBar(self)
+        self.aftercare_bar.setMaximumWidth(160)
+        self.aftercare_bar.setTextVisible(False)
+        self.aftercare_bar.hide()
+        self.statusBar().addPermanentWidget(self.aftercare_status)
+        self.statusBar().addPermanentWidget(self.aftercare_bar)
         self.queue_status = QLabel("", self)
         self.statusBar().addPermanentWidget(self.queue_status)
 
@@ -106,12 +128,21 @@ class CartWindow(QMainWindow):
         self.queue.notify.connect(self.notify)
         self.queue.changed.connect(self._queue_changed)
         self.queue.finished.connect(self._job_finished)
+        self.aftercare.changed.connect(self._aftercare_changed)
+        self.aftercare.notify.connect(self.notify)
         self.verification_page.notice.connect(self.notify)
+        self.reports_page.notice.connect(self.notify)
         self.history_page.notice.connect(self.notify)
         self.history_page.open_card.connect(self.open_card)
+        self.clips_page.notice.connect(self.notify)
+        self.logger_page.notice.connect(self.notify)
+        self.clips_page.open_in_logger.connect(lambda ids: (self.show_page("log"), self.logger_page.show_clips(ids)))
         self.offload_page.sources.ejected.connect(self.notify)
         self.state.catalog_changed.connect(self._catalog_changed)
         self._make_actions()
+        self.shortcut_rows += (self.clips_page.shortcut_rows + self.logger_page.shortcut_rows
+                               + self.reports_page.shortcut_rows)
+        self.settings_page.set_shortcuts(self.shortcut_rows)
         self._restore()
         self._queue_changed(None)
         if start:
@@ -207,6 +238,8 @@ class CartWindow(QMainWindow):
     def refresh_views(self) -> None:
         self.verification_page.refresh()
         self.history_page.refresh()
+        for page in (self.clips_page, self.logger_page, self.reports_page):
+            page.refresh()
         self.offload_page.sources.refresh_known()
         self.offload_page.destinations.refresh_space()
 
@@ -240,6 +273,22 @@ class CartWindow(QMainWindow):
     def _job_finished(self, job) -> None:
         if job.state != JobState.ERROR:  # every job that ran wrote copy states
             self.state.catalog_changed.emit()
+        if job.state == JobState.COMPLETED and job.card_id is not None:
+            self.aftercare.enqueue(job.card_id, job.catalog_job_id, job.label)
+
+    def _aftercare_changed(self) -> None:
+        pending = self.aftercare.pending
+        if not pending:
+            self.aftercare_status.setText("")
+            self.aftercare_bar.hide()
+            return
+        task = pending[0]
+        more = f" (+{len(pending) - 1} waiting)" if len(pending) > 1 else ""
+        self.aftercare_status.setText(task.describe() + more)
+        p = task.progress
+        self.aftercare_bar.setRange(0, max(1, p.total if p else 1))
+        self.aftercare_bar.setValue(p.done if p else 0)
+        self.aftercare_bar.show()
 
     def _catalog_changed(self) -> None:
         self.verification_page.refresh()
@@ -312,6 +361,7 @@ class CartWindow(QMainWindow):
         self.offload_page.destinations.stop()
         self.verification_page.timer.stop()
         self.history_page.debounce.stop()
+        self.aftercare.shutdown()
         self.queue.shutdown()
         self.runner.shutdown(wait=True)
         self.state.flush()

@@ -15,6 +15,8 @@ The API the GUI and the CLI call (plain data in and out, never ORM objects):
   is never overwritten by the sound pre-fill.
 - :func:`thumbnail_paths` ``(catalog, clip_id)`` → ``list[Path]`` (first, middle, last).
 - :func:`find_clips` ``(catalog, name, card_label=None)`` → ``list[ClipRow]`` (exact name, else tape name).
+- :func:`clip_facets` ``(catalog)`` → :class:`ClipFacets`: the distinct days, cameras, reels, scenes and takes
+  (the choices of the browser's filter combos).
 
 Pre-fill: after a card is ingested, every picture clip of the same shoot day whose timecode range overlaps a
 sound take (BWF with iXML slate) gets that take's scene and take, with ``logged_from = "sound:<file>"``; the
@@ -57,16 +59,18 @@ from pixm_desktop.media.timecode import frames_to_tc, label_span, overlap
 from pixm_desktop.store import clips_repo
 from pixm_desktop.store.clips_repo import LOGGER_FIELDS, ORDER_COLUMNS, ClipFilter
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import Card, Clip, ClipFile, ClipThumbnail, utcnow
+from pixm_desktop.store.models import Card, Clip, ClipFile, ClipThumbnail, ShootDay, utcnow
 
 __all__ = [
     "LOGGER_FIELDS",
     "ORDER_COLUMNS",
+    "ClipFacets",
     "ClipFilter",
     "ClipRow",
     "IngestProgress",
     "IngestResult",
     "clip_detail",
+    "clip_facets",
     "count_clips",
     "delete_thumbnails",
     "find_clips",
@@ -582,6 +586,40 @@ def count_clips(catalog: Catalog, filters: ClipFilter | None = None) -> int:
     """How many clips match ``filters`` (all pages)."""
     with catalog.session() as s:
         return clips_repo.count_clips(s, filters or ClipFilter())
+
+
+@dataclass(slots=True)
+class ClipFacets:
+    """Distinct values the clip filters can take, each sorted: ``days`` ISO ``YYYY-MM-DD``; ``cameras``
+    letters; ``reels``; ``scenes`` and ``takes`` in natural order (``2`` before ``10``, ``12`` before ``12A``)."""
+
+    days: list[str] = field(default_factory=list)
+    cameras: list[str] = field(default_factory=list)
+    reels: list[str] = field(default_factory=list)
+    scenes: list[str] = field(default_factory=list)
+    takes: list[str] = field(default_factory=list)
+
+
+def _natural(value: str) -> tuple:
+    """Sort key: leading digits as a number, then the rest (``12A`` after ``12``, ``2`` before ``10``)."""
+    digits = len(value) - len(value.lstrip("0123456789"))
+    return (int(value[:digits]) if digits else float("inf"), value[digits:], value)
+
+
+def clip_facets(catalog: Catalog) -> ClipFacets:
+    """The distinct shoot days, camera letters, reels, scenes and takes of all clips (five small indexed
+    ``SELECT DISTINCT`` queries: a few ms for 10,000 clips)."""
+    with catalog.session() as s:
+        def distinct(col, *joins) -> list:
+            q = select(col).select_from(Clip)
+            for target, on in joins:
+                q = q.join(target, on)
+            return [v for (v,) in s.execute(q.where(col.is_not(None)).distinct())]
+
+        days = distinct(ShootDay.day, (Card, Card.id == Clip.card_id), (ShootDay, ShootDay.id == Card.shoot_day_id))
+        return ClipFacets(days=sorted(d.isoformat() for d in days), cameras=sorted(distinct(Clip.camera)),
+                          reels=sorted(distinct(Clip.reel)), scenes=sorted(distinct(Clip.scene), key=_natural),
+                          takes=sorted(distinct(Clip.take), key=_natural))
 
 
 def find_clips(catalog: Catalog, name: str, card_label: str | None = None) -> list[ClipRow]:

@@ -1,4 +1,5 @@
-"""The Settings page: watched mount roots, the safe-to-format rule, offload options, keyboard shortcuts."""
+"""The Settings page: watched mount roots, the safe-to-format rule, offload options (clips and the offload report
+after each verified job), keyboard shortcuts."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop.gui.state import AppState
+from pixm_desktop.services.reports import default_report_folder
 from pixm_desktop.services.sources import default_mount_roots
 
 
@@ -57,6 +61,7 @@ class SettingsPage(QWidget):
         self.source_verify.setChecked(s.source_verify)
         self.source_verify.toggled.connect(lambda on: self.state.update(source_verify=on))
         f.addRow("", self.source_verify)
+        self._add_aftercare(f, box)
         auto = QLabel("Auto-offload of new cards is switched on and off under Sources.", box)
         auto.setObjectName("hint")
         f.addRow("", auto)
@@ -100,6 +105,44 @@ class SettingsPage(QWidget):
         self.shortcuts.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         rv.addWidget(self.shortcuts)
         lay.addWidget(right, 2)
+
+    def _add_aftercare(self, f: QFormLayout, box: QGroupBox) -> None:
+        """What happens after each verified job: clips catalogued, offload report written (and where)."""
+        s = self.state.settings
+        self.ingest_clips = QCheckBox("Catalogue the clips after each verified job (metadata, thumbnails)", box)
+        self.ingest_clips.setChecked(s.ingest_clips)
+        self.ingest_clips.setToolTip("Read from a verified copy, in the background: the card can go back to the "
+                                     "camera")
+        self.ingest_clips.toggled.connect(lambda on: self.state.update(ingest_clips=on))
+        f.addRow("", self.ingest_clips)
+        self.auto_report = QCheckBox("Write the offload report after each verified job", box)
+        self.auto_report.setChecked(s.auto_report)
+        self.auto_report.toggled.connect(lambda on: self.state.update(auto_report=on))
+        f.addRow("", self.auto_report)
+        row = QHBoxLayout()
+        self.report_folder = QLineEdit(s.report_folder, box)
+        self.report_folder.setObjectName("reportFolder")
+        self.report_folder.setPlaceholderText(f"beside the catalog: {default_report_folder(self.state.catalog)}")
+        self.report_folder.setToolTip("Empty: a “reports” folder beside the catalog")
+        self.report_folder.setClearButtonEnabled(True)
+        self.report_folder.editingFinished.connect(self._report_folder_edited)
+        choose = QPushButton("Choose…", box)
+        choose.clicked.connect(self.choose_report_folder)
+        row.addWidget(self.report_folder, 1)
+        row.addWidget(choose)
+        f.addRow("Report folder", row)
+
+    def _report_folder_edited(self) -> None:
+        text = self.report_folder.text().strip()
+        if text != self.state.settings.report_folder:
+            self.state.update(report_folder=text)
+
+    def choose_report_folder(self) -> None:
+        start = self.report_folder.text().strip() or str(default_report_folder(self.state.catalog))
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the offload reports", start)
+        if folder:
+            self.report_folder.setText(folder)
+            self._report_folder_edited()
 
     def apply_roots(self) -> None:
         roots = [line.strip() for line in self.roots.toPlainText().splitlines() if line.strip()]

@@ -1,0 +1,258 @@
+"""The Clips page (DOP browser) on a real catalog: a generated ARRI card with real ProRes clips and a sound
+roll whose BWF takes overlap two of them, offloaded and ingested by the services, then browsed in the real
+window (offscreen Qt): filters, grid and table selection, batch edit, the detail panel and scrubbing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from pixm_desktop.gui.clip_models import THUMB_ROLE
+from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
+from pixm_desktop.media.timecode import tc_to_frames
+from pixm_desktop.services import clips
+from pixm_desktop.services.clips import ClipFilter
+from pixm_desktop.services.offload import OffloadRequest, OffloadService
+from pixm_desktop.services.samples import make_card
+from pixm_desktop.services.settings import open_catalog
+
+pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+
+DAY = dt.date(2026, 11, 23)
+FPS = Fraction(24000, 1001)
+WAIT = 15_000  # ms
+
+
+def _offload(catalog, source: Path, dests: list[Path]) -> int:
+    service = OffloadService(catalog)
+    result = service.run(service.prepare(OffloadRequest(source, dests, project="Film", day=DAY)))
+    assert result.ok
+    return result.card_id
+
+
+def _sound_roll(folder: Path, takes: list[tuple[str, str, int]]) -> Path:
+    """A recorder folder of BWF takes with iXML slates: (scene, take, start frame at the camera's 23.976)."""
+    folder.mkdir(parents=True)
+    tc25 = Fraction(25)
+    for scene, take, start in takes:
+        s = start // 24  # the whole second of the camera TC label; the recorder runs 25 fps TC
+        label = f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:00"
+        bwf = BwfTake(project="Film", scene=scene, take=take, tape="SR01", circled=False, note="",
+                      fps=tc25, time_reference=round(tc_to_frames(label, tc25) * 48000 / tc25),
+                      recorded=dt.datetime(2026, 11, 23, 9), tracks=("MixL", "MixR"))
+        write_bwf(folder / f"{scene}_{take}.WAV", bwf, tone_pcm(48000 * 6, 2))
+    return folder
+
+
+def build_shoot(base: Path) -> Path:
+    """A catalog with ARRI card A001 (4 ProRes clips of 1 s at 23.976, thumbnails) and sound roll SR01 whose
+    takes 12A/1 and 12B/1 overlap the first two clips; returns the catalog file."""
+    catalog = open_catalog(base / "catalog.sqlite")
+    card = make_card(base / "cards", "arri", clips=4, seconds=1, reel="A001", fps=FPS)
+    dests = [base / "RAID-A", base / "SHUTTLE-B"]
+    cam_id = _offload(catalog, card.root, dests)
+    starts = [tc_to_frames(c.start_timecode, FPS) for c in card.clips]
+    sound = _sound_roll(base / "cards" / "SR01_261123", [("12A", "1", starts[0] - 24), ("12B", "1", starts[1])])
+    snd_id = _offload(catalog, sound, dests)
+    clips.ingest_card(catalog, cam_id)
+    result = clips.ingest_card(catalog, snd_id)
+    assert result.prefilled == 2
+    catalog.close()
+    return base / "catalog.sqlite"
+
+
+@pytest.fixture(scope="module")
+def shoot_db(tmp_path_factory) -> Path:
+    return build_shoot(tmp_path_factory.mktemp("clips-shoot"))
+
+
+@pytest.fixture
+def shoot(cart, shoot_db):
+    """The shoot's catalog copied into this test's cart (thumbnails stay in the module's folder)."""
+    shutil.copy(shoot_db, cart.catalog_path)
+    catalog = open_catalog(cart.catalog_path)
+    cart.catalogs.append(catalog)
+    return catalog
+
+
+def open_clips(cart, qtbot):
+    win = cart.window()
+    win.show_page("clips")
+    page = win.clips_page
+    qtbot.waitUntil(lambda: page.model.total > 0 and page.model.row(0) is not None, timeout=WAIT)
+    return win, page
+
+
+def shown_names(page) -> list[str]:
+    return [page.model.row(r).name for r in range(page.model.total)]
+
+
+def catalog_names(catalog, **conditions) -> list[str]:
+    return [r.name for r in clips.list_clips(catalog, ClipFilter(**conditions))]
+
+
+def test_grid_shows_every_clip_with_thumbnails(cart, qtbot, shoot):
+    win, page = open_clips(cart, qtbot)
+    assert shown_names(page) == catalog_names(shoot)
+    assert page.views.currentWidget() is page.grid and page.count.text() == "6 clips"
+    # the first clip's picture is decoded off the GUI thread and painted in the grid
+    qtbot.waitUntil(lambda: page.model.index(0, 0).data(THUMB_ROLE) is not None, timeout=WAIT)
+    pm = page.model.index(0, 0).data(THUMB_ROLE)
+    assert pm.width() > 100 and not pm.toImage().isNull()
+    img = page.grid.viewport().grab().toImage()
+    r = page.grid.visualRect(page.model.index(0, 0)).center()
+    assert img.pixelColor(r.x(), r.y() - 20) != img.pixelColor(2, 2)  # not the empty background
+    audio = [r for r in range(page.model.total) if page.model.row(r).kind == "audio"]
+    assert audio and all(page.model.index(r, 0).data(THUMB_ROLE) is None for r in audio)
+
+
+def test_filters_by_text_combos_circled_and_rating(cart, qtbot, shoot):
+    rows = clips.list_clips(shoot, ClipFilter(kind="video"))
+    clips.update_log(shoot, [rows[2].id], circled=True, rating=4)
+    clips.update_log(shoot, [rows[3].id], rating=2)
+    win, page = open_clips(cart, qtbot)
+    bar = page.filters
+
+    def expect(**conditions):
+        want = catalog_names(shoot, **conditions)
+        qtbot.waitUntil(lambda: page.model.total == len(want) and shown_names(page) == want, timeout=WAIT)
+
+    qtbot.keyClicks(bar.text, rows[1].name[:8].lower())
+    expect(text=rows[1].name[:8])
+    assert page.model.total == 1
+    bar.clear()
+    expect()
+    # the combos hold the catalog's values; choosing one filters in SQL
+    qtbot.waitUntil(lambda: bar.combos["scene"].count() == 3, timeout=WAIT)  # All, 12A, 12B
+    assert [bar.combos["scene"].itemText(i) for i in range(3)] == ["All scenes", "12A", "12B"]
+    bar.choose("scene", "12B")
+    expect(scene="12B")
+    assert len(shown_names(page)) == 2  # the picture clip pre-filled from sound, and the sound take itself
+    bar.choose("scene", None)
+    bar.choose("camera", "A")
+    expect(camera="A")
+    qtbot.mouseClick(bar.circled, Qt.MouseButton.LeftButton)
+    expect(camera="A", circled=True)
+    assert shown_names(page) == [rows[2].name]
+    qtbot.mouseClick(bar.circled, Qt.MouseButton.LeftButton)
+    bar.rating.setCurrentIndex(bar.rating.findData(2))
+    expect(camera="A", min_rating=2)
+    assert shown_names(page) == [rows[2].name, rows[3].name]
+    bar.choose("day", DAY.isoformat())
+    bar.choose("reel", "A001")
+    expect(camera="A", min_rating=2, day=DAY, reel="A001")
+    assert page.last_filter_ms is not None and page.last_filter_ms > 0
+
+
+def _click(qtbot, view, row: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    rect = view.visualRect(view.model().index(row, 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
+
+
+def test_selection_and_batch_edit_write_only_the_fields_set(cart, qtbot, shoot):
+    video = clips.list_clips(shoot, ClipFilter(kind="video"))
+    clips.update_log(shoot, [v.id for v in video], rating=3, notes="keep")
+    win, page = open_clips(cart, qtbot)
+    page.filters.choose("camera", "A")
+    qtbot.waitUntil(lambda: page.model.total == 4 and page.model.row(3) is not None, timeout=WAIT)
+    _click(qtbot, page.grid, 1)
+    _click(qtbot, page.grid, 3, Qt.KeyboardModifier.ControlModifier)
+    assert page.selected_ids() == [video[1].id, video[3].id]
+    assert page.batch.count.text() == "2 clips selected"
+    box = page.batch
+    assert not box.apply_button.isEnabled()  # nothing ticked yet
+    qtbot.keyClicks(box.edits["scene"], "7B")
+    qtbot.keyClicks(box.edits["take"], "4")
+    box.choices["circled"].setCurrentIndex(0)
+    box.choices["circled"].activated.emit(0)
+    assert box.use["scene"].isChecked() and box.use["take"].isChecked() and not box.use["rating"].isChecked()
+    qtbot.mouseClick(box.apply_button, Qt.MouseButton.LeftButton)
+
+    def logged() -> bool:
+        got = {r.id: r for r in clips.list_clips(shoot, ClipFilter(kind="video"))}
+        return all((got[v.id].scene, got[v.id].take, got[v.id].circled) == ("7B", "4", True)
+                   for v in (video[1], video[3]))
+
+    qtbot.waitUntil(logged, timeout=WAIT)
+    got = {r.id: r for r in clips.list_clips(shoot, ClipFilter(kind="video"))}
+    for v in (video[1], video[3]):  # fields not ticked are untouched; a typed slate is marked manual
+        assert (got[v.id].rating, got[v.id].notes, got[v.id].logged_from) == (3, "keep", "manual")
+    for v in (video[0], video[2]):  # not selected: unchanged (clip 1 keeps its slate from sound)
+        assert (got[v.id].scene, got[v.id].take, got[v.id].circled) == (v.scene, v.take, False)
+    assert got[video[0].id].logged_from == "sound:12A_1.WAV"
+    qtbot.waitUntil(lambda: page.model.row(1).scene == "7B" and page.model.row(1).circled, timeout=WAIT)
+    assert not box.use["scene"].isChecked() and box.edits["scene"].text() == ""  # the box is ready for the next
+    # the shared selection follows into the table view (Ctrl+G)
+    page.grid.setFocus()
+    qtbot.keyClick(page.grid, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert page.views.currentWidget() is page.table
+    assert page.selected_ids() == [video[1].id, video[3].id]
+    # keyboard selection in the table: Down then Shift+Down selects two rows
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    qtbot.keyClick(page.table, Qt.Key.Key_Down)
+    qtbot.keyClick(page.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert page.selected_ids() == [video[1].id, video[2].id]
+
+
+def test_table_sorts_in_sql(cart, qtbot, shoot):
+    win, page = open_clips(cart, qtbot)
+    page.set_view("table")
+    header = page.table.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(header.sectionPosition(0) + 20,
+                                                                               header.height() // 2))
+    qtbot.waitUntil(lambda: page.model.filter.order == "name" and page.model.row(0) is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: shown_names(page) == catalog_names(shoot, order="name",
+                                                               descending=page.model.filter.descending),
+                    timeout=WAIT)
+    assert sorted(shown_names(page)) in (shown_names(page), shown_names(page)[::-1])
+
+
+def test_detail_panel_shows_metadata_and_scrubs_thumbnails(cart, qtbot, shoot):
+    row = clips.list_clips(shoot, ClipFilter(kind="video"))[0]
+    win, page = open_clips(cart, qtbot)
+    _click(qtbot, page.grid, 0)
+    panel = page.detail
+    qtbot.waitUntil(lambda: panel.detail is not None and panel.detail["id"] == row.id, timeout=WAIT)
+    v = panel.values()
+    assert v["Picture/Frame rate"] == "24000/1001 (23.976) fps"
+    assert v["Picture/Codec"].startswith("prores") and v["Picture/Resolution"] == "640 × 360"
+    assert v["Picture/Start TC"] == row.start_tc and v["Picture/End TC"] == row.end_tc
+    assert v["Picture/Duration"].startswith(f"{row.frames} fr · 00:00:0")
+    assert v["Clip/Reel"] == "A001" and v["Clip/Tape name"] == row.tape_name
+    assert v["Log/Scene"] == "12A ♪" and v["Log/Slate from"] == "sound 12A_1.WAV"
+    assert v["Probe/Status"] == "probed" and v["Log/Circle take"] == "no"
+    assert any(k.startswith("Files/") and row.name in val for k, val in v.items())
+    assert panel.slider.maximum() == 2 and panel.position.text().startswith("first frame")
+    qtbot.waitUntil(lambda: panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull(),
+                    timeout=WAIT)
+    first = panel.preview.pixmap().toImage()
+    # mouse across the picture: the right third shows the last frame
+    qtbot.mouseMove(panel.preview, QPoint(panel.preview.width() - 5, panel.preview.height() // 2))
+    qtbot.waitUntil(lambda: panel.position.text().startswith("last frame"), timeout=WAIT)
+    qtbot.waitUntil(lambda: panel.preview.pixmap().toImage() != first, timeout=WAIT)  # another picture
+    panel.slider.setValue(1)
+    assert panel.position.text().startswith("middle frame")
+    # hovering over a grid cell scrubs its picture too
+    rect = page.grid.visualRect(page.model.index(0, 0))
+    qtbot.mouseMove(page.grid.viewport(), QPoint(rect.right() - 4, rect.top() + 30))
+    qtbot.waitUntil(lambda: page.model.scrub == (0, 2), timeout=WAIT)
+
+
+def test_open_selection_in_logger(cart, qtbot, shoot):
+    video = clips.list_clips(shoot, ClipFilter(kind="video"))
+    win, page = open_clips(cart, qtbot)
+    _click(qtbot, page.grid, 0)
+    _click(qtbot, page.grid, 2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.grid, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert win.current_page() == "log"
+    lp = win.logger_page
+    qtbot.waitUntil(lambda: lp.model.total == 2 and lp.model.row(1) is not None, timeout=WAIT)
+    assert [lp.model.row(r).id for r in range(2)] == [video[0].id, video[2].id]
+    assert lp.only_label.text() == "Logging 2 clips sent from the browser"
+    assert ("Clips: Open selected clips in Logger", "Ctrl+Shift+L") in win.shortcut_rows
