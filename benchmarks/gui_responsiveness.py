@@ -127,7 +127,13 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
     stall_timer = QTimer()
     stall_timer.setTimerType(Qt.TimerType.PreciseTimer)
     stall_timer.setInterval(interval_ms)
-    stall_timer.timeout.connect(lambda: ticks.append(clock.nsecsElapsed() / 1e6))
+    cpu: list[float] = []  # the GUI thread's own CPU time at each tick: busy in a stall, or waiting?
+
+    def tick() -> None:
+        ticks.append(clock.nsecsElapsed() / 1e6)
+        cpu.append(time.thread_time() * 1e3)
+
+    stall_timer.timeout.connect(tick)
     state: dict = {}
     sampler = StallSampler(ticks, clock) if trace else None
 
@@ -179,14 +185,16 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
     catalog.close()
     assert state.get("state") == JobState.COMPLETED, state
     gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
-    worst = sorted(((b - a - interval_ms, a) for a, b in zip(ticks, ticks[1:], strict=False)), reverse=True)[:5]
+    worst = sorted(((b - a - interval_ms, a, cpu[i + 1] - cpu[i]) for i, (a, b) in enumerate(zip(ticks, ticks[1:],
+                                                                                            strict=False))),
+                   reverse=True)[:5]
     marks = {k: state[k] for k in ("first_progress", "flipped", "ended") if isinstance(state.get(k), float)}
     stalls = sorted(max(0.0, g - interval_ms) for g in gaps)
     p99 = stalls[min(len(stalls) - 1, int(len(stalls) * 0.99))] if stalls else 0.0
     return {"seconds": state["seconds"], "ticks": len(ticks), "max_stall_ms": stalls[-1] if stalls else 0.0,
             "p99_stall_ms": p99, "p50_stall_ms": statistics.median(stalls) if stalls else 0.0,
             "stalls_over_50ms": sum(1 for s in stalls if s > 50),
-            "worst": [(round(d, 1), round(at)) for d, at in worst], "marks_ms": {k: round(v) for k, v in marks.items()},
+            "worst": [(round(d, 1), round(at), round(busy, 1)) for d, at, busy in worst], "marks_ms": {k: round(v) for k, v in marks.items()},
             "gui_thread_in_stalls": sampler.top() if sampler is not None else []}
 
 
@@ -224,7 +232,8 @@ def main() -> int:
               f"card); event-loop stalls over {w['ticks']} ticks of 5 ms: max {w['max_stall_ms']:.1f} ms, p99 "
               f"{w['p99_stall_ms']:.1f} ms, median {w['p50_stall_ms']:.2f} ms, {w['stalls_over_50ms']} over 50 ms "
               f"— target max < 50 ms: {verdict}")
-        print(f"       longest stalls (ms, at ms after the job was queued): {w['worst']}; events: {w['marks_ms']}")
+        print(f"       longest stalls (ms, at ms after the job was queued, GUI thread's CPU ms in it): {w['worst']}; "
+              f"events: {w['marks_ms']}")
         for count, where in w["gui_thread_in_stalls"]:
             print(f"       GUI thread while late ({count} samples): {where}")
     if "headless_seconds" in out:

@@ -96,3 +96,12 @@ def test_the_leak_fixture_fails_a_test_that_leaves_a_thread_running(pytester, mo
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)  # the leaking test errors at teardown; the clean one passes
     result.stdout.fnmatch_lines(["*threads leaked by the test:*forgotten-worker*"])
+
+
+def test_work_submitted_after_shutdown_is_dropped_quietly(qtbot):
+    runner = JobRunner()
+    runner.shutdown(wait=True)
+    ran = []
+    task = runner.submit(lambda: ran.append(1), on_done=ran.append, on_error=ran.append)
+    qtbot.wait(100)
+    assert task.done and task.discarded and ran == []

@@ -140,3 +140,31 @@ def test_pixm_desktop_entry_point_starts_the_window(tmp_path):
     assert "windows 1 PIXM Desktop" in res.stdout
     assert (tmp_path / "cat.sqlite").exists()
     assert gui_app.main.__module__ == "pixm_desktop.gui.app"
+
+
+def test_good_news_keeps_to_one_notice_and_problems_keep_their_room(cart, qtbot):
+    win = cart.window(start=False)
+    area = win.notices
+    area.add("A001 failed", "RAID-A is full", "error")
+    for label in ("A002", "A003", "A004"):
+        area.add(f"{label} verified", "2 destinations", "ok")
+    area.add("B001 interrupted", "card pulled", "warn")
+    assert [n.title for n in area.notices] == ["B001 interrupted", "A004 verified", "A001 failed"]
+
+
+def test_notices_float_over_the_corner_and_never_resize_the_page(cart, qtbot):
+    win = cart.window(start=False)
+    qtbot.waitExposed(win)
+    page = win.stack.geometry()
+    assert win.notices.isHidden()
+    win.notify("A001R1AB failed", "RAID-A is full: free 20 GB or choose another drive", "error", "details")
+    win.notify("B002R2CD verified", "13 files verified on 2 destinations", "ok")
+    area, central = win.notices, win.centralWidget()
+    assert area.isVisible() and win.stack.geometry() == page  # the page kept its size
+    assert central.rect().contains(area.geometry()) and area.geometry().right() > central.width() - 40
+    assert area.height() >= sum(n.sizeHint().height() for n in area.notices)
+    win.resize(win.width() - 200, win.height() - 100)
+    qtbot.waitUntil(lambda: area.geometry().bottom() > win.centralWidget().height() - 40, timeout=5_000)
+    for n in list(area.notices):
+        n.dismissed.emit(n)
+    assert area.isHidden()

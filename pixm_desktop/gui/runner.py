@@ -60,9 +60,10 @@ class JobRunner(QObject):
 
     def submit(self, fn: Callable, *args, on_done: Callable | None = None, on_error: Callable | None = None,
                lane: str = "io", name: str = "", **kwargs) -> Task:
-        if self._closed:
-            raise RuntimeError("the job runner is shut down")
         task = Task(next(self._ids), name or getattr(fn, "__name__", "task"), lane, on_done, on_error)
+        if self._closed:  # a timer that fired while the window closes: nothing runs, nothing is called back
+            task.done = task.discarded = True
+            return task
         self._open[task.id] = task
         self._pools[lane].submit(self._work, task, fn, args, kwargs)
         return task

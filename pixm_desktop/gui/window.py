@@ -1,4 +1,5 @@
-"""The cart window: pages on the left (Offload, Verification, History, Settings), notices at the bottom.
+"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Settings),
+notices floating in the bottom-right corner.
 
 The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
 (offload jobs and the 100 ms progress poll) and the shared :class:`AppState` (catalog + settings). It never
@@ -7,7 +8,7 @@ touches the catalog or the engine on the GUI thread.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -53,6 +54,7 @@ PAGES = (
     ("settings", "Settings", "stop"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
+REFRESH_AFTER_SWITCH_MS = 40
 
 
 class CartWindow(QMainWindow):
@@ -103,12 +105,8 @@ class CartWindow(QMainWindow):
             QListWidgetItem(status_icon(icon), title, self.nav)
             self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self._page_changed)
-        self.notices = NoticeArea(central)
-        nl = QVBoxLayout()
-        nl.setContentsMargins(8, 0, 8, 6)
-        nl.addWidget(self.notices)
-        outer.addLayout(nl)
         self.setCentralWidget(central)
+        self.notices = NoticeArea(central)  # floats over the bottom-right corner
         self.aftercare_status = QLabel("", self)  # clips and thumbnails of verified cards, in the background
         self.aftercare_bar = QProgressBar(self)
         self.aftercare_bar.setMaximumWidth(160)
@@ -247,7 +245,9 @@ class CartWindow(QMainWindow):
         self.stack.setCurrentIndex(index)
         page = self.stack.currentWidget()
         if page in (self.verification_page, self.history_page):
-            page.refresh()
+            # paint the page first: a catalog read on the worker thread during the paint would make every
+            # Python call of the paint (model data) wait for the interpreter lock
+            QTimer.singleShot(REFRESH_AFTER_SWITCH_MS, page, page.refresh)
         self._follow_jobs()
 
     # -- queue and notices --------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ CARD_ROLE = Qt.ItemDataRole.UserRole
 DEST_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
 STATE_KIND = {"verified": "ok", "failed": "fail", "copied": "run", "pending": "wait"}
+_DISPLAY, _TOOLTIP, _DECORATION = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                                    Qt.ItemDataRole.DecorationRole))
+_SHOWN_ROLES = frozenset((_DISPLAY, _TOOLTIP, _DECORATION))
 FILE_COLUMNS = ("File", "Destination", "State", "Reason")
 FILES_EVERY = 10.0  # seconds between file-list reloads while following a running job (counts: every 2 s)
 DEST_COLUMNS = ("Destination", "Required", "Pending", "Copied", "Verified", "Failed", "State", "Card folder")
@@ -54,6 +57,16 @@ def _load_card(catalog, card_id: int, min_copies: int, distinct: bool, with_file
     files = status_service.file_state_table(catalog, card_id) if st and with_files else None
     mounted = bool(st and st.source_path and os.path.ismount(st.source_path))
     return st, files, mounted
+
+
+def _load_page(catalog, want: int | None, min_copies: int, distinct: bool, with_files: bool):
+    """Worker: the card list, and the card ``want`` (the first card when ``None``) as :func:`_load_card` reads
+    it, or ``None`` when the list does not hold it."""
+    cards = status_service.card_statuses(catalog, min_copies=min_copies, distinct_drives=distinct)
+    target = want if want is not None else (cards[0].id if cards else None)
+    if target is None or all(c.id != target for c in cards):
+        return cards, None
+    return cards, _load_card(catalog, target, min_copies, distinct, with_files)
 
 
 class FileStateModel(QAbstractTableModel):
@@ -129,18 +142,20 @@ class FileStateModel(QAbstractTableModel):
             return FILE_COLUMNS[section]
         return None
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+    def data(self, index, role=_DISPLAY):
+        # called for every visible cell and role at each paint, while an offload may compete for the CPU:
+        # plain int comparisons first, and only the asked cell is computed
+        if role not in _SHOWN_ROLES or not index.isValid():
             return None
         r = self.rows[index.row()]
         c = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (r[0], self.drive(r), r[2], r[3] or "")[c]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (r[0], self.destination(r), r[2], r[3] or "")[c]
-        if role == Qt.ItemDataRole.DecorationRole and c == 2:
-            return status_icon(STATE_KIND.get(r[2], "wait"))
-        return None
+        if role == _DECORATION:
+            return status_icon(STATE_KIND.get(r[2], "wait")) if c == 2 else None
+        if c == 0:
+            return r[0]
+        if c == 1:
+            return self.drive(r) if role == _DISPLAY else self.destination(r)
+        return r[2] if c == 2 else r[3] or ""
 
     def cell(self, row: int, column: int) -> str:
         return self.data(self.index(row, column))
@@ -275,13 +290,20 @@ class VerificationPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload the card list (and the selected card) from the catalog, in the background."""
+        """Reload the card list and the selected card from the catalog, in one background read (one result, one
+        repaint: a second read started while the list repaints would compete with the paint for the
+        interpreter)."""
         if self._list_task is not None and not self._list_task.done:
             return
         s = self.state.settings
+        item = self.cards.currentItem()
+        want = self._pending_select or (item.data(CARD_ROLE) if item else None)
+        follow, self._follow = self._follow, False
+        same = self.current is not None and self.current.id == want
+        stale = time.monotonic() - self._files_loaded >= FILES_EVERY
         self._list_task = self.state.runner.submit(
-            status_service.card_statuses, self.state.catalog, min_copies=s.min_copies,
-            distinct_drives=s.distinct_drives, lane="catalog", name="card list", on_done=self._listed,
+            _load_page, self.state.catalog, want, s.min_copies, s.distinct_drives, not (follow and same and not stale),
+            lane="catalog", name="card list", on_done=lambda r: self._listed(*r),
             on_error=lambda e: self.notice.emit("Catalog", explain(e).text(), "error", explain(e).details))
 
     def show_card(self, card_id: int) -> None:
@@ -295,7 +317,7 @@ class VerificationPage(QWidget):
                 return
         self.refresh()
 
-    def _listed(self, cards: list[status_service.CardStatus]) -> None:
+    def _listed(self, cards: list[status_service.CardStatus], loaded: tuple | None) -> None:
         current = self.cards.currentItem().data(CARD_ROLE) if self.cards.currentItem() else None
         want = self._pending_select or current
         shown = [(c.id, c.label, c.camera, c.reel, c.day, c.verdict) for c in cards]
@@ -319,13 +341,16 @@ class VerificationPage(QWidget):
             self.cards.setCurrentRow(row)
             self.cards.blockSignals(False)
         self._pending_select = None
-        follow, self._follow = self._follow, False
-        if row >= 0:
-            same = self.current is not None and self.current.id == cards[row].id
-            stale = time.monotonic() - self._files_loaded >= FILES_EVERY
-            self.load_card(cards[row].id, with_files=not (follow and same and not stale))
-        elif not cards:
-            self._show(None, [], False)
+        if row < 0:
+            if not cards:
+                self._show(None, None, False)
+            return
+        if loaded is not None and loaded[0] is not None and loaded[0].id == cards[row].id:
+            if self._card_task is not None and not self._card_task.done:
+                self._card_task.discard()  # what it would show is older than this
+            self._show(*loaded)
+        else:  # the selection moved while the list was read
+            self.load_card(cards[row].id)
 
     def _card_selected(self, item, _prev) -> None:
         if item is not None:
