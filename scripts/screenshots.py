@@ -184,6 +184,58 @@ def main() -> int:
         window.show_page("history")
         wait(lambda: window.history_page.model.rowCount() >= 3, what="history rows")
         shot("history")
+        rp = window.reports_page  # the day's daily report, previewed in the window
+        if getattr(window, "aftercare", None) is not None:  # clips and thumbnails of the cards first
+            wait(lambda: not window.aftercare.pending, timeout=600, what="clips of the offloaded cards")
+        window.show_page("reports")
+        wait(lambda: rp.preview_is_current() and rp.preview_selection.kind == "daily", timeout=300,
+             what="daily report preview")
+        shot("reports")
+        # Clips and Logger: the ARRI and Sony clips (ingest is idempotent: a no-op when the window's aftercare
+        # did it), a sound roll whose takes overlap the first two ARRI clips, a few logged values
+        import datetime as dt
+        from fractions import Fraction
+
+        from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
+        from pixm_desktop.services import clips as clips_service
+        from pixm_desktop.services.offload import OffloadRequest, OffloadService
+
+        for job in (arri, sony):
+            clips_service.ingest_card(catalog, job.card_id)
+        cam = clips_service.list_clips(catalog, clips_service.ClipFilter(card_id=arri.card_id))
+        roll = work / "sound" / "SR01_261123"
+        roll.mkdir(parents=True)
+        for clip, (scene, take) in zip(cam[:2], (("12A", "3"), ("12B", "1")), strict=False):
+            fps = Fraction(clip.fps_num, clip.fps_den)
+            start = clip.start_frame - round(fps)  # rolling a second before the camera
+            bwf = BwfTake(project="Big Film", scene=scene, take=take, tape="SR01", circled=False, note="",
+                          fps=fps, time_reference=round(start * 48000 / fps), recorded=dt.datetime(2026, 11, 23, 9),
+                          tracks=("MixL", "MixR", "Boom", "Lav1"))
+            write_bwf(roll / f"{scene}_{take}.WAV", bwf, tone_pcm(48000 * 5, 4))
+        svc = OffloadService(catalog)
+        snd = svc.run(svc.prepare(OffloadRequest(roll, [raid], project="Big Film",
+                                                 day=dt.date.fromisoformat(cam[0].day))))
+        clips_service.ingest_card(catalog, snd.card_id)
+        clips_service.update_log(catalog, [cam[1].id], circled=True, rating=5, notes="director's pick")
+        clips_service.update_log(catalog, [cam[2].id], scene="14", take="2", rating=3)
+        clips_service.update_log(catalog, [cam[3].id], scene="14", take="3", flagged=True, notes="boom in shot")
+        window.state.clips_changed.emit()
+        for n in list(window.notices.notices):  # room for the pages
+            window.notices.remove(n)
+        cp = window.clips_page
+        window.show_page("clips")
+        wait(lambda: cp.model.total >= 10 and cp.model.row(0) is not None, what="clips in the browser")
+        cp.grid.setCurrentIndex(cp.model.index(cp.model.row_of(cam[0].id), 0))
+        wait(lambda: cp.detail.detail is not None and cp.detail.detail["id"] == cam[0].id, what="clip detail")
+        cp.detail.show_thumbnail(1)
+        wait(lambda: not cp.thumbs.busy() and cp.detail.preview.pixmap() is not None
+             and not cp.detail.preview.pixmap().isNull(), what="thumbnails in the grid")
+        shot("clips")
+        lp = window.logger_page
+        window.show_page("log")
+        wait(lambda: lp.model.total >= 10 and lp.model.row(0) is not None, what="clips in the logger")
+        lp.table.selectRow(1)
+        shot("logger")
         window.show_page("settings")
         shot("settings")
         window.show_page("offload")

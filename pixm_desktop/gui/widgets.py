@@ -152,8 +152,8 @@ class Notice(QFrame):
         self.details_button.toggled.connect(self.details_view.setVisible)
 
 
-OK_SECONDS = 30
-TOAST_WIDTH = 560  # px
+OK_SECONDS = 15  # good news fades; problems stay until dismissed
+TOAST_WIDTH = 440  # px
 TOAST_MARGIN = 10  # px from the parent's edges
 
 
