@@ -256,3 +256,46 @@ def test_open_selection_in_logger(cart, qtbot, shoot):
     assert [lp.model.row(r).id for r in range(2)] == [video[0].id, video[2].id]
     assert lp.only_label.text() == "Logging 2 clips sent from the browser"
     assert ("Clips: Open selected clips in Logger", "Ctrl+Shift+L") in win.shortcut_rows
+
+
+def _many_clips(catalog, n: int) -> None:
+    """``n`` catalogued clips on one shoot day (rows inserted directly: the browser, not ingest, is tested)."""
+    from sqlalchemy import insert
+
+    from pixm_desktop.store.models import Card, Clip, Project, ShootDay
+
+    with catalog.session() as s:
+        project = Project(name="Long Show")
+        s.add(project)
+        s.flush()
+        day = ShootDay(project_id=project.id, day=dt.date(2026, 11, 23))
+        s.add(day)
+        s.flush()
+        card = Card(label="A900R1AB", camera="arri", reel="A900", quick_fingerprint="f" * 32, source_path="/cards/a",
+                    shoot_day_id=day.id)
+        s.add(card)
+        s.flush()
+        s.execute(insert(Clip), [
+            {"card_id": card.id, "key": f"A900C{i:04d}.mov", "name": f"A900C{i:04d}_261123_R1AB", "kind": "video",
+             "tape_name": "A900R1AB", "reel": "A900", "probe_status": "ok", "fps_num": 24, "fps_den": 1,
+             "frames": 240, "start_tc": "10:00:00:00", "start_frame": 864000 + i * 300, "drop_frame": False,
+             "metadata_json": "{}", "thumbnail_status": "none", "rating": 0, "circled": False, "flagged": False,
+             "created_at": dt.datetime.now(dt.UTC)} for i in range(n)])
+        s.commit()
+
+
+def test_a_long_catalog_loads_page_by_page_as_the_grid_scrolls(cart, qtbot):
+    from pixm_desktop.gui.clip_models import PAGE
+
+    catalog = open_catalog(cart.catalog_path)
+    cart.catalogs.append(catalog)
+    _many_clips(catalog, 3_000)
+    win, page = open_clips(cart, qtbot)
+    model = page.model
+    assert model.total == 3_000 and page.count.text() == "3,000 clips"
+    assert set(model.pages) == {0}  # one catalog read of PAGE rows so far, not 3,000 rows
+    page.grid.scrollToBottom()
+    last = (3_000 - 1) // PAGE
+    qtbot.waitUntil(lambda: model.row(2_999) is not None, timeout=WAIT)
+    assert model.row(2_999).name == "A900C2999_261123_R1AB"
+    assert last in model.pages and len(model.pages) < last + 1  # the pages scrolled past were never read
