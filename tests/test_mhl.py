@@ -635,3 +635,43 @@ def test_legacy_value_conversions() -> None:
     assert parse_legacy_date("2012-12-14 16-54-27") == datetime(2012, 12, 14, 16, 54, 27)
     assert parse_legacy_date("2018-01-07T21:31:52Z") == datetime(2018, 1, 7, 21, 31, 52, tzinfo=UTC)
     assert parse_legacy_date("garbage") is None
+
+
+_APPENDER = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from test_mhl import CREATOR, hash_card
+from pixm_desktop.mhl import write_generation
+root = Path({root!r})
+records = hash_card(root)
+sys.stdout.write("ready\\n"); sys.stdout.flush()
+sys.stdin.readline()  # start together
+for _ in range({n}):
+    write_generation(root, records, process="in-place", creator=CREATOR, when=datetime.now(UTC))
+"""
+
+
+def test_two_processes_appending_to_one_history_never_share_a_generation_number(tmp_path):
+    root = make_card(tmp_path)
+    write_generation(root, hash_card(root), creator=CREATOR, when=WHEN)
+    n = 12
+    code = _APPENDER.format(tests=str(Path(__file__).parent), root=str(root), n=n)
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    for p in procs:
+        assert p.stdout.readline() == "ready\n"
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    for p in procs:
+        p.stdin.close()
+        assert p.wait(timeout=120) == 0
+        p.stdout.close()
+    chain = read_chain(root / "ascmhl" / "ascmhl_chain.xml")
+    assert [e.sequence for e in chain] == list(range(1, 2 * n + 2))
+    manifests = sorted(p.name for p in (root / "ascmhl").glob("*.mhl"))
+    assert [m[:4] for m in manifests] == [f"{i:04d}" for i in range(1, 2 * n + 2)]
+    res = ref_verify(root)
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -7,12 +7,17 @@ back, C4 the bytes read, then replace the chain atomically (temp file + fsync + 
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
+
+from filelock import FileLock
+from platformdirs import user_cache_dir
 
 from pixm_desktop.core.errors import MhlError
 from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, MHL_ORDER, HashAlgorithm, c4_decode, hash_bytes
@@ -447,26 +452,52 @@ def _safe_name(scope_root: Path) -> str:
 
 
 def _commit(scope_root: Path, number: int, manifest: ET.Element, when: datetime) -> GenerationInfo:
+    """Write the manifest as generation ``number`` — or the next free number, if another writer appended a
+    generation since the history was read — and add it to the chain, holding the history's lock."""
     folder = scope_root / ASCMHL_FOLDER
     if not folder.is_dir():
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
         fsync_dir(scope_root)
-    path = folder / generation_filename(number, scope_root, when)
     data = serialize(manifest)
-    write_new_file(path, data)
-    back = path.read_bytes()
-    if back != data:
-        raise MhlError(
-            f"manifest {path.name} reads back different from what was written",
-            hint="the destination drive may be failing; check it and write the history again",
-            path=path,
-        )
-    c4 = hash_bytes(back, HashAlgorithm.C4)
-    chain_path = folder / CHAIN_FILE
-    entries = read_chain(chain_path) if chain_path.exists() else []
-    entries.append(ChainEntry(number, path.name, HashAlgorithm.C4, c4))
-    replace_file(chain_path, serialize(_chain_element(entries)))
+    with history_lock(folder):
+        chain_path = folder / CHAIN_FILE
+        entries = read_chain(chain_path) if chain_path.exists() else []
+        number = max(number, _next_free_number(folder, entries))
+        path = folder / generation_filename(number, scope_root, when)
+        write_new_file(path, data)
+        back = path.read_bytes()
+        if back != data:
+            raise MhlError(
+                f"manifest {path.name} reads back different from what was written",
+                hint="the destination drive may be failing; check it and write the history again",
+                path=path,
+            )
+        c4 = hash_bytes(back, HashAlgorithm.C4)
+        entries.append(ChainEntry(number, path.name, HashAlgorithm.C4, c4))
+        replace_file(chain_path, serialize(_chain_element(entries)))
     return GenerationInfo(path=path, generation=number, c4=c4)
+
+
+_GENERATION_FILE = re.compile(r"^(\d{4,})_.*\.mhl$")
+LOCK_TIMEOUT = 600.0  # seconds to wait for another writer of the same history (a verify writes in seconds)
+
+
+def _next_free_number(folder: Path, entries: Sequence[ChainEntry]) -> int:
+    numbers = [e.sequence for e in entries]
+    numbers += [int(m.group(1)) for name in os.listdir(folder) if (m := _GENERATION_FILE.match(name))]
+    return max(numbers, default=0) + 1
+
+
+def history_lock(folder: Path) -> FileLock:
+    """The lock of the ASC MHL history in ``folder`` (an ``ascmhl/`` folder), shared by every PIXM process on
+    this machine: an offload's transfer generation and a ``pixm verify`` in-place generation of the same card
+    folder never take one generation number. The lock file lives in the user cache folder (the card folder
+    gets nothing that a reference tool would list). Raises ``filelock.Timeout`` after ``LOCK_TIMEOUT``.
+    """
+    key = hashlib.sha1(os.fsencode(os.path.realpath(folder))).hexdigest()
+    locks = Path(user_cache_dir("pixm", appauthor=False)) / "mhl-locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    return FileLock(locks / f"{key}.lock", timeout=LOCK_TIMEOUT)
 
 
 def _check_when(when: datetime) -> None:
