@@ -1,5 +1,5 @@
-"""Migration 0002 (clips): a catalog made at 0001 upgrades on open, keeps its rows, and downgrades again;
-the models and the migrations describe the same schema."""
+"""Migrations: a catalog made at 0001 upgrades on open, keeps its rows, and downgrades again (0002 clips);
+0003 classifies the failed copies of older catalogs; the models and the migrations describe the same schema."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from pixm_desktop.services import clips
 from pixm_desktop.services.clips import ClipFilter
-from pixm_desktop.store.db import MIGRATIONS, open_catalog
+from pixm_desktop.store.db import MIGRATIONS, SCHEMA_HEAD, open_catalog
 from pixm_desktop.store.models import Base
 
 CLIP_TABLES = {"clips", "clip_files", "clip_thumbnails"}
@@ -51,7 +51,7 @@ def test_0001_catalog_upgrades_to_head_on_open(tmp_path: Path) -> None:
     _catalog_at_0001(path)
     catalog = open_catalog(path)
     with catalog.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD
         assert set(inspect(conn).get_table_names()) >= CLIP_TABLES
         assert conn.execute(text("SELECT label, reel FROM cards")).one() == ("A001R1AB", "A001")
         assert conn.execute(text("SELECT count(*) FROM files")).scalar() == 2
@@ -97,3 +97,31 @@ def test_schema_head_constant_matches_the_migration_scripts(tmp_path):
     catalog = open_catalog(tmp_path / "c.sqlite")
     assert schema_revision(catalog.engine) == SCHEMA_HEAD
     catalog.close()
+
+
+def test_0003_classifies_failed_copies_of_an_older_catalog(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    _catalog_at_0001(path)
+    engine = create_engine(f"sqlite:///{path}")
+    _alembic(engine, command.upgrade, "0002")
+    reasons = {
+        1: ("verified", None, None),
+        2: ("failed", "checksum mismatch: xxh64 expected 1, read back 2", "mismatch"),
+        3: ("failed", "re-verify: missing", "missing"),
+        4: ("failed", "re-verify: failed — expected xxh64 1, found xxh64 2", "mismatch"),
+        5: ("failed", "a different file already exists at the destination; PIXM never overwrites", "foreign"),
+        6: ("failed", "No space left on device (destination)", "write"),
+    }
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO destinations (id, card_id, path_raw, path, volume_label, mount_point, "
+                          "device, fs_type, required) VALUES (1, 1, X'2F64', '/d', 'RAID', '/', 'sda', 'ext4', 1)"))
+        for i, (state, reason, _kind) in reasons.items():
+            conn.execute(text(f"INSERT INTO files (id, card_id, relpath_raw, relpath, size, mtime_ns) VALUES "
+                              f"({i + 10}, 1, X'{f'f{i}'.encode().hex()}', 'f{i}', 1, 0)"))
+            conn.execute(text("INSERT INTO copies (file_id, destination_id, state, reason) VALUES (:f, 1, :s, :r)"),
+                         {"f": i + 10, "s": state, "r": reason})
+    _alembic(engine, command.upgrade, "0003")
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT file_id - 10, failure FROM copies")).all())
+    engine.dispose()
+    assert got == {i: kind for i, (_s, _r, kind) in reasons.items()}

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy import select
+
 from conftest import write
 from pixm_desktop.services import status
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.store.db import open_catalog
+from pixm_desktop.store.models import Copy
 
 
 def test_file_state_table_matches_file_states_with_a_failure_and_odd_names(tmp_path):
@@ -36,4 +39,9 @@ def test_file_state_table_matches_file_states_with_a_failure_and_odd_names(tmp_p
     assert len(table.rows) == 12 and table.failed == 1
     failed = [r for r in table.rows if r[2] == "failed"]
     assert failed[0][0] == "A002C003_261123_R7QX.mov" and failed[0][1] == d_b.id and failed[0][3]
+    with catalog.session() as s:  # the next offload replaces it because it is PIXM's own bad copy
+        kinds = s.execute(select(Copy.failure).where(Copy.state == "failed")).scalars().all()
+    assert kinds == ["mismatch"]
+    again = service.run(service.prepare(OffloadRequest(card, dests, template="{card}")))
+    assert again.ok and sum(d.skipped for d in again.destinations) == 11  # only the bad copy was written
     catalog.close()

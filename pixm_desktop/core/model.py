@@ -57,15 +57,29 @@ class SourceFile:
         return self.relpath.decode("utf-8", errors="replace")
 
 
+class CopyFailure(StrEnum):
+    """Why a copy failed, as the next offload needs to know it (the reason text is for people)."""
+
+    MISMATCH = "mismatch"  # PIXM's own copy read back different (or unreadable): replace it next time
+    MISSING = "missing"  # PIXM's copy is gone from the destination (re-verification)
+    FOREIGN = "foreign"  # a file PIXM did not write is in the way: never overwritten
+    WRITE = "write"  # the copy could not be written (drive full or gone, I/O error, incomplete)
+
+
+REPLACEABLE = frozenset({CopyFailure.MISMATCH.value, CopyFailure.MISSING.value})
+
+
 @dataclass(frozen=True, slots=True)
 class FileResult:
-    """Outcome for one file on one destination (index into the plan's destinations)."""
+    """Outcome for one file on one destination (index into the plan's destinations); ``failure`` is set
+    for ``failed``."""
 
     relpath: bytes
     destination: int
     state: CopyState
     hashes: dict[HashAlgorithm, str] = field(default_factory=dict)
     reason: str | None = None
+    failure: CopyFailure | None = None
 
 
 class CancelToken:

@@ -29,6 +29,7 @@ from pixm_desktop.core.errors import CancelledError, SourceError
 from pixm_desktop.core.hashes import HashAlgorithm, MultiHasher
 from pixm_desktop.core.model import (
     CancelToken,
+    CopyFailure,
     CopyState,
     DestinationProgress,
     FileResult,
@@ -272,7 +273,8 @@ class _Destination:
         try:
             found, size = hash_from_media(self._final, self.algorithms, cancel=self.cancel)
         except OSError as exc:
-            self._report(f, CopyState.FAILED, reason=f"existing file unreadable: {describe_os_error(exc, 'destination')}")
+            self._report(f, CopyState.FAILED, reason=f"existing file unreadable: {describe_os_error(exc, 'destination')}",
+                         failure=CopyFailure.FOREIGN)
             return
         if size == f.size and all(found.get(a) == h for a, h in hashes.items()):
             self.progress.bytes_verified += size
@@ -280,7 +282,8 @@ class _Destination:
             self._report(f, CopyState.VERIFIED, hashes=found, reason="already present, identical")
         else:
             self._report(f, CopyState.FAILED, reason="a different file already exists at the destination; PIXM "
-                         "never overwrites: move it aside or choose another destination folder")
+                         "never overwrites: move it aside or choose another destination folder",
+                         failure=CopyFailure.FOREIGN)
 
     def _abort_current(self, reason: str, report: bool = False) -> None:
         f = self._file
@@ -340,7 +343,7 @@ class _Destination:
             if not w.replace and os.path.lexists(w.final):
                 _unlink_quietly(w.tmp)
                 self._report(w.file, CopyState.FAILED, reason="a file appeared at the destination during the "
-                             "copy; not overwritten")
+                             "copy; not overwritten", failure=CopyFailure.FOREIGN)
                 return False
             os.replace(w.tmp, w.final)
             return True
@@ -379,22 +382,26 @@ class _Destination:
         except CancelledError:
             return
         except OSError as exc:
-            self._report(f, CopyState.FAILED, reason=f"re-read failed: {describe_os_error(exc, 'destination')}")
+            self._report(f, CopyState.FAILED, reason=f"re-read failed: {describe_os_error(exc, 'destination')}",
+                         failure=CopyFailure.MISMATCH)
             return
         problems = [f"{a} expected {h}, read back {found.get(a)}" for a, h in expected.items() if found.get(a) != h]
         if size != f.size:
             problems.insert(0, f"size expected {f.size}, read back {size}")
         if problems:
-            self._report(f, CopyState.FAILED, hashes=found, reason="checksum mismatch: " + "; ".join(problems))
+            self._report(f, CopyState.FAILED, hashes=found, reason="checksum mismatch: " + "; ".join(problems),
+                         failure=CopyFailure.MISMATCH)
         else:
             self._report(f, CopyState.VERIFIED, hashes=found)
 
-    def _report(self, f: SourceFile, state: CopyState, *, hashes=None, reason: str | None = None) -> None:
+    def _report(self, f: SourceFile, state: CopyState, *, hashes=None, reason: str | None = None,
+                failure: CopyFailure = CopyFailure.WRITE) -> None:
         if state == CopyState.VERIFIED:
             self.progress.files_verified += 1
         elif state == CopyState.FAILED:
             self.progress.files_failed += 1
-        self.results.put(FileResult(f.relpath, self.index, state, dict(hashes or {}), reason))
+        self.results.put(FileResult(f.relpath, self.index, state, dict(hashes or {}), reason,
+                                    failure if state == CopyState.FAILED else None))
 
 
 def _unlink_quietly(path: bytes) -> None:
@@ -500,7 +507,8 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
     live = []
     for i in task.destinations:
         if dests[i].down_reason:
-            yield FileResult(f.relpath, i, CopyState.FAILED, {}, f"destination unavailable: {dests[i].down_reason}")
+            yield FileResult(f.relpath, i, CopyState.FAILED, {}, f"destination unavailable: {dests[i].down_reason}",
+                             CopyFailure.WRITE)
         else:
             live.append(dests[i])
     progress.current_file = f.display

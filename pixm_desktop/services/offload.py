@@ -20,7 +20,9 @@ from pixm_desktop import __version__
 from pixm_desktop.core.errors import CancelledError, PixmError, SourceError
 from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, HashAlgorithm
 from pixm_desktop.core.model import (
+    REPLACEABLE,
     CancelToken,
+    CopyFailure,
     CopyState,
     DestinationProgress,
     FileResult,
@@ -301,10 +303,9 @@ class _Run:
             return False
 
     def _known_bad(self, row: File, i: int) -> bool:
-        """The catalog saw the file at this destination fail verification: it is our own bad copy, replace it."""
+        """The catalog saw PIXM's own copy at this destination fail verification (or vanish): replace it."""
         copy = self.rows[i].get(row.id)
-        return copy is not None and copy.state == CopyState.FAILED.value and bool(copy.reason) and (
-            "mismatch" in copy.reason or "re-verify" in copy.reason)
+        return copy is not None and copy.state == CopyState.FAILED.value and copy.failure in REPLACEABLE
 
     def _copy_phase(self, source: Path, dest_idx: list[int], tasks: list[CopyTask], expected) -> None:
         sub = [CopyTask(t.file, tuple(i for i in t.destinations if i in dest_idx), t.replace) for t in tasks]
@@ -351,20 +352,22 @@ class _Run:
             self.hashed_at[ev.relpath] = utcnow()
             self.writer.file_hashes(self.files[ev.relpath].id, ev.hashes)
         else:
-            self._set(ev.relpath, ev.destination, ev.state, ev.reason)
+            self._set(ev.relpath, ev.destination, ev.state, ev.reason, ev.failure)
         self._commit()
 
     def _state(self, relpath: bytes, i: int) -> str | None:
         row = self.rows[i].get(self.files[relpath].id)
         return row.state if row else None
 
-    def _set(self, relpath: bytes, i: int, state: CopyState, reason: str | None) -> None:
+    def _set(self, relpath: bytes, i: int, state: CopyState, reason: str | None,
+             failure: CopyFailure | None = None) -> None:
         row = self.files[relpath]
         current = self.rows[i].get(row.id)
         if current is not None and current.job_id == self.job.id and current.state == CopyState.FAILED.value:
             return  # a failure in this job is final: a later event must not upgrade it
-        self.rows[i][row.id] = repo.CopyRow(state.value, reason, self.job.id)
-        self.writer.copy_state(row.id, self.dests[i].id, state, reason, self.job.id)
+        self.rows[i][row.id] = repo.CopyRow(state.value, reason, self.job.id,
+                                            failure.value if failure is not None else None)
+        self.writer.copy_state(row.id, self.dests[i].id, state, reason, self.job.id, failure)
         out = self.outcomes[i]
         if state == CopyState.VERIFIED:
             out.verified += 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pixm_desktop.core.errors import MhlHistoryNotFoundError
-from pixm_desktop.core.model import CopyState
+from pixm_desktop.core.model import CopyFailure, CopyState
 from pixm_desktop.engine.mediaio import hash_file_for_mhl
 from pixm_desktop.mhl import read_legacy_mhl, verify_history, verify_legacy
 from pixm_desktop.services import context
@@ -121,7 +121,8 @@ def _record(catalog: Catalog, path: Path, outcome: VerifyOutcome) -> None:
             if name in bad:
                 status, detail = bad[name]
                 reason = f"re-verify: {status}{' — ' + detail if detail else ''}"
-                repo.set_copy_state(s, copies, f, dest, CopyState.FAILED, reason, None)
+                failure = CopyFailure.MISSING if status == "missing" else CopyFailure.MISMATCH
+                repo.set_copy_state(s, copies, f, dest, CopyState.FAILED, reason, None, failure)
             elif name in outcome.compared and f.id in copies:  # never 'verified' for bytes not compared now
                 repo.set_copy_state(s, copies, f, dest, CopyState.VERIFIED, None, copies[f.id].job_id)
         s.commit()

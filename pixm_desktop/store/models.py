@@ -174,6 +174,7 @@ class Copy(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"))
     state: Mapped[str] = mapped_column(String(20), default=CopyState.PENDING.value)
     reason: Mapped[str | None] = mapped_column(Text)
+    failure: Mapped[str | None] = mapped_column(String(16))  # core.model.CopyFailure of a failed copy
     copied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     file: Mapped[File] = relationship(back_populates="copies")

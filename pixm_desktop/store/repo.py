@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pixm_desktop.core.hashes import HashAlgorithm
-from pixm_desktop.core.model import CopyState, JobStatus, SourceFile
+from pixm_desktop.core.model import CopyFailure, CopyState, JobStatus, SourceFile
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, Project, ShootDay, utcnow
 
 
@@ -96,7 +96,8 @@ def copy_states(session: Session, destination: Destination) -> dict[int, Copy]:
 
 
 def set_copy_state(session: Session, copies: dict[int, Copy], file: File, destination: Destination,
-                   state: CopyState, reason: str | None, job_id: int | None) -> Copy:
+                   state: CopyState, reason: str | None, job_id: int | None,
+                   failure: CopyFailure | None = None) -> Copy:
     row = copies.get(file.id)
     if row is None:
         row = Copy(file_id=file.id, destination_id=destination.id)
@@ -104,6 +105,7 @@ def set_copy_state(session: Session, copies: dict[int, Copy], file: File, destin
         copies[file.id] = row
     now = utcnow()
     row.state, row.reason, row.job_id = state.value, reason, job_id
+    row.failure = failure.value if failure is not None and state == CopyState.FAILED else None
     if state == CopyState.COPIED:
         row.copied_at = now
     elif state == CopyState.VERIFIED:
@@ -160,13 +162,14 @@ class CopyRow:
     state: str
     reason: str | None
     job_id: int | None
+    failure: str | None = None  # a CopyFailure value for failed copies
 
 
 def load_copy_rows(session: Session, destination_id: int) -> dict[int, CopyRow]:
     """``{file_id: CopyRow}`` for a destination, in one query."""
-    rows = session.execute(select(Copy.file_id, Copy.state, Copy.reason, Copy.job_id)
+    rows = session.execute(select(Copy.file_id, Copy.state, Copy.reason, Copy.job_id, Copy.failure)
                            .where(Copy.destination_id == destination_id))
-    return {fid: CopyRow(state, reason, job) for fid, state, reason, job in rows}
+    return {fid: CopyRow(state, reason, job, failure) for fid, state, reason, job, failure in rows}
 
 
 class BatchWriter:
@@ -179,10 +182,11 @@ class BatchWriter:
         self._hashes: dict[int, dict] = {}
 
     def copy_state(self, file_id: int, destination_id: int, state: CopyState, reason: str | None,
-                   job_id: int | None) -> None:
+                   job_id: int | None, failure: CopyFailure | None = None) -> None:
         now = utcnow()
         self._copies[(file_id, destination_id)] = {
             "file_id": file_id, "destination_id": destination_id, "state": state.value, "reason": reason,
+            "failure": failure.value if failure is not None and state == CopyState.FAILED else None,
             "job_id": job_id, "copied_at": now if state in (CopyState.COPIED, CopyState.VERIFIED) else None,
             "verified_at": now if state == CopyState.VERIFIED else None}
 
@@ -215,7 +219,8 @@ class BatchWriter:
         stmt = insert(table)
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c.file_id, table.c.destination_id],
-            set_={"state": stmt.excluded.state, "reason": stmt.excluded.reason, "job_id": stmt.excluded.job_id,
+            set_={"state": stmt.excluded.state, "reason": stmt.excluded.reason, "failure": stmt.excluded.failure,
+                  "job_id": stmt.excluded.job_id,
                   "copied_at": func.coalesce(stmt.excluded.copied_at, table.c.copied_at),
                   "verified_at": func.coalesce(stmt.excluded.verified_at, table.c.verified_at)})
         self.session.execute(stmt, rows)
