@@ -168,3 +168,26 @@ def test_notices_float_over_the_corner_and_never_resize_the_page(cart, qtbot):
     for n in list(area.notices):
         n.dismissed.emit(n)
     assert area.isHidden()
+
+
+def test_check_boxes_are_visible_on_the_dark_theme_ticked_or_not(qapp, qtbot):
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QCheckBox
+
+    apply_dark_theme(qapp)
+    background = qapp.palette().window().color()
+
+    def indicator_pixels(checked: bool) -> list[QColor]:
+        box = QCheckBox("Required")
+        qtbot.addWidget(box)
+        box.setChecked(checked)
+        box.resize(box.sizeHint())
+        img = box.grab().toImage()
+        return [img.pixelColor(x, y) for x in range(18) for y in range(img.height())]
+
+    def contrast(c: QColor) -> int:
+        return abs(c.lightness() - background.lightness())
+
+    assert max(contrast(c) for c in indicator_pixels(False)) > 60  # the empty box's edge stands out
+    ticked = indicator_pixels(True)
+    assert sum(1 for c in ticked if c.blue() > 180 and c.red() < 140) > 10  # a blue tick inside

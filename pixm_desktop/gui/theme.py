@@ -11,7 +11,7 @@ from functools import cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
 
 OK = "#3fb950"
 FAIL = "#f85149"
@@ -81,9 +81,47 @@ def dark_palette() -> QPalette:
     return p
 
 
+class CartStyle(QProxyStyle):
+    """Fusion, with check boxes drawn to be seen on the dark palette: Fusion outlines them in a shade of the
+    window colour, which on a dark window all but disappears (a loader must see at a glance what is ticked)."""
+
+    CHECKS = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck)
+
+    def drawPrimitive(self, element, option, painter, widget=None):  # noqa: N802 (Qt API)
+        if element not in self.CHECKS:
+            return super().drawPrimitive(element, option, painter, widget)
+        r = QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
+        side = min(r.width(), r.height())
+        r = QRectF(r.center().x() - side / 2, r.center().y() - side / 2, side, side)
+        enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
+        on = bool(option.state & QStyle.StateFlag.State_On)
+        partial = bool(option.state & QStyle.StateFlag.State_NoChange)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        edge = QColor(RUN if (on or partial) and enabled else IDLE if enabled else "#484f58")
+        painter.setPen(QPen(edge, 1.5))
+        painter.setBrush(QBrush(QColor("#0d1117")))
+        painter.drawRoundedRect(r, 2.5, 2.5)
+        mark = QPen(QColor(RUN if enabled else "#6e7681"), max(1.8, side * 0.16))
+        mark.setCapStyle(Qt.PenCapStyle.RoundCap)
+        mark.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(mark)
+        if on:
+            path = QPainterPath(QPointF(r.left() + side * 0.22, r.top() + side * 0.52))
+            path.lineTo(QPointF(r.left() + side * 0.42, r.top() + side * 0.72))
+            path.lineTo(QPointF(r.left() + side * 0.78, r.top() + side * 0.30))
+            painter.drawPath(path)
+        elif partial:
+            painter.drawLine(QPointF(r.left() + side * 0.25, r.center().y()), QPointF(r.right() - side * 0.25,
+                                                                                     r.center().y()))
+        painter.restore()
+        return None
+
+
 def apply_dark_theme(app: QApplication) -> None:
-    """Fusion style with the dark palette and the stylesheet above (the default look of the cart window)."""
-    app.setStyle("Fusion")
+    """Fusion style (check boxes redrawn, see :class:`CartStyle`) with the dark palette and the stylesheet
+    above (the default look of the cart window)."""
+    app.setStyle(CartStyle("Fusion"))
     app.setPalette(dark_palette())
     app.setStyleSheet(STYLESHEET)
 
