@@ -79,7 +79,13 @@ def through_window(catalog_path: Path, work: Path, interval_ms: int = 5, trace: 
 
     def done(_sel) -> None:
         state["seconds"] = time.perf_counter() - state["t0"]
-        QTimer.singleShot(200, app.quit)  # the preview's first paint is inside the measurement
+        QTimer.singleShot(200, finish)  # the preview's first paint is inside the measurement
+
+    def finish() -> None:
+        timer.stop()  # before quitting: quitting closes the window, whose shutdown is not part of this
+        if sampler is not None:
+            sampler.stop.set()
+        app.quit()
 
     page.preview_ready.connect(done)
     QTimer.singleShot(1500, begin)  # the window settles (start-up queries)

@@ -105,3 +105,27 @@ def test_work_submitted_after_shutdown_is_dropped_quietly(qtbot):
     task = runner.submit(lambda: ran.append(1), on_done=ran.append, on_error=ran.append)
     qtbot.wait(100)
     assert task.done and task.discarded and ran == []
+
+
+def test_service_process_runs_catalog_work_in_a_child_and_keeps_errors_readable(tmp_path, no_thread_leaks):
+    from pixm_desktop.core.errors import UsageError
+    from pixm_desktop.gui.offload_process import ServiceProcess
+    from pixm_desktop.services import reports, status
+    from pixm_desktop.services.settings import open_catalog
+
+    catalog = open_catalog(tmp_path / "catalog.sqlite")
+    services = ServiceProcess(catalog)
+    try:
+        assert services.call(status.card_statuses) == []
+        assert services.call(reports.default_report_folder) == tmp_path / "reports"
+        try:
+            services.call(reports.offload_report_path, 999, None)
+        except UsageError as exc:
+            assert "999" in exc.message and exc.hint  # the child's error, rebuilt with its advice
+        else:
+            raise AssertionError("an unknown job must raise")
+        assert services._pool is not None and len(services._pool._processes) == 1  # one child, kept
+    finally:
+        services.shutdown()
+        services.shutdown()
+        catalog.close()

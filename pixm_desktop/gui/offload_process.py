@@ -24,6 +24,8 @@ import pickle
 import sys
 import threading
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from pixm_desktop.core.errors import PixmError
@@ -235,3 +237,69 @@ def _child_main(catalog_path: str, request: OffloadRequest, conn) -> None:
         running.set()
         catalog.close()
         chan.close()
+
+
+# --- a long-lived worker process for the window's heavy catalog work (reports) -------------------------------
+
+_service_catalog = None  # the child's own catalog (opened once by the pool's initializer)
+
+
+def _service_init(catalog_path: str) -> None:
+    global _service_catalog
+    from pixm_desktop.services.settings import open_catalog
+
+    _yield_cpu_to_the_window()
+    _service_catalog = open_catalog(catalog_path)
+
+
+def _service_call(fn, args: tuple):
+    """In the child: ``("result", fn(catalog, *args))`` or an error message (see :func:`_error_message`)."""
+    try:
+        return ("result", fn(_service_catalog, *args))
+    except BaseException as exc:
+        return _error_message(exc, traceback.format_exc())
+
+
+class ServiceProcess:
+    """One low-priority child process, started on first use and kept, for the window's CPU-heavy catalog work
+    (laying out a report of hundreds of clips takes seconds of interpreter time: in the window's process that
+    time would be taken from the GUI thread).
+
+    ``call(fn, *args)`` runs ``fn(catalog, *args)`` there — ``fn`` a module-level function, arguments and
+    result picklable — and returns the result or raises the error it raised (PIXM errors keep their hint).
+    It blocks: call it on a runner worker. A catalog without a file runs ``fn`` in the calling thread.
+    """
+
+    def __init__(self, catalog):
+        self.catalog = catalog
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def call(self, fn, *args):
+        if self.catalog.path is None:
+            return fn(self.catalog, *args)
+        with self._lock:
+            if self._closed:
+                raise OffloadProcessError("the window is closing", hint="try again after the next start")
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(1, mp_context=_CTX, initializer=_service_init,
+                                                 initargs=(str(self.catalog.path),))
+            future = self._pool.submit(_service_call, fn, args)
+        try:
+            msg = future.result()
+        except BrokenProcessPool:
+            with self._lock:
+                self._pool = None  # started again on the next call
+            raise OffloadProcessError("the report process stopped unexpectedly", hint="try again") from None
+        if msg[0] == "result":
+            return msg[1]
+        raise _rebuild(*msg[1:])
+
+    def shutdown(self) -> None:
+        """Let the running call finish, drop queued ones, end the process (idempotent)."""
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

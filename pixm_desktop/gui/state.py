@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
+from pixm_desktop.gui.offload_process import ServiceProcess
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.settings_store import load_settings, save_settings, settings_json, write_settings_file
 from pixm_desktop.services.settings import Catalog, OffloadSettings
@@ -24,6 +25,7 @@ class AppState(QObject):
         self.runner = runner
         self.qsettings = qsettings
         self.settings: OffloadSettings = load_settings(qsettings)
+        self.services = ServiceProcess(catalog)  # reports are laid out there, not in the window's process
         self._save = QTimer(self)
         self._save.setSingleShot(True)
         self._save.setInterval(SAVE_DELAY_MS)

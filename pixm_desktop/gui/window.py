@@ -363,6 +363,7 @@ class CartWindow(QMainWindow):
         self.history_page.debounce.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
+        self.state.services.shutdown()
         self.runner.shutdown(wait=True)
         self.state.flush()
         if self.tray is not None:

@@ -462,7 +462,7 @@ class ReportsPage(QWidget):
         if self.preview_selection is None:
             self._show_placeholder("Building the preview…")
         self._preview_task = self._submit(
-            write_pdf, self.state.catalog, sel, path, lane="io", name="report preview",
+            self.state.services.call, write_pdf, sel, path, lane="io", name="report preview",
             on_done=lambda r, sel=sel: self._preview_built(sel, r),
             on_error=lambda e, sel=sel: self._preview_failed(sel, e))
 
@@ -535,9 +535,9 @@ class ReportsPage(QWidget):
         if path is None:
             return
         if fmt == "pdf":
-            work = (write_pdf, self.state.catalog, sel, path)
+            work = (self.state.services.call, write_pdf, sel, path)
         else:
-            work = (write_export, self.state.catalog, sel, fmt, path)
+            work = (self.state.services.call, write_export, sel, fmt, path)
         task = self._submit(*work, lane="io", name=f"save {fmt}", on_done=self._saved,
                             on_error=lambda e, path=path: self._save_failed(path, e))
         if task is not None:
