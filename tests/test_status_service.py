@@ -31,7 +31,17 @@ def test_file_state_table_matches_file_states_with_a_failure_and_odd_names(tmp_p
     victim.write_bytes(bytes(data))
     d_b = next(d for d in status.card_status(catalog, result.card_id, min_copies=2, distinct_drives=False)
                .destinations if d.path.startswith(str(dests[1])))
+    def times():
+        with catalog.session() as s:
+            return dict(((f, c), (a, v)) for f, c, a, v in s.execute(
+                select(Copy.file_id, Copy.state, Copy.copied_at, Copy.verified_at).where(Copy.destination_id == d_b.id)))
+
+    before = times()
     status.reverify_destination(catalog, d_b.id)
+    after = times()
+    # a re-verification keeps when each file was copied, and stamps when it was verified again
+    kept = [k for k in after if k in before]
+    assert len(kept) == 5 and all(after[k][0] == before[k][0] and after[k][1] >= before[k][1] for k in kept)
     full = status.file_states(catalog, result.card_id)
     table = status.file_state_table(catalog, result.card_id)
     assert table.rows == [(f.relpath, f.destination_id, f.state, f.reason) for f in full]

@@ -114,15 +114,17 @@ def _record(catalog: Catalog, path: Path, outcome: VerifyOutcome) -> None:
         dest = repo.find_destination_by_path(s, os.fsencode(path))
         if dest is None:
             return
-        copies = repo.copy_states(s, dest)
+        copies = repo.load_copy_rows(s, dest.id)
         files = {f.relpath: f for f in s.query(File).filter(File.card_id == dest.card_id)}
         bad = {name: (status, detail) for name, status, detail in outcome.problems}
+        writer = repo.BatchWriter(s)
         for name, f in files.items():
             if name in bad:
                 status, detail = bad[name]
                 reason = f"re-verify: {status}{' — ' + detail if detail else ''}"
                 failure = CopyFailure.MISSING if status == "missing" else CopyFailure.MISMATCH
-                repo.set_copy_state(s, copies, f, dest, CopyState.FAILED, reason, None, failure)
+                writer.copy_state(f.id, dest.id, CopyState.FAILED, reason, None, failure, copying=False)
             elif name in outcome.compared and f.id in copies:  # never 'verified' for bytes not compared now
-                repo.set_copy_state(s, copies, f, dest, CopyState.VERIFIED, None, copies[f.id].job_id)
+                writer.copy_state(f.id, dest.id, CopyState.VERIFIED, None, copies[f.id].job_id, copying=False)
+        writer.flush()
         s.commit()

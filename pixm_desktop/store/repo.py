@@ -90,30 +90,6 @@ def get_or_create_destination(session: Session, card: Card, path_raw: bytes, **f
     return dest
 
 
-def copy_states(session: Session, destination: Destination) -> dict[int, Copy]:
-    """``{file_id: Copy}`` for every copy row of a destination."""
-    return {c.file_id: c for c in session.scalars(select(Copy).where(Copy.destination_id == destination.id))}
-
-
-def set_copy_state(session: Session, copies: dict[int, Copy], file: File, destination: Destination,
-                   state: CopyState, reason: str | None, job_id: int | None,
-                   failure: CopyFailure | None = None) -> Copy:
-    row = copies.get(file.id)
-    if row is None:
-        row = Copy(file_id=file.id, destination_id=destination.id)
-        session.add(row)
-        copies[file.id] = row
-    now = utcnow()
-    row.state, row.reason, row.job_id = state.value, reason, job_id
-    row.failure = failure.value if failure is not None and state == CopyState.FAILED else None
-    if state == CopyState.COPIED:
-        row.copied_at = now
-    elif state == CopyState.VERIFIED:
-        row.verified_at = now
-        row.copied_at = row.copied_at or now
-    return row
-
-
 def mark_running_jobs_interrupted(session: Session, host: str, is_alive) -> list[int]:
     """Jobs left ``running`` by a process that no longer exists on this host become ``interrupted``.
 
@@ -182,12 +158,15 @@ class BatchWriter:
         self._hashes: dict[int, dict] = {}
 
     def copy_state(self, file_id: int, destination_id: int, state: CopyState, reason: str | None,
-                   job_id: int | None, failure: CopyFailure | None = None) -> None:
+                   job_id: int | None, failure: CopyFailure | None = None, *, copying: bool = True) -> None:
+        """Record a copy's state (the one write path for ``copies``). ``copying=False`` (a re-verification of
+        copies already there) leaves ``copied_at`` as it was; ``verified_at`` is set for ``verified``."""
         now = utcnow()
+        copied = copying and state in (CopyState.COPIED, CopyState.VERIFIED)
         self._copies[(file_id, destination_id)] = {
             "file_id": file_id, "destination_id": destination_id, "state": state.value, "reason": reason,
             "failure": failure.value if failure is not None and state == CopyState.FAILED else None,
-            "job_id": job_id, "copied_at": now if state in (CopyState.COPIED, CopyState.VERIFIED) else None,
+            "job_id": job_id, "copied_at": now if copied else None,
             "verified_at": now if state == CopyState.VERIFIED else None}
 
     def file_hashes(self, file_id: int, hashes: dict[HashAlgorithm, str]) -> None:
