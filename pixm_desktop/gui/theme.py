@@ -8,10 +8,12 @@ look the same on every platform and need no icon theme or font glyphs.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
+from platformdirs import user_cache_dir
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle
+from PySide6.QtWidgets import QApplication
 
 OK = "#3fb950"
 FAIL = "#f85149"
@@ -81,49 +83,58 @@ def dark_palette() -> QPalette:
     return p
 
 
-class CartStyle(QProxyStyle):
-    """Fusion, with check boxes drawn to be seen on the dark palette: Fusion outlines them in a shade of the
-    window colour, which on a dark window all but disappears (a loader must see at a glance what is ticked)."""
+def _indicator(kind: str, enabled: bool, size: int = 32) -> QPixmap:
+    """A check box indicator seen on the dark palette: ``kind`` is ``off``, ``on`` or ``partial``."""
+    pm = QPixmap(size, size)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    s = float(size)
+    edge = QColor(RUN if kind != "off" and enabled else IDLE if enabled else "#484f58")
+    p.setPen(QPen(edge, s * 0.09))
+    p.setBrush(QBrush(QColor("#0d1117")))
+    p.drawRoundedRect(QRectF(s * 0.06, s * 0.06, s * 0.88, s * 0.88), s * 0.16, s * 0.16)
+    mark = QPen(QColor(RUN if enabled else "#6e7681"), s * 0.14)
+    mark.setCapStyle(Qt.PenCapStyle.RoundCap)
+    mark.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    p.setPen(mark)
+    if kind == "on":
+        path = QPainterPath(QPointF(s * 0.25, s * 0.52))
+        path.lineTo(QPointF(s * 0.43, s * 0.70))
+        path.lineTo(QPointF(s * 0.76, s * 0.31))
+        p.drawPath(path)
+    elif kind == "partial":
+        p.drawLine(QPointF(s * 0.28, s / 2), QPointF(s * 0.72, s / 2))
+    p.end()
+    return pm
 
-    CHECKS = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck)
 
-    def drawPrimitive(self, element, option, painter, widget=None):  # noqa: N802 (Qt API)
-        if element not in self.CHECKS:
-            return super().drawPrimitive(element, option, painter, widget)
-        r = QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5)
-        side = min(r.width(), r.height())
-        r = QRectF(r.center().x() - side / 2, r.center().y() - side / 2, side, side)
-        enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
-        on = bool(option.state & QStyle.StateFlag.State_On)
-        partial = bool(option.state & QStyle.StateFlag.State_NoChange)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        edge = QColor(RUN if (on or partial) and enabled else IDLE if enabled else "#484f58")
-        painter.setPen(QPen(edge, 1.5))
-        painter.setBrush(QBrush(QColor("#0d1117")))
-        painter.drawRoundedRect(r, 2.5, 2.5)
-        mark = QPen(QColor(RUN if enabled else "#6e7681"), max(1.8, side * 0.16))
-        mark.setCapStyle(Qt.PenCapStyle.RoundCap)
-        mark.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-        painter.setPen(mark)
-        if on:
-            path = QPainterPath(QPointF(r.left() + side * 0.22, r.top() + side * 0.52))
-            path.lineTo(QPointF(r.left() + side * 0.42, r.top() + side * 0.72))
-            path.lineTo(QPointF(r.left() + side * 0.78, r.top() + side * 0.30))
-            painter.drawPath(path)
-        elif partial:
-            painter.drawLine(QPointF(r.left() + side * 0.25, r.center().y()), QPointF(r.right() - side * 0.25,
-                                                                                     r.center().y()))
-        painter.restore()
-        return None
+def indicator_stylesheet(folder: Path) -> str:
+    """Check box rules drawing :func:`_indicator` images (written into ``folder``). Fusion outlines check
+    boxes in a shade of the window colour, which on a dark window all but disappears; images keep the paint
+    in Qt's C++ (a Python-drawn style would run on every paint of every check box)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rules = ["QCheckBox::indicator, QAbstractItemView::indicator { width: 14px; height: 14px; }"]
+    for kind, state in (("off", "unchecked"), ("on", "checked"), ("partial", "indeterminate")):
+        for enabled in (True, False):
+            path = folder / f"check-{kind}{'' if enabled else '-disabled'}.png"
+            _indicator(kind, enabled).save(str(path))  # every start: a new version may draw them differently
+            sel = f"indicator:{state}{'' if enabled else ':disabled'}"
+            rules.append(f'QCheckBox::{sel}, QAbstractItemView::{sel} {{ image: url("{path.as_posix()}"); }}')
+    return "\n".join(rules) + "\n"
 
 
 def apply_dark_theme(app: QApplication) -> None:
-    """Fusion style (check boxes redrawn, see :class:`CartStyle`) with the dark palette and the stylesheet
-    above (the default look of the cart window)."""
-    app.setStyle(CartStyle("Fusion"))
+    """Fusion style with the dark palette, the stylesheet above and visible check boxes (the default look of
+    the cart window)."""
+    app.setStyle("Fusion")
     app.setPalette(dark_palette())
-    app.setStyleSheet(STYLESHEET)
+    folder = Path(user_cache_dir("pixm", appauthor=False)) / "theme"
+    try:
+        checks = indicator_stylesheet(folder)
+    except OSError:  # no cache folder: Fusion's own check boxes
+        checks = ""
+    app.setStyleSheet(STYLESHEET + checks)
 
 
 # --- status icons ---------------------------------------------------------------------------------------
