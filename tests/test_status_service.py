@@ -55,3 +55,16 @@ def test_file_state_table_matches_file_states_with_a_failure_and_odd_names(tmp_p
     again = service.run(service.prepare(OffloadRequest(card, dests, template="{card}")))
     assert again.ok and sum(d.skipped for d in again.destinations) == 11  # only the bad copy was written
     catalog.close()
+
+
+def test_a_cancel_that_ends_a_run_during_verification_is_a_cancel_not_a_failure():
+    from pixm_desktop.core.model import CancelToken, JobStatus
+    from pixm_desktop.services.offload import _final_status
+
+    user, closing, running = CancelToken(), CancelToken(), CancelToken()
+    user.cancel(by_user=True)
+    closing.cancel()
+    assert _final_status(True, user) == JobStatus.COMPLETED  # everything verified before the cancel landed
+    assert _final_status(False, user) == JobStatus.CANCELLED
+    assert _final_status(False, closing) == JobStatus.INTERRUPTED
+    assert _final_status(False, running) == JobStatus.FAILED

@@ -152,7 +152,8 @@ class OffloadService:
         """Copy, verify, write ASC MHL and record. Returns the outcome (``status`` says if all verified).
 
         Raises :class:`CancelledError` (job ``cancelled`` when ``cancel.by_user``, else ``interrupted``) and
-        :class:`SourceError` when the card vanishes (job ``interrupted``).
+        :class:`SourceError` when the card vanishes (job ``interrupted``). A cancel while verifying returns
+        early with that same status.
         """
         cancel = cancel or CancelToken()
         plan = prepared.plan
@@ -170,9 +171,19 @@ class OffloadService:
             except BaseException as exc:
                 run.finish(JobStatus.FAILED, f"internal error: {exc!r}")
                 raise
-            status = JobStatus.COMPLETED if run.all_verified() else JobStatus.FAILED
+            status = _final_status(run.all_verified(), cancel)
             run.finish(status, None if status == JobStatus.COMPLETED else run.failure_summary())
             return run.result(status, time.monotonic() - started)
+
+
+def _final_status(all_verified: bool, cancel: CancelToken) -> JobStatus:
+    """A run that returned normally: a cancel during verification ends it early without raising, and is still
+    a cancel (by the user) or an interruption, not a failure."""
+    if all_verified:
+        return JobStatus.COMPLETED
+    if cancel.cancelled:
+        return JobStatus.CANCELLED if cancel.by_user else JobStatus.INTERRUPTED
+    return JobStatus.FAILED
 
 
 def _keep_cards_apart(s: Session, dest: DestinationPlan, card: Card | None, plan: OffloadPlan) -> None:
