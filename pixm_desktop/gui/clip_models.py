@@ -229,11 +229,8 @@ class ClipListModel(QAbstractTableModel):
                      on_done=lambda r: self._reloaded(gen, r))
 
     def _submit(self, fn, *args, name: str, on_done):
-        try:
-            return self.runner.submit(fn, self.catalog, *args, lane="catalog", name=name, on_done=on_done,
-                                      on_error=self._error)
-        except RuntimeError:  # the window is shutting down
-            return None
+        return self.runner.submit(fn, self.catalog, *args, lane="catalog", name=name, on_done=on_done,
+                                  on_error=self._error)
 
     def _error(self, exc: BaseException) -> None:
         e = explain(exc)
@@ -496,11 +493,8 @@ class LogWriter(QObject):
             return
         self.model.patch(ids, values)
         self.model.writes_pending += 1
-        try:
-            self.runner.submit(_update_log, self.catalog, ids, values, lane="catalog", name=f"log {len(ids)} clips",
-                               on_done=self._done, on_error=self._error)
-        except RuntimeError:  # shutting down
-            self.model.writes_pending -= 1
+        self.runner.submit(_update_log, self.catalog, ids, values, lane="catalog", name=f"log {len(ids)} clips",
+                           on_done=self._done, on_error=self._error)
 
     def _done(self, n: int) -> None:
         self.model.writes_pending -= 1
@@ -577,13 +571,9 @@ class ThumbnailCache(QObject):
         while self.waiting and len(self.running) < self.parallel:
             key, _ = self.waiting.popitem(last=True)
             self.running.add(key)
-            try:
-                self.runner.submit(load_image, key[0], QSize(*key[1]), lane="io", name="thumbnail",
-                                   on_done=lambda img, key=key: self._done(key, img),
-                                   on_error=lambda _e, key=key: self._done(key, None))
-            except RuntimeError:  # shutting down
-                self.running.discard(key)
-                return
+            self.runner.submit(load_image, key[0], QSize(*key[1]), lane="io", name="thumbnail",
+                               on_done=lambda img, key=key: self._done(key, img),
+                               on_error=lambda _e, key=key: self._done(key, None))
 
     def _done(self, key, img: QImage | None) -> None:
         self.running.discard(key)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from pixm_desktop.gui.clip_models import ClipListModel, LogWriter, ThumbnailCache
 from pixm_desktop.gui.clip_widgets import BatchEditBox, ClipGridDelegate, DetailPanel, FilterBar
-from pixm_desktop.gui.errors import explain
+from pixm_desktop.gui.pages.clip_page import ClipListPage
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services import clips as clips_service
 
@@ -41,17 +41,13 @@ TABLE_COLUMNS = ("name", "card", "day", "reel", "tape", "start", "duration", "fp
 DETAIL_DELAY_MS = 60  # wait for the arrow keys to rest before reading a clip's detail
 
 
-class ClipsPage(QWidget):
+class ClipsPage(ClipListPage):
     """The browser. ``open_in_logger(list of clip ids)`` asks the window to show them in the Logger."""
 
-    notice = Signal(str, str, str, str)
     open_in_logger = Signal(list)
 
     def __init__(self, state: AppState, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.state = state
-        self._dirty = True  # reload when next shown
-        self._own_write = False
+        super().__init__(state, "Clips", parent)
         self._detail_task = None
         self.filter_started: float | None = None
         self.last_filter_ms: float | None = None  # time from a filter change to its first page on screen
@@ -167,8 +163,6 @@ class ClipsPage(QWidget):
         self.detail.open_in_logger.connect(self.log_selected)
         self.grid.doubleClicked.connect(lambda _i: self.log_selected())
         self.table.doubleClicked.connect(lambda _i: self.log_selected())
-        self.state.clips_changed.connect(self._clips_changed)
-        self.state.catalog_changed.connect(self._clips_changed)
 
     def _make_shortcuts(self) -> None:
         self.shortcut_rows: list[tuple[str, str]] = []
@@ -185,11 +179,6 @@ class ClipsPage(QWidget):
                 QKeySequence.SequenceFormat.NativeText)))
 
     # -- loading -------------------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        super().showEvent(event)
-        if self._dirty:
-            self.refresh()
-
     def refresh(self) -> None:
         """Reload the filter choices and the clips (keeping scroll and selection when the count is the same)."""
         self._dirty = False
@@ -214,28 +203,8 @@ class ClipsPage(QWidget):
         self._selection_changed()
         self._detail_timer.start()
 
-    def _counted(self) -> None:
-        n = self.model.total
-        self.count.setText(f"{n:,} clip{'s' if n != 1 else ''}")
-
-    def _clips_changed(self) -> None:
-        if self._own_write:
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._dirty = True
-
     def _submit(self, fn, *args, name: str, on_done) -> None:
-        try:
-            self.state.runner.submit(fn, *args, lane="catalog", name=name, on_done=on_done,
-                                     on_error=self._catalog_error)
-        except RuntimeError:  # the window is shutting down
-            pass
-
-    def _catalog_error(self, exc: BaseException) -> None:
-        e = explain(exc)
-        self.notice.emit("Clips", e.text(), "error", e.details)
+        self.state.runner.submit(fn, *args, lane="catalog", name=name, on_done=on_done, on_error=self._catalog_error)
 
     # -- selection and detail ---------------------------------------------------------------------------------
     def selected_rows(self) -> list[int]:
@@ -257,12 +226,9 @@ class ClipsPage(QWidget):
             return
         if self._detail_task is not None and not self._detail_task.done:
             self._detail_task.discard()
-        try:
-            self._detail_task = self.state.runner.submit(
-                clips_service.clip_detail, self.state.catalog, clip.id, lane="catalog", name=f"clip {clip.id}",
-                on_done=self.detail.show_detail, on_error=self._catalog_error)
-        except RuntimeError:
-            pass
+        self._detail_task = self.state.runner.submit(
+            clips_service.clip_detail, self.state.catalog, clip.id, lane="catalog", name=f"clip {clip.id}",
+            on_done=self.detail.show_detail, on_error=self._catalog_error)
 
     def _step_thumb(self, step: int) -> None:
         self.detail.show_thumbnail(self.detail.current_index() + step)
@@ -301,13 +267,6 @@ class ClipsPage(QWidget):
     def _written(self, n: int) -> None:
         self.count.setText(f"{self.model.total:,} clips · logged {n}")
         self._detail_timer.start()
-
-    def _announce(self) -> None:
-        self._own_write = True  # the other pages reload; this one already does
-        try:
-            self.state.clips_changed.emit()
-        finally:
-            self._own_write = False
 
     # -- grid scrubbing -------------------------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)

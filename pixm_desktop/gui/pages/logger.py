@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from pixm_desktop.gui.clip_models import COLUMNS, ClipListModel, LogWriter
 from pixm_desktop.gui.clip_widgets import BatchEditBox, FilterBar
-from pixm_desktop.gui.errors import explain
+from pixm_desktop.gui.pages.clip_page import ClipListPage
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services import clips as clips_service
 
@@ -104,14 +104,9 @@ class LogTable(QTableView):
                 nxt, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
 
-class LoggerPage(QWidget):
-    notice = Signal(str, str, str, str)
-
+class LoggerPage(ClipListPage):
     def __init__(self, state: AppState, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.state = state
-        self._dirty = True
-        self._own_write = False
+        super().__init__(state, "Logger", parent)
         self._started = False
         self.only_ids: list[int] | None = None  # clips sent from the browser
         self.model = ClipListModel(state.catalog, state.runner, None, LOG_COLUMNS, self, editable=True)
@@ -187,8 +182,6 @@ class LoggerPage(QWidget):
         self.table.toggle.connect(self.toggle)
         self.table.rate.connect(self.rate)
         self.batch.apply_requested.connect(self.apply_batch)
-        self.state.clips_changed.connect(self._clips_changed)
-        self.state.catalog_changed.connect(self._clips_changed)
 
     def _make_shortcuts(self) -> None:
         self.shortcut_rows: list[tuple[str, str]] = []
@@ -214,19 +207,10 @@ class LoggerPage(QWidget):
         add("Batch edit", ["Ctrl+B"], self.focus_batch)
 
     # -- loading ---------------------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        super().showEvent(event)
-        if self._dirty:
-            self.refresh()
-
     def refresh(self) -> None:
         self._dirty = False
-        try:
-            self.state.runner.submit(clips_service.clip_facets, self.state.catalog, lane="catalog",
-                                     name="clip facets", on_done=self.filters.set_facets,
-                                     on_error=self._catalog_error)
-        except RuntimeError:
-            return
+        self.state.runner.submit(clips_service.clip_facets, self.state.catalog, lane="catalog", name="clip facets",
+                                 on_done=self.filters.set_facets, on_error=self._catalog_error)
         if self._started:
             self.model.reload()
         else:
@@ -259,29 +243,6 @@ class LoggerPage(QWidget):
             self.table.selectionModel().setCurrentIndex(
                 self.model.index(0, col),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-
-    def _counted(self) -> None:
-        n = self.model.total
-        self.count.setText(f"{n:,} clip{'s' if n != 1 else ''}")
-
-    def _clips_changed(self) -> None:
-        if self._own_write:
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._dirty = True
-
-    def _catalog_error(self, exc: BaseException) -> None:
-        e = explain(exc)
-        self.notice.emit("Logger", e.text(), "error", e.details)
-
-    def _announce(self) -> None:
-        self._own_write = True
-        try:
-            self.state.clips_changed.emit()
-        finally:
-            self._own_write = False
 
     # -- logging ---------------------------------------------------------------------------------------------
     def selected_rows(self) -> list[int]:

@@ -301,13 +301,6 @@ class ReportsPage(QWidget):
         super().hideEvent(event)
         self.preview_timer.stop()  # no report builds for a page nobody looks at (or a window shutting down)
 
-    def _submit(self, fn, *args, **kwargs):
-        """``runner.submit``; None once the window has shut its runner down (a late timer or signal)."""
-        try:
-            return self.state.runner.submit(fn, *args, **kwargs)
-        except RuntimeError:
-            return None
-
     def _data_changed(self) -> None:
         self._stale = True
         if self.isVisible():
@@ -320,7 +313,7 @@ class ReportsPage(QWidget):
             return
         self._stale = False
         self._force = True
-        self._days_task = self._submit(
+        self._days_task = self.state.runner.submit(
             reports.shoot_days, self.state.catalog, lane="catalog", name="report days", on_done=self._days_loaded,
             on_error=self._catalog_failed)
 
@@ -348,7 +341,7 @@ class ReportsPage(QWidget):
         if day is None:
             self._jobs_loaded(None, [])
             return
-        self._jobs_task = self._submit(
+        self._jobs_task = self.state.runner.submit(
             reports.offload_jobs, self.state.catalog, day.day, day.project, lane="catalog", name="report jobs",
             on_done=lambda jobs, day=day: self._jobs_loaded(day, jobs), on_error=self._catalog_failed)
 
@@ -461,7 +454,7 @@ class ReportsPage(QWidget):
         self._set_status("wait", f"Building the preview of the {sel.title}…")
         if self.preview_selection is None:
             self._show_placeholder("Building the preview…")
-        self._preview_task = self._submit(
+        self._preview_task = self.state.runner.submit(
             self.state.services.call, write_pdf, sel, path, lane="io", name="report preview",
             on_done=lambda r, sel=sel: self._preview_built(sel, r),
             on_error=lambda e, sel=sel: self._preview_failed(sel, e))
@@ -538,9 +531,9 @@ class ReportsPage(QWidget):
             work = (self.state.services.call, write_pdf, sel, path)
         else:
             work = (self.state.services.call, write_export, sel, fmt, path)
-        task = self._submit(*work, lane="io", name=f"save {fmt}", on_done=self._saved,
+        task = self.state.runner.submit(*work, lane="io", name=f"save {fmt}", on_done=self._saved,
                             on_error=lambda e, path=path: self._save_failed(path, e))
-        if task is not None:
+        if not task.discarded:  # discarded: the window is closing
             self._saving += 1
             self._selection_changed()
             self.save_status.setText(f"Saving {path.name}…")
