@@ -1,7 +1,7 @@
 """After a verified offload: the card's clips (grouping, probe, thumbnails) and its offload report, in the
 background, one card at a time.
 
-The work runs in a spawned child process (like the offload itself, see ``offload_process``): decoding frames
+The work runs in a spawned child process (like the offload itself, see ``processes``): decoding frames
 and building a PDF are Python-heavy, and in the window's process they would take the interpreter from the GUI
 thread. The child reads from a verified destination copy, so the card can be ejected while this runs. The
 window polls the task's latest :class:`IngestProgress` every 250 ms; when a card is done, ``clips_changed`` and
@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from pixm_desktop.core.errors import CancelledError
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.gui.errors import explain
-from pixm_desktop.gui.offload_process import ChildChannel, run_child
+from pixm_desktop.gui.processes import ChildChannel, run_child
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services import clips as clips_service
 from pixm_desktop.services import reports as reports_service

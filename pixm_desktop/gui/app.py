@@ -38,7 +38,7 @@ def settle_interpreter() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    multiprocessing.freeze_support()  # offloads run in child processes (gui.offload_process), also when frozen
+    multiprocessing.freeze_support()  # offloads run in child processes (gui.processes), also when frozen
     argv = list(sys.argv if argv is None else argv)
     args = _args(argv)
     app = QApplication.instance() or QApplication(argv)

@@ -25,7 +25,7 @@ from pixm_desktop.gui.jobs import (
     OffloadJob,
     runnable,
 )
-from pixm_desktop.gui.offload_process import run_offload_process
+from pixm_desktop.gui.processes import run_offload_process
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, PreparedOffload
 from pixm_desktop.services.settings import Catalog
@@ -148,7 +148,7 @@ class QueueController(QObject):
     def _run(self, job: OffloadJob) -> OffloadResult:
         """Worker thread: plan again (the queue may have waited) and run; progress goes into the snapshot.
 
-        With a catalog file the engine runs in a child process (see ``offload_process``: the window keeps the
+        With a catalog file the engine runs in a child process (see ``processes``: the window keeps the
         interpreter to itself); otherwise, or with ``isolate=False``, in this thread."""
         if self.isolate and self.catalog.path is not None:
             return run_offload_process(self.catalog.path, job.request, job.cancel, job,

@@ -1,4 +1,7 @@
-"""Run one offload in a child process and mirror it into the GUI's ``ProgressSnapshot`` and ``CancelToken``.
+"""The window's child processes: offloads (``run_offload_process``), the aftercare of verified cards (through
+``run_child``/``ChildChannel``) and a kept worker for reports (``ServiceProcess``), all at lower CPU priority.
+
+An offload runs in a child process and is mirrored into the GUI's ``ProgressSnapshot`` and ``CancelToken``.
 
 Why a process: the engine's reader, writer and verifier threads hold the Python interpreter lock in bursts
 (hashing, buffer copies, catalog rows); with several of them on a cart's few cores, any other Python thread of
