@@ -114,6 +114,9 @@ class Destination(Base):
     device: Mapped[str] = mapped_column(Text, default="")
     fs_type: Mapped[str] = mapped_column(String(50), default="")
     required: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the physical drive (whole disk, APFS container's store, NAS server…) the folder is on; "" when unknown
+    drive_id: Mapped[str] = mapped_column(Text, default="", server_default="")
+    drive_note: Mapped[str | None] = mapped_column(Text)  # why the drive could not be told, for the verdict
     card: Mapped[Card] = relationship(back_populates="destinations")
     copies: Mapped[list[Copy]] = relationship(back_populates="destination", cascade="all, delete-orphan")
 
@@ -151,6 +154,8 @@ class File(Base):
     xxh3: Mapped[str | None] = mapped_column(String(16))
     xxh64: Mapped[str | None] = mapped_column(String(16), index=True)
     hashed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: why this card entry could not be taken (cannot stat, unreadable, special file, link): blocks SAFE TO FORMAT
+    problem: Mapped[str | None] = mapped_column(Text)
     card: Mapped[Card] = relationship(back_populates="files")
     copies: Mapped[list[Copy]] = relationship(back_populates="file", cascade="all, delete-orphan")
 
