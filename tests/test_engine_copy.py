@@ -157,7 +157,7 @@ def test_source_file_that_shrinks_or_vanishes_mid_copy_is_failed_not_recorded(tm
     final, _, _ = copy_card(src, [tmp_path / "d1"], cancel=_HookToken(hook), scan=scan)
     res = final[(b"A001C002.mov", 0)]
     assert res.state == CopyState.FAILED
-    assert ("changed while copying" if fault == "shrink" else "vanished") in res.reason
+    assert ("changed during the copy" if fault == "shrink" else "vanished") in res.reason
     assert not (tmp_path / "d1" / "A001C002.mov").exists()
     assert_no_temps(tmp_path / "d1")
 

@@ -378,7 +378,7 @@ def test_source_file_changes_mid_copy(env, monkeypatch, fault: str) -> None:
     r = cli(*offload_args(src, dests, catalog))
     assert tokens[0].fired
     assert r.code == 4, r.text
-    word = "changed while copying" if fault == "shrink" else "vanished"
+    word = "changed during the copy" if fault == "shrink" else "vanished"
     folders = [dest_card(d, "red", src.name) for d in dests]
     for folder in folders:
         assert any(ln.startswith(f"FAILED {folder}/{victim}: ") and word in ln for ln in r.out.splitlines()), r.out

@@ -9,7 +9,9 @@ copies with their cached pages dropped, so copying and verification overlap. Res
 
 Guarantees: a copy is written under a temporary name, fsynced, given the source's mtime and only then renamed;
 an existing file with different content is never overwritten; ``verified`` is only reported for bytes read
-back from the drive and compared against the source hash of every requested format.
+back from the drive and compared against the source hash of every requested format, from a regular file on
+the destination's own drive (a symbolic link, a linked folder or a special file is never a copy); a card file
+that changes while it is read (size, mtime, ctime, inode) is never copied.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import queue
+import stat
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,6 +42,7 @@ from pixm_desktop.core.model import (
 from pixm_desktop.engine.mediaio import (
     CHUNK_SIZE,
     READ_AHEAD_MAX,
+    NotACopyError,
     hash_from_media,
     make_durable,
     read_ahead,
@@ -130,6 +134,8 @@ class _Destination:
         self.to_verify: queue.Queue = queue.Queue()
         self.down_reason: str | None = None  # set once the whole destination is unusable
         self._made_dirs: set[bytes] = set()
+        self._real_dirs: set[bytes] = set()  # folders below the card folder seen to be real folders
+        self.dev: int | None = None  # st_dev of the card folder: every copy must be on it
         self._pending: list[_Written] = []  # closed temp files waiting for the next durable batch
         self._pending_bytes = 0
         self._last_flush = time.monotonic()
@@ -141,6 +147,7 @@ class _Destination:
         self._final: bytes | None = None
         self._file: SourceFile | None = None
         self._failed: str | None = None
+        self._failed_kind = CopyFailure.WRITE
         self._existing = False
         self._received = 0  # bytes of the current file that reached this writer (written or skipped as a hole)
         self._writer_stopped = self._verifier_stopped = False
@@ -149,12 +156,34 @@ class _Destination:
     def start(self, dirs: Sequence[bytes]) -> None:
         try:
             os.makedirs(self.base, exist_ok=True)
+            real = os.path.realpath(self.base)
+            if real != os.path.abspath(self.base):
+                self.down_reason = (f"the destination card folder is reached through a symbolic link (→ "
+                                    f"{real.decode('utf-8', 'replace')}); PIXM never writes through links")
+            self.dev = os.lstat(self.base).st_dev
             for d in dirs:
                 os.makedirs(os.path.join(self.base, d), exist_ok=True)
         except OSError as exc:
             self.down_reason = describe_os_error(exc, "destination")
         self.writer.start()
         self.verifier.start()
+
+    def _linked_folder(self, relpath: bytes) -> bytes | None:
+        """The first folder of ``relpath``'s parents below the card folder that is not a real folder (a link to
+        elsewhere, a file), else ``None``. Checked once per folder."""
+        parts = relpath.split(b"/")[:-1]
+        for n in range(1, len(parts) + 1):
+            rel = b"/".join(parts[:n])
+            if rel in self._real_dirs:
+                continue
+            try:
+                st = os.lstat(os.path.join(self.base, rel))
+            except OSError:
+                return None  # missing: created below as a real folder
+            if not stat.S_ISDIR(st.st_mode) or st.st_dev != self.dev:
+                return rel
+            self._real_dirs.add(rel)
+        return None
 
     def put(self, item) -> None:
         self.inbox.put(item)
@@ -200,11 +229,12 @@ class _Destination:
             elif kind == "close":
                 self._close(item[1])
             elif kind == "abort":
-                self._abort_current(item[1], report=True)
+                self._abort_current(*item[1], report=True)
 
     def _open(self, msg: tuple[SourceFile, bool]) -> None:
         f, replace = msg
         self._file, self._failed, self._existing, self._replace = f, None, False, replace
+        self._failed_kind = CopyFailure.WRITE
         self._received = 0
         final = os.path.join(self.base, f.relpath)
         parent = os.path.dirname(final)
@@ -212,6 +242,12 @@ class _Destination:
         self._tmp = os.path.join(parent, temp_name(f.relpath))
         if self.down_reason is not None:  # went down while the reader was already sending this file
             self._failed = f"destination unavailable: {self.down_reason}"
+            return
+        linked = self._linked_folder(f.relpath)
+        if linked is not None:
+            self._failed = (f"the folder {linked.decode('utf-8', 'replace')} at the destination is a link or not "
+                            "a folder: PIXM never writes through links; remove it and offload again")
+            self._failed_kind = CopyFailure.FOREIGN
             return
         try:
             if parent not in self._made_dirs:
@@ -242,7 +278,7 @@ class _Destination:
     def _close(self, msg: tuple[SourceFile, Mapping[HashAlgorithm, str]]) -> None:
         f, hashes = msg
         if self._failed is not None:
-            self._report(f, CopyState.FAILED, reason=self._failed)
+            self._report(f, CopyState.FAILED, reason=self._failed, failure=self._failed_kind)
         elif self._existing:
             self._compare_existing(f, hashes)
         elif self._fd is not None and self._received != f.size:
@@ -271,7 +307,11 @@ class _Destination:
     def _compare_existing(self, f: SourceFile, hashes: Mapping[HashAlgorithm, str]) -> None:
         """A file is already at the destination path: keep it only if it is byte-identical (read from media)."""
         try:
-            found, size = hash_from_media(self._final, self.algorithms, cancel=self.cancel)
+            found, size = hash_from_media(self._final, self.algorithms, cancel=self.cancel, expect_dev=self.dev)
+        except NotACopyError as exc:
+            self._report(f, CopyState.FAILED, reason=f"{exc.strerror} is in the way at the destination; PIXM never "
+                         "overwrites: remove it and offload again", failure=CopyFailure.FOREIGN)
+            return
         except OSError as exc:
             self._report(f, CopyState.FAILED, reason=f"existing file unreadable: {describe_os_error(exc, 'destination')}",
                          failure=CopyFailure.FOREIGN)
@@ -285,12 +325,12 @@ class _Destination:
                          "never overwrites: move it aside or choose another destination folder",
                          failure=CopyFailure.FOREIGN)
 
-    def _abort_current(self, reason: str, report: bool = False) -> None:
+    def _abort_current(self, reason: str, failure: CopyFailure = CopyFailure.WRITE, report: bool = False) -> None:
         f = self._file
         self._discard_tmp()
         self._file = None
         if report and f is not None:
-            self._report(f, CopyState.FAILED, reason=reason)
+            self._report(f, CopyState.FAILED, reason=reason, failure=failure)
 
     def _discard_tmp(self) -> None:
         if self._fd is not None:
@@ -378,8 +418,11 @@ class _Destination:
 
         try:
             found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count, flush=False,
-                                          dropped=dropped)
+                                          dropped=dropped, expect_dev=self.dev)
         except CancelledError:
+            return
+        except NotACopyError as exc:
+            self._report(f, CopyState.FAILED, reason=f"re-read refused: {exc.strerror}", failure=CopyFailure.FOREIGN)
             return
         except OSError as exc:
             self._report(f, CopyState.FAILED, reason=f"re-read failed: {describe_os_error(exc, 'destination')}",
@@ -519,7 +562,7 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
         hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel)
     except _SourceFileError as exc:
         for d in live:
-            d.put(("abort", str(exc)))
+            d.put(("abort", (str(exc), CopyFailure.SOURCE)))
         if not os.path.isdir(src_base):
             raise SourceError("the card disappeared during the offload", hint="re-insert the card and run the "
                               "offload again: verified files are kept", path=src_base) from None
@@ -527,12 +570,12 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
         return
     except BaseException:
         for d in live:
-            d.put(("abort", "offload cancelled"))
+            d.put(("abort", ("offload cancelled", CopyFailure.WRITE)))
         raise
     want = (expected or {}).get(f.relpath)
     if want and any(want.get(a) not in (None, h) for a, h in hashes.items()):
         for d in live:
-            d.put(("abort", "cascade source does not match the card's hash; not copied"))
+            d.put(("abort", ("cascade source does not match the card's hash; not copied", CopyFailure.SOURCE)))
     else:
         for d in live:
             d.put(("close", (f, hashes)))
@@ -549,7 +592,9 @@ def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algo
     hasher = MultiHasher(algorithms)
     read = 0
     try:
-        with open(path, "rb", buffering=0) as fh:
+        with open(path, "rb", buffering=0, opener=_open_source) as fh:
+            before = os.fstat(fh.fileno())
+            _check_unchanged(f, before)
             while True:
                 cancel.wait_if_paused()
                 if cancel.cancelled:
@@ -563,14 +608,47 @@ def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algo
                         d.put(("data", chunk))
                 read += len(chunk)
                 progress.bytes_read += len(chunk)
-            st = os.fstat(fh.fileno())
+            after = os.fstat(fh.fileno())
     except FileNotFoundError:
         raise _SourceFileError("source file vanished from the card before it could be read") from None
     except OSError as exc:
         raise _SourceFileError(f"card read failed: {describe_os_error(exc, 'card')}") from None
-    if read != f.size or st.st_size != f.size:
-        raise _SourceFileError(f"source file changed while copying (size {f.size} → {max(read, st.st_size)} bytes); "
-                               "not copied: let the camera finish writing, then offload again")
-    if not os.path.exists(path):
-        raise _SourceFileError("source file vanished from the card during the copy; not recorded")
+    _check_same_during_read(path, f, read, before, after)
     return hasher.hexdigests()
+
+
+_CHANGED = "not copied: let the camera finish writing (or stop what writes to the card), then offload again"
+
+
+def _open_source(path, flags: int) -> int:
+    """Card files are opened without following a link that replaced a file since the scan."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+
+
+def _check_unchanged(f: SourceFile, st: os.stat_result) -> None:
+    """The opened file is still the regular file the scan saw (size and mtime to the nanosecond)."""
+    if not stat.S_ISREG(st.st_mode):
+        raise _SourceFileError("the card entry is no longer a regular file; not copied")
+    if (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns):
+        raise _SourceFileError(f"source file changed since the card was scanned (size {f.size} → {st.st_size} "
+                               f"bytes, mtime {f.mtime_ns} → {st.st_mtime_ns} ns); {_CHANGED}")
+
+
+def _check_same_during_read(path: bytes, f: SourceFile, read: int, before: os.stat_result,
+                            after: os.stat_result) -> None:
+    """Size, mtime and ctime (ns) unchanged from before to after the read, every byte read, and the path still
+    names the same file (device + inode): else the bytes hashed may not be the bytes now on the card."""
+    changed = [word for name, word in (("st_size", "size"), ("st_mtime_ns", "mtime"), ("st_ctime_ns", "ctime"))
+               if getattr(before, name) != getattr(after, name)]
+    if read != f.size:
+        changed.insert(0, f"{read} of {f.size} bytes read")
+    try:
+        now = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        raise _SourceFileError("source file vanished from the card during the copy; not recorded") from None
+    except OSError as exc:
+        raise _SourceFileError(f"card read failed: {describe_os_error(exc, 'card')}") from None
+    if (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+        changed.append("replaced by another file")
+    if changed:
+        raise _SourceFileError(f"source file changed during the copy ({', '.join(changed)}); {_CHANGED}")

@@ -8,7 +8,9 @@ re-read may be served from the cache, and :data:`CACHE_BYPASS` says so.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -33,14 +35,51 @@ def drop_cached_pages(fd: int, offset: int = 0, length: int = 0) -> None:
             pass  # some filesystems (FUSE, network) refuse: the read still happens, maybe from cache
 
 
-def open_uncached(path: os.PathLike | str | bytes, *, flush: bool = True, dropped: bool = False) -> int:
-    """Open ``path`` read-only for a re-read from the media; returns an OS file descriptor.
+class NotACopyError(OSError):
+    """What should be a copy is not a regular file on the destination's drive (a symbolic link, a folder, a
+    FIFO or device, or a file on another drive reached through a link): it proves nothing about the drive."""
+
+
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not hang; regular files ignore it
+
+
+def open_regular(path: os.PathLike | str | bytes, *, expect_dev: int | None = None) -> int:
+    """Open ``path`` read-only, refusing anything but a regular file: the last component is not followed when
+    it is a link (``O_NOFOLLOW``), and with ``expect_dev`` the file must be on that device (``st_dev``).
+    Returns an OS file descriptor. Raises :class:`NotACopyError` (with the reason) or ``OSError``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and os.path.islink(path):
+            raise NotACopyError(errno.ELOOP, "a symbolic link is not a copy", path) from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a special file (FIFO, socket or device)"
+            raise NotACopyError(errno.EINVAL, f"{kind} is not a copy", path)
+        if expect_dev is not None and st.st_dev != expect_dev:
+            raise NotACopyError(errno.EXDEV, "the file is on another drive than its destination folder (reached "
+                                "through a linked folder?): not a copy", path)
+        if _O_NONBLOCK and hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_uncached(path: os.PathLike | str | bytes, *, flush: bool = True, dropped: bool = False,
+                  expect_dev: int | None = None) -> int:
+    """Open the regular file ``path`` read-only for a re-read from the media; returns an OS file descriptor.
 
     With ``flush`` dirty pages are written first (fsync) so that dropping the cache forces a read from the
     drive; the copier passes ``flush=False`` for files it already made durable. ``dropped`` says the caller
-    already dropped the cache and asked the drive to read ahead (:func:`reread_ahead`). Raises ``OSError``.
+    already dropped the cache and asked the drive to read ahead (:func:`reread_ahead`). Raises
+    :class:`NotACopyError` for a link, folder, special file or a file off ``expect_dev``, else ``OSError``.
     """
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    fd = open_regular(path, expect_dev=expect_dev)
     try:
         if sys.platform == "darwin":
             import fcntl
@@ -69,15 +108,17 @@ def hash_from_media(
     chunk_size: int = CHUNK_SIZE,
     flush: bool = True,
     dropped: bool = False,
+    expect_dev: int | None = None,
 ) -> tuple[dict[HashAlgorithm, str], int]:
-    """Hash a file as read back from the drive: ``({algorithm: text form}, bytes read)``.
+    """Hash a regular file as read back from the drive: ``({algorithm: text form}, bytes read)``.
 
-    Pages read are dropped again as we go so a verification does not fill the cache with the copy.
-    Raises ``OSError`` (missing file, I/O error) and :class:`~pixm_desktop.core.errors.CancelledError`.
+    Pages read are dropped again as we go so a verification does not fill the cache with the copy. Links are
+    not followed. Raises :class:`NotACopyError` (a link, folder or special file, or a file off ``expect_dev``),
+    ``OSError`` (missing file, I/O error) and :class:`~pixm_desktop.core.errors.CancelledError`.
     """
     hasher = MultiHasher(algorithms)
     total = 0
-    fd = open_uncached(path, flush=flush, dropped=dropped)
+    fd = open_uncached(path, flush=flush, dropped=dropped, expect_dev=expect_dev)
     try:
         with os.fdopen(fd, "rb", buffering=0, closefd=False) as fh:
             while True:

@@ -2,10 +2,18 @@
 
 Names are kept as the raw bytes the directory listing returned (no Unicode normalisation), because ASC MHL
 compares raw names and because cards carry names that are not valid UTF-8.
+
+Every entry the scan meets is accounted for, in exactly one of three lists: ``files`` (regular files, copied
+and verified), ``ignored`` (matched by a listed rule: OS litter, an old history folder) or ``problems``
+(entries PIXM cannot take: a file it cannot stat, a folder it cannot list, a symbolic link, a FIFO or device).
+A problem blocks SAFE TO FORMAT: the card holds something that is on no destination. Symbolic links are never
+followed nor copied (their target may be outside the card, and a link is not the data): the loader must
+resolve them by hand.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 import stat
@@ -49,13 +57,14 @@ class IgnoreList:
 
 @dataclass(slots=True)
 class CardScan:
-    """What a scan found: ``files`` sorted by raw relpath, every folder (``dirs``), and what was skipped."""
+    """What a scan found: ``files`` sorted by raw relpath, every folder (``dirs``), entries matched by the ignore
+    list (``ignored``) and entries PIXM cannot take (``problems``: ``(relpath, reason)``, sorted)."""
 
     root: Path
     files: list[SourceFile] = field(default_factory=list)
     dirs: list[bytes] = field(default_factory=list)
     ignored: list[bytes] = field(default_factory=list)
-    skipped: list[tuple[bytes, str]] = field(default_factory=list)  # (relpath, reason): links, devices
+    problems: list[tuple[bytes, str]] = field(default_factory=list)
 
     @property
     def total_bytes(self) -> int:
@@ -65,42 +74,77 @@ class CardScan:
 def scan_card(root: os.PathLike | str, ignore: IgnoreList | None = None) -> CardScan:
     """Walk ``root`` (not following links) and return a :class:`CardScan`.
 
-    Raises :class:`SourceError` when the card root is missing or unreadable (e.g. a pulled card).
+    Raises :class:`SourceError` when the card root is missing or cannot be listed (e.g. a pulled card); a
+    folder *below* the root that cannot be listed is a problem entry, and the rest of the card is scanned.
     """
     root = Path(root)
     ignore = ignore or IgnoreList()
     if not root.is_dir():
         raise SourceError(f"source card folder not found: {root}", hint="check that the card is mounted", path=root)
     result = CardScan(root=root)
-    _walk(os.fsencode(root), b"", ignore, result)
+    base = os.fsencode(root)
+    try:
+        entries = _list(base)
+    except OSError as exc:
+        raise SourceError(f"cannot read the card folder: {exc.strerror}", hint="check the card, its reader and "
+                          "the folder's permissions", path=root) from exc
+    _walk(base, b"", entries, ignore, result)
     result.files.sort(key=lambda f: f.relpath)
     result.dirs.sort()
+    result.problems.sort()
     return result
 
 
-def _walk(base: bytes, rel: bytes, ignore: IgnoreList, out: CardScan) -> None:
-    folder = os.path.join(base, rel) if rel else base
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        raise SourceError(
-            f"cannot read folder on the card: {exc.strerror}", hint="check the card and its reader", path=folder
-        ) from exc
+def _list(folder: bytes) -> list[os.DirEntry]:
+    with os.scandir(folder) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
+def _walk(base: bytes, rel: bytes, entries: list[os.DirEntry], ignore: IgnoreList, out: CardScan) -> None:
     for entry in entries:
         relpath = rel + b"/" + entry.name if rel else entry.name
         try:
             st = entry.stat(follow_symlinks=False)
         except OSError as exc:
-            out.skipped.append((relpath, f"cannot stat: {exc.strerror}"))
+            out.problems.append((relpath, _cannot("stat", exc)))
             continue
         is_dir = stat.S_ISDIR(st.st_mode)
         if ignore.ignores(entry.name, is_dir):
             out.ignored.append(relpath)
         elif is_dir:
-            out.dirs.append(relpath)
-            _walk(base, relpath, ignore, out)
+            _enter(base, relpath, ignore, out)
         elif stat.S_ISREG(st.st_mode):
             out.files.append(SourceFile(relpath=relpath, size=st.st_size, mtime_ns=st.st_mtime_ns))
         else:
-            kind = "symbolic link" if stat.S_ISLNK(st.st_mode) else "special file"
-            out.skipped.append((relpath, f"{kind} not copied"))
+            out.problems.append((relpath, _special(entry.path, st.st_mode)))
+
+
+def _enter(base: bytes, relpath: bytes, ignore: IgnoreList, out: CardScan) -> None:
+    try:
+        entries = _list(os.path.join(base, relpath))
+    except OSError as exc:
+        out.problems.append((relpath + b"/", _cannot("list the folder", exc)))
+        return
+    out.dirs.append(relpath)
+    _walk(base, relpath, entries, ignore, out)
+
+
+def _cannot(what: str, exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "path too long for this computer: cannot be read; copy it by hand from a shorter mount point"
+    return f"cannot {what}: {exc.strerror or exc}; not copied"
+
+
+def _special(path: bytes, mode: int) -> str:
+    """Words for an entry that is neither a file nor a folder (why it blocks SAFE TO FORMAT)."""
+    if stat.S_ISLNK(mode):
+        try:
+            target = os.readlink(path).decode("utf-8", "replace")
+        except OSError:
+            target = "?"
+        return (f"symbolic link (→ {target}): links are not copied, their target is on no destination; "
+                "copy what it points to by hand")
+    kinds = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+             (stat.S_ISBLK, "block device"))
+    kind = next((name for test, name in kinds if test(mode)), "special file")
+    return f"{kind}: not a file, cannot be copied"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,8 @@ class OffloadResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     source_verify_failures: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # card entries not taken: block the verdict
+    ignored: list[str] = field(default_factory=list)  # card entries left out by a listed rule (.DS_Store …)
 
     @property
     def ok(self) -> bool:
@@ -125,8 +128,8 @@ class OffloadService:
         """Scan, recognise and plan; no bytes are written. Raises ``PreflightError``/``SourceError``/``UsageError``."""
         scan = scan_card(request.source, IgnoreList(DEFAULT_SOURCE_IGNORES))
         if not scan.files:
-            raise SourceError("the card holds no files to offload", path=request.source,
-                              hint="check that the right folder or card is selected")
+            raise SourceError(_nothing_to_take(scan), path=request.source,
+                              hint="check that the right folder or card is selected and that it can be read")
         identity = recognise(scan)
         try:
             fingerprint = quick_fingerprint(scan)
@@ -135,8 +138,9 @@ class OffloadService:
         plan = make_plan(scan, request.destinations, camera=identity.camera, reel=identity.reel,
                          template=request.template, algorithms=request.algorithms, required=request.required,
                          tokens={"project": request.project, "day": request.day.isoformat()})
-        for rel, reason in scan.skipped:
-            plan.warnings.append(f"not copied: {rel.decode('utf-8', 'replace')} ({reason})")
+        for rel, reason in scan.problems:
+            plan.warnings.append(f"cannot be taken, blocks SAFE TO FORMAT: {rel.decode('utf-8', 'replace')} "
+                                 f"({reason})")
         with self.catalog.session() as s:
             card = repo.find_card(s, fingerprint)
             summary = _seen_before(card) if card else None
@@ -174,6 +178,14 @@ class OffloadService:
             status = _final_status(run.all_verified(), cancel)
             run.finish(status, None if status == JobStatus.COMPLETED else run.failure_summary())
             return run.result(status, time.monotonic() - started)
+
+
+def _nothing_to_take(scan) -> str:
+    if not scan.problems:
+        return "the card holds no files to offload"
+    rel, reason = scan.problems[0]
+    more = f" (and {len(scan.problems) - 1} more)" if len(scan.problems) > 1 else ""
+    return f"no file of the card could be taken: {rel.decode('utf-8', 'replace')}: {reason}{more}"
 
 
 def _final_status(all_verified: bool, cancel: CancelToken) -> JobStatus:
@@ -241,6 +253,7 @@ class _Run:
         card.quick_fingerprint = self.p.fingerprint  # a card recorded on since its last offload is known again
         self.card = card
         self.files = repo.sync_files(s, card, plan.files)
+        repo.sync_problems(s, card, plan.scan.problems, plan.files)
         self.hashes = {rel: row.hashes() for rel, row in self.files.items()}  # source hashes, kept current
         self.hashed_at: dict[bytes, dt.datetime | None] = {rel: row.hashed_at for rel, row in self.files.items()}
         self.writer = repo.BatchWriter(s)
@@ -308,10 +321,7 @@ class _Run:
             return False
         if any(not self.hashes[row.relpath_raw].get(a) for a in self.algorithms):
             return False  # verified with other hash formats than asked now: copy and verify again
-        try:
-            return os.stat(os.path.join(os.fsencode(card_path), row.relpath_raw)).st_size == row.size
-        except OSError:
-            return False
+        return _still_in_place(card_path, row.relpath_raw, row.size)
 
     def _known_bad(self, row: File, i: int) -> bool:
         """The catalog saw PIXM's own copy at this destination fail verification (or vanish): replace it."""
@@ -353,7 +363,7 @@ class _Run:
             if reason:
                 self.source_failures.append((row.relpath, reason))
                 for i in t.destinations:
-                    self._set(t.file.relpath, i, CopyState.FAILED, reason)
+                    self._set(t.file.relpath, i, CopyState.FAILED, reason, CopyFailure.SOURCE)
         self.progress.phase = "copy"
 
     # events ----------------------------------------------------------------------------------------
@@ -442,11 +452,17 @@ class _Run:
 
     # finish ----------------------------------------------------------------------------------------
     def all_verified(self) -> bool:
+        """Every card entry taken and verified on every destination (a card entry that could not be taken is
+        on no destination: the job cannot be complete)."""
         n = len(self.plan.files)
-        return not self.source_failures and all(o.failed == 0 and o.verified >= n for o in self.outcomes)
+        return (not self.source_failures and not self.plan.scan.problems
+                and all(o.failed == 0 and o.verified >= n for o in self.outcomes))
 
     def failure_summary(self) -> str:
         parts = [f"{o.card_path}: {o.failed} failed" for o in self.outcomes if o.failed]
+        if self.plan.scan.problems:
+            parts.insert(0, f"{len(self.plan.scan.problems)} card entr{'y' if len(self.plan.scan.problems) == 1 else 'ies'} "
+                            "could not be taken")
         return "; ".join(parts) or "not every file verified"
 
     def finish(self, status: JobStatus, error: str | None) -> None:
@@ -479,7 +495,24 @@ class _Run:
             camera=self.p.identity.camera.value, reel=self.p.identity.reel, files=len(self.plan.files),
             total_bytes=self.plan.total_bytes, algorithms=self.algorithms, destinations=self.outcomes,
             status=status, seconds=seconds, warnings=list(self.warnings),
-            source_verify_failures=self.source_failures)
+            source_verify_failures=self.source_failures,
+            problems=[(rel.decode("utf-8", "replace"), why) for rel, why in self.plan.scan.problems],
+            ignored=[rel.decode("utf-8", "replace") for rel in self.plan.scan.ignored])
+
+
+def _still_in_place(card_path: Path, relpath: bytes, size: int) -> bool:
+    """A copy verified earlier is still a regular file of its size on the card folder's own drive (never a link,
+    nor a file reached through a linked folder)."""
+    base = os.fsencode(card_path)
+    try:
+        folder_dev = os.lstat(base).st_dev
+        st = os.lstat(os.path.join(base, relpath))
+    except OSError:
+        return False
+    parent = os.path.dirname(os.path.join(base, relpath))
+    if os.path.realpath(parent) != os.path.abspath(parent):
+        return False  # a linked folder on the way
+    return stat.S_ISREG(st.st_mode) and st.st_dev == folder_dev and st.st_size == size
 
 
 def _recorded_hashes(card_path: Path) -> dict[bytes, object]:

@@ -173,8 +173,8 @@ def inspect_source(path: os.PathLike | str, catalog: Catalog | None = None) -> S
             pass
     if not scan.files:
         info.warnings.append("the card holds no files")
-    for rel, reason in scan.skipped:
-        info.warnings.append(f"not copied: {rel.decode('utf-8', 'replace')} ({reason})")
+    for rel, reason in scan.problems:
+        info.warnings.append(f"cannot be taken, blocks SAFE TO FORMAT: {rel.decode('utf-8', 'replace')} ({reason})")
     if catalog is not None:
         info.known_card_id, info.known_summary = known_card(catalog, fingerprint)
     return info

@@ -148,7 +148,8 @@ def clips_of_card(session: Session, card_id: int) -> dict[str, Clip]:
 
 
 def files_of_card(session: Session, card_id: int) -> list[File]:
-    return list(session.scalars(select(File).where(File.card_id == card_id).order_by(File.relpath_raw)))
+    return list(session.scalars(select(File).where(File.card_id == card_id, File.problem.is_(None))
+                                .order_by(File.relpath_raw)))
 
 
 def links_of_card(session: Session, card_id: int) -> list[ClipFile]:
@@ -167,7 +168,7 @@ def clip_files(session: Session, clip_id: int) -> list[tuple[ClipFile, File]]:
 
 def fully_verified_destinations(session: Session, card_id: int) -> list[Destination]:
     """Destinations of a card on which every catalogued file of the card is ``verified``, required ones first."""
-    total = session.scalar(select(func.count(File.id)).where(File.card_id == card_id)) or 0
+    total = session.scalar(select(func.count(File.id)).where(File.card_id == card_id, File.problem.is_(None))) or 0
     if total == 0:
         return []
     counts = dict(session.execute(

@@ -67,6 +67,8 @@ def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dic
         session.execute(insert(File), new)
     for sf in files:
         row = existing.get(sf.relpath)
+        if row is not None and row.problem is not None:
+            row.problem = None  # could not be taken last time, readable now
         if row is not None and (row.size != sf.size or row.mtime_ns != sf.mtime_ns):
             row.size, row.mtime_ns = sf.size, sf.mtime_ns
             row.set_hashes(dict.fromkeys(row.hashes(), None))
@@ -76,6 +78,38 @@ def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dic
     if new:
         existing = {f.relpath_raw: f for f in session.scalars(select(File).where(File.card_id == card.id))}
     return existing
+
+
+def sync_problems(session: Session, card: Card, problems: Sequence[tuple[bytes, str]],
+                  files: Sequence[SourceFile]) -> None:
+    """Record the card entries the scan could not take (``(relpath, reason)``) as file rows with ``problem``
+    set (size 0, no copies): they block SAFE TO FORMAT until a scan takes them. Problem rows of entries the
+    card no longer holds, neither as a problem nor as a file, are removed."""
+    rows = {f.relpath_raw: f for f in session.scalars(select(File).where(File.card_id == card.id,
+                                                                            File.problem.is_not(None)))}
+    now = dict(problems)
+    taken = {f.relpath for f in files}
+    for rel, row in rows.items():
+        if rel not in now and rel not in taken:
+            session.delete(row)
+    existing = set(session.scalars(select(File.relpath_raw).where(File.card_id == card.id)))
+    for rel, reason in problems:
+        if rel in rows:
+            rows[rel].problem = reason
+        elif rel in existing:  # a file copied before that cannot be read now: its copies stay as they are
+            session.execute(update(File).where(File.card_id == card.id, File.relpath_raw == rel)
+                            .values(problem=reason))
+        else:
+            session.add(File(card_id=card.id, relpath_raw=rel, relpath=rel.decode("utf-8", "replace"), size=0,
+                             mtime_ns=0, problem=reason))
+    session.flush()
+
+
+def card_problems(session: Session, card_id: int) -> list[tuple[str, str]]:
+    """``(relpath, reason)`` of the card's entries that block SAFE TO FORMAT, sorted by raw name."""
+    return [(rel, why) for rel, why in session.execute(
+        select(File.relpath, File.problem).where(File.card_id == card_id, File.problem.is_not(None))
+        .order_by(File.relpath_raw))]
 
 
 def get_or_create_destination(session: Session, card: Card, path_raw: bytes, **fields) -> Destination:
