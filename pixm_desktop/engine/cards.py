@@ -123,8 +123,9 @@ def _reel_from_label(label: str) -> str:
 def quick_fingerprint(scan: CardScan) -> str:
     """xxh128 over sorted (name, size, mtime) and the head of the largest files: ``xxh128`` hex, 32 chars.
 
-    Reads at most ``FINGERPRINT_FILES × FINGERPRINT_HEAD`` bytes from the card. Raises ``OSError`` if a sampled
-    file cannot be read.
+    Reads at most ``FINGERPRINT_FILES × FINGERPRINT_HEAD`` bytes from the card. A sampled file that cannot be
+    read adds a marker instead of its head (the copy reports it; the card is still recognised by its names,
+    sizes and mtimes, see ``store.repo.find_grown_card``).
     """
     h = xxhash.xxh3_128()
     for f in scan.files:
@@ -132,8 +133,11 @@ def quick_fingerprint(scan: CardScan) -> str:
     largest = sorted(scan.files, key=lambda f: (-f.size, f.relpath))[:FINGERPRINT_FILES]
     base = os.fsencode(scan.root)
     for f in largest:
-        with open(os.path.join(base, f.relpath), "rb") as fh:
-            h.update(fh.read(FINGERPRINT_HEAD))
+        try:
+            with open(os.path.join(base, f.relpath), "rb") as fh:
+                h.update(fh.read(FINGERPRINT_HEAD))
+        except OSError:
+            h.update(b"\0unreadable\0")
     return h.hexdigest()
 
 

@@ -37,13 +37,15 @@ def find_card(session: Session, quick_fingerprint: str) -> Card | None:
 
 
 def find_grown_card(session: Session, label: str, files: Sequence[SourceFile]) -> Card | None:
-    """A catalogued card with this label whose every file is still on the card unchanged, the card now holding
-    more: the same card, recorded on again after its last offload (newest first). ``None`` otherwise."""
+    """A catalogued card with this label whose every file is still on the card unchanged (names, sizes and mtimes
+    to the nanosecond), the card holding the same files or more: the same card, recorded on again after its last
+    offload, or one whose sampled heads could not all be read (newest first). ``None`` otherwise."""
     now = {f.relpath: (f.size, f.mtime_ns) for f in files}
     for card in session.scalars(select(Card).where(Card.label == label).order_by(Card.id.desc())):
-        before = session.execute(select(File.relpath_raw, File.size, File.mtime_ns).where(File.card_id == card.id))
+        before = session.execute(select(File.relpath_raw, File.size, File.mtime_ns)
+                                 .where(File.card_id == card.id, File.problem.is_(None)))
         known = {rel: (size, mtime) for rel, size, mtime in before}
-        if known and len(known) < len(now) and all(now.get(rel) == v for rel, v in known.items()):
+        if known and len(known) <= len(now) and all(now.get(rel) == v for rel, v in known.items()):
             return card
     return None
 

@@ -1,0 +1,266 @@
+"""SAFE TO FORMAT must never be wrong — the card side and the copy side (issue 9, cases 1, 3 and 5).
+
+Each test builds the situation with real files and asks the catalog's verdict with the copy rule relaxed to
+"each destination folder counts" (every tmp folder is on one drive here), so that the verdict *could* say SAFE:
+the tests fail if a card entry PIXM did not take, a link posing as a copy or a card file rewritten during the
+copy ever lets it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import is_root
+from test_offload_e2e import PROJECT, WIDE, cli, copy_states, dest_card, make_card, offload_args, request
+from test_offload_faults import inject_hook, run_service
+
+from pixm_desktop.core.model import CopyState, JobStatus
+from pixm_desktop.services import status
+from pixm_desktop.services.offload import OffloadResult
+from pixm_desktop.store.db import open_catalog
+
+MiB = 1024 * 1024
+DROP_DAC = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    base = tmp_path.resolve()
+    dests = [base / "RAID-A", base / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir()
+    return base, dests, base / "catalog.sqlite"
+
+
+def verdict(catalog: Path, label: str):
+    """The card's verdict when every destination folder counts as a copy (the rule's only relaxation)."""
+    cat = open_catalog(catalog)
+    try:
+        (card,) = [c for c in status.card_statuses(cat, distinct_drives=False) if c.label == label]
+        return card.verdict
+    finally:
+        cat.close()
+
+
+def ordinary_user_available() -> None:
+    if not is_root() or not shutil.which("setpriv"):
+        pytest.skip("simulating an ordinary user needs root and setpriv (util-linux)")
+
+
+def pixm_as_ordinary_user(*args) -> subprocess.CompletedProcess[str]:
+    """``pixm ARGS`` in a process without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH: file modes bind it."""
+    return subprocess.run([*DROP_DAC, sys.executable, "-m", "pixm_desktop.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, **WIDE})
+
+
+# ---------------------------------------------------------------------------------- case 1: card entries
+
+
+def test_folder_readable_but_not_searchable_blocks_safe_to_format(env) -> None:
+    ordinary_user_available()
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    hidden = card / "HIDDEN"
+    hidden.mkdir()
+    (hidden / "A001C099.mov").write_bytes(b"x" * 1000)
+    hidden.chmod(0o644)  # listable, not searchable: entries cannot be stat'd
+    try:
+        r = pixm_as_ordinary_user(*offload_args(card, dests, catalog))
+    finally:
+        hidden.chmod(0o755)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, out
+    assert "HIDDEN/A001C099.mov" in out and "blocks SAFE TO FORMAT" in out, out
+    assert "\nSAFE TO FORMAT" not in "\n" + out
+    v = verdict(catalog, card.name)
+    assert not v.safe and "A001C099.mov" in v.reason, v
+    (job,) = [j for j in _jobs(catalog)]
+    assert job["status"] != JobStatus.COMPLETED.value
+
+
+def test_unreadable_file_blocks_safe_to_format(env) -> None:
+    ordinary_user_available()
+    base, dests, catalog = env
+    card = make_card(base / "cards", "sony").root
+    victim = max((p for p in card.rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
+    victim.chmod(0o000)
+    try:
+        r = pixm_as_ordinary_user(*offload_args(card, dests, catalog))
+    finally:
+        victim.chmod(0o644)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, out
+    assert "\nSAFE TO FORMAT" not in "\n" + out
+    assert not verdict(catalog, card.name).safe
+    rel = victim.relative_to(card).as_posix()
+    for d in dests:
+        state, reason = copy_states(catalog)[(rel, str(dest_card(d, "sony", card.name)))]
+        assert state == CopyState.FAILED.value and "permission denied on card" in reason
+
+
+def _deep_folder(root: Path, depth_bytes: int) -> bytes:
+    """Make folders below ``root`` whose path is longer than the OS allows (PATH_MAX 4096 on Linux); returns the
+    relative path of the deepest folder. Built with ``dir_fd`` steps, as a camera never would."""
+    name = b"D" * 200
+    rel, fd = b"", os.open(root, os.O_RDONLY)
+    try:
+        while len(rel) < depth_bytes:
+            os.mkdir(name, dir_fd=fd)
+            nfd = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = nfd
+            rel = rel + b"/" + name if rel else name
+        wfd = os.open(b"CLIP.mov", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(wfd, b"deep clip")
+        os.close(wfd)
+    finally:
+        os.close(fd)
+    return rel
+
+
+def test_path_longer_than_the_os_allows_blocks_safe_to_format(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    _deep_folder(card, 4200)
+    res, _ = run_service(catalog, request(card, dests))
+    assert isinstance(res, OffloadResult), res
+    assert res.status != JobStatus.COMPLETED and res.problems
+    assert any("path too long" in why for _, why in res.problems), res.problems
+    v = verdict(catalog, card.name)
+    assert not v.safe and "path too long" in v.reason
+
+
+def test_links_and_fifos_on_the_card_are_reported_and_block_safe_to_format(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    outside = base / "outside.mov"
+    outside.write_bytes(b"not on the card")
+    (card / "LINKED.mov").symlink_to(outside)
+    os.mkfifo(card / "PIPE")
+    (card / ".DS_Store").write_bytes(b"litter")
+    r = cli(*offload_args(card, dests, catalog))
+    assert r.code != 0, r.text
+    assert "LINKED.mov" in r.text and "symbolic link" in r.text, r.text
+    assert "PIPE" in r.text and "FIFO" in r.text, r.text
+    assert "\nSAFE TO FORMAT" not in "\n" + r.out
+    v = verdict(catalog, card.name)
+    assert not v.safe
+    for d in dests:  # neither the link nor its target went anywhere; the litter was ignored, not copied
+        folder = dest_card(d, "arri", card.name)
+        assert not os.path.lexists(folder / "LINKED.mov") and not os.path.lexists(folder / "PIPE")
+        assert not (folder / ".DS_Store").exists()
+
+
+def test_a_problem_fixed_on_the_card_is_taken_by_the_next_offload(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    os.mkfifo(card / "PIPE")
+    first, _ = run_service(catalog, request(card, dests))
+    assert first.status != JobStatus.COMPLETED and not verdict(catalog, card.name).safe
+    (card / "PIPE").unlink()
+    second, _ = run_service(catalog, request(card, dests))
+    assert second.status == JobStatus.COMPLETED, second
+    assert verdict(catalog, card.name).safe
+
+
+# ------------------------------------------------------------------------ case 3: links at a destination
+
+
+def test_links_to_the_card_at_the_destination_are_not_copies(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    files = [p for p in card.rglob("*") if p.is_file()]
+    for d in dests:  # a "copy" prepared by linking every card file into the destination card folder
+        folder = dest_card(d, "arri", card.name)
+        for f in files:
+            target = folder / f.relative_to(card)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(f)
+    res, _ = run_service(catalog, request(card, dests))
+    assert res.status != JobStatus.COMPLETED
+    states = copy_states(catalog)
+    assert {s for s, _ in states.values()} == {CopyState.FAILED.value}
+    assert all("symbolic link" in (why or "") for _, why in states.values()), states
+    assert not verdict(catalog, card.name).safe
+    for d in dests:  # the links were left alone (PIXM never overwrites) and nothing else claims the files
+        folder = dest_card(d, "arri", card.name)
+        assert all((folder / f.relative_to(card)).is_symlink() for f in files)
+        assert not (folder / "ascmhl").exists()
+
+
+def test_a_linked_folder_at_the_destination_is_never_written_through(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "sony").root
+    sub = next(p for p in sorted(card.rglob("*")) if p.is_dir())
+    before = {p: p.stat().st_size for p in card.rglob("*") if p.is_file()}
+    folder = dest_card(dests[0], "sony", card.name)
+    (folder / sub.relative_to(card)).parent.mkdir(parents=True, exist_ok=True)
+    (folder / sub.relative_to(card)).symlink_to(sub)  # the destination's folder points into the card
+    res, _ = run_service(catalog, request(card, dests))
+    assert res.status != JobStatus.COMPLETED
+    assert {p: p.stat().st_size for p in card.rglob("*") if p.is_file()} == before  # nothing written to the card
+    rel = next(p for p in sorted(sub.rglob("*")) if p.is_file()).relative_to(card).as_posix()
+    state, reason = copy_states(catalog)[(rel, str(folder))]
+    assert state == CopyState.FAILED.value and "never writes through links" in reason
+    assert not verdict(catalog, card.name).safe
+
+
+def test_a_verified_copy_replaced_by_a_link_is_copied_again_not_skipped(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    first, _ = run_service(catalog, request(card, dests))
+    assert first.status == JobStatus.COMPLETED and verdict(catalog, card.name).safe
+    victim = next(p for p in sorted(card.rglob("*.mov")))
+    copy = dest_card(dests[0], "arri", card.name) / victim.relative_to(card)
+    copy.unlink()
+    copy.symlink_to(victim)  # same size, same bytes: only the kind of entry differs
+    second, _ = run_service(catalog, request(card, dests))
+    assert second.status != JobStatus.COMPLETED
+    assert not verdict(catalog, card.name).safe
+
+
+# --------------------------------------------------------------- case 5: a card file rewritten in place
+
+
+@pytest.mark.parametrize("keep_mtime", [False, True], ids=["mtime-moves", "mtime-put-back"])
+def test_same_size_rewrite_during_the_copy_is_never_verified(env, monkeypatch, keep_mtime: bool) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "red", clips=2, segment_bytes=10 * MiB)
+    src = card.root
+    victim = sorted(p.relative_to(src).as_posix() for p in src.rglob("*.R3D"))[1]
+
+    def rewrite() -> None:  # the first 8 MiB are already read: change them, keep the size
+        path = src / victim
+        st = path.stat()
+        with open(path, "r+b") as fh:
+            fh.write(b"\xff" * 4096)
+        if keep_mtime:
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+    tokens = inject_hook(monkeypatch, lambda p, n: p.current_file == victim and n == 2, rewrite)
+    r = cli(*offload_args(src, dests, catalog))
+    assert tokens[0].fired
+    assert r.code != 0, r.text
+    states = copy_states(catalog)
+    for d in dests:
+        folder = dest_card(d, "red", src.name)
+        state, reason = states[(victim, str(folder))]
+        assert state == CopyState.FAILED.value and "changed during the copy" in reason, reason
+        assert not (folder / victim).exists()
+    assert not verdict(catalog, src.name).safe
+
+
+def _jobs(catalog: Path) -> list[dict]:
+    import json
+
+    r = cli("catalog", "jobs", "--json", "--catalog", catalog)
+    assert r.code == 0, r.text
+    return json.loads(r.out)
+
+
+__all__ = ["PROJECT"]
