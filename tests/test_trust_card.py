@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import is_root
 from test_offload_e2e import PROJECT, WIDE, cli, copy_states, dest_card, make_card, offload_args, request
 from test_offload_faults import inject_hook, run_service
 
+from conftest import is_root
 from pixm_desktop.core.model import CopyState, JobStatus
 from pixm_desktop.services import status
 from pixm_desktop.services.offload import OffloadResult
