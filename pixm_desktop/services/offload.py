@@ -252,8 +252,9 @@ class _Run:
         card.source_path, card.file_count, card.total_bytes = str(plan.source), len(plan.files), plan.total_bytes
         card.quick_fingerprint = self.p.fingerprint  # a card recorded on since its last offload is known again
         self.card = card
-        self.files = repo.sync_files(s, card, plan.files)
+        rows = repo.sync_files(s, card, plan.files)
         repo.sync_problems(s, card, plan.scan.problems, plan.files)
+        self.files = {rel: row for rel, row in rows.items() if row.problem is None}  # problems have no copies
         self.hashes = {rel: row.hashes() for rel, row in self.files.items()}  # source hashes, kept current
         self.hashed_at: dict[bytes, dt.datetime | None] = {rel: row.hashed_at for rel, row in self.files.items()}
         self.writer = repo.BatchWriter(s)
