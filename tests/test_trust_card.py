@@ -264,3 +264,36 @@ def _jobs(catalog: Path) -> list[dict]:
 
 
 __all__ = ["PROJECT"]
+
+
+# ------------------------------------------------------------- a stop keeps what was verified before it
+
+
+def test_every_copy_verified_before_a_cancel_is_recorded(env) -> None:
+    """The engine's verified count after a cancel equals the catalog's: nothing verified is lost (a retry skips
+    it) and nothing is recorded that the engine did not verify."""
+    from test_offload_faults import HookToken
+
+    from pixm_desktop.core.errors import CancelledError
+    from pixm_desktop.core.model import ProgressSnapshot
+    from pixm_desktop.media.samplecard import generate_benchmark_card
+    from pixm_desktop.services.offload import OffloadService
+
+    base, dests, catalog_path = env
+    card = generate_benchmark_card(base / "big", total_bytes=120_000_000, small_files=300).root
+    catalog = open_catalog(catalog_path)
+    try:
+        service = OffloadService(catalog)
+        prepared = service.prepare(request(card, dests))
+        progress = ProgressSnapshot(prepared.plan.total_bytes, len(prepared.plan.files))
+        token = HookToken(progress, lambda p, n: min(d.files_verified for d in p.destinations) >= 10,
+                          lambda: token.cancel(by_user=True))
+        with pytest.raises(CancelledError):
+            service.run(prepared, cancel=token, progress=progress)
+    finally:
+        catalog.close()
+    assert token.fired, "the card was read to the end before 10 copies were verified"
+    engine_verified = sum(d.files_verified for d in progress.destinations)
+    states = copy_states(catalog_path)
+    recorded = sum(1 for s, _ in states.values() if s == CopyState.VERIFIED.value)
+    assert engine_verified > 0 and recorded == engine_verified

@@ -514,8 +514,14 @@ def run_copy(
             d.stop_writing()
         while any([d.busy() for d in dests]):  # report verifications as they finish, not all at the very end
             yield from _drain(results, wait=0.1)
+    except GeneratorExit:
+        cancel.cancel()
+        raise
     except BaseException:
         cancel.cancel()  # stop verifiers promptly; temp files of the current file are removed by the writers
+        for d in dests:
+            d.finish()
+        yield from _drain(results)  # copies verified before the stop are reported: a retry skips them
         raise
     finally:
         for d in dests:
