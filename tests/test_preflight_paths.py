@@ -246,6 +246,7 @@ def test_two_folders_on_one_disk_are_flagged_as_one_drive(env) -> None:
     assert drive.known and [d.drive for d in p.destinations] == [drive, drive]
     assert (f"destinations 1, 2 are on the same drive ({drive.name}): one drive failure loses both copies"
             in p.warnings), p.warnings
+    assert f"destinations 1, 2 are on the same drive as the source card ({drive.name})" in p.warnings
 
 
 def test_two_loop_filesystems_on_one_disk_are_flagged_as_one_drive(env, mount_ext4) -> None:

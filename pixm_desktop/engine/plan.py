@@ -364,8 +364,11 @@ def _flag_shared_drives(plan: OffloadPlan, source_drive: PhysicalDrive) -> None:
             plan.warnings.append(f"cannot tell which drive destination {i + 1} ({d.root}) is on ({d.drive.note}): "
                                  "its copy cannot count as one on a distinct drive")
             d.notes.append(f"drive unknown: {d.drive.note}")
-        elif same_drive(d.drive, source_drive):
-            plan.warnings.append(f"destination {i + 1} is on the same drive as the source card ({d.drive.name})")
+    on_source = [i + 1 for i, d in enumerate(dests) if same_drive(d.drive, source_drive)]
+    if on_source:
+        which = f"destination {on_source[0]} is" if len(on_source) == 1 else \
+            f"destinations {', '.join(map(str, on_source))} are"
+        plan.warnings.append(f"{which} on the same drive as the source card ({source_drive.name})")
 
 
 def _find(group: list[int], i: int) -> int:
