@@ -46,6 +46,8 @@ def headless(card: Path, work: Path) -> float:
     run = work / "headless"
     shutil.rmtree(run, ignore_errors=True)
     run.mkdir(parents=True)
+    for d in ("d1", "d2"):
+        (run / d).mkdir()  # destination roots must exist: PIXM never creates them
     catalog = open_catalog(run / "catalog.sqlite")
     service = OffloadService(catalog)
     drop_caches()
@@ -103,6 +105,8 @@ def through_window(card: Path, work: Path, interval_ms: int = 5, follow_card: bo
     run = work / "window"
     shutil.rmtree(run, ignore_errors=True)
     (run / "media").mkdir(parents=True)
+    for d in ("d1", "d2"):
+        (run / d).mkdir()  # destination roots must exist: PIXM never creates them
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_dark_theme(app)
     catalog = open_catalog(run / "catalog.sqlite")

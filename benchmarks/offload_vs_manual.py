@@ -52,6 +52,7 @@ def run_pixm(card: Path, work: Path) -> dict:
     dests = [work / "pixm-d1", work / "pixm-d2"]
     for d in dests:
         shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)  # destination roots must exist: PIXM never creates them
     catalog = work / "pixm-catalog.sqlite"
     catalog.unlink(missing_ok=True)
     dropped = drop_caches()

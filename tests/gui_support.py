@@ -50,6 +50,8 @@ class Cart:
         self.mount_root = tmp_path / "media"
         self.mount_root.mkdir(exist_ok=True)
         self.dests = [tmp_path / "RAID-A", tmp_path / "SHUTTLE-B"]
+        for d in self.dests:
+            d.mkdir(exist_ok=True)  # the drives are mounted: PIXM never creates a destination root
         self.windows: list[CartWindow] = []
         self.catalogs = []
 

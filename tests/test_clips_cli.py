@@ -29,6 +29,8 @@ def offloaded(tmp_path: Path, capsys):
     """Two GoPro cards (A001, B001: the same clip names) offloaded with ``pixm offload``."""
     catalog = tmp_path / "catalog.sqlite"
     labels = []
+    (tmp_path / "RAID").mkdir()
+    (tmp_path / "SHUTTLE").mkdir()  # the drives are mounted: PIXM never creates a destination root
     for reel in ("A001", "B001"):
         card = generate_card(tmp_path / "cards", Camera.GOPRO, clips=2, seconds=0.5, width=320, height=180,
                              reel=reel)

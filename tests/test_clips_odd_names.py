@@ -16,6 +16,7 @@ def test_ingest_survives_non_utf8_names(tmp_path):
         fh.write(b"not really a movie")
     catalog = open_catalog(tmp_path / "c.sqlite")
     service = OffloadService(catalog)
+    (tmp_path / "d1").mkdir()  # the drive is mounted: PIXM never creates a destination root
     result = service.run(service.prepare(OffloadRequest(card, [tmp_path / "d1"])))
     assert result.ok
     ingest = clips.ingest_card(catalog, result.card_id)

@@ -39,6 +39,8 @@ CAMERAS = list(RATES)
 
 
 def offload(catalog: Catalog, source: Path, dests: list[Path], day: dt.date = DAY) -> int:
+    for d in dests:
+        Path(d).mkdir(parents=True, exist_ok=True)  # the drives are mounted: PIXM never creates a root
     service = OffloadService(catalog)
     result = service.run(service.prepare(OffloadRequest(source=source, destinations=dests, project="Film",
                                                         day=day)))

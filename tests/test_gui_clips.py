@@ -29,6 +29,8 @@ WAIT = 15_000  # ms
 
 
 def _offload(catalog, source: Path, dests: list[Path]) -> int:
+    for d in dests:
+        Path(d).mkdir(parents=True, exist_ok=True)  # the drives are mounted: PIXM never creates a root
     service = OffloadService(catalog)
     result = service.run(service.prepare(OffloadRequest(source, dests, project="Film", day=DAY)))
     assert result.ok

@@ -138,16 +138,16 @@ def test_cancelled_job_is_recorded_cancelled_and_not_offered_for_resume(cart, qt
 
 
 def test_preflight_problems_are_told_in_words(cart, qtbot):
-    blocker = cart.tmp / "not-a-folder"
-    blocker.write_bytes(b"x")
+    missing = cart.tmp / "RAID-C"  # a drive not mounted, or a folder renamed away: never created (issue 9 case 4)
     win = cart.window()
     win.offload_page.destinations.remove_selected()  # nothing selected: no change
     win.state.update(destinations=[*win.state.settings.destinations[:1]])
-    win.offload_page.destinations.add_destination(str(blocker / "sub"))
+    win.offload_page.destinations.add_destination(str(missing))
     card = cart.card("arri")
     [job] = win.offload_page.offload([str(card)])
     qtbot.waitUntil(lambda: job.state == JobState.ERROR, timeout=LONG)
-    assert card.name in job.headline and "not writable" in job.headline
+    assert card.name in job.headline and "RAID-C is not mounted" in job.headline
+    assert not missing.exists() and not any(cart.dests[0].iterdir())
     assert job.advice  # what to do
     title, text, kind = win.notifications[-1]
     assert kind == "error" and card.name in title and "What to do:" in text

@@ -47,6 +47,8 @@ class Shoot:
 
 
 def _offload(catalog, card: Path, dests: list[Path], day: dt.date) -> int:
+    for d in dests:
+        Path(d).mkdir(parents=True, exist_ok=True)  # the drives are mounted: PIXM never creates a root
     service = OffloadService(catalog)
     result = service.run(service.prepare(OffloadRequest(card, dests, project=PROJECT, day=day)))
     assert result.ok, result

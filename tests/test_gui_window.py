@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 
@@ -22,6 +23,8 @@ pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
 
 
 def _offload(catalog, card, dests, project="Untitled", day=dt.date(2026, 11, 23)):
+    for d in dests:
+        Path(d).mkdir(parents=True, exist_ok=True)  # the drives are mounted: PIXM never creates a root
     service = OffloadService(catalog)
     result = service.run(service.prepare(OffloadRequest(card, dests, project=project, day=day)))
     assert result.ok

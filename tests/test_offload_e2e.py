@@ -212,7 +212,10 @@ def summary_row(output: str, card_folder: Path) -> tuple[int, int, int]:
 def env(tmp_path: Path):
     """Two destination roots and a catalog file in tmp_path (resolved: the catalog keeps resolved paths)."""
     base = tmp_path.resolve()
-    return base, [base / "RAID-A", base / "SHUTTLE-B"], base / "catalog.sqlite"
+    dests = [base / "RAID-A", base / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir()  # the drives are mounted: PIXM never creates a destination root
+    return base, dests, base / "catalog.sqlite"
 
 
 # --------------------------------------------------------------------------------------- end to end

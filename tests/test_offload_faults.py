@@ -140,7 +140,10 @@ def fill(volume: Path, leave: int) -> Path:
 @pytest.fixture
 def env(tmp_path: Path):
     base = tmp_path.resolve()
-    return base, [base / "RAID-A", base / "SHUTTLE-B"], base / "catalog.sqlite"
+    dests = [base / "RAID-A", base / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir()  # the drives are mounted: PIXM never creates a destination root
+    return base, dests, base / "catalog.sqlite"
 
 
 # ------------------------------------------------------------------------------- destination faults

@@ -15,6 +15,8 @@ ASCMHL_DEBUG = Path(sys.executable).parent / "ascmhl-debug"
 
 
 def offload(catalog, card: Path, dests: list[Path]):
+    for d in dests:
+        Path(d).mkdir(parents=True, exist_ok=True)  # the drives are mounted: PIXM never creates a root
     service = OffloadService(catalog)
     prepared = service.prepare(OffloadRequest(card, dests, project="P", template="{project}/{card}"))
     return prepared, service.run(prepared)

@@ -28,6 +28,7 @@ def cat(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("cli")
     path = base / "catalog.sqlite"
     catalog = open_catalog(path)
+    (base / "RAID").mkdir()  # the drive is mounted: PIXM never creates a destination root
     for project, reel in (("Film", "A001"), ("Ad", "B001")):
         card = generate_card(base / "cards", Camera.ARRI, clips=2, seconds=0.5, reel=reel, width=320, height=180,
                              fps=Fraction(25))

@@ -17,6 +17,8 @@ from pixm_desktop.store.db import Catalog, open_catalog
 
 
 def _offload(catalog: Catalog, source: Path, dests: list[Path]) -> int:
+    for d in dests:
+        Path(d).mkdir(parents=True, exist_ok=True)  # the drives are mounted: PIXM never creates a root
     service = OffloadService(catalog)
     result = service.run(service.prepare(OffloadRequest(source=source, destinations=dests, project="Film",
                                                         day=dt.date(2026, 11, 23))))

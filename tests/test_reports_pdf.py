@@ -53,6 +53,8 @@ class Shoot:
 
 
 def _offload(catalog: Catalog, source: Path, dests: list[Path], project: str = PROJECT, day: dt.date = DAY) -> int:
+    for d in dests:
+        Path(d).mkdir(parents=True, exist_ok=True)  # the drives are mounted: PIXM never creates a root
     service = OffloadService(catalog)
     result = service.run(service.prepare(OffloadRequest(source=source, destinations=dests, project=project,
                                                         day=day)))

@@ -20,6 +20,8 @@ def test_file_state_table_matches_file_states_with_a_failure_and_odd_names(tmp_p
         write(card / f"A002C00{i}_261123_R7QX.mov", os.urandom(20_000 + i))
     write(card / "Ünïcode name & more.xml", b"<x/>")
     dests = [tmp_path / "RAID-A", tmp_path / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir()  # the drives are mounted: PIXM never creates a destination root
     catalog = open_catalog(tmp_path / "catalog.sqlite")
     service = OffloadService(catalog)
     result = service.run(service.prepare(OffloadRequest(card, dests, template="{card}")))

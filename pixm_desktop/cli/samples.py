@@ -54,9 +54,12 @@ def cmd_demo(args) -> int:
         folder / "card", args.camera, clips=3, seconds=2.0, reel="A001", seed=1, junk=True, fresh=True
     )
     out.print(f"sample {card.camera} card: {card.root}", markup=False)
+    dests = [folder / "RAID-A", folder / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir(parents=True, exist_ok=True)  # the demo's stand-in drives (PIXM never creates a real root)
     request = OffloadRequest(
         source=card.root,
-        destinations=[folder / "RAID-A", folder / "SHUTTLE-B"],
+        destinations=dests,
         project="PIXM Demo",
         day=dt.date.today(),
     )

@@ -55,6 +55,13 @@ class DestinationInsideSourceError(PreflightError):
     """A destination folder lies inside the source card (exit 3)."""
 
 
+class DestinationMissingError(PreflightError):
+    """A destination root does not exist, or is a plain folder where a drive should be mounted (exit 3).
+
+    PIXM never creates a destination's root: an unmounted drive or a renamed folder must not be filled in
+    its place (writing under ``/Volumes/RAID`` with the drive unmounted fills the system disk)."""
+
+
 class DestinationNotWritableError(PreflightError):
     """A destination is read-only or not writable by this user (exit 3)."""
 

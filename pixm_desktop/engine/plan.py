@@ -8,6 +8,7 @@ import re
 import shutil
 import string
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import psutil
 
 from pixm_desktop.core.errors import (
     DestinationInsideSourceError,
+    DestinationMissingError,
     DestinationNotWritableError,
     InsufficientSpaceError,
     PreflightError,
@@ -22,12 +24,15 @@ from pixm_desktop.core.errors import (
 )
 from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, HashAlgorithm
 from pixm_desktop.core.model import Camera, SourceFile
+from pixm_desktop.engine.drives import PhysicalDrive, physical_drive, same_drive, unknown
 from pixm_desktop.engine.scan import CardScan
 
 DEFAULT_TEMPLATE = "{project}/{day}/{camera}/{card}"
 TEMPLATE_TOKENS = ("project", "day", "camera", "reel", "card", "date", "host")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 BLOCK = 4096  # allocation unit assumed when estimating space: each file rounds up to it
+#: Folders whose children are where drives get mounted: a destination below one must be on a mounted drive.
+DEFAULT_MOUNT_ROOTS: tuple[str, ...] = ("/Volumes", "/media", "/run/media", "/mnt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,8 @@ class DestinationPlan:
     needed_bytes: int = 0
     required: bool = True
     notes: list[str] = field(default_factory=list)
+    #: the physical disk(s) under the root (see :mod:`pixm_desktop.engine.drives`); unknown until resolved
+    drive: PhysicalDrive = field(default_factory=lambda: unknown("drive not resolved"))
 
 
 @dataclass(slots=True)
@@ -133,11 +140,20 @@ def make_plan(
     tokens: dict[str, str] | None = None,
     algorithms: tuple[HashAlgorithm, ...] = (DEFAULT_ALGORITHM,),
     required: list[bool] | None = None,
+    mount_roots: Sequence[os.PathLike | str] = DEFAULT_MOUNT_ROOTS,
+    drive_of: Callable[[Path], PhysicalDrive] = physical_drive,
 ) -> OffloadPlan:
-    """Check every destination and return the :class:`OffloadPlan`.
+    """Check every destination and return the :class:`OffloadPlan`; nothing is created or written but a probe
+    file in each root.
 
-    Raises :class:`UsageError` (no destination, duplicates), :class:`DestinationInsideSourceError`,
-    :class:`DestinationNotWritableError` and :class:`InsufficientSpaceError`, each naming the destination.
+    Every overlap check compares real paths and (device, inode) pairs, so symlinks, bind mounts and other
+    spellings cannot hide a destination inside the card, the card inside a destination, or one folder given
+    twice. A root must exist (never created) and, below one of ``mount_roots``, be on a drive mounted there.
+    ``drive_of`` tells the physical drive of a path (a parameter for tests).
+
+    Raises :class:`UsageError` (no destination, one folder given twice), :class:`DestinationInsideSourceError`,
+    :class:`DestinationMissingError`, :class:`DestinationNotWritableError` and :class:`InsufficientSpaceError`,
+    each naming the destination.
     """
     if not dest_roots:
         raise UsageError("no destination given", hint="add at least one --dest (two drives is the usual minimum)")
@@ -152,36 +168,34 @@ def make_plan(
         rel = rel / card_label  # the card keeps its own root folder name on every destination
     plan = OffloadPlan(source=source, card_label=card_label, camera=camera, reel=reel, scan=scan,
                        destinations=[], algorithms=algorithms)
-    seen: dict[Path, int] = {}
     for idx, root in enumerate(dest_roots):
-        dest = _plan_destination(Path(root), rel, source, scan, required[idx] if required else True)
-        if dest.card_path in seen:
-            raise UsageError(f"destination given twice: {dest.card_path}", path=dest.card_path)
-        seen[dest.card_path] = idx
+        dest = _plan_destination(Path(root), rel, scan, required[idx] if required else True, mount_roots)
+        _check_not_twice(plan.destinations, dest)
+        dest.drive = drive_of(dest.root)
         plan.destinations.append(dest)
-    _flag_shared_volumes(plan)
+    _flag_shared_drives(plan, drive_of(source))
     return plan
 
 
-def _plan_destination(root: Path, rel: Path, source: Path, scan: CardScan, required: bool) -> DestinationPlan:
+def _plan_destination(root: Path, rel: Path, scan: CardScan, required: bool,
+                      mount_roots: Sequence[os.PathLike | str]) -> DestinationPlan:
+    given = Path(os.path.abspath(root.expanduser()))
     root_abs = root.expanduser().resolve()
-    card_path = root_abs / rel
-    if card_path == source or source in card_path.parents or card_path in source.parents:
-        raise DestinationInsideSourceError(
-            f"destination {card_path} overlaps the source card {source}",
-            hint="choose a destination on another drive or outside the card", path=card_path)
+    check_outside_source(root_abs / rel, scan)
+    _check_root_present(given, root_abs, mount_roots)
     _check_writable(root_abs)
     volume = volume_of(root_abs)
-    dest = DestinationPlan(root=root_abs, card_path=card_path, volume=volume, required=required)
-    relocate(dest, card_path, scan)
+    dest = DestinationPlan(root=root_abs, card_path=root_abs / rel, volume=volume, required=required)
+    relocate(dest, root_abs / rel, scan)
     return dest
 
 
 def relocate(dest: DestinationPlan, card_path: Path, scan: CardScan) -> None:
-    """Point ``dest`` at another card folder on the same destination and re-check the space it needs.
+    """Point ``dest`` at another card folder on the same destination and re-check overlap and space.
 
-    Raises :class:`InsufficientSpaceError` naming the destination.
+    Raises :class:`DestinationInsideSourceError` and :class:`InsufficientSpaceError` naming the destination.
     """
+    check_outside_source(card_path, scan)
     dest.card_path = card_path
     dest.needed_bytes = _bytes_still_needed(scan, card_path)
     if dest.needed_bytes > dest.volume.free_bytes:
@@ -191,9 +205,111 @@ def relocate(dest: DestinationPlan, card_path: Path, scan: CardScan) -> None:
             hint="free space or choose another destination", path=dest.root)
 
 
+# -- where a destination may be -------------------------------------------------------------------------------
+
+
+def _ident(path: Path | str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _chain_ids(path: Path | str) -> set[tuple[int, int]]:
+    """(device, inode) of ``path`` (real path) and of every existing folder above it."""
+    real = Path(os.path.realpath(path))
+    return {i for p in (real, *real.parents) if (i := _ident(p)) is not None}
+
+
+def check_outside_source(card_path: Path, scan: CardScan) -> None:
+    """Refuse a destination card folder that is, lies inside or holds the card, by real path or by
+    (device, inode) — through a symlink, a bind mount or ``..`` alike — and one whose existing sub-folders
+    lead into the card (the copy would be written into the source).
+
+    Raises :class:`DestinationInsideSourceError` naming the folder.
+    """
+    source = Path(os.path.realpath(scan.root))
+    source_id = _ident(source)
+    inside = [card_path] + [Path(os.fsdecode(os.path.join(os.fsencode(card_path), d))) for d in scan.dirs]
+    for target in inside:
+        if target is not card_path and not os.path.lexists(target):
+            continue
+        real = Path(os.path.realpath(target))
+        into_card = real == source or source in real.parents or (source_id is not None and source_id in _chain_ids(real))
+        holds_card = real in source.parents or (
+            (card_id := _ident(real)) is not None and card_id in _chain_ids(source))
+        if into_card or holds_card:
+            via = "" if real == Path(os.path.abspath(target)) else f" (it leads to {real})"
+            raise DestinationInsideSourceError(
+                f"destination {target} overlaps the source card {source}{via}",
+                hint="choose a destination on another drive, outside the card; PIXM never writes into the source",
+                path=target)
+
+
+def _check_not_twice(planned: list[DestinationPlan], dest: DestinationPlan) -> None:
+    """Refuse one folder given twice (other spelling, symlink, bind mount) or a card folder inside another."""
+    real = Path(os.path.realpath(dest.card_path))
+    key, ids = _folder_key(real), _chain_ids(real)
+    for n, other in enumerate(planned, 1):
+        o_real = Path(os.path.realpath(other.card_path))
+        if key == _folder_key(o_real):
+            raise UsageError(f"destination given twice: {dest.card_path} is the same folder as destination {n} "
+                             f"({other.card_path})", path=dest.card_path,
+                             hint="two copies in one folder are one copy: choose another drive")
+        o_id = _ident(o_real)
+        if o_real in real.parents or real in o_real.parents or (o_id is not None and o_id in ids) or (
+                (d_id := _ident(real)) is not None and d_id in _chain_ids(o_real)):
+            raise UsageError(f"destination {dest.card_path} and destination {n} ({other.card_path}) lie one "
+                             "inside the other", path=dest.card_path, hint="choose folders on different drives")
+
+
+def _folder_key(real: Path) -> tuple:
+    """Identity of a folder that may not exist yet: (device, inode) of its nearest existing ancestor + the rest."""
+    rest: list[str] = []
+    probe = real
+    while (ident := _ident(probe)) is None and probe != probe.parent:
+        rest.append(probe.name)
+        probe = probe.parent
+    return ident, tuple(reversed(rest))
+
+
+def _check_root_present(given: Path, root: Path, mount_roots: Sequence[os.PathLike | str]) -> None:
+    """A root must exist, be a folder and, below a mount root (``/Volumes``, ``/media``…), be on a drive
+    mounted there, not a leftover folder on the system disk. Raises :class:`DestinationMissingError`."""
+    name = given.name or str(given)
+    if not os.path.exists(root):
+        raise DestinationMissingError(
+            f"{name} is not mounted: {given} does not exist", path=given,
+            hint="connect and mount the drive, or check the folder was not renamed or moved; "
+                 "PIXM never creates a destination's root folder")
+    if not root.is_dir():
+        raise DestinationMissingError(f"{name} is not a folder: {given}", path=given,
+                                      hint="choose the drive or folder the card should go to")
+    mounted = _mount_points()
+    for m in mount_roots:
+        base = Path(os.path.realpath(m))
+        if base not in root.parents:
+            continue
+        probe = root
+        while probe != base:
+            if os.path.ismount(probe) or str(probe) in mounted:
+                return
+            probe = probe.parent
+        raise DestinationMissingError(
+            f"{name} is not mounted: {given} is a folder on the drive holding {m}, not a drive mounted there",
+            path=given, hint="mount the drive and choose it again; writing here would fill the system disk")
+
+
+def _mount_points() -> set[str]:
+    try:
+        return {p.mountpoint for p in psutil.disk_partitions(all=True)}
+    except OSError:
+        return set()
+
+
 def _check_writable(root: Path) -> None:
     try:
-        root.mkdir(parents=True, exist_ok=True)
         probe = root / f".pixm-probe-{uuid.uuid4().hex[:8]}"
         probe.write_bytes(b"")
         probe.unlink()
@@ -217,31 +333,54 @@ def _bytes_still_needed(scan: CardScan, card_path: Path) -> int:
     return needed
 
 
-def _flag_shared_volumes(plan: OffloadPlan) -> None:
-    by_device: dict[tuple[str, str], list[int]] = {}
-    for idx, d in enumerate(plan.destinations):
-        by_device.setdefault((d.volume.device, d.volume.mount_point), []).append(idx)
-    for (_, mount), idxs in by_device.items():
+# -- distinct drives ----------------------------------------------------------------------------------------------
+
+
+def _flag_shared_drives(plan: OffloadPlan, source_drive: PhysicalDrive) -> None:
+    """Warn when destinations share a physical drive (or a volume, when the drive is unknown), when a drive
+    cannot be told, and when a destination shares the card's drive."""
+    dests = plan.destinations
+    group = list(range(len(dests)))  # union-find: destinations one failure could take together
+    for i, a in enumerate(dests):
+        for j in range(i):
+            b = dests[j]
+            if same_drive(a.drive, b.drive) or (a.volume.device, a.volume.mount_point) == (
+                    b.volume.device, b.volume.mount_point):
+                group[_find(group, i)] = _find(group, j)
+    members: dict[int, list[int]] = {}
+    for i in range(len(dests)):
+        members.setdefault(_find(group, i), []).append(i)
+    for idxs in members.values():
         if len(idxs) > 1:
-            msg = (f"destinations {', '.join(str(i + 1) for i in idxs)} are on the same volume ({mount}): "
-                   "one drive failure loses both copies")
-            plan.warnings.append(msg)
+            first = dests[idxs[0]]
+            where = f"drive ({first.drive.name})" if first.drive.known else f"volume ({first.volume.mount_point})"
+            lost = "both copies" if len(idxs) == 2 else f"all {len(idxs)} copies"
+            plan.warnings.append(f"destinations {', '.join(str(i + 1) for i in idxs)} are on the same {where}: "
+                                 f"one drive failure loses {lost}")
             for i in idxs:
-                plan.destinations[i].notes.append("shares a volume with another destination")
-    if any(d.volume.mount_point == _mount_of(plan.source) for d in plan.destinations):
-        plan.warnings.append("a destination is on the same volume as the source card")
+                dests[i].notes.append("shares a drive with another destination")
+    for i, d in enumerate(dests):
+        if not d.drive.known:
+            plan.warnings.append(f"cannot tell which drive destination {i + 1} ({d.root}) is on ({d.drive.note}): "
+                                 "its copy cannot count as one on a distinct drive")
+            d.notes.append(f"drive unknown: {d.drive.note}")
+    on_source = [i + 1 for i, d in enumerate(dests) if same_drive(d.drive, source_drive)]
+    if on_source:
+        which = f"destination {on_source[0]} is" if len(on_source) == 1 else \
+            f"destinations {', '.join(map(str, on_source))} are"
+        plan.warnings.append(f"{which} on the same drive as the source card ({source_drive.name})")
 
 
-def _mount_of(path: Path) -> str:
-    try:
-        return volume_of(path).mount_point
-    except OSError:
-        return ""
+def _find(group: list[int], i: int) -> int:
+    while group[i] != i:
+        i = group[i]
+    return i
 
 
 def _gb(n: int) -> str:
     return f"{n / 1e9:.2f} GB"
 
 
-__all__ = ["DEFAULT_TEMPLATE", "DestinationPlan", "OffloadPlan", "PreflightError", "VolumeInfo", "make_plan",
-           "relocate", "render_template", "volume_of"]
+__all__ = ["DEFAULT_MOUNT_ROOTS", "DEFAULT_TEMPLATE", "DestinationPlan", "OffloadPlan", "PhysicalDrive",
+           "PreflightError", "VolumeInfo", "check_outside_source", "make_plan", "relocate", "render_template",
+           "volume_of"]

@@ -270,7 +270,8 @@ class _Run:
         for pos, d in enumerate(plan.destinations):
             dest = repo.get_or_create_destination(
                 s, card, os.fsencode(d.card_path), volume_label=d.volume.label, mount_point=d.volume.mount_point,
-                device=d.volume.device, fs_type=d.volume.fs_type, required=d.required)
+                device=d.volume.device, fs_type=d.volume.fs_type, required=d.required,
+                drive_id=d.drive.id, drive_note=d.drive.note)
             self.dests.append(dest)
             self.rows.append(repo.load_copy_rows(s, dest.id))
             s.flush()
