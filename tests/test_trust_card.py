@@ -297,3 +297,44 @@ def test_every_copy_verified_before_a_cancel_is_recorded(env) -> None:
     states = copy_states(catalog_path)
     recorded = sum(1 for s, _ in states.values() if s == CopyState.VERIFIED.value)
     assert engine_verified > 0 and recorded == engine_verified
+
+
+# ------------------------------------------------- case 4: a drive that goes away between pre-flight and copy
+
+
+def _prepare_then(catalog_path: Path, req, between):
+    from pixm_desktop.services.offload import OffloadService
+
+    catalog = open_catalog(catalog_path)
+    try:
+        service = OffloadService(catalog)
+        prepared = service.prepare(req)
+        between()
+        return service.run(prepared)
+    finally:
+        catalog.close()
+
+
+def test_a_destination_root_renamed_away_after_the_preflight_is_not_recreated(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    res = _prepare_then(catalog, request(card, dests), lambda: dests[1].rename(base / "RENAMED"))
+    assert res.status != JobStatus.COMPLETED
+    assert not dests[1].exists()  # never created in the drive's place
+    out = res.destinations[1]
+    assert out.verified == 0 and out.failures and "not there any more" in out.failures[0][1]
+    assert res.destinations[0].verified == res.files  # the other destination got its copies
+
+
+def test_an_unmounted_destination_drive_is_not_filled_in_its_mount_folder(env, mount_tmpfs) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    drive = mount_tmpfs(64 * 1024 * 1024)
+
+    def unmount() -> None:
+        subprocess.run(["umount", str(drive)], check=True)
+
+    res = _prepare_then(catalog, request(card, [dests[0], drive]), unmount)
+    assert res.status != JobStatus.COMPLETED
+    assert list(drive.iterdir()) == []  # the empty mount folder on the system disk stays empty
+    assert "no longer on the drive" in res.destinations[1].failures[0][1]

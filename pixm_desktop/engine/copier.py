@@ -153,8 +153,10 @@ class _Destination:
         self._writer_stopped = self._verifier_stopped = False
 
     # -- lifecycle -------------------------------------------------------------------------------------
-    def start(self, dirs: Sequence[bytes]) -> None:
+    def start(self, dirs: Sequence[bytes], root: tuple[Path, int | None] | None = None) -> None:
         try:
+            if root is not None and not self._root_present(*root):
+                return self._start_threads()
             os.makedirs(self.base, exist_ok=True)
             real = os.path.realpath(self.base)
             if real != os.path.abspath(self.base):
@@ -165,8 +167,25 @@ class _Destination:
                 os.makedirs(os.path.join(self.base, d), exist_ok=True)
         except OSError as exc:
             self.down_reason = describe_os_error(exc, "destination")
+        self._start_threads()
+
+    def _start_threads(self) -> None:
         self.writer.start()
         self.verifier.start()
+
+    def _root_present(self, root: Path, dev: int | None) -> bool:
+        """The destination root is still there, on the filesystem the pre-flight saw (an unmounted drive leaves
+        an empty folder on the system disk, or none): folders are created below it, never it."""
+        try:
+            st = os.stat(root)
+        except OSError:
+            self.down_reason = f"the destination drive is not there any more ({root} is missing): reconnect it"
+            return False
+        if dev is not None and st.st_dev != dev:
+            self.down_reason = (f"{root} is no longer on the drive the pre-flight checked (unmounted?): "
+                                "reconnect the drive and offload again")
+            return False
+        return True
 
     def _linked_folder(self, relpath: bytes) -> bytes | None:
         """The first folder of ``relpath``'s parents below the card folder that is not a real folder (a link to
@@ -488,12 +507,15 @@ def run_copy(
     cancel: CancelToken | None = None,
     expected: Mapping[bytes, Mapping[HashAlgorithm, str]] | None = None,
     verify: bool = True,
+    roots: Sequence[tuple[Path, int | None]] | None = None,
 ) -> Iterator[SourceHashed | FileResult]:
     """Copy ``tasks`` from ``source_root`` to every destination card folder, verifying each copy.
 
     Yields :class:`SourceHashed` once per file read and :class:`FileResult` per file × destination
     (``copied``, then ``verified`` or ``failed`` with a reason). ``expected`` holds hashes the source must match
-    (cascading copies read from the first copy). Raises :class:`SourceError` when the card itself disappears and
+    (cascading copies read from the first copy). ``roots``: per destination, the root the user chose and its
+    ``st_dev`` at pre-flight; a root gone or on another filesystem fails that destination (its card folder is
+    never created in its place). Raises :class:`SourceError` when the card itself disappears and
     :class:`CancelledError` on cancel; temp files are removed in both cases.
     """
     cancel = cancel or CancelToken()
@@ -501,8 +523,8 @@ def run_copy(
     progress.destinations = progress.destinations or [DestinationProgress() for _ in card_paths]
     dests = [_Destination(i, Path(p), algorithms, results, progress.destinations[i], cancel, verify)
              for i, p in enumerate(card_paths)]
-    for d in dests:
-        d.start(dirs)
+    for i, d in enumerate(dests):
+        d.start(dirs, roots[i] if roots else None)
     src_base = os.fsencode(source_root)
     try:
         for i, task in enumerate(tasks):

@@ -59,6 +59,8 @@ class DestinationPlan:
     notes: list[str] = field(default_factory=list)
     #: the physical disk(s) under the root (see :mod:`pixm_desktop.engine.drives`); unknown until resolved
     drive: PhysicalDrive = field(default_factory=lambda: unknown("drive not resolved"))
+    #: ``st_dev`` of the root when planned: the copy refuses a root that is no longer on that filesystem
+    root_dev: int | None = None
 
 
 @dataclass(slots=True)
@@ -185,7 +187,8 @@ def _plan_destination(root: Path, rel: Path, scan: CardScan, required: bool,
     _check_root_present(given, root_abs, mount_roots)
     _check_writable(root_abs)
     volume = volume_of(root_abs)
-    dest = DestinationPlan(root=root_abs, card_path=root_abs / rel, volume=volume, required=required)
+    dest = DestinationPlan(root=root_abs, card_path=root_abs / rel, volume=volume, required=required,
+                           root_dev=os.stat(root_abs).st_dev)
     relocate(dest, root_abs / rel, scan)
     return dest
 

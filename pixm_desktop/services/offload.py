@@ -334,8 +334,9 @@ class _Run:
         sub = [CopyTask(t.file, tuple(i for i in t.destinations if i in dest_idx), t.replace) for t in tasks]
         sub = [t for t in sub if t.destinations]
         paths = [d.card_path for d in self.plan.destinations]
+        roots = [(d.root, d.root_dev) for d in self.plan.destinations]
         for ev in run_copy(source, paths, sub, dirs=self.plan.scan.dirs, algorithms=self.algorithms,
-                           progress=self.progress, cancel=self.cancel, expected=expected):
+                           progress=self.progress, cancel=self.cancel, expected=expected, roots=roots):
             self._record(ev)
 
     def _cascade_phase(self, first: int, rest: list[int], tasks: list[CopyTask]) -> None:
