@@ -69,6 +69,17 @@ def mount_ext4(tmp_path):
         subprocess.run(["umount", "-l", str(m)], capture_output=True)
 
 
+@pytest.fixture
+def env(tmp_path):
+    """``(base, [RAID-A, SHUTTLE-B], catalog path)`` in tmp_path, resolved (the catalog keeps resolved paths); the
+    destination roots exist, as mounted drives do (PIXM never creates a destination root)."""
+    base = tmp_path.resolve()
+    dests = [base / "RAID-A", base / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir()
+    return base, dests, base / "catalog.sqlite"
+
+
 def write(path: Path, data: bytes, mtime: int = 1_700_000_000) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

@@ -208,15 +208,6 @@ def summary_row(output: str, card_folder: Path) -> tuple[int, int, int]:
     raise AssertionError(f"no summary row for {card_folder} in:\n{output}")
 
 
-@pytest.fixture
-def env(tmp_path: Path):
-    """Two destination roots and a catalog file in tmp_path (resolved: the catalog keeps resolved paths)."""
-    base = tmp_path.resolve()
-    dests = [base / "RAID-A", base / "SHUTTLE-B"]
-    for d in dests:
-        d.mkdir()  # the drives are mounted: PIXM never creates a destination root
-    return base, dests, base / "catalog.sqlite"
-
 
 # --------------------------------------------------------------------------------------- end to end
 

@@ -137,14 +137,6 @@ def fill(volume: Path, leave: int) -> Path:
     return filler
 
 
-@pytest.fixture
-def env(tmp_path: Path):
-    base = tmp_path.resolve()
-    dests = [base / "RAID-A", base / "SHUTTLE-B"]
-    for d in dests:
-        d.mkdir()  # the drives are mounted: PIXM never creates a destination root
-    return base, dests, base / "catalog.sqlite"
-
 
 # ------------------------------------------------------------------------------- destination faults
 

@@ -28,14 +28,6 @@ from pixm_desktop.store.db import open_catalog
 MiB = 1024 * 1024
 
 
-@pytest.fixture
-def env(tmp_path: Path):
-    base = tmp_path.resolve()
-    dests = [base / "RAID-A", base / "SHUTTLE-B"]
-    for d in dests:
-        d.mkdir()
-    return base, dests, base / "catalog.sqlite"
-
 
 def untouched(card: Path):
     """What must not change on the card: every file (bytes, mtime) and every folder."""

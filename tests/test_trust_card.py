@@ -29,14 +29,6 @@ MiB = 1024 * 1024
 DROP_DAC = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
 
 
-@pytest.fixture
-def env(tmp_path: Path):
-    base = tmp_path.resolve()
-    dests = [base / "RAID-A", base / "SHUTTLE-B"]
-    for d in dests:
-        d.mkdir()
-    return base, dests, base / "catalog.sqlite"
-
 
 def verdict(catalog: Path, label: str):
     """The card's verdict when every destination folder counts as a copy (the rule's only relaxation)."""
