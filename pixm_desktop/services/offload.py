@@ -394,7 +394,10 @@ class _Run:
 
     # ASC MHL ---------------------------------------------------------------------------------------
     def _write_histories(self) -> None:
-        """One ASC MHL generation per destination whose every file is verified; one timestamp for all."""
+        """One ASC MHL generation per destination whose every file is verified; one timestamp for all.
+
+        Each destination stands alone: a damaged, foreign or unwritable history fails that destination
+        (``out.error``, so the job does not end completed) while the others get their generations."""
         self.progress.phase = "mhl"
         when = dt.datetime.now(dt.UTC).replace(microsecond=0)
         who = context.creator(self.req.author, location=self.req.location, comment=self.req.comment)
@@ -403,10 +406,10 @@ class _Run:
             if out.failed or out.verified < len(self.plan.files):
                 out.error = out.error or "ASC MHL not written: not every file is verified on this destination"
                 continue
-            records = self._mhl_records(i, d.card_path)
-            if not records:
-                continue
             try:
+                records = self._mhl_records(i, d.card_path)
+                if not records:
+                    continue
                 info = write_generation(d.card_path, records, process="transfer", creator=who, when=when,
                                         ignore=MHL_IGNORES)
             except (OSError, PixmError) as exc:
@@ -443,10 +446,13 @@ class _Run:
     # finish ----------------------------------------------------------------------------------------
     def all_verified(self) -> bool:
         n = len(self.plan.files)
-        return not self.source_failures and all(o.failed == 0 and o.verified >= n for o in self.outcomes)
+        # out.error: the destination's ASC MHL generation could not be written, so it is not complete
+        return not self.source_failures and all(o.failed == 0 and o.error is None and o.verified >= n
+                                                for o in self.outcomes)
 
     def failure_summary(self) -> str:
-        parts = [f"{o.card_path}: {o.failed} failed" for o in self.outcomes if o.failed]
+        parts = [f"{o.card_path}: {o.failed} failed" if o.failed else f"{o.card_path}: {o.error}"
+                 for o in self.outcomes if o.failed or o.error]
         return "; ".join(parts) or "not every file verified"
 
     def finish(self, status: JobStatus, error: str | None) -> None:
@@ -483,8 +489,11 @@ class _Run:
 
 
 def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
-    """``{relpath: record}`` of the newest record per file in an existing history; empty when there is none."""
-    if not (card_path / "ascmhl").is_dir():
+    """``{relpath: record}`` of the newest record per file in an existing history; empty when there is none.
+
+    Raises :class:`MhlError` (damaged, foreign or symlinked history) and ``OSError``: the caller fails that
+    destination only."""
+    if not os.path.lexists(card_path / "ascmhl"):
         return {}
     history = load_history(card_path)  # an empty ascmhl/ (a kill while the first manifest was written) is none
     return {rel: history.latest(rel) for rel in history.own_paths()}
