@@ -128,15 +128,16 @@ def in_progress_manifest(ascmhl_dir: Path) -> str | None:
 class HistoryLock:
     """Exclusive lock of the history in ``ascmhl_dir`` (which must exist and be a real folder).
 
-    Use as a context manager. Raises :class:`MhlLockError` after ``timeout`` seconds, or at once for a
+    Use as a context manager. Raises :class:`MhlLockError` after ``timeout`` seconds (default
+    :data:`LOCK_TIMEOUT`), or at once for a
     stale lock of another host; ``OSError`` when the lock file cannot be created (read-only drive,
     permissions).
     """
 
-    def __init__(self, ascmhl_dir: Path, timeout: float = LOCK_TIMEOUT):
+    def __init__(self, ascmhl_dir: Path, timeout: float | None = None):
         self.folder = Path(ascmhl_dir)
         self.path = self.folder / LOCK_NAME
-        self.timeout = timeout
+        self.timeout = LOCK_TIMEOUT if timeout is None else timeout
         self.token = secrets.token_hex(16)
         self._fd: int | None = None
         self.took_over: Holder | None = None  # the stale holder this lock replaced, if any

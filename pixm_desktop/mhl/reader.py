@@ -188,10 +188,11 @@ def read_bounded(path: Path, limit: int) -> bytes:
     return data
 
 
-def hash_history_file(path: Path, algorithm: HashAlgorithm, limit: int = MAX_MANIFEST_BYTES) -> str:
-    """Text form of ``algorithm`` over a manifest's bytes, streamed (see :func:`open_bounded`)."""
+def hash_history_file(path: Path, algorithm: HashAlgorithm) -> str:
+    """Text form of ``algorithm`` over a manifest's bytes, streamed (see :func:`open_bounded`; at most
+    :data:`MAX_MANIFEST_BYTES`)."""
     hasher = new_hasher(algorithm)
-    with open_bounded(path, limit) as fh:
+    with open_bounded(path, MAX_MANIFEST_BYTES) as fh:
         try:
             while chunk := fh.read(_CHUNK):
                 hasher.update(chunk)
