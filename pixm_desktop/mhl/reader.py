@@ -209,17 +209,25 @@ def _load_generations(scope_root: Path) -> tuple[MhlGeneration, ...]:
     if not folder.is_dir():
         return ()
     chain_path = folder / CHAIN_FILE
-    chain_data, files = _stable_listing(folder, chain_path)
-    if chain_data is None:
-        if not files:
-            return ()
-        raise MhlChainError(
-            f"{folder} has manifests but no {CHAIN_FILE}",
-            hint="the history is incomplete; restore the chain file from another copy",
-            path=chain_path,
-        )
-    chain = read_chain(chain_path, chain_data)
-    files = _without_append_in_progress(folder, chain, files)
+    for _ in range(_STABLE_READS):
+        chain_data, files = _stable_listing(folder, chain_path)
+        if chain_data is None:
+            if not files:
+                return ()
+            raise MhlChainError(
+                f"{folder} has manifests but no {CHAIN_FILE}",
+                hint="the history is incomplete; restore the chain file from another copy",
+                path=chain_path,
+            )
+        chain = read_chain(chain_path, chain_data)
+        pending = _unchained_newest(chain, files)
+        if pending is None:
+            break
+        if in_progress_manifest(folder) == pending.name:
+            files = {n: p for n, p in files.items() if p != [pending]}  # an append in progress: not yet ours
+            break
+        if _chain_bytes(chain_path) == chain_data:
+            break  # no writer finished meanwhile: an orphan, refused below
     by_name = check_chain(folder, chain, files)
     generations = [
         read_manifest(path, number, by_name[path.name].value)
@@ -238,7 +246,8 @@ def _chain_bytes(chain_path: Path) -> bytes | None:
 def _stable_listing(folder: Path, chain_path: Path) -> tuple[bytes | None, dict[int, list[Path]]]:
     """The chain's bytes and the manifests listed while the chain did not change (a writer renames its
     manifest into place first and the chain last, so a listing between two equal chain reads holds every
-    chained manifest, plus at most the one being appended)."""
+    chained manifest, plus at most the one being appended: skipped when the live lock holder announced it,
+    read again when the chain changed since, else refused as an orphan)."""
     before = _chain_bytes(chain_path)
     for _ in range(_STABLE_READS):
         files = generation_files(folder)
@@ -250,21 +259,17 @@ def _stable_listing(folder: Path, chain_path: Path) -> tuple[bytes | None, dict[
                         hint="another program is writing this history; try again when it has finished")
 
 
-def _without_append_in_progress(
-    folder: Path, chain: list[ChainEntry], files: dict[int, list[Path]]
-) -> dict[int, list[Path]]:
-    """Leave out the newest manifest when it is not chained yet and the live lock holder announced it (an
-    append in progress). Any other unchained manifest stays, for :func:`check_chain` to refuse."""
+def _unchained_newest(chain: list[ChainEntry], files: dict[int, list[Path]]) -> Path | None:
+    """The newest manifest when the chain does not list it and it is newer than every chain entry (what a
+    reader sees between a writer's two renames, or what a writer killed between them left)."""
     if not files:
-        return files
+        return None
     newest = max(files)
-    chained = {e.filename for e in chain}
     paths = files[newest]
+    chained = {e.filename for e in chain}
     if len(paths) != 1 or paths[0].name in chained or newest <= max((e.sequence for e in chain), default=0):
-        return files
-    if in_progress_manifest(folder) != paths[0].name:
-        return files
-    return {n: p for n, p in files.items() if n != newest}
+        return None
+    return paths[0]
 
 
 def check_chain(

@@ -88,18 +88,27 @@ def verify_folder(path: Path, *, catalog_path: Path | None = None, catalog: Cata
             try:
                 known = _card_hashes(catalog, path)
             except (SQLAlchemyError, CatalogError) as exc:
-                catalog_error = f"cannot read the catalog: {exc}"
+                catalog_error = f"cannot read the catalog {_where(catalog)}: {_why(exc)}"
         outcome = _verify(path, write, known)
         outcome.catalog_error = catalog_error
         if catalog is not None and catalog_error is None and known is not None:
             try:
                 _record(catalog, path, outcome)
             except (SQLAlchemyError, CatalogError, OSError) as exc:
-                outcome.catalog_error = f"the verdict could not be recorded in the catalog: {exc}"
+                outcome.catalog_error = f"the verdict could not be recorded in the catalog {_where(catalog)}: {_why(exc)}"
     finally:
         if own and catalog is not None:
             catalog.close()
     return outcome
+
+
+def _where(catalog: Catalog) -> str:
+    return str(getattr(catalog, "path", None) or "")
+
+
+def _why(exc: BaseException) -> str:
+    """The database's own words (``database is locked``), without SQLAlchemy's statement and links."""
+    return str(getattr(exc, "orig", None) or exc)
 
 
 def _verify(path: Path, write: bool, known: dict[bytes, dict[HashAlgorithm, str]] | None) -> VerifyOutcome:
