@@ -143,6 +143,24 @@ def test_a_reader_skips_only_the_manifest_the_live_lock_holder_announced(card: P
         read_history(card)
 
 
+def test_the_next_writer_moves_aside_what_a_killed_writer_left(card: Path) -> None:
+    """Killed between the manifest's rename and the chain's: the manifest is unchained, the lock names it."""
+    folder = card / "ascmhl"
+    orphan = folder / "0002_A002R2EC_2026-11-24_181500Z.mhl"
+    shutil.copyfile(first_manifest(card), orphan)
+    (folder / ".pixm-mhl-0123abcd.tmp").write_bytes(b"<half a manifest")
+    plant_lock(card, host=socket.gethostname(), pid=dead_pid(), writing=orphan.name)
+    with pytest.raises(MhlChainError, match="not listed"):  # until then, readers say what is wrong
+        read_history(card)
+    info = write_generation(card, hash_card(card), process="in-place", creator=CREATOR,
+                            when=WHEN + timedelta(days=2))
+    assert info.generation == 2
+    assert (folder / f".pixm-interrupted-{orphan.name}").exists()  # kept as evidence, out of the history
+    assert not (folder / ".pixm-mhl-0123abcd.tmp").exists() and not (folder / LOCK_NAME).exists()
+    assert [g.number for g in read_history(card).generations] == [1, 2]
+    assert_reference_ok(card)
+
+
 _VERIFIER = """
 import sys
 sys.path.insert(0, {tests!r})
@@ -314,7 +332,7 @@ def test_legacy_entries_without_a_usable_hash_are_not_verifiable(tmp_path: Path,
     entries = "".join([
         _v1_entry("good.mov", f"<size>{len(data['good.mov'])}</size><md5>{hashlib.md5(data['good.mov']).hexdigest()}</md5>"),
         _v1_entry("empty_md5.mov", f"<size>{len(data['empty_md5.mov'])}</size><md5></md5>"),
-        _v1_entry("unknown.mov", "<size>130</size><sha256>00ff</sha256>"),
+        _v1_entry("unknown.mov", f"<size>{len(data['unknown.mov'])}</size><sha256>00ff</sha256>"),
         _v1_entry("bare.mov", ""),
     ])
     (folder / "A001_2012-12-14_165427.mhl").write_text(

@@ -40,6 +40,7 @@ from .model import (
     CHAIN_FILE,
     CHAIN_NAMESPACE,
     DEFAULT_IGNORES,
+    GENERATION_NAME_RE,
     MHL_NAMESPACE,
     Action,
     CreatorInfo,
@@ -116,6 +117,7 @@ def write_generation(
             raise ValueError(f"two records for {rec.display!r}")
         seen.add(rec.relpath)
     with HistoryLock(ensure_history_folder(scope_root)) as lock:
+        recover_interrupted_append(lock)
         return _write_locked(scope_root, records, process, creator, when, ignore, lock)
 
 
@@ -509,8 +511,35 @@ def _commit(scope_root: Path, manifest: ET.Element, when: datetime, lock: Histor
     folder = ensure_history_folder(scope_root)
     if lock is None:
         with HistoryLock(folder) as own:
+            recover_interrupted_append(own)
             return _commit_locked(scope_root, folder, manifest, when, own)
     return _commit_locked(scope_root, folder, manifest, when, lock)
+
+
+_LEFTOVER = re.compile(r"^(\.pixm-mhl-[0-9a-f]+\.tmp|\.ascmhl_chain\.xml\.\d+\.tmp)$")
+
+
+def recover_interrupted_append(lock: HistoryLock) -> list[str]:
+    """With the lock held: remove temp files of writers that died, and move aside (to a hidden
+    ``.pixm-interrupted-<name>``, kept as evidence) the manifest a dead writer had renamed into place but not
+    yet chained, when its lock named it and the chain does not list it. Returns what was moved or removed."""
+    folder = lock.folder
+    done = []
+    for name in os.listdir(folder):
+        if _LEFTOVER.match(name):
+            (folder / name).unlink(missing_ok=True)
+            done.append(name)
+    stale = lock.took_over
+    if stale is None or stale.writing is None or not GENERATION_NAME_RE.match(stale.writing):
+        return done
+    orphan = folder / stale.writing
+    chain_path = folder / CHAIN_FILE
+    chained = {e.filename for e in read_chain(chain_path)} if os.path.lexists(chain_path) else set()
+    if os.path.lexists(orphan) and orphan.name not in chained:
+        os.rename(orphan, folder / f".pixm-interrupted-{orphan.name}")
+        fsync_dir(folder)
+        done.append(orphan.name)
+    return done
 
 
 def _commit_locked(
