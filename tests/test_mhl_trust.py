@@ -109,6 +109,20 @@ def test_a_lock_left_by_a_dead_process_on_this_host_is_taken_over(card: Path) ->
     assert_reference_ok(card)
 
 
+def test_an_empty_lock_file_is_taken_over_only_once_old(card: Path, monkeypatch) -> None:
+    """A writer killed between creating the lock file and filling it left it empty."""
+    lock_mod = lock_module()
+    lock = card / "ascmhl" / LOCK_NAME
+    lock.write_bytes(b"")
+    monkeypatch.setattr(lock_mod, "LOCK_TIMEOUT", 0.3)
+    with pytest.raises(lock_mod.MhlLockError, match="not identified itself"):  # young: maybe being written
+        write_generation(card, hash_card(card), process="in-place", creator=CREATOR, when=WHEN)
+    old = time.time() - lock_mod.EMPTY_STALE_AFTER - 10
+    os.utime(lock, (old, old))
+    info = write_generation(card, hash_card(card), process="in-place", creator=CREATOR, when=WHEN)
+    assert info.generation == 2 and not lock.exists()
+
+
 def test_a_lock_of_another_host_is_waited_for_then_reported_never_broken(card: Path, monkeypatch) -> None:
     lock_mod = lock_module()
     MhlLockError = lock_mod.MhlLockError

@@ -129,9 +129,8 @@ class HistoryLock:
     """Exclusive lock of the history in ``ascmhl_dir`` (which must exist and be a real folder).
 
     Use as a context manager. Raises :class:`MhlLockError` after ``timeout`` seconds (default
-    :data:`LOCK_TIMEOUT`), or at once for a
-    stale lock of another host; ``OSError`` when the lock file cannot be created (read-only drive,
-    permissions).
+    :data:`LOCK_TIMEOUT`), or at once for a stale lock of another host; ``OSError`` when the lock file cannot
+    be created (read-only drive, permissions).
     """
 
     def __init__(self, ascmhl_dir: Path, timeout: float | None = None):
@@ -187,11 +186,7 @@ class HistoryLock:
 
     def _stale(self, holder: Holder | None) -> bool:
         if holder is None:
-            try:
-                age = time.time() - os.stat(self.path).st_mtime
-            except FileNotFoundError:
-                return False  # released meanwhile: just try again
-            return age > EMPTY_STALE_AFTER
+            return self._old_and_empty()
         if holder.host == hostname():
             return not holder_alive(holder)
         if not holder_alive(holder):
@@ -202,6 +197,14 @@ class HistoryLock:
                 path=self.path,
             )
         return False
+
+    def _old_and_empty(self) -> bool:
+        """The lock file names no holder and has not changed for :data:`EMPTY_STALE_AFTER` seconds."""
+        try:
+            age = time.time() - os.stat(self.path).st_mtime
+        except FileNotFoundError:
+            return False  # released meanwhile: just try again
+        return age > EMPTY_STALE_AFTER and read_holder(self.path) is None
 
     def _break(self, stale: Holder | None) -> None:
         """Remove a stale lock file, unless another waiter replaced it meanwhile (checked under a second,
@@ -220,8 +223,10 @@ class HistoryLock:
         os.close(fd)
         try:
             now = read_holder(self.path)
-            same = (now is None and stale is None) or (now is not None and stale is not None
-                                                       and now.token == stale.token)
+            if stale is None:
+                same = self._old_and_empty()  # not a lock created since by another writer
+            else:
+                same = now is not None and now.token == stale.token
             if same:
                 try:
                     os.unlink(self.path)
