@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pixm_desktop.cli._common import catalog_arg, escape, out
-from pixm_desktop.core.errors import VerificationFailedError
+from pixm_desktop.core.errors import CatalogError, MhlError, VerificationFailedError
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
 
 
@@ -18,19 +18,31 @@ def register(sub) -> None:
 
 
 def cmd_verify(args) -> int:
+    """Exit 0 only when every file verified (against the catalog's card hashes too, when it knows the folder)
+    and the generation was written. Precedence: 5 a file failed, is missing, unrecorded or not verifiable;
+    7 the bytes verified but the generation could not be written; 8 the catalog could not be read or written.
+    The verdict is always printed first."""
     outcome = verify_folder(args.path, catalog_path=args.catalog, write=not args.no_write)
     print_verify(outcome)
-    if not outcome.ok:
+    if outcome.file_problems:
         raise VerificationFailedError(
             f"verification of {args.path} failed: {outcome.summary()}",
             hint="re-copy the failed files from another verified copy or the card",
         )
+    if outcome.write_error:
+        raise MhlError(f"verified the bytes of {args.path}, but could not record the generation: "
+                       f"{outcome.write_error}",
+                       hint="make the drive writable (or free space) and verify again; use --no-write to check only")
+    if outcome.catalog_error:
+        raise CatalogError(f"{args.path} verified, but {outcome.catalog_error}",
+                           hint="the copy states in the catalog are unchanged; fix the catalog and verify again")
     return 0
 
 
 def print_verify(o: VerifyOutcome) -> None:
     colour = "green" if o.ok else "red"
-    out.print(f"[bold {colour}]{'VERIFIED' if o.ok else 'FAILED'}[/] {escape(f'{o.path} ({o.kind}): {o.summary()}')}")
+    word = "VERIFIED" if o.ok else ("FAILED" if o.file_problems else "NOT RECORDED")
+    out.print(f"[bold {colour}]{word}[/] {escape(f'{o.path} ({o.kind}): {o.summary()}')}")
     for name, status, detail in o.problems[:50]:
         out.print(f"[red]{status.upper()}[/] {escape(f'{o.path}/{name}' + (': ' + detail if detail else ''))}")
     if len(o.problems) > 50:

@@ -29,7 +29,8 @@ from ._xml import local_name, path_text
 from .dirhash import scan_tree
 from .ignore import IgnoreSpec
 from .model import DEFAULT_IGNORES, VerifyEntry, VerifyReport, VerifyStatus
-from .verify import CHUNK_SIZE, HashFileFn, ProgressFn, plain_hash_file
+from .reader import MAX_MANIFEST_BYTES, open_bounded
+from .verify import CHUNK_SIZE, HashFileFn, ProgressFn, path_problem, plain_hash_file
 
 #: Where a legacy XXH64 value came from, for the UI to label the byte order.
 XXH64_BIG_ENDIAN = "xxhash64be"
@@ -89,7 +90,8 @@ def read_legacy_mhl(path: Path) -> LegacyManifest:
     """Parse an MHL v1 file. Raises :class:`MhlFormatError` naming the file (bad XML, not v1, bad value)."""
     path = Path(path)
     try:
-        root = ET.parse(path).getroot()
+        with open_bounded(path, MAX_MANIFEST_BYTES) as fh:
+            root = ET.parse(fh).getroot()
     except ET.ParseError as exc:
         raise MhlFormatError(f"{path.name} is not well-formed XML: {exc}", path=path) from None
     except OSError as exc:
@@ -327,6 +329,8 @@ class _Expected:
     size: int | None = None
     hashes: dict[HashAlgorithm, str] = field(default_factory=dict)
     xxh32: str | None = None
+    null: bool = False
+    raw: dict[str, str] = field(default_factory=dict)
 
 
 def verify_legacy(
@@ -372,6 +376,8 @@ def _merge(manifests: Iterable[LegacyManifest]) -> dict[bytes, _Expected]:
             exp.size = e.size if e.size is not None else exp.size
             exp.hashes.update(e.hashes)
             exp.xxh32 = e.xxh32 or exp.xxh32
+            exp.null = exp.null or e.null
+            exp.raw.update(e.raw)
     return out
 
 
@@ -379,10 +385,19 @@ def _check_legacy(folder: Path, rel: bytes, exp: _Expected, hash_file: HashFileF
     if rel.startswith(b"/") or b".." in rel.split(b"/") or re.match(rb"^[A-Za-z]:", rel):
         return VerifyEntry(rel, VerifyStatus.FAILED, exp.hashes, reason="path leaves the folder"), 0
     path = folder / os.fsdecode(rel)
-    if not path.is_file():
-        return VerifyEntry(rel, VerifyStatus.MISSING, exp.hashes, reason="not on disk"), 0
     try:
-        size = path.stat().st_size
+        st = os.lstat(path)
+    except OSError:
+        reason = path_problem(folder, rel)
+        if reason is not None:
+            return VerifyEntry(rel, VerifyStatus.FAILED, exp.hashes, reason=reason), 0
+        return VerifyEntry(rel, VerifyStatus.MISSING, exp.hashes, reason="not on disk"), 0
+    if (reason := path_problem(folder, rel)) is not None:
+        return VerifyEntry(rel, VerifyStatus.FAILED, exp.hashes, reason=reason), 0
+    if not exp.hashes and exp.xxh32 is None:
+        return _without_hash(rel, exp, st.st_size), 0
+    try:
+        size = st.st_size
         actual = hash_file(path, list(exp.hashes)) if exp.hashes else {}
         xxh32 = xxh32_file(path) if exp.xxh32 and not exp.hashes else None
     except OSError as exc:
@@ -399,9 +414,21 @@ def _check_legacy(folder: Path, rel: bytes, exp: _Expected, hash_file: HashFileF
         return VerifyEntry(
             rel, VerifyStatus.FAILED, exp.hashes, actual, "mismatch: " + "; ".join(problems)
         ), hashed
-    if not exp.hashes and exp.xxh32 is None:
-        return VerifyEntry(rel, VerifyStatus.SIZE_ONLY, reason="the MHL v1 file holds no hash (<null>)"), 0
     return VerifyEntry(rel, VerifyStatus.VERIFIED, exp.hashes, actual), hashed
+
+
+def _without_hash(rel: bytes, exp: _Expected, size: int) -> VerifyEntry:
+    """An entry with no hash PIXM can compute: never verified. ``<null>`` with a size compares the size
+    (``size-only``, or ``failed`` when it differs); anything else (an empty ``<md5>``, only an unknown
+    format, no size) is ``not-verifiable``."""
+    if exp.null and exp.size is not None:
+        if exp.size != size:
+            return VerifyEntry(rel, VerifyStatus.FAILED, reason=f"mismatch: size {size} bytes, recorded {exp.size}")
+        return VerifyEntry(rel, VerifyStatus.SIZE_ONLY,
+                           reason="the MHL v1 file holds no hash (<null>): only the size matched, no byte compared")
+    raw = ", ".join(f"<{k}>{v}</{k}>" if v else f"empty <{k}>" for k, v in exp.raw.items()) or "no known hash"
+    return VerifyEntry(rel, VerifyStatus.NOT_VERIFIABLE,
+                       reason=f"the MHL v1 file holds no hash PIXM can compare ({raw}): no byte was checked")
 
 
 def _legacy_unrecorded(folder: Path, recorded: set[bytes]) -> list[VerifyEntry]:

@@ -52,7 +52,8 @@ class VerifyStatus(StrEnum):
     MISSING = "missing"  # recorded, not on disk
     UNRECORDED = "unrecorded"  # on disk, neither recorded nor ignored
     UNREPRESENTABLE = "unrepresentable"  # on disk, name not writable to XML (not UTF-8, control chars)
-    SIZE_ONLY = "size-only"  # legacy MHL v1 ``<null>``: only the size could be compared, and it matched
+    SIZE_ONLY = "size-only"  # legacy MHL v1 ``<null>``: only the size could be compared (no byte compared)
+    NOT_VERIFIABLE = "not-verifiable"  # recorded, but with no hash that can be computed (empty, unknown format)
 
 
 def _frozen_hashes(hashes: Mapping[HashAlgorithm | str, str]) -> Mapping[HashAlgorithm, str]:
@@ -278,14 +279,21 @@ class VerifyEntry:
         return self.relpath.decode("utf-8", errors="replace")
 
 
-_PROBLEMS = (VerifyStatus.FAILED, VerifyStatus.MISSING, VerifyStatus.UNRECORDED)
+#: Statuses that make a report fail: a size-only or hash-less entry compared no byte, so it is never verified.
+_PROBLEMS = (
+    VerifyStatus.FAILED,
+    VerifyStatus.MISSING,
+    VerifyStatus.UNRECORDED,
+    VerifyStatus.SIZE_ONLY,
+    VerifyStatus.NOT_VERIFIABLE,
+)
 
 
 @dataclass(frozen=True)
 class VerifyReport:
     """Result of verifying a folder against its history (or a legacy MHL v1 file).
 
-    ``ok`` is true when nothing failed, is missing or is unrecorded. Unrepresentable names are listed but do
+    ``ok`` is true when nothing failed, is missing, unrecorded, size-only or not verifiable. Unrepresentable names are listed but do
     not make the report fail: they can never be recorded, the caller decides how loud to be.
     ``generations`` lists what was written (the scope root's generation last); ``write_error`` says why a
     requested generation could not be written (e.g. read-only media) — the verdict stands regardless.

@@ -7,7 +7,9 @@ must be named in the chain; anything else raises :class:`MhlChainError` naming t
 
 from __future__ import annotations
 
+import io
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,9 +17,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from pixm_desktop.core.errors import MhlChainError, MhlFormatError, MhlHistoryNotFoundError
-from pixm_desktop.core.hashes import HashAlgorithm, hash_bytes
+from pixm_desktop.core.hashes import HashAlgorithm, new_hasher, text_form
 
 from ._xml import local_name, parse_datetime, to_ns
+from .lock import in_progress_manifest
 from .model import (
     ASCMHL_FOLDER,
     CHAIN_FILE,
@@ -35,6 +38,13 @@ from .model import (
 
 _FORMATS = {a.value: a for a in HashAlgorithm}
 _ACTIONS = frozenset(a.value for a in Action)
+
+#: A manifest larger than this is refused as not a manifest (a real one lists ~200 bytes per file).
+MAX_MANIFEST_BYTES = 512 * 1024 * 1024
+#: A chain file larger than this is refused (one entry is ~150 bytes).
+MAX_CHAIN_BYTES = 64 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_STABLE_READS = 20  # attempts to read chain and folder listing while no writer moves them
 
 
 @dataclass(frozen=True)
@@ -84,9 +94,15 @@ def load_history(scope_root: Path) -> MhlHistory:
     return history
 
 
-def read_chain(chain_path: Path) -> list[ChainEntry]:
-    """Entries of ``ascmhl_chain.xml`` in file order. Raises :class:`MhlFormatError`."""
-    root = _parse(chain_path)
+def read_chain(chain_path: Path, data: bytes | None = None) -> list[ChainEntry]:
+    """Entries of ``ascmhl_chain.xml`` (or of its bytes ``data``) in file order. Raises :class:`MhlFormatError`
+    (also for a chain that is a symbolic link or larger than :data:`MAX_CHAIN_BYTES`)."""
+    if data is None:
+        data = read_bounded(chain_path, MAX_CHAIN_BYTES)
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise MhlFormatError(f"{chain_path.name} is not well-formed XML: {exc}", path=chain_path) from None
     if root.tag != f"{{{CHAIN_NAMESPACE}}}ascmhldirectory":
         raise MhlFormatError(
             f"{chain_path.name} is not an ASC MHL chain file (root element {root.tag!r})", path=chain_path
@@ -98,7 +114,7 @@ def read_manifest(path: Path, number: int = 0, chain_c4: str | None = None) -> M
     """Parse one ``.mhl`` manifest. Raises :class:`MhlFormatError` naming the file."""
     parser = _ManifestParser(path)
     try:
-        with open(path, "rb") as fh:
+        with open_bounded(path, MAX_MANIFEST_BYTES) as fh:
             for event, elem in ET.iterparse(fh, events=("start", "end")):
                 parser.feed(event, elem)
     except ET.ParseError as exc:
@@ -115,30 +131,104 @@ def generation_files(ascmhl_dir: Path) -> dict[int, list[Path]]:
         return out
     for entry in os.scandir(ascmhl_dir):
         match = GENERATION_NAME_RE.match(entry.name)
-        if match and not entry.name.startswith("._") and entry.is_file():
+        if not match or entry.name.startswith("._"):
+            continue
+        if entry.is_symlink():
+            raise MhlFormatError(f"manifest {entry.name} is a symbolic link; a history is read only from its own "
+                                 "folder", path=entry.path, hint="replace the link by the manifest itself")
+        if entry.is_file(follow_symlinks=False):
             out.setdefault(int(match.group(1)), []).append(Path(entry.path))
     return out
+
+
+def check_history_folder(scope_root: Path) -> Path:
+    """``scope_root/ascmhl``, refused (:class:`MhlFormatError`) when it is a symbolic link or not a folder:
+    a history is read and written only inside the folder it describes."""
+    folder = Path(scope_root) / ASCMHL_FOLDER
+    try:
+        st = os.lstat(folder)
+    except FileNotFoundError:
+        return folder
+    except OSError as exc:
+        raise MhlFormatError(f"cannot read {folder}: {exc.strerror or exc}", path=folder) from None
+    if stat.S_ISLNK(st.st_mode):
+        raise MhlFormatError(f"{folder} is a symbolic link; PIXM never reads or writes a history through a link",
+                             path=folder, hint="replace the link by the ascmhl folder itself")
+    if not stat.S_ISDIR(st.st_mode):
+        raise MhlFormatError(f"{folder} is not a folder", path=folder)
+    return folder
+
+
+def open_bounded(path: Path, limit: int) -> io.BufferedReader:
+    """Open a history file for reading: never through a symbolic link, only a regular file of at most
+    ``limit`` bytes. Raises :class:`MhlFormatError` naming the file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        if os.path.islink(path):
+            raise MhlFormatError(f"{path.name} is a symbolic link; refused", path=path) from None
+        raise MhlFormatError(f"cannot read {path.name}: {exc.strerror or exc}", path=path) from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+        os.close(fd)
+        what = "not a regular file" if not stat.S_ISREG(st.st_mode) else f"{st.st_size} bytes, more than {limit}"
+        raise MhlFormatError(f"{path.name} is not an ASC MHL file ({what})", path=path)
+    return os.fdopen(fd, "rb")
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """The bytes of a small history file (chain), see :func:`open_bounded`."""
+    with open_bounded(path, limit) as fh:
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise MhlFormatError(f"cannot read {path.name}: {exc.strerror or exc}", path=path) from None
+    if len(data) > limit:
+        raise MhlFormatError(f"{path.name} grew past {limit} bytes while read", path=path)
+    return data
+
+
+def hash_history_file(path: Path, algorithm: HashAlgorithm) -> str:
+    """Text form of ``algorithm`` over a manifest's bytes, streamed (see :func:`open_bounded`; at most
+    :data:`MAX_MANIFEST_BYTES`)."""
+    hasher = new_hasher(algorithm)
+    with open_bounded(path, MAX_MANIFEST_BYTES) as fh:
+        try:
+            while chunk := fh.read(_CHUNK):
+                hasher.update(chunk)
+        except OSError as exc:
+            raise MhlFormatError(f"cannot read {path.name}: {exc.strerror or exc}", path=path) from None
+    return text_form(algorithm, hasher.digest())
 
 
 # ------------------------------------------------------------------------------------------ history
 
 
 def _load_generations(scope_root: Path) -> tuple[MhlGeneration, ...]:
-    folder = scope_root / ASCMHL_FOLDER
+    folder = check_history_folder(scope_root)
     if not folder.is_dir():
         return ()
     chain_path = folder / CHAIN_FILE
-    files = generation_files(folder)
-    if not chain_path.is_file():
-        if not files:
-            return ()
-        raise MhlChainError(
-            f"{folder} has manifests but no {CHAIN_FILE}",
-            hint="the history is incomplete; restore the chain file from another copy",
-            path=chain_path,
-        )
-    chain = read_chain(chain_path)
-    by_name = _check_chain(folder, chain, files)
+    for _ in range(_STABLE_READS):
+        chain_data, files = _stable_listing(folder, chain_path)
+        if chain_data is None:
+            if not files:
+                return ()
+            raise MhlChainError(
+                f"{folder} has manifests but no {CHAIN_FILE}",
+                hint="the history is incomplete; restore the chain file from another copy",
+                path=chain_path,
+            )
+        chain = read_chain(chain_path, chain_data)
+        pending = _unchained_newest(chain, files)
+        if pending is None:
+            break
+        if in_progress_manifest(folder) == pending.name:
+            files = {n: p for n, p in files.items() if p != [pending]}  # an append in progress: not yet ours
+            break
+        if _chain_bytes(chain_path) == chain_data:
+            break  # no writer finished meanwhile: an orphan, refused below
+    by_name = check_chain(folder, chain, files)
     generations = [
         read_manifest(path, number, by_name[path.name].value)
         for number, paths in sorted(files.items())
@@ -147,20 +237,55 @@ def _load_generations(scope_root: Path) -> tuple[MhlGeneration, ...]:
     return tuple(generations)
 
 
-def _check_chain(
+def _chain_bytes(chain_path: Path) -> bytes | None:
+    if not os.path.lexists(chain_path):
+        return None
+    return read_bounded(chain_path, MAX_CHAIN_BYTES)
+
+
+def _stable_listing(folder: Path, chain_path: Path) -> tuple[bytes | None, dict[int, list[Path]]]:
+    """The chain's bytes and the manifests listed while the chain did not change (a writer renames its
+    manifest into place first and the chain last, so a listing between two equal chain reads holds every
+    chained manifest, plus at most the one being appended: skipped when the live lock holder announced it,
+    read again when the chain changed since, else refused as an orphan)."""
+    before = _chain_bytes(chain_path)
+    for _ in range(_STABLE_READS):
+        files = generation_files(folder)
+        after = _chain_bytes(chain_path)
+        if after == before:
+            return after, files
+        before = after
+    raise MhlChainError(f"{chain_path.name} keeps changing while read", path=chain_path,
+                        hint="another program is writing this history; try again when it has finished")
+
+
+def _unchained_newest(chain: list[ChainEntry], files: dict[int, list[Path]]) -> Path | None:
+    """The newest manifest when the chain does not list it and it is newer than every chain entry (what a
+    reader sees between a writer's two renames, or what a writer killed between them left)."""
+    if not files:
+        return None
+    newest = max(files)
+    paths = files[newest]
+    chained = {e.filename for e in chain}
+    if len(paths) != 1 or paths[0].name in chained or newest <= max((e.sequence for e in chain), default=0):
+        return None
+    return paths[0]
+
+
+def check_chain(
     folder: Path, chain: list[ChainEntry], files: dict[int, list[Path]]
 ) -> dict[str, ChainEntry]:
     """Every chain entry's manifest exists with the recorded hash; every manifest is in the chain."""
     by_name: dict[str, ChainEntry] = {}
     for entry in chain:
         manifest = folder / entry.filename
-        if not manifest.is_file():
+        if not os.path.lexists(manifest):
             raise MhlChainError(
                 f"manifest {entry.filename} listed in {CHAIN_FILE} is missing",
                 hint="restore it from another copy of this card",
                 path=manifest,
             )
-        actual = hash_bytes(manifest.read_bytes(), entry.algorithm)
+        actual = hash_history_file(manifest, entry.algorithm)
         if actual != entry.value:
             raise MhlChainError(
                 f"manifest {entry.filename} does not match its {entry.algorithm.value} in {CHAIN_FILE}"
@@ -193,7 +318,7 @@ def _chain_entry(el: ET.Element, chain_path: Path) -> ChainEntry:
             algorithm, value = _FORMATS[tag], (child.text or "").strip()
     if not seq_text.isdigit() or not filename or algorithm is None or not value:
         raise MhlFormatError(f"{chain_path.name} has an incomplete <hashlist> entry", path=chain_path)
-    if "/" in filename or "\\" in filename:
+    if "/" in filename or "\\" in filename or filename in (".", "..") or "\0" in filename:
         raise MhlFormatError(
             f"{chain_path.name} names a manifest outside its folder: {filename!r}", path=chain_path
         )
@@ -217,24 +342,51 @@ def _find_nested(scope_root: Path) -> list[bytes]:
 
 
 def _check_references(history: MhlHistory) -> None:
-    """A ``hashlistreference`` whose manifest exists must match its C4 (tamper evidence)."""
+    """A ``hashlistreference`` must name a file inside the scope root (no absolute path, no ``..``, no
+    symbolic link on the way) and, when that manifest exists, match its C4 (tamper evidence)."""
     for gen in history.generations:
         for ref in gen.references:
-            target = history.scope_root / ref.path
-            if target.is_file() and hash_bytes(target.read_bytes(), HashAlgorithm.C4) != ref.c4:
+            target = confined_path(history.scope_root, ref.path, gen.path)
+            if target is not None and hash_history_file(target, HashAlgorithm.C4) != ref.c4:
                 raise MhlChainError(
                     f"nested manifest {ref.path} does not match the c4 referenced by {gen.path.name}",
                     path=target,
                 )
 
 
-def _parse(path: Path) -> ET.Element:
-    try:
-        return ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise MhlFormatError(f"{path.name} is not well-formed XML: {exc}", path=path) from None
-    except OSError as exc:
-        raise MhlFormatError(f"cannot read {path.name}: {exc.strerror or exc}", path=path) from None
+def unsafe_relpath(text: str) -> bool:
+    """True for a manifest path that could leave its folder or is not a plain relative path: empty,
+    absolute, ``.``/``..`` or empty components, NUL; on Windows also drive names and ``\\`` separators."""
+    if not text or text.startswith("/") or "\0" in text:
+        return True
+    parts = text.split("/")
+    if os.name == "nt":
+        if text.startswith("\\") or (len(text) > 1 and text[1] == ":"):
+            return True
+        parts = text.replace("\\", "/").split("/")
+    return any(part in ("", ".", "..") for part in parts)
+
+
+def confined_path(scope_root: Path, relpath: str, named_in: Path) -> Path | None:
+    """``scope_root/relpath`` when it is a regular file reached without leaving ``scope_root`` and without a
+    symbolic link; ``None`` when it does not exist. Raises :class:`MhlFormatError` naming ``named_in``."""
+    if unsafe_relpath(relpath):
+        raise MhlFormatError(f"{named_in.name} references {relpath!r}, outside its folder; refused", path=named_in)
+    current = Path(scope_root)
+    for part in relpath.split("/"):
+        current = current / part
+        try:
+            st = os.lstat(current)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise MhlFormatError(f"cannot read {current}: {exc.strerror or exc}", path=current) from None
+        if stat.S_ISLNK(st.st_mode):
+            raise MhlFormatError(f"{named_in.name} references {relpath!r} through a symbolic link ({current}); "
+                                 "refused", path=named_in)
+    if not stat.S_ISREG(st.st_mode):
+        raise MhlFormatError(f"{named_in.name} references {relpath!r}, which is not a file", path=named_in)
+    return current
 
 
 # ----------------------------------------------------------------------------------------- manifest
@@ -351,7 +503,7 @@ class _ManifestParser:
         for child in elem:
             if local_name(child.tag) == "path":
                 text = child.text or ""
-                if not text or text.startswith("/") or ".." in text.split("/"):
+                if unsafe_relpath(text):
                     raise self.fail(f"unsafe or empty path {text!r}")
                 return text.encode("utf-8"), child
         raise self.fail(f"<{local_name(elem.tag)}> without <path>")

@@ -10,6 +10,7 @@ hashes of the tree as it is now. Missing files are simply absent from it.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,7 +101,7 @@ def verify_history(
             progress(outcomes[rel].hashed_bytes)
 
     entries = [o.entry for o in outcomes.values()]
-    entries += _missing(history, set(outcomes), ignored)
+    entries += _missing(scope_root, history, set(outcomes), ignored)
     entries.sort(key=lambda e: e.relpath)
 
     written: list[GenerationInfo] = []
@@ -131,16 +132,25 @@ def _check_file(
     expected = history.expected_hashes(rel)
     if not expected:
         return _new_file(scope_root, rel, hash_file, dir_formats if record_new else ())
+    usable = {a: v for a, v in expected.items() if v}
+    if not usable:
+        reason = "recorded without a hash value that can be compared: no byte was checked"
+        return _Outcome(VerifyEntry(rel, VerifyStatus.NOT_VERIFIABLE, expected, reason=reason), None, {})
+    expected = usable
     formats = [a for a in MHL_ORDER if a in expected or a in dir_formats]
     path = scope_root / os.fsdecode(rel)
     try:
-        st = os.stat(path)
-        actual = hash_file(path, formats)
+        st = os.lstat(path)
+        not_copy = not_a_copy(st)
+        if not_copy is None:
+            actual = hash_file(path, formats)
+            after = os.lstat(path)
+            if (after.st_dev, after.st_ino, after.st_size) != (st.st_dev, st.st_ino, st.st_size):
+                not_copy = "replaced or changed while it was read"
     except OSError as exc:
-        entry = VerifyEntry(
-            rel, VerifyStatus.FAILED, expected, {}, reason=f"cannot read: {exc.strerror or exc}"
-        )
-        return _Outcome(entry, None, {})
+        not_copy = f"cannot read: {exc.strerror or exc}"
+    if not_copy is not None:
+        return _Outcome(VerifyEntry(rel, VerifyStatus.FAILED, expected, {}, reason=not_copy), None, {})
     hashdate = datetime.now(UTC)
     mismatched = [a for a in expected if not _same(a, expected[a], actual.get(a, ""))]
     reason = None
@@ -172,7 +182,9 @@ def _new_file(
         return _Outcome(VerifyEntry(rel, VerifyStatus.UNRECORDED, reason="not in the history"), None, {})
     path = scope_root / os.fsdecode(rel)
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
+        if (what := not_a_copy(st)) is not None:
+            return _Outcome(VerifyEntry(rel, VerifyStatus.UNRECORDED, reason=f"not in the history; {what}"), None, {})
         actual = hash_file(path, formats)
     except OSError as exc:
         reason = f"not in the history; cannot read: {exc.strerror or exc}"
@@ -182,12 +194,41 @@ def _new_file(
     return _Outcome(entry, record, actual, st.st_size)
 
 
+def not_a_copy(st: os.stat_result) -> str | None:
+    """Why an ``lstat`` result cannot be a copy of a recorded file, or ``None`` for a regular file."""
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return "a symbolic link is not a copy"
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder is where a recorded file should be"
+    return "a special file (FIFO, socket or device) is not a copy"
+
+
+def path_problem(scope_root: Path, rel: bytes) -> str | None:
+    """Why recorded path ``rel`` under ``scope_root`` is not a copy (a link or file on the way, a link, a
+    folder or a special file at the end), or ``None`` for a regular file or nothing at all."""
+    current = os.fsencode(scope_root)
+    parts = rel.split(b"/")
+    for i, part in enumerate(parts):
+        current = os.path.join(current, part)
+        try:
+            st = os.lstat(current)
+        except OSError:
+            return None
+        if i < len(parts) - 1 and not stat.S_ISDIR(st.st_mode):
+            where = b"/".join(parts[: i + 1]).decode("utf-8", "replace")
+            kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else "not a folder"
+            return f"reached through {where}, which is {kind}: not a copy"
+    return not_a_copy(st)
+
+
 def _same(algorithm: HashAlgorithm, expected: str, actual: str) -> bool:
     return expected == actual if algorithm == HashAlgorithm.C4 else expected.lower() == actual.lower()
 
 
 def _missing(
-    history: MhlHistory, on_disk: set[bytes], ignored: Callable[[bytes, bool], bool]
+    scope_root: Path, history: MhlHistory, on_disk: set[bytes], ignored: Callable[[bytes, bool], bool]
 ) -> list[VerifyEntry]:
     """Recorded paths (every history) not found as files, unless the ignore list now covers them."""
     out = []
@@ -195,9 +236,12 @@ def _missing(
         for own in sub.own_paths():
             rel = prefix + b"/" + own if prefix else own
             if rel not in on_disk and not ignored(rel, False):
-                out.append(
-                    VerifyEntry(rel, VerifyStatus.MISSING, history.expected_hashes(rel), reason="not on disk")
-                )
+                expected = history.expected_hashes(rel)
+                problem = path_problem(scope_root, rel)
+                if problem is None:
+                    out.append(VerifyEntry(rel, VerifyStatus.MISSING, expected, reason="not on disk"))
+                else:
+                    out.append(VerifyEntry(rel, VerifyStatus.FAILED, expected, reason=problem))
     return out
 
 

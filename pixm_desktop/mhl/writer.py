@@ -1,25 +1,23 @@
 """Write ASC MHL v2.0 generations and keep ``ascmhl_chain.xml`` in step.
 
 A generation is written once and never modified (field notes §1): ``ascmhl/NNNN_<scope>_<date>_<time>Z.mhl``
-with N = last + 1. Sequence: build the manifest bytes, create the file (never overwriting), fsync, read it
-back, C4 the bytes read, then replace the chain atomically (temp file + fsync + rename + folder fsync).
+with N = last + 1. The whole append runs under the history's own lock file (:mod:`.lock`): check the chain,
+take the number, write the manifest under a temp name, fsync, read it back, move it into place (never
+overwriting), then replace the chain atomically (temp file + fsync + rename + folder fsync).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from filelock import FileLock
-from platformdirs import user_cache_dir
-
-from pixm_desktop.core.errors import MhlError
+from pixm_desktop.core.errors import MhlChainError, MhlError
 from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, MHL_ORDER, HashAlgorithm, c4_decode, hash_bytes
 
 from ._xml import (
@@ -36,11 +34,13 @@ from ._xml import (
 )
 from .dirhash import Folder, IgnoreFn, compute_directory_hashes, name_of, scan_tree
 from .ignore import IgnoreSpec
+from .lock import HistoryLock
 from .model import (
     ASCMHL_FOLDER,
     CHAIN_FILE,
     CHAIN_NAMESPACE,
     DEFAULT_IGNORES,
+    GENERATION_NAME_RE,
     MHL_NAMESPACE,
     Action,
     CreatorInfo,
@@ -52,7 +52,17 @@ from .model import (
     Process,
     merge_patterns,
 )
-from .reader import ChainEntry, load_history, read_chain
+from .reader import (
+    MAX_CHAIN_BYTES,
+    ChainEntry,
+    check_chain,
+    check_history_folder,
+    generation_files,
+    hash_history_file,
+    load_history,
+    read_bounded,
+    read_chain,
+)
 
 _HEX_LENGTH = {
     HashAlgorithm.MD5: 32,
@@ -89,12 +99,37 @@ def write_generation(
     history (a subfolder with its own ``ascmhl/``) stay in that history: the parent lists the subfolder as a
     ``directoryhash`` and references its newest manifest.
 
+    The whole append — reading the history, numbering, writing the manifest, rewriting the chain — runs
+    under the history's own lock (:class:`~pixm_desktop.mhl.lock.HistoryLock` in ``ascmhl/``), so writers in
+    other processes, accounts or machines sharing the drive never interleave.
+
     Raises ``ValueError`` (bad record, naive ``when``), :class:`MhlChainError` / :class:`MhlFormatError`
-    (the existing history is damaged), :class:`MhlError` (read-back mismatch) and ``OSError``.
+    (the existing history is damaged, or ``ascmhl`` is a symbolic link), :class:`MhlLockError` (another
+    writer held the history too long), :class:`MhlError` (read-back mismatch) and ``OSError``.
     """
     scope_root = Path(scope_root)
     _check_when(when)
     process = Process(process)
+    seen: set[bytes] = set()
+    for rec in records:  # before anything is created on the drive
+        _check_record(rec)
+        if rec.relpath in seen:
+            raise ValueError(f"two records for {rec.display!r}")
+        seen.add(rec.relpath)
+    with HistoryLock(ensure_history_folder(scope_root)) as lock:
+        recover_interrupted_append(lock)
+        return _write_locked(scope_root, records, process, creator, when, ignore, lock)
+
+
+def _write_locked(
+    scope_root: Path,
+    records: Sequence[MhlFileRecord],
+    process: Process,
+    creator: CreatorInfo,
+    when: datetime,
+    ignore: Sequence[str],
+    lock: HistoryLock,
+) -> GenerationInfo:
     history = load_history(scope_root)
     patterns = merge_patterns(DEFAULT_IGNORES, history.ignore_patterns, tuple(ignore))
     ignored = make_ignore_fn(history, patterns)
@@ -125,6 +160,7 @@ def write_generation(
         creator=creator,
         when=when,
         references=references,
+        lock=lock,
     )
     failed = tuple(rel for rel, rec in split.own.items() if rec.action == Action.FAILED)
     return replace(
@@ -183,8 +219,13 @@ def append_generation(
     when: datetime,
     references: Sequence[HashListReference] = (),
     prefix: bytes = b"",
+    lock: HistoryLock | None = None,
 ) -> GenerationInfo:
     """Write the next generation of ``history`` and update its chain.
+
+    The number is taken under the history's lock (``lock`` when the caller holds it, else taken here) from
+    the chain as it is then, checked intact first: ``history`` may have been read long before (a verify
+    hashes for hours), and another writer may have appended since.
 
     ``records`` and ``dir_hashes`` are keyed by path relative to the *scan* root; ``prefix`` is the history
     root's path in that scan (``b""`` for the scope root) and ``node`` its folder. Entries are written in
@@ -211,7 +252,7 @@ def append_generation(
         items=[(kind, _relative(obj, prefix)) for kind, obj in items],
         references=references,
     )
-    return _commit(history.scope_root, history.last_number + 1, manifest, when)
+    return _commit(history.scope_root, manifest, when, lock)
 
 
 # ------------------------------------------------------------------------------------------ records
@@ -286,7 +327,7 @@ def _valid_hash_text(algorithm: HashAlgorithm, text: str) -> bool:
 
 def _latest_reference(rel: bytes, child: MhlHistory) -> HashListReference:
     gen = child.generations[-1]
-    c4 = hash_bytes(gen.path.read_bytes(), HashAlgorithm.C4)  # the chain may hold another format
+    c4 = hash_history_file(gen.path, HashAlgorithm.C4)  # the chain may hold another format
     return HashListReference(f"{rel.decode('utf-8')}/{ASCMHL_FOLDER}/{gen.path.name}", c4)
 
 
@@ -451,53 +492,133 @@ def _safe_name(scope_root: Path) -> str:
     return "".join(c if xml_safe(c) and c not in "\ufffd/\\" else "_" for c in text) or "root"
 
 
-def _commit(scope_root: Path, number: int, manifest: ET.Element, when: datetime) -> GenerationInfo:
-    """Write the manifest as generation ``number`` — or the next free number, if another writer appended a
-    generation since the history was read — and add it to the chain, holding the history's lock."""
-    folder = scope_root / ASCMHL_FOLDER
-    if not folder.is_dir():
-        folder.mkdir(exist_ok=True)
+def ensure_history_folder(scope_root: Path) -> Path:
+    """``scope_root/ascmhl``, created when absent; refused when it is a symbolic link or not a folder (a
+    history is never written outside the folder it describes). Raises :class:`MhlFormatError`, ``OSError``."""
+    folder = check_history_folder(scope_root)
+    if not os.path.lexists(folder):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            pass  # another writer made it: checked below like any other
         fsync_dir(scope_root)
+        folder = check_history_folder(scope_root)
+    return folder
+
+
+def _commit(scope_root: Path, manifest: ET.Element, when: datetime, lock: HistoryLock | None) -> GenerationInfo:
+    """Add ``manifest`` to the history as its next generation, under the history's lock."""
+    folder = ensure_history_folder(scope_root)
+    if lock is None:
+        with HistoryLock(folder) as own:
+            recover_interrupted_append(own)
+            return _commit_locked(scope_root, folder, manifest, when, own)
+    return _commit_locked(scope_root, folder, manifest, when, lock)
+
+
+_LEFTOVER = re.compile(r"^(\.pixm-mhl-[0-9a-f]+\.tmp|\.ascmhl_chain\.xml\.\d+\.tmp)$")
+
+
+def recover_interrupted_append(lock: HistoryLock) -> list[str]:
+    """With the lock held: remove temp files of writers that died, and move aside (to a hidden
+    ``.pixm-interrupted-<name>``, kept as evidence) the manifest a dead writer had renamed into place but not
+    yet chained, when its lock named it and the chain does not list it. Returns what was moved or removed."""
+    folder = lock.folder
+    done = []
+    for name in os.listdir(folder):
+        if _LEFTOVER.match(name):
+            (folder / name).unlink(missing_ok=True)
+            done.append(name)
+    stale = lock.took_over
+    if stale is None or stale.writing is None or not GENERATION_NAME_RE.match(stale.writing):
+        return done
+    orphan = folder / stale.writing
+    chain_path = folder / CHAIN_FILE
+    chained = {e.filename for e in read_chain(chain_path)} if os.path.lexists(chain_path) else set()
+    if os.path.lexists(orphan) and orphan.name not in chained:
+        os.rename(orphan, folder / f".pixm-interrupted-{orphan.name}")
+        fsync_dir(folder)
+        done.append(orphan.name)
+    return done
+
+
+def _commit_locked(
+    scope_root: Path, folder: Path, manifest: ET.Element, when: datetime, lock: HistoryLock
+) -> GenerationInfo:
+    """Sequence (a reader never sees a half-written append): check the chain intact; write the manifest to a
+    temp name, fsync, read back; announce its name in the lock file; move it into place without overwriting;
+    write the new chain to a temp name, fsync, rename over the old one. A reader that lists the manifest
+    before the chain names it sees the announcement and skips it."""
+    chain_path = folder / CHAIN_FILE
+    entries = _intact_chain(folder, chain_path)
+    number = _next_free_number(folder, entries)
+    path = folder / generation_filename(number, scope_root, when)
     data = serialize(manifest)
-    with history_lock(folder):
-        chain_path = folder / CHAIN_FILE
-        entries = read_chain(chain_path) if chain_path.exists() else []
-        number = max(number, _next_free_number(folder, entries))
-        path = folder / generation_filename(number, scope_root, when)
-        write_new_file(path, data)
-        back = path.read_bytes()
-        if back != data:
-            raise MhlError(
-                f"manifest {path.name} reads back different from what was written",
-                hint="the destination drive may be failing; check it and write the history again",
-                path=path,
-            )
-        c4 = hash_bytes(back, HashAlgorithm.C4)
-        entries.append(ChainEntry(number, path.name, HashAlgorithm.C4, c4))
-        replace_file(chain_path, serialize(_chain_element(entries)))
+    tmp = folder / f".pixm-mhl-{secrets.token_hex(8)}.tmp"
+    try:
+        write_new_file(tmp, data)
+        _check_read_back(tmp, data, path)
+        lock.announce(path.name)
+        _place(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    c4 = hash_bytes(data, HashAlgorithm.C4)
+    entries.append(ChainEntry(number, path.name, HashAlgorithm.C4, c4))
+    replace_file(chain_path, serialize(_chain_element(entries)))
     return GenerationInfo(path=path, generation=number, c4=c4)
 
 
+def _intact_chain(folder: Path, chain_path: Path) -> list[ChainEntry]:
+    """The chain's entries after checking every listed manifest against its hash and every manifest is
+    listed. Raises :class:`MhlChainError` / :class:`MhlFormatError` (never append to a damaged history)."""
+    files = generation_files(folder)
+    if not os.path.lexists(chain_path):
+        if files:
+            raise MhlChainError(f"{folder} has manifests but no {CHAIN_FILE}", path=chain_path,
+                                hint="the history is incomplete; restore the chain file from another copy")
+        return []
+    entries = read_chain(chain_path, read_bounded(chain_path, MAX_CHAIN_BYTES))
+    check_chain(folder, entries, files)
+    return entries
+
+
+def _check_read_back(tmp: Path, data: bytes, final: Path) -> None:
+    """Compare the written manifest, read back in chunks, with ``data``. Raises :class:`MhlError`."""
+    same, offset = True, 0
+    with open(tmp, "rb") as fh:
+        while same and (chunk := fh.read(1024 * 1024)):
+            same = data[offset : offset + len(chunk)] == chunk
+            offset += len(chunk)
+    if not same or offset != len(data):
+        raise MhlError(
+            f"manifest {final.name} reads back different from what was written",
+            hint="the destination drive may be failing; check it and write the history again",
+            path=final,
+        )
+
+
+def _place(tmp: Path, final: Path) -> None:
+    """Move the finished manifest to its generation name, never over an existing file (a hard link fails if
+    the name exists; drives without hard links — exFAT, some shares — get an existence check under the lock)."""
+    try:
+        os.link(tmp, final)
+    except FileExistsError:
+        raise MhlError(f"{final.name} already exists; a generation is never overwritten", path=final,
+                       hint="another program wrote into this history; check the ascmhl folder") from None
+    except OSError:
+        if os.path.lexists(final):
+            raise MhlError(f"{final.name} already exists; a generation is never overwritten", path=final) from None
+        os.rename(tmp, final)
+    fsync_dir(final.parent)
+
+
 _GENERATION_FILE = re.compile(r"^(\d{4,})_.*\.mhl$")
-LOCK_TIMEOUT = 600.0  # seconds to wait for another writer of the same history (a verify writes in seconds)
 
 
 def _next_free_number(folder: Path, entries: Sequence[ChainEntry]) -> int:
     numbers = [e.sequence for e in entries]
     numbers += [int(m.group(1)) for name in os.listdir(folder) if (m := _GENERATION_FILE.match(name))]
     return max(numbers, default=0) + 1
-
-
-def history_lock(folder: Path) -> FileLock:
-    """The lock of the ASC MHL history in ``folder`` (an ``ascmhl/`` folder), shared by every PIXM process on
-    this machine: an offload's transfer generation and a ``pixm verify`` in-place generation of the same card
-    folder never take one generation number. The lock file lives in the user cache folder (the card folder
-    gets nothing that a reference tool would list). Raises ``filelock.Timeout`` after ``LOCK_TIMEOUT``.
-    """
-    key = hashlib.sha1(os.fsencode(os.path.realpath(folder))).hexdigest()
-    locks = Path(user_cache_dir("pixm", appauthor=False)) / "mhl-locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    return FileLock(locks / f"{key}.lock", timeout=LOCK_TIMEOUT)
 
 
 def _check_when(when: datetime) -> None:

@@ -407,7 +407,10 @@ class _Run:
 
     # ASC MHL ---------------------------------------------------------------------------------------
     def _write_histories(self) -> None:
-        """One ASC MHL generation per destination whose every file is verified; one timestamp for all."""
+        """One ASC MHL generation per destination whose every file is verified; one timestamp for all.
+
+        Each destination stands alone: a damaged, foreign or unwritable history fails that destination
+        (``out.error``, so the job does not end completed) while the others get their generations."""
         self.progress.phase = "mhl"
         when = dt.datetime.now(dt.UTC).replace(microsecond=0)
         who = context.creator(self.req.author, location=self.req.location, comment=self.req.comment)
@@ -416,10 +419,10 @@ class _Run:
             if out.failed or out.verified < len(self.plan.files):
                 out.error = out.error or "ASC MHL not written: not every file is verified on this destination"
                 continue
-            records = self._mhl_records(i, d.card_path)
-            if not records:
-                continue
             try:
+                records = self._mhl_records(i, d.card_path)
+                if not records:
+                    continue
                 info = write_generation(d.card_path, records, process="transfer", creator=who, when=when,
                                         ignore=MHL_IGNORES)
             except (OSError, PixmError) as exc:
@@ -458,14 +461,16 @@ class _Run:
         """Every card entry taken and verified on every destination (a card entry that could not be taken is
         on no destination: the job cannot be complete)."""
         n = len(self.plan.files)
+        # out.error: the destination's ASC MHL generation could not be written, so it is not complete
         return (not self.source_failures and not self.plan.scan.problems
-                and all(o.failed == 0 and o.verified >= n for o in self.outcomes))
+                and all(o.failed == 0 and o.error is None and o.verified >= n for o in self.outcomes))
 
     def failure_summary(self) -> str:
-        parts = [f"{o.card_path}: {o.failed} failed" for o in self.outcomes if o.failed]
+        parts = [f"{o.card_path}: {o.failed} failed" if o.failed else f"{o.card_path}: {o.error}"
+                 for o in self.outcomes if o.failed or o.error]
         if self.plan.scan.problems:
-            parts.insert(0, f"{len(self.plan.scan.problems)} card entr{'y' if len(self.plan.scan.problems) == 1 else 'ies'} "
-                            "could not be taken")
+            n = len(self.plan.scan.problems)
+            parts.insert(0, f"{n} card entr{'y' if n == 1 else 'ies'} could not be taken")
         return "; ".join(parts) or "not every file verified"
 
     def finish(self, status: JobStatus, error: str | None) -> None:
@@ -519,8 +524,11 @@ def _still_in_place(card_path: Path, relpath: bytes, size: int) -> bool:
 
 
 def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
-    """``{relpath: record}`` of the newest record per file in an existing history; empty when there is none."""
-    if not (card_path / "ascmhl").is_dir():
+    """``{relpath: record}`` of the newest record per file in an existing history; empty when there is none.
+
+    Raises :class:`MhlError` (damaged, foreign or symlinked history) and ``OSError``: the caller fails that
+    destination only."""
+    if not os.path.lexists(card_path / "ascmhl"):
         return {}
     history = load_history(card_path)  # an empty ascmhl/ (a kill while the first manifest was written) is none
     return {rel: history.latest(rel) for rel in history.own_paths()}
