@@ -261,17 +261,19 @@ def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) 
     with catalog.session() as s:
         dests = list(s.execute(select(Destination.id, Destination.path, Destination.volume_label)
                                .where(Destination.card_id == card_id).order_by(Destination.id)))
-        files = list(s.execute(select(File.id, File.relpath, File.size).where(File.card_id == card_id)
-                               .order_by(File.relpath_raw)))
+        files = list(s.execute(select(File.id, File.relpath, File.size, File.problem)
+                               .where(File.card_id == card_id).order_by(File.relpath_raw)))
         copies = {(fid, did): (state, reason, when) for fid, did, state, reason, when in s.execute(
             select(Copy.file_id, Copy.destination_id, Copy.state, Copy.reason, Copy.verified_at)
             .join(Destination, Copy.destination_id == Destination.id).where(Destination.card_id == card_id))}
     pending = (CopyState.PENDING.value, None, None)
     names = short_names([(path, label) for _, path, label in dests])
     out = []
-    for fid, relpath, size in files:
+    for fid, relpath, size, problem in files:
         for (did, dpath, _label), name in zip(dests, names, strict=True):
             state, reason, when = copies.get((fid, did), pending)
+            if problem is not None:  # a card entry PIXM could not take: a failure on every destination
+                state, reason, when = CopyState.FAILED.value, f"{NOT_TAKEN}{problem}", None
             if failures_only and state != CopyState.FAILED.value:
                 continue
             out.append(FileState(relpath, size, did, dpath, state, reason, _aware(when), name))
@@ -292,8 +294,10 @@ class FileStateTable:
         return sum(1 for r in self.rows if r[2] == CopyState.FAILED.value)
 
 
+NOT_TAKEN = "not taken from the card: "  # reason prefix of a card entry PIXM could not take (files.problem)
 _FILE_STATE_SQL = (
-    "SELECT f.relpath, d.id, COALESCE(c.state, ?), c.reason FROM files f "
+    "SELECT f.relpath, d.id, CASE WHEN f.problem IS NOT NULL THEN 'failed' ELSE COALESCE(c.state, ?) END, "
+    "CASE WHEN f.problem IS NOT NULL THEN ? || f.problem ELSE c.reason END FROM files f "
     "JOIN destinations d ON d.card_id = f.card_id "
     "LEFT JOIN copies c ON c.file_id = f.id AND c.destination_id = d.id "
     "WHERE f.card_id = ? ORDER BY f.relpath_raw, d.id")
@@ -311,7 +315,7 @@ def file_state_table(catalog: Catalog, card_id: int) -> FileStateTable:
                                .where(Destination.card_id == card_id).order_by(Destination.id)))
         cursor = s.connection().connection.driver_connection.cursor()
         try:
-            rows = cursor.execute(_FILE_STATE_SQL, (CopyState.PENDING.value, card_id)).fetchall()
+            rows = cursor.execute(_FILE_STATE_SQL, (CopyState.PENDING.value, NOT_TAKEN, card_id)).fetchall()
         finally:
             cursor.close()
     names = short_names([(path, label) for _, path, label in dests])
