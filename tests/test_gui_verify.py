@@ -54,7 +54,8 @@ def test_flipped_byte_found_by_reverify_is_listed_with_its_reason_and_retry_repa
     assert vp.failures_only.isChecked()
     [row] = _visible_files(vp)
     name, dest, state, reason = row
-    assert name == str(clip.relative_to(copy_root)) and dest == str(copy_root) and state == "failed"
+    assert name == str(clip.relative_to(copy_root)) and dest == "RAID-A" and state == "failed"
+    assert vp.model.data(vp.model.index(0, 1), Qt.ItemDataRole.ToolTipRole) == str(copy_root)
     assert reason.startswith("re-verify: failed") and "expected xxh64" in reason and "found xxh64" in reason
     assert any("re-verify found problems" in t for t, _x, _k in win.notifications)
     vp.filter.setText("no-such-file")

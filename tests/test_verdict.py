@@ -124,6 +124,15 @@ def test_nothing_in_the_catalog_or_no_destination_is_not_safe():
     assert card_verdict([_d(1, "A", verified=0), _d(2, "B", verified=0)], 10).state == CardState.NOT_SAFE
 
 
+def test_brief_names_tell_folders_on_one_drive_apart():
+    pairs = [("/media/x/RAID-A/Day 1/A001", "x"), ("/media/x/SHUTTLE-B/Day 1/A001", "x")]
+    assert status.brief_names(pairs) == ["RAID-A", "SHUTTLE-B"]
+    assert status.short_names(pairs) == [p for p, _l in pairs]  # the views' names are unchanged
+    assert status.brief_names([("/a/RAID/x", "RAID"), ("/b/SHUTTLE/x", "SHUTTLE")]) == ["RAID", "SHUTTLE"]
+    assert status.brief_names([("/tmp/x", "/")]) == ["/tmp/x"]
+    assert status.brief_names([("/m/a/x", "/"), ("/m/a/x/y", "/")]) == ["/m/a/x", "/m/a/x/y"]
+
+
 def test_destination_set_problems_before_the_copy():
     rule = SafeRule()
     assert destination_set_problems([("RAID-A", "disk:1", None), ("SHUTTLE-B", "disk:2", None)], rule) == []
@@ -203,6 +212,13 @@ def test_catalog_inputs_drive_identity_problems_and_running_jobs(tmp_path):
         st = status.card_status(catalog, card_id)
         assert st.problems == [("Clips/locked.mov", "cannot stat: permission denied")]
         assert st.verdict.state == CardState.FAILED and "Clips/locked.mov" in st.verdict.reason
+        # … and it is a failure in the Verification file table, on every destination, with its reason
+        table = status.file_state_table(catalog, card_id)
+        locked = [r for r in table.rows if r[0] == "Clips/locked.mov"]
+        assert [r[2] for r in locked] == ["failed", "failed"] and table.failed == 2
+        assert locked[0][3] == "not taken from the card: cannot stat: permission denied"
+        assert table.rows == [(f.relpath, f.destination_id, f.state, f.reason) for f in status.file_states(catalog,
+                                                                                                       card_id)]
         assert isinstance(st.verdict, CardVerdict)
     finally:
         catalog.close()

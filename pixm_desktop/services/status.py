@@ -71,6 +71,7 @@ class DestinationStatus:
     drive_id: str = ""  # the physical drive; "" when the OS could not tell (or an old row)
     drive_note: str | None = None
     first_failure: tuple[str, str] | None = None  # (relpath, reason) of one failed copy
+    brief: str = ""  # the name in verdict reasons: the drive label, or the folder that tells it apart
 
     @property
     def complete(self) -> bool:
@@ -87,7 +88,8 @@ class DestinationStatus:
     def copies(self) -> DestinationCopies:
         """The verdict's input record for this destination."""
         return DestinationCopies(self.path, self.total, self.pending, self.copied, self.verified, self.failed,
-                                 self.required, self.name, self.drive_id, self.drive_note, self.first_failure)
+                                 self.required, self.brief or self.name, self.drive_id, self.drive_note,
+                                 self.first_failure)
 
 
 @dataclass(slots=True)
@@ -142,6 +144,25 @@ def short_names(items: list[tuple[str, str]]) -> list[str]:
     return out
 
 
+def brief_names(items: list[tuple[str, str]]) -> list[str]:
+    """Like :func:`short_names`, but a folder whose drive label does not tell it apart is named by the first
+    folder of its path that differs from the others' (``RAID-A`` for ``/media/x/RAID-A/Day 1/A001`` beside
+    ``/media/x/SHUTTLE-B/Day 1/A001``): reasons stay readable. Falls back to the path when that is not unique."""
+    names = short_names(items)
+    ambiguous = [i for i, (name, (path, _l)) in enumerate(zip(names, items, strict=True)) if name == path]
+    if len(ambiguous) < 2:
+        return names
+    parts = [Path(items[i][0]).parts for i in ambiguous]
+    common = 0
+    while all(len(p) > common + 1 for p in parts) and len({p[common] for p in parts}) == 1:
+        common += 1
+    picked = [p[common] for p in parts]
+    if len(set(picked)) == len(picked) and not set(picked) & set(names):
+        for i, name in zip(ambiguous, picked, strict=True):
+            names[i] = name
+    return names
+
+
 def _dest_statuses(s, cards: list[Card]) -> dict[int, list[DestinationStatus]]:
     dest_ids = [d.id for c in cards for d in c.destinations]
     counts = repo.state_counts(s, dest_ids) if dest_ids else {}
@@ -159,8 +180,9 @@ def _dest_statuses(s, cards: list[Card]) -> dict[int, list[DestinationStatus]]:
                                           d.required, c.file_count, pending, copied, verified, failed,
                                           drive_id=d.drive_id or "", drive_note=d.drive_note or _old_note(d),
                                           first_failure=firsts.get(d.id)))
-        for row, name in zip(rows, short_names([(r.path, r.volume_label) for r in rows]), strict=True):
-            row.name = name
+        pairs = [(r.path, r.volume_label) for r in rows]
+        for row, name, brief in zip(rows, short_names(pairs), brief_names(pairs), strict=True):
+            row.name, row.brief = name, brief
         out[c.id] = rows
     return out
 
@@ -249,7 +271,7 @@ class FileState:
     state: str
     reason: str | None
     verified_at: dt.datetime | None
-    drive: str = ""  # short name of the destination (see short_names)
+    drive: str = ""  # short name of the destination (see brief_names)
 
 
 def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) -> list[FileState]:
@@ -267,7 +289,7 @@ def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) 
             select(Copy.file_id, Copy.destination_id, Copy.state, Copy.reason, Copy.verified_at)
             .join(Destination, Copy.destination_id == Destination.id).where(Destination.card_id == card_id))}
     pending = (CopyState.PENDING.value, None, None)
-    names = short_names([(path, label) for _, path, label in dests])
+    names = brief_names([(path, label) for _, path, label in dests])
     out = []
     for fid, relpath, size, problem in files:
         for (did, dpath, _label), name in zip(dests, names, strict=True):
@@ -318,7 +340,7 @@ def file_state_table(catalog: Catalog, card_id: int) -> FileStateTable:
             rows = cursor.execute(_FILE_STATE_SQL, (CopyState.PENDING.value, NOT_TAKEN, card_id)).fetchall()
         finally:
             cursor.close()
-    names = short_names([(path, label) for _, path, label in dests])
+    names = brief_names([(path, label) for _, path, label in dests])
     return FileStateTable({d[0]: (d[1], name) for d, name in zip(dests, names, strict=True)}, rows)
 
 
@@ -355,7 +377,7 @@ class HistoryRow:
     total_bytes: int
     destinations: tuple[str, ...]
     error: str | None
-    drives: tuple[str, ...] = ()  # short names of the destinations (see short_names)
+    drives: tuple[str, ...] = ()  # short names of the destinations (see brief_names)
 
 
 def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, project: str | None = None,
@@ -386,7 +408,7 @@ def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, pro
                 started_at=_aware(j.started_at or j.created_at), finished_at=_aware(j.finished_at),
                 files=j.files_total, total_bytes=j.bytes_total,
                 destinations=tuple(jd.destination.path for jd in jds),
-                error=j.error, drives=tuple(short_names([(jd.destination.path, jd.destination.volume_label)
+                error=j.error, drives=tuple(brief_names([(jd.destination.path, jd.destination.volume_label)
                                                          for jd in jds]))))
         return out
 

@@ -421,7 +421,7 @@ class VerificationPage(QWidget):
                         it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     t.setItem(r, c, it)
         for r, d in enumerate(dests):
-            values = (d.label, "required" if d.required else "optional", d.pending, d.copied, d.verified, d.failed,
+            values = (d.brief or d.label, "required" if d.required else "optional", d.pending, d.copied, d.verified, d.failed,
                       d.describe(), d.path)
             for c, v in enumerate(values):
                 it = t.item(r, c)
