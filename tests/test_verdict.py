@@ -238,3 +238,40 @@ def test_pixm_catalog_cards_json_carries_the_verdict(tmp_path, capsys):
     assert main(["catalog", "cards", "--catalog", str(tmp_path / "catalog.sqlite")]) == 0
     flat = " ".join(capsys.readouterr().out.split())
     assert "NOT SAFE" in flat and "│ SAFE" not in flat
+
+
+def test_offload_and_daily_pdfs_print_the_card_verdict_not_the_job_result(tmp_path):
+    import re
+
+    from pypdf import PdfReader
+
+    from pixm_desktop.services import reports
+
+    def text(path):
+        return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(path).pages))
+
+    catalog, card_id = _offload(tmp_path)
+    try:
+        _set_drives(catalog, card_id, "disk:serial-1", "disk:serial-1")  # complete job, one drive
+        reports.write_offload_report(catalog, tmp_path / "off.pdf", job_id=1)
+        t = text(tmp_path / "off.pdf")
+        assert "NOT SAFE TO FORMAT" in t and "RAID-A and SHUTTLE-B are on the same drive" in t and "COMPLETED" in t
+        # the window's rule (count each folder) is the rule the report judges by
+        folders = reports.ReportOptions(rule=SafeRule(distinct_drives=False))
+        reports.write_offload_report(catalog, tmp_path / "folders.pdf", job_id=1, options=folders)
+        assert "NOT SAFE" not in text(tmp_path / "folders.pdf")
+        with catalog.session() as s:  # a card entry PIXM could not take
+            s.add(File(card_id=card_id, relpath_raw=b"Clips/locked.mov", relpath="Clips/locked.mov", size=0,
+                       mtime_ns=0, problem="cannot stat: permission denied"))
+            s.commit()
+        reports.write_offload_report(catalog, tmp_path / "failed.pdf", job_id=1, options=folders)
+        t = text(tmp_path / "failed.pdf")
+        assert "NOT SAFE TO FORMAT — FAILED" in t and "Clips/locked.mov could not be taken from the card" in t
+        [day] = reports.shoot_days(catalog)
+        reports.write_daily_report(catalog, day.day, tmp_path / "day.pdf", options=folders)
+        t = text(tmp_path / "day.pdf")
+        assert "ATTENTION" in t and "NOT SAFE TO FORMAT — FAILED" in t and "ALL CARDS SAFE" not in t
+        [job] = reports.offload_jobs(catalog, rule=SafeRule(distinct_drives=False))
+        assert job.status == "completed" and job.verdict.state == CardState.FAILED
+    finally:
+        catalog.close()
