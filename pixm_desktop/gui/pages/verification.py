@@ -176,6 +176,7 @@ class VerificationPage(QWidget):
         self.source_mounted = False
         self._pending_select: int | None = None
         self._list_task = None
+        self._again = False  # a refresh was asked for while the list was being read
         self._card_task = None
         self._follow = False
         self._files_loaded = 0.0
@@ -300,6 +301,8 @@ class VerificationPage(QWidget):
         repaint: a second read started while the list repaints would compete with the paint for the
         interpreter)."""
         if self._list_task is not None and not self._list_task.done:
+            # a follow tick may be dropped; a change (a job ended, a re-verify) must be read after this read
+            self._again = self._again or not self._follow
             return
         s = self.state.settings
         item = self.cards.currentItem()
@@ -309,8 +312,15 @@ class VerificationPage(QWidget):
         stale = time.monotonic() - self._files_loaded >= FILES_EVERY
         self._list_task = self.state.runner.submit(
             _load_page, self.state.catalog, want, s.min_copies, s.distinct_drives, not (follow and same and not stale),
-            lane="catalog", name="card list", on_done=lambda r: self._listed(*r),
-            on_error=lambda e: self.notice.emit("Catalog", explain(e).text(), "error", explain(e).details))
+            lane="catalog", name="card list", on_done=lambda r: self._after_list(self._listed, *r),
+            on_error=lambda e: self._after_list(self.notice.emit, "Catalog", explain(e).text(), "error",
+                                                explain(e).details))
+
+    def _after_list(self, show, *args) -> None:
+        show(*args)
+        if self._again:
+            self._again = False
+            self.refresh()
 
     def show_card(self, card_id: int) -> None:
         """Select ``card_id`` (after the next refresh if the list does not hold it yet)."""
