@@ -137,7 +137,7 @@ def test_destination_set_problems_before_the_copy():
     rule = SafeRule()
     assert destination_set_problems([("RAID-A", "disk:1", None), ("SHUTTLE-B", "disk:2", None)], rule) == []
     same = destination_set_problems([("RAID-A", "disk:1", None), ("RAID-B", "disk:1", None)], rule)
-    assert same[0] == "RAID-A and RAID-B are on the same drive" and "1 known drive" in same[-1]
+    assert same[0] == "RAID-A and RAID-B are on the same drive" and "count as 1 drive;" in same[-1]
     one = destination_set_problems([("RAID-A", "disk:1", None)], rule)
     assert len(one) == 1 and "needs 2 verified copies on different drives" in one[0]
     unknown = destination_set_problems([("RAID-A", "disk:1", None), ("NAS", "", "network share")], rule)

@@ -228,6 +228,6 @@ def destination_set_problems(drives: Sequence[tuple[str, str, str | None]], rule
     if not rule.distinct_drives:
         return [f"only {_plural(len(drives), 'destination')}: the rule needs {need} verified copies"]
     out = list(why)
-    out.append(f"the destinations are on {_plural(copies, 'known drive')}; a card needs {need} verified copies "
+    out.append(f"these destinations count as {_plural(copies, 'drive')}; a card needs {need} verified copies "
                "on different drives to be safe to format")
     return out
