@@ -178,6 +178,7 @@ def test_catalog_inputs_drive_identity_problems_and_running_jobs(tmp_path):
     catalog, card_id = _offload(tmp_path)
     try:
         # rows as an older PIXM wrote them (no drive identity): never safe under the distinct-drives rule
+        _set_drives(catalog, card_id, "", "")
         old = status.card_status(catalog, card_id).verdict
         assert old.state == CardState.NOT_SAFE and "cannot tell which drive" in old.reason
         assert "did not identify physical drives" in old.reason
