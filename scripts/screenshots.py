@@ -9,6 +9,12 @@ their own free space, and copies count as being on different drives); otherwise 
 What it shows: three cards mounted under a watched folder (ARRI, Sony, a 400 MB RED card); the ARRI card
 offloaded and safe; the Sony card offloaded, then one copy damaged and re-verified (a failure with its reason);
 the RED card paused half way (progress bars, speeds); then the Verification, History and Settings pages.
+
+``--not-safe`` shows instead a card that is complete but NOT safe to format: both destinations are folders on
+one drive and the rule asks for distinct drives (the default). It saves the same-drive warning the window
+shows before the copy (``same-drive-warning.png``, the whole screen: the question is its own window), then,
+after "Copy anyway", the Offload, Verification and History pages (``offload-not-safe.png``,
+``verification-not-safe.png``, ``history-not-safe.png``).
 """
 
 from __future__ import annotations
@@ -74,7 +80,12 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     ap.add_argument("--work", type=Path, default=ROOT / "build" / "screenshots")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (and mounts are always removed)")
+    ap.add_argument("--not-safe", action="store_true",
+                    help="only the complete-but-not-safe card and the same-drive warning (see above)")
     args = ap.parse_args()
+    if args.not_safe:
+        _reexec_under_xvfb()
+        return not_safe_shots(args)
     _reexec_under_xvfb()
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
@@ -248,6 +259,106 @@ def main() -> int:
             window.shutdown()
             window.close()
         mounts.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def not_safe_shots(args) -> int:
+    """The card whose two copies share one drive: the warning before the copy, then the pages after it."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from pixm_desktop.gui.app import settle_interpreter
+    from pixm_desktop.gui.jobs import JobState
+    from pixm_desktop.gui.pages.sources_panel import INFO_ROLE
+    from pixm_desktop.gui.settings_store import save_settings
+    from pixm_desktop.gui.theme import apply_dark_theme
+    from pixm_desktop.gui.window import CartWindow
+    from pixm_desktop.services.samples import make_card
+    from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
+
+    work = args.work.resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("PIXM Desktop")
+    apply_dark_theme(app)
+    window = None
+    try:
+        media = work / "media" / "dit"
+        media.mkdir(parents=True)
+        dests = [work / "volumes" / "RAID-A", work / "volumes" / "SHUTTLE-B"]  # two folders, one drive
+        for d in dests:
+            d.mkdir(parents=True)
+        card = make_card(work / "gen", "arri", clips=4, seconds=1.5, reel="A001").root
+        card = Path(shutil.move(str(card), str(media / card.name)))
+        catalog = open_catalog(work / "catalog.sqlite")
+        qs = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+        save_settings(qs, OffloadSettings(destinations=[DestinationSetting(str(d)) for d in dests],
+                                          project="Big Film", mount_roots=[str(media)], distinct_drives=True,
+                                          ingest_clips=False, auto_report=False))
+        window = CartWindow(catalog, qs, use_tray=False)
+        window.resize(1500, 920)
+        window.show()
+        settle_interpreter()
+        page = window.offload_page
+
+        def wait(cond, timeout=120.0, what="condition"):
+            end = time.monotonic() + timeout
+            while not cond():
+                if time.monotonic() > end:
+                    raise SystemExit(f"timed out waiting for {what}")
+                app.processEvents()
+                time.sleep(0.02)
+
+        def settle() -> None:
+            for _ in range(10):
+                app.processEvents()
+                time.sleep(0.05)
+
+        shots = {}
+
+        def shot(name: str, screen: bool = False) -> None:
+            settle()
+            path = args.out / f"{name}.png"
+            (app.primaryScreen().grabWindow(0) if screen else window.grab()).save(str(path))
+            shots[name] = path
+
+        wait(lambda: len(page.sources.infos) == 1, what="the card under Sources")
+        page.sources.list.setCurrentRow(0)
+        [job] = page.offload([str(card)])
+        wait(lambda: page.warning is not None and page.warning.isVisible(), what="the same-drive warning")
+        shot("same-drive-warning", screen=True)
+        copy = next(b for b in page.warning.buttons() if b.text() == "Copy anyway")
+        copy.click()
+        wait(lambda: job.state == JobState.COMPLETED and job.verdict is not None, what="the offload and its verdict")
+        page.queue_panel.select(job)
+        page.sources.refresh_known()
+        wait(lambda: any("NOT SAFE" in (it.data(INFO_ROLE) or "") for it in page.sources.items.values()),
+             what="Sources shows the verdict")
+        for n in list(window.notices.notices):  # the notice would cover the queue's last column
+            window.notices.remove(n)
+        shot("offload-not-safe")
+        vp = window.verification_page
+        window.show_page("verification")
+        vp.show_card(job.card_id)
+        wait(lambda: vp.current is not None and vp.current.id == job.card_id and vp.model.rowCount() > 0,
+             what="the card in Verification")
+        shot("verification-not-safe")
+        window.show_page("history")
+        window.history_page.refresh()
+        wait(lambda: window.history_page.model.rowCount() >= 1, what="history rows")
+        shot("history-not-safe")
+        for name, path in shots.items():
+            print(f"{name}: {path}")
+        return 0
+    finally:
+        if window is not None:
+            window.shutdown()
+            window.close()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 

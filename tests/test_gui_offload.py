@@ -35,13 +35,15 @@ def test_dropped_folder_becomes_a_job_that_runs_to_verified_and_the_badge_turns_
     job = win.queue.jobs[0]
     assert job.source == str(card)
     qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
-    assert cart.job_row_text(win, job)[1] == "verified"
+    # the job row shows the CARD's verdict (each folder counts as a copy in these tests: see gui_support)
+    qtbot.waitUntil(lambda: job.verdict is not None, timeout=10_000)
+    assert cart.job_row_text(win, job)[1] == "complete — SAFE TO FORMAT"
     assert _children_states(win, job) == ["verified", "verified"]
     day = dt.date.today().isoformat()
     for d in cart.dests:
         folder = d / "Untitled" / day / "ARRI" / card.name
         assert (folder / "ascmhl").is_dir(), folder
-    assert any(t.endswith("verified") and k == "ok" for t, _x, k in win.notifications)
+    assert any(t.endswith("safe to format") and k == "ok" for t, _x, k in win.notifications)
     win.show_page("verification")
     qtbot.waitUntil(lambda: vp.current is not None and vp.current.label == card.name, timeout=10_000)
     assert vp.badge.safe is True and vp.badge.label.startswith("SAFE TO FORMAT")

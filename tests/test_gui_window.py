@@ -66,7 +66,7 @@ def test_history_is_searchable_by_reel_day_and_project(cart, qtbot):
         return sorted(hp.model.item(r, col["Card"]).text() for r in range(hp.model.rowCount()))
 
     qtbot.waitUntil(lambda: hp.model.rowCount() == 3, timeout=10_000)
-    assert hp.model.item(0, col["Status"]).text() == "completed"
+    assert hp.model.item(0, col["Status"]).text() == "completed · card SAFE TO FORMAT"  # the job, then its card now
     qtbot.keyClicks(hp.search, "b002")
     qtbot.waitUntil(lambda: cards() == ["B002R2CD"], timeout=10_000)
     hp.search.clear()

@@ -24,7 +24,7 @@ from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CancelToken, ProgressSnapshot
 from pixm_desktop.services import status
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, recover_interrupted
-from pixm_desktop.services.status import SafeVerdict
+from pixm_desktop.services.status import CardVerdict
 from pixm_desktop.store.db import open_catalog
 
 
@@ -156,18 +156,23 @@ def _show_progress(worker: threading.Thread, progress: ProgressSnapshot, plan, q
                 bar.update(t, completed=d.bytes_verified)
 
 
-def _verdict(catalog, result: OffloadResult | None) -> SafeVerdict | None:
-    """The card's safe-to-format verdict by the same rule as the window and the reports."""
+def _verdict(catalog, result: OffloadResult | None) -> CardVerdict | None:
+    """THE card verdict (``core.verdict.card_verdict`` via ``status.card_status``), as the window and the
+    reports show it; never the job's own result."""
     if result is None:
         return None
     card = status.card_status(catalog, result.card_id)
     return card.verdict if card else None
 
 
-def print_offload_summary(r: OffloadResult, shown_warnings: int = 0, verdict: SafeVerdict | None = None) -> None:
-    """Result table, failures with reasons, warnings not shown yet (the first ``shown_warnings`` were)."""
+_VERDICT_STYLE = {"safe": "bold green", "not_safe": "bold yellow", "copying": "bold cyan", "failed": "bold red"}
+
+
+def print_offload_summary(r: OffloadResult, shown_warnings: int = 0, verdict: CardVerdict | None = None) -> None:
+    """Result table, failures with reasons, warnings not shown yet (the first ``shown_warnings`` were), and
+    last the card's verdict. A job that completed while its card is not safe is not printed in green."""
     speed = r.total_bytes / r.seconds / 1e6 if r.seconds > 0 else 0.0
-    colour = "green" if r.ok else "red"
+    colour = "red" if not r.ok else "green" if verdict is not None and verdict.safe else "yellow"
     out.print(
         f"[bold {colour}]{r.status.value.upper()}[/] job {r.job_id}: {r.card_label} ({r.camera} {r.reel}) — "
         f"{r.files} files, {r.total_bytes / 1e9:.3f} GB, {', '.join(a.value for a in r.algorithms)}, "
@@ -191,7 +196,5 @@ def print_offload_summary(r: OffloadResult, shown_warnings: int = 0, verdict: Sa
         out.print(f"[red]SOURCE[/] {escape(f'{name}: {reason}')}")
     for w in r.warnings[shown_warnings:]:
         out.print(f"[yellow]warning:[/] {escape(w)}")
-    if verdict is not None and verdict.safe:
-        out.print(f"[bold green]SAFE TO FORMAT:[/] {escape(verdict.reason)}")
-    elif verdict is not None:
-        out.print(f"[bold yellow]NOT SAFE TO FORMAT:[/] {escape(verdict.reason)}")
+    if verdict is not None:
+        out.print(f"[{_VERDICT_STYLE[verdict.state.value]}]{verdict.title}:[/] {escape(verdict.reason)}")

@@ -18,12 +18,14 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from pixm_desktop.core.errors import CancelledError
 from pixm_desktop.core.model import CancelToken
+from pixm_desktop.core.verdict import SafeRule
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.processes import ChildChannel, run_child
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services import clips as clips_service
 from pixm_desktop.services import reports as reports_service
 from pixm_desktop.services.clips import IngestProgress, IngestResult
+from pixm_desktop.services.status import safe_rule
 
 POLL_MS = 250
 _ids = itertools.count(1)
@@ -49,6 +51,7 @@ class AftercareTask:
     label: str
     ingest: bool
     report_folder: str | None  # None: no report
+    rule: SafeRule = field(default_factory=SafeRule)  # the safe-to-format rule the report judges the card by
     uid: int = field(default_factory=lambda: next(_ids))
     state: str = "queued"
     progress: IngestProgress | None = None
@@ -70,7 +73,7 @@ class AftercareTask:
 
 
 def aftercare(catalog, card_id: int, job_id: int | None, ingest: bool, report_folder: str | None,
-              cancel: CancelToken | None = None, progress=None) -> AftercareResult:
+              cancel: CancelToken | None = None, progress=None, rule: SafeRule | None = None) -> AftercareResult:
     """Ingest card ``card_id`` (when ``ingest``) and write the offload report of ``job_id`` into
     ``report_folder`` (when not ``None``; a new file, never over an existing one). A report that cannot be
     written is recorded in ``report_error``, not raised; ingest errors (unknown card) and ``CancelledError``
@@ -83,7 +86,8 @@ def aftercare(catalog, card_id: int, job_id: int | None, ingest: bool, report_fo
             folder = Path(report_folder) if report_folder else reports_service.default_report_folder(catalog)
             path = reports_service.offload_report_path(catalog, job_id, folder)
             path.parent.mkdir(parents=True, exist_ok=True)
-            reports_service.write_offload_report(catalog, path, job_id=job_id)
+            reports_service.write_offload_report(catalog, path, job_id=job_id,
+                                                 options=reports_service.ReportOptions(rule=rule or SafeRule()))
             out.report = str(path)
         except Exception as exc:  # the clips are done; a report problem is told, not fatal
             out.report_error = explain(exc).text()
@@ -91,7 +95,7 @@ def aftercare(catalog, card_id: int, job_id: int | None, ingest: bool, report_fo
 
 
 def _child_main(catalog_path: str, card_id: int, job_id: int | None, ingest: bool, report_folder: str | None,
-                conn) -> None:
+                rule: SafeRule, conn) -> None:
     """The child process: :func:`aftercare`, progress after every clip, then the result."""
     from pixm_desktop.services.settings import open_catalog
 
@@ -99,7 +103,7 @@ def _child_main(catalog_path: str, card_id: int, job_id: int | None, ingest: boo
     catalog = open_catalog(catalog_path)
     try:
         result = aftercare(catalog, card_id, job_id, ingest, report_folder, chan.cancel,
-                           lambda p: chan.send(("progress", p)))
+                           lambda p: chan.send(("progress", p)), rule)
         chan.send(("result", result))
     except BaseException as exc:
         chan.send_error(exc)
@@ -135,7 +139,7 @@ class AftercareController(QObject):
             return None
         if any(t.card_id == card_id and t.state == "queued" for t in self.tasks):
             return None
-        task = AftercareTask(card_id, job_id, label, s.ingest_clips, report_folder)
+        task = AftercareTask(card_id, job_id, label, s.ingest_clips, report_folder, safe_rule(s))
         self.tasks.append(task)
         self.changed.emit()
         self._next()
@@ -168,8 +172,10 @@ class AftercareController(QObject):
         catalog = self.state.catalog
         if self.isolate and catalog.path is not None:
             return run_child(_child_main, (str(catalog.path), task.card_id, task.job_id, task.ingest,
-                                           task.report_folder), task.cancel, keep, name=f"pixm-clips-{task.uid}")
-        return aftercare(catalog, task.card_id, task.job_id, task.ingest, task.report_folder, task.cancel, keep)
+                                           task.report_folder, task.rule), task.cancel, keep,
+                             name=f"pixm-clips-{task.uid}")
+        return aftercare(catalog, task.card_id, task.job_id, task.ingest, task.report_folder, task.cancel, keep,
+                         task.rule)
 
     def _done(self, task: AftercareTask, result: AftercareResult) -> None:
         task.state, task.result = "done", result

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pixm_desktop.core.model import CancelToken, ProgressSnapshot
+from pixm_desktop.core.verdict import CardVerdict
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
 
 
@@ -40,7 +41,7 @@ STATE_TEXT = {
     JobState.RUNNING: "copying",
     JobState.PAUSED: "paused",
     JobState.CANCELLING: "stopping",
-    JobState.COMPLETED: "verified",
+    JobState.COMPLETED: "complete",  # the job; whether the CARD is safe is its verdict (OffloadJob.verdict)
     JobState.FAILED: "failed",
     JobState.CANCELLED: "cancelled",
     JobState.INTERRUPTED: "interrupted",
@@ -122,6 +123,10 @@ class OffloadJob:
     started_at: float | None = None
     finished_at: float | None = None
     meter: RateMeter = field(default_factory=RateMeter)
+    #: THE card verdict after the job ended (read from the catalog); None until read
+    verdict: CardVerdict | None = None
+    #: the loader chose "Copy anyway" for a destination set that cannot make the card safe
+    set_accepted: bool = False
 
     @property
     def active(self) -> bool:
@@ -136,6 +141,7 @@ class OffloadJob:
         self.progress = None
         self.result = None
         self.headline = self.advice = self.details = ""
+        self.verdict = None
         self.started_at = time.monotonic()
         self.finished_at = None
         self.meter.reset()

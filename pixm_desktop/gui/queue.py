@@ -4,18 +4,26 @@ Every piece of work goes through the window's :class:`~pixm_desktop.gui.runner.J
 recognise, plan) on the ``io`` lane when a card is added, ``prepare + run`` on the ``offload`` lane when the
 job's drives are free. The engine writes progress into the job's ``ProgressSnapshot``; one QTimer reads all
 snapshots every 100 ms and emits ``polled`` once — never a signal per file.
+
+Before a job is queued, its planned destination set is checked against the safe-to-format rule
+(``core.verdict.destination_set_problems``): when it cannot make the card safe (two destinations on one drive,
+fewer drives than the rule needs, a drive the OS cannot tell) the ``confirm`` hook asks the loader. When a job
+ends, the card's verdict is read from the catalog (``status.card_status``): a complete job shows that verdict,
+never a verdict of its own.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from pixm_desktop.core.errors import CancelledError, SourceError
 from pixm_desktop.core.model import JobStatus, ProgressSnapshot
+from pixm_desktop.core.verdict import CardState, SafeRule, destination_set_problems
 from pixm_desktop.gui.errors import describe_failures, explain
 from pixm_desktop.gui.jobs import (
     HOLDS_VOLUMES,
@@ -27,9 +35,10 @@ from pixm_desktop.gui.jobs import (
 )
 from pixm_desktop.gui.processes import run_offload_process
 from pixm_desktop.gui.runner import JobRunner
+from pixm_desktop.services import status as status_service
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, PreparedOffload
 from pixm_desktop.services.settings import Catalog
-from pixm_desktop.services.status import ResumableJob, short_names
+from pixm_desktop.services.status import ResumableJob, planned_drive, short_names
 
 POLL_MS = 100
 
@@ -56,6 +65,13 @@ class QueueController(QObject):
         self.poll.setInterval(POLL_MS)
         self.poll.timeout.connect(self._tick)
         self._closing = False
+        #: the safe-to-format rule now (the page hands in the settings' rule)
+        self.rule: Callable[[], SafeRule] = SafeRule
+        #: ``confirm(job, problems, answer)`` asks the loader whether to copy to a destination set that cannot
+        #: make the card safe; ``answer(True)`` copies, ``answer(False)`` drops the job. None: never asked.
+        self.confirm: Callable[[OffloadJob, list[str], Callable[[bool], None]], None] | None = None
+        self.accepted_sets: set = set()  # sets the loader said "Copy anyway" to, this session
+        self._asking: dict = {}  # set → jobs waiting for the loader's answer
 
     # -- adding ---------------------------------------------------------------------------------------
     def find_active(self, source: os.PathLike | str) -> OffloadJob | None:
@@ -114,8 +130,53 @@ class QueueController(QObject):
         for view, d, name in zip(job.destinations, plan.destinations, names, strict=True):
             view.card_path, view.volume, view.required = str(d.card_path), name, d.required
             view.state = "waiting"
+        rule = self.rule()
+        drives = [(view.volume or view.root, *planned_drive(d)) for view, d in
+                  zip(job.destinations, plan.destinations, strict=True)]
+        problems = destination_set_problems(drives, rule)
+        if problems:
+            job.warnings = [*problems, *job.warnings]
+            key = (rule, tuple((view.root, drive) for view, (_l, drive, _n) in zip(job.destinations, drives,
+                                                                                    strict=True)))
+            if key in self.accepted_sets:
+                job.set_accepted = True
+            elif self.confirm is not None:
+                job.headline = f"{job.label}: waiting for your answer — this destination set cannot make it safe"
+                self.changed.emit(job)
+                waiting = self._asking.setdefault(key, [])
+                waiting.append(job)
+                if len(waiting) == 1:  # cards dropped together on one set: one question
+                    self.confirm(job, problems, lambda ok, k=key, p=problems: self._answered(k, p, ok))
+                return
+        self._queue(job)
+
+    def _queue(self, job: OffloadJob) -> None:
         job.state = JobState.QUEUED
+        job.headline = ""
         self.changed.emit(job)
+        self.schedule()
+
+    def _answered(self, key, problems: list[str], go_on: bool) -> None:
+        """The loader's answer to the destination-set warning, for every job waiting on that set."""
+        if go_on:
+            self.accepted_sets.add(key)
+        for job in self._asking.pop(key, []):
+            if job.state == JobState.PREPARING:  # not cancelled while asking
+                self._answer_job(job, problems, go_on)
+
+    def _answer_job(self, job: OffloadJob, problems: list[str], go_on: bool) -> None:
+        if go_on:
+            job.set_accepted = True
+            self._queue(job)
+            return
+        job.state = JobState.CANCELLED
+        job.headline = f"{job.label}: not copied — {problems[0]}"
+        job.advice = ("add a destination on another drive in Destinations (or change the safe-to-format rule in "
+                      "Settings), then press Retry")
+        for d in job.destinations:
+            d.state = "not copied"
+        self.changed.emit(job)
+        self.finished.emit(job)
         self.schedule()
 
     def _failed_to_start(self, job: OffloadJob, exc: BaseException) -> None:
@@ -184,7 +245,7 @@ class QueueController(QObject):
             job.state = JobState.COMPLETED
             job.headline = (f"{r.card_label}: {r.files} files verified on {len(r.destinations)} destination(s) "
                             f"in {r.seconds:.0f} s")
-            self.notify.emit(f"{r.card_label} verified", job.headline, "ok", "\n".join(r.warnings))
+            self.read_verdict(job, notify=True)  # complete is not safe: the card's verdict says what it is
         else:
             job.state = JobState.FAILED
             first = problems[0] if problems else None
@@ -195,6 +256,45 @@ class QueueController(QObject):
             self.notify.emit(f"{r.card_label} failed", f"{job.headline}\nWhat to do: {job.advice}", "error",
                              job.details)
         self._after(job)
+
+    # -- the card's verdict ----------------------------------------------------------------------------
+    def read_verdict(self, job: OffloadJob, notify: bool = False) -> None:
+        """Read the verdict of the job's card from the catalog (``catalog`` lane); ``notify``: tell the loader."""
+        if job.card_id is None or self._closing:
+            return
+        self.runner.submit(status_service.card_status, self.catalog, job.card_id, rule=self.rule(), lane="catalog",
+                           name=f"verdict {job.label}", on_done=lambda st, j=job: self._verdict_read(j, st, notify),
+                           on_error=lambda e, j=job: self._verdict_failed(j, e, notify))
+
+    def refresh_verdicts(self) -> None:
+        """Read again the verdict of every finished job's card (a re-verify or another job may have changed it)."""
+        for job in self.jobs:
+            if job.state == JobState.COMPLETED:
+                self.read_verdict(job)
+
+    def _verdict_read(self, job: OffloadJob, st: status_service.CardStatus | None, notify: bool) -> None:
+        if st is None or job.state != JobState.COMPLETED:
+            return
+        changed = job.verdict != st.verdict
+        job.verdict = st.verdict
+        if changed:
+            self.changed.emit(job)
+        if not notify:
+            return
+        r, v = job.result, st.verdict
+        warnings = "\n".join(r.warnings) if r is not None else ""
+        if v.safe:
+            self.notify.emit(f"{job.label} safe to format", f"{job.headline}\n{v.headline}: {v.reason}", "ok",
+                             warnings)
+        else:
+            self.notify.emit(f"{job.label} complete — {v.title}", f"{job.headline}\n{v.headline}",
+                             "error" if v.state == CardState.FAILED else "warn", warnings)
+
+    def _verdict_failed(self, job: OffloadJob, exc: BaseException, notify: bool) -> None:
+        e = explain(exc, card=job.label)
+        if notify:
+            self.notify.emit(f"{job.label}: verdict unknown", f"the catalog could not be read: {e.text()}", "error",
+                             e.details)
 
     def _error(self, job: OffloadJob, exc: BaseException) -> None:
         job.finished_at = time.monotonic()

@@ -33,6 +33,10 @@ QLabel#badgeSafe { background: #12361f; color: #7ee787; border: 2px solid #3fb95
                    padding: 8px 12px; font-size: 13pt; font-weight: bold; }
 QLabel#badgeUnsafe { background: #3d1618; color: #ffa198; border: 2px solid #f85149; border-radius: 6px;
                      padding: 8px 12px; font-size: 13pt; font-weight: bold; }
+QLabel#badgeWarn { background: #3a2a06; color: #f2cc60; border: 2px solid #d29922; border-radius: 6px;
+                   padding: 8px 12px; font-size: 13pt; font-weight: bold; }
+QLabel#badgeCopying { background: #0c2d4a; color: #a5d6ff; border: 2px solid #58a6ff; border-radius: 6px;
+                      padding: 8px 12px; font-size: 13pt; font-weight: bold; }
 QLabel#badgeUnknown { background: #21262d; color: #c9d1d9; border: 2px solid #484f58; border-radius: 6px;
                       padding: 8px 12px; font-size: 13pt; font-weight: bold; }
 QFrame#notice { background: #21262d; border: 1px solid #30363d; border-radius: 6px; }
@@ -139,13 +143,15 @@ def apply_dark_theme(app: QApplication) -> None:
 
 # --- status icons ---------------------------------------------------------------------------------------
 
+# "done": a check in grey — a destination's copies are verified, but green is kept for a card that is safe
 KIND_COLOUR = {"ok": OK, "fail": FAIL, "warn": WARN, "run": RUN, "pause": WARN, "wait": IDLE, "stop": IDLE,
-               "interrupted": WARN}
+               "interrupted": WARN, "done": IDLE}
 
 
 @cache
 def status_icon(kind: str, size: int = 32) -> QIcon:
-    """An icon whose shape says the state: ok ✓, fail ✕, warn !, run ▶, pause ❚❚, wait (clock), stop ■."""
+    """An icon whose shape says the state: ok ✓ (green), done ✓ (grey), fail ✕, warn !, run ▶, pause ❚❚,
+    wait (clock), stop ■."""
     pm = QPixmap(size, size)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
@@ -167,7 +173,7 @@ def status_icon(kind: str, size: int = 32) -> QIcon:
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     p.setPen(pen)
     p.setBrush(Qt.BrushStyle.NoBrush)
-    if kind == "ok":
+    if kind in ("ok", "done"):
         path = QPainterPath(QPointF(s * 0.28, s * 0.52))
         path.lineTo(QPointF(s * 0.44, s * 0.68))
         path.lineTo(QPointF(s * 0.73, s * 0.34))

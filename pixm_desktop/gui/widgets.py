@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pixm_desktop.core.verdict import CardState, CardVerdict
 from pixm_desktop.gui.theme import colour, status_icon
 
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 10  # int 0–1000, or None for no bar
@@ -80,6 +81,37 @@ class ProgressDelegate(QStyledItemDelegate):
         return QSize(max(s.width(), 160), max(s.height(), 24))
 
 
+#: icon / colour kind of each card state: green only for safe
+VERDICT_KIND = {CardState.SAFE: "ok", CardState.NOT_SAFE: "warn", CardState.COPYING: "run", CardState.FAILED: "fail"}
+_SHORT = {CardState.SAFE: "SAFE TO FORMAT", CardState.NOT_SAFE: "NOT SAFE", CardState.COPYING: "COPYING",
+          CardState.FAILED: "FAILED"}
+
+
+def verdict_kind(verdict: CardVerdict | None) -> str:
+    """The status-icon kind of a card verdict (``wait`` when unknown)."""
+    return "wait" if verdict is None else VERDICT_KIND[verdict.state]
+
+
+def verdict_words(verdict: CardVerdict, reason: bool = True) -> str:
+    """Short words for lists: ``SAFE TO FORMAT`` / ``NOT SAFE: <reason>`` / ``FAILED: <reason>`` …"""
+    word = _SHORT[verdict.state]
+    return word if verdict.safe or not reason else f"{word}: {verdict.reason}"
+
+
+def job_status_kind(job_status: str, verdict: CardVerdict | None) -> str:
+    """Icon kind of a past job row: a completed job takes its card's verdict (never green unless the card is
+    safe); other statuses keep their own."""
+    if job_status == "completed":
+        return verdict_kind(verdict) if verdict is not None else "done"
+    return {"failed": "fail", "running": "run", "interrupted": "interrupted", "cancelled": "stop",
+            "queued": "wait"}.get(job_status, "wait")
+
+
+def job_status_words(job_status: str, verdict: CardVerdict | None) -> str:
+    """``completed · card NOT SAFE`` — the job in words, then its card's verdict now."""
+    return job_status + (f" · card {verdict_words(verdict, reason=False)}" if verdict is not None else "")
+
+
 class Badge(QFrame):
     """The big safe-to-format badge: icon shape + words + colour."""
 
@@ -107,6 +139,20 @@ class Badge(QFrame):
         self.icon.setPixmap(status_icon(kind, 40).pixmap(40, 40))
         self.text.setObjectName(name)
         self.text.setText(f"{title} — {reason}")
+        self.text.style().unpolish(self.text)
+        self.text.style().polish(self.text)
+
+    def set_verdict(self, verdict: CardVerdict) -> None:
+        """Show THE card verdict: green only for safe, amber for not safe, red for failed, blue for copying."""
+        self.safe = verdict.safe
+        name = {CardState.SAFE: "badgeSafe", CardState.NOT_SAFE: "badgeWarn", CardState.COPYING: "badgeCopying",
+                CardState.FAILED: "badgeUnsafe"}[verdict.state]
+        title = verdict.title if verdict.state != CardState.FAILED else "FAILED — NOT SAFE TO FORMAT"
+        if verdict.state == CardState.COPYING:
+            title = "COPYING — NOT SAFE TO FORMAT YET"
+        self.icon.setPixmap(status_icon(verdict_kind(verdict), 40).pixmap(40, 40))
+        self.text.setObjectName(name)
+        self.text.setText(f"{title} — {verdict.reason}")
         self.text.style().unpolish(self.text)
         self.text.style().polish(self.text)
 

@@ -19,7 +19,7 @@ from pixm_desktop.reports.model import DailyReport, ReportResult
 from pixm_desktop.reports.offload import clip_cells
 from pixm_desktop.reports.pdf import BAD, WARN, Kit, PageFrame, build_pdf, footer_text, page_size, spacer
 from pixm_desktop.reports.pdf import MARGIN as _MARGIN
-from pixm_desktop.reports.text import clean, clock, exact_bytes, fps_label, hms, plural, size
+from pixm_desktop.reports.text import clean, clock, exact_bytes, fps_label, hms, plural, size, verdict_title
 
 
 def write_daily_report(report: DailyReport, path: Path, *, fonts: Fonts | None = None) -> ReportResult:
@@ -88,7 +88,7 @@ def _cards(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
     for i, c in enumerate(r.cards):
         if not c.safe:
             marks.append(i)
-            result = kit.rich([("NOT SAFE", "b"), (c.safe_reason, "br")], kit.small)
+            result = kit.rich([(verdict_title(c.safe, c.verdict), "b"), (c.safe_reason, "br")], kit.small)
         else:
             result = kit.word("SAFE TO FORMAT")
         rows.append([kit.p(c.card.label, bold=True), f"{c.card.camera.upper()} {c.camera}".strip(),

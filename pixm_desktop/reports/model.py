@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from pixm_desktop.core.verdict import CardVerdict
+
 PAPER_SIZES = ("a4", "letter")
 
 
@@ -152,6 +154,7 @@ class OffloadReport:
     warnings: list[str] = field(default_factory=list)
     job_error: str | None = None
     location: str | None = None
+    verdict: CardVerdict | None = None  # THE card verdict (safe / safe_reason repeat it for old callers)
 
     @property
     def seconds(self) -> float | None:
@@ -180,6 +183,7 @@ class DailyCard:
     destinations: int
     safe: bool
     safe_reason: str
+    verdict: CardVerdict | None = None  # THE card verdict (safe / safe_reason repeat it)
 
 
 @dataclass(slots=True)

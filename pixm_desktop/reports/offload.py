@@ -35,6 +35,7 @@ from pixm_desktop.reports.text import (
     plural,
     size,
     speed,
+    verdict_title,
     when,
 )
 
@@ -73,7 +74,7 @@ def _story(r: OffloadReport, kit: Kit, width: float) -> list[Flowable]:
         kit.p(" · ".join(x for x in (r.project, f"shoot day {_day(r)}" if r.day else "", f"job {r.job_id}") if x),
               kit.sub),
         spacer(6),
-        kit.banner_box(r.safe, "SAFE TO FORMAT" if r.safe else "NOT SAFE TO FORMAT", r.safe_reason, width),
+        kit.banner_box(r.safe, verdict_title(r.safe, r.verdict), r.safe_reason, width),
         spacer(8),
     ]
     verify = "yes: the card was re-read after copying" if r.source_verify else "no"
@@ -131,8 +132,10 @@ def _destinations(r: OffloadReport, kit: Kit, width: float) -> list[Flowable]:
         result = "verified" if d.complete else "failed" if d.failed else "pending"
         if result != "verified":
             marks.append(i)
+        # a destination's copies may all be verified while the card is not safe: no green word then
+        word = kit.state(result) if r.safe or result != "verified" else kit.word("VERIFIED")
         rows.append([str(d.position + 1), kit.rich(where), size(d.free_bytes_before), f"{d.verified} of {d.files}",
-                     str(d.failed), str(d.pending), kit.state(result)])
+                     str(d.failed), str(d.pending), word])
     out: list[Flowable] = [*kit.section(f"Destinations ({len(r.destinations)})"),
                            kit.table(header, rows, [x * width for x in w], right=(2, 3, 4, 5), mark_rows=marks)]
     gens = []

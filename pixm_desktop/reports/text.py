@@ -126,3 +126,13 @@ __all__ = [
     "speed",
     "when",
 ]
+
+
+def verdict_title(safe: bool, verdict=None) -> str:
+    """The printed title of a card verdict (``core.verdict.CardVerdict``): every state but safe starts with
+    NOT SAFE TO FORMAT, so a black-and-white page cannot be misread."""
+    state = getattr(getattr(verdict, "state", None), "value", None)
+    if verdict is None:
+        return "SAFE TO FORMAT" if safe else "NOT SAFE TO FORMAT"
+    return {"safe": "SAFE TO FORMAT", "failed": "NOT SAFE TO FORMAT — FAILED",
+            "copying": "NOT SAFE TO FORMAT — STILL COPYING"}.get(state, "NOT SAFE TO FORMAT")

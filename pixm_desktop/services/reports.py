@@ -31,7 +31,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from sqlalchemy import func, select
 from pixm_desktop import TOOL_NAME, __version__
 from pixm_desktop.core.errors import PixmError, UsageError
 from pixm_desktop.core.model import Camera, CopyState, JobStatus
+from pixm_desktop.core.verdict import CardState, CardVerdict, SafeRule
 from pixm_desktop.media.timecode import frames_to_tc, is_drop_frame, nominal, parse_rate, tc_to_frames
 from pixm_desktop.mhl.reader import read_manifest
 from pixm_desktop.reports import daily as daily_pdf
@@ -87,10 +88,12 @@ MAX_DAY_FAILURES = 25  # failed files listed per card in a daily report
 
 @dataclass(slots=True)
 class ReportOptions:
-    """How to write a report: ``paper`` a4 | letter; ``dit`` overrides the name read from ASC MHL."""
+    """How to write a report: ``paper`` a4 | letter; ``dit`` overrides the name read from ASC MHL; ``rule`` is
+    the safe-to-format rule the verdicts are judged by (the window passes its setting)."""
 
     paper: str = "a4"
     dit: str | None = None
+    rule: SafeRule = field(default_factory=SafeRule)
 
     def __post_init__(self) -> None:
         self.paper = (self.paper or "a4").lower()
@@ -114,6 +117,7 @@ class JobInfo:
     day: dt.date | None
     status: str
     finished_at: dt.datetime | None
+    verdict: CardVerdict | None = None  # the card's verdict now (the job may be complete, the card not safe)
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -195,8 +199,10 @@ def shoot_days(catalog: Catalog) -> list[ShootDayInfo]:
         return [ShootDayInfo(p, d, n) for p, d, n in rows]
 
 
-def offload_jobs(catalog: Catalog, day: dt.date | None = None, project: str | None = None) -> list[JobInfo]:
-    """Offload jobs, newest first, optionally of one shoot day / project."""
+def offload_jobs(catalog: Catalog, day: dt.date | None = None, project: str | None = None, *,
+                 rule: SafeRule | None = None) -> list[JobInfo]:
+    """Offload jobs, newest first, optionally of one shoot day / project, each with its card's verdict now
+    under ``rule`` (default: the default rule)."""
     with catalog.session() as s:
         q = (select(Job, Card.label, Project.name, ShootDay.day).join(Card, Card.id == Job.card_id)
              .outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
@@ -206,8 +212,10 @@ def offload_jobs(catalog: Catalog, day: dt.date | None = None, project: str | No
             q = q.where(ShootDay.day == day)
         if project is not None:
             q = q.where(Project.name == project)
-        return [JobInfo(j.id, j.card_id, label, p or "", d, j.status, _aware(j.finished_at))
+        rows = [(j.id, j.card_id, label, p or "", d, j.status, _aware(j.finished_at))
                 for j, label, p, d in s.execute(q)]
+    verdicts = status.card_verdicts(catalog, {r[1] for r in rows}, rule=rule)
+    return [JobInfo(*r, verdict=verdicts.get(r[1])) for r in rows]
 
 
 def _resolve_job(s, job_id: int | None, card_label: str | None) -> Job:
@@ -400,7 +408,7 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
         started, finished, job_id = _aware(job.started_at or job.created_at), _aware(job.finished_at), job.id
         opts = json.loads(job.options or "{}")
         project, day, shoot_day_id = (sd.project.name, sd.day, sd.id) if sd else ("", None, None)
-    card_state = status.card_status(catalog, card_line.id)
+    card_state = status.card_status(catalog, card_line.id, rule=options.rule)
     counts = {d.id: d for d in card_state.destinations} if card_state else {}
     failures: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for fs in status.file_states(catalog, card_line.id, failures_only=True):
@@ -417,14 +425,14 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
             failures_not_listed=max(0, len(fails) - MAX_FAILURES)))
     lines = _lines_for_cards(catalog, [card_line.id], shoot_day_id)
     warnings = _offload_warnings(job_status, destinations, lines)
-    verdict = card_state.verdict if card_state else status.SafeVerdict(False, "the card is not in the catalog", 0)
+    verdict = card_state.verdict if card_state else CardVerdict(CardState.NOT_SAFE, "the card is not in the catalog")
     return OffloadReport(
         context=_context(options), job_id=job_id, job_status=job_status, project=project, day=day,
         dit=options.dit or author, host=host, tool_version=tool_version, card=card_line, algorithms=algorithms,
         started_at=started, finished_at=finished, source_verify=bool(opts.get("source_verify")),
         cascade=bool(opts.get("cascade")), destinations=destinations, safe=verdict.safe,
         safe_reason=verdict.reason, clips=lines, files=files, warnings=warnings, job_error=job_error,
-        location=location)
+        location=location, verdict=verdict)
 
 
 def _offload_warnings(job_status: str, dests: list[DestinationLine], lines: list[ClipLine]) -> list[str]:
@@ -505,8 +513,8 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
     cam_cards: dict[str, list[CardLine]] = defaultdict(list)
     for card in card_lines:
         cl = by_card.get(card.id, [])
-        state = status.card_status(catalog, card.id)
-        verdict = state.verdict if state else status.SafeVerdict(False, "not in the catalog", 0)
+        state = status.card_status(catalog, card.id, rule=options.rule)
+        verdict = state.verdict if state else CardVerdict(CardState.NOT_SAFE, "not in the catalog")
         complete = sum(1 for d in state.destinations if d.complete) if state else 0
         total = len(state.destinations) if state else 0
         job_id, job_status, finished, job_error = job_facts.get(card.id, (None, None, None, None))
@@ -515,7 +523,7 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
         daily_cards.append(DailyCard(
             card=card, camera="" if is_sound else _camera_key(card, cl), clips=len(cl), seconds=seconds,
             offloaded_at=finished, job_id=job_id, job_status=job_status, destinations_verified=complete,
-            destinations=total, safe=verdict.safe, safe_reason=verdict.reason))
+            destinations=total, safe=verdict.safe, safe_reason=verdict.reason, verdict=verdict))
         if not is_sound:
             cam_cards[_camera_key(card, cl)].append(card)
         issues += _card_issues(catalog, card, cl, verdict, job_id, job_status, job_error)

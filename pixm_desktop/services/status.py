@@ -1,9 +1,11 @@
 """What the loader checks: per card and destination, how many files are pending, copied, verified or failed;
-which files failed and why; whether the card is **safe to format**; the job history; jobs to resume.
+which files failed and why; the card's **verdict** (safe / not safe / copying / failed); the job history; jobs
+to resume.
 
-The safe-to-format rule (:func:`safe_to_format`): every *required* destination holds every file verified, and
-at least ``min_copies`` destinations do (copies on the same drive count once unless ``distinct_drives`` is
-off: one drive failure would lose both). The verdict always carries the reason in words.
+The verdict is decided by :func:`pixm_desktop.core.verdict.card_verdict` alone; this module only gathers its
+inputs from the catalog (copy-state counts and the physical drive of every destination, card entries PIXM
+could not take, whether a job of the card runs in a live process). Every view gets its verdict from
+:attr:`CardStatus.verdict` (:func:`card_status`, :func:`card_statuses`) or :func:`card_verdicts`.
 
 All functions read the catalog; call them off the GUI thread.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,11 +24,16 @@ from sqlalchemy.orm import selectinload
 from pixm_desktop.core.errors import PixmError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CopyState, JobStatus
+from pixm_desktop.core.verdict import CardState, CardVerdict, DestinationCopies, SafeRule, card_verdict
+from pixm_desktop.services import context
 from pixm_desktop.services.offload import OffloadRequest, recover_interrupted
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, Project, ShootDay
+
+__all__ = ["CardState", "CardStatus", "CardVerdict", "DestinationStatus", "SafeRule", "card_status",
+           "card_statuses", "card_verdicts", "planned_drive", "safe_rule"]
 
 DEFAULT_MIN_COPIES = 2
 
@@ -36,75 +44,57 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def safe_rule(settings=None, *, min_copies: int | None = None, distinct_drives: bool | None = None) -> SafeRule:
+    """The :class:`SafeRule` of ``settings`` (anything with ``min_copies`` and ``distinct_drives``, e.g. the
+    window's ``OffloadSettings``), keyword overrides applied; the default rule without either."""
+    base = SafeRule() if settings is None else SafeRule(max(1, int(settings.min_copies)),
+                                                         bool(settings.distinct_drives))
+    return SafeRule(base.min_copies if min_copies is None else max(1, int(min_copies)),
+                    base.distinct_drives if distinct_drives is None else bool(distinct_drives))
+
+
 @dataclass(slots=True)
 class DestinationStatus:
-    """File counts of one card on one destination folder."""
+    """File counts of one card on one destination folder, and the physical drive it is on."""
 
     id: int
     path: str
     volume_label: str
-    drive: str  # device or mount point: copies with the same drive are one copy
+    drive: str  # device or mount point (for display and grouping of old rows; the verdict uses drive_id)
     required: bool
     total: int
     pending: int = 0
     copied: int = 0
     verified: int = 0
     failed: int = 0
+    name: str = ""  # short name for people: the drive's label, or the folder when that is ambiguous
+    drive_id: str = ""  # the physical drive; "" when the OS could not tell (or an old row)
+    drive_note: str | None = None
+    first_failure: tuple[str, str] | None = None  # (relpath, reason) of one failed copy
+    brief: str = ""  # the name in verdict reasons: the drive label, or the folder that tells it apart
 
     @property
     def complete(self) -> bool:
         return self.total > 0 and self.verified >= self.total and self.failed == 0
-
-    name: str = ""  # short name for people: the drive's label, or the folder when that is ambiguous
 
     @property
     def label(self) -> str:
         return self.name or self.path
 
     def describe(self) -> str:
-        """Words for the state: ``verified``, ``3 failed, 2 pending`` …"""
-        if self.complete:
-            return "all verified"
-        parts = [f"{n} {w}" for n, w in ((self.failed, "failed"), (self.pending, "pending"), (self.copied, "copied"))
-                 if n]
-        return ", ".join(parts) or "nothing copied"
+        """Words for the state: ``all verified``, ``3 failed, 2 pending`` …"""
+        return self.copies().describe()
 
-
-@dataclass(frozen=True, slots=True)
-class SafeVerdict:
-    safe: bool
-    reason: str
-    copies: int  # verified copies counted towards min_copies
-
-
-def safe_to_format(destinations: list[DestinationStatus], total_files: int, min_copies: int = DEFAULT_MIN_COPIES,
-                   distinct_drives: bool = True) -> SafeVerdict:
-    """The safe-to-format rule, with the reason in words (see the module docstring)."""
-    if total_files <= 0:
-        return SafeVerdict(False, "no file of this card is in the catalog yet", 0)
-    if not destinations:
-        return SafeVerdict(False, "the card has not been offloaded to any destination", 0)
-    missing = [d for d in destinations if d.required and not d.complete]
-    complete = [d for d in destinations if d.complete]
-    drives = {d.drive or d.path for d in complete} if distinct_drives else {d.path for d in complete}
-    copies = len(drives)
-    if missing:
-        d = missing[0]
-        more = f" (and {len(missing) - 1} more required destination(s))" if len(missing) > 1 else ""
-        return SafeVerdict(False, f"required destination {d.label}: {d.describe()}{more}", copies)
-    if copies < min_copies:
-        same = ""
-        if distinct_drives and len(complete) > copies:
-            same = f" ({len(complete)} folders, but copies on the same drive count once)"
-        return SafeVerdict(False, f"only {copies} verified cop{'y' if copies == 1 else 'ies'} of {min_copies} "
-                                  f"needed{same}", copies)
-    return SafeVerdict(True, f"{copies} verified cop{'y' if copies == 1 else 'ies'}, every required destination "
-                             "verified", copies)
+    def copies(self) -> DestinationCopies:
+        """The verdict's input record for this destination."""
+        return DestinationCopies(self.path, self.total, self.pending, self.copied, self.verified, self.failed,
+                                 self.required, self.brief or self.name, self.drive_id, self.drive_note,
+                                 self.first_failure)
 
 
 @dataclass(slots=True)
 class CardStatus:
-    """A card as the verification view shows it."""
+    """A card as the verification view shows it; ``verdict`` is THE verdict (see ``core.verdict``)."""
 
     id: int
     label: str
@@ -117,15 +107,30 @@ class CardStatus:
     source_path: str
     created_at: dt.datetime | None
     destinations: list[DestinationStatus]
-    verdict: SafeVerdict
+    verdict: CardVerdict
     last_job_status: str | None = None
     last_job_at: dt.datetime | None = None
+    problems: list[tuple[str, str]] = field(default_factory=list)  # card entries PIXM could not take
+    running: bool = False
 
 
 def drive_key(device: str, mount_point: str) -> str:
     """Identity of the drive a destination is on: the block device, or the mount point for file systems whose
     'device' is not unique (tmpfs, network shares)."""
     return device if device.startswith("/dev/") or (len(device) >= 2 and device[1] == ":") else mount_point or device
+
+
+def planned_drive(dest_plan) -> tuple[str, str | None]:
+    """``(drive_id, note)`` of a planned destination (an ``engine.plan.DestinationPlan``): the physical drive
+    its card folder will be on, ``""`` with the reason when the OS cannot tell. The only place the pre-copy
+    warning learns drives from.
+
+    For now the volume's device (or mount point) key of :func:`drive_key`: two partitions of one disk still
+    look distinct here; the physical-drive identity of the plan replaces it.
+    """
+    v = dest_plan.volume
+    key = drive_key(v.device, v.mount_point)
+    return (key, None) if key else ("", "the drive of this folder could not be found")
 
 
 def short_names(items: list[tuple[str, str]]) -> list[str]:
@@ -139,9 +144,29 @@ def short_names(items: list[tuple[str, str]]) -> list[str]:
     return out
 
 
+def brief_names(items: list[tuple[str, str]]) -> list[str]:
+    """Like :func:`short_names`, but a folder whose drive label does not tell it apart is named by the first
+    folder of its path that differs from the others' (``RAID-A`` for ``/media/x/RAID-A/Day 1/A001`` beside
+    ``/media/x/SHUTTLE-B/Day 1/A001``): reasons stay readable. Falls back to the path when that is not unique."""
+    names = short_names(items)
+    ambiguous = [i for i, (name, (path, _l)) in enumerate(zip(names, items, strict=True)) if name == path]
+    if len(ambiguous) < 2:
+        return names
+    parts = [Path(items[i][0]).parts for i in ambiguous]
+    common = 0
+    while all(len(p) > common + 1 for p in parts) and len({p[common] for p in parts}) == 1:
+        common += 1
+    picked = [p[common] for p in parts]
+    if len(set(picked)) == len(picked) and not set(picked) & set(names):
+        for i, name in zip(ambiguous, picked, strict=True):
+            names[i] = name
+    return names
+
+
 def _dest_statuses(s, cards: list[Card]) -> dict[int, list[DestinationStatus]]:
     dest_ids = [d.id for c in cards for d in c.destinations]
     counts = repo.state_counts(s, dest_ids) if dest_ids else {}
+    firsts = repo.first_failures(s, dest_ids) if dest_ids else {}
     out: dict[int, list[DestinationStatus]] = {}
     for c in cards:
         rows = []
@@ -152,41 +177,87 @@ def _dest_statuses(s, cards: list[Card]) -> dict[int, list[DestinationStatus]]:
             failed = n.get(CopyState.FAILED.value, 0)
             pending = max(0, c.file_count - copied - verified - failed)
             rows.append(DestinationStatus(d.id, d.path, d.volume_label, drive_key(d.device, d.mount_point),
-                                          d.required, c.file_count, pending, copied, verified, failed))
-        for row, name in zip(rows, short_names([(r.path, r.volume_label) for r in rows]), strict=True):
-            row.name = name
+                                          d.required, c.file_count, pending, copied, verified, failed,
+                                          drive_id=d.drive_id or "", drive_note=d.drive_note or _old_note(d),
+                                          first_failure=firsts.get(d.id)))
+        pairs = [(r.path, r.volume_label) for r in rows]
+        for row, name, brief in zip(rows, short_names(pairs), brief_names(pairs), strict=True):
+            row.name, row.brief = name, brief
         out[c.id] = rows
     return out
 
 
-def _card_status(c: Card, dests: list[DestinationStatus], min_copies: int, distinct: bool) -> CardStatus:
-    last = max((j for j in c.jobs if j.kind == "offload"), key=lambda j: j.id, default=None)
-    return CardStatus(
-        id=c.id, label=c.label, camera=c.camera, reel=c.reel,
-        project=c.shoot_day.project.name if c.shoot_day else "", day=c.shoot_day.day if c.shoot_day else None,
-        files=c.file_count, total_bytes=c.total_bytes, source_path=c.source_path, created_at=_aware(c.created_at),
-        destinations=dests, verdict=safe_to_format(dests, c.file_count, min_copies, distinct),
-        last_job_status=last.status if last else None, last_job_at=_aware(last.created_at) if last else None)
+def _old_note(d: Destination) -> str | None:
+    if d.drive_id:
+        return None
+    return "recorded by a PIXM version that did not identify physical drives"
 
 
-def card_statuses(catalog: Catalog, *, min_copies: int = DEFAULT_MIN_COPIES, distinct_drives: bool = True,
-                  limit: int = 500) -> list[CardStatus]:
-    """The newest ``limit`` cards, newest first, each with its destinations and verdict."""
+def _running(s, card_ids: list[int]) -> set[int]:
+    """Cards with a job recorded running in a live process (another cart's jobs are taken at their word)."""
+    here = context.hostname()
+    return {cid for cid, jobs in repo.running_jobs(s, card_ids).items()
+            if any(host != here or (pid and context.pid_alive(pid)) for host, pid in jobs)}
+
+
+def _verdict(c: Card, dests: list[DestinationStatus], problems: list[tuple[str, str]], running: bool,
+             rule: SafeRule) -> CardVerdict:
+    return card_verdict([d.copies() for d in dests], c.file_count, problems=problems, running=running, rule=rule)
+
+
+def _statuses(s, cards: list[Card], rule: SafeRule) -> list[CardStatus]:
+    ids = [c.id for c in cards]
+    dests = _dest_statuses(s, cards)
+    problems = repo.card_problems(s, ids) if ids else {}
+    running = _running(s, ids) if ids else set()
+    out = []
+    for c in cards:
+        last = max((j for j in c.jobs if j.kind == "offload"), key=lambda j: j.id, default=None)
+        p, r = problems.get(c.id, []), c.id in running
+        out.append(CardStatus(
+            id=c.id, label=c.label, camera=c.camera, reel=c.reel,
+            project=c.shoot_day.project.name if c.shoot_day else "", day=c.shoot_day.day if c.shoot_day else None,
+            files=c.file_count, total_bytes=c.total_bytes, source_path=c.source_path,
+            created_at=_aware(c.created_at), destinations=dests[c.id], verdict=_verdict(c, dests[c.id], p, r, rule),
+            last_job_status=last.status if last else None, last_job_at=_aware(last.created_at) if last else None,
+            problems=p, running=r))
+    return out
+
+
+def _load_options():
+    return (selectinload(Card.destinations), selectinload(Card.jobs),
+            selectinload(Card.shoot_day).selectinload(ShootDay.project))
+
+
+def card_statuses(catalog: Catalog, *, rule: SafeRule | None = None, min_copies: int | None = None,
+                  distinct_drives: bool | None = None, limit: int = 500) -> list[CardStatus]:
+    """The newest ``limit`` cards, newest first, each with its destinations and verdict under ``rule`` (the
+    default rule, or ``min_copies`` / ``distinct_drives`` given one by one)."""
+    rule = safe_rule(rule, min_copies=min_copies, distinct_drives=distinct_drives)
     with catalog.session() as s:
-        cards = list(s.scalars(select(Card).options(selectinload(Card.destinations), selectinload(Card.jobs),
-                                                     selectinload(Card.shoot_day).selectinload(ShootDay.project))
-                               .order_by(Card.id.desc()).limit(limit)))
-        dests = _dest_statuses(s, cards)
-        return [_card_status(c, dests[c.id], min_copies, distinct_drives) for c in cards]
+        cards = list(s.scalars(select(Card).options(*_load_options()).order_by(Card.id.desc()).limit(limit)))
+        return _statuses(s, cards, rule)
 
 
-def card_status(catalog: Catalog, card_id: int, *, min_copies: int = DEFAULT_MIN_COPIES,
-                distinct_drives: bool = True) -> CardStatus | None:
+def card_status(catalog: Catalog, card_id: int, *, rule: SafeRule | None = None, min_copies: int | None = None,
+                distinct_drives: bool | None = None) -> CardStatus | None:
+    """One card as :func:`card_statuses` reads it; ``None`` when the catalog does not hold it."""
+    rule = safe_rule(rule, min_copies=min_copies, distinct_drives=distinct_drives)
     with catalog.session() as s:
-        c = s.get(Card, card_id)
-        if c is None:
-            return None
-        return _card_status(c, _dest_statuses(s, [c])[c.id], min_copies, distinct_drives)
+        c = s.scalar(select(Card).options(*_load_options()).where(Card.id == card_id))
+        return None if c is None else _statuses(s, [c], rule)[0]
+
+
+def card_verdicts(catalog: Catalog, card_ids: Iterable[int], *, rule: SafeRule | None = None
+                  ) -> dict[int, CardVerdict]:
+    """``{card_id: verdict}`` for lists (History, Reports, ``pixm catalog cards``); unknown ids are left out."""
+    ids = sorted(set(card_ids))
+    rule = safe_rule(rule)
+    if not ids:
+        return {}
+    with catalog.session() as s:
+        cards = list(s.scalars(select(Card).options(*_load_options()).where(Card.id.in_(ids))))
+        return {st.id: st.verdict for st in _statuses(s, cards, rule)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +271,7 @@ class FileState:
     state: str
     reason: str | None
     verified_at: dt.datetime | None
-    drive: str = ""  # short name of the destination (see short_names)
+    drive: str = ""  # short name of the destination (see brief_names)
 
 
 def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) -> list[FileState]:
@@ -212,17 +283,19 @@ def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) 
     with catalog.session() as s:
         dests = list(s.execute(select(Destination.id, Destination.path, Destination.volume_label)
                                .where(Destination.card_id == card_id).order_by(Destination.id)))
-        files = list(s.execute(select(File.id, File.relpath, File.size).where(File.card_id == card_id)
-                               .order_by(File.relpath_raw)))
+        files = list(s.execute(select(File.id, File.relpath, File.size, File.problem)
+                               .where(File.card_id == card_id).order_by(File.relpath_raw)))
         copies = {(fid, did): (state, reason, when) for fid, did, state, reason, when in s.execute(
             select(Copy.file_id, Copy.destination_id, Copy.state, Copy.reason, Copy.verified_at)
             .join(Destination, Copy.destination_id == Destination.id).where(Destination.card_id == card_id))}
     pending = (CopyState.PENDING.value, None, None)
-    names = short_names([(path, label) for _, path, label in dests])
+    names = brief_names([(path, label) for _, path, label in dests])
     out = []
-    for fid, relpath, size in files:
+    for fid, relpath, size, problem in files:
         for (did, dpath, _label), name in zip(dests, names, strict=True):
             state, reason, when = copies.get((fid, did), pending)
+            if problem is not None:  # a card entry PIXM could not take: a failure on every destination
+                state, reason, when = CopyState.FAILED.value, f"{NOT_TAKEN}{problem}", None
             if failures_only and state != CopyState.FAILED.value:
                 continue
             out.append(FileState(relpath, size, did, dpath, state, reason, _aware(when), name))
@@ -243,8 +316,10 @@ class FileStateTable:
         return sum(1 for r in self.rows if r[2] == CopyState.FAILED.value)
 
 
+NOT_TAKEN = "not taken from the card: "  # reason prefix of a card entry PIXM could not take (files.problem)
 _FILE_STATE_SQL = (
-    "SELECT f.relpath, d.id, COALESCE(c.state, ?), c.reason FROM files f "
+    "SELECT f.relpath, d.id, CASE WHEN f.problem IS NOT NULL THEN 'failed' ELSE COALESCE(c.state, ?) END, "
+    "CASE WHEN f.problem IS NOT NULL THEN ? || f.problem ELSE c.reason END FROM files f "
     "JOIN destinations d ON d.card_id = f.card_id "
     "LEFT JOIN copies c ON c.file_id = f.id AND c.destination_id = d.id "
     "WHERE f.card_id = ? ORDER BY f.relpath_raw, d.id")
@@ -262,10 +337,10 @@ def file_state_table(catalog: Catalog, card_id: int) -> FileStateTable:
                                .where(Destination.card_id == card_id).order_by(Destination.id)))
         cursor = s.connection().connection.driver_connection.cursor()
         try:
-            rows = cursor.execute(_FILE_STATE_SQL, (CopyState.PENDING.value, card_id)).fetchall()
+            rows = cursor.execute(_FILE_STATE_SQL, (CopyState.PENDING.value, NOT_TAKEN, card_id)).fetchall()
         finally:
             cursor.close()
-    names = short_names([(path, label) for _, path, label in dests])
+    names = brief_names([(path, label) for _, path, label in dests])
     return FileStateTable({d[0]: (d[1], name) for d, name in zip(dests, names, strict=True)}, rows)
 
 
@@ -302,7 +377,7 @@ class HistoryRow:
     total_bytes: int
     destinations: tuple[str, ...]
     error: str | None
-    drives: tuple[str, ...] = ()  # short names of the destinations (see short_names)
+    drives: tuple[str, ...] = ()  # short names of the destinations (see brief_names)
 
 
 def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, project: str | None = None,
@@ -333,7 +408,7 @@ def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, pro
                 started_at=_aware(j.started_at or j.created_at), finished_at=_aware(j.finished_at),
                 files=j.files_total, total_bytes=j.bytes_total,
                 destinations=tuple(jd.destination.path for jd in jds),
-                error=j.error, drives=tuple(short_names([(jd.destination.path, jd.destination.volume_label)
+                error=j.error, drives=tuple(brief_names([(jd.destination.path, jd.destination.volume_label)
                                                          for jd in jds]))))
         return out
 

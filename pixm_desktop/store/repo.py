@@ -163,6 +163,40 @@ def state_counts(session: Session, destination_ids: Iterable[int]) -> dict[int, 
     return out
 
 
+def card_problems(session: Session, card_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """``{card_id: [(relpath, problem), …]}``: card entries PIXM could not take (``files.problem``), by name."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    rows = session.execute(select(File.card_id, File.relpath, File.problem)
+                           .where(File.card_id.in_(list(card_ids)), File.problem.is_not(None))
+                           .order_by(File.card_id, File.relpath_raw))
+    for card_id, relpath, problem in rows:
+        out.setdefault(card_id, []).append((relpath, problem))
+    return out
+
+
+def first_failures(session: Session, destination_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """``{destination_id: (relpath, reason)}`` of the first failed copy (by file name) on each destination."""
+    out: dict[int, tuple[str, str]] = {}
+    rows = session.execute(select(Copy.destination_id, File.relpath, Copy.reason)
+                           .join(File, File.id == Copy.file_id)
+                           .where(Copy.destination_id.in_(list(destination_ids)),
+                                  Copy.state == CopyState.FAILED.value)
+                           .order_by(Copy.destination_id, File.relpath_raw))
+    for dest_id, relpath, reason in rows:
+        out.setdefault(dest_id, (relpath, reason or "failed"))
+    return out
+
+
+def running_jobs(session: Session, card_ids: Iterable[int]) -> dict[int, list[tuple[str, int | None]]]:
+    """``{card_id: [(host, pid), …]}`` of jobs recorded ``running`` (the caller tells live ones apart)."""
+    out: dict[int, list[tuple[str, int | None]]] = {}
+    rows = session.execute(select(Job.card_id, Job.host, Job.pid)
+                           .where(Job.card_id.in_(list(card_ids)), Job.status == JobStatus.RUNNING.value))
+    for card_id, host, pid in rows:
+        out.setdefault(card_id, []).append((host, pid))
+    return out
+
+
 def find_destination_by_path(session: Session, path_raw: bytes) -> Destination | None:
     return session.scalar(select(Destination).where(Destination.path_raw == path_raw).order_by(Destination.id.desc()).limit(1))
 

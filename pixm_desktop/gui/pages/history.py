@@ -1,4 +1,7 @@
-"""The History page: past jobs and cards from the catalog, searchable by reel, card, day and project."""
+"""The History page: past jobs and cards from the catalog, searchable by reel, card, day and project.
+
+The Status column says what the job did *and* what its card is now (``completed · card NOT SAFE``), with
+the card's verdict as the icon: a completed job of a card that is not safe is never green."""
 
 from __future__ import annotations
 
@@ -24,18 +27,19 @@ from PySide6.QtWidgets import (
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import fmt_bytes
+from pixm_desktop.gui.widgets import fmt_bytes, job_status_kind, job_status_words
 from pixm_desktop.services import status as status_service
 
 COLUMNS = ("Job", "Card", "Camera", "Reel", "Project", "Day", "Started", "Status", "Files", "Size",
            "Destinations", "Problem")
-STATUS_KIND = {"completed": "ok", "failed": "fail", "running": "run", "interrupted": "interrupted",
-               "cancelled": "stop", "queued": "wait"}
 CARD_ROLE = Qt.ItemDataRole.UserRole
 
 
-def _load(catalog, text: str, day: dt.date | None, project: str | None):
-    return status_service.history(catalog, text, day=day, project=project), status_service.projects(catalog)
+def _load(catalog, text: str, day: dt.date | None, project: str | None, rule):
+    """Worker: the jobs, the verdict of each one's card now (under ``rule``), the project names."""
+    rows = status_service.history(catalog, text, day=day, project=project)
+    verdicts = status_service.card_verdicts(catalog, {r.card_id for r in rows}, rule=rule)
+    return rows, verdicts, status_service.projects(catalog)
 
 
 class HistoryPage(QWidget):
@@ -105,28 +109,32 @@ class HistoryPage(QWidget):
         day = self.day.date().toPython() if self.use_day.isChecked() else None
         project = self.project.currentData()
         self._task = self.state.runner.submit(
-            _load, self.state.catalog, self.search.text(), day, project, lane="catalog", name="history",
+            _load, self.state.catalog, self.search.text(), day, project, status_service.safe_rule(self.state.settings),
+            lane="catalog", name="history",
             on_done=self._loaded, on_error=lambda e: self.notice.emit("Catalog", explain(e).text(), "error",
                                                                       explain(e).details))
 
     def _loaded(self, result) -> None:
-        rows, projects = result
+        rows, verdicts, projects = result
         self._set_projects(projects)
         self.table.setSortingEnabled(False)
         self.model.removeRows(0, self.model.rowCount())
         for r in rows:
             started = r.started_at.astimezone().strftime("%Y-%m-%d %H:%M") if r.started_at else ""
+            verdict = verdicts.get(r.card_id)
+            problem = r.error or (verdict.reason if verdict is not None and not verdict.safe else "")
             values = [r.job_id, r.card, r.camera.upper(), r.reel, r.project, r.day.isoformat() if r.day else "",
-                      started, r.status, r.files, fmt_bytes(r.total_bytes), ", ".join(r.drives or r.destinations),
-                      r.error or ""]
+                      started, job_status_words(r.status, verdict), r.files, fmt_bytes(r.total_bytes),
+                      ", ".join(r.drives or r.destinations), problem]
             items = []
             for v in values:
                 it = QStandardItem()
                 it.setData(v, Qt.ItemDataRole.DisplayRole)
                 it.setData(r.card_id, CARD_ROLE)
                 items.append(it)
-            items[7].setIcon(status_icon(STATUS_KIND.get(r.status, "wait")))
-            items[11].setToolTip(r.error or "")
+            items[7].setIcon(status_icon(job_status_kind(r.status, verdict)))
+            items[7].setToolTip(f"job: {r.status}\ncard now: {verdict.headline if verdict else 'unknown'}")
+            items[11].setToolTip(problem)
             items[10].setToolTip("\n".join(r.destinations))
             self.model.appendRow(items)
         self.table.setSortingEnabled(True)

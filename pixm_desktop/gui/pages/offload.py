@@ -4,15 +4,22 @@ Cards are dragged from Sources (or the file manager) onto the queue; each become
 destination set. Mount roots are polled twice a second on the ``io`` lane, so a card shows up within a
 second of being mounted; each new card is inspected (camera, reel, clips, "already offloaded on … to …") in
 the background too.
+
+Before a card is copied to a destination set that cannot make it safe to format (two destinations on one
+drive, fewer drives than the rule needs, a drive the OS cannot tell), the page asks: **Copy anyway** or
+**Cancel** (the default). "Copy anyway" is remembered for that set and rule until the window closes, so a
+loader offloading ten cards to the same two folders is asked once; every such job still carries the warning,
+and its card shows NOT SAFE when done.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QSplitter, QWidget
 
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.jobs import OffloadJob
@@ -22,6 +29,7 @@ from pixm_desktop.gui.pages.sources_panel import INFO_ROLE, PATH_ROLE, SourcesPa
 from pixm_desktop.gui.queue import QueueController
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services.settings import build_request
+from pixm_desktop.services.status import safe_rule
 
 __all__ = ["INFO_ROLE", "JOB_KIND", "PATH_ROLE", "DestinationsPanel", "OffloadPage", "QueuePanel", "SourcesPanel"]
 
@@ -50,6 +58,34 @@ class OffloadPage(QWidget):
         self.sources.selection_changed.connect(
             lambda: self.destinations.set_preview_source(self.sources.selected_info()))
         self.queue_panel.tree.folders_dropped.connect(self.offload)
+        queue.rule = lambda: safe_rule(self.state.settings)
+        queue.confirm = self.confirm_destinations
+        self.state.catalog_changed.connect(queue.refresh_verdicts)  # a re-verify may change a card's verdict
+        self.state.settings_changed.connect(queue.refresh_verdicts)  # so may the rule
+        self.warning: QMessageBox | None = None  # the open destination-set warning (for tests)
+
+    def confirm_destinations(self, job: OffloadJob, problems: list[str], answer: Callable[[bool], None]) -> None:
+        """Ask before copying ``job`` to a destination set that cannot make its card safe to format (window
+        modal, not blocking: the queue and the other jobs go on while the question is open)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "This destination set cannot make the card safe",
+                          f"{job.label} would not be SAFE TO FORMAT after this copy:", parent=self)
+        box.setObjectName("destinationWarning")
+        box.setInformativeText("\n".join(f"• {p}" for p in problems) + "\n\nAdd a destination on another drive "
+                               "(Destinations), or copy anyway and keep the card until it has its copies.")
+        copy = box.addButton("Copy anyway", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.warning = box
+
+        def done(_result: int) -> None:
+            self.warning = None
+            box.deleteLater()
+            answer(box.clickedButton() is copy)
+
+        box.finished.connect(done)
+        box.open()
 
     def offload(self, paths: list[str]) -> list[OffloadJob]:
         """Queue each folder for the current destination set (drop, button, auto-offload)."""

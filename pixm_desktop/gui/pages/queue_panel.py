@@ -1,5 +1,8 @@
 """The offload queue view: one row per job, one child row per destination, progress painted by a delegate
 and refreshed by the controller's 100 ms poll; pause, resume, cancel, retry and reorder act on the selection.
+
+A complete job shows its CARD's verdict ("complete — NOT SAFE: …" in amber): green only when the card is safe
+to format, never because the job itself completed.
 """
 
 from __future__ import annotations
@@ -33,9 +36,12 @@ from pixm_desktop.gui.widgets import (
     fmt_bytes,
     fmt_eta,
     fmt_rate,
+    verdict_kind,
+    verdict_words,
 )
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 2
+KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # the icon kind a destination row shows
 
 JOB_KIND = {
     JobState.PREPARING: "wait", JobState.QUEUED: "wait", JobState.RUNNING: "run", JobState.PAUSED: "pause",
@@ -46,6 +52,20 @@ JOB_KIND = {
 
 
 QUEUE_COLUMNS = ("Card / destination", "State", "Progress", "Speed", "ETA", "Files")
+
+
+def job_kind(job: OffloadJob) -> str:
+    """Icon / colour of a job row: a complete job takes its card's verdict (``wait`` until it is read)."""
+    if job.state == JobState.COMPLETED:
+        return verdict_kind(job.verdict) if job.verdict is not None else "wait"
+    return JOB_KIND[job.state]
+
+
+def job_state_text(job: OffloadJob) -> str:
+    """The State column: ``complete — SAFE TO FORMAT`` / ``complete — NOT SAFE: only 1 verified copy …``."""
+    if job.state == JobState.COMPLETED:
+        return "complete — " + (verdict_words(job.verdict) if job.verdict is not None else "checking the card…")
+    return STATE_TEXT[job.state]
 
 
 class QueueTree(QTreeWidget):
@@ -68,8 +88,8 @@ class QueueTree(QTreeWidget):
         h.setStretchLastSection(False)
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         h.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.setColumnWidth(0, 300)
-        self.setColumnWidth(1, 150)
+        self.setColumnWidth(0, 250)
+        self.setColumnWidth(1, 320)  # "complete — NOT SAFE: <reason>" (the reason in full below and in the tip)
         self.setColumnWidth(3, 80)
         self.setColumnWidth(4, 90)
         self.setColumnWidth(5, 90)
@@ -181,9 +201,9 @@ class QueuePanel(QGroupBox):
         item = self.items.get(job.uid)
         if item is None:
             return
-        kind = JOB_KIND[job.state]
+        kind = job_kind(job)
         item.setIcon(1, status_icon(kind))
-        item.setText(1, STATE_TEXT[job.state])
+        item.setText(1, job_state_text(job))
         camera = f" · {job.camera.upper()} {job.reel}" if job.camera else ""
         item.setText(0, f"{job.label}{camera}")
         tip = job.headline + (f"\nWhat to do: {job.advice}" if job.advice else "")
@@ -191,6 +211,8 @@ class QueuePanel(QGroupBox):
             tip = f"{job.known_summary}\n{tip}"
         for w in job.warnings:
             tip += f"\n⚠ {w}"
+        if job.verdict is not None and job.state == JobState.COMPLETED:
+            tip = f"{job.verdict.headline}\n{tip}"
         item.setToolTip(0, tip.strip() or job.source)
         item.setToolTip(1, tip.strip() or STATE_TEXT[job.state])
         font = item.font(0)
@@ -223,7 +245,7 @@ class QueuePanel(QGroupBox):
             frac = p.fraction
         else:
             frac = None
-        kind = JOB_KIND[job.state]
+        kind = job_kind(job)
         _set_progress(item, frac, _job_progress_text(job, frac), kind)
         rate = p.rate if (p is not None and job.state == JobState.RUNNING) else 0.0
         _set_text(item, 3, fmt_rate(rate) if running else "")
@@ -238,8 +260,11 @@ class QueuePanel(QGroupBox):
                 break
             child = item.child(i)
             kind = _dest_kind(d.state)
-            if child.data(1, Qt.ItemDataRole.DisplayRole) != d.state:
+            if kind == "ok" and not (job.verdict is not None and job.verdict.safe):
+                kind = "done"  # this folder's copies are verified; green is for a card that is safe
+            if child.data(1, Qt.ItemDataRole.DisplayRole) != d.state or child.data(1, KIND_ROLE) != kind:
                 child.setText(1, d.state)
+                child.setData(1, KIND_ROLE, kind)
                 child.setIcon(1, status_icon(kind))
             show = p is not None or job.state == JobState.COMPLETED
             _set_progress(child, d.fraction if show else None, f"{d.fraction * 100:.0f} %", kind)
@@ -279,6 +304,8 @@ class QueuePanel(QGroupBox):
                                 "resume, cancel, retry or reorder it.")
         else:
             text = job.headline or f"{job.label}: {STATE_TEXT[job.state]}"
+            if job.state == JobState.COMPLETED:
+                text += "\n" + (job.verdict.headline if job.verdict is not None else "reading the card's verdict…")
             if job.advice:
                 text += f"\nWhat to do: {job.advice}"
             if job.known_summary and job.state in (JobState.QUEUED, JobState.PREPARING):

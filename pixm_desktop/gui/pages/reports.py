@@ -36,17 +36,18 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop.core.errors import PixmError
+from pixm_desktop.core.verdict import SafeRule
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.widgets import job_status_kind, job_status_words
 from pixm_desktop.services import reports
+from pixm_desktop.services import status as status_service
 from pixm_desktop.services.reports import JobInfo, ReportResult, ShootDayInfo
 
 FOLDER_KEY = "reports/folder"  # QSettings: the folder the last report was saved in
 PAPER_KEY = "reports/paper"
 DATA_ROLE = Qt.ItemDataRole.UserRole
-JOB_KIND = {"completed": "ok", "failed": "fail", "running": "run", "interrupted": "interrupted", "queued": "wait",
-            "cancelled": "stop"}
 # (title of the file dialog, its filter, the suffix every file gets, shortcut)
 FORMATS = {
     "pdf": ("Save the report as PDF", "PDF (*.pdf)", ".pdf", "Ctrl+S"),
@@ -70,6 +71,7 @@ class Selection:
     job_id: int | None = None
     card_label: str | None = None
     paper: str = "a4"
+    rule: SafeRule = SafeRule()  # the safe-to-format rule the report judges cards by (the window's setting)
 
     @property
     def title(self) -> str:
@@ -89,7 +91,7 @@ class Selection:
 def write_pdf(catalog, sel: Selection, path: Path) -> ReportResult:
     """Worker thread: write the PDF of ``sel`` to ``path``. Raises ``UsageError`` (unknown day or job, unwritable
     file) like the service functions."""
-    options = reports.ReportOptions(paper=sel.paper)
+    options = reports.ReportOptions(paper=sel.paper, rule=sel.rule)
     with _BUILD:
         if sel.kind == "daily":
             return reports.write_daily_report(catalog, sel.day, path, project=sel.project, options=options)
@@ -342,7 +344,8 @@ class ReportsPage(QWidget):
             self._jobs_loaded(None, [])
             return
         self._jobs_task = self.state.runner.submit(
-            reports.offload_jobs, self.state.catalog, day.day, day.project, lane="catalog", name="report jobs",
+            reports.offload_jobs, self.state.catalog, day.day, day.project,
+            rule=status_service.safe_rule(self.state.settings), lane="catalog", name="report jobs",
             on_done=lambda jobs, day=day: self._jobs_loaded(day, jobs), on_error=self._catalog_failed)
 
     def _jobs_loaded(self, day: ShootDayInfo | None, jobs: list[JobInfo]) -> None:
@@ -352,8 +355,10 @@ class ReportsPage(QWidget):
         self.jobs.blockSignals(True)
         self.jobs.clear()
         for j in jobs:
-            item = QListWidgetItem(status_icon(JOB_KIND.get(j.status, "wait")), _job_text(j), self.jobs)
+            item = QListWidgetItem(status_icon(job_status_kind(j.status, j.verdict)), _job_text(j), self.jobs)
             item.setData(DATA_ROLE, j)
+            if j.verdict is not None:
+                item.setToolTip(f"job: {j.status}\ncard now: {j.verdict.headline}")
         rows = [i for i, j in enumerate(jobs) if keep and j.job_id == keep.job_id]
         self.jobs.setCurrentRow(rows[0] if rows else (0 if jobs else -1))
         self.jobs.blockSignals(False)
@@ -380,11 +385,12 @@ class ReportsPage(QWidget):
             return None
         paper = self.paper.currentData()
         if self.daily_radio.isChecked():
-            return Selection("daily", day.day, day.project, paper=paper)
+            return Selection("daily", day.day, day.project, paper=paper, rule=status_service.safe_rule(self.state.settings))
         job = self.current_job()
         if job is None:
             return None
-        return Selection("offload", day.day, day.project, job.job_id, job.card_label, paper)
+        return Selection("offload", day.day, day.project, job.job_id, job.card_label, paper,
+                         status_service.safe_rule(self.state.settings))
 
     def select_day(self, day: dt.date, project: str | None = None) -> bool:
         """Pick a shoot day as the DIT would (its cards load in the background); False when it is not listed."""
@@ -589,4 +595,4 @@ def _native(keys: str) -> str:
 
 def _job_text(j: JobInfo) -> str:
     when = j.finished_at.astimezone().strftime("%H:%M") if j.finished_at else ""
-    return f"{j.card_label}   job #{j.job_id} · {j.status}" + (f" · {when}" if when else "")
+    return f"{j.card_label}   job #{j.job_id} · {job_status_words(j.status, j.verdict)}" + (f" · {when}" if when else "")

@@ -48,7 +48,10 @@ class SettingsPage(QWidget):
         f.addRow("A card needs at least", self.min_copies)
         self.distinct = QCheckBox("Copies on the same drive count once", box)
         self.distinct.setChecked(s.distinct_drives)
-        self.distinct.setToolTip("Two folders on one drive are lost together when that drive fails")
+        self.distinct.setToolTip(
+            "Two folders on one drive are lost together when that drive fails. On: copies on one physical disk "
+            "(two partitions, two volumes of one container, two shares of one server) count once, and a drive the "
+            "system cannot identify never counts as a second drive. Off: every destination folder counts as a copy.")
         self.distinct.toggled.connect(lambda on: self.state.update(distinct_drives=on))
         f.addRow("", self.distinct)
         rule = QLabel("…and every destination marked <i>required</i> must hold every file verified.", box)

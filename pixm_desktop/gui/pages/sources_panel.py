@@ -31,9 +31,7 @@ from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.queue import QueueController
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import (
-    fmt_bytes,
-)
+from pixm_desktop.gui.widgets import fmt_bytes, verdict_kind
 from pixm_desktop.services import eject as eject_service
 from pixm_desktop.services import sources as source_service
 from pixm_desktop.services import status as status_service
@@ -272,10 +270,15 @@ class SourcesPanel(QGroupBox):
                      f"{info.clips} clip{'s' if info.clips != 1 else ''} · {info.files} files · {size}"]
             if verdict is not None and verdict.verdict.safe:
                 kind = "ok"
-                lines.append(f"<span style='color:#7ee787'>SAFE TO FORMAT</span> — {info.known_summary or ''}")
+                lines.append(f"<span style='color:#7ee787'>SAFE TO FORMAT</span> — {_esc(info.known_summary or '')}")
+            elif verdict is not None:  # known card: THE verdict, in its colour (never green)
+                kind = verdict_kind(verdict.verdict)
+                colour = {"fail": "#ffa198", "run": "#a5d6ff"}.get(kind, "#f2cc60")
+                lines.append(f"{_esc(info.known_summary or '')}<br><span style='color:{colour}'>"
+                             f"{_esc(verdict.verdict.headline)}</span>")
             elif info.known_summary:
                 kind = "warn"
-                lines.append(f"{info.known_summary}" + (f" — not safe yet: {verdict.verdict.reason}" if verdict else ""))
+                lines.append(_esc(info.known_summary))
             else:
                 kind = "run"
                 lines.append("new card — drag it to the queue or press Offload")
@@ -295,7 +298,7 @@ class SourcesPanel(QGroupBox):
         text.setWordWrap(True)
         text.setMinimumWidth(60)
         h.addWidget(text, 1)
-        item.setData(INFO_ROLE, "\n".join(_strip_tags(x) for x in lines))  # plain text for tests and a11y
+        item.setData(INFO_ROLE, "\n".join(_strip_tags(x.replace("<br>", "\n")) for x in lines))  # plain text for tests and a11y
         self.list.setItemWidget(item, w)
         self._fit(item)
 
@@ -359,5 +362,10 @@ class SourcesPanel(QGroupBox):
         self._update_buttons()
 
 
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _strip_tags(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", html).replace("&nbsp;", " ")
+    text = re.sub(r"<[^>]+>", "", html).replace("&nbsp;", " ")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

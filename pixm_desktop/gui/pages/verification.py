@@ -1,6 +1,7 @@
 """The Verification page — what the loader checks before a card goes back to the camera.
 
-Per card: the safe-to-format badge with its reason, per destination the pending / copied / verified / failed
+Per card: the card's verdict (``CardStatus.verdict``, THE verdict of ``core.verdict``) as a badge with its
+reason — green only when safe —, per destination the pending / copied / verified / failed
 counts, the file × destination list filterable to failures (with the reason of each), re-verification of a
 destination from its ASC MHL, and Eject once safe. Every catalog read and re-read of the media runs on the
 runner; the page only shows results.
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import Badge, fmt_bytes
+from pixm_desktop.gui.widgets import Badge, fmt_bytes, verdict_kind, verdict_words
 from pixm_desktop.services import eject as eject_service
 from pixm_desktop.services import status as status_service
 
@@ -51,8 +52,8 @@ DEST_COLUMNS = ("Destination", "Required", "Pending", "Copied", "Verified", "Fai
 
 
 def _load_card(catalog, card_id: int, min_copies: int, distinct: bool, with_files: bool = True):
-    """Worker: the card's status, its file × destination states (``None`` when not asked for), whether its
-    source is still mounted."""
+    """Worker: the card's status (with its verdict under the rule ``min_copies`` / ``distinct``), its file ×
+    destination states (``None`` when not asked for), whether its source is still mounted."""
     st = status_service.card_status(catalog, card_id, min_copies=min_copies, distinct_drives=distinct)
     files = status_service.file_state_table(catalog, card_id) if st and with_files else None
     mounted = bool(st and st.source_path and os.path.ismount(st.source_path))
@@ -85,6 +86,7 @@ class FileStateModel(QAbstractTableModel):
         self.all_rows: list[tuple] = []  # (relpath, destination id, state, reason)
         self.rows: list[tuple] = []  # what is shown
         self.failed = 0
+        self.safe = False  # the card's verdict: a verified copy is painted green only when the card is safe
         self.failures_only = False
         self.text = ""
         self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
@@ -150,7 +152,10 @@ class FileStateModel(QAbstractTableModel):
         r = self.rows[index.row()]
         c = index.column()
         if role == _DECORATION:
-            return status_icon(STATE_KIND.get(r[2], "wait")) if c == 2 else None
+            if c != 2:
+                return None
+            kind = STATE_KIND.get(r[2], "wait")
+            return status_icon("done" if kind == "ok" and not self.safe else kind)
         if c == 0:
             return r[0]
         if c == 1:
@@ -171,10 +176,12 @@ class VerificationPage(QWidget):
         self.source_mounted = False
         self._pending_select: int | None = None
         self._list_task = None
+        self._again = False  # a refresh was asked for while the list was being read
         self._card_task = None
         self._follow = False
         self._files_loaded = 0.0
         self._cards_shown: list = []
+        self._badge_verdict = None
         lay = QHBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -294,6 +301,8 @@ class VerificationPage(QWidget):
         repaint: a second read started while the list repaints would compete with the paint for the
         interpreter)."""
         if self._list_task is not None and not self._list_task.done:
+            # a follow tick may be dropped; a change (a job ended, a re-verify) must be read after this read
+            self._again = self._again or not self._follow
             return
         s = self.state.settings
         item = self.cards.currentItem()
@@ -303,8 +312,15 @@ class VerificationPage(QWidget):
         stale = time.monotonic() - self._files_loaded >= FILES_EVERY
         self._list_task = self.state.runner.submit(
             _load_page, self.state.catalog, want, s.min_copies, s.distinct_drives, not (follow and same and not stale),
-            lane="catalog", name="card list", on_done=lambda r: self._listed(*r),
-            on_error=lambda e: self.notice.emit("Catalog", explain(e).text(), "error", explain(e).details))
+            lane="catalog", name="card list", on_done=lambda r: self._after_list(self._listed, *r),
+            on_error=lambda e: self._after_list(self.notice.emit, "Catalog", explain(e).text(), "error",
+                                                explain(e).details))
+
+    def _after_list(self, show, *args) -> None:
+        show(*args)
+        if self._again:
+            self._again = False
+            self.refresh()
 
     def show_card(self, card_id: int) -> None:
         """Select ``card_id`` (after the next refresh if the list does not hold it yet)."""
@@ -329,11 +345,11 @@ class VerificationPage(QWidget):
             self.cards.blockSignals(True)
             self.cards.clear()
             for c in cards:
-                it = QListWidgetItem(status_icon("ok" if c.verdict.safe else "fail"),
+                it = QListWidgetItem(status_icon(verdict_kind(c.verdict)),
                                      f"{c.label}\n{c.camera.upper()} {c.reel} · "
-                                     f"{'SAFE' if c.verdict.safe else 'NOT SAFE'}", self.cards)
+                                     f"{verdict_words(c.verdict, reason=False)}", self.cards)
                 it.setData(CARD_ROLE, c.id)
-                it.setToolTip(f"{c.project} · {c.day or ''}\n{c.verdict.reason}")
+                it.setToolTip(f"{c.project} · {c.day or ''}\n{c.verdict.headline}")
             self.cards.setCurrentRow(row)
             self.cards.blockSignals(False)
         elif self.cards.currentRow() != row:
@@ -376,6 +392,7 @@ class VerificationPage(QWidget):
             self.title.setText("No card yet")
             self.subtitle.setText("Offloaded cards appear here with the state of every file on every destination.")
             self.badge.set_state(None, "no card selected")
+            self._badge_verdict = None
             self.dest_table.setRowCount(0)
             self.model.set_rows(None)
             self._update_buttons()
@@ -383,9 +400,13 @@ class VerificationPage(QWidget):
         self.title.setText(f"{st.label} — {st.camera.upper()} reel {st.reel}")
         self.subtitle.setText(f"{st.project} · {st.day or ''} · {st.files} files · {fmt_bytes(st.total_bytes)} · "
                               f"source {st.source_path}{' (mounted)' if mounted else ''}")
-        if self.badge.safe != st.verdict.safe or not self.badge.label.endswith(st.verdict.reason):
-            self.badge.set_state(st.verdict.safe, st.verdict.reason)
-        self._fill_destinations(st.destinations, selected_dest)
+        if self._badge_verdict != st.verdict:
+            self._badge_verdict = st.verdict
+            self.badge.set_verdict(st.verdict)
+        if self.model.safe != st.verdict.safe:
+            self.model.safe = st.verdict.safe
+            self.files.viewport().update()
+        self._fill_destinations(st.destinations, selected_dest, st.verdict.safe)
         if self.selected_destination() is None and st.destinations:
             failed = next((r for r, d in enumerate(st.destinations) if d.failed), 0)
             self.dest_table.selectRow(failed)
@@ -394,7 +415,8 @@ class VerificationPage(QWidget):
             self._files_loaded = time.monotonic()
         self._update_buttons()
 
-    def _fill_destinations(self, dests: list[status_service.DestinationStatus], selected: int | None) -> None:
+    def _fill_destinations(self, dests: list[status_service.DestinationStatus], selected: int | None,
+                           safe: bool = False) -> None:
         """Update the table in place (new items only when the rows change): it is refreshed every 2 s."""
         t = self.dest_table
         if t.rowCount() != len(dests) or any(t.item(r, 0) is None or t.item(r, 0).data(DEST_ROLE) != d.id
@@ -409,7 +431,7 @@ class VerificationPage(QWidget):
                         it.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     t.setItem(r, c, it)
         for r, d in enumerate(dests):
-            values = (d.label, "required" if d.required else "optional", d.pending, d.copied, d.verified, d.failed,
+            values = (d.brief or d.label, "required" if d.required else "optional", d.pending, d.copied, d.verified, d.failed,
                       d.describe(), d.path)
             for c, v in enumerate(values):
                 it = t.item(r, c)
@@ -417,7 +439,8 @@ class VerificationPage(QWidget):
                     it.setText(str(v))
             t.item(r, 0).setToolTip(d.path)
             t.item(r, 7).setToolTip(d.path)
-            kind = "ok" if d.complete else "fail" if d.failed else "wait"
+            # a complete folder is a grey check unless the card is safe: green is the card's verdict only
+            kind = ("ok" if safe else "done") if d.complete else "fail" if d.failed else "wait"
             it = t.item(r, 6)
             if it.data(KIND_ROLE) != kind:
                 it.setData(KIND_ROLE, kind)
