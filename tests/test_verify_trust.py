@@ -104,11 +104,6 @@ def test_pixm_verify_that_cannot_write_its_generation_exits_7(shared_dir: Path) 
     assert chain_numbers(root) == ([1], [1])
 
 
-@pytest.fixture
-def env(tmp_path: Path):
-    base = tmp_path.resolve()
-    return base, [base / "RAID-A", base / "SHUTTLE-B"], base / "catalog.sqlite"
-
 
 def test_a_damaged_history_fails_only_its_destination(env) -> None:
     base, dests, catalog = env

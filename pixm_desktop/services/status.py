@@ -122,15 +122,9 @@ def drive_key(device: str, mount_point: str) -> str:
 
 def planned_drive(dest_plan) -> tuple[str, str | None]:
     """``(drive_id, note)`` of a planned destination (an ``engine.plan.DestinationPlan``): the physical drive
-    its card folder will be on, ``""`` with the reason when the OS cannot tell. The only place the pre-copy
-    warning learns drives from.
-
-    For now the volume's device (or mount point) key of :func:`drive_key`: two partitions of one disk still
-    look distinct here; the physical-drive identity of the plan replaces it.
-    """
-    v = dest_plan.volume
-    key = drive_key(v.device, v.mount_point)
-    return (key, None) if key else ("", "the drive of this folder could not be found")
+    its card folder will be on (see ``engine.drives``), ``""`` with the reason when the OS cannot tell. The only
+    place the pre-copy warning learns drives from."""
+    return dest_plan.drive.id, dest_plan.drive.note
 
 
 def short_names(items: list[tuple[str, str]]) -> list[str]:

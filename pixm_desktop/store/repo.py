@@ -107,13 +107,6 @@ def sync_problems(session: Session, card: Card, problems: Sequence[tuple[bytes, 
     session.flush()
 
 
-def card_problems(session: Session, card_id: int) -> list[tuple[str, str]]:
-    """``(relpath, reason)`` of the card's entries that block SAFE TO FORMAT, sorted by raw name."""
-    return [(rel, why) for rel, why in session.execute(
-        select(File.relpath, File.problem).where(File.card_id == card_id, File.problem.is_not(None))
-        .order_by(File.relpath_raw))]
-
-
 def get_or_create_destination(session: Session, card: Card, path_raw: bytes, **fields) -> Destination:
     dest = session.scalar(select(Destination).where(Destination.card_id == card.id, Destination.path_raw == path_raw))
     if dest is None:
