@@ -183,7 +183,8 @@ class Faults:
         self.in_flight = ("rewrite", self.pick(n).rel)
 
     def _fifo(self, n: int) -> None:
-        os.mkfifo(self.card / f"PIPE{n}")
+        if not os.path.lexists(self.card / f"PIPE{n}"):
+            os.mkfifo(self.card / f"PIPE{n}")
 
     def _card_link(self, n: int) -> None:
         target = self.base / f"outside{n}.mov"
