@@ -724,7 +724,9 @@ def _gopro(ctx: _Card) -> list[SampleClip]:
                     "yuv420p",
                     _half(ctx.width),
                     _half(ctx.height),
-                    options,
+                    # veryfast at proxy sizes gave different bytes from one run to the next (seen with PyAV
+                    # 18.1's x264, single-threaded too); ultrafast is repeatable, and an LRV is a rough proxy
+                    {**options, "preset": "ultrafast"},
                     tags,
                 ),
             ],
