@@ -3,8 +3,10 @@
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--work build/screenshots]
 
 Without a display it re-runs itself under ``xvfb-run -s "-screen 0 1600x1000x24"`` with ``QT_QPA_PLATFORM=xcb``.
-As root on Linux the two destinations and the cards are size-limited tmpfs mounts (so they show as drives with
-their own free space, and copies count as being on different drives); otherwise they are plain folders.
+As root on Linux the two destinations and the cards are size-limited tmpfs mounts (so they show as volumes with
+their own free space); otherwise they are plain folders. Neither is a physical drive PIXM can tell apart (tmpfs
+is memory), so this tour runs with the rule "count each destination folder as a copy" (Settings); ``--not-safe``
+shows the default rule, distinct physical drives.
 
 What it shows: three cards mounted under a watched folder (ARRI, Sony, a 400 MB RED card); the ARRI card
 offloaded and safe; the Sony card offloaded, then one copy damaged and re-verified (a failure with its reason);
@@ -127,7 +129,7 @@ def main() -> int:
         qs = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
         save_settings(qs, OffloadSettings(
             destinations=[DestinationSetting(str(raid)), DestinationSetting(str(shuttle))],
-            project="Big Film", mount_roots=[str(media)], distinct_drives=bool(mounts.mounted)))
+            project="Big Film", mount_roots=[str(media)], distinct_drives=False))
         window = CartWindow(catalog, qs, use_tray=False)
         window.resize(1500, 920)
         window.show()
