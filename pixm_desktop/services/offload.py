@@ -11,9 +11,11 @@ import datetime as dt
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pixm_desktop import __version__
@@ -36,10 +38,10 @@ from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadP
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
 from pixm_desktop.mhl import MhlFileRecord, write_generation
 from pixm_desktop.mhl.reader import load_history
-from pixm_desktop.services import context
+from pixm_desktop.services import context, locks
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import Card, Destination, File, Job, JobDestination, utcnow
+from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, utcnow
 
 COMMIT_EVERY = 0.5  # seconds between catalog commits while copying: bounded loss, few fsyncs
 #: Patterns every destination history ignores besides the ASC defaults: OS litter and our temp files.
@@ -108,6 +110,7 @@ class OffloadResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     source_verify_failures: list[tuple[str, str]] = field(default_factory=list)
+    source_failed: int = 0  # copies failed because the card's file could not be read or changed (exit 6)
 
     @property
     def ok(self) -> bool:
@@ -115,10 +118,15 @@ class OffloadResult:
 
 
 class OffloadService:
-    """Offload cards into the catalog at ``catalog``."""
+    """Offload cards into the catalog at ``catalog``.
 
-    def __init__(self, catalog: Catalog):
+    ``wait`` and ``on_wait`` say what :meth:`run` does when another process holds the card or one of its
+    destination card folders (see :mod:`services.locks`): wait in line, calling ``on_wait(holder)``, or raise
+    :class:`BusyError` (exit 9) at once."""
+
+    def __init__(self, catalog: Catalog, *, wait: bool = True, on_wait: Callable[[locks.Holder], None] | None = None):
         self.catalog = catalog
+        self.wait, self.on_wait = wait, on_wait
 
     # -- prepare -----------------------------------------------------------------------------------
     def prepare(self, request: OffloadRequest) -> PreparedOffload:
@@ -151,11 +159,33 @@ class OffloadService:
             progress: ProgressSnapshot | None = None) -> OffloadResult:
         """Copy, verify, write ASC MHL and record. Returns the outcome (``status`` says if all verified).
 
+        First takes the card's lock and each destination card folder's lock (:mod:`services.locks`): while
+        another process offloads the card or writes one of the folders, waits in line (``self.on_wait(holder)``
+        is called) or, with ``self.wait`` false, raises :class:`BusyError` (exit 9) naming the holder. When it waited,
+        or the catalog changed since ``prepare``, the offload is prepared again first (the other run's copies
+        are then found verified, not copied twice).
+
         Raises :class:`CancelledError` (job ``cancelled`` when ``cancel.by_user``, else ``interrupted``) and
-        :class:`SourceError` when the card vanishes (job ``interrupted``). A cancel while verifying returns
-        early with that same status.
+        :class:`SourceError` when the card vanishes (job ``interrupted``). A cancel while verifying or writing
+        ASC MHL returns with that same status.
         """
         cancel = cancel or CancelToken()
+        held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=self.on_wait)
+        try:
+            while held.waited or self._catalog_moved_on(prepared):
+                prepared = self.prepare(prepared.request)
+                if {k.path for k in _lock_keys(prepared)} <= held.covered:
+                    break
+                held.release()  # new folders (a card relocated beside another): take all again, in order
+                held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=self.on_wait)
+            result = self._run_locked(prepared, cancel, progress)
+            result.warnings.extend(held.warnings)
+            return result
+        finally:
+            held.release()
+
+    def _run_locked(self, prepared: PreparedOffload, cancel: CancelToken,
+                    progress: ProgressSnapshot | None) -> OffloadResult:
         plan = prepared.plan
         progress = progress or ProgressSnapshot(plan.total_bytes, len(plan.files))
         progress.destinations = [DestinationProgress() for _ in plan.destinations]
@@ -172,18 +202,44 @@ class OffloadService:
                 run.finish(JobStatus.FAILED, f"internal error: {exc!r}")
                 raise
             status = _final_status(run.all_verified(), cancel)
-            run.finish(status, None if status == JobStatus.COMPLETED else run.failure_summary())
-            return run.result(status, time.monotonic() - started)
+            run.finish(status, None if status == JobStatus.COMPLETED else
+                       "stopped before the end: run it again to finish" if cancel.cancelled else run.failure_summary())
+            result = run.result(status, time.monotonic() - started)
+            result.source_failed = _source_failures(s, result.job_id) + len(result.source_verify_failures)
+            return result
+
+    def _catalog_moved_on(self, prepared: PreparedOffload) -> bool:
+        """Whether the catalog learnt about this card or its folders since ``prepare`` (another offload ran)."""
+        with self.catalog.session() as s:
+            card = repo.find_card(s, prepared.fingerprint)
+            if card is not None and card.id != prepared.known_card_id:
+                return True
+            for d in prepared.plan.destinations:
+                owner = repo.destination_owner(s, os.fsencode(d.card_path))
+                if owner is not None and owner.id != prepared.known_card_id:
+                    return True
+        return False
+
+
+def _lock_keys(prepared: PreparedOffload) -> list[locks.LockKey]:
+    label = prepared.plan.card_label
+    return [locks.card_key(prepared.fingerprint, label),
+            *(locks.destination_key(d.card_path, label) for d in prepared.plan.destinations)]
+
+
+def _source_failures(s: Session, job_id: int) -> int:
+    """Copies this job failed because the card's file could not be read or changed during the copy."""
+    return s.scalar(select(func.count()).select_from(Copy).where(
+        Copy.job_id == job_id, Copy.failure == CopyFailure.SOURCE.value)) or 0
 
 
 def _final_status(all_verified: bool, cancel: CancelToken) -> JobStatus:
-    """A run that returned normally: a cancel during verification ends it early without raising, and is still
-    a cancel (by the user) or an interruption, not a failure."""
-    if all_verified:
-        return JobStatus.COMPLETED
+    """A run that returned normally: a cancel during verification or ASC MHL writing ends it without raising,
+    and is still a cancel (by the user) or an interruption (a signal, a closing window), not a failure — even
+    if the last files got verified meanwhile (the next run finds them verified and completes the job)."""
     if cancel.cancelled:
         return JobStatus.CANCELLED if cancel.by_user else JobStatus.INTERRUPTED
-    return JobStatus.FAILED
+    return JobStatus.COMPLETED if all_verified else JobStatus.FAILED
 
 
 def _keep_cards_apart(s: Session, dest: DestinationPlan, card: Card | None, plan: OffloadPlan) -> None:
