@@ -64,6 +64,7 @@ class CopyFailure(StrEnum):
     MISSING = "missing"  # PIXM's copy is gone from the destination (re-verification)
     FOREIGN = "foreign"  # a file PIXM did not write is in the way: never overwritten
     WRITE = "write"  # the copy could not be written (drive full or gone, I/O error, incomplete)
+    SOURCE = "source"  # the card's file could not be read or changed during the copy
 
 
 REPLACEABLE = frozenset({CopyFailure.MISMATCH.value, CopyFailure.MISSING.value})

@@ -200,7 +200,7 @@ class _Destination:
             elif kind == "close":
                 self._close(item[1])
             elif kind == "abort":
-                self._abort_current(item[1], report=True)
+                self._abort_current(item[1], report=True, failure=item[2] if len(item) > 2 else CopyFailure.WRITE)
 
     def _open(self, msg: tuple[SourceFile, bool]) -> None:
         f, replace = msg
@@ -253,8 +253,8 @@ class _Destination:
         elif self._fd is not None:
             try:
                 os.ftruncate(self._fd, f.size)  # a trailing hole needs the length set explicitly
-                os.close(self._fd)
-                self._fd = None
+                fd, self._fd = self._fd, None
+                os.close(fd)  # once only: a failed close still frees the number, which another thread may reuse
                 os.utime(self._tmp, ns=(f.mtime_ns, f.mtime_ns))
             except OSError as exc:
                 self._fail(exc)
@@ -285,12 +285,12 @@ class _Destination:
                          "never overwrites: move it aside or choose another destination folder",
                          failure=CopyFailure.FOREIGN)
 
-    def _abort_current(self, reason: str, report: bool = False) -> None:
+    def _abort_current(self, reason: str, report: bool = False, failure: CopyFailure = CopyFailure.WRITE) -> None:
         f = self._file
         self._discard_tmp()
         self._file = None
         if report and f is not None:
-            self._report(f, CopyState.FAILED, reason=reason)
+            self._report(f, CopyState.FAILED, reason=reason, failure=failure)
 
     def _discard_tmp(self) -> None:
         if self._fd is not None:
@@ -519,7 +519,7 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
         hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel)
     except _SourceFileError as exc:
         for d in live:
-            d.put(("abort", str(exc)))
+            d.put(("abort", str(exc), CopyFailure.SOURCE))
         if not os.path.isdir(src_base):
             raise SourceError("the card disappeared during the offload", hint="re-insert the card and run the "
                               "offload again: verified files are kept", path=src_base) from None
