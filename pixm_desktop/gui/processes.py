@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import pickle
+import signal
 import sys
 import threading
 import traceback
@@ -206,12 +207,21 @@ class ChildChannel:
         self.conn.close()
 
 
+def _stop_on_signals(cancel: CancelToken) -> None:
+    """In an offload child: SIGTERM (logout, shutdown, ``kill``) or SIGINT (Ctrl-C in the terminal that started
+    the window reaches its children too) stops the run like a closing window: the job ends ``interrupted``."""
+    for name in ("SIGTERM", "SIGINT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: cancel.cancel())
+
+
 def _child_main(catalog_path: str, request: OffloadRequest, conn) -> None:
     """The child process: prepare and run the offload, report progress, obey commands."""
     from pixm_desktop.services.offload import OffloadService
     from pixm_desktop.services.settings import open_catalog
 
     chan = ChildChannel(conn)
+    _stop_on_signals(chan.cancel)
     running = threading.Event()
     catalog = open_catalog(catalog_path)
     progress = None
