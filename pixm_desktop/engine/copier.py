@@ -200,7 +200,7 @@ class _Destination:
             elif kind == "close":
                 self._close(item[1])
             elif kind == "abort":
-                self._abort_current(item[1], report=True, failure=item[2] if len(item) > 2 else CopyFailure.WRITE)
+                self._abort_current(item[1], report=True)
 
     def _open(self, msg: tuple[SourceFile, bool]) -> None:
         f, replace = msg
@@ -285,12 +285,12 @@ class _Destination:
                          "never overwrites: move it aside or choose another destination folder",
                          failure=CopyFailure.FOREIGN)
 
-    def _abort_current(self, reason: str, report: bool = False, failure: CopyFailure = CopyFailure.WRITE) -> None:
+    def _abort_current(self, reason: str, report: bool = False) -> None:
         f = self._file
         self._discard_tmp()
         self._file = None
         if report and f is not None:
-            self._report(f, CopyState.FAILED, reason=reason, failure=failure)
+            self._report(f, CopyState.FAILED, reason=reason)
 
     def _discard_tmp(self) -> None:
         if self._fd is not None:
@@ -519,7 +519,7 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
         hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel)
     except _SourceFileError as exc:
         for d in live:
-            d.put(("abort", str(exc), CopyFailure.SOURCE))
+            d.put(("abort", str(exc)))
         if not os.path.isdir(src_base):
             raise SourceError("the card disappeared during the offload", hint="re-insert the card and run the "
                               "offload again: verified files are kept", path=src_base) from None
