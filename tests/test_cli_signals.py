@@ -122,7 +122,10 @@ class Gated:
 @pytest.fixture
 def env(tmp_path: Path):
     base = tmp_path.resolve()
-    return base, [base / "RAID-A", base / "SHUTTLE-B"], base / "catalog.sqlite"
+    dests = [base / "RAID-A", base / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir()  # the drives are mounted (PIXM never creates a destination root)
+    return base, dests, base / "catalog.sqlite"
 
 
 @pytest.mark.slow

@@ -46,7 +46,10 @@ NON_ROOT = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
 @pytest.fixture
 def env(tmp_path: Path):
     base = tmp_path.resolve()
-    return base, [base / "RAID-A", base / "SHUTTLE-B"], base / "catalog.sqlite"
+    dests = [base / "RAID-A", base / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir()  # the drives are mounted (PIXM never creates a destination root)
+    return base, dests, base / "catalog.sqlite"
 
 
 def start(base: Path, *args: object, name: str, prefix: list[str] | None = None) -> subprocess.Popen:

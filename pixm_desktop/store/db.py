@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from pathlib import Path
 
 import psutil
@@ -46,18 +47,35 @@ def default_catalog_path() -> Path:
 
 
 class Catalog:
-    """An open catalog: ``session()`` gives a SQLAlchemy session; the schema is current."""
+    """An open catalog: ``session()`` gives a SQLAlchemy session; the schema is current.
+
+    A process forked while a catalog is open never uses the parent's SQLite connections (two processes on
+    one connection corrupt the file — sqlite.org/howtocorrupt.html §2.6): the child's pool starts empty and
+    opens its own connections. PIXM itself starts children with ``spawn``; this guards any ``fork``."""
 
     def __init__(self, engine: Engine, path: Path | None):
         self.engine = engine
         self.path = path
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        _OPEN.add(self)
 
     def session(self) -> Session:
         return self._sessions()
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_OPEN: weakref.WeakSet[Catalog] = weakref.WeakSet()
+
+
+def _forget_connections_after_fork() -> None:
+    for catalog in list(_OPEN):
+        catalog.engine.dispose(close=False)  # the parent keeps using them; the child must never touch them
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_connections_after_fork)
 
 
 def open_catalog(path: os.PathLike | str | None = None, *, url: str | None = None) -> Catalog:
