@@ -95,10 +95,10 @@ def cmd_offload(args) -> int:
 
 def exit_code(result: OffloadResult) -> int:
     """0 when every file is verified everywhere; else raises the error whose exit code says why."""
-    if result.source_failed:
+    if result.source_failed or result.source_verify_failures:
         raise SourceError(
-            f"offload of {result.card_label} is incomplete: {result.source_failed} copy(ies) failed because a "
-            "file of the card could not be read or changed during the copy",
+            f"offload of {result.card_label} is incomplete: a file of the card could not be read, or changed, "
+            "during the copy (listed above)",
             hint="let the camera finish writing (or check the card and reader), then run the same command again")
     if not result.ok:
         raise OffloadIncompleteError(

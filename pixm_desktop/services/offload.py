@@ -110,7 +110,7 @@ class OffloadResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     source_verify_failures: list[tuple[str, str]] = field(default_factory=list)
-    source_failed: int = 0  # copies failed because the card's file could not be read or changed (exit 6)
+    source_failed: int = 0  # copies failed because the card's file could not be read or changed
 
     @property
     def ok(self) -> bool:
@@ -205,7 +205,7 @@ class OffloadService:
             run.finish(status, None if status == JobStatus.COMPLETED else
                        "stopped before the end: run it again to finish" if cancel.cancelled else run.failure_summary())
             result = run.result(status, time.monotonic() - started)
-            result.source_failed = _source_failures(s, result.job_id) + len(result.source_verify_failures)
+            result.source_failed = _source_failures(s, result.job_id)
             return result
 
     def _catalog_moved_on(self, prepared: PreparedOffload) -> bool:
