@@ -368,3 +368,18 @@ def test_day_and_project_rows_are_created_once(tmp_path: Path) -> None:
             assert a.id == b.id
     finally:
         cat.close()
+
+
+def test_the_destination_lock_never_creates_a_missing_drive(tmp_path: Path) -> None:
+    """Unmounted between the pre-flight and the run: the lock creates nothing where the drive should be."""
+    from pixm_desktop.services import locks
+
+    root = tmp_path / "Volumes" / "RAID-A"
+    key = locks.destination_key(root / PROJECT / DAY / "RED" / "A001", "A001", root)
+    with locks.acquire([key], wait=False) as held:
+        assert held.covered == {key.path} and not held.locks and held.warnings
+    assert not root.exists()
+    root.mkdir(parents=True)  # mounted: the folders below it are made, the lock taken and removed after
+    with locks.acquire([key], wait=False) as held:
+        assert [lk.key.path for lk in held.locks] == [key.path] and key.path.exists()
+    assert not key.path.exists()

@@ -66,6 +66,7 @@ class LockKey:
     path: Path
     what: str  # e.g. "offload of A001 (card)"
     required: bool = True  # False: a filesystem without locks is tolerated (warning)
+    root: Path | None = None  # folders between this existing root and the lock file may be created
 
 
 def card_lock_dir() -> Path:
@@ -84,9 +85,11 @@ def card_key(fingerprint: str, label: str) -> LockKey:
     return LockKey(card_lock_dir() / f"card-{fingerprint}.lock", f"offload of {label}")
 
 
-def destination_key(card_folder: Path, label: str) -> LockKey:
+def destination_key(card_folder: Path, label: str, root: Path) -> LockKey:
+    """The lock of a destination card folder below the destination ``root`` (the drive the user chose)."""
     real = Path(os.path.realpath(card_folder))
-    return LockKey(real.parent / f".{real.name}.pixm-offload.lock", f"offload of {label} to {real}", required=False)
+    return LockKey(real.parent / f".{real.name}.pixm-offload.lock", f"offload of {label} to {real}",
+                   required=False, root=root)
 
 
 class FileLockHeld:
@@ -161,7 +164,7 @@ def _acquire_one(key: LockKey, held: HeldLocks, *, wait: bool, cancel: CancelTok
     shown: Holder | None = None
     while True:
         try:
-            key.path.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(key)
             fd = os.open(key.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
         except OSError as exc:
             if not key.required:
@@ -197,6 +200,17 @@ def _acquire_one(key: LockKey, held: HeldLocks, *, wait: bool, cancel: CancelTok
             on_wait(holder)
             shown = holder
         _sleep(cancel)
+
+
+def _make_folder(key: LockKey) -> None:
+    """The lock file's folder; below a destination root only while that root exists (an unmounted drive's
+    mount point is never filled with folders)."""
+    if key.root is None:
+        key.path.parent.mkdir(parents=True, exist_ok=True)
+    elif not key.path.parent.is_dir():
+        if not os.path.isdir(key.root):
+            raise FileNotFoundError(errno.ENOENT, "the destination is not there", str(key.root))
+        key.path.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sleep(cancel: CancelToken | None) -> None:

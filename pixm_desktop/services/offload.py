@@ -170,14 +170,17 @@ class OffloadService:
         ASC MHL returns with that same status.
         """
         cancel = cancel or CancelToken()
-        held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=self.on_wait)
+        on_wait = _showing_wait(progress, self.on_wait)
+        held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=on_wait)
         try:
             while held.waited or self._catalog_moved_on(prepared):
                 prepared = self.prepare(prepared.request)
                 if {k.path for k in _lock_keys(prepared)} <= held.covered:
                     break
                 held.release()  # new folders (a card relocated beside another): take all again, in order
-                held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=self.on_wait)
+                held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=on_wait)
+            if progress is not None and progress.phase == "waiting":
+                progress.phase, progress.current_file = "copy", ""
             result = self._run_locked(prepared, cancel, progress)
             result.warnings.extend(held.warnings)
             return result
@@ -221,10 +224,22 @@ class OffloadService:
         return False
 
 
+def _showing_wait(progress: ProgressSnapshot | None, on_wait):
+    """``on_wait`` that also shows the wait in the progress (phase ``waiting``, the holder as current file)
+    for the window's queue, which polls the snapshot."""
+    def shown(holder: locks.Holder) -> None:
+        if progress is not None:
+            progress.phase, progress.current_file = "waiting", f"waiting for {holder.describe()}"
+        if on_wait is not None:
+            on_wait(holder)
+
+    return shown
+
+
 def _lock_keys(prepared: PreparedOffload) -> list[locks.LockKey]:
     label = prepared.plan.card_label
     return [locks.card_key(prepared.fingerprint, label),
-            *(locks.destination_key(d.card_path, label) for d in prepared.plan.destinations)]
+            *(locks.destination_key(d.card_path, label, d.root) for d in prepared.plan.destinations)]
 
 
 def _source_failures(s: Session, job_id: int) -> int:
