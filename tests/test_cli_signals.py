@@ -236,3 +236,49 @@ def test_a_file_still_growing_during_the_copy_exits_6(env, monkeypatch) -> None:
         assert state == "failed" and "changed" in reason
         assert not (folder / victim).exists()
     assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["failed"]
+
+
+@pytest.mark.slow
+def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -> None:
+    """A logout or shutdown sends SIGTERM to the window's offload child too: the job must end ``interrupted``
+    (offered for resume), never stay ``running``. The job is paused from the window first, so the signal lands
+    mid-copy whatever the machine's speed."""
+    import multiprocessing as mp
+    import threading
+
+    from test_offload_e2e import request
+
+    from pixm_desktop.core.errors import CancelledError
+    from pixm_desktop.core.model import CancelToken
+    from pixm_desktop.gui.processes import run_offload_process
+
+    base, dests, catalog = env
+    card = make_card(base / "cards", "red", clips=3, segment_bytes=12 * MiB)
+
+    class Holder:
+        progress = None
+
+    holder, cancel, box = Holder(), CancelToken(), {}
+
+    def window() -> None:
+        try:
+            box["result"] = run_offload_process(catalog, request(card.root, dests), cancel, holder)
+        except BaseException as exc:
+            box["error"] = exc
+
+    t = threading.Thread(target=window)
+    t.start()
+    try:
+        deadline = time.monotonic() + 120
+        while holder.progress is None or holder.progress.bytes_read == 0:
+            assert t.is_alive() and time.monotonic() < deadline, box
+            time.sleep(0.01)
+        cancel.pause()  # the child stops at its next chunk
+        (child,) = mp.active_children()
+        time.sleep(0.3)  # let the pause reach the child (it is only a speed-up: the run cannot end while paused)
+        os.kill(child.pid, signal.SIGTERM)
+    finally:
+        t.join(120)
+    assert isinstance(box.get("error"), CancelledError), box
+    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["interrupted"]
+    assert temp_files(*dests) == []
