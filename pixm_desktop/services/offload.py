@@ -161,9 +161,9 @@ class OffloadService:
 
         First takes the card's lock and each destination card folder's lock (:mod:`services.locks`): while
         another process offloads the card or writes one of the folders, waits in line (``self.on_wait(holder)``
-        is called) or, with ``self.wait`` false, raises :class:`BusyError` (exit 9) naming the holder. When it waited,
-        or the catalog changed since ``prepare``, the offload is prepared again first (the other run's copies
-        are then found verified, not copied twice).
+        is called) or, with ``self.wait`` false, raises :class:`BusyError` (exit 9) naming the holder. When it
+        waited, or the catalog changed since ``prepare``, the offload is prepared again first (the other run's
+        copies are then found verified, not copied twice).
 
         Raises :class:`CancelledError` (job ``cancelled`` when ``cancel.by_user``, else ``interrupted``) and
         :class:`SourceError` when the card vanishes (job ``interrupted``). A cancel while verifying or writing
@@ -173,12 +173,14 @@ class OffloadService:
         on_wait = _showing_wait(progress, self.on_wait)
         held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=on_wait)
         try:
-            while held.waited or self._catalog_moved_on(prepared):
-                prepared = self.prepare(prepared.request)
-                if {k.path for k in _lock_keys(prepared)} <= held.covered:
-                    break
-                held.release()  # new folders (a card relocated beside another): take all again, in order
-                held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=on_wait)
+            if held.waited or self._catalog_moved_on(prepared):
+                for _ in range(3):  # under the locks: what the other run recorded is seen now
+                    prepared = self.prepare(prepared.request)
+                    keys = _lock_keys(prepared)
+                    if {k.path for k in keys} <= held.covered:
+                        break
+                    held.release()  # other folders now (the card relocated beside another): all again, in order
+                    held = locks.acquire(keys, wait=self.wait, cancel=cancel, on_wait=on_wait)
             if progress is not None and progress.phase == "waiting":
                 progress.phase, progress.current_file = "copy", ""
             result = self._run_locked(prepared, cancel, progress)
