@@ -1,8 +1,9 @@
 """Signals and pipes (issue 9, case 11), on real ``pixm`` processes.
 
 - SIGINT / SIGTERM at any phase of ``pixm offload`` (scan, copy, verification, ASC MHL writing): exit 130 / 143,
-  the job recorded ``interrupted`` (never left ``running``, never ``completed`` for a stopped run), no temp file
-  left, no traceback; the same command afterwards finishes the job.
+  the job recorded ``interrupted`` (never left ``running``; ``completed`` only when every file was verified
+  before the stop landed, as during ASC MHL writing), no temp file left, no traceback; the same command
+  afterwards finishes the job.
 - A closed standard output (``pixm offload … | head -1``) never stops the work: the offload finishes, the clips
   are ingested, everything is recorded, exit 0; ``pixm clips --json | head`` ends without a traceback.
 - A card file still growing during the copy exits 6 (README: the card could not be read or changed), not 4.
@@ -151,6 +152,9 @@ def test_signal_at_any_phase_interrupts_the_job_with_its_exit_code(env, phase: s
     jobs = catalog_json(catalog, "jobs")
     if phase == "scan":
         assert jobs == []  # stopped before the job existed: nothing to record
+    elif phase == "mhl":  # every file was verified before the stop: the job is complete, and says so
+        assert [j["status"] for j in jobs] == ["completed"], jobs
+        assert f"job {jobs[0]['id']} had completed" in out, out
     else:
         assert [j["status"] for j in jobs] == ["interrupted"], jobs
     for (name, folder), (state, _) in copy_states(catalog).items():

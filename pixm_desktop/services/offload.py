@@ -166,8 +166,8 @@ class OffloadService:
         copies are then found verified, not copied twice).
 
         Raises :class:`CancelledError` (job ``cancelled`` when ``cancel.by_user``, else ``interrupted``) and
-        :class:`SourceError` when the card vanishes (job ``interrupted``). A cancel while verifying or writing
-        ASC MHL returns with that same status.
+        :class:`SourceError` when the card vanishes (job ``interrupted``). A cancel while verifying returns
+        with that same status; one that lands after every file was verified leaves the job ``completed``.
         """
         cancel = cancel or CancelToken()
         on_wait = _showing_wait(progress, self.on_wait)
@@ -251,12 +251,13 @@ def _source_failures(s: Session, job_id: int) -> int:
 
 
 def _final_status(all_verified: bool, cancel: CancelToken) -> JobStatus:
-    """A run that returned normally: a cancel during verification or ASC MHL writing ends it without raising,
-    and is still a cancel (by the user) or an interruption (a signal, a closing window), not a failure — even
-    if the last files got verified meanwhile (the next run finds them verified and completes the job)."""
+    """A run that returned normally: a cancel during verification ends it early without raising, and is still
+    a cancel (by the user) or an interruption, not a failure."""
+    if all_verified:
+        return JobStatus.COMPLETED
     if cancel.cancelled:
         return JobStatus.CANCELLED if cancel.by_user else JobStatus.INTERRUPTED
-    return JobStatus.COMPLETED if all_verified else JobStatus.FAILED
+    return JobStatus.FAILED
 
 
 def _keep_cards_apart(s: Session, dest: DestinationPlan, card: Card | None, plan: OffloadPlan) -> None:
