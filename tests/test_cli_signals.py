@@ -245,8 +245,8 @@ def test_a_file_still_growing_during_the_copy_exits_6(env, monkeypatch) -> None:
 @pytest.mark.slow
 def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -> None:
     """A logout or shutdown sends SIGTERM to the window's offload child too: the job must end ``interrupted``
-    (offered for resume), never stay ``running``. The job is paused from the window first, so the signal lands
-    mid-copy whatever the machine's speed."""
+    (offered for resume), never stay ``running``. The job is paused from the window before it starts, so the
+    child holds at its first chunk and the signal lands mid-copy whatever the machine's speed."""
     import multiprocessing as mp
     import threading
 
@@ -257,12 +257,13 @@ def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -
     from pixm_desktop.gui.processes import run_offload_process
 
     base, dests, catalog = env
-    card = make_card(base / "cards", "red", clips=3, segment_bytes=12 * MiB)
+    card = make_card(base / "cards", "red", clips=2, segment_bytes=4 * MiB)
 
     class Holder:
         progress = None
 
     holder, cancel, box = Holder(), CancelToken(), {}
+    cancel.pause()  # the window's Pause, pressed before the child started: sent as its first command
 
     def window() -> None:
         try:
@@ -274,12 +275,11 @@ def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -
     t.start()
     try:
         deadline = time.monotonic() + 120
-        while holder.progress is None or holder.progress.bytes_read == 0:
+        while holder.progress is None or not catalog_json(catalog, "jobs"):  # running, held at the first chunk
             assert t.is_alive() and time.monotonic() < deadline, box
-            time.sleep(0.01)
-        cancel.pause()  # the child stops at its next chunk
+            time.sleep(0.05)
+        assert holder.progress.bytes_read == 0
         (child,) = mp.active_children()
-        time.sleep(0.3)  # let the pause reach the child (it is only a speed-up: the run cannot end while paused)
         os.kill(child.pid, signal.SIGTERM)
     finally:
         t.join(120)

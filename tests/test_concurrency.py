@@ -379,7 +379,12 @@ def test_the_destination_lock_never_creates_a_missing_drive(tmp_path: Path) -> N
     with locks.acquire([key], wait=False) as held:
         assert held.covered == {key.path} and not held.locks and held.warnings
     assert not root.exists()
-    root.mkdir(parents=True)  # mounted: the folders below it are made, the lock taken and removed after
+    root.mkdir(parents=True)  # its mount folder, but another device than the pre-flight saw: still nothing
+    other = locks.destination_key(key.path.parent / "A001", "A001", root, root.stat().st_dev + 1)
+    with locks.acquire([other], wait=False) as held:
+        assert not held.locks and held.warnings
+    assert list(root.iterdir()) == []
+    # mounted: the folders below it are made, the lock taken and removed after
     with locks.acquire([key], wait=False) as held:
         assert [lk.key.path for lk in held.locks] == [key.path] and key.path.exists()
     assert not key.path.exists()

@@ -66,7 +66,8 @@ class LockKey:
     path: Path
     what: str  # e.g. "offload of A001 (card)"
     required: bool = True  # False: a filesystem without locks is tolerated (warning)
-    root: Path | None = None  # folders between this existing root and the lock file may be created
+    root: Path | None = None  # folders between this existing root and the lock file may be created…
+    root_dev: int | None = None  # …while the root is still on this device (the drive the pre-flight saw)
 
 
 def card_lock_dir() -> Path:
@@ -85,11 +86,12 @@ def card_key(fingerprint: str, label: str) -> LockKey:
     return LockKey(card_lock_dir() / f"card-{fingerprint}.lock", f"offload of {label}")
 
 
-def destination_key(card_folder: Path, label: str, root: Path) -> LockKey:
-    """The lock of a destination card folder below the destination ``root`` (the drive the user chose)."""
+def destination_key(card_folder: Path, label: str, root: Path, root_dev: int | None = None) -> LockKey:
+    """The lock of a destination card folder below the destination ``root`` (the drive the user chose, on
+    device ``root_dev`` when the pre-flight saw it)."""
     real = Path(os.path.realpath(card_folder))
     return LockKey(real.parent / f".{real.name}.pixm-offload.lock", f"offload of {label} to {real}",
-                   required=False, root=root)
+                   required=False, root=root, root_dev=root_dev)
 
 
 class FileLockHeld:
@@ -208,8 +210,12 @@ def _make_folder(key: LockKey) -> None:
     if key.root is None:
         key.path.parent.mkdir(parents=True, exist_ok=True)
     elif not key.path.parent.is_dir():
-        if not os.path.isdir(key.root):
-            raise FileNotFoundError(errno.ENOENT, "the destination is not there", str(key.root))
+        try:
+            there = os.path.isdir(key.root) and (key.root_dev is None or os.stat(key.root).st_dev == key.root_dev)
+        except OSError:
+            there = False
+        if not there:  # unmounted since the pre-flight: its mount folder is on the system disk
+            raise FileNotFoundError(errno.ENOENT, "the destination drive is not there", str(key.root))
         key.path.parent.mkdir(parents=True, exist_ok=True)
 
 

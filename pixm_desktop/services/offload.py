@@ -241,7 +241,8 @@ def _showing_wait(progress: ProgressSnapshot | None, on_wait):
 def _lock_keys(prepared: PreparedOffload) -> list[locks.LockKey]:
     label = prepared.plan.card_label
     return [locks.card_key(prepared.fingerprint, label),
-            *(locks.destination_key(d.card_path, label, d.root) for d in prepared.plan.destinations)]
+            *(locks.destination_key(d.card_path, label, d.root, getattr(d, "root_dev", None))  # root_dev: on main
+              for d in prepared.plan.destinations)]
 
 
 def _source_failures(s: Session, job_id: int) -> int:
