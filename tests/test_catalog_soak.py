@@ -105,9 +105,10 @@ def window_offloads(soak: Soak, lane: str) -> None:
             soak.fail("window offload", f"{card.root.name}: {result.status}")
             return
         soak.offloaded_to(card, req.destinations)
-        out = run_child(aftercare._child_main, (str(soak.catalog), result.card_id, result.job_id, True,
-                                                str(soak.base / "reports")), CancelToken(), lambda p: None,
-                        name=f"soak-aftercare-{n}")
+        task = aftercare.AftercareTask(result.card_id, result.job_id, card.root.name, True, str(soak.base / "reports"))
+        args = (str(soak.catalog), task.card_id, task.job_id, task.ingest, task.report_folder)
+        args += (task.rule,) if hasattr(task, "rule") else ()  # the safe-to-format rule, where the window has one
+        out = run_child(aftercare._child_main, args, task.cancel, lambda p: None, name=f"soak-aftercare-{n}")
         soak.count("window aftercare")
         if out.report_error:
             soak.fail("window aftercare", out.report_error)
