@@ -3,7 +3,11 @@
 Exit codes (stable, see README): 0 everything verified · 1 internal error · 2 usage · 3 pre-flight failed
 (space, read-only or overlapping destination) · 4 offload incomplete (some file × destination not verified) ·
 5 verification found mismatches, missing or unrecorded files · 6 source card unreadable or changed ·
-7 ASC MHL history missing or malformed · 8 catalog error · 130 cancelled.
+7 ASC MHL history missing or malformed · 8 catalog error · 9 busy: another process offloads the same card or
+writes the same destination folder (``--no-wait``) · 130 cancelled (Ctrl-C, SIGINT) · 143 stopped (SIGTERM).
+
+A closed standard output (``pixm … | head -1``) never stops a command nor prints a traceback: the rest of
+the output is dropped and the work goes on (``_common.pipe_guard``).
 """
 
 from __future__ import annotations
@@ -12,23 +16,33 @@ import argparse
 
 from pixm_desktop import __version__
 from pixm_desktop.cli import catalog, clips, offload, report, samples, verify
-from pixm_desktop.cli._common import console, escape
+from pixm_desktop.cli._common import console, escape, pipe_guard
 from pixm_desktop.core.errors import PixmError
+from pixm_desktop.store.db import catalog_error, default_catalog_path, is_catalog_error
 
 COMMANDS = (offload, verify, catalog, samples, clips, report)  # each module adds its sub-commands with register(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``pixm``; returns the process exit code (see the table above)."""
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except PixmError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        console.print("[yellow]cancelled[/]")
-        return 130
+    with pipe_guard():
+        args = build_parser().parse_args(argv)
+        try:
+            return int(args.func(args) or 0)
+        except PixmError as exc:
+            return _error(exc)
+        except KeyboardInterrupt:
+            console.print("[yellow]cancelled[/]")
+            return 130
+        except Exception as exc:
+            if is_catalog_error(exc):  # a database error met during the work (locked, read-only, full…)
+                return _error(catalog_error(exc, getattr(args, "catalog", None) or default_catalog_path()))
+            raise
+
+
+def _error(exc: PixmError) -> int:
+    console.print(f"[bold red]error:[/] {escape(str(exc))}")
+    return exc.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:

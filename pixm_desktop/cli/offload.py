@@ -19,9 +19,9 @@ from rich.table import Table
 
 from pixm_desktop.cli._common import catalog_arg, console, day_arg, escape, out
 from pixm_desktop.cli.clips import ingest_after_offload
-from pixm_desktop.core.errors import OffloadIncompleteError, UsageError
+from pixm_desktop.core.errors import CancelledError, OffloadIncompleteError, SourceError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
-from pixm_desktop.core.model import CancelToken, ProgressSnapshot
+from pixm_desktop.core.model import CancelToken, JobStatus, ProgressSnapshot
 from pixm_desktop.services import status
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, recover_interrupted
 from pixm_desktop.services.status import CardVerdict
@@ -54,11 +54,16 @@ def register(sub) -> None:
     o.add_argument("--quiet", action="store_true", help="no progress display")
     o.add_argument("--no-ingest", action="store_true",
                    help="skip clip grouping, probing and thumbnails after the offload (run `pixm ingest` later)")
+    o.add_argument("--no-wait", action="store_true",
+                   help="when another PIXM process is offloading this card or writing one of its destination "
+                        "folders, exit at once (code 9) naming it, instead of waiting in line for it to finish")
     catalog_arg(o)
     o.set_defaults(func=cmd_offload)
 
 
 def cmd_offload(args) -> int:
+    """``pixm offload``: 0 all verified · 4 incomplete · 6 a card file unreadable or changed · 9 busy
+    (``--no-wait``) · 130/143 stopped by SIGINT/SIGTERM (the job is ``interrupted``) · others from the errors."""
     try:
         algorithms = parse_algorithms(args.hash)
     except ValueError as exc:
@@ -75,7 +80,26 @@ def cmd_offload(args) -> int:
         author=args.author,
         location=args.location,
     )
-    result = run_offload(request, args.catalog, quiet=args.quiet, ingest=not args.no_ingest)
+    with StopSignals() as stop:
+        try:
+            result = run_offload(request, args.catalog, quiet=args.quiet, ingest=not args.no_ingest,
+                                 wait=not args.no_wait, stop=stop)
+        except (KeyboardInterrupt, CancelledError):
+            if stop.signum is None:
+                raise
+            result = None
+    if stop.signum is not None:
+        return stop.report(result)
+    return exit_code(result)
+
+
+def exit_code(result: OffloadResult) -> int:
+    """0 when every file is verified everywhere; else raises the error whose exit code says why."""
+    if result.source_failed or result.source_verify_failures:
+        raise SourceError(
+            f"offload of {result.card_label} is incomplete: a file of the card could not be read, or changed, "
+            "during the copy (listed above)",
+            hint="let the camera finish writing (or check the card and reader), then run the same command again")
     if not result.ok:
         raise OffloadIncompleteError(
             f"offload of {result.card_label} is incomplete: not every file is verified on every destination",
@@ -84,13 +108,64 @@ def cmd_offload(args) -> int:
     return 0
 
 
+class StopSignals:
+    """SIGINT and SIGTERM during ``pixm offload``: before the copy starts they stop the command at once; while
+    it runs they cancel it, so the engine stops at its next chunk, removes its temp files and the job is
+    recorded ``interrupted`` (it resumes on the next run). The exit code is 128 + the signal (130, 143).
+
+    Installed only on the main thread (``signal`` allows no other); elsewhere the defaults stay."""
+
+    SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM") if hasattr(signal, n))
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.cancel: CancelToken | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, previous in self._previous.items():
+            signal.signal(sig, previous)
+
+    def _handle(self, signum: int, _frame) -> None:
+        if self.signum is None:
+            self.signum = signum
+        if self.cancel is not None:
+            self.cancel.cancel()  # the worker stops at its next chunk; the main thread waits for it
+        else:
+            raise KeyboardInterrupt  # scanning, planning or ingesting on the main thread: stop there
+
+    def report(self, result: OffloadResult | None) -> int:
+        name = signal.Signals(self.signum).name
+        if result is not None and result.status == JobStatus.COMPLETED:
+            note = f"job {result.job_id} had completed; the clip ingest may be unfinished (`pixm ingest`)"
+        elif result is not None:
+            note = f"job {result.job_id} is {result.status.value}: run the same command again to resume"
+        else:
+            note = "the job, if it had started, is interrupted: run the same command again to resume"
+        console.print(f"[yellow]stopped by {name}[/] — {escape(note)}")
+        return 128 + self.signum
+
+
 def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bool = False,
-                ingest: bool = True) -> OffloadResult:
-    """Prepare and run an offload with live progress on the terminal, then print the summary."""
+                ingest: bool = True, wait: bool = True, stop: StopSignals | None = None) -> OffloadResult:
+    """Prepare and run an offload with live progress on the terminal, then print the summary.
+
+    ``stop`` (from ``cmd_offload``) gets the run's cancel token while the copy runs; a stop ends the run with
+    the job ``interrupted`` (returned, or ``CancelledError`` raised) and skips the ingest."""
     catalog = open_catalog(catalog_path)
-    recover_interrupted(catalog)
-    service = OffloadService(catalog)
-    prepared = service.prepare(request)
+    try:
+        recover_interrupted(catalog)
+        service = OffloadService(catalog, wait=wait, on_wait=_waiting)
+        prepared = service.prepare(request)
+    except BaseException:
+        catalog.close()
+        raise
     plan = prepared.plan
     console.print(
         f"[bold]{plan.card_label}[/] — {prepared.identity.camera.value.upper()} reel {prepared.identity.reel}, "
@@ -100,6 +175,7 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
         console.print(f"[cyan]{escape(prepared.known_summary)}[/] — resuming: verified files are not copied again")
     for w in plan.warnings:
         console.print(f"[yellow]warning:[/] {escape(w)}")
+    shown = len(plan.warnings)
     cancel = CancelToken()
     progress = ProgressSnapshot(plan.total_bytes, len(plan.files))
     box: dict = {}
@@ -111,21 +187,28 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
             box["error"] = exc
 
     worker = threading.Thread(target=work, name="pixm-offload")
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    if stop is not None:
+        stop.cancel = cancel
     try:
         worker.start()
         _show_progress(worker, progress, plan, quiet)
     finally:
-        signal.signal(signal.SIGINT, previous)
-        worker.join()
+        worker.join()  # a signal only cancels now: the worker records the job and returns
+        if stop is not None:
+            stop.cancel = None
         verdict = _verdict(catalog, box.get("result"))
         catalog.close()
     if "error" in box:
         raise box["error"]
-    print_offload_summary(box["result"], shown_warnings=len(plan.warnings), verdict=verdict)
-    if ingest and box["result"].ok:  # enrich: clips grouped, probed from a verified copy, thumbnailed (services.clips)
+    print_offload_summary(box["result"], shown_warnings=shown, verdict=verdict)
+    stopped = stop is not None and stop.signum is not None
+    if ingest and box["result"].ok and not stopped:  # enrich: clips grouped, probed, thumbnailed (services.clips)
         ingest_after_offload(catalog_path, box["result"].card_id, quiet=quiet)
     return box["result"]
+
+
+def _waiting(holder) -> None:
+    console.print(f"[yellow]waiting[/] for {escape(holder.describe())} …")
 
 
 def _show_progress(worker: threading.Thread, progress: ProgressSnapshot, plan, quiet: bool) -> None:

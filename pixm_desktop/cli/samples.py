@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from pixm_desktop.cli._common import catalog_arg, out
-from pixm_desktop.cli.offload import run_offload
-from pixm_desktop.core.errors import OffloadIncompleteError, PixmError
+from pixm_desktop.cli.offload import StopSignals, run_offload
+from pixm_desktop.core.errors import CancelledError, OffloadIncompleteError, PixmError
 from pixm_desktop.services import samples
 from pixm_desktop.services.offload import OffloadRequest
 from pixm_desktop.store.db import open_catalog
@@ -63,7 +63,15 @@ def cmd_demo(args) -> int:
         project="PIXM Demo",
         day=dt.date.today(),
     )
-    result = run_offload(request, catalog_path)
+    with StopSignals() as stop:  # Ctrl-C / SIGTERM: the job is interrupted, exit 130 / 143
+        try:
+            result = run_offload(request, catalog_path, stop=stop)
+        except (KeyboardInterrupt, CancelledError):
+            if stop.signum is None:
+                raise
+            result = None
+    if stop.signum is not None:
+        return stop.report(result)
     out.print(f"catalog: {catalog_path}", markup=False)
     pdf = write_demo_report(catalog_path, result.job_id, folder / "reports" / f"{result.card_label}_offload.pdf")
     if pdf is not None:

@@ -112,6 +112,13 @@ class CatalogError(PixmError):
     exit_code = 8
 
 
+class BusyError(PixmError):
+    """Another PIXM process is offloading the same card or writing the same destination card folder, and the
+    command was asked not to wait (exit 9)."""
+
+    exit_code = 9
+
+
 class DestinationWriteError(PixmError):
     """Writing to one destination failed (disk full, I/O error, permission); others go on (exit 4)."""
 

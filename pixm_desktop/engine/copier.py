@@ -308,8 +308,8 @@ class _Destination:
         elif self._fd is not None:
             try:
                 os.ftruncate(self._fd, f.size)  # a trailing hole needs the length set explicitly
-                os.close(self._fd)
-                self._fd = None
+                fd, self._fd = self._fd, None
+                os.close(fd)  # once only: a failed close still frees the number, which another thread may reuse
                 os.utime(self._tmp, ns=(f.mtime_ns, f.mtime_ns))
             except OSError as exc:
                 self._fail(exc)

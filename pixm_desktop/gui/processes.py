@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import pickle
+import signal
 import sys
 import threading
 import traceback
@@ -98,6 +99,9 @@ def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, n
         if proc.is_alive():  # it did not stop after cancel: end it (temp files are removed on the next run)
             proc.terminate()
             proc.join(5)
+            if proc.is_alive():  # SIGTERM only cancels an offload child (see _stop_on_signals): stuck, so kill
+                proc.kill()
+                proc.join(5)
 
 
 def _send(conn, msg) -> None:
@@ -206,12 +210,25 @@ class ChildChannel:
         self.conn.close()
 
 
+def _stop_on_signals(cancel: CancelToken) -> None:
+    """In an offload child: SIGTERM (logout, shutdown, ``kill``) or SIGINT (Ctrl-C in the terminal that started
+    the window reaches its children too) stops the run like a closing window: the job ends ``interrupted``."""
+    def stop(signum, _frame) -> None:
+        cancel.cancel()
+        signal.signal(signum, signal.SIG_DFL)  # a second one ends the process at once
+
+    for name in ("SIGTERM", "SIGINT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def _child_main(catalog_path: str, request: OffloadRequest, conn) -> None:
     """The child process: prepare and run the offload, report progress, obey commands."""
     from pixm_desktop.services.offload import OffloadService
     from pixm_desktop.services.settings import open_catalog
 
     chan = ChildChannel(conn)
+    _stop_on_signals(chan.cancel)
     running = threading.Event()
     catalog = open_catalog(catalog_path)
     progress = None

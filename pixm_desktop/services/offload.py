@@ -12,9 +12,11 @@ import json
 import os
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pixm_desktop import __version__
@@ -37,10 +39,10 @@ from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadP
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
 from pixm_desktop.mhl import MhlFileRecord, write_generation
 from pixm_desktop.mhl.reader import load_history
-from pixm_desktop.services import context
+from pixm_desktop.services import context, locks
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import Card, Destination, File, Job, JobDestination, utcnow
+from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, utcnow
 
 COMMIT_EVERY = 0.5  # seconds between catalog commits while copying: bounded loss, few fsyncs
 #: Patterns every destination history ignores besides the ASC defaults: OS litter and our temp files.
@@ -111,6 +113,7 @@ class OffloadResult:
     source_verify_failures: list[tuple[str, str]] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # card entries not taken: block the verdict
     ignored: list[str] = field(default_factory=list)  # card entries left out by a listed rule (.DS_Store …)
+    source_failed: int = 0  # copies failed because the card's file could not be read or changed
 
     @property
     def ok(self) -> bool:
@@ -118,10 +121,15 @@ class OffloadResult:
 
 
 class OffloadService:
-    """Offload cards into the catalog at ``catalog``."""
+    """Offload cards into the catalog at ``catalog``.
 
-    def __init__(self, catalog: Catalog):
+    ``wait`` and ``on_wait`` say what :meth:`run` does when another process holds the card or one of its
+    destination card folders (see :mod:`services.locks`): wait in line, calling ``on_wait(holder)``, or raise
+    :class:`BusyError` (exit 9) at once."""
+
+    def __init__(self, catalog: Catalog, *, wait: bool = True, on_wait: Callable[[locks.Holder], None] | None = None):
         self.catalog = catalog
+        self.wait, self.on_wait = wait, on_wait
 
     # -- prepare -----------------------------------------------------------------------------------
     def prepare(self, request: OffloadRequest) -> PreparedOffload:
@@ -155,11 +163,38 @@ class OffloadService:
             progress: ProgressSnapshot | None = None) -> OffloadResult:
         """Copy, verify, write ASC MHL and record. Returns the outcome (``status`` says if all verified).
 
+        First takes the card's lock and each destination card folder's lock (:mod:`services.locks`): while
+        another process offloads the card or writes one of the folders, waits in line (``self.on_wait(holder)``
+        is called) or, with ``self.wait`` false, raises :class:`BusyError` (exit 9) naming the holder. When it
+        waited, or the catalog changed since ``prepare``, the offload is prepared again first (the other run's
+        copies are then found verified, not copied twice).
+
         Raises :class:`CancelledError` (job ``cancelled`` when ``cancel.by_user``, else ``interrupted``) and
         :class:`SourceError` when the card vanishes (job ``interrupted``). A cancel while verifying returns
-        early with that same status.
+        with that same status; one that lands after every file was verified leaves the job ``completed``.
         """
         cancel = cancel or CancelToken()
+        on_wait = _showing_wait(progress, self.on_wait)
+        held = locks.acquire(_lock_keys(prepared), wait=self.wait, cancel=cancel, on_wait=on_wait)
+        try:
+            if held.waited or self._catalog_moved_on(prepared):
+                for _ in range(3):  # under the locks: what the other run recorded is seen now
+                    prepared = self.prepare(prepared.request)
+                    keys = _lock_keys(prepared)
+                    if {k.path for k in keys} <= held.covered:
+                        break
+                    held.release()  # other folders now (the card relocated beside another): all again, in order
+                    held = locks.acquire(keys, wait=self.wait, cancel=cancel, on_wait=on_wait)
+            if progress is not None and progress.phase == "waiting":
+                progress.phase, progress.current_file = "copy", ""
+            result = self._run_locked(prepared, cancel, progress)
+            result.warnings.extend(held.warnings)
+            return result
+        finally:
+            held.release()
+
+    def _run_locked(self, prepared: PreparedOffload, cancel: CancelToken,
+                    progress: ProgressSnapshot | None) -> OffloadResult:
         plan = prepared.plan
         progress = progress or ProgressSnapshot(plan.total_bytes, len(plan.files))
         progress.destinations = [DestinationProgress() for _ in plan.destinations]
@@ -176,8 +211,48 @@ class OffloadService:
                 run.finish(JobStatus.FAILED, f"internal error: {exc!r}")
                 raise
             status = _final_status(run.all_verified(), cancel)
-            run.finish(status, None if status == JobStatus.COMPLETED else run.failure_summary())
-            return run.result(status, time.monotonic() - started)
+            run.finish(status, None if status == JobStatus.COMPLETED else
+                       "stopped before the end: run it again to finish" if cancel.cancelled else run.failure_summary())
+            result = run.result(status, time.monotonic() - started)
+            result.source_failed = _source_failures(s, result.job_id)
+            return result
+
+    def _catalog_moved_on(self, prepared: PreparedOffload) -> bool:
+        """Whether the catalog learnt about this card or its folders since ``prepare`` (another offload ran)."""
+        with self.catalog.session() as s:
+            card = repo.find_card(s, prepared.fingerprint)
+            if card is not None and card.id != prepared.known_card_id:
+                return True
+            for d in prepared.plan.destinations:
+                owner = repo.destination_owner(s, os.fsencode(d.card_path))
+                if owner is not None and owner.id != prepared.known_card_id:
+                    return True
+        return False
+
+
+def _showing_wait(progress: ProgressSnapshot | None, on_wait):
+    """``on_wait`` that also shows the wait in the progress (phase ``waiting``, the holder as current file)
+    for the window's queue, which polls the snapshot."""
+    def shown(holder: locks.Holder) -> None:
+        if progress is not None:
+            progress.phase, progress.current_file = "waiting", f"waiting for {holder.describe()}"
+        if on_wait is not None:
+            on_wait(holder)
+
+    return shown
+
+
+def _lock_keys(prepared: PreparedOffload) -> list[locks.LockKey]:
+    label = prepared.plan.card_label
+    return [locks.card_key(prepared.fingerprint, label),
+            *(locks.destination_key(d.card_path, label, d.root, getattr(d, "root_dev", None))  # root_dev: on main
+              for d in prepared.plan.destinations)]
+
+
+def _source_failures(s: Session, job_id: int) -> int:
+    """Copies this job failed because the card's file could not be read or changed during the copy."""
+    return s.scalar(select(func.count()).select_from(Copy).where(
+        Copy.job_id == job_id, Copy.failure == CopyFailure.SOURCE.value)) or 0
 
 
 def _nothing_to_take(scan) -> str:

@@ -16,17 +16,26 @@ from pixm_desktop.store.models import Card, Copy, Destination, File, Job, Projec
 
 
 def get_or_create_shoot_day(session: Session, project: str, day: dt.date) -> ShootDay:
-    proj = session.scalar(select(Project).where(Project.name == project))
-    if proj is None:
-        proj = Project(name=project)
-        session.add(proj)
-        session.flush()
-    sd = session.scalar(select(ShootDay).where(ShootDay.project_id == proj.id, ShootDay.day == day))
-    if sd is None:
-        sd = ShootDay(project_id=proj.id, day=day)
-        session.add(sd)
-        session.flush()
-    return sd
+    """The project's shoot day, created if needed. Safe when another process creates the same rows at the same
+    moment (a new catalog, two offloads): the insert is ``INSERT … ON CONFLICT DO NOTHING``, then read back."""
+    proj_id = _insert_or_get(session, Project, {"name": project, "created_at": utcnow()},
+                             Project.name == project)
+    _insert_or_get(session, ShootDay, {"project_id": proj_id, "day": day},
+                   (ShootDay.project_id == proj_id) & (ShootDay.day == day))
+    return session.scalar(select(ShootDay).where(ShootDay.project_id == proj_id, ShootDay.day == day))
+
+
+def _insert_or_get(session: Session, model, values: dict, where) -> int:
+    found = session.scalar(select(model.id).where(where))
+    if found is not None:
+        return found
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(dialect_insert(model.__table__).values(**values).on_conflict_do_nothing())
+    return session.scalar(select(model.id).where(where))
 
 
 def find_card(session: Session, quick_fingerprint: str) -> Card | None:
