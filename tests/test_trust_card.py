@@ -358,3 +358,27 @@ def test_an_unmounted_destination_drive_is_not_filled_in_its_mount_folder(env, m
     assert res.status != JobStatus.COMPLETED
     assert list(drive.iterdir()) == []  # the empty mount folder on the system disk stays empty
     assert "no longer on the drive" in res.destinations[1].failures[0][1]
+
+
+# ------------------------------------------------------------------- the command line says it, in codes
+
+
+def test_cli_lists_entries_not_taken_and_ignored_and_exits_6(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    os.mkfifo(card / "PIPE")
+    (card / ".DS_Store").write_bytes(b"litter")
+    r = cli(*offload_args(card, dests, catalog))
+    assert r.code == 6, r.text
+    assert "NOT TAKEN PIPE: FIFO" in r.out, r.out
+    assert "ignored by the listed rule" in r.out and ".DS_Store" in r.out, r.out
+
+
+def test_require_safe_exits_10_when_every_file_is_verified_but_the_card_is_not_safe(env) -> None:
+    base, dests, catalog = env  # both destinations on one drive: verified everywhere, NOT SAFE
+    card = make_card(base / "cards", "arri").root
+    r = cli(*offload_args(card, dests, catalog), "--require-safe")
+    assert r.code == 10, r.text
+    assert "NOT SAFE TO FORMAT" in r.text
+    again = cli(*offload_args(card, dests, catalog))  # without the flag: the README's 0, verdict still printed
+    assert again.code == 0 and "NOT SAFE TO FORMAT" in again.out

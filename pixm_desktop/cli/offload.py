@@ -19,7 +19,13 @@ from rich.table import Table
 
 from pixm_desktop.cli._common import catalog_arg, console, day_arg, escape, out
 from pixm_desktop.cli.clips import ingest_after_offload
-from pixm_desktop.core.errors import CancelledError, OffloadIncompleteError, SourceError, UsageError
+from pixm_desktop.core.errors import (
+    CancelledError,
+    NotSafeError,
+    OffloadIncompleteError,
+    SourceError,
+    UsageError,
+)
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CancelToken, JobStatus, ProgressSnapshot
 from pixm_desktop.services import status
@@ -54,6 +60,9 @@ def register(sub) -> None:
     o.add_argument("--quiet", action="store_true", help="no progress display")
     o.add_argument("--no-ingest", action="store_true",
                    help="skip clip grouping, probing and thumbnails after the offload (run `pixm ingest` later)")
+    o.add_argument("--require-safe", action="store_true",
+                   help="exit 10 when every file is verified but the card is NOT SAFE TO FORMAT (copies on one "
+                        "drive, fewer drives than the rule): for scripts that act on the verdict")
     o.add_argument("--no-wait", action="store_true",
                    help="when another PIXM process is offloading this card or writing one of its destination "
                         "folders, exit at once (code 9) naming it, instead of waiting in line for it to finish")
@@ -90,11 +99,32 @@ def cmd_offload(args) -> int:
             result = None
     if stop.signum is not None:
         return stop.report(result)
-    return exit_code(result)
+    code = exit_code(result)
+    if args.require_safe:
+        require_safe(result, args.catalog)
+    return code
+
+
+def require_safe(result: OffloadResult, catalog_path: Path | None) -> None:
+    """Raise :class:`NotSafeError` (exit 10) unless the card's verdict is SAFE TO FORMAT."""
+    catalog = open_catalog(catalog_path)
+    try:
+        card = status.card_status(catalog, result.card_id)
+    finally:
+        catalog.close()
+    if card is None or not card.verdict.safe:
+        reason = card.verdict.reason if card else "the card is not in the catalog"
+        raise NotSafeError(f"{result.card_label} is NOT SAFE TO FORMAT: {reason}",
+                           hint="keep the card; add a destination on another drive and offload again")
 
 
 def exit_code(result: OffloadResult) -> int:
     """0 when every file is verified everywhere; else raises the error whose exit code says why."""
+    if result.problems:
+        raise SourceError(
+            f"offload of {result.card_label} is incomplete: {len(result.problems)} card entr"
+            f"{'y' if len(result.problems) == 1 else 'ies'} could not be taken (listed above as NOT TAKEN)",
+            hint="fix what is listed (permissions, links, a path too long), then run the same command again")
     if result.source_failed or result.source_verify_failures:
         raise SourceError(
             f"offload of {result.card_label} is incomplete: a file of the card could not be read, or changed, "
@@ -277,6 +307,13 @@ def print_offload_summary(r: OffloadResult, shown_warnings: int = 0, verdict: Ca
             out.print(f"… and {len(d.failures) - 20} more failures on {d.card_path}", markup=False)
     for name, reason in r.source_verify_failures[:20]:
         out.print(f"[red]SOURCE[/] {escape(f'{name}: {reason}')}")
+    for name, reason in r.problems[:20]:
+        out.print(f"[red]NOT TAKEN[/] {escape(f'{name}: {reason}')}")
+    if len(r.problems) > 20:
+        out.print(f"… and {len(r.problems) - 20} more card entries not taken", markup=False)
+    if r.ignored:
+        names = ", ".join(r.ignored[:8]) + (f" … ({len(r.ignored)} in all)" if len(r.ignored) > 8 else "")
+        out.print(f"ignored by the listed rule (OS litter, old histories): {escape(names)}")
     for w in r.warnings[shown_warnings:]:
         out.print(f"[yellow]warning:[/] {escape(w)}")
     if verdict is not None:

@@ -129,6 +129,12 @@ class ConflictError(DestinationWriteError):
     """A different file already exists at the destination path; PIXM never overwrites it (exit 4)."""
 
 
+class NotSafeError(PixmError):
+    """``--require-safe``: every file is verified, yet the card is NOT SAFE TO FORMAT (exit 10)."""
+
+    exit_code = 10
+
+
 class CancelledError(PixmError):
     """The user cancelled the job; temp files are removed and the job is ``interrupted`` (exit 130)."""
 
