@@ -58,6 +58,14 @@ def test_two_partitions_of_one_disk_are_one_drive():
     assert card_verdict(dests, 10, rule=SafeRule(distinct_drives=False)).safe
 
 
+def test_a_raid_and_one_of_its_member_disks_are_one_drive():
+    # engine.drives: a mirror of disks B and C is "wwid:B+wwid:C"; a folder on disk B alone dies with it
+    dests = [_d(1, "wwid:B+wwid:C", name="MIRROR"), _d(2, "wwid:B", name="SHUTTLE")]
+    v = card_verdict(dests, 10)
+    assert not v.safe and v.copies == 1 and "MIRROR and SHUTTLE are on the same drive" in v.reason
+    assert card_verdict([_d(1, "wwid:B+wwid:C"), _d(2, "wwid:D")], 10).safe
+
+
 def test_a_drive_the_os_cannot_tell_is_never_guessed_distinct():
     note = "network share: the server's disks cannot be seen from here"
     # two unknown drives count once together, and the reason says why

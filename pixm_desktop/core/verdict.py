@@ -140,19 +140,26 @@ def count_drives(drives: Sequence[tuple[str, str, str | None]], rule: SafeRule) 
     """How many copies ``drives`` — ``(label, drive_id, drive_note)`` of folders holding (or about to hold)
     a copy — count for ``rule``, and why some count less, in words.
 
-    Same non-empty ``drive_id`` → one drive. Unknown drives (``""``) count as one drive together, and only when
-    no known drive is in the set (never guessed distinct from anything).
+    Drives sharing a member disk are one drive (``drive_id`` of a RAID is its members joined by ``+``: a
+    mirror of disks B and C and disk B alone die together). Unknown drives (``""``) count as one drive
+    together, and only when no known drive is in the set (never guessed distinct from anything).
     """
     if not rule.distinct_drives:
         return len({label for label, _d, _n in drives}), []
-    groups: dict[str, list[str]] = {}
+    groups: list[tuple[set[str], list[str]]] = []  # (member disks, labels), merged while they overlap
     unknown: list[tuple[str, str | None]] = []
     for label, drive_id, note in drives:
         if drive_id:
-            groups.setdefault(drive_id, []).append(label)
+            members, labels = set(drive_id.split("+")), [label]
+            for group in [g for g in groups if g[0] & members]:
+                groups.remove(group)
+                members |= group[0]
+                labels = group[1] + labels
+            groups.append((members, labels))
         else:
             unknown.append((label, note))
-    why = [f"{_names(labels)} are on the same drive" for labels in groups.values() if len(labels) > 1]
+    groups = [labels for _m, labels in groups]
+    why = [f"{_names(labels)} are on the same drive" for labels in groups if len(labels) > 1]
     if unknown:
         note = next((n for _l, n in unknown if n), None) or "no drive identity recorded"
         why.append(f"the OS cannot tell which drive holds {_names([lbl for lbl, _n in unknown])}: {note}")
