@@ -378,6 +378,12 @@ def test_cli_lists_entries_not_taken_and_ignored_and_exits_6(env) -> None:
     assert r.code == 6, r.text
     assert "NOT TAKEN PIPE: FIFO" in r.out, r.out
     assert "ignored by the listed rule" in r.out and ".DS_Store" in r.out, r.out
+    pdf = base / "offload.pdf"  # the offload report says it too, and counts the entry as failed
+    assert cli("report", "offload", "--card", card.name, "--catalog", catalog, "-o", pdf).code == 0
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(pdf).pages).split())
+    assert "NOT SAFE TO FORMAT" in text and "1 file FAILED" in text and "PIPE" in text, text
 
 
 def test_require_safe_exits_10_when_every_file_is_verified_but_the_card_is_not_safe(env) -> None:
