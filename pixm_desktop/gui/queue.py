@@ -124,7 +124,9 @@ class QueueController(QObject):
         job.files, job.total_bytes, job.known_summary = len(plan.files), plan.total_bytes, p.known_summary
         job.warnings = list(plan.warnings)
         job.card_id = p.known_card_id
-        job.volumes = frozenset(f"{d.volume.device}@{d.volume.mount_point}" for d in plan.destinations)
+        # jobs writing to one physical disk (two partitions, a RAID and a member) wait for each other
+        job.volumes = frozenset(m for d in plan.destinations
+                                for m in (d.drive.members or {f"{d.volume.device}@{d.volume.mount_point}"}))
         names = short_names([(Path(view.root).name or view.root, d.volume.label)
                              for view, d in zip(job.destinations, plan.destinations, strict=True)])
         for view, d, name in zip(job.destinations, plan.destinations, names, strict=True):
