@@ -242,6 +242,22 @@ def test_a_verified_copy_replaced_by_a_link_is_copied_again_not_skipped(env) -> 
     assert not verdict(catalog, card.name).safe
 
 
+def test_a_verified_copy_written_over_since_is_not_skipped_by_the_next_offload(env) -> None:
+    base, dests, catalog = env
+    card = make_card(base / "cards", "arri").root
+    first, _ = run_service(catalog, request(card, dests))
+    assert first.status == JobStatus.COMPLETED and verdict(catalog, card.name).safe
+    victim = max((p for p in card.rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)
+    copy = dest_card(dests[1], "arri", card.name) / victim.relative_to(card)
+    copy.write_bytes(bytes(len(copy.read_bytes())))  # same size, other bytes, a new mtime
+    second, _ = run_service(catalog, request(card, dests))
+    assert second.status != JobStatus.COMPLETED
+    folder = dest_card(dests[1], "arri", card.name)
+    state, reason = copy_states(catalog)[(victim.relative_to(card).as_posix(), str(folder))]
+    assert state == CopyState.FAILED.value and "different file already exists" in reason
+    assert not verdict(catalog, card.name).safe
+
+
 # --------------------------------------------------------------- case 5: a card file rewritten in place
 
 

@@ -398,7 +398,7 @@ class _Run:
             return False
         if any(not self.hashes[row.relpath_raw].get(a) for a in self.algorithms):
             return False  # verified with other hash formats than asked now: copy and verify again
-        return _still_in_place(card_path, row.relpath_raw, row.size)
+        return _still_in_place(card_path, row.relpath_raw, row.size, row.mtime_ns)
 
     def _known_bad(self, row: File, i: int) -> bool:
         """The catalog saw PIXM's own copy at this destination fail verification (or vanish): replace it."""
@@ -583,9 +583,13 @@ class _Run:
             ignored=[rel.decode("utf-8", "replace") for rel in self.plan.scan.ignored])
 
 
-def _still_in_place(card_path: Path, relpath: bytes, size: int) -> bool:
-    """A copy verified earlier is still a regular file of its size on the card folder's own drive (never a link,
-    nor a file reached through a linked folder)."""
+MTIME_SLACK_NS = 2_000_000_000  # FAT and exFAT keep mtimes to 2 s / 10 ms: a copy's mtime is the card's within it
+
+
+def _still_in_place(card_path: Path, relpath: bytes, size: int, mtime_ns: int) -> bool:
+    """A copy verified earlier is still a regular file of its size, with the card file's mtime (the copier gave it
+    that; a file written over since has another), on the card folder's own drive — never a link, nor a file
+    reached through a linked folder. Anything else is copied (or compared) again, not skipped."""
     base = os.fsencode(card_path)
     try:
         folder_dev = os.lstat(base).st_dev
@@ -595,7 +599,8 @@ def _still_in_place(card_path: Path, relpath: bytes, size: int) -> bool:
     parent = os.path.dirname(os.path.join(base, relpath))
     if os.path.realpath(parent) != os.path.abspath(parent):
         return False  # a linked folder on the way
-    return stat.S_ISREG(st.st_mode) and st.st_dev == folder_dev and st.st_size == size
+    return (stat.S_ISREG(st.st_mode) and st.st_dev == folder_dev and st.st_size == size
+            and abs(st.st_mtime_ns - mtime_ns) <= MTIME_SLACK_NS)
 
 
 def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
