@@ -13,6 +13,7 @@ import av
 import pytest
 
 from pixm_desktop.core.model import Camera
+from pixm_desktop.core.timecode import tc_to_frames
 from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
 from pixm_desktop.media.grouping import group_files, is_ignored
 from pixm_desktop.media.probe import (
@@ -29,7 +30,6 @@ from pixm_desktop.media.probe import (
 )
 from pixm_desktop.media.samplecard import SampleCard, generate_card, sony_ltc_value
 from pixm_desktop.media.thumbnails import make_thumbnails, thumbnail_frames
-from pixm_desktop.media.timecode import frames_to_tc, label_span, overlap, parse_rate, tc_to_frames
 
 CAMERAS = [c for c in Camera if c is not Camera.UNKNOWN]
 # a different exact rate per camera, so that every reader has to get the fraction right
@@ -237,24 +237,6 @@ def test_tape_names_for_edls() -> None:
     assert names_from_clip_name("A_0001C001_261123_100012AB_CANON") == ("A001", "A001C001")
     assert names_from_clip_name("GX010001") == (None, "GX010001")
     assert names_from_clip_name("DJI_0001") == (None, "DJI0001")
-
-
-def test_rates_and_timecode() -> None:
-    assert parse_rate("24000/1001") == Fraction(24000, 1001)
-    assert parse_rate("23.976") == parse_rate("23.98p") == parse_rate("023.976-ND") == Fraction(24000, 1001)
-    assert parse_rate("29.97") == Fraction(30000, 1001) and parse_rate("25p") == 25 and parse_rate("") is None
-    ntsc = Fraction(30000, 1001)
-    for label, frames in (("00:01:00;02", 1800), ("00:10:00;00", 17982), ("01:00:00;00", 107892)):
-        assert tc_to_frames(label, ntsc) == frames
-        assert frames_to_tc(frames, ntsc, drop_frame=True) == label
-    for n in range(0, 200_000, 997):
-        assert tc_to_frames(frames_to_tc(n, ntsc, drop_frame=True), ntsc) == n
-    assert frames_to_tc(tc_to_frames("23:59:59:23", Fraction(24)), Fraction(24)) == "23:59:59:23"
-    with pytest.raises(ValueError):
-        tc_to_frames("10:00:00:25", Fraction(25))
-    video = label_span(tc_to_frames("10:00:00:00", Fraction(24000, 1001)), 48, Fraction(24000, 1001))
-    sound = label_span(tc_to_frames("10:00:01:00", Fraction(25)), 250, Fraction(25))
-    assert overlap(video, sound) == 1 and overlap(video, (sound[1], sound[1] + 1)) == 0
 
 
 # --- thumbnails ------------------------------------------------------------------------------------------------

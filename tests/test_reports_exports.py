@@ -13,7 +13,7 @@ import pytest
 from test_reports_pdf import DAY, FPS, NOTE, Shoot, build_shoot
 
 from pixm_desktop.core.errors import UsageError
-from pixm_desktop.media.timecode import frames_to_tc
+from pixm_desktop.core.timecode import frames_to_tc
 from pixm_desktop.reports.exports import ALE_COLUMNS, CSV_COLUMNS, ale_text
 from pixm_desktop.reports.model import ClipLine
 from pixm_desktop.services import clips, reports

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pixm_desktop.core.hashes import HashAlgorithm
+from pixm_desktop.core.rate import RateMeter
 
 
 class CopyState(StrEnum):
@@ -141,7 +142,7 @@ class ProgressSnapshot:
     destinations: list[DestinationProgress] = field(default_factory=list)
     started_at: float = field(default_factory=time.monotonic)
     rate: float = 0.0  # bytes/s, smoothed
-    _sample: tuple[float, int] | None = None
+    _meter: RateMeter | None = field(default=None, repr=False, compare=False)
 
     @property
     def work_done(self) -> int:
@@ -154,13 +155,9 @@ class ProgressSnapshot:
 
     def update_rate(self, now: float | None = None, alpha: float = 0.3) -> None:
         """Refresh the smoothed rate; called by the one poller (CLI or GUI timer), at most every 0.5 s."""
-        now = time.monotonic() if now is None else now
-        t0, d0 = self._sample or (self.started_at, 0)
-        if now - t0 < 0.5:
-            return
-        inst = (self.work_done - d0) / (now - t0)
-        self.rate = inst if self.rate == 0 else alpha * inst + (1 - alpha) * self.rate
-        self._sample = (now, self.work_done)
+        if self._meter is None:
+            self._meter = RateMeter(alpha, 0.5, start=(self.started_at, 0))
+        self.rate = self._meter.update(self.work_done, now)
 
     @property
     def fraction(self) -> float:

@@ -17,10 +17,12 @@ import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QImageReader, QPainter, QPainterPath, QPen, QPixmap
 
+from pixm_desktop.core.timecode import fps_label, frames_to_tc
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.theme import status_icon
@@ -48,9 +50,8 @@ def fps_text(row) -> str:
     num, den = _get(row, "fps_num"), _get(row, "fps_den")
     if not num or not den:
         return "—"
-    if num % den == 0:
-        return str(num // den)
-    return f"{num}/{den} ({num / den:.3f})"
+    rate = Fraction(num, den)
+    return fps_label(rate) if rate.denominator == 1 else f"{num}/{den} ({fps_label(rate)})"
 
 
 def duration_text(row) -> str:
@@ -60,9 +61,7 @@ def duration_text(row) -> str:
         return "—"
     if not num or not den:
         return f"{frames} fr"
-    base = max(1, round(num / den))
-    s, ff = divmod(int(frames), base)
-    return f"{frames} fr · {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{ff:02d}"
+    return f"{frames} fr · {frames_to_tc(int(frames), Fraction(num, den), wrap=False)}"
 
 
 def is_from_sound(logged_from: str | None) -> bool:

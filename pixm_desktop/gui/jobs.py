@@ -1,4 +1,5 @@
-"""Offload jobs as the queue holds them, the per-volume scheduling rule and the rate meter (no Qt here).
+"""Offload jobs as the queue holds them, the per-volume scheduling rule (no Qt here; the rate meter is
+:class:`pixm_desktop.core.rate.RateMeter`).
 
 A job moves ``preparing → queued → running ⇄ paused → completed | failed | cancelled | interrupted``; ``error``
 is a job that could not start (pre-flight). Jobs whose destination volumes overlap run in queue order; jobs
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pixm_desktop.core.model import CancelToken, ProgressSnapshot
+from pixm_desktop.core.rate import RateMeter
 from pixm_desktop.core.verdict import CardVerdict
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
 
@@ -49,32 +51,6 @@ STATE_TEXT = {
 }
 
 _uids = itertools.count(1)
-
-
-class RateMeter:
-    """Bytes/second of a growing counter, smoothed (exponential, ~2 s); fed by the 100 ms poll."""
-
-    def __init__(self, alpha: float = 0.25, min_dt: float = 0.5):
-        self.alpha, self.min_dt = alpha, min_dt
-        self.rate = 0.0
-        self._t: float | None = None
-        self._v = 0
-
-    def update(self, value: int, now: float | None = None) -> float:
-        now = time.monotonic() if now is None else now
-        if self._t is None:
-            self._t, self._v = now, value
-            return self.rate
-        dt = now - self._t
-        if dt < self.min_dt:
-            return self.rate
-        inst = max(0.0, (value - self._v) / dt)
-        self.rate = inst if self.rate == 0 else self.alpha * inst + (1 - self.alpha) * self.rate
-        self._t, self._v = now, value
-        return self.rate
-
-    def reset(self) -> None:
-        self.rate, self._t, self._v = 0.0, None, 0
 
 
 @dataclass(slots=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 import av
 import wavinfo
 
-from pixm_desktop.media.timecode import fraction_of, frames_to_tc, is_drop_frame, parse_rate, tc_to_frames
+from pixm_desktop.core.timecode import fraction_of, frames_to_tc, is_drop_frame, parse_rate, tc_to_frames
 
 #: Probe outcomes stored with each clip.
 STATUS_OK, STATUS_PARTIAL, STATUS_NO_DECODER, STATUS_FAILED = "ok", "partial", "no_decoder", "failed"

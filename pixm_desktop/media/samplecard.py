@@ -59,6 +59,7 @@ import av
 from av.codec.context import Flags
 
 from pixm_desktop.core.model import Camera
+from pixm_desktop.core.timecode import fps_label, frames_to_tc, nominal
 from pixm_desktop.media.bwf import BwfTake, rate_text, tone_pcm, write_bwf
 
 DEFAULT_DAY = datetime.date(2026, 11, 23)  # fixed so that default cards are reproducible
@@ -228,31 +229,17 @@ def _plan_shots(
     rng: random.Random, count: int, seconds: float, fps: Fraction, day: datetime.date
 ) -> list[_Shot]:
     """First roll between 07:00 and 10:00, then 10–90 s between clips (time of day TC)."""
-    nominal = _nominal(fps)
+    base = nominal(fps)
     frames = max(1, round(Fraction(seconds) * fps))
     midnight = datetime.datetime.combine(day, datetime.time())
     shots = []
-    tc = (7 * 3600 + rng.randrange(3 * 3600)) * nominal
+    tc = (7 * 3600 + rng.randrange(3 * 3600)) * base
     for number in range(1, count + 1):
-        start = midnight + datetime.timedelta(seconds=tc / nominal)
+        start = midnight + datetime.timedelta(seconds=tc / base)
         end = start + datetime.timedelta(seconds=float(frames / fps))
-        shots.append(_Shot(number, tc % (24 * 3600 * nominal), frames, start, end))
-        tc += frames + rng.randrange(10, 90) * nominal + rng.randrange(nominal)
+        shots.append(_Shot(number, tc % (24 * 3600 * base), frames, start, end))
+        tc += frames + rng.randrange(10, 90) * base + rng.randrange(base)
     return shots
-
-
-def _nominal(fps: Fraction) -> int:
-    """Timecode counting base: 24 for 24000/1001, 30 for 30000/1001, at least 1."""
-    return max(1, round(fps))
-
-
-def _tc_text(tc_frames: int, fps: Fraction) -> str:
-    """Non-drop ``HH:MM:SS:FF`` for a frame count since midnight."""
-    nominal = _nominal(fps)
-    seconds, ff = divmod(tc_frames, nominal)
-    minutes, ss = divmod(seconds, 60)
-    hh, mm = divmod(minutes, 60)
-    return f"{hh % 24:02d}:{mm:02d}:{ss:02d}:{ff:02d}"
 
 
 def _alnum(rng: random.Random, n: int) -> str:
@@ -302,7 +289,7 @@ class _Card:
         return self.shots[-1].end + datetime.timedelta(seconds=5)
 
     def tc(self, shot: _Shot, offset: int = 0) -> str:
-        return _tc_text(shot.tc_start + offset, self.fps)
+        return frames_to_tc(shot.tc_start + offset, self.fps)
 
     def apply_mtimes(self) -> None:
         """Stamp every file, then every folder bottom-up (writing into a folder changes its mtime)."""
@@ -613,7 +600,7 @@ def _sony(ctx: _Card) -> list[SampleClip]:
                     "yuv420p",
                     pw,
                     ph,
-                    {"preset": "veryfast", "g": str(_nominal(ctx.fps))},
+                    {"preset": "veryfast", "g": str(nominal(ctx.fps))},
                     tags,
                     umid=ctx.rng.randbytes(15),
                 ),
@@ -703,7 +690,7 @@ def _gopro(ctx: _Card) -> list[SampleClip]:
             f"DCIM/100GOPRO/{name}.THM",
         )
         tags = {"timecode": ctx.tc(shot), "creation_time": _creation_time(shot.start)}
-        options = {"preset": "veryfast", "g": str(_nominal(ctx.fps))}
+        options = {"preset": "veryfast", "g": str(nominal(ctx.fps))}
         pattern = _Pattern(ctx.width, ctx.height, shot.number + 60)
         _encode(
             [
@@ -796,13 +783,6 @@ _WRITERS = {
 # --- sidecars ---------------------------------------------------------------------------------------------
 
 
-def _fps_label(fps: Fraction) -> str:
-    """Editorial spelling: ``23.976``, ``29.97``, ``25``."""
-    if fps.denominator == 1:
-        return str(fps.numerator)
-    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
-
-
 def _ale(ctx: _Card, clips: Sequence[SampleClip]) -> str:
     """Avid Log Exchange of the reel, like the one ARRI cameras write: tab-separated, End exclusive."""
     columns = ["Name", "Tracks", "Start", "End", "Duration", "Tape", "Source File", "Camera", "FPS"]
@@ -812,11 +792,11 @@ def _ale(ctx: _Card, clips: Sequence[SampleClip]) -> str:
             "V",
             c.start_timecode,
             ctx.tc(s, s.frames),
-            _tc_text(s.frames, ctx.fps),
+            frames_to_tc(s.frames, ctx.fps),
             c.tape_name,
             c.files[0],
             ctx.reel[0],
-            _fps_label(ctx.fps),
+            fps_label(ctx.fps),
         ]
         for c, s in zip(clips, ctx.shots, strict=True)
     ]
@@ -825,7 +805,7 @@ def _ale(ctx: _Card, clips: Sequence[SampleClip]) -> str:
         "FIELD_DELIM\tTABS",
         "VIDEO_FORMAT\tCUSTOM",
         "AUDIO_FORMAT\t48khz",
-        f"FPS\t{_fps_label(ctx.fps)}",
+        f"FPS\t{fps_label(ctx.fps)}",
         "",
         "Column",
         "\t".join(columns),
@@ -839,7 +819,7 @@ def _ale(ctx: _Card, clips: Sequence[SampleClip]) -> str:
 def _fcp_xml(ctx: _Card, clips: Sequence[SampleClip]) -> str:
     """FCP 7 XML (xmeml 5) bin of the reel's clips with timecode and reel name."""
     ntsc = "TRUE" if ctx.fps.denominator == 1001 else "FALSE"
-    rate = f"<rate><timebase>{_nominal(ctx.fps)}</timebase><ntsc>{ntsc}</ntsc></rate>"
+    rate = f"<rate><timebase>{nominal(ctx.fps)}</timebase><ntsc>{ntsc}</ntsc></rate>"
     items = []
     for i, (c, s) in enumerate(zip(clips, ctx.shots, strict=True), 1):
         items.append(
@@ -870,7 +850,7 @@ def _sony_fps(fps: Fraction) -> str:
 def sony_ltc_value(tc_frames: int, fps: Fraction) -> str:
     """Sony ``LtcChange/@value``: timecode as four BCD bytes in the order frames, seconds, minutes,
     hours, written as 8 hex digits (10:00:00:00 → ``00000010``). Non-drop, so no flag bits are set."""
-    hh, mm, ss, ff = _tc_text(tc_frames, fps).split(":")
+    hh, mm, ss, ff = frames_to_tc(tc_frames, fps).split(":")
     return f"{ff}{ss}{mm}{hh}"
 
 
@@ -886,7 +866,7 @@ def _sony_m01(ctx: _Card, shot: _Shot, umid: bytes, device: Mapping[str, str]) -
         f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" lastUpdate="{when}">\n'
         f'\t<TargetMaterial umidRef="{umid.hex().upper()}"/>\n'
         f'\t<Duration value="{shot.frames}"/>\n'
-        f'\t<LtcChangeTable tcFps="{_nominal(ctx.fps)}" halfStep="false">\n'
+        f'\t<LtcChangeTable tcFps="{nominal(ctx.fps)}" halfStep="false">\n'
         f'\t\t<LtcChange frameCount="0" value="{sony_ltc_value(shot.tc_start, ctx.fps)}" status="increment"/>\n'
         f'\t\t<LtcChange frameCount="{shot.frames - 1}" '
         f'value="{sony_ltc_value(shot.tc_start + shot.frames - 1, ctx.fps)}" status="end"/>\n'

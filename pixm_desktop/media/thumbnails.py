@@ -18,8 +18,8 @@ from pathlib import Path
 import av
 from av.codec.context import Flags
 
+from pixm_desktop.core.timecode import fraction_of
 from pixm_desktop.media.probe import stream_frames, stream_rate
-from pixm_desktop.media.timecode import fraction_of
 
 THUMB_WIDTH = 480  # px
 JPEG_QSCALE = 3  # MJPEG quantiser: 2 best … 31 worst

@@ -14,12 +14,13 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
+from pixm_desktop.core.timecode import fps_label
 from pixm_desktop.reports.fonts import Fonts
 from pixm_desktop.reports.model import DailyReport, ReportResult
 from pixm_desktop.reports.offload import clip_cells
 from pixm_desktop.reports.pdf import BAD, WARN, Kit, PageFrame, build_pdf, footer_text, page_size, spacer
 from pixm_desktop.reports.pdf import MARGIN as _MARGIN
-from pixm_desktop.reports.text import clean, clock, exact_bytes, fps_label, hms, plural, size, verdict_title
+from pixm_desktop.reports.text import clean, clock, exact_bytes, hms, plural, size, verdict_title
 
 
 def write_daily_report(report: DailyReport, path: Path, *, fonts: Fonts | None = None) -> ReportResult:

@@ -36,8 +36,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
+from pixm_desktop.core.timecode import fps_label
 from pixm_desktop.reports.model import ClipLine, ReportResult
-from pixm_desktop.reports.text import fps_label, one_line
+from pixm_desktop.reports.text import one_line
 
 CSV_COLUMNS = (
     "day", "card", "camera", "reel", "tape", "clip", "kind", "source_file", "start_tc", "end_tc", "duration_tc",

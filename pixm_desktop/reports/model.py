@@ -2,7 +2,7 @@
 
 Plain dataclasses, no ORM objects and no sessions (design §2): ``services.reports`` fills them, the modules of
 this package turn them into PDF, CSV and ALE. Timecodes arrive as finished labels (``HH:MM:SS:FF``, computed
-by the services with ``media.timecode``); rates as exact fractions; sizes in bytes; times timezone-aware.
+by the services with ``core.timecode``); rates as exact fractions; sizes in bytes; times timezone-aware.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak
 
+from pixm_desktop.core.timecode import fps_label
 from pixm_desktop.reports.fonts import Fonts
 from pixm_desktop.reports.model import ClipLine, OffloadReport, ReportResult
 from pixm_desktop.reports.pdf import (
@@ -31,7 +32,6 @@ from pixm_desktop.reports.text import (
     clean,
     duration_words,
     exact_bytes,
-    fps_label,
     plural,
     size,
     speed,

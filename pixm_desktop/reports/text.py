@@ -7,6 +7,8 @@ import re
 import unicodedata
 from fractions import Fraction
 
+from pixm_desktop.core.timeutil import aware_utc
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -81,21 +83,11 @@ def speed(bytes_per_second: float | None) -> str:
     return "—" if bytes_per_second is None else f"{bytes_per_second / 1e6:,.0f} MB/s".replace(",", "\u202f")
 
 
-def fps_label(fps: Fraction | None) -> str:
-    """Editorial spelling of a rate: ``23.976``, ``29.97``, ``25``, ``59.94``; ``""`` when unknown."""
-    if fps is None:
-        return ""
-    if fps.denominator == 1:
-        return str(fps.numerator)
-    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
-
-
 def when(value: dt.datetime | None, *, seconds: bool = True) -> str:
     """A timestamp in the cart's local time with its UTC offset: ``2026-11-23 18:15:02 +01:00``."""
     if value is None:
         return "—"
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    local = aware.astimezone()
+    local = aware_utc(value).astimezone()
     fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
     offset = local.strftime("%z")
     return f"{local.strftime(fmt)} {offset[:3]}:{offset[3:]}" if offset else local.strftime(fmt)
@@ -105,8 +97,7 @@ def clock(value: dt.datetime | None) -> str:
     """Local time of day, ``18:15``."""
     if value is None:
         return "—"
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone().strftime("%H:%M")
+    return aware_utc(value).astimezone().strftime("%H:%M")
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -118,7 +109,6 @@ __all__ = [
     "clock",
     "duration_words",
     "exact_bytes",
-    "fps_label",
     "hms",
     "one_line",
     "plural",

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import select
 
+from pixm_desktop.core.timeutil import iso_utc
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Card, Copy, Destination, File
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
 def cards(catalog: Catalog) -> list[dict]:
@@ -29,7 +22,7 @@ def cards(catalog: Catalog) -> list[dict]:
                 "project": card.shoot_day.project.name if card.shoot_day else None,
                 "day": card.shoot_day.day.isoformat() if card.shoot_day else None,
                 "quick_fingerprint": card.quick_fingerprint, "content_fingerprint": card.content_fingerprint,
-                "created_at": _iso(card.created_at),
+                "created_at": iso_utc(card.created_at),
                 "destinations": [{"path": d.path, "volume": d.volume_label, "required": d.required,
                                   "states": counts.get(d.id, {})} for d in card.destinations],
             })
@@ -41,8 +34,8 @@ def jobs(catalog: Catalog, card_id: int | None = None) -> list[dict]:
         return [{
             "id": j.id, "card_id": j.card_id, "card": j.card.label, "kind": j.kind, "status": j.status,
             "algorithms": j.algorithms.split(","), "files": j.files_total, "bytes": j.bytes_total,
-            "host": j.host, "tool_version": j.tool_version, "started_at": _iso(j.started_at),
-            "finished_at": _iso(j.finished_at), "error": j.error,
+            "host": j.host, "tool_version": j.tool_version, "started_at": iso_utc(j.started_at),
+            "finished_at": iso_utc(j.finished_at), "error": j.error,
             "destinations": [{"path": jd.destination.path, "status": jd.status, "error": jd.error,
                               "mhl_generation": jd.mhl_generation}
                              for jd in sorted(j.job_destinations, key=lambda x: x.position)],
@@ -64,7 +57,7 @@ def files(catalog: Catalog, card_id: int | None = None) -> list[dict]:
             "card_id": r.card_id, "path": r.relpath, "size": r.size, "mtime_ns": r.mtime_ns,
             "hashes": {a.value: v for a, v in r.hashes().items()},
             "copies": [{"destination": dest_paths.get(c.destination_id), "state": c.state, "reason": c.reason,
-                        "verified_at": _iso(c.verified_at)} for c in copies.get(r.id, [])],
+                        "verified_at": iso_utc(c.verified_at)} for c in copies.get(r.id, [])],
         } for r in rows]
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import datetime as dt
 import json
 import os
 import time
@@ -45,6 +44,9 @@ from sqlalchemy.exc import IntegrityError
 
 from pixm_desktop.core.errors import CancelledError, UsageError
 from pixm_desktop.core.model import Camera, CancelToken
+from pixm_desktop.core.naming import camera_letter, natural_key
+from pixm_desktop.core.timecode import frames_to_tc, label_span, overlap
+from pixm_desktop.core.timeutil import iso_utc
 from pixm_desktop.media.grouping import ClipGroup, group_files
 from pixm_desktop.media.probe import (
     STATUS_FAILED,
@@ -55,7 +57,6 @@ from pixm_desktop.media.probe import (
     rate_text,
 )
 from pixm_desktop.media.thumbnails import THUMB_WIDTH, make_thumbnails
-from pixm_desktop.media.timecode import frames_to_tc, label_span, overlap
 from pixm_desktop.store import clips_repo
 from pixm_desktop.store.clips_repo import LOGGER_FIELDS, ORDER_COLUMNS, ClipFilter
 from pixm_desktop.store.db import Catalog
@@ -323,8 +324,8 @@ def _sync_groups(s, card: Card) -> tuple[list[int], int, int]:
             clip = Clip(card_id=card.id, key=key, name=_text(g.name)[:255], kind=g.kind, reel=card.reel,
                         probe_status="pending", thumbnail_status="pending", metadata_json="{}", drop_frame=False,
                         circled=False, rating=0, flagged=False)
-            if card.camera != Camera.SOUND.value and _camera_letter(card.reel):
-                clip.camera = _camera_letter(card.reel)
+            if card.camera != Camera.SOUND.value and camera_letter(card.reel):
+                clip.camera = camera_letter(card.reel)
             s.add(clip)
             created += 1
         clip.kind = g.kind
@@ -351,12 +352,6 @@ def _sync_groups(s, card: Card) -> tuple[list[int], int, int]:
 def _text(value: str) -> str:
     """Catalog text for a name that may hold undecodable bytes (surrogate escapes)."""
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _camera_letter(reel: str | None) -> str | None:
-    if reel and len(reel) >= 2 and reel[0].isalpha() and reel[0].isupper() and reel[1:4].isdigit():
-        return reel[0]
-    return None
 
 
 @dataclass(slots=True)
@@ -500,7 +495,7 @@ def _store_probe(clip: Clip, r: ProbeResult, job: _ClipJob, from_dest: bool) -> 
             clip.logged_from = IXML
     clip.metadata_json = _text(json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str))
     if clip.camera is None and job.kind != "audio":
-        clip.camera = _camera_letter(reel) or (r.extra.get("camera_number") or None)
+        clip.camera = camera_letter(reel) or (r.extra.get("camera_number") or None)
 
 
 def _catalog_safe(r: ProbeResult) -> ProbeResult:
@@ -508,12 +503,6 @@ def _catalog_safe(r: ProbeResult) -> ProbeResult:
     whose names are not UTF-8) cannot be stored as they are."""
     fixed = {f.name: _text(v) for f in dataclasses.fields(r) if isinstance(v := getattr(r, f.name), str)}
     return dataclasses.replace(r, **fixed)
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
 
 
 def _remove_thumbnail_files(thumbs: Iterable[ClipThumbnail]) -> None:
@@ -600,12 +589,6 @@ class ClipFacets:
     takes: list[str] = field(default_factory=list)
 
 
-def _natural(value: str) -> tuple:
-    """Sort key: leading digits as a number, then the rest (``12A`` after ``12``, ``2`` before ``10``)."""
-    digits = len(value) - len(value.lstrip("0123456789"))
-    return (int(value[:digits]) if digits else float("inf"), value[digits:], value)
-
-
 def clip_facets(catalog: Catalog) -> ClipFacets:
     """The distinct shoot days, camera letters, reels, scenes and takes of all clips (five small indexed
     ``SELECT DISTINCT`` queries: a few ms for 10,000 clips)."""
@@ -618,8 +601,8 @@ def clip_facets(catalog: Catalog) -> ClipFacets:
 
         days = distinct(ShootDay.day, (Card, Card.id == Clip.card_id), (ShootDay, ShootDay.id == Card.shoot_day_id))
         return ClipFacets(days=sorted(d.isoformat() for d in days), cameras=sorted(distinct(Clip.camera)),
-                          reels=sorted(distinct(Clip.reel)), scenes=sorted(distinct(Clip.scene), key=_natural),
-                          takes=sorted(distinct(Clip.take), key=_natural))
+                          reels=sorted(distinct(Clip.reel)), scenes=sorted(distinct(Clip.scene), key=natural_key),
+                          takes=sorted(distinct(Clip.take), key=natural_key))
 
 
 def find_clips(catalog: Catalog, name: str, card_label: str | None = None) -> list[ClipRow]:
@@ -646,9 +629,9 @@ def clip_detail(catalog: Catalog, clip_id: int) -> dict:
             "key": clip.key, "codec_profile": clip.codec_profile, "drop_frame": clip.drop_frame,
             "sample_rate": clip.sample_rate, "camera_make": clip.camera_make, "lens": clip.lens,
             "recorded_at": clip.recorded_at, "probe_source": clip.probe_source,
-            "probed_at": _iso(clip.probed_at),
+            "probed_at": iso_utc(clip.probed_at),
             "thumbnail_error": clip.thumbnail_error,
-            "logged_at": _iso(clip.logged_at),
+            "logged_at": iso_utc(clip.logged_at),
             "project": card.shoot_day.project.name if card.shoot_day else None,
             "metadata": json.loads(clip.metadata_json or "{}"),
             "files": [{"path": f.relpath, "role": link.role, "position": link.position, "size": f.size}

@@ -32,6 +32,7 @@ from pixm_desktop.core.model import (
     JobStatus,
     ProgressSnapshot,
 )
+from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.engine.cards import CardIdentity, content_fingerprint, quick_fingerprint, recognise
 from pixm_desktop.engine.copier import CopyTask, SourceHashed, remove_stale_temps, run_copy
 from pixm_desktop.engine.mediaio import hash_from_media
@@ -528,7 +529,7 @@ class _Run:
             else:
                 continue
             recs.append(MhlFileRecord(relpath=sf.relpath, size=sf.size, mtime_ns=sf.mtime_ns, hashes=hashes,
-                                      action=action, hashdate=_aware(self.hashed_at[sf.relpath])))
+                                      action=action, hashdate=aware_utc(self.hashed_at[sf.relpath])))
         return recs
 
     # finish ----------------------------------------------------------------------------------------
@@ -612,12 +613,6 @@ def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
         return {}
     history = load_history(card_path)  # an empty ascmhl/ (a kill while the first manifest was written) is none
     return {rel: history.latest(rel) for rel in history.own_paths()}
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def recover_interrupted(catalog: Catalog) -> list[int]:

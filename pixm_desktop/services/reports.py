@@ -41,8 +41,16 @@ from sqlalchemy import func, select
 from pixm_desktop import TOOL_NAME, __version__
 from pixm_desktop.core.errors import PixmError, UsageError
 from pixm_desktop.core.model import Camera, CopyState, JobStatus
+from pixm_desktop.core.naming import camera_letter, natural_key
+from pixm_desktop.core.timecode import (
+    fps_label,
+    frames_to_tc,
+    is_drop_frame,
+    parse_rate,
+    tc_to_frames,
+)
+from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.core.verdict import CardState, CardVerdict, SafeRule
-from pixm_desktop.media.timecode import frames_to_tc, is_drop_frame, nominal, parse_rate, tc_to_frames
 from pixm_desktop.mhl.reader import read_manifest
 from pixm_desktop.reports import daily as daily_pdf
 from pixm_desktop.reports import exports
@@ -63,7 +71,6 @@ from pixm_desktop.reports.model import (
     SoundRoll,
     StorageLine,
 )
-from pixm_desktop.reports.text import fps_label
 from pixm_desktop.services import clips as clip_service
 from pixm_desktop.services import context, status
 from pixm_desktop.services.clips import ClipFilter, ClipRow
@@ -118,12 +125,6 @@ class JobInfo:
     status: str
     finished_at: dt.datetime | None
     verdict: CardVerdict | None = None  # the card's verdict now (the job may be complete, the card not safe)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _context(options: ReportOptions) -> ReportContext:
@@ -212,7 +213,7 @@ def offload_jobs(catalog: Catalog, day: dt.date | None = None, project: str | No
             q = q.where(ShootDay.day == day)
         if project is not None:
             q = q.where(Project.name == project)
-        rows = [(j.id, j.card_id, label, p or "", d, j.status, _aware(j.finished_at))
+        rows = [(j.id, j.card_id, label, p or "", d, j.status, aware_utc(j.finished_at))
                 for j, label, p, d in s.execute(q)]
     verdicts = status.card_verdicts(catalog, {r[1] for r in rows}, rule=rule)
     return [JobInfo(*r, verdict=verdicts.get(r[1])) for r in rows]
@@ -283,16 +284,7 @@ def tc_labels(start_tc: str | None, frames: int | None, fps: Fraction | None) ->
         return None, None
     if is_drop_frame(start_tc):
         return frames_to_tc(start + frames, fps, drop_frame=True), frames_to_tc(frames, fps, drop_frame=True)
-    return _tc_nowrap(start + frames, fps), _tc_nowrap(frames, fps)
-
-
-def _tc_nowrap(frames: int, fps: Fraction) -> str:
-    """A duration label that does not wrap at 24 h (a day's total can pass it)."""
-    base = nominal(fps)
-    seconds, ff = divmod(int(frames), base)
-    minutes, ss = divmod(seconds, 60)
-    hh, mm = divmod(minutes, 60)
-    return f"{hh:02d}:{mm:02d}:{ss:02d}:{ff:02d}"
+    return frames_to_tc(start + frames, fps, wrap=False), frames_to_tc(frames, fps, wrap=False)
 
 
 def _pick_thumbnail(paths: Sequence[str]) -> Path | None:
@@ -405,7 +397,7 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
                       jd.destination.mount_point, jd.destination.fs_type, jd.destination.required,
                       jd.free_bytes_before, jd.status, jd.error, jd.mhl_generation) for jd in jds]
         job_status, job_error, host, tool_version = job.status, job.error, job.host, job.tool_version
-        started, finished, job_id = _aware(job.started_at or job.created_at), _aware(job.finished_at), job.id
+        started, finished, job_id = aware_utc(job.started_at or job.created_at), aware_utc(job.finished_at), job.id
         opts = json.loads(job.options or "{}")
         project, day, shoot_day_id = (sd.project.name, sd.day, sd.id) if sd else ("", None, None)
     card_state = status.card_status(catalog, card_line.id, rule=options.rule)
@@ -470,14 +462,7 @@ def _camera_key(card: CardLine, lines: list[ClipLine]) -> str:
     letters = Counter(c.camera for c in lines if c.camera and c.kind != "audio")
     if letters:
         return letters.most_common(1)[0][0]
-    reel = card.reel or ""
-    if len(reel) >= 2 and reel[0].isalpha() and reel[1:4].isdigit():
-        return reel[0].upper()
-    return card.camera.upper()
-
-
-def _natural(text: str) -> tuple:
-    return tuple(int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", text))
+    return camera_letter(card.reel) or card.camera.upper()
 
 
 def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = None,
@@ -503,7 +488,7 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
                     dits.append(author)
                 if last.host and last.host not in hosts:
                     hosts.append(last.host)
-        job_facts = {cid: (j.id, j.status, _aware(j.finished_at), j.error) for cid, j in jobs.items()}
+        job_facts = {cid: (j.id, j.status, aware_utc(j.finished_at), j.error) for cid, j in jobs.items()}
         storage = _storage(s, [c.id for c in cards])
     lines = _lines_for_cards(catalog, [c.id for c in card_lines], sd_id)
     by_card: dict[int, list[ClipLine]] = defaultdict(list)
@@ -528,7 +513,7 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
             cam_cards[_camera_key(card, cl)].append(card)
         issues += _card_issues(catalog, card, cl, verdict, job_id, job_status, job_error)
     cameras = []
-    for cam in sorted(cam_cards, key=_natural):
+    for cam in sorted(cam_cards, key=natural_key):
         cl = [x for card in cam_cards[cam] for x in by_card.get(card.id, []) if x.kind != "audio"]
         rates = {x.fps for x in cl if x.fps}
         fps = next(iter(rates)) if len(rates) == 1 else None
@@ -536,13 +521,13 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
         frames = sum(x.frames or 0 for x in cl)
         cameras.append(CameraTotal(camera=cam, cards=len(cam_cards[cam]), clips=len(cl), seconds=seconds,
                                    bytes=sum(c.bytes for c in cam_cards[cam]), fps=fps,
-                                   duration_tc=_tc_nowrap(frames, fps) if fps else None))
+                                   duration_tc=frames_to_tc(frames, fps, wrap=False) if fps else None))
     sound_rolls = []
     for card in card_lines:
         if card.camera != Camera.SOUND.value:
             continue
         cl = by_card.get(card.id, [])
-        scenes = sorted({x.scene for x in cl if x.scene}, key=_natural)
+        scenes = sorted({x.scene for x in cl if x.scene}, key=natural_key)
         roll = next((x.tape for x in cl if x.tape), None) or card.reel or card.label
         sound_rolls.append(SoundRoll(roll=roll, card_label=card.label, files=card.files, takes=len(cl),
                                      seconds=sum((x.seconds for x in cl if x.seconds is not None),

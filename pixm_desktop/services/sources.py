@@ -10,7 +10,6 @@ catalog whether that card was offloaded before.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from collections.abc import Iterable
@@ -21,6 +20,7 @@ import psutil
 
 from pixm_desktop.core.errors import SourceError
 from pixm_desktop.core.model import Camera
+from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.engine.cards import quick_fingerprint, recognise
 from pixm_desktop.engine.plan import volume_of
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, CardScan, IgnoreList, scan_card
@@ -190,8 +190,6 @@ def known_card(catalog: Catalog, fingerprint: str) -> tuple[int | None, str | No
         if not jobs:
             return card.id, None
         last = jobs[-1]
-        when = last.created_at
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=dt.UTC)
+        when = aware_utc(last.created_at)
         where = ", ".join(short_names([(d.path, d.volume_label) for d in card.destinations])) or "no destination"
         return card.id, f"already offloaded on {when.astimezone():%Y-%m-%d %H:%M} to {where}"

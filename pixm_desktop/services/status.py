@@ -24,6 +24,7 @@ from sqlalchemy.orm import selectinload
 from pixm_desktop.core.errors import PixmError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CopyState, JobStatus
+from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.core.verdict import CardState, CardVerdict, DestinationCopies, SafeRule, card_verdict
 from pixm_desktop.services import context
 from pixm_desktop.services.offload import OffloadRequest, recover_interrupted
@@ -36,12 +37,6 @@ __all__ = ["CardState", "CardStatus", "CardVerdict", "DestinationStatus", "SafeR
            "card_statuses", "card_verdicts", "planned_drive", "safe_rule"]
 
 DEFAULT_MIN_COPIES = 2
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def safe_rule(settings=None, *, min_copies: int | None = None, distinct_drives: bool | None = None) -> SafeRule:
@@ -212,8 +207,8 @@ def _statuses(s, cards: list[Card], rule: SafeRule) -> list[CardStatus]:
             id=c.id, label=c.label, camera=c.camera, reel=c.reel,
             project=c.shoot_day.project.name if c.shoot_day else "", day=c.shoot_day.day if c.shoot_day else None,
             files=c.file_count, total_bytes=c.total_bytes, source_path=c.source_path,
-            created_at=_aware(c.created_at), destinations=dests[c.id], verdict=_verdict(c, dests[c.id], p, r, rule),
-            last_job_status=last.status if last else None, last_job_at=_aware(last.created_at) if last else None,
+            created_at=aware_utc(c.created_at), destinations=dests[c.id], verdict=_verdict(c, dests[c.id], p, r, rule),
+            last_job_status=last.status if last else None, last_job_at=aware_utc(last.created_at) if last else None,
             problems=p, running=r))
     return out
 
@@ -292,7 +287,7 @@ def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) 
                 state, reason, when = CopyState.FAILED.value, f"{NOT_TAKEN}{problem}", None
             if failures_only and state != CopyState.FAILED.value:
                 continue
-            out.append(FileState(relpath, size, did, dpath, state, reason, _aware(when), name))
+            out.append(FileState(relpath, size, did, dpath, state, reason, aware_utc(when), name))
     return out
 
 
@@ -399,7 +394,7 @@ def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, pro
             out.append(HistoryRow(
                 job_id=j.id, card_id=c.id, card=c.label, camera=c.camera, reel=c.reel,
                 project=sd.project.name if sd else "", day=sd.day if sd else None, kind=j.kind, status=j.status,
-                started_at=_aware(j.started_at or j.created_at), finished_at=_aware(j.finished_at),
+                started_at=aware_utc(j.started_at or j.created_at), finished_at=aware_utc(j.finished_at),
                 files=j.files_total, total_bytes=j.bytes_total,
                 destinations=tuple(jd.destination.path for jd in jds),
                 error=j.error, drives=tuple(brief_names([(jd.destination.path, jd.destination.volume_label)
@@ -466,5 +461,5 @@ def interrupted_jobs(catalog: Catalog) -> list[ResumableJob]:
                                  if len(jds) == len(roots) else None,
                                  source_verify=bool(options.get("source_verify")), cascade=bool(options.get("cascade")))
             out.append(ResumableJob(j.id, j.card_id, j.card.label, j.error or "interrupted", req,
-                                    _aware(j.started_at), j.files_total, j.bytes_total, notes))
+                                    aware_utc(j.started_at), j.files_total, j.bytes_total, notes))
         return out

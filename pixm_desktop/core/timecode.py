@@ -1,8 +1,12 @@
-"""Timecode and frame-rate arithmetic: exact rates, SMPTE labels, label ranges for overlap tests.
+"""Timecode and frame-rate arithmetic: exact rates, SMPTE ST 12-1 labels, editorial rate spellings, label
+ranges for overlap tests.
 
-Rates are always exact fractions (``Fraction(24000, 1001)``, never 23.976, field notes §5). A timecode label
-counts frames at the *nominal* rate (24 for 24000/1001); drop-frame labels (``;`` separator, 29.97/59.94)
-skip label numbers 00 and 01 (02 and 03 at 59.94) each minute except every tenth.
+Rates are always exact fractions (``Fraction(24000, 1001)``, never the float 23.976: a float drifts by a frame
+every few minutes). A timecode label (SMPTE ST 12-1 ``HH:MM:SS:FF``) counts frames at the *nominal* rate (24
+for 24000/1001, 30 for 30000/1001). Drop-frame labels (ST 12-1, ``;`` before the frames field) exist only for
+the 1000/1001 rates whose nominal rate is a multiple of 30: at 29.97 the frame numbers 00 and 01 are skipped at
+the start of every minute except minutes 00, 10, 20, 30, 40 and 50; at 59.94 the numbers 00 to 03. The labels
+then stay within a few frames of the wall clock (an hour of 29.97 labels is 107,892 frames, not 108,000).
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ def is_drop_frame(tc: str) -> bool:
 
 
 def tc_to_frames(tc: str, fps: Fraction) -> int:
-    """Label ``HH:MM:SS:FF`` (or ``HH:MM:SS;FF`` drop-frame) → frames since midnight. ``ValueError`` if malformed."""
+    """SMPTE ST 12-1 label ``HH:MM:SS:FF`` (or ``HH:MM:SS;FF`` drop-frame, which counts as drop-frame only at
+    a rate that has it) → frames since midnight. ``ValueError`` if malformed or a field is out of range."""
     m = _TC.match(tc.strip())
     if m is None:
         raise ValueError(f"not a timecode: {tc!r}")
@@ -71,21 +76,28 @@ def tc_to_frames(tc: str, fps: Fraction) -> int:
     if mm > 59 or ss > 59 or ff >= base:
         raise ValueError(f"timecode {tc!r} is out of range at {fps} fps")
     frames = ((hh * 60 + mm) * 60 + ss) * base + ff
-    if m.group(4) in ";,." and _drop(fps):
+    if m.group(4) in ";,." and has_drop_frame(fps):
         drop = 2 * base // 30
         minutes = hh * 60 + mm
         frames -= drop * (minutes - minutes // 10)
     return frames
 
 
-def frames_to_tc(frames: int, fps: Fraction, *, drop_frame: bool = False) -> str:
-    """Frames since midnight → label; wraps at 24 h. Drop-frame only for 30000/1001 and 60000/1001."""
+def frames_to_tc(frames: int, fps: Fraction, *, drop_frame: bool = False, wrap: bool = True) -> str:
+    """Frames since midnight (or a duration in frames) → SMPTE ST 12-1 label ``HH:MM:SS:FF``.
+
+    ``drop_frame`` gives the ``HH:MM:SS;FF`` drop-frame label, only for rates that have one (30000/1001,
+    60000/1001, …; other rates ignore it). ``wrap`` (default) wraps at 24 h like a timecode clock; without it
+    the hours keep counting (a day's total duration can pass 24 h). ``frames`` is rounded down to an int.
+    """
+    frames = int(frames)
     base = nominal(fps)
-    if drop_frame and _drop(fps):
+    if drop_frame and has_drop_frame(fps):
         drop = 2 * base // 30
         per_10min = base * 600 - drop * 9
         per_min = base * 60 - drop
-        frames %= per_10min * 6 * 24
+        if wrap:
+            frames %= per_10min * 6 * 24
         tens, rem = divmod(frames, per_10min)
         if rem >= drop:
             frames += drop * 9 * tens + drop * ((rem - drop) // per_min)
@@ -97,11 +109,23 @@ def frames_to_tc(frames: int, fps: Fraction, *, drop_frame: bool = False) -> str
     seconds, ff = divmod(frames, base)
     minutes, ss = divmod(seconds, 60)
     hh, mm = divmod(minutes, 60)
-    return f"{hh % 24:02d}:{mm:02d}:{ss:02d}{sep}{ff:02d}"
+    return f"{hh % 24 if wrap else hh:02d}:{mm:02d}:{ss:02d}{sep}{ff:02d}"
 
 
-def _drop(fps: Fraction) -> bool:
+def has_drop_frame(fps: Fraction) -> bool:
+    """Whether the rate has SMPTE ST 12-1 drop-frame labels: a 1000/1001 rate counted in a multiple of 30
+    (29.97, 59.94, 119.88); 23.976 and 47.952 have none."""
     return fps.denominator == 1001 and nominal(fps) % 30 == 0
+
+
+def fps_label(fps: Fraction | None) -> str:
+    """Editorial spelling of a rate (ALE ``FPS``, reports): ``23.976``, ``29.97``, ``25``, ``59.94``; ``""`` when
+    unknown. Three decimals at most, trailing zeros dropped."""
+    if fps is None:
+        return ""
+    if fps.denominator == 1:
+        return str(fps.numerator)
+    return f"{float(fps):.3f}".rstrip("0").rstrip(".")
 
 
 def label_span(start_frame: int, frames: int, fps: Fraction) -> tuple[Fraction, Fraction]:
@@ -138,8 +162,10 @@ def fraction_of(value: object) -> Fraction | None:
 
 
 __all__ = [
+    "fps_label",
     "fraction_of",
     "frames_to_tc",
+    "has_drop_frame",
     "is_drop_frame",
     "label_span",
     "nominal",
