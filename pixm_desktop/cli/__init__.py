@@ -8,6 +8,9 @@ writes the same destination folder (``--no-wait``) · 130 cancelled (Ctrl-C, SIG
 
 A closed standard output (``pixm … | head -1``) never stops a command nor prints a traceback: the rest of
 the output is dropped and the work goes on (``_common.pipe_guard``).
+
+Every run appends to the rotating log (``core.logs``: ``$PIXM_LOG_DIR`` or the per-user log folder);
+``pixm -v …`` also prints its lines to standard error.
 """
 
 from __future__ import annotations
@@ -54,9 +57,8 @@ def _error(exc: PixmError) -> int:
     logs.log_error(log, exc, "pixm")
     h = exc.structured
     where = f" [{h.where}]" if h.where and h.where not in h.what else ""
-    console.print(f"[bold red]error:[/] {escape(h.what + where)}")
-    if h.todo:
-        console.print(f"  what to do: {escape(h.todo)}")
+    todo = f" — {h.todo}" if h.todo else ""  # scripts and tests read "error: what [where] — what to do"
+    console.print(f"[bold red]error:[/] {escape(h.what + where + todo)}")
     return exc.exit_code
 
 
