@@ -4,7 +4,7 @@ Every error names what happened, to which file or destination, and what the user
 carries a stable process exit code (documented in the README) so scripts can tell failures apart.
 
 Only leaf classes are raised (``tests/test_errors_logging.py`` checks every ``raise`` of the package); the
-inner classes (``PixmError``, ``PreflightError``, ``MhlError``) exist to be caught. :attr:`PixmError.hint`
+inner classes (``PixmError``, ``PreflightError``, ``MhlError``) exist to be caught. :attr:`PixmError.structured`
 gives the structured form (:class:`ErrorHint`) that the CLI and the window render each in their own words.
 """
 
@@ -29,7 +29,6 @@ class Remedy(StrEnum):
     RETRY = "retry"  # run the job again: verified files are kept
     INGEST_CLIPS = "ingest-clips"  # the card's clips are not catalogued yet
     ONE_RATE_PER_EXPORT = "one-rate-per-export"  # an ALE holds one frame rate: export per card or per rate
-    REPORT_BUG = "report-bug"  # an internal error: report it with the log
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +48,9 @@ class ErrorHint:
 class PixmError(Exception):
     """Base of all PIXM errors (never raised itself). ``exit_code`` is the CLI's exit status for this failure.
 
-    ``message``: what happened; ``path``: to which file, folder or drive; ``hint``: what to do, in words; ``remedy``: the same as a :class:`Remedy` token; ``details``: technical text (a tool's output,
-    a child process's traceback) for the "details" view."""
+    ``message``: what happened; ``path``: to which file, folder or drive; ``hint``: what to do, in words;
+    ``remedy``: the same as a :class:`Remedy` token; ``details``: technical text (a tool's output) for the
+    "details" view. An error rebuilt from a child process also has ``child_traceback``."""
 
     exit_code = 1
 
@@ -81,9 +81,9 @@ class PixmError(Exception):
         return text
 
 
-def _rebuild_error(cls, message, todo, path, remedy, details, state):
+def _rebuild_error(cls, message, hint, path, remedy, details, state):
     exc = cls.__new__(cls)
-    PixmError.__init__(exc, message, hint=todo, remedy=remedy, details=details)
+    PixmError.__init__(exc, message, hint=hint, remedy=remedy, details=details)
     exc.__dict__.update(state)
     exc.path = path
     return exc

@@ -27,7 +27,7 @@ MAX_BYTES = 2 * 1024 * 1024
 BACKUPS = 5
 FORMAT = "%(asctime)s %(levelname)-7s %(processName)s[%(process)d] %(name)s: %(message)s"
 
-_configured: dict[str, Path] = {}
+_configured: dict[str, object] = {}  # "path": the file written; "echo": the stderr handler (--verbose)
 
 
 def log_dir() -> Path:
@@ -38,7 +38,8 @@ def log_dir() -> Path:
 
 def log_path() -> Path:
     """The log file this process writes (or would write) to."""
-    return _configured.get("path") or log_dir() / FILE_NAME
+    path = _configured.get("path")
+    return path if isinstance(path, Path) else log_dir() / FILE_NAME
 
 
 def configure(*, verbose: bool = False, stream=None) -> Path | None:
@@ -54,16 +55,18 @@ def configure(*, verbose: bool = False, stream=None) -> Path | None:
             handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
                                                            encoding="utf-8", delay=True)
         except OSError:
-            return None
-        handler.setFormatter(logging.Formatter(FORMAT))
-        root.addHandler(handler)
-        _configured["path"] = path
+            pass  # no log file (a read-only home): the program runs on, the echo still works
+        else:
+            handler.setFormatter(logging.Formatter(FORMAT))
+            root.addHandler(handler)
+            _configured["path"] = path
     if verbose and "echo" not in _configured:
         echo = logging.StreamHandler(stream or sys.stderr)
         echo.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         root.addHandler(echo)
-        _configured["echo"] = Path()
-    return _configured["path"]
+        _configured["echo"] = echo
+    path = _configured.get("path")
+    return path if isinstance(path, Path) else None
 
 
 def reset() -> None:

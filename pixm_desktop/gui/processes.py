@@ -46,6 +46,7 @@ REPORT_EVERY = 0.1  # seconds between progress messages from the child
 _CTX = mp.get_context("spawn")  # no fork: the parent has Qt and threads
 log = logging.getLogger(__name__)
 
+
 def run_offload_process(catalog_path: Path, request: OffloadRequest, cancel: CancelToken,
                         progress_holder, *, name: str = "pixm-offload") -> OffloadResult:
     """Run ``request`` in a child process; blocks until it ends. ``progress_holder.progress`` is set to a
@@ -179,10 +180,10 @@ class ChildChannel:
     def __init__(self, conn):
         _yield_cpu_to_the_window()
         self.conn = conn
-        logs.to_parent(self.send)
         self.cancel = CancelToken()
         self.done = threading.Event()
         self._lock = threading.Lock()
+        logs.to_parent(self.send)  # this process's log records go to the window, which writes the file
         threading.Thread(target=self._commands, name="pixm-child-commands", daemon=True).start()
 
     def send(self, msg) -> None:
