@@ -6,12 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PIXM_LOG_DIR", tempfile.mkdtemp(prefix="pixm-test-logs-"))  # never the user's own log
 BIN = Path(sys.executable).parent
 
 

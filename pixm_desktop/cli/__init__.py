@@ -8,40 +8,57 @@ writes the same destination folder (``--no-wait``) · 130 cancelled (Ctrl-C, SIG
 
 A closed standard output (``pixm … | head -1``) never stops a command nor prints a traceback: the rest of
 the output is dropped and the work goes on (``_common.pipe_guard``).
+
+Every run appends to the rotating log (``core.logs``: ``$PIXM_LOG_DIR`` or the per-user log folder);
+``pixm -v …`` also prints its lines to standard error.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 
 from pixm_desktop import __version__
 from pixm_desktop.cli import catalog, clips, offload, report, samples, verify
 from pixm_desktop.cli._common import console, escape, pipe_guard
+from pixm_desktop.core import logs
 from pixm_desktop.core.errors import PixmError
 from pixm_desktop.store.db import catalog_error, default_catalog_path, is_catalog_error
 
 COMMANDS = (offload, verify, catalog, samples, clips, report)  # each module adds its sub-commands with register(sub)
+log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``pixm``; returns the process exit code (see the table above)."""
     with pipe_guard():
         args = build_parser().parse_args(argv)
+        logs.configure(verbose=args.verbose)
+        log.info("pixm %s %s", __version__, args.command)
         try:
             return int(args.func(args) or 0)
         except PixmError as exc:
             return _error(exc)
         except KeyboardInterrupt:
+            log.warning("pixm %s cancelled (SIGINT)", args.command)
             console.print("[yellow]cancelled[/]")
             return 130
         except Exception as exc:
             if is_catalog_error(exc):  # a database error met during the work (locked, read-only, full…)
                 return _error(catalog_error(exc, getattr(args, "catalog", None) or default_catalog_path()))
+            logs.log_error(log, exc, f"pixm {args.command}")
+            console.print(f"[bold red]internal error[/] (please report it with this output and the log "
+                          f"{escape(str(logs.log_path()))}):")
             raise
 
 
 def _error(exc: PixmError) -> int:
-    console.print(f"[bold red]error:[/] {escape(str(exc))}")
+    """Print the error's structured hint (what, where, what to do) and return its exit code."""
+    logs.log_error(log, exc, "pixm")
+    h = exc.structured
+    where = f" [{h.where}]" if h.where and h.where not in h.what else ""
+    todo = f" — {h.todo}" if h.todo else ""  # scripts and tests read "error: what [where] — what to do"
+    console.print(f"[bold red]error:[/] {escape(h.what + where + todo)}")
     return exc.exit_code
 
 
@@ -50,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pixm", description="Verified camera-card offload with ASC MHL and a catalog."
     )
     p.add_argument("--version", action="version", version=f"pixm {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print the log's lines (INFO and up) to standard error; the log file is always written")
     sub = p.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.register(sub)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pixm_desktop.cli._common import catalog_arg, escape, out
-from pixm_desktop.core.errors import CatalogError, MhlError, VerificationFailedError
+from pixm_desktop.core.errors import CatalogError, MhlWriteError, VerificationFailedError
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
 
 
@@ -30,7 +30,7 @@ def cmd_verify(args) -> int:
             hint="re-copy the failed files from another verified copy or the card",
         )
     if outcome.write_error:
-        raise MhlError(f"verified the bytes of {args.path}, but could not record the generation: "
+        raise MhlWriteError(f"verified the bytes of {args.path}, but could not record the generation: "
                        f"{outcome.write_error}",
                        hint="make the drive writable (or free space) and verify again; use --no-write to check only")
     if outcome.catalog_error:

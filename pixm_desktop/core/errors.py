@@ -2,11 +2,17 @@
 
 Every error names what happened, to which file or destination, and what the user can do. Each class
 carries a stable process exit code (documented in the README) so scripts can tell failures apart.
+
+Only leaf classes are raised (``tests/test_errors_logging.py`` checks every ``raise`` of the package); the
+inner classes (``PixmError``, ``PreflightError``, ``MhlError``) exist to be caught. :attr:`PixmError.structured`
+gives the structured form (:class:`ErrorHint`) that the CLI and the window render each in their own words.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from enum import StrEnum
 
 
 def show_path(path: os.PathLike | str | bytes) -> str:
@@ -15,16 +21,56 @@ def show_path(path: os.PathLike | str | bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+class Remedy(StrEnum):
+    """What to do, as a token a front end can turn into its own words (the CLI prints the hint's text, which
+    may name command-line options; the window names its own buttons and pages)."""
+
+    NONE = ""
+    RETRY = "retry"  # run the job again: verified files are kept
+    INGEST_CLIPS = "ingest-clips"  # the card's clips are not catalogued yet
+    ONE_RATE_PER_EXPORT = "one-rate-per-export"  # an ALE holds one frame rate: export per card or per rate
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorHint:
+    """The structured form of an error: ``what`` happened, ``where`` (file, folder or drive; ``None`` when no
+    single place is concerned), ``todo`` (what to do, in words; may name CLI options), ``remedy`` (the same as
+    a token), ``exit_code`` and ``kind`` (the class name)."""
+
+    what: str
+    where: str | None
+    todo: str | None
+    remedy: Remedy
+    exit_code: int
+    kind: str
+
+
 class PixmError(Exception):
-    """Base of all PIXM errors. ``exit_code`` is the CLI's exit status for this failure."""
+    """Base of all PIXM errors (never raised itself). ``exit_code`` is the CLI's exit status for this failure.
+
+    ``message``: what happened; ``path``: to which file, folder or drive; ``hint``: what to do, in words;
+    ``remedy``: the same as a :class:`Remedy` token; ``details``: technical text (a tool's output) for the
+    "details" view. An error rebuilt from a child process also has ``child_traceback``."""
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None, path: str | os.PathLike | bytes | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, path: str | os.PathLike | bytes | None = None,
+                 remedy: Remedy = Remedy.NONE, details: str = ""):
         self.message = message
         self.hint = hint
         self.path = show_path(path) if path is not None else None
+        self.remedy = Remedy(remedy)
+        self.details = details
         super().__init__(message)
+
+    @property
+    def structured(self) -> ErrorHint:
+        """The structured hint (what, where, what to do, remedy, exit code) for a front end to render."""
+        return ErrorHint(self.message, self.path, self.hint, self.remedy, self.exit_code, type(self).__name__)
+
+    def __reduce__(self):  # keyword fields survive pickling (child processes send their errors)
+        return _rebuild_error, (type(self), self.message, self.hint, self.path, self.remedy, self.details,
+                                dict(self.__dict__))
 
     def __str__(self) -> str:
         text = self.message
@@ -33,6 +79,14 @@ class PixmError(Exception):
         if self.hint:
             text += f" — {self.hint}"
         return text
+
+
+def _rebuild_error(cls, message, hint, path, remedy, details, state):
+    exc = cls.__new__(cls)
+    PixmError.__init__(exc, message, hint=hint, remedy=remedy, details=details)
+    exc.__dict__.update(state)
+    exc.path = path
+    return exc
 
 
 class UsageError(PixmError):
@@ -84,10 +138,6 @@ class SourceError(PixmError):
     exit_code = 6
 
 
-class SourceChangedError(SourceError):
-    """A source file vanished, shrank or grew while it was being copied (exit 6)."""
-
-
 class MhlError(PixmError):
     """An ASC MHL history is missing, malformed or inconsistent with its chain (exit 7)."""
 
@@ -106,6 +156,16 @@ class MhlChainError(MhlError):
     """A generation is missing or its C4 does not match ``ascmhl_chain.xml`` (exit 7)."""
 
 
+class MhlWriteError(MhlError):
+    """A generation could not be written or recorded: it read back different, its name was taken, or the drive
+    refused it (exit 7)."""
+
+
+class MhlLockError(MhlError):
+    """The history is locked by another writer that did not finish in time, or by another machine's stale
+    lock (exit 7)."""
+
+
 class CatalogError(PixmError):
     """The catalog database could not be opened, migrated or written (exit 8)."""
 
@@ -119,14 +179,11 @@ class BusyError(PixmError):
     exit_code = 9
 
 
-class DestinationWriteError(PixmError):
-    """Writing to one destination failed (disk full, I/O error, permission); others go on (exit 4)."""
+class EjectError(PixmError):
+    """The card could not be ejected (exit 9: the usual cause is a busy device). ``details`` holds the
+    tool's output. No CLI command ejects today; the code is for scripts built on the services."""
 
-    exit_code = 4
-
-
-class ConflictError(DestinationWriteError):
-    """A different file already exists at the destination path; PIXM never overwrites it (exit 4)."""
+    exit_code = 9
 
 
 class NotSafeError(PixmError):
@@ -139,3 +196,8 @@ class CancelledError(PixmError):
     """The user cancelled the job; temp files are removed and the job is ``interrupted`` (exit 130)."""
 
     exit_code = 130
+
+
+class ChildProcessFailedError(PixmError):
+    """A child process (offload, aftercare, reports) ended without a result: killed, crashed, out of memory
+    (exit 1: please report it with the log)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import multiprocessing
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pixm_desktop import APP_NAME, __version__
+from pixm_desktop.core import logs
 from pixm_desktop.core.errors import PixmError
 from pixm_desktop.gui.settings_store import APP, ORG
 from pixm_desktop.gui.theme import apply_dark_theme
@@ -25,6 +27,7 @@ def _args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--catalog", type=Path, default=None,
                    help=f"catalog SQLite file (default $PIXM_CATALOG or {default_catalog_path()})")
     p.add_argument("--light", action="store_true", help="use the platform's own colours instead of the dark theme")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print the log's lines to standard error")
     args, _qt = p.parse_known_args(argv[1:])  # Qt's own options (-platform …) pass through
     return args
 
@@ -41,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # offloads run in child processes (gui.processes), also when frozen
     argv = list(sys.argv if argv is None else argv)
     args = _args(argv)
+    log_file = logs.configure(verbose=args.verbose)
+    logging.getLogger(__name__).info("pixm-desktop %s started (log %s)", __version__, log_file)
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName(ORG)
     app.setApplicationName(APP)
@@ -50,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         catalog = open_catalog(args.catalog)
     except PixmError as exc:
-        QMessageBox.critical(None, APP_NAME, f"The catalog could not be opened.\n\n{exc}")
-        return 8
+        logs.log_error(logging.getLogger(__name__), exc, "opening the catalog")
+        QMessageBox.critical(None, APP_NAME, f"The catalog could not be opened.\n\n{exc}\n\nLog: {log_file}")
+        return exc.exit_code
     window = CartWindow(catalog)
     window.show()
     settle_interpreter()

@@ -1,10 +1,15 @@
-"""Errors in words a loader understands: which card, which drive, what to do — details kept for the DIT."""
+"""Errors in words a loader understands: which card, which drive, what to do — details kept for the DIT.
+
+The words come from the error's structured hint (``PixmError.structured``); the details hold the real cause
+(a child process's traceback, a tool's output, the traceback) and the path of the log file.
+"""
 
 from __future__ import annotations
 
 import traceback
 from dataclasses import dataclass
 
+from pixm_desktop.core import logs
 from pixm_desktop.core.errors import (
     CancelledError,
     CatalogError,
@@ -13,6 +18,7 @@ from pixm_desktop.core.errors import (
     InsufficientSpaceError,
     MhlError,
     PixmError,
+    Remedy,
     SourceError,
     UsageError,
     VerificationFailedError,
@@ -43,26 +49,43 @@ _ADVICE = [
 ]
 
 
+_REMEDY = {  # the window's own words where a hint names command-line options
+    Remedy.INGEST_CLIPS: "catalogue the card's clips first (Settings → catalogue clips after each verified job, "
+                         "or `pixm ingest CARD`)",
+    Remedy.ONE_RATE_PER_EXPORT: "export one card at a time: pick the card's offload report, then Export ALE",
+}
+
+
+def technical_details(exc: BaseException, details: str = "") -> str:
+    """The real cause for the details view: a child process's traceback (the error came back from there), the
+    error's own details (a tool's output), this process's traceback, and where the log file is."""
+    parts = [getattr(exc, "details", "") or "", getattr(exc, "child_traceback", "") or "",
+             details or "".join(traceback.format_exception(exc)).strip()]
+    if getattr(exc, "child_traceback", ""):
+        parts[1] = f"In the child process:\n{parts[1].strip()}"
+    parts.append(f"Log file: {logs.log_path()}")
+    return "\n\n".join(p for p in parts if p)
+
+
 def explain(exc: BaseException, *, card: str | None = None, details: str = "") -> Explained:
     """Loader words for ``exc`` (raised while working on ``card``)."""
     who = f"{card}: " if card else ""
-    tech = details or "".join(traceback.format_exception(exc)).strip()
-    extra = getattr(exc, "details", "")
-    if extra:
-        tech = f"{extra}\n\n{tech}"
+    tech = technical_details(exc, details)
     if isinstance(exc, CancelledError):
         return Explained(f"{who}offload stopped by the user", "press Retry to continue: verified files are kept",
                          tech)
     if isinstance(exc, PixmError):
-        where = f" [{exc.path}]" if exc.path and exc.path not in exc.message else ""
-        advice = exc.hint or next((a for cls, a in _ADVICE if isinstance(exc, cls)), "")
-        return Explained(f"{who}{exc.message}{where}", advice, tech)
+        h = exc.structured
+        where = f" [{h.where}]" if h.where and h.where not in h.what else ""
+        advice = (_REMEDY.get(h.remedy) or h.todo
+                  or next((a for cls, a in _ADVICE if isinstance(exc, cls)), ""))
+        return Explained(f"{who}{h.what}{where}", advice, tech)
     if isinstance(exc, OSError):
         name = exc.filename or ""
         return Explained(f"{who}{exc.strerror or exc}{f' [{name}]' if name else ''}",
                          "check the drive or card named here is connected, then press Retry", tech)
     return Explained(f"{who}internal error: {exc!r}",
-                     "press Retry; if it happens again, copy the details and report it", tech)
+                     "press Retry; if it happens again, copy the details and report them with the log file", tech)
 
 
 def describe_failures(card: str, dest_label: str, failures: list[tuple[str, str]], error: str | None) -> Explained:

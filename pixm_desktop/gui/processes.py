@@ -18,10 +18,15 @@ The call stays one blocking function, so it still runs through the window's sing
   job's ``ProgressSnapshot`` (the GUI polls that as before) and returns the result or raises the error;
 - if the window dies, the child sees its pipe close and cancels: the job ends ``interrupted`` and resumes on
   the next start, never two writers on one card folder.
+
+Logging: a child never opens the log file; its records travel to the parent over the same pipe
+(``core.logs.to_parent``, a ``QueueHandler``) and the parent writes them (``core.logs.handle_from_child``).
+An error a child raises comes back with the child's traceback as ``child_traceback``.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import pickle
 import signal
@@ -32,16 +37,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from pixm_desktop.core.errors import PixmError
+from pixm_desktop.core import logs
+from pixm_desktop.core.errors import CancelledError, ChildProcessFailedError, PixmError, Remedy
 from pixm_desktop.core.model import CancelToken, DestinationProgress, ProgressSnapshot
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
 
 REPORT_EVERY = 0.1  # seconds between progress messages from the child
 _CTX = mp.get_context("spawn")  # no fork: the parent has Qt and threads
-
-
-class OffloadProcessError(PixmError):
-    """The offload process ended without a result (killed, crashed)."""
+log = logging.getLogger(__name__)
 
 
 def run_offload_process(catalog_path: Path, request: OffloadRequest, cancel: CancelToken,
@@ -52,8 +55,8 @@ def run_offload_process(catalog_path: Path, request: OffloadRequest, cancel: Can
         return run_child(_child_main, (str(catalog_path), request), cancel,
                          lambda counters: _apply(progress_holder, counters), name=name)
     except ChildProcessError as exc:
-        raise OffloadProcessError(f"the offload process stopped unexpectedly ({exc})",
-                                  hint="press Retry: files already verified are kept") from None
+        raise ChildProcessFailedError(f"the offload process stopped unexpectedly ({exc})", remedy=Remedy.RETRY,
+                                      hint="press Retry: files already verified are kept") from None
 
 
 def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, name: str):
@@ -85,6 +88,8 @@ def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, n
                     break
                 if msg[0] == "progress":
                     on_progress(msg[1])
+                elif msg[0] == "log":
+                    logs.handle_from_child(msg[1])
                 elif msg[0] == "result":
                     return msg[1]
                 elif msg[0] == "error":
@@ -92,6 +97,7 @@ def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, n
             elif not proc.is_alive():
                 break
         proc.join(5)
+        log.error("child process %s (pid %s) ended without a result: exit code %s", name, proc.pid, proc.exitcode)
         raise ChildProcessError(f"exit code {proc.exitcode}")
     finally:
         parent.close()
@@ -132,9 +138,7 @@ def _counters(p: ProgressSnapshot) -> dict:
 
 def _error_message(exc: BaseException, tb: str) -> tuple:
     try:
-        pickle.dumps(exc)
-        if isinstance(exc, PixmError):
-            return ("error", type(exc), exc.message, exc.hint, exc.path, tb)
+        pickle.dumps(exc)  # a PIXM error pickles with its hint, remedy, path and details
         return ("error", exc, None, None, None, tb)
     except Exception:  # an unpicklable exception: send its words
         return ("error", RuntimeError, f"{type(exc).__name__}: {exc}", None, None, tb)
@@ -179,6 +183,7 @@ class ChildChannel:
         self.cancel = CancelToken()
         self.done = threading.Event()
         self._lock = threading.Lock()
+        logs.to_parent(self.send)  # this process's log records go to the window, which writes the file
         threading.Thread(target=self._commands, name="pixm-child-commands", daemon=True).start()
 
     def send(self, msg) -> None:
@@ -189,6 +194,7 @@ class ChildChannel:
                 self.cancel.cancel()  # the window is gone
 
     def send_error(self, exc: BaseException) -> None:
+        logs.log_error(log, exc, "child process")
         self.send(_error_message(exc, traceback.format_exc()))
 
     def _commands(self) -> None:
@@ -301,7 +307,7 @@ class ServiceProcess:
             return fn(self.catalog, *args)
         with self._lock:
             if self._closed:
-                raise OffloadProcessError("the window is closing", hint="try again after the next start")
+                raise CancelledError("the window is closing", hint="try again after the next start")
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(1, mp_context=_CTX, initializer=_service_init,
                                                  initargs=(str(self.catalog.path),))
@@ -311,7 +317,9 @@ class ServiceProcess:
         except BrokenProcessPool:
             with self._lock:
                 self._pool = None  # started again on the next call
-            raise OffloadProcessError("the report process stopped unexpectedly", hint="try again") from None
+            log.error("the report process stopped unexpectedly")
+            raise ChildProcessFailedError("the report process stopped unexpectedly", hint="try again",
+                                          remedy=Remedy.RETRY) from None
         if msg[0] == "result":
             return msg[1]
         raise _rebuild(*msg[1:])

@@ -16,6 +16,7 @@ Nothing else in the GUI starts threads, and progress never travels as signals: o
 from __future__ import annotations
 
 import itertools
+import logging
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,9 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
 
+from pixm_desktop.core import logs
+
+log = logging.getLogger(__name__)
 LANES = {"catalog": 1, "io": 4, "offload": 8, "post": 1}
 
 
@@ -73,6 +77,7 @@ class JobRunner(QObject):
             result = fn(*args, **kwargs)
         except BaseException as exc:  # handed to on_error on the GUI thread
             task.error_details = traceback.format_exc()
+            logs.log_error(log, exc, task.name)  # every failure of the window's work, with its hint or traceback
             ok, result = False, exc
         else:
             ok = True

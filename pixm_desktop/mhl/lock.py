@@ -18,6 +18,7 @@ it is reported with what to do. A lock file left empty or unreadable for :data:`
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import socket
@@ -27,9 +28,11 @@ from pathlib import Path
 
 import psutil
 
-from pixm_desktop.core.errors import MhlError
+from pixm_desktop.core.errors import MhlLockError
 
 from ._xml import fsync_dir
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME = ".pixm-history.lock"
 _BREAK_NAME = ".pixm-history.lock.breaking"
@@ -37,11 +40,6 @@ LOCK_TIMEOUT = 600.0  # seconds a writer waits for another one (an append takes 
 FOREIGN_STALE_AFTER = 15 * 60.0  # a lock of another host older than this is reported, not waited on
 EMPTY_STALE_AFTER = 60.0  # a lock file with no readable holder for this long was left by a killed writer
 _POLL = 0.02
-
-
-class MhlLockError(MhlError):
-    """The history is locked by another writer that did not finish in time, or by another machine's stale
-    lock (exit 7)."""
 
 
 @dataclass(frozen=True)
@@ -150,10 +148,15 @@ class HistoryLock:
 
     def acquire(self) -> None:
         deadline = time.monotonic() + self.timeout
+        waiting = False
         while True:
             if self._try_create():
                 return
             holder = read_holder(self.path)
+            if not waiting:
+                waiting = True
+                log.info("waiting for the ASC MHL history lock %s (held by %s)", self.path,
+                         holder.describe() if holder else "a writer that has not identified itself yet")
             if self._stale(holder):
                 self._break(holder)
                 continue

@@ -8,6 +8,7 @@ overwriting), then replace the chain atomically (temp file + fsync + rename + fo
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from pixm_desktop.core.errors import MhlChainError, MhlError
+from pixm_desktop.core.errors import MhlChainError, MhlWriteError
 from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, MHL_ORDER, HashAlgorithm, c4_decode, hash_bytes
 
 from ._xml import (
@@ -64,6 +65,8 @@ from .reader import (
     read_chain,
 )
 
+log = logging.getLogger(__name__)
+
 _HEX_LENGTH = {
     HashAlgorithm.MD5: 32,
     HashAlgorithm.SHA1: 40,
@@ -105,7 +108,7 @@ def write_generation(
 
     Raises ``ValueError`` (bad record, naive ``when``), :class:`MhlChainError` / :class:`MhlFormatError`
     (the existing history is damaged, or ``ascmhl`` is a symbolic link), :class:`MhlLockError` (another
-    writer held the history too long), :class:`MhlError` (read-back mismatch) and ``OSError``.
+    writer held the history too long), :class:`MhlWriteError` (read-back mismatch) and ``OSError``.
     """
     scope_root = Path(scope_root)
     _check_when(when)
@@ -565,6 +568,7 @@ def _commit_locked(
     c4 = hash_bytes(data, HashAlgorithm.C4)
     entries.append(ChainEntry(number, path.name, HashAlgorithm.C4, c4))
     replace_file(chain_path, serialize(_chain_element(entries)))
+    log.info("ASC MHL generation %d written: %s", number, path)
     return GenerationInfo(path=path, generation=number, c4=c4)
 
 
@@ -583,14 +587,14 @@ def _intact_chain(folder: Path, chain_path: Path) -> list[ChainEntry]:
 
 
 def _check_read_back(tmp: Path, data: bytes, final: Path) -> None:
-    """Compare the written manifest, read back in chunks, with ``data``. Raises :class:`MhlError`."""
+    """Compare the written manifest, read back in chunks, with ``data``. Raises :class:`MhlWriteError`."""
     same, offset = True, 0
     with open(tmp, "rb") as fh:
         while same and (chunk := fh.read(1024 * 1024)):
             same = data[offset : offset + len(chunk)] == chunk
             offset += len(chunk)
     if not same or offset != len(data):
-        raise MhlError(
+        raise MhlWriteError(
             f"manifest {final.name} reads back different from what was written",
             hint="the destination drive may be failing; check it and write the history again",
             path=final,
@@ -603,11 +607,11 @@ def _place(tmp: Path, final: Path) -> None:
     try:
         os.link(tmp, final)
     except FileExistsError:
-        raise MhlError(f"{final.name} already exists; a generation is never overwritten", path=final,
+        raise MhlWriteError(f"{final.name} already exists; a generation is never overwritten", path=final,
                        hint="another program wrote into this history; check the ascmhl folder") from None
     except OSError:
         if os.path.lexists(final):
-            raise MhlError(f"{final.name} already exists; a generation is never overwritten", path=final) from None
+            raise MhlWriteError(f"{final.name} already exists; a generation is never overwritten", path=final) from None
         os.rename(tmp, final)
     fsync_dir(final.parent)
 

@@ -17,19 +17,9 @@ from pathlib import Path
 
 import psutil
 
-from pixm_desktop.core.errors import PixmError
+from pixm_desktop.core.errors import EjectError
 
 TIMEOUT = 60  # seconds a tool may take (flushing a slow card)
-
-
-class EjectError(PixmError):
-    """The card could not be ejected (exit 9). ``details`` holds the tool's output."""
-
-    exit_code = 9
-
-    def __init__(self, message: str, *, hint: str | None = None, path=None, details: str = ""):
-        super().__init__(message, hint=hint, path=path)
-        self.details = details
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -40,6 +41,7 @@ from pixm_desktop.core.errors import BusyError, CancelledError
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.services import context
 
+log = logging.getLogger(__name__)
 POLL = 0.2  # seconds between attempts while waiting in line
 _UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
 
@@ -198,9 +200,11 @@ def _acquire_one(key: LockKey, held: HeldLocks, *, wait: bool, cancel: CancelTok
             raise BusyError(f"busy: {holder.describe()}", path=key.path.parent,
                             hint="wait for it to finish (or run without --no-wait to wait in line)")
         held.waited = True
+        if holder != shown:
+            log.info("waiting in line for %s: %s", key.path, holder.describe())
         if on_wait is not None and holder != shown:
             on_wait(holder)
-            shown = holder
+        shown = holder
         _sleep(cancel)
 
 

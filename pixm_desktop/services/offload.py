@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import stat
 import time
@@ -44,6 +45,8 @@ from pixm_desktop.services import context, locks
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, utcnow
+
+log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 0.5  # seconds between catalog commits while copying: bounded loss, few fsyncs
 #: Patterns every destination history ignores besides the ASC defaults: OS litter and our temp files.
@@ -200,22 +203,31 @@ class OffloadService:
         progress = progress or ProgressSnapshot(plan.total_bytes, len(plan.files))
         progress.destinations = [DestinationProgress() for _ in plan.destinations]
         started = time.monotonic()
+        dests = ", ".join(str(d.card_path) for d in plan.destinations)
         with self.catalog.session() as s:
             run = _Run(s, prepared, progress, cancel)
+            log.info("job %s started: offload of card %s (%s, %d files, %d bytes) to %s", run.job.id,
+                     plan.card_label, plan.source, len(plan.files), plan.total_bytes, dests)
             try:
                 run.execute()
             except (CancelledError, SourceError) as exc:
                 by_user = isinstance(exc, CancelledError) and cancel.by_user
                 run.finish(JobStatus.CANCELLED if by_user else JobStatus.INTERRUPTED, str(exc))
+                log.warning("job %s of card %s ended %s: %s", run.job.id, plan.card_label,
+                            "cancelled" if by_user else "interrupted", exc)
                 raise
             except BaseException as exc:
                 run.finish(JobStatus.FAILED, f"internal error: {exc!r}")
+                log.error("job %s of card %s failed: internal error", run.job.id, plan.card_label, exc_info=exc)
                 raise
             status = _final_status(run.all_verified(), cancel)
             run.finish(status, None if status == JobStatus.COMPLETED else
                        "stopped before the end: run it again to finish" if cancel.cancelled else run.failure_summary())
             result = run.result(status, time.monotonic() - started)
             result.source_failed = _source_failures(s, result.job_id)
+            log.info("job %s ended %s: card %s to %s; %s", result.job_id, status.value, plan.card_label, dests,
+                     "; ".join(f"{o.card_path}: {o.verified} verified, {o.skipped} kept, {o.failed} failed"
+                               + (f" ({o.error})" if o.error else "") for o in result.destinations))
             return result
 
     def _catalog_moved_on(self, prepared: PreparedOffload) -> bool:

@@ -39,7 +39,7 @@ from platformdirs import user_data_dir
 from sqlalchemy import func, select
 
 from pixm_desktop import TOOL_NAME, __version__
-from pixm_desktop.core.errors import PixmError, UsageError
+from pixm_desktop.core.errors import PixmError, Remedy, UsageError
 from pixm_desktop.core.model import Camera, CopyState, JobStatus
 from pixm_desktop.core.naming import camera_letter, natural_key
 from pixm_desktop.core.timecode import (
@@ -630,11 +630,12 @@ def export_ale(catalog: Catalog, path: Path, *, day: dt.date, project: str | Non
         if len(rates) > 1:
             found = ", ".join(f"{fps_label(r)} ({n} clips)" for r, n in rates.most_common())
             raise UsageError(f"the clips of {day.isoformat()} run at several rates: {found}; an ALE holds one",
-                             hint="write one ALE per rate with --fps RATE (e.g. --fps 23.976)")
+                             hint="write one ALE per rate with --fps RATE (e.g. --fps 23.976)",
+                             remedy=Remedy.ONE_RATE_PER_EXPORT)
         fps = next(iter(rates), None)
         if fps is None:
             raise UsageError(f"no clip of {day.isoformat()} has a known frame rate and timecode",
-                             hint="run `pixm ingest CARD` to read the clips' metadata")
+                             hint="run `pixm ingest CARD` to read the clips' metadata", remedy=Remedy.INGEST_CLIPS)
     else:
         other = [c for c in lines if c.fps != fps]
         if other:

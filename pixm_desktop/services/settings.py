@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pixm_desktop.core.errors import PixmError
+from pixm_desktop.core.errors import PixmError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, TEMPLATE_TOKENS, render_template, volume_of
 from pixm_desktop.services.offload import OffloadRequest
@@ -55,14 +55,14 @@ class OffloadSettings:
 
 def build_request(settings: OffloadSettings, source: Path, day: dt.date | None = None) -> OffloadRequest:
     """The offload request for ``source`` with the current destination set. Raises ``PixmError`` when the
-    settings cannot make one (no destination, bad hash formats)."""
+    settings cannot make one (no destination, bad hash formats): :class:`UsageError`."""
     if not settings.destinations:
-        raise PixmError("no destination in the destination set",
+        raise UsageError("no destination in the destination set",
                         hint="add at least one drive or folder under Destinations (two drives is the usual minimum)")
     try:
         algorithms = parse_algorithms(settings.hashes)
     except ValueError as exc:
-        raise PixmError(str(exc), hint="choose a hash format in the Destinations panel") from None
+        raise UsageError(str(exc), hint="choose a hash format in the Destinations panel") from None
     return OffloadRequest(source=Path(source), destinations=[Path(d.path) for d in settings.destinations],
                           algorithms=algorithms, template=settings.template, project=settings.project or "Untitled",
                           day=day or dt.date.today(), required=[d.required for d in settings.destinations],

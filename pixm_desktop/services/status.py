@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from pixm_desktop.core.errors import PixmError
+from pixm_desktop.core.errors import DestinationMissingError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CopyState, JobStatus
 from pixm_desktop.core.timeutil import aware_utc
@@ -335,14 +335,15 @@ def file_state_table(catalog: Catalog, card_id: int) -> FileStateTable:
 
 def reverify_destination(catalog: Catalog, destination_id: int) -> VerifyOutcome:
     """Re-read one destination card folder from the media against its ASC MHL history; the catalog's copy states
-    follow the verdict. Raises :class:`PixmError` (e.g. no history in the folder)."""
+    follow the verdict. Raises :class:`UsageError` (unknown id), :class:`DestinationMissingError` (folder gone)
+    or :class:`MhlError`."""
     with catalog.session() as s:
         d = s.get(Destination, destination_id)
         if d is None:
-            raise PixmError(f"destination {destination_id} is not in the catalog")
+            raise UsageError(f"destination {destination_id} is not in the catalog")
         path = Path(d.path_raw.decode("utf-8", "surrogateescape"))
     if not path.is_dir():
-        raise PixmError(f"the destination folder is not there: {path}",
+        raise DestinationMissingError(f"the destination folder is not there: {path}",
                         hint="connect the drive (is it mounted?) and try again", path=path)
     return verify_folder(path, catalog=catalog)
 

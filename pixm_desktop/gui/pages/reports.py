@@ -106,13 +106,8 @@ def write_export(catalog, sel: Selection, fmt: str, path: Path) -> ReportResult:
 
 
 def _advice(exc: BaseException) -> str:
-    """What to do, in the window's words (the services' hints name command-line options)."""
+    """What to do, in the window's words (``explain`` turns the error's remedy into them)."""
     hint = explain(exc).advice
-    if "--fps" in hint:
-        return "export one card at a time: pick the card's offload report, then Export ALE"
-    if "pixm ingest" in hint:
-        return "catalogue the card's clips first (Settings → catalogue clips after each verified job, or " \
-               "`pixm ingest CARD`)"
     if isinstance(exc, PixmError):
         return hint
     return "choose another folder, or check that the drive is connected, writable and has free space"
