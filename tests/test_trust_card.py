@@ -360,7 +360,13 @@ def _prepare_then(catalog_path: Path, req, between):
 def test_a_destination_root_renamed_away_after_the_preflight_is_not_recreated(env) -> None:
     base, dests, catalog = env
     card = make_card(base / "cards", "arri").root
-    res = _prepare_then(catalog, request(card, dests), lambda: dests[1].rename(base / "RENAMED"))
+    from pixm_desktop.core.errors import DestinationMissingError
+
+    try:
+        res = _prepare_then(catalog, request(card, dests), lambda: dests[1].rename(base / "RENAMED"))
+    except DestinationMissingError:  # prepared again under the locks (another run held the card): pre-flight says it
+        assert not dests[1].exists()
+        return
     assert res.status != JobStatus.COMPLETED
     assert not dests[1].exists()  # never created in the drive's place
     out = res.destinations[1]
