@@ -47,7 +47,7 @@ def print_table(console: Console, columns: list[Column], rows: list[tuple[str, .
     left_out = [columns[i].title for i in range(len(columns)) if i not in shown]
     if left_out:
         console.print(f"(not shown at {console.width} columns: {', '.join(left_out)} — a wider terminal or "
-                      "--json shows them)", markup=False)
+                      "--json shows them)", markup=False, soft_wrap=False)
     return left_out
 
 
