@@ -6,10 +6,12 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --upgrade pip
+# -q -q: errors only (pip's own -q still prints warnings, e.g. about this machine's pip configuration)
+pip=(.venv/bin/python -m pip --quiet --quiet --disable-pip-version-check)
+"${pip[@]}" install --upgrade pip
 extras=${1:-}
 if [ -n "$extras" ]; then
-  .venv/bin/python -m pip install --quiet -e ".[${extras}]"
+  "${pip[@]}" install -e ".[${extras}]"
 else
-  .venv/bin/python -m pip install --quiet -e .
+  "${pip[@]}" install -e .
 fi

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pixm_desktop.cli._common import catalog_arg, console, day_arg, escape, out
+from pixm_desktop.cli._common import console, day_arg, escape, out
 from pixm_desktop.cli.clips import ingest_after_offload
 from pixm_desktop.core.errors import (
     CancelledError,
@@ -31,7 +31,7 @@ from pixm_desktop.core.model import CancelToken, JobStatus, ProgressSnapshot
 from pixm_desktop.services import status
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, recover_interrupted
 from pixm_desktop.services.status import CardVerdict
-from pixm_desktop.store.db import open_catalog
+from pixm_desktop.store.db import default_catalog_path, open_catalog
 
 
 def register(sub) -> None:
@@ -49,7 +49,8 @@ def register(sub) -> None:
         help="folder template below each destination; tokens {project} {day} {camera} {reel} {card} "
         "{date} {host}",
     )
-    o.add_argument("--project", default="Untitled")
+    o.add_argument("--project", default="Untitled",
+                   help="project (production) name: the {project} folder and the catalog's grouping (default Untitled)")
     o.add_argument(
         "--day", type=day_arg, default=dt.date.today(), help="shoot day, YYYY-MM-DD (default today)"
     )
@@ -66,7 +67,8 @@ def register(sub) -> None:
     o.add_argument("--no-wait", action="store_true",
                    help="when another PIXM process is offloading this card or writing one of its destination "
                         "folders, exit at once (code 9) naming it, instead of waiting in line for it to finish")
-    catalog_arg(o)
+    o.add_argument("--catalog", type=Path, default=None,
+                   help=f"catalog SQLite file, created when missing (default $PIXM_CATALOG or {default_catalog_path()})")
     o.set_defaults(func=cmd_offload)
 
 

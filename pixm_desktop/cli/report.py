@@ -10,9 +10,9 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from pixm_desktop.cli._common import catalog_arg, console, day_arg, out
+from pixm_desktop.cli._catalog import naming, open_existing, reader_catalog_arg
+from pixm_desktop.cli._common import console, day_arg, out
 from pixm_desktop.core.errors import UsageError
-from pixm_desktop.store.db import open_catalog
 
 PAPER_SIZES = ("a4", "letter")  # reports.model.PAPER_SIZES
 
@@ -61,7 +61,7 @@ def register(sub) -> None:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--paper", choices=PAPER_SIZES, default="a4", help="paper size (default a4)")
     p.add_argument("--dit", help="DIT name to print (default: the author recorded in the ASC MHL)")
-    catalog_arg(p)
+    reader_catalog_arg(p)
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
@@ -69,7 +69,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--project", help="project (needed when several projects shot that day)")
     p.add_argument("--card", help="only the clips of this card")
     p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
-    catalog_arg(p)
+    reader_catalog_arg(p)
 
 
 def _check_output(path: Path) -> None:
@@ -89,10 +89,11 @@ def cmd_offload_report(args) -> int:
     from pixm_desktop.services import reports
 
     _check_output(args.output)
-    catalog = open_catalog(args.catalog)
+    catalog = open_existing(args.catalog, create=args.create)
     try:
-        result = reports.write_offload_report(catalog, args.output, job_id=args.job, card_label=args.card,
-                                              options=reports.ReportOptions(paper=args.paper, dit=args.dit))
+        with naming(catalog):
+            result = reports.write_offload_report(catalog, args.output, job_id=args.job, card_label=args.card,
+                                                  options=reports.ReportOptions(paper=args.paper, dit=args.dit))
     finally:
         catalog.close()
     return _done(result, "offload report")
@@ -102,10 +103,11 @@ def cmd_daily_report(args) -> int:
     from pixm_desktop.services import reports
 
     _check_output(args.output)
-    catalog = open_catalog(args.catalog)
+    catalog = open_existing(args.catalog, create=args.create)
     try:
-        result = reports.write_daily_report(catalog, args.day, args.output, project=args.project,
-                                            options=reports.ReportOptions(paper=args.paper, dit=args.dit))
+        with naming(catalog):
+            result = reports.write_daily_report(catalog, args.day, args.output, project=args.project,
+                                                options=reports.ReportOptions(paper=args.paper, dit=args.dit))
     finally:
         catalog.close()
     return _done(result, "daily report")
@@ -115,10 +117,11 @@ def cmd_export_ale(args) -> int:
     from pixm_desktop.services import reports
 
     _check_output(args.output)
-    catalog = open_catalog(args.catalog)
+    catalog = open_existing(args.catalog, create=args.create)
     try:
-        result = reports.export_ale(catalog, args.output, day=args.day, project=args.project, card_label=args.card,
-                                    fps=args.fps, include_sound=args.include_sound)
+        with naming(catalog):
+            result = reports.export_ale(catalog, args.output, day=args.day, project=args.project, card_label=args.card,
+                                        fps=args.fps, include_sound=args.include_sound)
     finally:
         catalog.close()
     return _done(result, "ALE")
@@ -128,10 +131,11 @@ def cmd_export_csv(args) -> int:
     from pixm_desktop.services import reports
 
     _check_output(args.output)
-    catalog = open_catalog(args.catalog)
+    catalog = open_existing(args.catalog, create=args.create)
     try:
-        result = reports.export_csv(catalog, args.output, day=args.day, project=args.project, card_label=args.card,
-                                    bom=args.bom)
+        with naming(catalog):
+            result = reports.export_csv(catalog, args.output, day=args.day, project=args.project, card_label=args.card,
+                                        bom=args.bom)
     finally:
         catalog.close()
     return _done(result, "CSV")

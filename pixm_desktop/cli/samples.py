@@ -5,31 +5,41 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pixm_desktop.cli._common import catalog_arg, out
+from pixm_desktop.cli._common import day_arg, out
 from pixm_desktop.cli.offload import StopSignals, run_offload
 from pixm_desktop.core.errors import CancelledError, OffloadIncompleteError, PixmError
 from pixm_desktop.services import samples
 from pixm_desktop.services.offload import OffloadRequest
 from pixm_desktop.store.db import open_catalog
 
+DEMO_DAY = dt.date(2026, 11, 23)  # the generated clips are named …_261123_…: the demo's day matches them
+
 
 def register(sub) -> None:
     s = sub.add_parser("sample-card", help="write a generated camera card with real encoded clips")
     s.add_argument("parent", type=Path, help="folder to create the card in")
-    s.add_argument("--camera", default="arri", choices=samples.CAMERAS)
-    s.add_argument("--clips", type=int, default=3)
-    s.add_argument("--seconds", type=float, default=1.0)
-    s.add_argument("--reel", default="A001")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--camera", default="arri", choices=samples.CAMERAS,
+                   help="camera whose card layout, names and sidecars to write (default arri)")
+    s.add_argument("--clips", type=int, default=3, help="number of clips (default 3)")
+    s.add_argument("--seconds", type=float, default=1.0, help="length of each clip in seconds (default 1)")
+    s.add_argument("--reel", default="A001", help="reel: camera letter and roll number (default A001)")
+    s.add_argument("--seed", type=int, default=0,
+                   help="seed of the generated pictures and names: the same seed writes the same card (default 0)")
     s.add_argument("--junk", action="store_true", help="add the .DS_Store / ._ files real cards carry")
     s.set_defaults(func=cmd_sample_card)
 
     d = sub.add_parser(
         "demo", help="the main job on a generated card: offload to two destinations, verify, report"
     )
-    d.add_argument("folder", type=Path, nargs="?", default=Path("demo"))
-    d.add_argument("--camera", default="arri", choices=samples.CAMERAS)
-    catalog_arg(d)
+    d.add_argument("folder", type=Path, nargs="?", default=Path("demo"),
+                   help="folder for the card, the two stand-in drives, the catalog and the report (default demo)")
+    d.add_argument("--camera", default="arri", choices=samples.CAMERAS,
+                   help="camera of the generated card (default arri)")
+    d.add_argument("--day", type=day_arg, default=DEMO_DAY,
+                   help=f"shoot day, YYYY-MM-DD (default {DEMO_DAY}, the day in the sample clips' names)")
+    d.add_argument("--catalog", type=Path, default=None,
+                   help="catalog SQLite file (default FOLDER/catalog.sqlite; $PIXM_CATALOG is not used, so a "
+                        "demo never lands in a working catalog)")
     d.set_defaults(func=cmd_demo)
 
 
@@ -61,7 +71,7 @@ def cmd_demo(args) -> int:
         source=card.root,
         destinations=dests,
         project="PIXM Demo",
-        day=dt.date.today(),
+        day=args.day,
     )
     with StopSignals() as stop:  # Ctrl-C / SIGTERM: the job is interrupted, exit 130 / 143
         try:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pixm_desktop.cli._common import catalog_arg, escape, out
-from pixm_desktop.core.errors import CatalogError, MhlWriteError, VerificationFailedError
+from pixm_desktop.cli._catalog import catalog_path, reader_catalog_arg
+from pixm_desktop.cli._common import console, escape, out
+from pixm_desktop.core.errors import CatalogError, MhlWriteError, UsageError, VerificationFailedError
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
+from pixm_desktop.store.db import open_catalog
 
 
 def register(sub) -> None:
     v = sub.add_parser("verify", help="re-verify a destination card folder against its ASC MHL (or MHL v1)")
-    v.add_argument("path", type=Path)
+    v.add_argument("path", type=Path, help="a destination card folder (the one holding ascmhl/), or a folder "
+                                           "with an MHL v1 file")
     v.add_argument("--no-write", action="store_true", help="do not append an in-place generation")
-    catalog_arg(v)
+    reader_catalog_arg(v)
     v.set_defaults(func=cmd_verify)
 
 
@@ -21,8 +24,14 @@ def cmd_verify(args) -> int:
     """Exit 0 only when every file verified (against the catalog's card hashes too, when it knows the folder)
     and the generation was written. Precedence: 5 a file failed, is missing, unrecorded or not verifiable;
     7 the bytes verified but the generation could not be written; 8 the catalog could not be read or written.
-    The verdict is always printed first."""
-    outcome = verify_folder(args.path, catalog_path=args.catalog, write=not args.no_write)
+    The verdict is always printed first. A path that is no folder is a usage error (2). A catalog file that does
+    not exist (and no ``--create``) is neither created nor read: the folder is checked against its history alone,
+    and a note says so."""
+    if not args.path.is_dir():
+        what = "no such folder" if not args.path.exists() else "not a folder"
+        raise UsageError(f"{what}: {args.path}",
+                         hint="give the destination card folder, the one holding ascmhl/ (or an MHL v1 file)")
+    outcome = _verify(args)
     print_verify(outcome)
     if outcome.file_problems:
         raise VerificationFailedError(
@@ -37,6 +46,19 @@ def cmd_verify(args) -> int:
         raise CatalogError(f"{args.path} verified, but {outcome.catalog_error}",
                            hint="the copy states in the catalog are unchanged; fix the catalog and verify again")
     return 0
+
+
+def _verify(args) -> VerifyOutcome:
+    db_path = catalog_path(args.catalog)
+    if args.create or db_path.exists():
+        return verify_folder(args.path, catalog_path=args.catalog, write=not args.no_write)
+    console.print(f"[yellow]note:[/] no catalog at {escape(str(db_path))}: checking {escape(str(args.path))} "
+                  "against its ASC MHL history only (--create starts a catalog there)")
+    empty = open_catalog(url="sqlite://")  # knows no folder: the history alone decides, nothing is recorded
+    try:
+        return verify_folder(args.path, catalog=empty, write=not args.no_write)
+    finally:
+        empty.close()
 
 
 def print_verify(o: VerifyOutcome) -> None:
