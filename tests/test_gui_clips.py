@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from pixm_desktop.core.timecode import tc_to_frames
 from pixm_desktop.gui.clip_models import THUMB_ROLE
-from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
+from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
 from pixm_desktop.services import clips
 from pixm_desktop.services.clips import ClipFilter
 from pixm_desktop.services.offload import OffloadRequest, OffloadService

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.core.rate import RateMeter
 from pixm_desktop.gui.jobs import JobState, OffloadJob, runnable
-from pixm_desktop.media.samplecard import generate_benchmark_card
+from pixm_desktop.samples.samplecard import generate_benchmark_card
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.offload import OffloadRequest
 

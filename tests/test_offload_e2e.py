@@ -23,7 +23,7 @@ import pytest
 import xxhash
 
 from pixm_desktop.cli import main
-from pixm_desktop.media.samplecard import SampleCard, generate_card
+from pixm_desktop.samples.samplecard import SampleCard, generate_card
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.store.db import open_catalog
 

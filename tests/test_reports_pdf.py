@@ -22,11 +22,11 @@ from reportlab.platypus import Paragraph
 from pixm_desktop import __version__
 from pixm_desktop.core.model import Camera
 from pixm_desktop.core.timecode import tc_to_frames
-from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
-from pixm_desktop.media.samplecard import SampleCard, generate_card
 from pixm_desktop.reports import write_offload_report
 from pixm_desktop.reports.fonts import build_fonts, load_fonts
 from pixm_desktop.reports.pdf import Kit
+from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
+from pixm_desktop.samples.samplecard import SampleCard, generate_card
 from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.services import clips, reports, status
 from pixm_desktop.services.clips import ClipFilter

@@ -310,7 +310,7 @@ def test_every_copy_verified_before_a_cancel_is_recorded(env) -> None:
 
     from pixm_desktop.core.errors import CancelledError
     from pixm_desktop.core.model import ProgressSnapshot
-    from pixm_desktop.media.samplecard import generate_benchmark_card
+    from pixm_desktop.samples.samplecard import generate_benchmark_card
     from pixm_desktop.services.offload import OffloadService
 
     base, dests, catalog_path = env
