@@ -1,5 +1,5 @@
 """Card builders and what the tests compare: generated sample cards, files with a fixed mtime, silent
-corruption, over-deep folders, trees of bytes and mtimes, inodes, copier temp files (moved from
+corruption, over-deep folders, trees of bytes and mtimes, inodes, copier temp files (formerly in
 test_offload_e2e, test_trust_card and conftest)."""
 
 from __future__ import annotations

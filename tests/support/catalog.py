@@ -1,5 +1,5 @@
 """What the catalog says, read the way a user reads it (``pixm catalog … --json``) or through the status
-service (moved from test_offload_e2e and test_trust_card)."""
+service (formerly in test_offload_e2e and test_trust_card)."""
 
 from __future__ import annotations
 

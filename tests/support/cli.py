@@ -1,5 +1,5 @@
 """``pixm`` in this process and as real processes: exit code and output, the environment a child needs, a
-process held at a gate (moved from test_offload_e2e and test_cli_signals)."""
+process held at a gate (formerly in test_offload_e2e and test_cli_signals)."""
 
 from __future__ import annotations
 

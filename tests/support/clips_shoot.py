@@ -1,6 +1,6 @@
 """A real shoot for the Clips and Logger pages, loaded with ``pytest_plugins = ["support.clips_shoot"]``:
 ARRI card A001 with real ProRes clips and sound roll SR01 whose BWF takes overlap two of them, offloaded and
-ingested by the services; ``shoot`` copies its catalog into the test's cart (moved from test_gui_clips)."""
+ingested by the services; ``shoot`` copies its catalog into the test's cart (formerly in test_gui_clips)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """A fake machine for ``engine.drives.physical_drive``: a sysfs tree, a /dev and a mount table under a tmp
-folder, mapping the real device numbers of a few paths to block devices of our own (moved from test_drives)."""
+folder, mapping the real device numbers of a few paths to block devices of our own (formerly in
+test_drives)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Faults on cue: a cancel token that runs a hook at a chosen chunk boundary of the reading thread, the same
-for ``pixm offload`` run in this process, and a service run that hands back the exception (moved from
+for ``pixm offload`` run in this process, and a service run that hands back the exception (formerly in
 test_offload_faults)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What this machine allows (moved from conftest)."""
+"""What this machine allows (formerly in conftest)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """ASC MHL in the tests: the reference tool (``ascmhl``, ``ascmhl-debug`` from this venv), generations,
-manifest hashes, an independent C4, and the small card the MHL tests hash (moved from test_offload_e2e and
+manifest hashes, an independent C4, and the small card the MHL tests hash (formerly in test_offload_e2e and
 test_mhl)."""
 
 from __future__ import annotations

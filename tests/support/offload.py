@@ -1,5 +1,5 @@
 """The offload every CLI and service test runs: project, day, ``pixm offload`` arguments, the request, where
-the default template puts a card (moved from test_offload_e2e)."""
+the default template puts a card (formerly in test_offload_e2e)."""
 
 from __future__ import annotations
 

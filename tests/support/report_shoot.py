@@ -1,5 +1,6 @@
 """A real shoot for the report tests: generated ARRI and Sony cards with encoded clips and a sound roll of BWF
-takes, offloaded to two destinations, ingested and logged with odd characters (moved from test_reports_pdf)."""
+takes, offloaded to two destinations, ingested and logged with odd characters (formerly in
+test_reports_pdf)."""
 
 from __future__ import annotations
 
