@@ -41,8 +41,8 @@ def make_jpegs(work: Path, width: int, height: int, seconds: float, n_clips: int
     import av
 
     from pixm_desktop.core.model import Camera
-    from pixm_desktop.media.samplecard import generate_card
     from pixm_desktop.media.thumbnails import make_thumbnails
+    from pixm_desktop.samples.samplecard import generate_card
 
     card = generate_card(work / "cards", Camera.ARRI, clips=n_clips, seconds=seconds, width=width, height=height)
     jpegs, per_clip, base = [], [], []

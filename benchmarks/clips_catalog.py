@@ -32,8 +32,8 @@ import av
 from sqlalchemy import insert
 
 from pixm_desktop.core.model import Camera
-from pixm_desktop.media.samplecard import generate_card
 from pixm_desktop.media.thumbnails import make_thumbnails
+from pixm_desktop.samples.samplecard import generate_card
 from pixm_desktop.services import clips
 from pixm_desktop.services.clips import ClipFilter
 from pixm_desktop.store.db import open_catalog

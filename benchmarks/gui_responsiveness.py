@@ -29,7 +29,7 @@ from offload_vs_manual import drop_caches  # noqa: E402
 
 def card_for(work: Path, gb: float, small_files: int) -> Path:
     """Generate the benchmark card once per size (kept in ``work`` for later runs)."""
-    from pixm_desktop.media.samplecard import generate_benchmark_card
+    from pixm_desktop.samples.samplecard import generate_benchmark_card
 
     parent = work / f"card-{gb:g}GB-{small_files}"
     existing = [p for p in parent.iterdir() if p.is_dir()] if parent.is_dir() else []

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from pixm_desktop.media.samplecard import generate_benchmark_card
+from pixm_desktop.samples.samplecard import generate_benchmark_card
 
 PIXM = Path(sys.executable).parent / "pixm"
 

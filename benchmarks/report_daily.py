@@ -34,10 +34,10 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
 from sqlalchemy import insert, select
 
 from pixm_desktop.core.model import Camera
-from pixm_desktop.media.samplecard import generate_card
 from pixm_desktop.media.thumbnails import make_thumbnails
 from pixm_desktop.reports import write_daily_report
 from pixm_desktop.reports.fonts import load_fonts
+from pixm_desktop.samples.samplecard import generate_card
 from pixm_desktop.services import reports
 from pixm_desktop.store.db import open_catalog
 from pixm_desktop.store.models import (

@@ -100,7 +100,7 @@ def main() -> int:
     from pixm_desktop.gui.settings_store import save_settings
     from pixm_desktop.gui.theme import apply_dark_theme
     from pixm_desktop.gui.window import CartWindow
-    from pixm_desktop.media.samplecard import generate_benchmark_card
+    from pixm_desktop.samples.samplecard import generate_benchmark_card
     from pixm_desktop.services.samples import make_card
     from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
 
@@ -209,7 +209,7 @@ def main() -> int:
         import datetime as dt
         from fractions import Fraction
 
-        from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
+        from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
         from pixm_desktop.services import clips as clips_service
         from pixm_desktop.services.offload import OffloadRequest, OffloadService
 

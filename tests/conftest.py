@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+pytest.register_assert_rewrite("support")  # asserts in the shared helpers report values, as in a test
+
+from support.host import is_root  # noqa: E402 (after the rewrite hook)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PIXM_LOG_DIR", tempfile.mkdtemp(prefix="pixm-test-logs-"))  # never the user's own log
 BIN = Path(sys.executable).parent
-
-
-def is_root() -> bool:
-    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def _mount(args: list[str], target: Path) -> None:
@@ -81,9 +81,3 @@ def env(tmp_path):
         d.mkdir()
     return base, dests, base / "catalog.sqlite"
 
-
-def write(path: Path, data: bytes, mtime: int = 1_700_000_000) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    os.utime(path, (mtime, mtime))
-    return path

@@ -29,9 +29,6 @@ import traceback
 from pathlib import Path
 
 import pytest
-from test_cli_signals import PIXM, pixm_env
-from test_offload_e2e import DAY, PROJECT, dest_card, make_card
-from test_offload_faults import MiB
 
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.gui import aftercare
@@ -41,6 +38,10 @@ from pixm_desktop.services import reports, status
 from pixm_desktop.services.clips import ClipFilter
 from pixm_desktop.services.offload import OffloadRequest
 from pixm_desktop.store.db import open_catalog
+from support.cards import make_card
+from support.cli import PIXM, pixm_env
+from support.faults import MiB
+from support.offload import DAY, PROJECT, dest_card
 
 SECONDS = float(os.environ.get("PIXM_SOAK_SECONDS", "60"))
 ROOTS = 40  # destination root pairs a card cycles through: a new pair means a real copy

@@ -20,51 +20,16 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from test_offload_e2e import (
-    WIDE,
-    catalog_json,
-    cli,
-    copy_states,
-    dest_card,
-    make_card,
-    offload_args,
-    temp_files,
-    tree,
-)
-from test_offload_faults import MiB, inject_hook
 
-import pixm_desktop
-
-ROOT = Path(pixm_desktop.__file__).resolve().parents[1]  # the code under test, also for the launcher
-
-#: ``python LAUNCHER ARGS`` = ``pixm ARGS`` with ``$PIXM_GATE`` = "module:function|marker|go" gating the first
-#: call of that function.
-LAUNCHER = r'''
-import importlib, os, sys, time
-spec, marker, go = os.environ["PIXM_GATE"].split("|")
-mod_name, attr = spec.split(":")
-mod = importlib.import_module(mod_name)
-original = getattr(mod, attr)
-fired = []
-
-def gated(*args, **kwargs):
-    if not fired:
-        fired.append(True)
-        open(marker, "w").close()
-        deadline = time.monotonic() + 120
-        while not os.path.exists(go) and time.monotonic() < deadline:
-            time.sleep(0.01)
-    return original(*args, **kwargs)
-
-setattr(mod, attr, gated)
-from pixm_desktop.cli import main
-sys.exit(main(sys.argv[1:]))
-'''
+from support.cards import make_card, temp_files, tree
+from support.catalog import catalog_json, copy_states
+from support.cli import PIXM, Gated, cli, pixm_env
+from support.faults import MiB, inject_hook
+from support.offload import dest_card, offload_args
 
 PHASES = {
     "scan": "pixm_desktop.services.offload:scan_card",
@@ -72,52 +37,6 @@ PHASES = {
     "verify": "pixm_desktop.engine.copier:hash_from_media",
     "mhl": "pixm_desktop.services.offload:write_generation",
 }
-
-
-PIXM = [sys.executable, "-m", "pixm_desktop.cli"]
-
-
-def pixm_env(**extra: str) -> dict[str, str]:
-    """Environment for a ``pixm`` child process that imports the code under test (run it with ``cwd`` outside
-    the source tree: ``python -m`` puts the working folder first on the path)."""
-    return {**os.environ, **WIDE, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-            **extra}
-
-
-class Gated:
-    """A ``pixm`` process held at the first call of ``spec`` until :meth:`release`."""
-
-    def __init__(self, tmp: Path, spec: str, *args: object, name: str = "gated"):
-        self.marker, self.go = tmp / f"{name}.at-gate", tmp / f"{name}.go"
-        self.log = tmp / f"{name}.log"
-        launcher = tmp / "pixm_gated.py"
-        launcher.write_text(LAUNCHER)
-        env = pixm_env(PIXM_GATE=f"{spec}|{self.marker}|{self.go}")
-        with open(self.log, "wb") as fh:
-            self.proc = subprocess.Popen([sys.executable, str(launcher), *map(str, args)], stdout=fh,
-                                         stderr=subprocess.STDOUT, env=env, cwd=tmp)
-
-    def wait_at_gate(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.marker.exists():
-            assert self.proc.poll() is None, f"ended before the gate:\n{self.output}"
-            assert time.monotonic() < deadline, f"never reached the gate:\n{self.output}"
-            time.sleep(0.01)
-
-    def release(self) -> None:
-        self.go.touch()
-
-    def wait(self, timeout: float = 120) -> int:
-        try:
-            return self.proc.wait(timeout=timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-
-    @property
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
 
 
 @pytest.fixture
@@ -250,11 +169,10 @@ def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -
     import multiprocessing as mp
     import threading
 
-    from test_offload_e2e import request
-
     from pixm_desktop.core.errors import CancelledError
     from pixm_desktop.core.model import CancelToken
     from pixm_desktop.gui.processes import run_offload_process
+    from support.offload import request
 
     base, dests, catalog = env
     card = make_card(base / "cards", "red", clips=2, segment_bytes=4 * MiB)

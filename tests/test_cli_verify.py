@@ -6,8 +6,8 @@ import hashlib
 
 import xxhash
 
-from conftest import write
 from pixm_desktop.cli import main
+from support.cards import write
 
 
 def _v1(files: dict[str, bytes]) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from pixm_desktop.cli import main
 from pixm_desktop.core.model import Camera
-from pixm_desktop.media.samplecard import generate_card
+from pixm_desktop.samples.samplecard import generate_card
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

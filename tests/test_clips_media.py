@@ -14,7 +14,6 @@ import pytest
 
 from pixm_desktop.core.model import Camera
 from pixm_desktop.core.timecode import tc_to_frames
-from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
 from pixm_desktop.media.grouping import group_files, is_ignored
 from pixm_desktop.media.probe import (
     STATUS_FAILED,
@@ -28,8 +27,9 @@ from pixm_desktop.media.probe import (
     read_sidecar,
     sony_ltc,
 )
-from pixm_desktop.media.samplecard import SampleCard, generate_card, sony_ltc_value
 from pixm_desktop.media.thumbnails import make_thumbnails, thumbnail_frames
+from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
+from pixm_desktop.samples.samplecard import SampleCard, generate_card, sony_ltc_value
 
 CAMERAS = [c for c in Camera if c is not Camera.UNKNOWN]
 # a different exact rate per camera, so that every reader has to get the fraction right

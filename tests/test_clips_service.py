@@ -17,8 +17,8 @@ from sqlalchemy import func, select, update
 from pixm_desktop.core.errors import CancelledError, UsageError
 from pixm_desktop.core.model import Camera, CancelToken, CopyState
 from pixm_desktop.core.timecode import tc_to_frames
-from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
-from pixm_desktop.media.samplecard import SampleCard, generate_card
+from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
+from pixm_desktop.samples.samplecard import SampleCard, generate_card
 from pixm_desktop.services import clips
 from pixm_desktop.services.clips import ClipFilter
 from pixm_desktop.services.offload import OffloadRequest, OffloadService

@@ -19,25 +19,15 @@ import time
 from pathlib import Path
 
 import pytest
-from test_cli_signals import PIXM, Gated, pixm_env
-from test_offload_e2e import (
-    DAY,
-    PROJECT,
-    assert_ascmhl_clean,
-    catalog_json,
-    cli,
-    copy_states,
-    dest_card,
-    generations,
-    make_card,
-    offload_args,
-    temp_files,
-    tree,
-)
-from test_offload_faults import MiB
 
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.store import db
+from support.cards import make_card, temp_files, tree
+from support.catalog import catalog_json, copy_states
+from support.cli import PIXM, Gated, cli, pixm_env
+from support.faults import MiB
+from support.mhl import assert_ascmhl_clean, generations
+from support.offload import DAY, PROJECT, dest_card, offload_args
 
 NON_ROOT = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
             "--bounding-set=-dac_override,-dac_read_search"]
@@ -326,7 +316,7 @@ def test_catalog_locked_past_the_busy_timeout(catalogued, monkeypatch) -> None:
 def test_catalog_write_failing_mid_offload_exits_8(catalogued, monkeypatch) -> None:
     """The catalog turns unwritable during the copy (locked by another program): exit 8, no traceback."""
     base, dests, catalog, card = catalogued
-    from test_offload_faults import inject_hook
+    from support.faults import inject_hook
 
     monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 300, raising=False)  # old code: 10 s
     holder = sqlite3.connect(catalog, timeout=5, isolation_level=None, check_same_thread=False)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import xxhash
 
-from conftest import write
 from pixm_desktop.core.hashes import HashAlgorithm
 from pixm_desktop.core.model import CancelToken, CopyState, FileResult, ProgressSnapshot
 from pixm_desktop.engine.copier import CopyTask, SourceHashed, run_copy, temp_name
 from pixm_desktop.engine.scan import scan_card
+from support.cards import write
 
 XXH64, MD5 = HashAlgorithm.XXH64, HashAlgorithm.MD5
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
 from pixm_desktop.core import errors, logs
+from support.cards import write
 
-pytest_plugins = ["gui_support"]  # no_thread_leaks
+pytest_plugins = ["support.gui"]  # no_thread_leaks
 
 PACKAGE = Path(errors.__file__).resolve().parents[1]
 ROOT = PACKAGE.parent

@@ -11,7 +11,7 @@ from pixm_desktop.gui.jobs import JobState
 from pixm_desktop.services import clips as clips_service
 from pixm_desktop.services.clips import ClipFilter
 
-pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+pytest_plugins = ["support.gui"]  # the cart and no_thread_leaks fixtures
 
 LONG = 120_000  # ms
 

@@ -1,20 +1,18 @@
-"""The Logger page on a real catalog (see test_gui_clips.build_shoot): keyboard entry of scene/take, circle,
+"""The Logger page on a real catalog (see support.clips_shoot.build_shoot): keyboard entry of scene/take, circle,
 rating and flag; values pre-filled from sound shown as such and replaced by typing; batch edit."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
-from test_gui_clips import WAIT, build_shoot  # noqa: F401 (the shoot fixtures below)
-from test_gui_clips import shoot as shoot  # noqa: F401
-from test_gui_clips import shoot_db as shoot_db  # noqa: F401
 
 from pixm_desktop.gui.clip_models import SOUND_ROLE
 from pixm_desktop.gui.pages.logger import LOG_COLUMNS
 from pixm_desktop.services import clips
 from pixm_desktop.services.clips import ClipFilter
+from support.clips_shoot import WAIT
 
-pytest_plugins = ["gui_support"]
+pytest_plugins = ["support.gui", "support.clips_shoot"]  # the cart; the shoot fixtures
 
 COL = {k: i for i, k in enumerate(LOG_COLUMNS)}
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier

@@ -12,11 +12,11 @@ from PySide6.QtCore import Qt
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.core.rate import RateMeter
 from pixm_desktop.gui.jobs import JobState, OffloadJob, runnable
-from pixm_desktop.media.samplecard import generate_benchmark_card
+from pixm_desktop.samples.samplecard import generate_benchmark_card
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.offload import OffloadRequest
 
-pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+pytest_plugins = ["support.gui"]  # the cart and no_thread_leaks fixtures
 
 LONG = 120_000  # ms: generous ceiling for slow CI disks; waits end as soon as the condition holds
 
@@ -36,7 +36,7 @@ def test_dropped_folder_becomes_a_job_that_runs_to_verified_and_the_badge_turns_
     job = win.queue.jobs[0]
     assert job.source == str(card)
     qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
-    # the job row shows the CARD's verdict (each folder counts as a copy in these tests: see gui_support)
+    # the job row shows the CARD's verdict (each folder counts as a copy in these tests: see support/gui.py)
     qtbot.waitUntil(lambda: job.verdict is not None, timeout=10_000)
     assert cart.job_row_text(win, job)[1] == "complete — SAFE TO FORMAT"
     assert _children_states(win, job) == ["verified", "verified"]

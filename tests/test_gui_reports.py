@@ -20,7 +20,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QFileDialog
 
-from conftest import is_root, write
 from pixm_desktop.gui.pages.reports import DATA_ROLE
 from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.services import clips, reports
@@ -28,8 +27,10 @@ from pixm_desktop.services.clips import ClipFilter
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.services.samples import make_card
 from pixm_desktop.services.settings import open_catalog
+from support.cards import write
+from support.host import is_root
 
-pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+pytest_plugins = ["support.gui"]  # the cart and no_thread_leaks fixtures
 
 DAY = dt.date(2026, 11, 23)
 DAY_BEFORE = dt.date(2026, 11, 22)  # a card without clips (no media): nothing for an ALE

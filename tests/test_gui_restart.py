@@ -12,12 +12,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pixm_desktop.gui.jobs import JobState
-from pixm_desktop.media.samplecard import generate_benchmark_card
+from pixm_desktop.samples.samplecard import generate_benchmark_card
 from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import open_catalog
 
-pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+pytest_plugins = ["support.gui"]  # the cart and no_thread_leaks fixtures
 
 LONG = 90_000
 

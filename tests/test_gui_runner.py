@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pixm_desktop.gui.runner import JobRunner
 
-pytest_plugins = ["gui_support", "pytester"]  # the cart and no_thread_leaks fixtures; pytester
+pytest_plugins = ["support.gui", "pytester"]  # the cart and no_thread_leaks fixtures; pytester
 
 
 def test_work_runs_off_the_gui_thread_and_results_arrive_on_it(qtbot, no_thread_leaks):
@@ -82,7 +82,7 @@ def test_the_leak_fixture_fails_a_test_that_leaves_a_thread_running(pytester, mo
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
     pytester.makepyfile(test_leaky="""
         import threading
-        pytest_plugins = ["gui_support"]
+        pytest_plugins = ["support.gui"]
 
         def test_leaks(no_thread_leaks):
             stop = threading.Event()

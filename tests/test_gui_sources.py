@@ -15,7 +15,7 @@ from pixm_desktop.gui.pages.offload import INFO_ROLE
 from pixm_desktop.services.samples import make_card
 from pixm_desktop.services.sources import count_clips, inspect_source, list_mounted
 
-pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+pytest_plugins = ["support.gui"]  # the cart and no_thread_leaks fixtures
 
 LONG = 120_000
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from pixm_desktop.gui.jobs import JobState
 from pixm_desktop.services import eject as eject_service
 
-pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+pytest_plugins = ["support.gui"]  # the cart and no_thread_leaks fixtures
 
 LONG = 120_000
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from conftest import write
 from pixm_desktop.gui import app as gui_app
 from pixm_desktop.gui.pages.history import COLUMNS as HISTORY_COLUMNS
 from pixm_desktop.gui.theme import apply_dark_theme, colour, status_icon
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.services.settings import open_catalog
+from support.cards import write
 
-pytest_plugins = ["gui_support"]  # the cart and no_thread_leaks fixtures
+pytest_plugins = ["support.gui"]  # the cart and no_thread_leaks fixtures
 
 
 def _offload(catalog, card, dests, project="Untitled", day=dt.date(2026, 11, 23)):

@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,9 +31,8 @@ from pixm_desktop.mhl.ignore import IgnoreSpec
 from pixm_desktop.mhl.legacy import Xxh32, parse_legacy_date, xxh32_text, xxh64_le_to_be
 from pixm_desktop.mhl.reader import read_chain
 from pixm_desktop.mhl.verify import plain_hash_file
+from support.mhl import CREATOR, LONG, NFC, NFD, WHEN, XSD, card_files, hash_card, make_card, ref, ref_verify
 
-BIN = Path(sys.executable).parent
-XSD = Path(__file__).parent / "data" / "mhl" / "ASCMHL.xsd"
 ALL_FORMATS = (
     HashAlgorithm.C4,
     HashAlgorithm.MD5,
@@ -43,71 +41,9 @@ ALL_FORMATS = (
     HashAlgorithm.XXH128,
     HashAlgorithm.XXH64,
 )
-CREATOR = CreatorInfo(
-    tool_name="pixm-desktop",
-    tool_version="0.1.0",
-    hostname="cart-01",
-    author_name="Dana Loader",
-    author_email="dana@example.com",
-    author_role="DIT",
-    location="Stage 5",
-    comment="Day 01 A-cam",
-)
-WHEN = datetime(2026, 11, 23, 18, 15, 0, tzinfo=UTC)
-NFC = unicodedata.normalize("NFC", "Café Crème.txt")
-NFD = unicodedata.normalize("NFD", "Café Crème.txt")
-LONG = "é" * 100 + "_long_name.mov"  # 214 bytes in UTF-8
 
 
 # ------------------------------------------------------------------------------------------- helpers
-
-
-def ref(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    """Run the reference tool (``ascmhl`` / ``ascmhl-debug`` from this venv)."""
-    cmd = [str(BIN / str(args[0])), *map(str, args[1:])]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-
-
-def ref_verify(root: Path, *flags: str) -> subprocess.CompletedProcess[str]:
-    return ref("ascmhl-debug", "verify", *flags, root)
-
-
-def make_card(base: Path, name: str = "A002R2EC") -> Path:
-    """A small camera card: nested folders, an empty folder, a 0-byte file, awkward names."""
-    root = base / name
-    (root / "Clips" / "Sub Folder").mkdir(parents=True)
-    (root / "Empty").mkdir()
-    (root / "Clips" / "A002C006_141024_R2EC.mov").write_bytes(os.urandom(3000) + b"clip")
-    (root / "Clips" / "Sub Folder" / "R&D notes & more.txt").write_bytes(b"ampersands\n")
-    (root / "Clips" / "zero.bin").write_bytes(b"")
-    (root / NFC).write_bytes(b"composed\n")
-    (root / NFD).write_bytes(b"decomposed\n")
-    (root / LONG).write_bytes(b"long name\n")
-    (root / "A002R2EC.ale").write_bytes(b"Heading\n")
-    return root
-
-
-def card_files(root: Path) -> list[bytes]:
-    """Every file under ``root`` as raw relpaths, the ascmhl folder left out."""
-    out = []
-    base = os.fsencode(root)
-    for dirpath, dirs, files in os.walk(base):
-        dirs[:] = [d for d in dirs if d != b"ascmhl"]
-        for f in files:
-            out.append(os.path.relpath(os.path.join(dirpath, f), base).replace(os.sep.encode(), b"/"))
-    return sorted(out)
-
-
-def hash_card(
-    root: Path, formats=(HashAlgorithm.XXH64,), action: str = Action.ORIGINAL
-) -> list[MhlFileRecord]:
-    records = []
-    for rel in card_files(root):
-        path = root / os.fsdecode(rel)
-        st = path.stat()
-        hashes = plain_hash_file(path, formats)
-        records.append(MhlFileRecord(rel, st.st_size, st.st_mtime_ns, hashes, action, WHEN))
-    return records
 
 
 def assert_reference_clean(root: Path) -> None:
@@ -644,7 +580,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-from test_mhl import CREATOR, hash_card
+from support.mhl import CREATOR, hash_card
 from pixm_desktop.mhl import write_generation
 root = Path({root!r})
 records = hash_card(root)

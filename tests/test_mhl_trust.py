@@ -18,13 +18,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_mhl import CREATOR, WHEN, hash_card, make_card, ref_verify
 
 from pixm_desktop.core.errors import MhlChainError, MhlFormatError
 from pixm_desktop.core.hashes import HashAlgorithm, hash_bytes
 from pixm_desktop.mhl import VerifyStatus, read_history, verify_history, verify_legacy, write_generation
 from pixm_desktop.mhl import reader as reader_mod
 from pixm_desktop.mhl.reader import read_chain
+from support.mhl import CREATOR, WHEN, hash_card, make_card, ref_verify
 
 LOCK_NAME = ".pixm-history.lock"
 
@@ -180,7 +180,7 @@ import sys
 sys.path.insert(0, {tests!r})
 from datetime import UTC, datetime
 from pathlib import Path
-from test_mhl import CREATOR
+from support.mhl import CREATOR
 from pixm_desktop.mhl import read_history, verify_history
 root = Path({root!r})
 sys.stdout.write("ready\\n"); sys.stdout.flush()

@@ -1,202 +1,39 @@
 """The offload main job end to end: generated camera cards → ``pixm offload`` to two destinations → bytes,
 mtimes, ASC MHL (judged by the ASC reference tool ``ascmhl-debug``) and the catalog (``pixm catalog --json``).
 
-Helpers here are shared with ``test_offload_faults.py``.
+The helpers live in ``tests/support`` (cards, cli, catalog, mhl, offload).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import os
-import re
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import xxhash
 
-from pixm_desktop.cli import main
-from pixm_desktop.media.samplecard import SampleCard, generate_card
-from pixm_desktop.services.offload import OffloadRequest, OffloadService
+from pixm_desktop.services.offload import OffloadService
 from pixm_desktop.store.db import open_catalog
-
-BIN = Path(sys.executable).parent
-ASCMHL = BIN / "ascmhl"
-ASCMHL_DEBUG = BIN / "ascmhl-debug"
-XSD = Path(__file__).parent / "data" / "mhl" / "ASCMHL.xsd"
-MHL_NS = "{urn:ASC:MHL:v2.0}"
-PROJECT, DAY = "Feature", "2026-11-23"
-WIDE = {"COLUMNS": "1000"}  # rich wraps at 80 columns when not on a terminal; keep paths on one line
-_ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_GENERATION = re.compile(r"^\d{4,}_.+\.mhl$")
-
+from support.cards import flip_byte, inodes, make_card, temp_files, tree, walk
+from support.catalog import catalog_json, copy_states
+from support.cli import cli, pixm_process
+from support.mhl import (
+    ASCMHL,
+    MHL_NS,
+    XSD,
+    ascmhl_verify,
+    assert_ascmhl_clean,
+    c4_id,
+    generations,
+    manifest_hashes,
+)
+from support.offload import DAY, PROJECT, dest_card, offload_args, request
 
 # ------------------------------------------------------------------------------------------- helpers
-
-
-@dataclass
-class CliRun:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def text(self) -> str:
-        return self.out + self.err
-
-
-def cli(*args: object) -> CliRun:
-    """``pixm ARGS`` in this process (``pixm_desktop.cli.main``): exit code and what it printed."""
-    stdout, stderr = io.StringIO(), io.StringIO()
-    saved = os.environ.get("COLUMNS")
-    os.environ.update(WIDE)
-    try:
-        with redirect_stdout(stdout), redirect_stderr(stderr):
-            code = main([os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args])
-    finally:
-        if saved is None:
-            os.environ.pop("COLUMNS", None)
-        else:
-            os.environ["COLUMNS"] = saved
-    return CliRun(code, _ANSI.sub("", stdout.getvalue()), _ANSI.sub("", stderr.getvalue()))
-
-
-def pixm_process(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``pixm ARGS`` as a real process (``python -m pixm_desktop.cli``)."""
-    return subprocess.run([sys.executable, "-m", "pixm_desktop.cli", *map(str, args)], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **WIDE})
-
-
-def offload_args(source: Path, dests: list[Path], catalog: Path, *extra: str) -> list[object]:
-    args: list[object] = ["offload", source]
-    for d in dests:
-        args += ["--dest", d]
-    return [*args, "--catalog", catalog, "--project", PROJECT, "--day", DAY, "--quiet", *extra]
-
-
-def request(source: Path, dests: list[Path], **kw) -> OffloadRequest:
-    import datetime as dt
-
-    return OffloadRequest(source=source, destinations=list(dests), project=PROJECT,
-                          day=dt.date.fromisoformat(DAY), **kw)
-
-
-def catalog_json(catalog: Path, what: str) -> list[dict]:
-    r = cli("catalog", what, "--json", "--catalog", catalog)
-    assert r.code == 0, r.text
-    return json.loads(r.out)
-
-
-def copy_states(catalog: Path) -> dict[tuple[str, str], tuple[str, str | None]]:
-    """``{(file, destination card folder): (state, reason)}`` from ``pixm catalog files --json``."""
-    return {(f["path"], c["destination"]): (c["state"], c["reason"])
-            for f in catalog_json(catalog, "files") for c in f["copies"]}
-
-
-def ascmhl_verify(*roots: Path, flags: tuple[tuple[str, ...], ...] = ((), ("-dh",))) -> dict:
-    """Run ``ascmhl-debug verify [flags] ROOT`` for every root × flags in parallel: ``{(root, flags): (rc, output)}``."""
-    procs = {(root, f): subprocess.Popen([ASCMHL_DEBUG, "verify", *f, root], stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True)
-             for root in roots for f in flags}
-    return {key: (p.wait(timeout=300), p.stdout.read()) for key, p in procs.items()}
-
-
-def assert_ascmhl_clean(*roots: Path) -> None:
-    """The reference tool finds every file, every hash and every directory hash as recorded, and says nothing."""
-    results = ascmhl_verify(*roots)
-    bad = {k: v for k, v in results.items() if v != (0, "")}
-    assert not bad, f"ascmhl-debug verify is not clean: {bad}"
-
-
-def walk(root: Path) -> tuple[dict[bytes, Path], set[bytes]]:
-    """Files (raw relpath → path) and folders under ``root``; the top-level ``ascmhl`` folder left out."""
-    base = os.fsencode(root)
-    files: dict[bytes, Path] = {}
-    dirs: set[bytes] = set()
-    for folder, subdirs, names in os.walk(base):
-        if folder == base:
-            subdirs[:] = [d for d in subdirs if d != b"ascmhl"]
-        for d in subdirs:
-            dirs.add(os.path.relpath(os.path.join(folder, d), base))
-        for n in names:
-            p = os.path.join(folder, n)
-            files[os.path.relpath(p, base)] = Path(os.fsdecode(p))
-    return files, dirs
-
-
-def tree(root: Path) -> dict[bytes, tuple[bytes, int]]:
-    """``{raw relpath: (content, mtime_ns)}`` of every file (ascmhl history left out)."""
-    files, _ = walk(root)
-    return {rel: (p.read_bytes(), p.stat().st_mtime_ns) for rel, p in files.items()}
-
-
-def inodes(root: Path) -> dict[bytes, tuple[int, int]]:
-    """``{raw relpath: (st_ino, st_mtime_ns)}``: a file copied again gets a new inode (temp file + rename)."""
-    files, _ = walk(root)
-    return {rel: (p.stat().st_ino, p.stat().st_mtime_ns) for rel, p in files.items()}
-
-
-def temp_files(*roots: Path) -> list[bytes]:
-    """Copier temp files (``.pixm-*.part``) anywhere under ``roots``."""
-    found = []
-    for root in roots:
-        for folder, _, names in os.walk(os.fsencode(root)):
-            found += [os.path.join(folder, n) for n in names if n.startswith(b".pixm-") and n.endswith(b".part")]
-    return found
-
-
-def generations(card_folder: Path) -> list[str]:
-    folder = card_folder / "ascmhl"
-    return sorted(n for n in os.listdir(folder) if _GENERATION.match(n)) if folder.is_dir() else []
-
-
-def dest_card(dest_root: Path, camera: str, label: str) -> Path:
-    """Where the default template ``{project}/{day}/{camera}/{card}`` puts a card."""
-    return dest_root / PROJECT / DAY / camera.upper() / label
-
-
-def make_card(parent: Path, camera: str, **kw) -> SampleCard:
-    opts = {"clips": 2, "seconds": 0.5, "width": 320, "height": 180, **kw}
-    return generate_card(parent, camera, **opts)
-
-
-def flip_byte(path: Path, offset: int | None = None) -> None:
-    """Silent corruption: one bit flipped, size and mtime unchanged."""
-    st = path.stat()
-    offset = st.st_size // 2 if offset is None else offset
-    with open(path, "r+b") as fh:
-        fh.seek(offset)
-        b = fh.read(1)
-        fh.seek(offset)
-        fh.write(bytes([b[0] ^ 0x01]))
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-
-
-def manifest_hashes(manifest: Path) -> dict[str, list[tuple[str, str, str]]]:
-    """``{path: [(format, value, action), …]}`` in element order, from one ASC MHL manifest."""
-    out = {}
-    for h in ET.parse(manifest).getroot().iter(f"{MHL_NS}hash"):
-        path = h.find(f"{MHL_NS}path").text
-        out[path] = [(el.tag.removeprefix(MHL_NS), el.text, el.get("action"))
-                     for el in h if el.tag.removeprefix(MHL_NS) in ("c4", "md5", "sha1", "xxh128", "xxh3", "xxh64")]
-    return out
-
-
-def c4_id(data: bytes) -> str:
-    """SMPTE ST 2114 C4 ID, written here independently of the product code."""
-    alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-    n, digits = int.from_bytes(hashlib.sha512(data).digest(), "big"), ""
-    while n:
-        n, r = divmod(n, 58)
-        digits = alphabet[r] + digits
-    return "c4" + digits.rjust(88, "1")
 
 
 def summary_row(output: str, card_folder: Path) -> tuple[int, int, int]:
@@ -206,7 +43,6 @@ def summary_row(output: str, card_folder: Path) -> tuple[int, int, int]:
         if cells and cells[0] == str(card_folder):
             return int(cells[1]), int(cells[2]), int(cells[3])
     raise AssertionError(f"no summary row for {card_folder} in:\n{output}")
-
 
 
 # --------------------------------------------------------------------------------------- end to end

@@ -17,95 +17,22 @@ import sys
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import xxhash
-from test_offload_e2e import (
-    DAY,
-    PROJECT,
-    WIDE,
-    ascmhl_verify,
-    assert_ascmhl_clean,
-    catalog_json,
-    cli,
-    copy_states,
-    dest_card,
-    flip_byte,
-    generations,
-    inodes,
-    make_card,
-    offload_args,
-    request,
-    temp_files,
-    tree,
-    walk,
-)
 
 from pixm_desktop.core.errors import DestinationNotWritableError, InsufficientSpaceError, SourceError
-from pixm_desktop.core.model import CancelToken, ProgressSnapshot
 from pixm_desktop.services.offload import OffloadService, recover_interrupted
 from pixm_desktop.store.db import open_catalog
-
-MiB = 1024 * 1024
-
+from support.cards import flip_byte, inodes, make_card, temp_files, tree, walk
+from support.catalog import catalog_json, copy_states
+from support.cli import WIDE, cli
+from support.faults import MiB, inject_hook, run_service
+from support.mhl import ascmhl_verify, assert_ascmhl_clean, generations
+from support.offload import DAY, PROJECT, dest_card, offload_args, request
 
 # ------------------------------------------------------------------------------------------- helpers
-
-
-class HookToken(CancelToken):
-    """Calls ``hook`` once, at the first chunk boundary of the *reading* thread where ``when(progress, n)`` holds
-    (``n`` = chunk boundaries seen so far in the current file, 1 = before its first chunk). A test seam in place
-    of sleeps; verifier threads also call ``wait_if_paused`` and are ignored."""
-
-    def __init__(self, progress: ProgressSnapshot, when: Callable[[ProgressSnapshot, int], bool],
-                 hook: Callable[[], None]):
-        super().__init__()
-        self.progress, self.when, self.hook = progress, when, hook
-        self.reader = threading.get_ident()
-        self.fired = False
-        self._file, self._n = None, 0
-
-    def wait_if_paused(self) -> None:
-        if threading.get_ident() == self.reader and not self.fired:
-            current = (self.progress.current_file, self.progress.files_done, self.progress.phase)
-            self._n = self._n + 1 if current == self._file else 1
-            self._file = current
-            if self.when(self.progress, self._n):
-                self.fired = True
-                self.hook()
-        super().wait_if_paused()
-
-
-def inject_hook(monkeypatch, when, hook) -> list[HookToken]:
-    """Make every ``OffloadService.run`` (also the one ``pixm offload`` calls) use a :class:`HookToken`."""
-    original = OffloadService.run
-    tokens: list[HookToken] = []
-
-    def run(self, prepared, *, cancel=None, progress=None):
-        progress = progress or ProgressSnapshot(prepared.plan.total_bytes, len(prepared.plan.files))
-        tokens.append(HookToken(progress, when, hook))
-        return original(self, prepared, cancel=tokens[-1], progress=progress)
-
-    monkeypatch.setattr(OffloadService, "run", run)
-    return tokens
-
-
-def run_service(catalog_path: Path, req, when=None, hook=None):
-    """prepare + run through the service, optionally with a hook: (the result or the exception raised, token)."""
-    catalog = open_catalog(catalog_path)
-    token = None
-    try:
-        service = OffloadService(catalog)
-        prepared = service.prepare(req)
-        progress = ProgressSnapshot(prepared.plan.total_bytes, len(prepared.plan.files))
-        token = HookToken(progress, when, hook) if hook else None
-        return service.run(prepared, cancel=token, progress=progress), token
-    except Exception as exc:  # handed to the test to assert on
-        return exc, token
-    finally:
-        catalog.close()
 
 
 def digests(root: Path) -> dict[bytes, tuple[int, str, int]]:
@@ -135,7 +62,6 @@ def fill(volume: Path, leave: int) -> Path:
     with open(filler, "wb") as fh:
         os.posix_fallocate(fh.fileno(), 0, size)
     return filler
-
 
 
 # ------------------------------------------------------------------------------- destination faults

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import write
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.store.db import open_catalog
+from support.cards import write
 
 ASCMHL_DEBUG = Path(sys.executable).parent / "ascmhl-debug"
 

@@ -12,10 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_drives import FakeMachine
-from test_offload_e2e import catalog_json, cli, make_card, offload_args, tree, walk
 
-from conftest import is_root
 from pixm_desktop.core.errors import DestinationInsideSourceError, DestinationMissingError, UsageError
 from pixm_desktop.core.model import Camera
 from pixm_desktop.engine.drives import physical_drive
@@ -24,6 +21,12 @@ from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_ca
 from pixm_desktop.services.offload import OffloadService
 from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, build_request
 from pixm_desktop.store.db import open_catalog
+from support.cards import make_card, tree, walk
+from support.catalog import catalog_json
+from support.cli import cli
+from support.drives import FakeMachine
+from support.host import is_root
+from support.offload import offload_args
 
 MiB = 1024 * 1024
 

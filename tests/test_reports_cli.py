@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from pixm_desktop.cli import main
 from pixm_desktop.core.model import Camera
-from pixm_desktop.media.samplecard import generate_card
+from pixm_desktop.samples.samplecard import generate_card
 from pixm_desktop.services import clips
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.store.db import open_catalog

@@ -1,4 +1,4 @@
-"""ALE and CSV exports of a real shoot (see test_reports_pdf.build_shoot), read back by OpenTimelineIO's ALE
+"""ALE and CSV exports of a real shoot (see support.report_shoot.build_shoot), read back by OpenTimelineIO's ALE
 adapter (``otio-ale-adapter``) and by the ``csv`` module, field by field against the catalog."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
-from test_reports_pdf import DAY, FPS, NOTE, Shoot, build_shoot
 
 from pixm_desktop.core.errors import UsageError
 from pixm_desktop.core.timecode import frames_to_tc
@@ -18,6 +17,7 @@ from pixm_desktop.reports.exports import ALE_COLUMNS, CSV_COLUMNS, ale_text
 from pixm_desktop.reports.model import ClipLine
 from pixm_desktop.services import clips, reports
 from pixm_desktop.services.clips import ClipFilter
+from support.report_shoot import DAY, FPS, NOTE, Shoot, build_shoot
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write
 from pixm_desktop.core.errors import UsageError
 from pixm_desktop.services import reports
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.store.db import Catalog, open_catalog
+from support.cards import write
 
 
 def _offload(catalog: Catalog, source: Path, dests: list[Path]) -> int:

@@ -10,8 +10,6 @@ import io
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -21,89 +19,16 @@ from reportlab.platypus import Paragraph
 
 from pixm_desktop import __version__
 from pixm_desktop.core.model import Camera
-from pixm_desktop.core.timecode import tc_to_frames
-from pixm_desktop.media.bwf import BwfTake, tone_pcm, write_bwf
-from pixm_desktop.media.samplecard import SampleCard, generate_card
 from pixm_desktop.reports import write_offload_report
 from pixm_desktop.reports.fonts import build_fonts, load_fonts
 from pixm_desktop.reports.pdf import Kit
+from pixm_desktop.samples.samplecard import generate_card
 from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.services import clips, reports, status
 from pixm_desktop.services.clips import ClipFilter
-from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.services.verify import verify_folder
-from pixm_desktop.store.db import Catalog, open_catalog
-
-DAY = dt.date(2026, 11, 23)
-FPS = Fraction(24000, 1001)
-PROJECT = "Ōkami & <Friends>"
-#: A logger's note with markup, an ampersand, NFD accents, Cyrillic, CJK and Greek.
-NOTE = "<b>bold</b> & co — Cre\u0300me bru\u0302le\u0301e — Москва — 東京 — Ωμέγα"
-ODD_FILES = ("Notes/Cafe\u0301 & <crew>.txt", "Notes/Ελληνικά.txt", "Notes/日本語メモ.txt", "Notes/Müller.txt")
-
-
-@dataclass
-class Shoot:
-    catalog: Catalog
-    base: Path
-    arri: SampleCard
-    sony: SampleCard
-    ids: dict[str, int]  # card label -> id
-    sound_label: str
-
-
-def _offload(catalog: Catalog, source: Path, dests: list[Path], project: str = PROJECT, day: dt.date = DAY) -> int:
-    for d in dests:
-        Path(d).mkdir(parents=True, exist_ok=True)  # the drives are mounted: PIXM never creates a root
-    service = OffloadService(catalog)
-    result = service.run(service.prepare(OffloadRequest(source=source, destinations=dests, project=project,
-                                                        day=day)))
-    assert result.ok, result
-    return result.card_id
-
-
-def _sound_day(folder: Path, takes: list[tuple[str, str, str, int]]) -> Path:
-    """A recorder day folder: (scene, take, start TC, length in frames at 24000/1001), sound roll SR01."""
-    folder.mkdir(parents=True)
-    for scene, take, tc, frames in takes:
-        start = tc_to_frames(tc, FPS)
-        bwf = BwfTake(project="Film", scene=scene, take=take, tape="SR01", circled=take == "2", note="",
-                      fps=FPS, time_reference=round(start * 48000 / FPS), recorded=dt.datetime(2026, 11, 23, 9),
-                      tracks=("MixL", "MixR"))
-        write_bwf(folder / f"{scene}_{take}.WAV", bwf, tone_pcm(round(frames * 48000 / FPS), 2))
-    return folder
-
-
-def _label(frames: int, shift_s: int = 0) -> str:
-    s = frames // 24 + shift_s
-    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:00"
-
-
-def build_shoot(base: Path) -> Shoot:
-    catalog = open_catalog(base / "catalog.sqlite")
-    small = {"width": 320, "height": 180, "fps": FPS}
-    arri = generate_card(base / "cards", Camera.ARRI, clips=3, seconds=2.0, reel="A001", seed=3, **small)
-    for rel in ODD_FILES:
-        p = arri.root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(f"{rel}\n", encoding="utf-8")
-    sony = generate_card(base / "cards", Camera.SONY, clips=2, seconds=1.0, reel="B001", seed=4, **small)
-    dests = [base / "RAID", base / "SHUTTLE"]
-    ids = {}
-    ids[arri.root.name] = _offload(catalog, arri.root, dests)
-    ids[sony.root.name] = _offload(catalog, sony.root, dests)
-    for card_id in ids.values():
-        clips.ingest_card(catalog, card_id)
-    s1, s2 = (tc_to_frames(c.start_timecode, FPS) for c in arri.clips[:2])
-    sound = _sound_day(base / "cards" / "SR01_261123", [("12A", "1", _label(s1, -1), 100),
-                                                        ("12A", "2", _label(s2, -1), 100)])
-    ids[sound.name] = _offload(catalog, sound, dests)
-    clips.ingest_card(catalog, ids[sound.name])  # pre-fills the ARRI clips 1 and 2 from the takes
-    rows = clips.list_clips(catalog, ClipFilter(card_id=ids[arri.root.name]))
-    clips.update_log(catalog, [rows[2].id], scene="14", take="2", circled=True, notes=NOTE)
-    srows = clips.list_clips(catalog, ClipFilter(card_id=ids[sony.root.name]))
-    clips.update_log(catalog, [srows[0].id], scene="Σ-1", take="1", notes="line one\nline\ttwo")
-    return Shoot(catalog, base, arri, sony, ids, sound.name)
+from pixm_desktop.store.db import open_catalog
+from support.report_shoot import DAY, NOTE, ODD_FILES, PROJECT, Shoot, build_shoot, offload_card
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +140,7 @@ def test_offload_report_by_job_id_equals_by_card(shoot: Shoot, tmp_path: Path) -
 def test_failed_copies_are_listed_with_reasons(tmp_path: Path) -> None:
     catalog = open_catalog(tmp_path / "catalog.sqlite")
     card = generate_card(tmp_path / "cards", Camera.ARRI, clips=2, seconds=0.5, width=320, height=180, seed=9)
-    card_id = _offload(catalog, card.root, [tmp_path / "RAID", tmp_path / "SHUTTLE"], project="Film")
+    card_id = offload_card(catalog, card.root, [tmp_path / "RAID", tmp_path / "SHUTTLE"], project="Film")
     clips.ingest_card(catalog, card_id)
     dest = next(d for d in catalog_views.jobs(catalog)[0]["destinations"] if "SHUTTLE" in d["path"])["path"]
     victim = Path(dest) / card.clips[1].files[0]
@@ -372,7 +297,7 @@ def test_shipped_fonts_are_used_and_licensed() -> None:
 def test_card_without_clips_and_unreadable_thumbnails(tmp_path: Path) -> None:
     catalog = open_catalog(tmp_path / "catalog.sqlite")
     card = generate_card(tmp_path / "cards", Camera.ARRI, clips=1, seconds=0.5, width=320, height=180)
-    _offload(catalog, card.root, [tmp_path / "RAID"], project="Film")  # not ingested: no clips yet
+    offload_card(catalog, card.root, [tmp_path / "RAID"], project="Film")  # not ingested: no clips yet
     out = tmp_path / "offload.pdf"
     reports.write_offload_report(catalog, out, card_label=card.root.name)
     assert "No clips catalogued for this card yet" in "\n".join(pdf_pages(out))

@@ -14,7 +14,7 @@ import wavinfo
 import xxhash
 
 from pixm_desktop.core.model import Camera
-from pixm_desktop.media.samplecard import (
+from pixm_desktop.samples.samplecard import (
     SampleCard,
     SampleClip,
     generate_benchmark_card,

@@ -7,11 +7,11 @@ import os
 
 from sqlalchemy import select
 
-from conftest import write
 from pixm_desktop.services import status
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.store.db import open_catalog
 from pixm_desktop.store.models import Copy
+from support.cards import write
 
 
 def test_file_state_table_matches_file_states_with_a_failure_and_odd_names(tmp_path):

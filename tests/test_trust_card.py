@@ -16,29 +16,20 @@ import time
 from pathlib import Path
 
 import pytest
-from test_offload_e2e import PROJECT, WIDE, cli, copy_states, dest_card, make_card, offload_args, request
-from test_offload_faults import inject_hook, run_service
 
-from conftest import is_root
 from pixm_desktop.core.errors import DestinationInsideSourceError
 from pixm_desktop.core.model import CopyState, JobStatus
-from pixm_desktop.services import status
 from pixm_desktop.services.offload import OffloadResult
 from pixm_desktop.store.db import open_catalog
+from support.cards import deep_folder, make_card
+from support.catalog import copy_states, verdict
+from support.cli import WIDE, cli
+from support.faults import inject_hook, run_service
+from support.host import is_root
+from support.offload import PROJECT, dest_card, offload_args, request
 
 MiB = 1024 * 1024
 DROP_DAC = ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
-
-
-
-def verdict(catalog: Path, label: str):
-    """The card's verdict when every destination folder counts as a copy (the rule's only relaxation)."""
-    cat = open_catalog(catalog)
-    try:
-        (card,) = [c for c in status.card_statuses(cat, distinct_drives=False) if c.label == label]
-        return card.verdict
-    finally:
-        cat.close()
 
 
 def ordinary_user_available() -> None:
@@ -97,30 +88,10 @@ def test_unreadable_file_blocks_safe_to_format(env) -> None:
         assert state == CopyState.FAILED.value and "permission denied on card" in reason
 
 
-def _deep_folder(root: Path, depth_bytes: int) -> bytes:
-    """Make folders below ``root`` whose path is longer than the OS allows (PATH_MAX 4096 on Linux); returns the
-    relative path of the deepest folder. Built with ``dir_fd`` steps, as a camera never would."""
-    name = b"D" * 200
-    rel, fd = b"", os.open(root, os.O_RDONLY)
-    try:
-        while len(rel) < depth_bytes:
-            os.mkdir(name, dir_fd=fd)
-            nfd = os.open(name, os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = nfd
-            rel = rel + b"/" + name if rel else name
-        wfd = os.open(b"CLIP.mov", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
-        os.write(wfd, b"deep clip")
-        os.close(wfd)
-    finally:
-        os.close(fd)
-    return rel
-
-
 def test_path_longer_than_the_os_allows_blocks_safe_to_format(env) -> None:
     base, dests, catalog = env
     card = make_card(base / "cards", "arri").root
-    _deep_folder(card, 4200)
+    deep_folder(card, 4200)
     res, _ = run_service(catalog, request(card, dests))
     assert isinstance(res, OffloadResult), res
     assert res.status != JobStatus.COMPLETED and res.problems
@@ -306,12 +277,11 @@ __all__ = ["PROJECT"]
 def test_every_copy_verified_before_a_cancel_is_recorded(env) -> None:
     """The engine's verified count after a cancel equals the catalog's: nothing verified is lost (a retry skips
     it) and nothing is recorded that the engine did not verify."""
-    from test_offload_faults import HookToken
-
     from pixm_desktop.core.errors import CancelledError
     from pixm_desktop.core.model import ProgressSnapshot
-    from pixm_desktop.media.samplecard import generate_benchmark_card
+    from pixm_desktop.samples.samplecard import generate_benchmark_card
     from pixm_desktop.services.offload import OffloadService
+    from support.faults import HookToken
 
     base, dests, catalog_path = env
     card = generate_benchmark_card(base / "big", total_bytes=120_000_000, small_files=300).root

@@ -28,15 +28,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from test_offload_e2e import dest_card, request
-from test_offload_faults import HookToken
-from test_trust_card import verdict
 
-from conftest import is_root
 from pixm_desktop.core.model import ProgressSnapshot
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES
 from pixm_desktop.services.offload import OffloadService
 from pixm_desktop.store.db import open_catalog
+from support.catalog import verdict
+from support.faults import HookToken
+from support.host import is_root
+from support.offload import dest_card, request
 
 N_DESTINATIONS = 2
 EXAMPLES = int(os.environ.get("PIXM_PROPERTY_EXAMPLES", "40"))
@@ -194,10 +194,10 @@ class Faults:
             link.symlink_to(target)
 
     def _deep_path(self, n: int) -> None:
-        from test_trust_card import _deep_folder
+        from support.cards import deep_folder
 
         if not (self.card / ("D" * 200)).exists():
-            _deep_folder(self.card, 4200)
+            deep_folder(self.card, 4200)
 
     def _dest_link(self, n: int) -> None:
         f = self.pick(n)

@@ -11,7 +11,6 @@ import sys
 
 from sqlalchemy import select, update
 
-from conftest import write
 from pixm_desktop.core.verdict import (
     CardState,
     CardVerdict,
@@ -24,6 +23,7 @@ from pixm_desktop.services import context, status
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.store.db import open_catalog
 from pixm_desktop.store.models import Destination, File, Job
+from support.cards import write
 
 
 def _d(i, drive_id, *, required=True, verified=10, failed=0, total=10, note=None, name=None, first=None):

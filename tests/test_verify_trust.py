@@ -16,23 +16,18 @@ from pathlib import Path
 
 import pytest
 import xxhash
-from test_mhl import CREATOR, WHEN, hash_card, make_card, ref_verify
-from test_offload_e2e import (
-    ascmhl_verify,
-    catalog_json,
-    cli,
-    copy_states,
-    dest_card,
-    flip_byte,
-    offload_args,
-)
-from test_offload_e2e import make_card as make_sample_card
 
 import pixm_desktop
-from conftest import is_root
 from pixm_desktop.core.hashes import HashAlgorithm, hash_bytes
 from pixm_desktop.mhl import write_generation
 from pixm_desktop.mhl.reader import read_chain
+from support.cards import flip_byte
+from support.cards import make_card as make_sample_card
+from support.catalog import catalog_json, copy_states
+from support.cli import cli
+from support.host import is_root
+from support.mhl import CREATOR, WHEN, ascmhl_verify, hash_card, make_card, ref_verify
+from support.offload import dest_card, offload_args
 
 CODE_ROOT = Path(pixm_desktop.__file__).resolve().parents[1]
 OTHER_ACCOUNT = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",

@@ -1,1 +1,1 @@
-"""Media: sample camera cards, probing and thumbnails (PyAV, sidecars, BWF). No Qt, no database."""
+"""Media: probing and thumbnails (PyAV, sidecars, BWF bext/iXML). No Qt, no database."""

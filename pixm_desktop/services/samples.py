@@ -1,4 +1,4 @@
-"""Sample camera cards for the demo, the tests and the benchmarks (wraps media.samplecard)."""
+"""Sample camera cards for the demo, the tests and the benchmarks (wraps samples.samplecard)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from pixm_desktop.core.model import Camera
-from pixm_desktop.media.samplecard import SampleCard, generate_card
+from pixm_desktop.samples.samplecard import SampleCard, generate_card
 
 CAMERAS = tuple(c.value for c in Camera if c != Camera.UNKNOWN)
 

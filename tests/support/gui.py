@@ -1,4 +1,5 @@
-"""Fixtures and helpers for the GUI tests (pytest-qt, offscreen Qt), loaded with ``pytest_plugins = ["gui_support"]``.
+"""Fixtures and helpers for the GUI tests (pytest-qt, offscreen Qt), loaded with
+``pytest_plugins = ["support.gui"]``.
 
 ``no_thread_leaks`` fails a test that leaves a Python thread running (napari's leak-checking fixtures), and
 ``cart`` builds real windows on a catalog, settings file, mount root and destinations in ``tmp_path``, and

@@ -60,7 +60,7 @@ from av.codec.context import Flags
 
 from pixm_desktop.core.model import Camera
 from pixm_desktop.core.timecode import fps_label, frames_to_tc, nominal
-from pixm_desktop.media.bwf import BwfTake, rate_text, tone_pcm, write_bwf
+from pixm_desktop.samples.bwf import BwfTake, rate_text, tone_pcm, write_bwf
 
 DEFAULT_DAY = datetime.date(2026, 11, 23)  # fixed so that default cards are reproducible
 DEFAULT_SEGMENT_BYTES = 2 * 1024 * 1024
