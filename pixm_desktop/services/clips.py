@@ -92,7 +92,8 @@ __all__ = [
     "update_log",
 ]
 
-PROBED = (ProbeStatus.OK, ProbeStatus.PARTIAL, ProbeStatus.NO_DECODER)  # outcomes not worth repeating while the files are unchanged
+# outcomes not worth repeating while the files are unchanged
+PROBED = (ProbeStatus.OK, ProbeStatus.PARTIAL, ProbeStatus.NO_DECODER)
 MANUAL = SlateSource.MANUAL.value  # the stored ``logged_from`` strings (see core.states.LoggedFrom)
 IXML = SlateSource.IXML.value
 SOUND_PREFIX = LoggedFrom.SOUND_PREFIX
@@ -330,7 +331,8 @@ def _sync_groups(s, card: Card) -> tuple[list[int], int, int]:
         clip = existing.pop(key, None)
         if clip is None:
             clip = Clip(card_id=card.id, key=key, name=_text(g.name)[:255], kind=g.kind, reel=card.reel,
-                        probe_status=ProbeStatus.PENDING, thumbnail_status=ThumbnailStatus.PENDING, metadata_json="{}", drop_frame=False,
+                        probe_status=ProbeStatus.PENDING, thumbnail_status=ThumbnailStatus.PENDING,
+                        metadata_json="{}", drop_frame=False,
                         circled=False, rating=0, flagged=False)
             if card.camera != Camera.SOUND.value and camera_letter(card.reel):
                 clip.camera = camera_letter(card.reel)
@@ -444,7 +446,8 @@ def _clip_job(s, clip_id: int, force: bool) -> _ClipJob:
     return _ClipJob(
         id=clip.id, name=clip.name, kind=clip.kind, card_reel=clip.card.reel, media=media,
         sidecars=[f.relpath_raw for link, f in rows if link.role == ClipFileRole.SIDECAR],
-        proxies=[f.relpath_raw for link, f in rows if link.role == ClipFileRole.PROXY], signature=signature, skip=skip)
+        proxies=[f.relpath_raw for link, f in rows if link.role == ClipFileRole.PROXY], signature=signature,
+        skip=skip)
 
 
 def _path(root: bytes, rel: bytes) -> Path:

@@ -19,8 +19,8 @@ from pixm_desktop.store.db import (  # re-exported: the CLI and the window open 
     open_catalog,
 )
 
-__all__ = ["ENV_VAR", "Catalog", "catalog_error", "creator", "current_user", "default_catalog_path", "hostname",
-           "is_catalog_error", "open_catalog", "pid_alive"]
+__all__ = ["ENV_VAR", "Catalog", "catalog_error", "creator", "current_user", "default_catalog_path",
+           "hostname", "is_catalog_error", "open_catalog", "pid_alive"]
 
 
 def hostname() -> str:

@@ -346,7 +346,8 @@ class _Run:
         self.hashes = {rel: row.hashes() for rel, row in self.files.items()}  # source hashes, kept current
         self.hashed_at: dict[bytes, dt.datetime | None] = {rel: row.hashed_at for rel, row in self.files.items()}
         self.writer = repo.BatchWriter(s)
-        self.job = Job(card_id=card.id, kind=JobKind.OFFLOAD, status=JobStatus.RUNNING.value, source_path=str(plan.source),
+        self.job = Job(card_id=card.id, kind=JobKind.OFFLOAD, status=JobStatus.RUNNING.value,
+                       source_path=str(plan.source),
                        algorithms=",".join(a.value for a in self.algorithms), template=self.req.template,
                        options=JobOptions(self.req.source_verify, self.req.cascade,
                                           tuple(str(d) for d in self.req.destinations)).to_json(),

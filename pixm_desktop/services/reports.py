@@ -337,7 +337,8 @@ def _day_sound_rolls(s, shoot_day_id: int | None) -> dict[str, str]:
     rows = s.execute(select(File.relpath, Clip.tape_name, Clip.reel, Card.label)
                      .join(ClipFile, ClipFile.file_id == File.id).join(Clip, Clip.id == ClipFile.clip_id)
                      .join(Card, Card.id == Clip.card_id)
-                     .where(Card.shoot_day_id == shoot_day_id, Clip.kind == ClipKind.AUDIO, ClipFile.role == ClipFileRole.MEDIA))
+                     .where(Card.shoot_day_id == shoot_day_id, Clip.kind == ClipKind.AUDIO,
+                            ClipFile.role == ClipFileRole.MEDIA))
     return {rel.rsplit("/", 1)[-1]: tape or reel or label for rel, tape, reel, label in rows}
 
 
@@ -544,7 +545,8 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
     return DailyReport(
         context=_context(options), project=project_name, day=day,
         dits=[options.dit] if options.dit else dits, hosts=hosts, cards=daily_cards, cameras=cameras,
-        clips=[x for x in lines if x.kind != ClipKind.AUDIO], sound_takes=[x for x in lines if x.kind == ClipKind.AUDIO],
+        clips=[x for x in lines if x.kind != ClipKind.AUDIO],
+        sound_takes=[x for x in lines if x.kind == ClipKind.AUDIO],
         sound_rolls=sound_rolls, storage=storage, issues=issues)
 
 
@@ -566,7 +568,8 @@ def _card_issues(catalog: Catalog, card: CardLine, lines: list[ClipLine], verdic
     for c in lines:
         if c.probe_status == ProbeStatus.FAILED:
             out.append(Issue("WARNING", card.label, f"clip {c.name} could not be read: {c.probe_error or '?'}"))
-        elif c.kind != ClipKind.AUDIO and c.probe_status in (ProbeStatus.OK, ProbeStatus.PARTIAL) and not c.start_tc:
+        elif (c.kind != ClipKind.AUDIO and c.probe_status in (ProbeStatus.OK, ProbeStatus.PARTIAL)
+              and not c.start_tc):
             out.append(Issue("WARNING", card.label, f"clip {c.name} has no timecode"))
         if c.thumbnail_status == ThumbnailStatus.FAILED and c.probe_status != ProbeStatus.FAILED:
             out.append(Issue("WARNING", card.label, f"clip {c.name}: no thumbnail could be made"))

@@ -129,7 +129,7 @@ class JobDestination(Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
     destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(20), default=JobDestinationStatus.PENDING.value)  # JobDestinationStatus
+    status: Mapped[str] = mapped_column(String(20), default=JobDestinationStatus.PENDING.value)
     error: Mapped[str | None] = mapped_column(Text)
     free_bytes_before: Mapped[int | None] = mapped_column(BigInteger)
     mhl_generation: Mapped[str | None] = mapped_column(Text)  # path of the ASC MHL manifest written
@@ -234,7 +234,7 @@ class Clip(Base):
     lens: Mapped[str | None] = mapped_column(String(128))
     recorded_at: Mapped[str | None] = mapped_column(String(40))  # as the file states it (ISO 8601)
     metadata_json: Mapped[str] = mapped_column(Text, default="{}")  # slate, tracks, warnings, other tags
-    thumbnail_status: Mapped[str] = mapped_column(String(20), default=ThumbnailStatus.PENDING.value)  # ThumbnailStatus
+    thumbnail_status: Mapped[str] = mapped_column(String(20), default=ThumbnailStatus.PENDING.value)
     thumbnail_error: Mapped[str | None] = mapped_column(Text)
     # logger
     scene: Mapped[str | None] = mapped_column(String(32))
