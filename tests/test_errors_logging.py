@@ -127,6 +127,7 @@ def test_a_cli_offload_writes_its_job_to_the_log_file(env, log_dir):
     assert re.search(r"job \d+ ended completed: card A001 .*2 verified, 0 kept, 0 failed", text), text
     assert "ASC MHL generation 1 written" in text
 
+    (base / "nowhere").mkdir()  # a folder with no history (a missing folder is a usage error, exit 2)
     missing = _pixm("-v", "verify", str(base / "nowhere"), "--catalog", str(catalog), log_dir=log_dir)
     assert missing.returncode == 7
     assert "INFO pixm_desktop.cli: pixm" in missing.stderr  # --verbose echoes the log
