@@ -197,7 +197,8 @@ def test_several_processes_create_one_new_catalog_at_once(env, round_: int) -> N
     cards = [make_card(base / f"cards{i}", "sound", reel=f"S00{i}", seed=i) for i in range(4)]
     procs = [start(base, *offload_args(c.root, dests, catalog, "--no-ingest"), name=f"new{i}")
              for i, c in enumerate(cards)]
-    procs += [start(base, "catalog", "cards", "--catalog", catalog, name="reader")]
+    # --create: the reader may run before any offload made the catalog (readers refuse a missing one)
+    procs += [start(base, "catalog", "cards", "--catalog", catalog, "--create", name="reader")]
     for p in procs:
         code, out = finish(p)
         assert code == 0, out
