@@ -23,7 +23,7 @@ from pixm_desktop.cli import catalog, clips, offload, report, samples, verify
 from pixm_desktop.cli._common import console, escape, pipe_guard
 from pixm_desktop.core import logs
 from pixm_desktop.core.errors import PixmError
-from pixm_desktop.store.db import catalog_error, default_catalog_path, is_catalog_error
+from pixm_desktop.services.context import catalog_error, default_catalog_path, is_catalog_error
 
 COMMANDS = (offload, verify, catalog, samples, clips, report)  # each module adds its sub-commands with register(sub)
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pixm_desktop.cli._common import catalog_arg
 from pixm_desktop.core.errors import CatalogError, UsageError
-from pixm_desktop.store.db import ENV_VAR, Catalog, default_catalog_path, open_catalog
+from pixm_desktop.services.context import ENV_VAR, Catalog, default_catalog_path, open_catalog
 
 __all__ = ["catalog_name", "catalog_path", "naming", "open_existing", "reader_catalog_arg"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from pixm_desktop.store.db import default_catalog_path
+from pixm_desktop.services.context import default_catalog_path
 
 __all__ = ["catalog_arg", "console", "day_arg", "escape", "out", "pipe_guard"]
 

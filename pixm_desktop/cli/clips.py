@@ -16,7 +16,7 @@ from pixm_desktop.core.errors import UsageError
 from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.services import clips as clip_service
 from pixm_desktop.services.clips import ClipFilter, ClipRow, IngestResult
-from pixm_desktop.store.db import Catalog, open_catalog
+from pixm_desktop.services.context import Catalog, open_catalog
 
 
 def register(sub) -> None:

@@ -29,9 +29,9 @@ from pixm_desktop.core.errors import (
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CancelToken, JobStatus, ProgressSnapshot
 from pixm_desktop.services import status
+from pixm_desktop.services.context import default_catalog_path, open_catalog
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, recover_interrupted
 from pixm_desktop.services.status import CardVerdict
-from pixm_desktop.store.db import default_catalog_path, open_catalog
 
 
 def register(sub) -> None:

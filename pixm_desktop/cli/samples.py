@@ -9,8 +9,8 @@ from pixm_desktop.cli._common import day_arg, out
 from pixm_desktop.cli.offload import StopSignals, run_offload
 from pixm_desktop.core.errors import CancelledError, OffloadIncompleteError, PixmError
 from pixm_desktop.services import samples
+from pixm_desktop.services.context import open_catalog
 from pixm_desktop.services.offload import OffloadRequest
-from pixm_desktop.store.db import open_catalog
 
 DEMO_DAY = dt.date(2026, 11, 23)  # the generated clips are named …_261123_…: the demo's day matches them
 

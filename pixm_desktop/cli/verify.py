@@ -7,8 +7,8 @@ from pathlib import Path
 from pixm_desktop.cli._catalog import catalog_path, reader_catalog_arg
 from pixm_desktop.cli._common import console, escape, out
 from pixm_desktop.core.errors import CatalogError, MhlWriteError, UsageError, VerificationFailedError
+from pixm_desktop.services.context import open_catalog
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
-from pixm_desktop.store.db import open_catalog
 
 
 def register(sub) -> None:

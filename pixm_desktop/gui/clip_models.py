@@ -22,6 +22,7 @@ from fractions import Fraction
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QImageReader, QPainter, QPainterPath, QPen, QPixmap
 
+from pixm_desktop.core.states import LoggedFrom, ProbeStatus, SlateSource
 from pixm_desktop.core.timecode import fps_label, frames_to_tc
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.runner import JobRunner
@@ -37,9 +38,10 @@ THUMB_ROLE = Qt.ItemDataRole.UserRole + 22  # QPixmap of the grid thumbnail (scr
 SOUND_ROLE = Qt.ItemDataRole.UserRole + 23  # True where a scene/take value came from a sound file
 GRID_THUMB = QSize(224, 126)  # px: the grid's picture (16:9)
 
-STATUS_KIND = {"ok": "ok", "partial": "warn", "no_decoder": "warn", "failed": "fail", "pending": "wait"}
-STATUS_WORD = {"ok": "probed", "partial": "partial", "no_decoder": "no decoder", "failed": "unreadable",
-               "pending": "pending"}
+STATUS_KIND = {ProbeStatus.OK: "ok", ProbeStatus.PARTIAL: "warn", ProbeStatus.NO_DECODER: "warn",
+               ProbeStatus.FAILED: "fail", ProbeStatus.PENDING: "wait"}
+STATUS_WORD = {ProbeStatus.OK: "probed", ProbeStatus.PARTIAL: "partial", ProbeStatus.NO_DECODER: "no decoder",
+               ProbeStatus.FAILED: "unreadable", ProbeStatus.PENDING: "pending"}
 
 
 # --- formatting ----------------------------------------------------------------------------------------------
@@ -67,19 +69,17 @@ def duration_text(row) -> str:
 def is_from_sound(logged_from: str | None) -> bool:
     """Scene/take came from a sound file: pre-filled from an overlapping take (``sound:<file>``) or the
     recorder's own iXML slate (``ixml``)."""
-    return bool(logged_from) and (logged_from == clips_service.IXML
-                                  or logged_from.startswith(clips_service.SOUND_PREFIX))
+    value = LoggedFrom.parse(logged_from)
+    return value is not None and value.from_sound
 
 
 def slate_source(logged_from: str | None) -> str:
     """Words for where scene/take came from: ``sound 12A_1.WAV``, ``sound (iXML)``, ``typed``, or ``""``."""
-    if not logged_from:
-        return ""
-    if logged_from == clips_service.IXML:
-        return "sound (iXML)"
-    if logged_from.startswith(clips_service.SOUND_PREFIX):
-        return f"sound {logged_from[len(clips_service.SOUND_PREFIX):]}"
-    return "typed" if logged_from == clips_service.MANUAL else logged_from
+    value = LoggedFrom.parse(logged_from)
+    if value is None:
+        return logged_from or ""  # a value PIXM never writes is shown as stored
+    return {SlateSource.IXML: "sound (iXML)", SlateSource.SOUND: f"sound {value.file}",
+            SlateSource.MANUAL: "typed"}[value.source]
 
 
 def stars(rating: int) -> str:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pixm_desktop.core.states import ClipKind
 from pixm_desktop.gui.clip_models import (
     GRID_THUMB,
     ROW_ROLE,
@@ -292,7 +293,7 @@ class ClipGridDelegate(QStyledItemDelegate):
             word = "loading…"
         elif clip.thumbnails:
             word = "loading picture…"
-        elif clip.kind == "audio":
+        elif clip.kind == ClipKind.AUDIO:
             word = "♪ sound"
         else:
             word = "no picture: " + STATUS_WORD.get(clip.probe_status, clip.probe_status)
@@ -427,7 +428,7 @@ class DetailPanel(QWidget):
         """Show thumbnail ``k`` (first, middle, last) in the preview; loads it off the GUI thread."""
         if not self.paths:
             why = (self.detail or {}).get("thumbnail_error") or ("sound clip" if (self.detail or {}).get("kind")
-                                                                 == "audio" else "no thumbnails")
+                                                                 == ClipKind.AUDIO else "no thumbnails")
             self.preview.setPixmap(QPixmap())  # a null pixmap clears the picture
             self.preview.setText(f"no picture — {why}" if self.detail else "")
             self.position.setText("")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import select
 
+from pixm_desktop.core.states import JobOptions
 from pixm_desktop.core.timeutil import iso_utc
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
@@ -37,7 +36,8 @@ def jobs(catalog: Catalog, card_id: int | None = None) -> list[dict]:
             "id": j.id, "card_id": j.card_id, "card": j.card.label, "kind": j.kind, "status": j.status,
             "algorithms": j.algorithms.split(","), "files": j.files_total, "bytes": j.bytes_total,
             "host": j.host, "tool_version": j.tool_version, "started_at": iso_utc(j.started_at),
-            "finished_at": iso_utc(j.finished_at), "error": j.error, "options": json.loads(j.options or "{}"),
+            "finished_at": iso_utc(j.finished_at), "error": j.error,
+            "options": JobOptions.from_json(j.options).to_dict(),
             "destinations": [{"path": jd.destination.path, "status": jd.status, "error": jd.error,
                               "mhl_generation": jd.mhl_generation}
                              for jd in sorted(j.job_destinations, key=lambda x: x.position)],

@@ -45,6 +45,14 @@ from sqlalchemy.exc import IntegrityError
 from pixm_desktop.core.errors import CancelledError, UsageError
 from pixm_desktop.core.model import Camera, CancelToken
 from pixm_desktop.core.naming import camera_letter, natural_key
+from pixm_desktop.core.states import (
+    ClipFileRole,
+    ClipKind,
+    LoggedFrom,
+    ProbeStatus,
+    SlateSource,
+    ThumbnailStatus,
+)
 from pixm_desktop.core.timecode import frames_to_tc, label_span, overlap
 from pixm_desktop.core.timeutil import iso_utc
 from pixm_desktop.media.grouping import ClipGroup, group_files
@@ -84,10 +92,11 @@ __all__ = [
     "update_log",
 ]
 
-PROBED = ("ok", "partial", STATUS_NO_DECODER)  # outcomes not worth repeating while the files are unchanged
-MANUAL = "manual"
-IXML = "ixml"
-SOUND_PREFIX = "sound:"
+# outcomes not worth repeating while the files are unchanged
+PROBED = (ProbeStatus.OK, ProbeStatus.PARTIAL, ProbeStatus.NO_DECODER)
+MANUAL = SlateSource.MANUAL.value  # the stored ``logged_from`` strings (see core.states.LoggedFrom)
+IXML = SlateSource.IXML.value
+SOUND_PREFIX = LoggedFrom.SOUND_PREFIX
 
 
 # --- plain data ---------------------------------------------------------------------------------------------
@@ -322,7 +331,8 @@ def _sync_groups(s, card: Card) -> tuple[list[int], int, int]:
         clip = existing.pop(key, None)
         if clip is None:
             clip = Clip(card_id=card.id, key=key, name=_text(g.name)[:255], kind=g.kind, reel=card.reel,
-                        probe_status="pending", thumbnail_status="pending", metadata_json="{}", drop_frame=False,
+                        probe_status=ProbeStatus.PENDING, thumbnail_status=ThumbnailStatus.PENDING,
+                        metadata_json="{}", drop_frame=False,
                         circled=False, rating=0, flagged=False)
             if card.camera != Camera.SOUND.value and camera_letter(card.reel):
                 clip.camera = camera_letter(card.reel)
@@ -430,13 +440,14 @@ def _clip_job(s, clip_id: int, force: bool) -> _ClipJob:
     for link, f in sorted(rows, key=lambda r: r[1].relpath_raw):
         h.update(f.relpath_raw + b"\0" + f"{f.size}:{f.mtime_ns}:{link.role}\n".encode())
     signature = h.hexdigest()
-    media = next((f.relpath_raw for link, f in rows if link.role == "media"), None)
+    media = next((f.relpath_raw for link, f in rows if link.role == ClipFileRole.MEDIA), None)
     skip = (not force and clip.files_signature == signature and clip.probe_status in PROBED
-            and clip.thumbnail_status in ("ok", "none"))
+            and clip.thumbnail_status in (ThumbnailStatus.OK, ThumbnailStatus.NONE))
     return _ClipJob(
         id=clip.id, name=clip.name, kind=clip.kind, card_reel=clip.card.reel, media=media,
-        sidecars=[f.relpath_raw for link, f in rows if link.role == "sidecar"],
-        proxies=[f.relpath_raw for link, f in rows if link.role == "proxy"], signature=signature, skip=skip)
+        sidecars=[f.relpath_raw for link, f in rows if link.role == ClipFileRole.SIDECAR],
+        proxies=[f.relpath_raw for link, f in rows if link.role == ClipFileRole.PROXY], signature=signature,
+        skip=skip)
 
 
 def _path(root: bytes, rel: bytes) -> Path:
@@ -445,10 +456,10 @@ def _path(root: bytes, rel: bytes) -> Path:
 
 def _thumbnails(job: _ClipJob, probe: ProbeResult, root: bytes, media: Path, out_dir: Path):
     """Thumbnails from the media, or from a camera proxy when the media has no decoder or is unreadable."""
-    if job.kind == "audio":
+    if job.kind == ClipKind.AUDIO:
         return [], "none", None
     candidates = []
-    if job.kind != "raw" and probe.status != STATUS_FAILED:
+    if job.kind != ClipKind.RAW and probe.status != STATUS_FAILED:
         candidates.append(media)
     candidates += [_path(root, p) for p in job.proxies if not p.lower().endswith((b".r3d", b".braw"))]
     if not candidates:
@@ -485,7 +496,7 @@ def _store_probe(clip: Clip, r: ProbeResult, job: _ClipJob, from_dest: bool) -> 
     clip.lens = r.lens and r.lens[:128]
     clip.recorded_at = r.recorded_at and r.recorded_at[:40]
     meta = {"extra": r.extra, "warnings": r.warnings}
-    if job.kind == "audio":
+    if job.kind == ClipKind.AUDIO:
         meta["sound"] = {"scene": r.scene, "take": r.take, "tape": r.tape_name, "circled": r.circled,
                          "note": r.note, "project": r.project, "tracks": r.tracks}
         if clip.logged_from != MANUAL:  # the recorder's slate is the sound clip's own log
@@ -494,7 +505,7 @@ def _store_probe(clip: Clip, r: ProbeResult, job: _ClipJob, from_dest: bool) -> 
             clip.notes = clip.notes or r.note or None
             clip.logged_from = IXML
     clip.metadata_json = _text(json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str))
-    if clip.camera is None and job.kind != "audio":
+    if clip.camera is None and job.kind != ClipKind.AUDIO:
         clip.camera = camera_letter(reel) or (r.extra.get("camera_number") or None)
 
 
@@ -523,7 +534,7 @@ def prefill_from_sound(s, shoot_day_id: int) -> int:
     rows = clips_repo.day_clips(s, shoot_day_id)
     sounds = []
     for clip, media_name in rows:
-        if clip.kind == "audio" and (clip.scene or clip.take):
+        if clip.kind == ClipKind.AUDIO and (clip.scene or clip.take):
             span = label_span(clip.start_frame, int(clip.frames), Fraction(clip.fps_num, clip.fps_den))
             sounds.append((span, clip, media_name))
     if not sounds:
@@ -533,7 +544,7 @@ def prefill_from_sound(s, shoot_day_id: int) -> int:
     longest = max(sp[1] - sp[0] for sp, _c, _n in sounds)
     changed = 0
     for clip, _name in rows:
-        if clip.kind == "audio" or clip.logged_from == MANUAL:
+        if clip.kind == ClipKind.AUDIO or clip.logged_from == MANUAL:
             continue
         span = label_span(clip.start_frame, int(clip.frames), Fraction(clip.fps_num, clip.fps_den))
         lo = bisect.bisect_left(starts, span[0] - longest)
@@ -546,7 +557,7 @@ def prefill_from_sound(s, shoot_day_id: int) -> int:
         if best is None:
             continue
         _amount, snd, media_name = best
-        source = f"{SOUND_PREFIX}{media_name}"
+        source = str(LoggedFrom.sound(media_name))
         if (clip.scene, clip.take, clip.logged_from) != (snd.scene, snd.take, source):
             clip.scene, clip.take, clip.logged_from = snd.scene, snd.take, source
             clip.logged_at = utcnow()

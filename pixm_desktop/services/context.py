@@ -1,4 +1,4 @@
-"""Who and where: the creator info written into manifests and jobs."""
+"""Who and where: the creator info written into manifests and jobs, and which catalog is opened."""
 
 from __future__ import annotations
 
@@ -10,6 +10,17 @@ import psutil
 
 from pixm_desktop import TOOL_NAME, __version__
 from pixm_desktop.mhl import CreatorInfo
+from pixm_desktop.store.db import (  # re-exported: the CLI and the window open the catalog through services
+    ENV_VAR,
+    Catalog,
+    catalog_error,
+    default_catalog_path,
+    is_catalog_error,
+    open_catalog,
+)
+
+__all__ = ["ENV_VAR", "Catalog", "catalog_error", "creator", "current_user", "default_catalog_path",
+           "hostname", "is_catalog_error", "open_catalog", "pid_alive"]
 
 
 def hostname() -> str:

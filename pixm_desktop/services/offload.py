@@ -8,7 +8,6 @@ job, temp files that the next run removes, and never a ``verified`` row for byte
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import stat
@@ -33,6 +32,7 @@ from pixm_desktop.core.model import (
     JobStatus,
     ProgressSnapshot,
 )
+from pixm_desktop.core.states import JobDestinationStatus, JobKind, JobOptions
 from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.engine.cards import CardIdentity, content_fingerprint, quick_fingerprint, recognise
 from pixm_desktop.engine.copier import CopyTask, SourceHashed, remove_stale_temps, run_copy
@@ -306,7 +306,7 @@ def owner_label(s: Session, path: Path) -> str:
 
 
 def _seen_before(card: Card) -> str:
-    jobs = [j for j in card.jobs if j.kind == "offload"]
+    jobs = [j for j in card.jobs if j.kind == JobKind.OFFLOAD]
     last = jobs[-1] if jobs else None
     dests = ", ".join(d.path for d in card.destinations) or "no destination"
     when = last.created_at.strftime("%Y-%m-%d %H:%M") if last else "?"
@@ -346,10 +346,11 @@ class _Run:
         self.hashes = {rel: row.hashes() for rel, row in self.files.items()}  # source hashes, kept current
         self.hashed_at: dict[bytes, dt.datetime | None] = {rel: row.hashed_at for rel, row in self.files.items()}
         self.writer = repo.BatchWriter(s)
-        self.job = Job(card_id=card.id, kind="offload", status=JobStatus.RUNNING.value, source_path=str(plan.source),
+        self.job = Job(card_id=card.id, kind=JobKind.OFFLOAD, status=JobStatus.RUNNING.value,
+                       source_path=str(plan.source),
                        algorithms=",".join(a.value for a in self.algorithms), template=self.req.template,
-                       options=json.dumps({"source_verify": self.req.source_verify, "cascade": self.req.cascade,
-                                           "destinations": [str(d) for d in self.req.destinations]}),
+                       options=JobOptions(self.req.source_verify, self.req.cascade,
+                                          tuple(str(d) for d in self.req.destinations)).to_json(),
                        host=context.hostname(), pid=os.getpid(), tool_version=__version__,
                        files_total=len(plan.files), bytes_total=plan.total_bytes, started_at=utcnow())
         s.add(self.job)
@@ -574,7 +575,7 @@ class _Run:
                 # a destination is complete when every file on it is verified and its history was written,
                 # even if another destination of the same job failed
                 complete = out.ok and self.histories_written and out.verified >= len(self.plan.files)
-                jd.status = "completed" if complete else "failed"
+                jd.status = JobDestinationStatus.COMPLETED if complete else JobDestinationStatus.FAILED
                 jd.error = out.error or (f"{out.failed} file(s) failed" if out.failed else None)
                 jd.mhl_generation = str(out.mhl_generation) if out.mhl_generation else None
             if status == JobStatus.COMPLETED:

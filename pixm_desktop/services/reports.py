@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import re
 from collections import Counter, defaultdict
@@ -42,6 +41,16 @@ from pixm_desktop import TOOL_NAME, __version__
 from pixm_desktop.core.errors import PixmError, Remedy, UsageError
 from pixm_desktop.core.model import Camera, CopyState, JobStatus
 from pixm_desktop.core.naming import camera_letter, natural_key
+from pixm_desktop.core.states import (
+    ClipFileRole,
+    ClipKind,
+    JobKind,
+    JobOptions,
+    LoggedFrom,
+    ProbeStatus,
+    SlateSource,
+    ThumbnailStatus,
+)
 from pixm_desktop.core.timecode import (
     fps_label,
     frames_to_tc,
@@ -208,7 +217,7 @@ def offload_jobs(catalog: Catalog, day: dt.date | None = None, project: str | No
         q = (select(Job, Card.label, Project.name, ShootDay.day).join(Card, Card.id == Job.card_id)
              .outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
              .outerjoin(Project, Project.id == ShootDay.project_id)
-             .where(Job.kind == "offload").order_by(Job.id.desc()))
+             .where(Job.kind == JobKind.OFFLOAD).order_by(Job.id.desc()))
         if day is not None:
             q = q.where(ShootDay.day == day)
         if project is not None:
@@ -231,7 +240,7 @@ def _resolve_job(s, job_id: int | None, card_label: str | None) -> Job:
     if not card_ids:
         raise UsageError(f"no card labelled {card_label!r} in the catalog",
                          hint="`pixm catalog cards` lists the catalogued cards")
-    job = s.scalar(select(Job).where(Job.card_id.in_(card_ids), Job.kind == "offload")
+    job = s.scalar(select(Job).where(Job.card_id.in_(card_ids), Job.kind == JobKind.OFFLOAD)
                    .order_by(Job.id.desc()).limit(1))
     if job is None:
         raise UsageError(f"card {card_label!r} has no offload job in the catalog")
@@ -297,10 +306,10 @@ def _clip_line(r: ClipRow, media: dict[int, str], sound_rolls: dict[str, str]) -
     fps = Fraction(r.fps_num, r.fps_den) if r.fps_num and r.fps_den else None
     end_tc, duration_tc = tc_labels(r.start_tc, r.frames, fps)
     sound_roll = None
-    if r.kind == "audio":
+    if r.kind == ClipKind.AUDIO:
         sound_roll = r.tape_name or r.reel
-    elif r.logged_from and r.logged_from.startswith(clip_service.SOUND_PREFIX):
-        sound_roll = sound_rolls.get(r.logged_from[len(clip_service.SOUND_PREFIX):])
+    elif (logged := LoggedFrom.parse(r.logged_from)) and logged.source is SlateSource.SOUND:
+        sound_roll = sound_rolls.get(logged.file)
     return ClipLine(
         id=r.id, card_id=r.card_id, name=r.name, card_label=r.card_label, kind=r.kind, camera=r.camera,
         camera_kind=r.card_camera, reel=r.reel, tape=r.tape_name, day=dt.date.fromisoformat(r.day) if r.day else None,
@@ -328,7 +337,8 @@ def _day_sound_rolls(s, shoot_day_id: int | None) -> dict[str, str]:
     rows = s.execute(select(File.relpath, Clip.tape_name, Clip.reel, Card.label)
                      .join(ClipFile, ClipFile.file_id == File.id).join(Clip, Clip.id == ClipFile.clip_id)
                      .join(Card, Card.id == Clip.card_id)
-                     .where(Card.shoot_day_id == shoot_day_id, Clip.kind == "audio", ClipFile.role == "media"))
+                     .where(Card.shoot_day_id == shoot_day_id, Clip.kind == ClipKind.AUDIO,
+                            ClipFile.role == ClipFileRole.MEDIA))
     return {rel.rsplit("/", 1)[-1]: tape or reel or label for rel, tape, reel, label in rows}
 
 
@@ -338,7 +348,7 @@ def _lines_for_cards(catalog: Catalog, card_ids: Sequence[int], shoot_day_id: in
         rows += clip_service.list_clips(catalog, ClipFilter(card_id=cid))
     with catalog.session() as s:
         media = _media_names(s, [r.id for r in rows])
-        rates = _sample_rates(s, [r.id for r in rows if r.kind == "audio"])
+        rates = _sample_rates(s, [r.id for r in rows if r.kind == ClipKind.AUDIO])
         sound_rolls = _day_sound_rolls(s, shoot_day_id)
     lines = [_clip_line(r, media, sound_rolls) for r in rows]
     for line in lines:
@@ -359,7 +369,7 @@ def report_clips(catalog: Catalog, day: dt.date, *, project: str | None = None, 
         if not cards:
             raise UsageError(f"no card labelled {card_label!r} on {day.isoformat()}")
     lines = _lines_for_cards(catalog, [i for i, _label in cards], sd_id)
-    return [c for c in lines if include_sound or c.kind != "audio"]
+    return [c for c in lines if include_sound or c.kind != ClipKind.AUDIO]
 
 
 # --- offload report --------------------------------------------------------------------------------------------
@@ -398,7 +408,7 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
                       jd.free_bytes_before, jd.status, jd.error, jd.mhl_generation) for jd in jds]
         job_status, job_error, host, tool_version = job.status, job.error, job.host, job.tool_version
         started, finished, job_id = aware_utc(job.started_at or job.created_at), aware_utc(job.finished_at), job.id
-        opts = json.loads(job.options or "{}")
+        opts = JobOptions.from_json(job.options)
         project, day, shoot_day_id = (sd.project.name, sd.day, sd.id) if sd else ("", None, None)
     card_state = status.card_status(catalog, card_line.id, rule=options.rule)
     counts = {d.id: d for d in card_state.destinations} if card_state else {}
@@ -421,8 +431,8 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
     return OffloadReport(
         context=_context(options), job_id=job_id, job_status=job_status, project=project, day=day,
         dit=options.dit or author, host=host, tool_version=tool_version, card=card_line, algorithms=algorithms,
-        started_at=started, finished_at=finished, source_verify=bool(opts.get("source_verify")),
-        cascade=bool(opts.get("cascade")), destinations=destinations, safe=verdict.safe,
+        started_at=started, finished_at=finished, source_verify=opts.source_verify,
+        cascade=opts.cascade, destinations=destinations, safe=verdict.safe,
         safe_reason=verdict.reason, clips=lines, files=files, warnings=warnings, job_error=job_error,
         location=location, verdict=verdict)
 
@@ -440,9 +450,9 @@ def _offload_warnings(job_status: str, dests: list[DestinationLine], lines: list
         if d.pending and not d.failed:
             out.append(f"destination {d.position + 1} ({d.path}): {d.pending} file(s) not verified yet")
     for c in lines:
-        if c.probe_status == "failed":
+        if c.probe_status == ProbeStatus.FAILED:
             out.append(f"clip {c.name} could not be read: {c.probe_error or 'unknown reason'}")
-        elif c.thumbnail_status == "failed":
+        elif c.thumbnail_status == ThumbnailStatus.FAILED:
             out.append(f"clip {c.name}: no thumbnail could be made")
     return out
 
@@ -459,7 +469,7 @@ def write_offload_report(catalog: Catalog, path: Path, *, job_id: int | None = N
 
 
 def _camera_key(card: CardLine, lines: list[ClipLine]) -> str:
-    letters = Counter(c.camera for c in lines if c.camera and c.kind != "audio")
+    letters = Counter(c.camera for c in lines if c.camera and c.kind != ClipKind.AUDIO)
     if letters:
         return letters.most_common(1)[0][0]
     return camera_letter(card.reel) or card.camera.upper()
@@ -479,7 +489,7 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
         dits: list[str] = []
         hosts: list[str] = []
         for c in cards:
-            offloads = [j for j in c.jobs if j.kind == "offload"]
+            offloads = [j for j in c.jobs if j.kind == JobKind.OFFLOAD]
             if offloads:
                 last = max(offloads, key=lambda j: j.id)
                 jobs[c.id] = last
@@ -514,7 +524,7 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
         issues += _card_issues(catalog, card, cl, verdict, job_id, job_status, job_error)
     cameras = []
     for cam in sorted(cam_cards, key=natural_key):
-        cl = [x for card in cam_cards[cam] for x in by_card.get(card.id, []) if x.kind != "audio"]
+        cl = [x for card in cam_cards[cam] for x in by_card.get(card.id, []) if x.kind != ClipKind.AUDIO]
         rates = {x.fps for x in cl if x.fps}
         fps = next(iter(rates)) if len(rates) == 1 else None
         seconds = sum((x.seconds for x in cl if x.seconds is not None), start=Fraction(0))
@@ -535,7 +545,8 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
     return DailyReport(
         context=_context(options), project=project_name, day=day,
         dits=[options.dit] if options.dit else dits, hosts=hosts, cards=daily_cards, cameras=cameras,
-        clips=[x for x in lines if x.kind != "audio"], sound_takes=[x for x in lines if x.kind == "audio"],
+        clips=[x for x in lines if x.kind != ClipKind.AUDIO],
+        sound_takes=[x for x in lines if x.kind == ClipKind.AUDIO],
         sound_rolls=sound_rolls, storage=storage, issues=issues)
 
 
@@ -555,11 +566,12 @@ def _card_issues(catalog: Catalog, card: CardLine, lines: list[ClipLine], verdic
     if card.files and not lines:
         out.append(Issue("WARNING", card.label, "no clips catalogued yet: run `pixm ingest` for this card"))
     for c in lines:
-        if c.probe_status == "failed":
+        if c.probe_status == ProbeStatus.FAILED:
             out.append(Issue("WARNING", card.label, f"clip {c.name} could not be read: {c.probe_error or '?'}"))
-        elif c.kind != "audio" and c.probe_status in ("ok", "partial") and not c.start_tc:
+        elif (c.kind != ClipKind.AUDIO and c.probe_status in (ProbeStatus.OK, ProbeStatus.PARTIAL)
+              and not c.start_tc):
             out.append(Issue("WARNING", card.label, f"clip {c.name} has no timecode"))
-        if c.thumbnail_status == "failed" and c.probe_status != "failed":
+        if c.thumbnail_status == ThumbnailStatus.FAILED and c.probe_status != ProbeStatus.FAILED:
             out.append(Issue("WARNING", card.label, f"clip {c.name}: no thumbnail could be made"))
     return out
 

@@ -20,6 +20,7 @@ import psutil
 
 from pixm_desktop.core.errors import SourceError
 from pixm_desktop.core.model import Camera
+from pixm_desktop.core.states import JobKind
 from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.engine.cards import quick_fingerprint, recognise
 from pixm_desktop.engine.plan import volume_of
@@ -186,7 +187,7 @@ def known_card(catalog: Catalog, fingerprint: str) -> tuple[int | None, str | No
         card = repo.find_card(s, fingerprint)
         if card is None:
             return None, None
-        jobs = [j for j in card.jobs if j.kind == "offload"]
+        jobs = [j for j in card.jobs if j.kind == JobKind.OFFLOAD]
         if not jobs:
             return card.id, None
         last = jobs[-1]

@@ -13,7 +13,6 @@ All functions read the catalog; call them off the GUI thread.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from pixm_desktop.core.errors import DestinationMissingError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CopyState, JobStatus
+from pixm_desktop.core.states import JobKind, JobOptions
 from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.core.verdict import CardState, CardVerdict, DestinationCopies, SafeRule, card_verdict
 from pixm_desktop.services import context
@@ -201,7 +201,7 @@ def _statuses(s, cards: list[Card], rule: SafeRule) -> list[CardStatus]:
     running = _running(s, ids) if ids else set()
     out = []
     for c in cards:
-        last = max((j for j in c.jobs if j.kind == "offload"), key=lambda j: j.id, default=None)
+        last = max((j for j in c.jobs if j.kind == JobKind.OFFLOAD), key=lambda j: j.id, default=None)
         p, r = problems.get(c.id, []), c.id in running
         out.append(CardStatus(
             id=c.id, label=c.label, camera=c.camera, reel=c.reel,
@@ -433,18 +433,15 @@ def recover_and_list_interrupted(catalog: Catalog) -> list[ResumableJob]:
 def interrupted_jobs(catalog: Catalog) -> list[ResumableJob]:
     with catalog.session() as s:
         newest: dict[int, Job] = {}
-        for j in s.scalars(select(Job).where(Job.kind == "offload").order_by(Job.id)):
+        for j in s.scalars(select(Job).where(Job.kind == JobKind.OFFLOAD).order_by(Job.id)):
             newest[j.card_id] = j
         out = []
         for j in sorted(newest.values(), key=lambda j: j.id):
             if j.status != JobStatus.INTERRUPTED.value:
                 continue
-            try:
-                options = json.loads(j.options or "{}")
-            except ValueError:
-                options = {}
+            options = JobOptions.from_json(j.options)
             jds = sorted(j.job_destinations, key=lambda x: x.position)
-            roots = [Path(p) for p in options.get("destinations", [])]
+            roots = [Path(p) for p in options.destinations]
             notes = []
             template = j.template or "{card}"
             if len(roots) != len(jds):  # roots not recorded: resume into the same card folders
@@ -460,7 +457,7 @@ def interrupted_jobs(catalog: Catalog) -> list[ResumableJob]:
                                  template=template, project=sd.project.name if sd else "Untitled",
                                  day=sd.day if sd else dt.date.today(), required=[jd.destination.required for jd in jds]
                                  if len(jds) == len(roots) else None,
-                                 source_verify=bool(options.get("source_verify")), cascade=bool(options.get("cascade")))
+                                 source_verify=options.source_verify, cascade=options.cascade)
             out.append(ResumableJob(j.id, j.card_id, j.card.label, j.error or "interrupted", req,
                                     aware_utc(j.started_at), j.files_total, j.bytes_total, notes))
         return out

@@ -26,6 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from pixm_desktop.core.hashes import HashAlgorithm
 from pixm_desktop.core.model import CopyState, JobStatus
+from pixm_desktop.core.states import ClipKind, JobDestinationStatus, JobKind, ProbeStatus, ThumbnailStatus
 
 
 def utcnow() -> dt.datetime:
@@ -81,12 +82,12 @@ class Job(Base):
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="offload")
+    kind: Mapped[str] = mapped_column(String(20), default=JobKind.OFFLOAD.value)  # core.states.JobKind
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED.value, index=True)
     source_path: Mapped[str] = mapped_column(Text)
     algorithms: Mapped[str] = mapped_column(String(100))  # comma-separated, e.g. "xxh64,md5"
     template: Mapped[str] = mapped_column(String(255), default="")
-    options: Mapped[str] = mapped_column(Text, default="{}")  # JSON: source_verify, cascade, …
+    options: Mapped[str] = mapped_column(Text, default="{}")  # JSON of core.states.JobOptions
     host: Mapped[str] = mapped_column(String(255), default="")
     pid: Mapped[int | None] = mapped_column(Integer)  # process that runs it: tells a crash from a live job
     tool_version: Mapped[str] = mapped_column(String(50), default="")
@@ -128,7 +129,7 @@ class JobDestination(Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
     destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | completed | failed
+    status: Mapped[str] = mapped_column(String(20), default=JobDestinationStatus.PENDING.value)
     error: Mapped[str | None] = mapped_column(Text)
     free_bytes_before: Mapped[int | None] = mapped_column(BigInteger)
     mhl_generation: Mapped[str | None] = mapped_column(Text)  # path of the ASC MHL manifest written
@@ -206,11 +207,11 @@ class Clip(Base):
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(String(255), index=True)
-    kind: Mapped[str] = mapped_column(String(10), default="video")  # video | audio | raw
+    kind: Mapped[str] = mapped_column(String(10), default=ClipKind.VIDEO.value)  # core.states.ClipKind
     tape_name: Mapped[str | None] = mapped_column(String(32), index=True)
     reel: Mapped[str | None] = mapped_column(String(64), index=True)
     # probe
-    probe_status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    probe_status: Mapped[str] = mapped_column(String(20), default=ProbeStatus.PENDING.value, index=True)
     probe_error: Mapped[str | None] = mapped_column(Text)
     probe_source: Mapped[str | None] = mapped_column(Text)  # the file that was read (a verified copy if any)
     probed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -233,7 +234,7 @@ class Clip(Base):
     lens: Mapped[str | None] = mapped_column(String(128))
     recorded_at: Mapped[str | None] = mapped_column(String(40))  # as the file states it (ISO 8601)
     metadata_json: Mapped[str] = mapped_column(Text, default="{}")  # slate, tracks, warnings, other tags
-    thumbnail_status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | ok | failed | none
+    thumbnail_status: Mapped[str] = mapped_column(String(20), default=ThumbnailStatus.PENDING.value)
     thumbnail_error: Mapped[str | None] = mapped_column(Text)
     # logger
     scene: Mapped[str | None] = mapped_column(String(32))
@@ -243,7 +244,7 @@ class Clip(Base):
     circled: Mapped[bool] = mapped_column(Boolean, default=False)
     rating: Mapped[int] = mapped_column(Integer, default=0)  # 0–5
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    logged_from: Mapped[str | None] = mapped_column(String(255))
+    logged_from: Mapped[str | None] = mapped_column(String(255))  # str(core.states.LoggedFrom)
     logged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     card: Mapped[Card] = relationship(back_populates="clips")
@@ -261,7 +262,7 @@ class ClipFile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))  # core.states.ClipFileRole
     position: Mapped[int] = mapped_column(Integer, default=0)
     clip: Mapped[Clip] = relationship(back_populates="files")
     file: Mapped[File] = relationship()
