@@ -70,7 +70,8 @@ class DestinationStatus:
 
     @property
     def complete(self) -> bool:
-        return self.total > 0 and self.verified >= self.total and self.failed == 0
+        """Every file verified, none failed: the verdict's own rule (``core.verdict``), never a second one."""
+        return self.copies().complete
 
     @property
     def label(self) -> str:
