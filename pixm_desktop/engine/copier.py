@@ -488,6 +488,40 @@ def _fsync_dir(path: bytes) -> None:
         os.close(fd)
 
 
+MTIME_SLACK_NS = 2_000_000_000  # FAT and exFAT keep mtimes to 2 s / 10 ms: a copy's mtime is the card's within it
+
+
+class CopiesInPlace:
+    """Whether copies verified earlier are still in one destination card folder, as the copier would judge a
+    copy: a regular file of the card file's size and mtime (the copier gave it that; a file written over since
+    has another), on the card folder's own drive, reached through real folders only (checked once per folder).
+    Anything else is copied or compared again by the next offload, never skipped."""
+
+    def __init__(self, card_path: Path):
+        self.base = os.fsencode(card_path)
+        try:
+            self.dev: int | None = os.lstat(self.base).st_dev
+        except OSError:
+            self.dev = None
+        self._real: dict[bytes, bool] = {}  # folder → reached without a link
+
+    def holds(self, relpath: bytes, size: int, mtime_ns: int) -> bool:
+        if self.dev is None:
+            return False
+        path = os.path.join(self.base, relpath)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return False
+        return (stat.S_ISREG(st.st_mode) and st.st_dev == self.dev and st.st_size == size
+                and abs(st.st_mtime_ns - mtime_ns) <= MTIME_SLACK_NS and self._real_folder(os.path.dirname(path)))
+
+    def _real_folder(self, folder: bytes) -> bool:
+        if folder not in self._real:
+            self._real[folder] = os.path.realpath(folder) == os.path.abspath(folder)
+        return self._real[folder]
+
+
 @dataclass(frozen=True, slots=True)
 class SourceHashed:
     """The in-flight hashes of one source file (read once from the card)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from pixm_desktop.core.model import (
 from pixm_desktop.core.states import JobDestinationStatus, JobKind, JobOptions
 from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.engine.cards import CardIdentity, content_fingerprint, quick_fingerprint, recognise
-from pixm_desktop.engine.copier import CopyTask, SourceHashed, remove_stale_temps, run_copy
+from pixm_desktop.engine.copier import CopiesInPlace, CopyTask, SourceHashed, remove_stale_temps, run_copy
 from pixm_desktop.engine.mediaio import hash_from_media
 from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadPlan, make_plan, relocate
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
@@ -356,6 +355,7 @@ class _Run:
         s.add(self.job)
         self.dests: list[Destination] = []
         self.rows: list[dict[int, repo.CopyRow]] = []  # per destination: file_id → state, kept in memory
+        self.in_place = [CopiesInPlace(d.card_path) for d in plan.destinations]  # resume: copies still there
         for pos, d in enumerate(plan.destinations):
             dest = repo.get_or_create_destination(
                 s, card, os.fsencode(d.card_path), volume_label=d.volume.label, mount_point=d.volume.mount_point,
@@ -412,7 +412,7 @@ class _Run:
             return False
         if any(not self.hashes[row.relpath_raw].get(a) for a in self.algorithms):
             return False  # verified with other hash formats than asked now: copy and verify again
-        return _still_in_place(card_path, row.relpath_raw, row.size, row.mtime_ns)
+        return self.in_place[i].holds(row.relpath_raw, row.size, row.mtime_ns)
 
     def _known_bad(self, row: File, i: int) -> bool:
         """The catalog saw PIXM's own copy at this destination fail verification (or vanish): replace it."""
@@ -595,26 +595,6 @@ class _Run:
             source_verify_failures=self.source_failures,
             problems=[(rel.decode("utf-8", "replace"), why) for rel, why in self.plan.scan.problems],
             ignored=[rel.decode("utf-8", "replace") for rel in self.plan.scan.ignored])
-
-
-MTIME_SLACK_NS = 2_000_000_000  # FAT and exFAT keep mtimes to 2 s / 10 ms: a copy's mtime is the card's within it
-
-
-def _still_in_place(card_path: Path, relpath: bytes, size: int, mtime_ns: int) -> bool:
-    """A copy verified earlier is still a regular file of its size, with the card file's mtime (the copier gave it
-    that; a file written over since has another), on the card folder's own drive — never a link, nor a file
-    reached through a linked folder. Anything else is copied (or compared) again, not skipped."""
-    base = os.fsencode(card_path)
-    try:
-        folder_dev = os.lstat(base).st_dev
-        st = os.lstat(os.path.join(base, relpath))
-    except OSError:
-        return False
-    parent = os.path.dirname(os.path.join(base, relpath))
-    if os.path.realpath(parent) != os.path.abspath(parent):
-        return False  # a linked folder on the way
-    return (stat.S_ISREG(st.st_mode) and st.st_dev == folder_dev and st.st_size == size
-            and abs(st.st_mtime_ns - mtime_ns) <= MTIME_SLACK_NS)
 
 
 def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
