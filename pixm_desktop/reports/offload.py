@@ -156,9 +156,8 @@ def _failures(r: OffloadReport, kit: Kit, width: float) -> list[Flowable]:
                                                            "")], kit.body)]
     out: list[Flowable] = [*kit.section("Failures")]
     for d in failing:
-        n = max(d.failed, len(d.failures) + (d.failures_not_listed or 0))  # card entries not taken count too
         title = kit.rich([(f"Destination {d.position + 1}: ", "b"), (d.path, ""),
-                          (f" — {plural(n, 'file')} FAILED", "b")], kit.body)
+                          (f" — {plural(d.failed, 'file')} FAILED", "b")], kit.body)
         if not d.failures:
             out.append(keep(title, kit.p(d.error or "", kit.body)))
             continue

@@ -400,7 +400,8 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
         author, location = _creator(jds)
         algorithms = [a for a in job.algorithms.split(",") if a]
         files = [FileLine(f.relpath, f.size, {a: getattr(f, a) for a in algorithms if getattr(f, a, None)})
-                 for f in s.scalars(select(File).where(File.card_id == card.id).order_by(File.relpath_raw))]
+                 for f in s.scalars(select(File).where(File.card_id == card.id, File.problem.is_(None))
+                                    .order_by(File.relpath_raw))]  # entries not taken are listed as failures
         card_line = CardLine(card.id, card.label, card.camera, card.reel, card.file_count, card.total_bytes,
                              card.source_path)
         dest_rows = [(jd.position, jd.destination_id, jd.destination.path, jd.destination.volume_label,
@@ -413,7 +414,7 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
     card_state = status.card_status(catalog, card_line.id, rule=options.rule)
     counts = {d.id: d for d in card_state.destinations} if card_state else {}
     failures: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for fs in status.file_states(catalog, card_line.id, failures_only=True):
+    for fs in status.file_states(catalog, card_line.id, failures_only=True):  # failed copies, entries not taken
         failures[fs.destination_id].append((fs.relpath, fs.reason or "failed"))
     destinations = []
     for pos, dest_id, path, volume, mount, fs_type, required, free, jd_status, jd_error, mhl in dest_rows:
@@ -422,7 +423,7 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
         destinations.append(DestinationLine(
             position=pos, path=path, volume_label=volume, mount_point=mount, fs_type=fs_type, required=required,
             free_bytes_before=free, files=card_line.files, verified=c.verified if c else 0,
-            failed=c.failed if c else 0, pending=(c.pending + c.copied) if c else card_line.files,
+            failed=len(fails), pending=(c.pending + c.copied) if c else card_line.files,
             status=jd_status, error=jd_error, mhl_generation=mhl, failures=fails[:MAX_FAILURES],
             failures_not_listed=max(0, len(fails) - MAX_FAILURES)))
     lines = _lines_for_cards(catalog, [card_line.id], shoot_day_id)
