@@ -91,14 +91,8 @@ def cmd_offload(args) -> int:
         author=args.author,
         location=args.location,
     )
-    with StopSignals() as stop:
-        try:
-            result = run_offload(request, args.catalog, quiet=args.quiet, ingest=not args.no_ingest,
-                                 wait=not args.no_wait, stop=stop)
-        except (KeyboardInterrupt, CancelledError):
-            if stop.signum is None:
-                raise
-            result = None
+    result, stop = run_stoppable(request, args.catalog, quiet=args.quiet, ingest=not args.no_ingest,
+                                 wait=not args.no_wait)
     if stop.signum is not None:
         return stop.report(result)
     code = exit_code(result)
@@ -182,6 +176,19 @@ class StopSignals:
             note = "the job, if it had started, is interrupted: run the same command again to resume"
         console.print(f"[yellow]stopped by {name}[/] — {escape(note)}")
         return 128 + self.signum
+
+
+def run_stoppable(request: OffloadRequest, catalog_path: Path | None, **options
+                  ) -> tuple[OffloadResult | None, StopSignals]:
+    """:func:`run_offload` under :class:`StopSignals`: ``(result, stop)``; after SIGINT/SIGTERM ``stop.signum`` is
+    set and ``result`` is the interrupted run's, or ``None`` when it ended by raising."""
+    with StopSignals() as stop:
+        try:
+            return run_offload(request, catalog_path, stop=stop, **options), stop
+        except (KeyboardInterrupt, CancelledError):
+            if stop.signum is None:
+                raise
+            return None, stop
 
 
 def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bool = False,

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from pixm_desktop.cli._common import day_arg, out
-from pixm_desktop.cli.offload import StopSignals, run_offload
-from pixm_desktop.core.errors import CancelledError, OffloadIncompleteError, PixmError
+from pixm_desktop.cli.offload import run_stoppable
+from pixm_desktop.core.errors import OffloadIncompleteError, PixmError
 from pixm_desktop.services import samples
 from pixm_desktop.services.context import open_catalog
 from pixm_desktop.services.offload import OffloadRequest
@@ -73,13 +73,7 @@ def cmd_demo(args) -> int:
         project="PIXM Demo",
         day=args.day,
     )
-    with StopSignals() as stop:  # Ctrl-C / SIGTERM: the job is interrupted, exit 130 / 143
-        try:
-            result = run_offload(request, catalog_path, stop=stop)
-        except (KeyboardInterrupt, CancelledError):
-            if stop.signum is None:
-                raise
-            result = None
+    result, stop = run_stoppable(request, catalog_path)  # Ctrl-C / SIGTERM: the job is interrupted, exit 130 / 143
     if stop.signum is not None:
         return stop.report(result)
     out.print(f"catalog: {catalog_path}", markup=False)
