@@ -93,25 +93,17 @@ def main() -> int:
     os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
 
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
     from pixm_desktop.gui.app import settle_interpreter
     from pixm_desktop.gui.jobs import JobState
     from pixm_desktop.gui.settings_store import save_settings
-    from pixm_desktop.gui.theme import apply_dark_theme
     from pixm_desktop.gui.window import CartWindow
     from pixm_desktop.samples.samplecard import generate_benchmark_card
     from pixm_desktop.services.samples import make_card
     from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
 
-    work = args.work.resolve()
     mounts = Mounts()
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("PIXM Desktop")
-    apply_dark_theme(app)
+    work, app = _fresh_work_and_app(args)
     window = None
     try:
         media = work / "media" / "dit"
@@ -265,21 +257,11 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def not_safe_shots(args) -> int:
-    """The card whose two copies share one drive: the warning before the copy, then the pages after it."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-    os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
-    from PySide6.QtCore import QSettings
+def _fresh_work_and_app(args):
+    """An empty work folder, the output folder, and the QApplication in the window's dark theme."""
     from PySide6.QtWidgets import QApplication
 
-    from pixm_desktop.gui.app import settle_interpreter
-    from pixm_desktop.gui.jobs import JobState
-    from pixm_desktop.gui.pages.sources_panel import INFO_ROLE
-    from pixm_desktop.gui.settings_store import save_settings
     from pixm_desktop.gui.theme import apply_dark_theme
-    from pixm_desktop.gui.window import CartWindow
-    from pixm_desktop.services.samples import make_card
-    from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
 
     work = args.work.resolve()
     shutil.rmtree(work, ignore_errors=True)
@@ -288,6 +270,24 @@ def not_safe_shots(args) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("PIXM Desktop")
     apply_dark_theme(app)
+    return work, app
+
+
+def not_safe_shots(args) -> int:
+    """The card whose two copies share one drive: the warning before the copy, then the pages after it."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
+    from PySide6.QtCore import QSettings
+
+    from pixm_desktop.gui.app import settle_interpreter
+    from pixm_desktop.gui.jobs import JobState
+    from pixm_desktop.gui.pages.sources_panel import INFO_ROLE
+    from pixm_desktop.gui.settings_store import save_settings
+    from pixm_desktop.gui.window import CartWindow
+    from pixm_desktop.services.samples import make_card
+    from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
+
+    work, app = _fresh_work_and_app(args)
     window = None
     try:
         media = work / "media" / "dit"
