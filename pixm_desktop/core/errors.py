@@ -29,6 +29,9 @@ class Remedy(StrEnum):
     RETRY = "retry"  # run the job again: verified files are kept
     INGEST_CLIPS = "ingest-clips"  # the card's clips are not catalogued yet
     ONE_RATE_PER_EXPORT = "one-rate-per-export"  # an ALE holds one frame rate: export per card or per rate
+    FIX_PROFILE = "fix-profile"  # correct the show profile at the line named, then import it again
+    UPDATE_PIXM = "update-pixm"  # the file comes from a newer PIXM: update PIXM on this cart
+    INSTALL_PROFILE = "install-profile"  # no show profile on this cart yet: create or import one
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,3 +204,37 @@ class CancelledError(PixmError):
 class ChildProcessFailedError(PixmError):
     """A child process (offload, aftercare, reports) ended without a result: killed, crashed, out of memory
     (exit 1: please report it with the log)."""
+
+
+class ShowProfileError(PixmError):
+    """A show profile could not be read, is malformed, or is not one this PIXM can use (exit 11). Never
+    raised itself: see the leaf classes below. The profile installed on the cart is left as it was."""
+
+    exit_code = 11
+
+
+class ShowProfileReadError(ShowProfileError):
+    """A show profile file cannot be read: missing, a folder, too large, unreadable, or no profile is
+    installed on this cart (exit 11)."""
+
+
+class ShowProfileFormatError(ShowProfileError):
+    """A show profile is not valid JSON, breaks the schema, or contradicts itself (exit 11).
+
+    ``line`` and ``column`` (1-based) locate the error in the file, ``field`` is its path in the profile
+    (``cameras[1].frame_rate``; ``None`` for a JSON syntax error), ``problems`` every problem found as
+    ``(line, column, field, text)`` tuples, first one first."""
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None,
+                 field: str | None = None, problems: tuple = (), **kwargs):
+        super().__init__(message, **kwargs)
+        self.line, self.column, self.field, self.problems = line, column, field, tuple(problems)
+
+
+class ShowProfileVersionError(ShowProfileError):
+    """A show profile was written for a newer schema version than this PIXM reads (exit 11): update PIXM."""
+
+
+class ShowProfileRevisionError(ShowProfileError):
+    """Installing a show profile would replace the cart's profile of the same production by an older
+    revision, or by different content under the same revision number (exit 11)."""
