@@ -8,6 +8,7 @@ was.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sys
 from fractions import Fraction
@@ -217,6 +218,19 @@ def test_a_schema_or_rule_violation_is_refused_naming_file_line_and_field(cart, 
     assert _refused(("show", "validate", path), installed, cart) == text
 
 
+def test_validate_lists_every_problem_with_its_line(tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8")
+    bad = text.replace('"revision": 3,', '"revision": 0,').replace('"bit_depth": 24,', '"bit_depth": 20,')
+    path = tmp_path / "two.json"
+    path.write_text(bad, encoding="utf-8")
+    run = cli("show", "validate", path)
+    assert run.code == EXIT
+    flat = " ".join(run.text.split())
+    assert f"{path}:5:15: revision: 0 is less than the minimum of 1 (and 1 more problem)" in flat
+    line = _line_of(bad, '"bit_depth": 20')
+    assert f"also: {path}:{line}:18: sound.bit_depth: 20 is not one of" in flat
+
+
 def test_the_line_of_a_schema_error_is_that_of_the_field_not_of_its_object(tmp_path):
     path, _ = _variant(tmp_path, '"revision": 3,', '"revision": 0,')
     with pytest.raises(ShowProfileFormatError) as exc:
@@ -261,6 +275,13 @@ def test_a_folder_or_a_missing_file_is_refused(cart, installed, tmp_path):
     assert "no show profile file" in _refused(("show", "import", tmp_path / "nope.json"), installed, cart)
     with pytest.raises(ShowProfileReadError):
         service.validate_file(tmp_path / "nope.json")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(cart, installed, tmp_path):
+    fifo = tmp_path / "profile.json"
+    os.mkfifo(fifo)
+    assert f"{fifo} is not a regular file" in _refused(("show", "import", fifo), installed, cart)
 
 
 def test_an_older_revision_or_a_silent_change_is_refused_unless_forced(cart, installed, tmp_path):

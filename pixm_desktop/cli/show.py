@@ -13,8 +13,8 @@ import textwrap
 from fractions import Fraction
 from pathlib import Path
 
-from pixm_desktop.cli._common import out
-from pixm_desktop.core.errors import UsageError
+from pixm_desktop.cli._common import console, out
+from pixm_desktop.core.errors import ShowProfileFormatError, UsageError
 from pixm_desktop.core.show import ShowProfile
 from pixm_desktop.core.timecode import fps_label, parse_rate
 from pixm_desktop.services import show
@@ -38,7 +38,7 @@ def register(sub) -> None:
     i.add_argument("--sample-rate", type=int, default=48000, choices=(44100, 48000, 48048, 96000, 192000),
                    help="sound sample rate in Hz (default 48000)")
     i.add_argument("--bit-depth", type=int, default=24, choices=(16, 24, 32), help="sound bit depth (default 24)")
-    i.add_argument("--copies", type=int, default=2, help="verified copies on distinct drives a card needs (default 2)")
+    i.add_argument("--copies", type=_copies_arg, default=2, help="verified copies on distinct drives a card needs (default 2)")
     i.add_argument("-o", "--output", type=Path,
                    help="write the profile to this file instead of installing it on this cart")
     i.add_argument("--force", action="store_true",
@@ -69,7 +69,7 @@ def register(sub) -> None:
     _catalog(m)
     m.set_defaults(func=cmd_import)
 
-    v = cmds.add_parser("validate", help="check a profile file without installing it")
+    v = cmds.add_parser("validate", help="check a profile file without installing it (lists every problem)")
     v.add_argument("file", type=Path, help="the profile's .json file")
     v.set_defaults(func=cmd_validate)
 
@@ -84,6 +84,12 @@ def _rate_arg(text: str) -> Fraction:
     if rate is None or not 1 <= rate <= 1000:
         raise argparse.ArgumentTypeError(f"not a frame rate: {text!r} (e.g. 23.976, 24000/1001, 25)")
     return rate
+
+
+def _copies_arg(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 16:
+        raise argparse.ArgumentTypeError(f"not a number of copies from 1 to 16: {text!r}")
+    return int(text)
 
 
 def _camera_arg(text: str) -> tuple[str, str]:
@@ -139,7 +145,12 @@ def cmd_import(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    p = show.validate_file(args.file)
+    try:
+        p = show.validate_file(args.file)
+    except ShowProfileFormatError as exc:
+        for line, column, field, text in exc.problems[1:]:  # the first is the error main() prints
+            console.print(f"also: {args.file}:{line}:{column}: {field + ': ' if field else ''}{text}", markup=False)
+        raise
     out.print(f"{args.file}: valid — {p.stamp}, {len(p.cameras)} camera(s), "
               f"{len(p.production.units)} unit(s), {len(p.recipients)} recipient(s)", markup=False)
     return 0

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shlex
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -59,7 +60,14 @@ def read_profile(path: Path) -> bytes:
     :class:`ShowProfileReadError` naming the file: missing, a folder, unreadable."""
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang the open
+        with os.fdopen(fd, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if stat.S_ISDIR(mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(mode):
+                raise ShowProfileReadError(f"{show_path(path)} is not a regular file", path=path,
+                                           hint="give the profile's .json file")
             return fh.read(rules.MAX_BYTES + 1)
     except FileNotFoundError:
         raise ShowProfileReadError(f"no show profile file {show_path(path)}", path=path,
