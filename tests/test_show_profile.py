@@ -218,6 +218,12 @@ def test_a_schema_or_rule_violation_is_refused_naming_file_line_and_field(cart, 
     assert _refused(("show", "validate", path), installed, cart) == text
 
 
+def test_numbers_written_as_decimals_still_give_integers(tmp_path):
+    path, _ = _variant(tmp_path, '"width": 4608, "height": 3164', '"width": 4608.0, "height": 3164')
+    width = service.validate_file(path).cameras[0].resolution.width
+    assert width == 4608 and isinstance(width, int)
+
+
 def test_validate_lists_every_problem_with_its_line(tmp_path):
     text = EXAMPLE.read_text(encoding="utf-8")
     bad = text.replace('"revision": 3,', '"revision": 0,').replace('"bit_depth": 24,', '"bit_depth": 20,')
@@ -237,6 +243,9 @@ def test_the_line_of_a_schema_error_is_that_of_the_field_not_of_its_object(tmp_p
         service.validate_file(path)
     assert (exc.value.line, exc.value.column, exc.value.field) == (5, 15, "revision")
     assert "about revision: Revision of this show's profile" in exc.value.hint  # the schema's description tells what it is
+    hint = exc.value.structured
+    assert (hint.exit_code, hint.remedy, hint.kind, hint.where) == (EXIT, "fix-profile", "ShowProfileFormatError",
+                                                                    str(path))
     back = pickle.loads(pickle.dumps(exc.value))
     assert (back.line, back.column, back.field, back.problems) == (5, 15, "revision", exc.value.problems)
 
@@ -255,6 +264,17 @@ def test_a_profile_for_a_newer_schema_is_refused_as_such(cart, installed, tmp_pa
     with pytest.raises(ShowProfileVersionError) as exc:
         service.validate_file(path)
     assert exc.value.structured.remedy == "update-pixm"
+
+
+def test_a_profile_installed_by_a_newer_pixm_is_replaced_only_with_force(cart, tmp_path):
+    newer, _ = _variant(tmp_path, '"version": 1,', '"version": 2,')
+    target = service.profile_path(cart)
+    target.write_bytes(newer.read_bytes())  # as a newer PIXM on this cart left it
+    assert "schema version 2" in _refused(("show", "show"), newer.read_bytes(), cart)
+    assert "schema version 2" in _refused(("show", "import", EXAMPLE), newer.read_bytes(), cart)
+    assert cli("show", "import", EXAMPLE, "--force").code == 0
+    assert target.read_bytes() == EXAMPLE.read_bytes()
+    assert [k.read_bytes() for k in (cart.parent / service.HISTORY).iterdir()] == [newer.read_bytes()]
 
 
 @pytest.mark.parametrize(("content", "says"), [

@@ -652,15 +652,15 @@ def build(doc: dict) -> ShowProfile:
     lto = rule.get("lto")
     delivery = doc.get("delivery", {})
     return ShowProfile(
-        version=doc["version"], revision=doc["revision"],
+        version=int(doc["version"]), revision=int(doc["revision"]),  # JSON Schema calls 3.0 an integer too
         production=Production(prod["name"], prod.get("company"), prod.get("code"),
                               tuple(Unit(u["id"], u["name"]) for u in prod["units"])),
         cameras=tuple(_camera(c) for c in doc["cameras"]),
         sound=_sound(doc["sound"]),
-        copy_rule=CopyRule(rule["min_verified_copies"], rule["distinct_drives"],
+        copy_rule=CopyRule(int(rule["min_verified_copies"]), rule["distinct_drives"],
                            tuple(HashAlgorithm(h) for h in rule["hash_formats"]),
                            LtoPlan(tuple(lto["copies"]), lto.get("generation"), lto.get("format", "ltfs"))
-                           if lto else None, rule.get("places", 1)),
+                           if lto else None, int(rule.get("places", 1))),
         camera_template=doc["destinations"]["camera"],
         sound_template=doc["destinations"].get("sound", doc["destinations"]["camera"]),
         looks=tuple(_look(lk) for lk in doc.get("looks", [])),
@@ -671,7 +671,7 @@ def build(doc: dict) -> ShowProfile:
 
 
 def _resolution(d: dict) -> Resolution:
-    return Resolution(d["width"], d["height"])
+    return Resolution(int(d["width"]), int(d["height"]))
 
 
 def _timecode(d: dict) -> TimecodeSpec:
@@ -692,7 +692,7 @@ def _camera(c: dict) -> CameraSpec:
 
 
 def _sound(s: dict) -> SoundSpec:
-    return SoundSpec(s["sample_rate"], s["bit_depth"], _timecode(s["timecode"]), _naming(s["roll_naming"]),
+    return SoundSpec(int(s["sample_rate"]), int(s["bit_depth"]), _timecode(s["timecode"]), _naming(s["roll_naming"]),
                      s.get("recorder"))
 
 
@@ -711,12 +711,16 @@ def _rule_set(r: dict) -> RuleSet:
     names = r["file_names"]
     return RuleSet(r["name"], r.get("description"), tuple(HashAlgorithm(h) for h in r["hash_formats"]),
                    r.get("all_hashes", False), r["mhl_at_roll_root"], r.get("mhl_travels", False),
-                   names["pattern"], names["max_length"], r.get("reel_name_max_length"))
+                   names["pattern"], int(names["max_length"]), _int_or_none(r.get("reel_name_max_length")))
 
 
 def _recipient(r: dict) -> Recipient:
     return Recipient(r["role"], r["name"], r.get("rule_set"), r.get("dailies"), tuple(r.get("deliverables", ())),
-                     r.get("handles"), r.get("first_frame"))
+                     _int_or_none(r.get("handles")), _int_or_none(r.get("first_frame")))
+
+
+def _int_or_none(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "NAMED_RULES", "SCHEMA_NAME", "SCHEMA_VERSION", "CameraSpec", "Cdl",

@@ -34,6 +34,7 @@ from pixm_desktop.core.errors import (
     ShowProfileFormatError,
     ShowProfileReadError,
     ShowProfileRevisionError,
+    ShowProfileVersionError,
     UsageError,
     show_path,
 )
@@ -59,12 +60,15 @@ def read_profile(path: Path) -> bytes:
     """The bytes of a profile file, at most ``MAX_BYTES`` (+1 to tell a larger file). Raises
     :class:`ShowProfileReadError` naming the file: missing, a folder, unreadable."""
     path = Path(path)
+    if path.is_dir():  # Windows cannot open a folder to find out
+        raise ShowProfileReadError(f"{show_path(path)} is a folder, not a show profile file", path=path,
+                                   hint="give the profile's .json file inside it")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang the open
         with os.fdopen(fd, "rb") as fh:
             mode = os.fstat(fh.fileno()).st_mode
             if stat.S_ISDIR(mode):
-                raise IsADirectoryError(path)
+                raise IsADirectoryError(path)  # swapped for a folder since the check above
             if not stat.S_ISREG(mode):
                 raise ShowProfileReadError(f"{show_path(path)} is not a regular file", path=path,
                                            hint="give the profile's .json file")
@@ -123,7 +127,7 @@ def _install(data: bytes, source: str, catalog: Path | None, *, force: bool) -> 
     old_bytes = target.read_bytes() if target.is_file() else None
     if old_bytes == data:
         return Installed(new, new, True, target)
-    old = _installed_or_none(old_bytes, target)
+    old = _installed_or_none(old_bytes, target, force=force)
     if old is not None and not force:
         _check_revision(new, old, data, old_bytes, source)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -133,15 +137,19 @@ def _install(data: bytes, source: str, catalog: Path | None, *, force: bool) -> 
     return Installed(new, old, False, target)
 
 
-def _installed_or_none(data: bytes | None, target: Path) -> ShowProfile | None:
+def _installed_or_none(data: bytes | None, target: Path, *, force: bool) -> ShowProfile | None:
     """The installed profile, ``None`` if none or if it no longer validates (a broken file may be replaced:
-    it is kept in the history all the same)."""
+    it is kept in the history all the same). One from a newer PIXM is replaced only with ``force``."""
     if data is None:
         return None
     try:
         return rules.load_bytes(data, show_path(target))
     except ShowProfileFormatError:
         return None
+    except ShowProfileVersionError:
+        if force:
+            return None
+        raise
 
 
 def _check_revision(new: ShowProfile, old: ShowProfile, data: bytes, old_bytes: bytes, source: str) -> None:
