@@ -259,7 +259,7 @@ def test_bad_json_is_refused_with_its_line_and_column(cart, installed, tmp_path)
 def test_a_profile_for_a_newer_schema_is_refused_as_such(cart, installed, tmp_path):
     path, line = _variant(tmp_path, '"version": 1,', '"version": 2, "drives": [],')
     text = _refused(("show", "import", path), installed, cart)
-    assert f"{path}:{line}: show profile written for schema version 2; this PIXM reads up to version 1" in text
+    assert f"{path}:{line}:14: show profile written for schema version 2; this PIXM reads up to version 1" in text
     assert "update PIXM on this cart" in text
     with pytest.raises(ShowProfileVersionError) as exc:
         service.validate_file(path)
@@ -295,6 +295,17 @@ def test_a_folder_or_a_missing_file_is_refused(cart, installed, tmp_path):
     assert "no show profile file" in _refused(("show", "import", tmp_path / "nope.json"), installed, cart)
     with pytest.raises(ShowProfileReadError):
         service.validate_file(tmp_path / "nope.json")
+
+
+def test_a_profile_that_cannot_be_written_is_an_error_naming_the_place(cart, installed, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    run = cli("show", "import", EXAMPLE, "--catalog", blocker / "catalog.sqlite")
+    assert run.code == EXIT and f"cannot write {blocker / 'show-profile.json'}" in " ".join(run.text.split())
+    run = cli("show", "export", blocker / "out.json")
+    assert run.code == EXIT and f"cannot write {blocker / 'out.json'}" in " ".join(run.text.split())
+    assert service.profile_path(cart).read_bytes() == installed
+    assert cli("show", "export", tmp_path).code == 2  # a folder is no file name
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this OS")

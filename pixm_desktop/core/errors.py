@@ -238,3 +238,8 @@ class ShowProfileVersionError(ShowProfileError):
 class ShowProfileRevisionError(ShowProfileError):
     """Installing a show profile would replace the cart's profile of the same production by an older
     revision, or by different content under the same revision number (exit 11)."""
+
+
+class ShowProfileWriteError(ShowProfileError):
+    """A show profile could not be written: the folder is read-only, the drive full or gone (exit 11). The
+    installed profile is then the one before (files are replaced by an atomic rename)."""

@@ -470,10 +470,10 @@ def _check_kind(doc, pos: Positions, source: str) -> None:
                                              f'not a PIXM show profile (no "schema": "{SCHEMA_NAME}")',
                                              "choose a file written by pixm show init or export")])
     version = doc.get("version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
-        line, _ = pos.of(("version",))
+    if isinstance(version, int | float) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        line, column = pos.of(("version",))
         raise ShowProfileVersionError(
-            f"{source}:{line}: show profile written for schema version {version}; this PIXM reads up to "
+            f"{source}:{line}:{column}: show profile written for schema version {version}; this PIXM reads up to "
             f"version {SCHEMA_VERSION}", path=source, remedy=Remedy.UPDATE_PIXM,
             hint="update PIXM on this cart (the profile comes from a newer PIXM); the installed profile is unchanged")
 

@@ -10,7 +10,7 @@ failed import or edit leaves the installed profile as it was.
 Errors: :class:`ShowProfileReadError` (missing, a folder, too large, unreadable, none installed),
 :class:`ShowProfileFormatError` (file:line:column and field path), :class:`ShowProfileVersionError` (a newer
 schema: update PIXM), :class:`ShowProfileRevisionError` (an older revision, or other content under the
-installed revision number), all exit 11.
+installed revision number), :class:`ShowProfileWriteError` (read-only folder, full drive), all exit 11.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from pixm_desktop.core.errors import (
     ShowProfileReadError,
     ShowProfileRevisionError,
     ShowProfileVersionError,
+    ShowProfileWriteError,
     UsageError,
     show_path,
 )
@@ -124,17 +125,25 @@ def import_profile(source: Path, catalog: Path | None = None, *, force: bool = F
 def _install(data: bytes, source: str, catalog: Path | None, *, force: bool) -> Installed:
     new = rules.load_bytes(data, source)
     target = profile_path(catalog)
-    old_bytes = target.read_bytes() if target.is_file() else None
+    old_bytes = read_profile(target) if target.is_file() else None
     if old_bytes == data:
-        return Installed(new, new, True, target)
+        return Installed(new, None, True, target)
     old = _installed_or_none(old_bytes, target, force=force)
     if old is not None and not force:
         _check_revision(new, old, data, old_bytes, source)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if old_bytes is not None:
-        _keep(old_bytes, old, target.parent / HISTORY)
-    _write_atomic(target, data)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if old_bytes is not None:
+            _keep(old_bytes, old, target.parent / HISTORY)
+        _write_atomic(target, data)
+    except OSError as exc:
+        raise _write_error(target, exc) from None
     return Installed(new, old, False, target)
+
+
+def _write_error(path: Path, exc: OSError) -> ShowProfileWriteError:
+    return ShowProfileWriteError(f"cannot write {show_path(path)}: {exc.strerror or exc}", path=path,
+                                 hint="check that the folder exists, is writable and its drive has room")
 
 
 def _installed_or_none(data: bytes | None, target: Path, *, force: bool) -> ShowProfile | None:
@@ -200,7 +209,8 @@ def _installed_bytes(catalog: Path | None) -> tuple[bytes, Path]:
 
 def export_profile(dest: Path, catalog: Path | None = None) -> Path:
     """Write the installed profile to ``dest``, byte for byte. Raises :class:`ShowProfileReadError` when none
-    is installed, :class:`UsageError` when ``dest`` is a folder or cannot be written."""
+    is installed, :class:`UsageError` when ``dest`` is a folder, :class:`ShowProfileWriteError` when it cannot
+    be written."""
     data, _ = _installed_bytes(catalog)
     dest = Path(dest)
     if dest.is_dir():
@@ -208,8 +218,7 @@ def export_profile(dest: Path, catalog: Path | None = None) -> Path:
     try:
         _write_atomic(dest, data)
     except OSError as exc:
-        raise UsageError(f"cannot write {show_path(dest)}: {exc.strerror or exc}", path=dest,
-                         hint="choose a folder you can write to") from None
+        raise _write_error(dest, exc) from None
     return dest
 
 
@@ -223,7 +232,7 @@ def edit_profile(editor: str, catalog: Path | None = None, *, force: bool = Fals
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     try:
-        subprocess.run([*shlex.split(editor), str(tmp)], check=True)
+        subprocess.run([*_editor_argv(editor), str(tmp)], check=True)
     except (OSError, ValueError, subprocess.CalledProcessError) as exc:
         raise UsageError(f"the editor {editor!r} failed: {exc}", path=tmp,
                          hint=f"set $EDITOR to an editor that waits until the file is closed; your copy is {tmp}") from None
@@ -234,6 +243,14 @@ def edit_profile(editor: str, catalog: Path | None = None, *, force: bool = Fals
         raise
     tmp.unlink(missing_ok=True)
     return result
+
+
+def _editor_argv(editor: str) -> list[str]:
+    """``$EDITOR`` as a command line: shell words on POSIX; on Windows quotes only group (a backslash is a
+    path separator there, not an escape)."""
+    if os.name != "nt":
+        return shlex.split(editor)
+    return [word.strip('"') for word in shlex.split(editor, posix=False)]
 
 
 def _bump(edited: bytes, before: bytes, source: str) -> bytes:
@@ -323,6 +340,5 @@ def init_profile(data: bytes, output: Path | None, catalog: Path | None = None, 
     try:
         _write_atomic(output, data)
     except OSError as exc:
-        raise UsageError(f"cannot write {show_path(output)}: {exc.strerror or exc}", path=output,
-                         hint="choose a folder you can write to") from None
+        raise _write_error(output, exc) from None
     return output
