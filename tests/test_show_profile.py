@@ -15,6 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pixm_desktop.core import show as rules
 from pixm_desktop.core.errors import (
@@ -125,6 +127,35 @@ def test_named_rules_accept_the_names_each_sample_camera_writes(tmp_path, make):
         assert clip_rule.clip_ok(clip.clip_name), clip.clip_name
         assert reel_rule.reel_ok(clip.tape_name), clip.tape_name
     assert not clip_rule.clip_ok(card.clips[0].clip_name + "X")
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20)
+
+
+def _walk(value, path=()):
+    yield path, value
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _walk(child, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from _walk(child, (*path, i))
+
+
+@settings(max_examples=200, deadline=None)
+@given(doc=_json, indent=st.sampled_from([None, 0, 2]), ascii_only=st.booleans())
+def test_positions_point_at_each_value_and_key_of_any_json(doc, indent, ascii_only):
+    text = json.dumps(doc, indent=indent, ensure_ascii=ascii_only)
+    pos = rules.json_positions(text)
+    decoder = json.JSONDecoder()
+    for path, value in _walk(doc):
+        assert decoder.raw_decode(text, pos.values[path])[0] == value
+        if path and isinstance(path[-1], str):
+            assert decoder.raw_decode(text, pos.keys[path])[0] == path[-1]
+    assert not pos.duplicates
 
 
 # --------------------------------------------------------------------------------- round trip and init
