@@ -226,8 +226,8 @@ class FileState:
 def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) -> list[FileState]:
     """Every file × destination of a card (files with no copy row yet are ``pending``), sorted by file.
 
-    Plain column queries (no ORM objects): a card of thousands of files loads in a few milliseconds, which
-    matters while an offload competes for the CPU.
+    One column query (``store.status_repo.file_state_details``, no ORM objects): a card of thousands of files
+    loads in a few milliseconds, which matters while an offload competes for the CPU.
     """
     with catalog.session() as s:
         dests = status_repo.card_destinations(s, card_id)
