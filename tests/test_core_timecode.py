@@ -8,7 +8,9 @@ from fractions import Fraction
 import pytest
 
 from pixm_desktop.core.timecode import (
+    end_and_duration,
     fps_label,
+    fps_ratio,
     fraction_of,
     frames_to_tc,
     has_drop_frame,
@@ -126,3 +128,20 @@ def test_fraction_of_pyav_like_rates() -> None:
     assert fraction_of(Rational(24000, 1001)) == NTSC24 and fraction_of(Fraction(25)) == 25
     assert fraction_of(None) is None and fraction_of(Rational(0, 0)) is None and fraction_of(3.5) is None
     assert fraction_of(Rational("x", 1)) is None and fraction_of(object()) is None
+
+
+def test_end_and_duration_labels_end_exclusive_past_midnight_and_drop_frame() -> None:
+    # non-drop counts on past midnight so start + duration = end holds (an ALE reader adds them)
+    assert end_and_duration("23:59:59:00", 100, NTSC24) == ("24:00:03:04", "00:00:04:04")
+    assert end_and_duration("10:00:00:00", 100, Fraction(25)) == ("10:00:04:00", "00:00:04:00")
+    # a drop-frame start gives drop-frame labels: 01:00:59;28 + 100 frames skips ;00 and ;01 of minute 1
+    assert end_and_duration("01:00:59;28", 100, NTSC30) == ("01:01:03;10", "00:00:03;10")
+    assert end_and_duration("23:59:59;28", 4, NTSC30)[0] == "00:00:00;02"  # drop-frame wraps like the clock
+    assert end_and_duration(None, 10, NTSC24) == (None, None)
+    assert end_and_duration("01:00:00:00", None, NTSC24) == (None, None)
+    assert end_and_duration("01:00:00:00", 10, None) == (None, None)
+    assert end_and_duration("not a tc", 10, NTSC24) == (None, None)
+
+
+def test_fps_ratio_is_exact() -> None:
+    assert fps_ratio(NTSC24) == "24000/1001" and fps_ratio(Fraction(25)) == "25/1" and fps_ratio(None) is None

@@ -12,7 +12,7 @@ import opentimelineio as otio
 import pytest
 
 from pixm_desktop.core.errors import UsageError
-from pixm_desktop.core.timecode import frames_to_tc
+from pixm_desktop.core.timecode import end_and_duration, frames_to_tc
 from pixm_desktop.reports.exports import ALE_COLUMNS, CSV_COLUMNS, ale_text
 from pixm_desktop.reports.model import ClipLine
 from pixm_desktop.services import clips, reports
@@ -91,7 +91,7 @@ def test_ale_with_sound_and_rates(shoot: Shoot, tmp_path: Path) -> None:
 
 
 def _line(name: str, fps: Fraction, start: str = "01:00:00:00", frames: int = 48, **kw) -> ClipLine:
-    end, duration = reports.tc_labels(start, frames, fps)
+    end, duration = end_and_duration(start, frames, fps)
     return ClipLine(id=1, name=name, card_label="A001", kind="video", tape="A001", reel="A001", start_tc=start,
                     end_tc=end, duration_tc=duration, frames=frames, fps=fps, **kw)
 

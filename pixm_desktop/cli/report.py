@@ -13,14 +13,13 @@ from rich.markup import escape
 from pixm_desktop.cli._catalog import naming, open_existing, reader_catalog_arg
 from pixm_desktop.cli._common import console, day_arg, out
 from pixm_desktop.core.errors import UsageError
+from pixm_desktop.core.timecode import parse_rate
 
 PAPER_SIZES = ("a4", "letter")  # reports.model.PAPER_SIZES
 
 
 def rate_arg(text: str):
-    from pixm_desktop.services import reports
-
-    rate = reports.parse_fps(text)
+    rate = parse_rate(text)
     if rate is None:
         raise argparse.ArgumentTypeError(f"not a frame rate: {text!r} (e.g. 23.976, 24000/1001, 25)")
     return rate

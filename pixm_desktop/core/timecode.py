@@ -128,6 +128,28 @@ def fps_label(fps: Fraction | None) -> str:
     return f"{float(fps):.3f}".rstrip("0").rstrip(".")
 
 
+def fps_ratio(fps: Fraction | None) -> str | None:
+    """Exact spelling of a rate for data output (lists, JSON): ``24000/1001``, ``25/1``; ``None`` when unknown."""
+    return None if fps is None else f"{fps.numerator}/{fps.denominator}"
+
+
+def end_and_duration(start_tc: str | None, frames: int | None, fps: Fraction | None
+                     ) -> tuple[str | None, str | None]:
+    """``(end, duration)`` labels of a clip starting at ``start_tc`` and lasting ``frames`` at ``fps``; the end
+    is exclusive (start + duration, as Avid ALE ``End`` expects). Non-drop labels count on past midnight
+    (``24:00:03:04``) so that start + duration = end holds for every reader; drop-frame labels (a ``;`` start,
+    at a rate that has drop-frame) wrap. ``(None, None)`` when a value is missing or the start is malformed."""
+    if not start_tc or frames is None or fps is None:
+        return None, None
+    try:
+        start = tc_to_frames(start_tc, fps)
+    except ValueError:
+        return None, None
+    if is_drop_frame(start_tc):
+        return frames_to_tc(start + frames, fps, drop_frame=True), frames_to_tc(frames, fps, drop_frame=True)
+    return frames_to_tc(start + frames, fps, wrap=False), frames_to_tc(frames, fps, wrap=False)
+
+
 def label_span(start_frame: int, frames: int, fps: Fraction) -> tuple[Fraction, Fraction]:
     """``[start, end)`` of a clip in timecode-label seconds since midnight (frames / nominal rate).
 
@@ -162,7 +184,9 @@ def fraction_of(value: object) -> Fraction | None:
 
 
 __all__ = [
+    "end_and_duration",
     "fps_label",
+    "fps_ratio",
     "fraction_of",
     "frames_to_tc",
     "has_drop_frame",

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-from pixm_desktop.core.timecode import fps_label
+from pixm_desktop.core.timecode import fps_label, fps_ratio
 from pixm_desktop.reports.model import ClipLine, ReportResult
 from pixm_desktop.reports.text import one_line
 
@@ -70,7 +70,7 @@ def csv_row(c: ClipLine) -> dict[str, str]:
         "day": c.day.isoformat() if c.day else None, "card": c.card_label, "camera": c.camera, "reel": c.reel,
         "tape": c.tape, "clip": c.name, "kind": c.kind, "source_file": c.source_file, "start_tc": c.start_tc,
         "end_tc": c.end_tc, "duration_tc": c.duration_tc, "frames": c.frames, "fps": fps_label(c.fps),
-        "fps_exact": f"{c.fps.numerator}/{c.fps.denominator}" if c.fps else None, "codec": c.codec,
+        "fps_exact": fps_ratio(c.fps), "codec": c.codec,
         "resolution": c.resolution, "audio_channels": c.audio_channels, "scene": c.scene, "take": c.take,
         "circled": c.circled, "rating": c.rating, "flagged": c.flagged, "notes": c.notes,
         "sound_roll": c.sound_roll, "logged_from": c.logged_from, "probe_status": c.probe_status,

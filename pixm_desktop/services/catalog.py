@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from pixm_desktop.core.states import JobOptions
 from pixm_desktop.core.timeutil import iso_utc
-from pixm_desktop.store import repo
+from pixm_desktop.store import catalog_repo, repo
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import Card, Copy, Destination, File
 
 
 def cards(catalog: Catalog) -> list[dict]:
@@ -47,14 +44,7 @@ def jobs(catalog: Catalog, card_id: int | None = None) -> list[dict]:
 def files(catalog: Catalog, card_id: int | None = None) -> list[dict]:
     """Every file with its source hashes and its state on each destination."""
     with catalog.session() as s:
-        q = select(File).order_by(File.card_id, File.relpath_raw)
-        if card_id is not None:
-            q = q.where(File.card_id == card_id)
-        rows = list(s.scalars(q))
-        copies: dict[int, list[Copy]] = {}
-        for c in s.scalars(select(Copy).where(Copy.file_id.in_([r.id for r in rows]))):
-            copies.setdefault(c.file_id, []).append(c)
-        dest_paths = {d.id: d.path for d in s.scalars(select(Destination))}
+        rows, copies, dest_paths = catalog_repo.files_with_copies(s, card_id)
         return [{
             "card_id": r.card_id, "path": r.relpath, "size": r.size, "mtime_ns": r.mtime_ns,
             "hashes": {a.value: v for a, v in r.hashes().items()},
@@ -65,4 +55,4 @@ def files(catalog: Catalog, card_id: int | None = None) -> list[dict]:
 
 def card_by_label(catalog: Catalog, label: str) -> int | None:
     with catalog.session() as s:
-        return s.scalar(select(Card.id).where(Card.label == label).order_by(Card.id.desc()).limit(1))
+        return catalog_repo.newest_card_labelled(s, label)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from pixm_desktop.core.drive_names import short_names
 from pixm_desktop.core.errors import SourceError
 from pixm_desktop.core.model import Camera
 from pixm_desktop.core.states import JobKind
@@ -26,7 +27,6 @@ from pixm_desktop.engine.cards import quick_fingerprint, recognise
 from pixm_desktop.engine.plan import volume_of
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, CardScan, IgnoreList, scan_card
 from pixm_desktop.services import context
-from pixm_desktop.services.status import short_names
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
 

@@ -17,9 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
-
+from pixm_desktop.core.drive_names import brief_names, drive_key, short_names
 from pixm_desktop.core.errors import DestinationMissingError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CopyState, JobStatus
@@ -29,12 +27,16 @@ from pixm_desktop.core.verdict import CardState, CardVerdict, DestinationCopies,
 from pixm_desktop.services import context
 from pixm_desktop.services.offload import OffloadRequest, recover_interrupted
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
-from pixm_desktop.store import repo
+from pixm_desktop.store import repo, status_repo
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, Project, ShootDay
+from pixm_desktop.store.models import Card, Destination
+from pixm_desktop.store.status_repo import NOT_TAKEN
 
-__all__ = ["CardState", "CardStatus", "CardVerdict", "DestinationStatus", "SafeRule", "card_status",
-           "card_statuses", "card_verdicts", "planned_drive", "safe_rule"]
+__all__ = ["NOT_TAKEN", "CardState", "CardStatus", "CardVerdict", "DestinationStatus", "FileState", "FileStateTable",
+           "HistoryRow", "ResumableJob", "SafeRule", "brief_names", "card_status", "card_statuses",
+           "card_verdicts", "drive_key", "file_state_table", "file_states", "history", "interrupted_jobs",
+           "planned_drive", "projects", "recover_and_list_interrupted", "reverify_destination", "safe_rule",
+           "short_names"]
 
 DEFAULT_MIN_COPIES = 2
 
@@ -110,47 +112,11 @@ class CardStatus:
     running: bool = False
 
 
-def drive_key(device: str, mount_point: str) -> str:
-    """Identity of the drive a destination is on: the block device, or the mount point for file systems whose
-    'device' is not unique (tmpfs, network shares)."""
-    return device if device.startswith("/dev/") or (len(device) >= 2 and device[1] == ":") else mount_point or device
-
-
 def planned_drive(dest_plan) -> tuple[str, str | None]:
     """``(drive_id, note)`` of a planned destination (an ``engine.plan.DestinationPlan``): the physical drive
     its card folder will be on (see ``engine.drives``), ``""`` with the reason when the OS cannot tell. The only
     place the pre-copy warning learns drives from."""
     return dest_plan.drive.id, dest_plan.drive.note
-
-
-def short_names(items: list[tuple[str, str]]) -> list[str]:
-    """Names for people from ``(path, volume label)`` pairs: the drive label when it is a real name and unique
-    among ``items``, else the path."""
-    labels = [lbl for _, lbl in items]
-    out = []
-    for path, lbl in items:
-        usable = lbl and lbl not in ("/", "\\") and labels.count(lbl) == 1
-        out.append(lbl if usable else path)
-    return out
-
-
-def brief_names(items: list[tuple[str, str]]) -> list[str]:
-    """Like :func:`short_names`, but a folder whose drive label does not tell it apart is named by the first
-    folder of its path that differs from the others' (``RAID-A`` for ``/media/x/RAID-A/Day 1/A001`` beside
-    ``/media/x/SHUTTLE-B/Day 1/A001``): reasons stay readable. Falls back to the path when that is not unique."""
-    names = short_names(items)
-    ambiguous = [i for i, (name, (path, _l)) in enumerate(zip(names, items, strict=True)) if name == path]
-    if len(ambiguous) < 2:
-        return names
-    parts = [Path(items[i][0]).parts for i in ambiguous]
-    common = 0
-    while all(len(p) > common + 1 for p in parts) and len({p[common] for p in parts}) == 1:
-        common += 1
-    picked = [p[common] for p in parts]
-    if len(set(picked)) == len(picked) and not set(picked) & set(names):
-        for i, name in zip(ambiguous, picked, strict=True):
-            names[i] = name
-    return names
 
 
 def _dest_statuses(s, cards: list[Card]) -> dict[int, list[DestinationStatus]]:
@@ -214,19 +180,13 @@ def _statuses(s, cards: list[Card], rule: SafeRule) -> list[CardStatus]:
     return out
 
 
-def _load_options():
-    return (selectinload(Card.destinations), selectinload(Card.jobs),
-            selectinload(Card.shoot_day).selectinload(ShootDay.project))
-
-
 def card_statuses(catalog: Catalog, *, rule: SafeRule | None = None, min_copies: int | None = None,
                   distinct_drives: bool | None = None, limit: int = 500) -> list[CardStatus]:
     """The newest ``limit`` cards, newest first, each with its destinations and verdict under ``rule`` (the
     default rule, or ``min_copies`` / ``distinct_drives`` given one by one)."""
     rule = safe_rule(rule, min_copies=min_copies, distinct_drives=distinct_drives)
     with catalog.session() as s:
-        cards = list(s.scalars(select(Card).options(*_load_options()).order_by(Card.id.desc()).limit(limit)))
-        return _statuses(s, cards, rule)
+        return _statuses(s, status_repo.newest_cards(s, limit), rule)
 
 
 def card_status(catalog: Catalog, card_id: int, *, rule: SafeRule | None = None, min_copies: int | None = None,
@@ -234,8 +194,8 @@ def card_status(catalog: Catalog, card_id: int, *, rule: SafeRule | None = None,
     """One card as :func:`card_statuses` reads it; ``None`` when the catalog does not hold it."""
     rule = safe_rule(rule, min_copies=min_copies, distinct_drives=distinct_drives)
     with catalog.session() as s:
-        c = s.scalar(select(Card).options(*_load_options()).where(Card.id == card_id))
-        return None if c is None else _statuses(s, [c], rule)[0]
+        cards = status_repo.cards_by_id(s, [card_id])
+        return _statuses(s, cards, rule)[0] if cards else None
 
 
 def card_verdicts(catalog: Catalog, card_ids: Iterable[int], *, rule: SafeRule | None = None
@@ -246,8 +206,7 @@ def card_verdicts(catalog: Catalog, card_ids: Iterable[int], *, rule: SafeRule |
     if not ids:
         return {}
     with catalog.session() as s:
-        cards = list(s.scalars(select(Card).options(*_load_options()).where(Card.id.in_(ids))))
-        return {st.id: st.verdict for st in _statuses(s, cards, rule)}
+        return {st.id: st.verdict for st in _statuses(s, status_repo.cards_by_id(s, ids), rule)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,29 +226,17 @@ class FileState:
 def file_states(catalog: Catalog, card_id: int, *, failures_only: bool = False) -> list[FileState]:
     """Every file × destination of a card (files with no copy row yet are ``pending``), sorted by file.
 
-    Plain column queries (no ORM objects): a card of thousands of files loads in a few milliseconds, which
-    matters while an offload competes for the CPU.
+    One column query (``store.status_repo.file_state_details``, no ORM objects): a card of thousands of files
+    loads in a few milliseconds, which matters while an offload competes for the CPU.
     """
     with catalog.session() as s:
-        dests = list(s.execute(select(Destination.id, Destination.path, Destination.volume_label)
-                               .where(Destination.card_id == card_id).order_by(Destination.id)))
-        files = list(s.execute(select(File.id, File.relpath, File.size, File.problem)
-                               .where(File.card_id == card_id).order_by(File.relpath_raw)))
-        copies = {(fid, did): (state, reason, when) for fid, did, state, reason, when in s.execute(
-            select(Copy.file_id, Copy.destination_id, Copy.state, Copy.reason, Copy.verified_at)
-            .join(Destination, Copy.destination_id == Destination.id).where(Destination.card_id == card_id))}
-    pending = (CopyState.PENDING.value, None, None)
-    names = brief_names([(path, label) for _, path, label in dests])
-    out = []
-    for fid, relpath, size, problem in files:
-        for (did, dpath, _label), name in zip(dests, names, strict=True):
-            state, reason, when = copies.get((fid, did), pending)
-            if problem is not None:  # a card entry PIXM could not take: a failure on every destination
-                state, reason, when = CopyState.FAILED.value, f"{NOT_TAKEN}{problem}", None
-            if failures_only and state != CopyState.FAILED.value:
-                continue
-            out.append(FileState(relpath, size, did, dpath, state, reason, aware_utc(when), name))
-    return out
+        dests = status_repo.card_destinations(s, card_id)
+        rows = status_repo.file_state_details(s, card_id)
+    drives = dict(zip((d[0] for d in dests), brief_names([(path, label) for _, path, label in dests]),
+                      strict=True))
+    return [FileState(relpath, size, did, dpath, state, reason, aware_utc(when), drives[did])
+            for relpath, size, did, dpath, state, reason, when in rows
+            if not failures_only or state == CopyState.FAILED.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,30 +253,17 @@ class FileStateTable:
         return sum(1 for r in self.rows if r[2] == CopyState.FAILED.value)
 
 
-NOT_TAKEN = "not taken from the card: "  # reason prefix of a card entry PIXM could not take (files.problem)
-_FILE_STATE_SQL = (
-    "SELECT f.relpath, d.id, CASE WHEN f.problem IS NOT NULL THEN 'failed' ELSE COALESCE(c.state, ?) END, "
-    "CASE WHEN f.problem IS NOT NULL THEN ? || f.problem ELSE c.reason END FROM files f "
-    "JOIN destinations d ON d.card_id = f.card_id "
-    "LEFT JOIN copies c ON c.file_id = f.id AND c.destination_id = d.id "
-    "WHERE f.card_id = ? ORDER BY f.relpath_raw, d.id")
-
-
 def file_state_table(catalog: Catalog, card_id: int) -> FileStateTable:
-    """:func:`file_states` for views that refresh while an offload runs: one SQL join read straight into tuples.
+    """:func:`file_states` for views that refresh while an offload runs: one SQL join read straight into tuples
+    (``store.status_repo.file_state_rows``).
 
     Why: building a dataclass and a timestamp per row costs ~60 ms of interpreter time for a card of 2,000
     files on two destinations; in the window's process that time is taken from the GUI thread. This read
     costs a few milliseconds.
     """
     with catalog.session() as s:
-        dests = list(s.execute(select(Destination.id, Destination.path, Destination.volume_label)
-                               .where(Destination.card_id == card_id).order_by(Destination.id)))
-        cursor = s.connection().connection.driver_connection.cursor()
-        try:
-            rows = cursor.execute(_FILE_STATE_SQL, (CopyState.PENDING.value, NOT_TAKEN, card_id)).fetchall()
-        finally:
-            cursor.close()
+        dests = status_repo.card_destinations(s, card_id)
+        rows = status_repo.file_state_rows(s, card_id)
     names = brief_names([(path, label) for _, path, label in dests])
     return FileStateTable({d[0]: (d[1], name) for d, name in zip(dests, names, strict=True)}, rows)
 
@@ -375,21 +309,8 @@ def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, pro
             limit: int = 1000) -> list[HistoryRow]:
     """Past jobs, newest first; ``text`` matches card label, reel, camera or project (case-insensitive)."""
     with catalog.session() as s:
-        q = (select(Job).join(Card, Job.card_id == Card.id).outerjoin(ShootDay, Card.shoot_day_id == ShootDay.id)
-             .outerjoin(Project, ShootDay.project_id == Project.id)
-             .options(selectinload(Job.card).selectinload(Card.shoot_day).selectinload(ShootDay.project),
-                      selectinload(Job.job_destinations).selectinload(JobDestination.destination))
-             .order_by(Job.id.desc()).limit(limit))
-        for word in text.split():
-            like = f"%{word}%"
-            q = q.where(or_(Card.label.ilike(like), Card.reel.ilike(like), Card.camera.ilike(like),
-                            Project.name.ilike(like)))
-        if day is not None:
-            q = q.where(ShootDay.day == day)
-        if project:
-            q = q.where(Project.name == project)
         out = []
-        for j in s.scalars(q):
+        for j in status_repo.history_jobs(s, text, day=day, project=project, limit=limit):
             c = j.card
             sd = c.shoot_day
             jds = sorted(j.job_destinations, key=lambda x: x.position)
@@ -406,7 +327,7 @@ def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, pro
 
 def projects(catalog: Catalog) -> list[str]:
     with catalog.session() as s:
-        return list(s.scalars(select(Project.name).order_by(Project.name)))
+        return status_repo.project_names(s)
 
 
 @dataclass(slots=True)
@@ -433,11 +354,8 @@ def recover_and_list_interrupted(catalog: Catalog) -> list[ResumableJob]:
 
 def interrupted_jobs(catalog: Catalog) -> list[ResumableJob]:
     with catalog.session() as s:
-        newest: dict[int, Job] = {}
-        for j in s.scalars(select(Job).where(Job.kind == JobKind.OFFLOAD).order_by(Job.id)):
-            newest[j.card_id] = j
         out = []
-        for j in sorted(newest.values(), key=lambda j: j.id):
+        for j in status_repo.newest_offloads(s):
             if j.status != JobStatus.INTERRUPTED.value:
                 continue
             options = JobOptions.from_json(j.options)

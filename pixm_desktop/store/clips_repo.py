@@ -1,6 +1,7 @@
 """Catalog queries and writes for clips (grouping links, probe results, thumbnails, logger fields).
 
-Functions take an open ``Session`` and never commit; the caller (``services.clips``) owns the transaction.
+Functions take an open ``Session`` and never commit; the caller (``services.clips``, ``services.reports``) owns
+the transaction.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, and_, func, or_, select
+from sqlalchemy import Row, Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pixm_desktop.core.model import CopyState
+from pixm_desktop.core.states import ClipFileRole, ClipKind
 from pixm_desktop.store.models import Card, Clip, ClipFile, ClipThumbnail, Copy, Destination, File, ShootDay
 
 #: Columns ``ClipFilter.order`` may name (the GUI's sortable columns).
@@ -23,6 +25,7 @@ ORDER_COLUMNS = {
     "status": Clip.probe_status, "card": Card.label, "day": ShootDay.day, "id": Clip.id,
 }
 LOGGER_FIELDS = ("scene", "take", "camera", "notes", "circled", "rating", "flagged")
+MEDIA_ROLES = (ClipFileRole.MEDIA.value, ClipFileRole.SEGMENT.value)  # the files a clip's picture/sound is in
 
 
 @dataclass(slots=True)
@@ -212,19 +215,90 @@ def existing_ids(session: Session, clip_ids: Iterable[int]) -> set[int]:
     return set(session.scalars(select(Clip.id).where(Clip.id.in_(ids))))
 
 
+def facet_values(session: Session) -> dict[str, list]:
+    """The distinct non-null values of the clip filters, unsorted: ``days`` (``date`` of the clips' shoot
+    days), ``cameras``, ``reels``, ``scenes``, ``takes`` (five small indexed ``SELECT DISTINCT``)."""
+    def distinct(col, *joins) -> list:
+        q = select(col).select_from(Clip)
+        for target, on in joins:
+            q = q.join(target, on)
+        return [v for (v,) in session.execute(q.where(col.is_not(None)).distinct())]
+
+    return {"days": distinct(ShootDay.day, (Card, Card.id == Clip.card_id),
+                             (ShootDay, ShootDay.id == Card.shoot_day_id)),
+            "cameras": distinct(Clip.camera), "reels": distinct(Clip.reel), "scenes": distinct(Clip.scene),
+            "takes": distinct(Clip.take)}
+
+
+def set_fields(session: Session, clip_ids: Sequence[int], values: dict) -> int:
+    """Set the same column ``values`` on every clip in ``clip_ids`` (one ``UPDATE``); returns the rows changed."""
+    res = session.execute(update(Clip).where(Clip.id.in_(list(clip_ids))).values(**values))
+    return int(res.rowcount or 0)
+
+
+def thumbnails_of_card(session: Session, card_id: int) -> list[ClipThumbnail]:
+    """Every cached thumbnail row of the clips of a card."""
+    return list(session.scalars(select(ClipThumbnail).join(Clip, Clip.id == ClipThumbnail.clip_id)
+                                .where(Clip.card_id == card_id)))
+
+
+def delete_thumbnail_rows(session: Session, thumbnail_ids: Sequence[int]) -> None:
+    session.execute(delete(ClipThumbnail).where(ClipThumbnail.id.in_(list(thumbnail_ids))))
+
+
+def media_names(session: Session, clip_ids: Sequence[int]) -> dict[int, str]:
+    """Clip id → file name of its media (the first media file, else the first span segment)."""
+    out: dict[int, str] = {}
+    if not clip_ids:
+        return out
+    rows = session.execute(select(ClipFile.clip_id, ClipFile.role, ClipFile.position, File.relpath)
+                           .join(File, File.id == ClipFile.file_id)
+                           .where(ClipFile.clip_id.in_(list(clip_ids)), ClipFile.role.in_(MEDIA_ROLES))
+                           .order_by(ClipFile.clip_id, ClipFile.role, ClipFile.position, File.relpath))
+    for clip_id, _role, _pos, rel in rows:  # "media" sorts before "segment"
+        out.setdefault(clip_id, rel.rsplit("/", 1)[-1])
+    return out
+
+
+def sample_rates(session: Session, clip_ids: Sequence[int]) -> dict[int, int]:
+    """Clip id → audio sample rate in Hz, for the clips that have one."""
+    if not clip_ids:
+        return {}
+    rows = session.execute(select(Clip.id, Clip.sample_rate).where(Clip.id.in_(list(clip_ids))))
+    return {i: r for i, r in rows if r}
+
+
+def day_sound_takes(session: Session, shoot_day_id: int) -> list[tuple[str, str | None, str | None, str]]:
+    """Every sound take of a shoot day as ``(media file name, tape name, reel, card label)``."""
+    rows = session.execute(select(File.relpath, Clip.tape_name, Clip.reel, Card.label)
+                           .join(ClipFile, ClipFile.file_id == File.id).join(Clip, Clip.id == ClipFile.clip_id)
+                           .join(Card, Card.id == Clip.card_id)
+                           .where(Card.shoot_day_id == shoot_day_id, Clip.kind == ClipKind.AUDIO,
+                                  ClipFile.role == ClipFileRole.MEDIA))
+    return [(rel.rsplit("/", 1)[-1], tape, reel, label) for rel, tape, reel, label in rows]
+
+
 __all__ = [
     "LOGGER_FIELDS",
+    "MEDIA_ROLES",
     "ORDER_COLUMNS",
     "ClipFilter",
     "clip_files",
     "clips_of_card",
     "count_clips",
     "day_clips",
+    "day_sound_takes",
+    "delete_thumbnail_rows",
     "existing_ids",
+    "facet_values",
     "files_of_card",
     "find_by_name",
     "fully_verified_destinations",
     "links_of_card",
+    "media_names",
     "query_clips",
+    "sample_rates",
+    "set_fields",
     "thumbnail_paths_for",
+    "thumbnails_of_card",
 ]
