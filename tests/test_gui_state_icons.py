@@ -1,4 +1,5 @@
-"""One status-to-icon map for the window: every stored or queued state has its icon kind, green only for ok."""
+"""One status-to-icon map for the window: every stored or queued state has its icon kind, green only for
+success."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def test_every_state_has_a_drawn_icon_kind(state: str) -> None:
 
 
 def test_failures_are_red_and_only_success_is_green() -> None:
-    assert {state_kind(s) for s in (JobStatus.FAILED, JobState.ERROR, CopyState.FAILED, ProbeStatus.FAILED)} == {"fail"}
+    failed = (JobStatus.FAILED, JobState.ERROR, CopyState.FAILED, ProbeStatus.FAILED)
+    assert {state_kind(s) for s in failed} == {"fail"}
     green = {s for s, kind in STATE_KIND.items() if kind == "ok"}
     assert green == {JobStatus.COMPLETED, CopyState.VERIFIED, ProbeStatus.OK}
     assert state_kind("no such state") == "wait"

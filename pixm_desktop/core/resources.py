@@ -1,5 +1,6 @@
 """The files PIXM ships beside its code (``pixm_desktop/resources``: fonts, icons), found through
-``importlib.resources`` so an installed wheel, a source checkout and a frozen PyInstaller bundle all find them.
+``importlib.resources`` so an installed wheel, a source checkout and a frozen PyInstaller bundle all find
+them.
 
 The folder is package data: ``pyproject.toml`` lists it under ``[tool.setuptools.package-data]`` and
 ``pixm.spec`` copies it to ``pixm_desktop/resources`` inside the bundle, where ``importlib.resources`` looks.

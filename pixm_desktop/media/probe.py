@@ -22,6 +22,7 @@ from pathlib import Path
 import av
 import wavinfo
 
+from pixm_desktop.core import cameras
 from pixm_desktop.core.states import ClipKind, ProbeStatus
 from pixm_desktop.core.timecode import fraction_of, frames_to_tc, is_drop_frame, parse_rate, tc_to_frames
 
@@ -29,12 +30,6 @@ from pixm_desktop.core.timecode import fraction_of, frames_to_tc, is_drop_frame,
 STATUS_OK, STATUS_PARTIAL = ProbeStatus.OK, ProbeStatus.PARTIAL
 STATUS_NO_DECODER, STATUS_FAILED = ProbeStatus.NO_DECODER, ProbeStatus.FAILED
 
-_ARRI_NAME = re.compile(r"^(?P<reel>[A-Z]\d{3})C\d{3}_\d{6}_(?P<card>[0-9A-Z]{4})$", re.I)
-_ALEXA35_NAME = re.compile(r"^(?P<cam>[A-Z])_(?P<reel>\d{4})C(?P<clip>\d{3})_\d{6}_\d{6}_[0-9A-Za-z]{5}$")
-_RED_NAME = re.compile(r"^(?P<cam>[A-Z])(?P<reel>\d{3})_C(?P<clip>\d{3})_[0-9A-Z]{6}$", re.I)
-_BRAW_NAME = re.compile(r"^(?P<cam>[A-Z])(?P<reel>\d{3})_\d{8}_C(?P<clip>\d{3})$", re.I)
-_CANON_NAME = re.compile(r"^(?P<cam>[A-Z])_?(?P<reel>\d{3,4})C(?P<clip>\d{3})", re.I)
-_SONY_NAME = re.compile(r"^(?P<cam>[A-Z])(?P<reel>\d{3})C(?P<clip>\d{3})_", re.I)
 _BEXT_KEY = re.compile(r"^(?:[sg](?=[A-Z]))?([A-Z][A-Z0-9_]*)=(.*)$")
 _MODEL_KEYS = ("com.arri.camera.cameramodel", "com.apple.quicktime.model", "camera_model", "cameramodel", "model")
 _SERIAL_KEYS = ("com.arri.camera.cameraserialnumber", "camera_serial_number", "cameraserialnumber",
@@ -140,19 +135,9 @@ def stream_frames(stream, container, fps: Fraction | None) -> int | None:
 
 
 def names_from_clip_name(name: str) -> tuple[str | None, str]:
-    """``(reel, tape_name)`` a clip name implies (field notes §3): ARRI ``A004C010_100610_R1JL`` →
-    ``(A004, A004R1JL)``; RED ``A001_C001_1123K7`` / BRAW ``A001_11231000_C001`` / Sony ``A001C003_180312R8`` /
-    Canon ``A_0001C001…`` → ``(A001, A001C001)``; anything else → ``(None, first 8 letters and digits)``."""
-    if m := _ARRI_NAME.match(name):
-        return m["reel"].upper(), (m["reel"] + m["card"]).upper()
-    if m := _ALEXA35_NAME.match(name):
-        reel = f"{m['cam']}{int(m['reel']):03d}".upper()
-        return reel, f"{reel}C{m['clip']}"
-    for rx in (_RED_NAME, _BRAW_NAME, _SONY_NAME, _CANON_NAME):
-        if m := rx.match(name):
-            reel = f"{m['cam']}{int(m['reel']):03d}".upper()
-            return reel, f"{reel}C{m['clip']}"
-    return None, re.sub(r"[^0-9A-Za-z]", "", name)[:8].upper() or name[:8]
+    """``(reel, tape_name)`` a clip name implies, by the camera families' name rules
+    (:func:`pixm_desktop.core.cameras.names_from_clip_name`)."""
+    return cameras.names_from_clip_name(name)
 
 
 # --- video through PyAV ----------------------------------------------------------------------------------------
