@@ -1,8 +1,8 @@
 """Probe a clip: codec, picture size, exact rate, duration, start timecode, names, camera, audio.
 
-Sources, in order of trust (field notes §4): the media itself through PyAV (MOV/MP4/MXF), BWF ``bext`` +
-``iXML`` through ``wavinfo``, then the camera's sidecars (Sony ``M01.XML`` NonRealTimeMeta, Canon clip XML,
-BRAW ``.sidecar`` JSON) read with the standard library. R3D and BRAW have no open decoder: their clips get
+Sources, in order of trust (docs/media.md §Where metadata comes from): the media itself through PyAV
+(MOV/MP4/MXF), BWF ``bext`` + ``iXML`` through ``wavinfo``, then the camera's sidecars (Sony ``M01.XML``
+NonRealTimeMeta, Canon clip XML, BRAW ``.sidecar`` JSON) read with the standard library. R3D and BRAW have no open decoder: their clips get
 ``status = ProbeStatus.NO_DECODER`` and whatever the names and sidecars give.
 
 Nothing here raises for bad media: unreadable, truncated or garbled files give ``ProbeStatus.FAILED`` (or

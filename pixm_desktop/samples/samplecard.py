@@ -1,6 +1,6 @@
 """Sample camera cards: realistic card trees with real encoded clips, for tests, demos and benchmarks.
 
-Each generator writes the folder a DIT would offload (field notes §3), with the camera's own folder layout,
+Each generator writes the folder a DIT would offload (docs/cards.md), with the camera's own folder layout,
 clip naming and sidecars. Clips FFmpeg can encode are real media written in-process with PyAV: start
 timecode, frame rate, frame count and reel name read back exactly as the returned ``SampleClip`` says.
 Formats nobody can encode (RED ``.R3D``, Blackmagic ``.braw``) are opaque deterministic bytes behind a
@@ -73,7 +73,8 @@ _ALNUM = string.digits + string.ascii_uppercase
 _REEL = "[A-Z] followed by three digits, e.g. A001"
 _POOL_BYTES = 8 * 1024 * 1024  # random pool reused for opaque files
 _WRITE_CHUNK = 1024 * 1024
-# prores_aw, not prores_ks: ~5x faster here, and the MXF muxer wants it (field notes §4). Profile 3 = 422 HQ.
+# prores_aw, not prores_ks: ~5x faster here, and the MXF muxer wants it (docs/media.md §Writing test media).
+# Profile 3 = 422 HQ.
 _PRORES_HQ = {"profile": "3"}
 _UMID_PREFIX = bytes.fromhex("060A2B340101010501010D0013") + bytes(3)  # SMPTE 330M basic UMID, instance 0
 
