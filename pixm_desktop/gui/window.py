@@ -362,6 +362,8 @@ class CartWindow(QMainWindow):
         self.offload_page.destinations.stop()
         self.verification_page.timer.stop()
         self.history_page.debounce.stop()
+        for timer in self.findChildren(QTimer):  # every page's debounce and delay timers (clips, logger…)
+            timer.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()
