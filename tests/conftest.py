@@ -1,4 +1,5 @@
-"""Shared fixtures: real files in tmp_path, root-only mounts (tmpfs, ext4 images) for fault tests."""
+"""Shared fixtures: real files in tmp_path, root-only mounts (tmpfs, ext4 images) for fault tests, and the
+leak guard every test runs under (no child process or Qt timer left behind: ``support.leaks``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 pytest.register_assert_rewrite("support")  # asserts in the shared helpers report values, as in a test
 
 from support.host import is_root  # noqa: E402 (after the rewrite hook)
+from support.leaks import no_leaked_processes_or_timers  # noqa: E402, F401 (autouse: every test)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PIXM_LOG_DIR", tempfile.mkdtemp(prefix="pixm-test-logs-"))  # never the user's own log

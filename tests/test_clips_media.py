@@ -13,12 +13,10 @@ import av
 import pytest
 
 from pixm_desktop.core.model import Camera
+from pixm_desktop.core.states import ProbeStatus
 from pixm_desktop.core.timecode import tc_to_frames
 from pixm_desktop.media.grouping import group_files, is_ignored
 from pixm_desktop.media.probe import (
-    STATUS_FAILED,
-    STATUS_NO_DECODER,
-    STATUS_OK,
     ProbeResult,
     bext_keys,
     names_from_clip_name,
@@ -128,7 +126,7 @@ def test_probe_reads_what_the_camera_wrote(cards: dict[Camera, SampleCard], came
     card = cards[camera]
     for group, clip in zip(group_files(_listing(card.root)), card.clips, strict=True):
         r = _probe(card, group)
-        assert r.status == STATUS_OK, r.error
+        assert r.status == ProbeStatus.OK, r.error
         assert r.fps == clip.fps == RATES[camera] and isinstance(r.fps, Fraction)
         assert r.frames == clip.frames
         assert r.start_tc == clip.start_timecode
@@ -157,7 +155,7 @@ def test_raw_clips_have_no_decoder_but_names(cards: dict[Camera, SampleCard], ca
     card = cards[camera]
     for group, clip in zip(group_files(_listing(card.root)), card.clips, strict=True):
         r = _probe(card, group)
-        assert r.status == STATUS_NO_DECODER
+        assert r.status == ProbeStatus.NO_DECODER
         assert r.error == f"no decoder for {'R3D' if camera is Camera.RED else 'BRAW'}"
         assert group.name == clip.clip_name and r.tape_name == clip.tape_name
         assert r.extra["reel_from_name"] == clip.reel
@@ -175,14 +173,14 @@ def test_probe_of_unreadable_media_is_a_reason_not_an_exception(tmp_path: Path) 
     garbage = tmp_path / "A001C001_261123_R1AB.mov"
     garbage.write_bytes(os.urandom(64 * 1024))
     r = probe_clip("video", "A001C001_261123_R1AB", garbage)
-    assert r.status == STATUS_FAILED and garbage.name in r.error
+    assert r.status == ProbeStatus.FAILED and garbage.name in r.error
     assert r.tape_name == "A001R1AB"  # the name still gives the EDL reel
     missing = probe_clip("audio", "1_01", tmp_path / "1_01.WAV")
-    assert missing.status == STATUS_FAILED and "1_01.WAV" in missing.error
+    assert missing.status == ProbeStatus.FAILED and "1_01.WAV" in missing.error
     bad_xml = tmp_path / "X.XML"
     bad_xml.write_text("<NonRealTimeMeta><oops")
     r = probe_clip("raw", "A001_C001_1123AB", tmp_path / "A001_C001_1123AB_001.R3D", sidecars=(bad_xml,))
-    assert r.status == STATUS_FAILED and any("X.XML" in w for w in r.warnings)
+    assert r.status == ProbeStatus.FAILED and any("X.XML" in w for w in r.warnings)
 
 
 def _wav_without_ixml(path: Path, description: str, time_reference: int) -> None:
@@ -203,7 +201,7 @@ def test_bwf_slate_from_bext_keys_of_any_recorder(tmp_path: Path, prefix: str) -
     path = tmp_path / "7B_03.WAV"
     _wav_without_ixml(path, desc, time_reference=(10 * 3600 + 1) * 48000)
     r = probe_bwf(path)
-    assert r.status == STATUS_OK, r.error
+    assert r.status == ProbeStatus.OK, r.error
     assert (r.scene, r.take, r.tape_name, r.circled) == ("7B", "3", "SR02", True)
     assert r.fps == 25 and r.start_tc == "10:00:01:00" and r.frames == 5 and r.audio_channels == 2
 
@@ -300,6 +298,6 @@ def test_drop_frame_timecode_in_a_mov(tmp_path: Path) -> None:
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     r = probe_clip("video", path.stem, path)
-    assert r.status == STATUS_OK, r.error
+    assert r.status == ProbeStatus.OK, r.error
     assert (r.start_tc, r.drop_frame, r.start_frame, r.fps, r.frames) == ("00:01:00;02", True, 1800, fps, 3)
     assert r.tape_name == "B002R2DF"

@@ -104,7 +104,7 @@ def test_offload_card_to_two_destinations(env, camera: str) -> None:
 def test_several_hash_formats_in_one_pass(env) -> None:
     base, dests, catalog = env
     assert c4_id(b"alfa") == ("c43zYcLni5LF9rR4Lg4B8h3Jp8SBwjcnyyeh4bc6gTPHndKuKdjUWx1kJPYhZxYt3zV6tQXpDs2shPsP"
-                              "YjgG81wZM1")  # field notes vector: the helper itself is right
+                              "YjgG81wZM1")  # docs/asc-mhl.md §C4 vector: the helper itself is right
     card = make_card(base / "cards", "arri")
     r = cli(*offload_args(card.root, dests, catalog, "--hash", "xxh64,md5,sha1,c4"))
     assert r.code == 0, r.text

@@ -72,7 +72,7 @@ def _frames_of(tc: str, fps: Fraction) -> int:
 def _probe(path: Path) -> dict[str, object]:
     """What a catalog reads: codec, exact fps, frame count, start TC, reel and MXF clip name.
 
-    PyAV 18 quirks (field notes §4): MXF ProRes has no average_rate and MXF frame counts are 0, so the
+    PyAV 18 quirks (docs/media.md §PyAV): MXF ProRes has no average_rate and MXF frame counts are 0, so the
     rate falls back to base_rate and the count comes from the stream duration.
     """
     with av.open(str(path)) as container:

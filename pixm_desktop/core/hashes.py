@@ -1,7 +1,7 @@
 """Hash algorithms of ASC MHL v2.0 and their text forms.
 
-Text forms follow ASC MHL v2.0 (field notes §1): lowercase hex for md5/sha1/xxh64 (XXH64 seed 0, canonical
-big-endian), xxh3 (XXH3-64) and xxh128 (XXH3-128); c4 is the SMPTE ST 2114 C4 ID of the SHA-512 digest.
+Text forms follow ASC MHL v2.0 (docs/asc-mhl.md §Hash text forms): lowercase hex for md5/sha1/xxh64 (XXH64
+seed 0, canonical big-endian), xxh3 (XXH3-64) and xxh128 (XXH3-128); c4 is the SMPTE ST 2114 C4 ID of the SHA-512 digest.
 """
 
 from __future__ import annotations

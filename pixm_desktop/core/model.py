@@ -32,7 +32,7 @@ class JobStatus(StrEnum):
 
 
 class Camera(StrEnum):
-    """Card layouts PIXM recognises (field notes §3)."""
+    """Card layouts PIXM recognises (``core.cameras``; docs/cards.md)."""
 
     ARRI = "arri"
     SONY = "sony"

@@ -1,8 +1,11 @@
-"""Names as people on set sort and read them: natural order, the camera letter of a reel."""
+"""Names as people on set sort and read them: natural order, the camera letter of a reel (a reel rule, kept
+with the camera families in ``core.cameras`` and named here for the callers that sort and group by it)."""
 
 from __future__ import annotations
 
 import re
+
+from pixm_desktop.core.cameras import camera_letter
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -13,15 +16,6 @@ def natural_key(text: str) -> tuple[tuple[str | int, ...], str]:
     order is total (``012`` and ``12``, ``a`` and ``A``)."""
     parts = tuple(int(t) if t.isdigit() else t.lower() for t in _DIGITS.split(text))
     return parts, text
-
-
-def camera_letter(reel: str | None) -> str | None:
-    """The camera letter a reel name starts with: ``A`` of ``A001``, ``B`` of ``B012C003``; ``None`` when the
-    reel does not start with an upper-case letter and a digit (``a001``, ``AB01``, ``SOUND``). The clips
-    (ingest) and the daily report (camera groups) use this one rule, so a report groups as the clips read."""
-    if reel and len(reel) >= 2 and reel[0].isalpha() and reel[0].isupper() and reel[1:4].isdigit():
-        return reel[0]
-    return None
 
 
 __all__ = ["camera_letter", "natural_key"]

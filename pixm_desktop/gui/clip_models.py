@@ -27,6 +27,7 @@ from pixm_desktop.core.timecode import fps_label, frames_to_tc
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.widgets import state_kind
 from pixm_desktop.services import clips as clips_service
 from pixm_desktop.services.clips import ClipFilter, ClipRow
 
@@ -38,8 +39,6 @@ THUMB_ROLE = Qt.ItemDataRole.UserRole + 22  # QPixmap of the grid thumbnail (scr
 SOUND_ROLE = Qt.ItemDataRole.UserRole + 23  # True where a scene/take value came from a sound file
 GRID_THUMB = QSize(224, 126)  # px: the grid's picture (16:9)
 
-STATUS_KIND = {ProbeStatus.OK: "ok", ProbeStatus.PARTIAL: "warn", ProbeStatus.NO_DECODER: "warn",
-               ProbeStatus.FAILED: "fail", ProbeStatus.PENDING: "wait"}
 STATUS_WORD = {ProbeStatus.OK: "probed", ProbeStatus.PARTIAL: "partial", ProbeStatus.NO_DECODER: "no decoder",
                ProbeStatus.FAILED: "unreadable", ProbeStatus.PENDING: "pending"}
 
@@ -400,7 +399,7 @@ class ClipListModel(QAbstractTableModel):
             if sound:
                 return sound_icon()
             if key == "status":
-                return status_icon(STATUS_KIND.get(c.probe_status, "wait"))
+                return status_icon(state_kind(c.probe_status))
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             if sound:

@@ -30,7 +30,6 @@ from pixm_desktop.core.states import ClipKind
 from pixm_desktop.gui.clip_models import (
     GRID_THUMB,
     ROW_ROLE,
-    STATUS_KIND,
     STATUS_WORD,
     THUMB_ROLE,
     ThumbnailCache,
@@ -42,7 +41,7 @@ from pixm_desktop.gui.clip_models import (
     stars,
 )
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import fmt_bytes
+from pixm_desktop.gui.widgets import fmt_bytes, state_kind
 from pixm_desktop.services.clips import ClipFacets, ClipFilter
 
 DEBOUNCE_MS = 200
@@ -297,7 +296,7 @@ class ClipGridDelegate(QStyledItemDelegate):
             word = "♪ sound"
         else:
             word = "no picture: " + STATUS_WORD.get(clip.probe_status, clip.probe_status)
-            icon = status_icon(STATUS_KIND.get(clip.probe_status, "wait"), 20)
+            icon = status_icon(state_kind(clip.probe_status), 20)
             icon.paint(painter, QRect(rect.x() + 6, rect.y() + 6, 20, 20))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, word)
 

@@ -18,7 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pixm_desktop.core.model import CopyState, JobStatus
+from pixm_desktop.core.states import ProbeStatus
 from pixm_desktop.core.verdict import CardState, CardVerdict
+from pixm_desktop.gui.jobs import JobState
 from pixm_desktop.gui.theme import colour, status_icon
 
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 10  # int 0–1000, or None for no bar
@@ -87,6 +90,22 @@ _SHORT = {CardState.SAFE: "SAFE TO FORMAT", CardState.NOT_SAFE: "NOT SAFE", Card
           CardState.FAILED: "FAILED"}
 
 
+#: icon kind of every job, copy or probe state, the one map of the window: the catalog's JobStatus, the
+#: queue's JobState, a file's CopyState and a clip's ProbeStatus share their words (``failed`` is one key)
+STATE_KIND: dict[str, str] = {
+    JobStatus.QUEUED: "wait", JobStatus.RUNNING: "run", JobStatus.COMPLETED: "ok", JobStatus.FAILED: "fail",
+    JobStatus.INTERRUPTED: "interrupted", JobStatus.CANCELLED: "stop",
+    JobState.PREPARING: "wait", JobState.PAUSED: "pause", JobState.CANCELLING: "stop", JobState.ERROR: "fail",
+    CopyState.PENDING: "wait", CopyState.COPIED: "run", CopyState.VERIFIED: "ok",
+    ProbeStatus.OK: "ok", ProbeStatus.PARTIAL: "warn", ProbeStatus.NO_DECODER: "warn",
+}
+
+
+def state_kind(state: str) -> str:
+    """The status-icon kind of a job, copy or probe state (``wait`` for a state the window does not know)."""
+    return STATE_KIND.get(state, "wait")
+
+
 def verdict_kind(verdict: CardVerdict | None) -> str:
     """The status-icon kind of a card verdict (``wait`` when unknown)."""
     return "wait" if verdict is None else VERDICT_KIND[verdict.state]
@@ -101,10 +120,9 @@ def verdict_words(verdict: CardVerdict, reason: bool = True) -> str:
 def job_status_kind(job_status: str, verdict: CardVerdict | None) -> str:
     """Icon kind of a past job row: a completed job takes its card's verdict (never green unless the card is
     safe); other statuses keep their own."""
-    if job_status == "completed":
+    if job_status == JobStatus.COMPLETED:
         return verdict_kind(verdict) if verdict is not None else "done"
-    return {"failed": "fail", "running": "run", "interrupted": "interrupted", "cancelled": "stop",
-            "queued": "wait"}.get(job_status, "wait")
+    return state_kind(job_status)
 
 
 def job_status_words(job_status: str, verdict: CardVerdict | None) -> str:

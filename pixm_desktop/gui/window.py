@@ -255,7 +255,8 @@ class CartWindow(QMainWindow):
         counts: dict[str, int] = {}
         for j in self.queue.jobs:
             counts[j.state.value] = counts.get(j.state.value, 0) + 1
-        order = ("running", "paused", "queued", "preparing", "failed", "interrupted", "completed")
+        order = (JobState.RUNNING, JobState.PAUSED, JobState.QUEUED, JobState.PREPARING, JobState.FAILED,
+                 JobState.INTERRUPTED, JobState.COMPLETED)
         text = " · ".join(f"{counts[s]} {s}" for s in order if counts.get(s)) or "queue empty"
         self.queue_status.setText(text)
         self._follow_jobs()
@@ -361,6 +362,8 @@ class CartWindow(QMainWindow):
         self.offload_page.destinations.stop()
         self.verification_page.timer.stop()
         self.history_page.debounce.stop()
+        self.clips_page.stop()
+        self.logger_page.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()

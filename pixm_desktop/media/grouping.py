@@ -1,4 +1,6 @@
-"""Group a card's files into clips (field notes §3): pure name rules, no file is opened.
+"""Group a card's files into clips: pure name rules, no file is opened. The camera families' rules (RED
+clip folders and segments, GoPro chapters, Sony companions) are in ``core.cameras``; the facts in
+``docs/cards.md`` §Clips.
 
 A clip is one recording: its media file(s) plus what the camera wrote beside it. Roles:
 
@@ -15,21 +17,21 @@ for RED, the media file's path otherwise), so re-grouping a card finds the same 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from pixm_desktop.core.cameras import gopro, red, sony
+from pixm_desktop.core.states import ClipFileRole, ClipKind
 
 VIDEO_EXTS = frozenset({".mov", ".mxf", ".mp4", ".m4v", ".avi", ".mkv", ".mts", ".m2ts", ".braw", ".r3d",
                         ".crm", ".insv", ".360"})
 AUDIO_EXTS = frozenset({".wav", ".bwf"})
-RAW_EXTS = frozenset({".r3d", ".braw"})  # no open decoder (field notes §3)
+RAW_EXTS = frozenset({".r3d", ".braw"})  # no open decoder (docs/cards.md §Clips)
 _IGNORED_DIRS = frozenset({"ascmhl", ".spotlight-v100", ".fseventsd", ".trashes", ".temporaryitems"})
-
-_SONY_SIDE = re.compile(r"^(?P<stem>.+?)(?P<kind>[MSTR])(?P<n>\d{2})$", re.I)  # M01 xml, S03 proxy, T01 thumb
-_GOPRO = re.compile(r"^G(?P<k>[HXP])(?P<ch>\d{2})(?P<num>\d{4})$", re.I)  # GX010001: chapter 01 of file 0001
-_GOPRO_OLD = re.compile(r"^GOPR(?P<num>\d{4})$", re.I)  # GOPR0001 (first chapter of HERO ≤ 5)
-_GOPRO_OLD_CH = re.compile(r"^GP(?P<ch>\d{2})(?P<num>\d{4})$", re.I)  # GP010001 (later chapters of HERO ≤ 5)
-_R3D_SEG = re.compile(r"^(?P<stem>.+)_(?P<n>\d{3})$")
+# same folder, same stem as a clip's media: a role by extension, a sidecar otherwise (Canon .XML,
+# BRAW .sidecar, DJI .SRT; DJI's .LRF proxy has no card family of its own)
+_SAME_STEM = {".lrf": ClipFileRole.PROXY, ".lrv": ClipFileRole.PROXY, ".thm": ClipFileRole.THUMBNAIL,
+              ".jpg": ClipFileRole.THUMBNAIL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ class ClipFile:
     """A card file's place in a clip: card-relative path (``/`` separators), role and order."""
 
     relpath: str
-    role: str
+    role: ClipFileRole
     position: int = 0
 
 
@@ -48,12 +50,12 @@ class ClipGroup:
 
     key: str
     name: str
-    kind: str
+    kind: ClipKind
     files: list[ClipFile] = field(default_factory=list)
 
     @property
     def media(self) -> str:
-        return next(f.relpath for f in self.files if f.role == "media")
+        return next(f.relpath for f in self.files if f.role == ClipFileRole.MEDIA)
 
     def of_role(self, role: str) -> list[str]:
         return [f.relpath for f in sorted(self.files, key=lambda f: f.position) if f.role == role]
@@ -85,7 +87,7 @@ def group_files(relpaths: Iterable[str]) -> list[ClipGroup]:
     for p in paths:
         parts = p.split("/")
         for i, part in enumerate(parts[:-1]):
-            if part.upper().endswith(".RDC"):
+            if red.is_clip_folder(part):
                 rdc.setdefault("/".join(parts[: i + 1]), []).append(p)
                 break
     for folder, members in rdc.items():
@@ -100,29 +102,26 @@ def group_files(relpaths: Iterable[str]) -> list[ClipGroup]:
         by_folder_stem.setdefault((folder, stem.upper()), []).append(p)
 
     # GoPro: chapters of one recording are one clip; LRV proxies and THM pictures attach to their chapter.
-    gopro: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    chapters_of: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for p in paths:
         folder, _name, stem, ext = _split(p)
-        if p in claimed or ext not in (".mp4", ".mov"):
+        if p in claimed or ext not in gopro.MOVIE_EXTS:
             continue
-        if m := _GOPRO.match(stem):
-            gopro.setdefault((folder, m["k"].upper() + m["num"]), []).append((int(m["ch"]), p))
-        elif m := _GOPRO_OLD.match(stem):
-            gopro.setdefault((folder, "P" + m["num"]), []).append((0, p))
-        elif m := _GOPRO_OLD_CH.match(stem):
-            gopro.setdefault((folder, "P" + m["num"]), []).append((int(m["ch"]), p))
-    for (folder, _ident), chapters in sorted(gopro.items()):
+        if (found := gopro.chapter(stem)) is not None:
+            recording, ch = found
+            chapters_of.setdefault((folder, recording), []).append((ch, p))
+    for (folder, _ident), chapters in sorted(chapters_of.items()):
         chapters.sort()
-        group = ClipGroup(key=chapters[0][1], name=_split(chapters[0][1])[2], kind="video")
+        group = ClipGroup(key=chapters[0][1], name=_split(chapters[0][1])[2], kind=ClipKind.VIDEO)
         for pos, (ch, p) in enumerate(chapters, 1):
-            group.files.append(ClipFile(p, "media" if pos == 1 else "segment", pos))
+            group.files.append(ClipFile(p, ClipFileRole.MEDIA if pos == 1 else ClipFileRole.SEGMENT, pos))
             claimed.add(p)
             stem = _split(p)[2].upper()
             companions = list(by_folder_stem.get((folder, stem), []))
-            if _GOPRO.match(stem):  # GX010001.MP4 -> GL010001.LRV
-                companions += by_folder_stem.get((folder, f"GL{ch:02d}{stem[-4:]}"), [])
+            if (lrv := gopro.proxy_stem(stem, ch)) is not None:  # GX010001.MP4 -> GL010001.LRV
+                companions += by_folder_stem.get((folder, lrv), [])
             for q in companions:
-                role = {".thm": "thumbnail", ".lrv": "proxy"}.get(_split(q)[3])
+                role = gopro.COMPANIONS.get(_split(q)[3])
                 if q not in claimed and role:
                     group.files.append(ClipFile(q, role, pos))
                     claimed.add(q)
@@ -132,8 +131,9 @@ def group_files(relpaths: Iterable[str]) -> list[ClipGroup]:
     sony_side: dict[str, list[tuple[str, str, int]]] = {}
     for p in paths:
         _folder, _name, stem, _ext = _split(p)
-        if (m := _SONY_SIDE.match(stem)) is not None:
-            sony_side.setdefault(m["stem"].upper(), []).append((p, m["kind"].upper(), int(m["n"])))
+        if (found := sony.companion(stem)) is not None:
+            clip_stem, kind, n = found
+            sony_side.setdefault(clip_stem, []).append((p, kind, n))
 
     # Every other media file is a clip of its own (Sony/Canon/ARRI MXF and MOV, BRAW, DJI MP4, BWF).
     media = [p for p in paths if p not in claimed and _split(p)[3] in VIDEO_EXTS | AUDIO_EXTS]
@@ -152,24 +152,22 @@ def group_files(relpaths: Iterable[str]) -> list[ClipGroup]:
 def _is_sony_proxy(p: str) -> bool:
     """``…/Sub/<clip>S03.MXF``: a Sony proxy, attached to its clip rather than a clip of its own."""
     folder, _name, stem, _ext = _split(p)
-    m = _SONY_SIDE.match(stem)
-    return bool(m and m["kind"].upper() == "S" and folder.rsplit("/", 1)[-1].lower() == "sub")
+    return sony.is_proxy(folder, stem)
 
 
 def _start_clip(p: str, groups: list[ClipGroup], claimed: set[str], by_folder_stem: dict,
                 sony_side: dict[str, list[tuple[str, str, int]]]) -> None:
     folder, _name, stem, ext = _split(p)
-    kind = "audio" if ext in AUDIO_EXTS else "raw" if ext in RAW_EXTS else "video"
-    group = ClipGroup(key=p, name=stem, kind=kind, files=[ClipFile(p, "media", 1)])
+    kind = ClipKind.AUDIO if ext in AUDIO_EXTS else ClipKind.RAW if ext in RAW_EXTS else ClipKind.VIDEO
+    group = ClipGroup(key=p, name=stem, kind=kind, files=[ClipFile(p, ClipFileRole.MEDIA, 1)])
     claimed.add(p)
     # Same stem, same folder: sidecars (Canon .XML, BRAW .sidecar, DJI .SRT/.LRF, .THM).
     for q in by_folder_stem.get((folder, stem.upper()), []):
         if q not in claimed:
-            role = {".lrf": "proxy", ".lrv": "proxy", ".thm": "thumbnail", ".jpg": "thumbnail"}.get(
-                _split(q)[3], "sidecar")
+            role = _SAME_STEM.get(_split(q)[3], ClipFileRole.SIDECAR)
             group.files.append(ClipFile(q, role, 1))
             claimed.add(q)
-    if kind == "video":
+    if kind == ClipKind.VIDEO:
         _attach_sony(group, folder, stem, sony_side, claimed)
     groups.append(group)
 
@@ -184,13 +182,8 @@ def _attach_sony(group: ClipGroup, folder: str, stem: str, sony_side: dict[str, 
         qfolder, _name, _qstem, qext = _split(q)
         if qfolder != folder and qfolder.rpartition("/")[0] != parent:
             continue
-        if kind == "M" and qext == ".xml" or kind == "R" and qext in (".bim", ".xml"):
-            role = "sidecar"
-        elif kind == "S" and qext in VIDEO_EXTS and qfolder.rsplit("/", 1)[-1].lower() == "sub":
-            role = "proxy"
-        elif kind == "T" and qext in (".jpg", ".jpeg", ".png"):
-            role = "thumbnail"
-        else:
+        role = sony.companion_role(kind, qext, qfolder, VIDEO_EXTS)
+        if role is None:
             continue
         group.files.append(ClipFile(q, role, n))
         claimed.add(q)
@@ -199,29 +192,28 @@ def _attach_sony(group: ClipGroup, folder: str, stem: str, sony_side: dict[str, 
 def _red_group(folder: str, members: list[str]) -> ClipGroup | None:
     """A RED ``.RDC`` folder: R3D segments (``_001`` is the media), other movies proxies, the rest sidecars."""
     name = folder.rsplit("/", 1)[-1]
-    stem = name[: -len(".RDC")]
+    stem = name[: -len(red.CLIP_FOLDER_SUFFIX)]
     r3d, movies, other = [], [], []
     for p in sorted(members):
         _f, _n, fstem, ext = _split(p)
         if ext == ".r3d":
-            m = _R3D_SEG.match(fstem)
-            r3d.append((int(m["n"]) if m else 0, p))
+            r3d.append((red.segment_number(fstem), p))
         elif ext in VIDEO_EXTS:
             movies.append(p)
         else:
             other.append(p)
     if not r3d and not movies:
         return None
-    group = ClipGroup(key=folder, name=stem, kind="raw" if r3d else "video")
+    group = ClipGroup(key=folder, name=stem, kind=ClipKind.RAW if r3d else ClipKind.VIDEO)
     if r3d:
         r3d.sort()
         for pos, (_n, p) in enumerate(r3d):
-            group.files.append(ClipFile(p, "media" if pos == 0 else "segment", pos + 1))
-        group.files.extend(ClipFile(p, "proxy", i + 1) for i, p in enumerate(movies))
+            group.files.append(ClipFile(p, ClipFileRole.MEDIA if pos == 0 else ClipFileRole.SEGMENT, pos + 1))
+        group.files.extend(ClipFile(p, ClipFileRole.PROXY, i + 1) for i, p in enumerate(movies))
     else:  # RED ProRes mode: the movie is the media
-        group.files.append(ClipFile(movies[0], "media", 1))
-        group.files.extend(ClipFile(p, "segment", i + 2) for i, p in enumerate(movies[1:]))
-    group.files.extend(ClipFile(p, "sidecar", 0) for p in other)
+        group.files.append(ClipFile(movies[0], ClipFileRole.MEDIA, 1))
+        group.files.extend(ClipFile(p, ClipFileRole.SEGMENT, i + 2) for i, p in enumerate(movies[1:]))
+    group.files.extend(ClipFile(p, ClipFileRole.SIDECAR, 0) for p in other)
     return group
 
 

@@ -1,12 +1,12 @@
 """Probe a clip: codec, picture size, exact rate, duration, start timecode, names, camera, audio.
 
-Sources, in order of trust (field notes §4): the media itself through PyAV (MOV/MP4/MXF), BWF ``bext`` +
-``iXML`` through ``wavinfo``, then the camera's sidecars (Sony ``M01.XML`` NonRealTimeMeta, Canon clip XML,
-BRAW ``.sidecar`` JSON) read with the standard library. R3D and BRAW have no open decoder: their clips get
-``status = "no_decoder"`` and whatever the names and sidecars give.
+Sources, in order of trust (docs/media.md §Where metadata comes from): the media itself through PyAV
+(MOV/MP4/MXF), BWF ``bext`` + ``iXML`` through ``wavinfo``, then the camera's sidecars (Sony ``M01.XML``
+NonRealTimeMeta, Canon clip XML, BRAW ``.sidecar`` JSON) read with the standard library. R3D and BRAW have no open decoder: their clips get
+``status = ProbeStatus.NO_DECODER`` and whatever the names and sidecars give.
 
-Nothing here raises for bad media: unreadable, truncated or garbled files give ``status = "failed"`` (or
-``"partial"``) and a human ``error``. PyAV's quirks are normalised in :func:`stream_rate` and
+Nothing here raises for bad media: unreadable, truncated or garbled files give ``ProbeStatus.FAILED`` (or
+``PARTIAL``) and a human ``error``. PyAV's quirks are normalised in :func:`stream_rate` and
 :func:`stream_frames` only.
 """
 
@@ -22,17 +22,14 @@ from pathlib import Path
 import av
 import wavinfo
 
+from pixm_desktop.core import cameras
+from pixm_desktop.core.states import ClipKind, ProbeStatus
 from pixm_desktop.core.timecode import fraction_of, frames_to_tc, is_drop_frame, parse_rate, tc_to_frames
 
-#: Probe outcomes stored with each clip.
-STATUS_OK, STATUS_PARTIAL, STATUS_NO_DECODER, STATUS_FAILED = "ok", "partial", "no_decoder", "failed"
+# Old names of the outcomes, kept only while services.clips (being split into a package) still imports them.
+STATUS_OK, STATUS_PARTIAL = ProbeStatus.OK, ProbeStatus.PARTIAL
+STATUS_NO_DECODER, STATUS_FAILED = ProbeStatus.NO_DECODER, ProbeStatus.FAILED
 
-_ARRI_NAME = re.compile(r"^(?P<reel>[A-Z]\d{3})C\d{3}_\d{6}_(?P<card>[0-9A-Z]{4})$", re.I)
-_ALEXA35_NAME = re.compile(r"^(?P<cam>[A-Z])_(?P<reel>\d{4})C(?P<clip>\d{3})_\d{6}_\d{6}_[0-9A-Za-z]{5}$")
-_RED_NAME = re.compile(r"^(?P<cam>[A-Z])(?P<reel>\d{3})_C(?P<clip>\d{3})_[0-9A-Z]{6}$", re.I)
-_BRAW_NAME = re.compile(r"^(?P<cam>[A-Z])(?P<reel>\d{3})_\d{8}_C(?P<clip>\d{3})$", re.I)
-_CANON_NAME = re.compile(r"^(?P<cam>[A-Z])_?(?P<reel>\d{3,4})C(?P<clip>\d{3})", re.I)
-_SONY_NAME = re.compile(r"^(?P<cam>[A-Z])(?P<reel>\d{3})C(?P<clip>\d{3})_", re.I)
 _BEXT_KEY = re.compile(r"^(?:[sg](?=[A-Z]))?([A-Z][A-Z0-9_]*)=(.*)$")
 _MODEL_KEYS = ("com.arri.camera.cameramodel", "com.apple.quicktime.model", "camera_model", "cameramodel", "model")
 _SERIAL_KEYS = ("com.arri.camera.cameraserialnumber", "camera_serial_number", "cameraserialnumber",
@@ -49,7 +46,7 @@ class ProbeResult:
     the media itself carries (MXF ``material_package_name``), when it does.
     """
 
-    status: str = STATUS_OK
+    status: ProbeStatus = ProbeStatus.OK
     error: str | None = None
     source: str | None = None  # the file the essence values were read from
     codec: str | None = None
@@ -86,7 +83,7 @@ class ProbeResult:
             if value is not None and getattr(self, key) is None:
                 setattr(self, key, value)
 
-    def fail(self, status: str, reason: str) -> None:
+    def fail(self, status: ProbeStatus, reason: str) -> None:
         self.status = status
         self.error = f"{self.error}; {reason}" if self.error else reason
 
@@ -138,19 +135,9 @@ def stream_frames(stream, container, fps: Fraction | None) -> int | None:
 
 
 def names_from_clip_name(name: str) -> tuple[str | None, str]:
-    """``(reel, tape_name)`` a clip name implies (field notes §3): ARRI ``A004C010_100610_R1JL`` →
-    ``(A004, A004R1JL)``; RED ``A001_C001_1123K7`` / BRAW ``A001_11231000_C001`` / Sony ``A001C003_180312R8`` /
-    Canon ``A_0001C001…`` → ``(A001, A001C001)``; anything else → ``(None, first 8 letters and digits)``."""
-    if m := _ARRI_NAME.match(name):
-        return m["reel"].upper(), (m["reel"] + m["card"]).upper()
-    if m := _ALEXA35_NAME.match(name):
-        reel = f"{m['cam']}{int(m['reel']):03d}".upper()
-        return reel, f"{reel}C{m['clip']}"
-    for rx in (_RED_NAME, _BRAW_NAME, _SONY_NAME, _CANON_NAME):
-        if m := rx.match(name):
-            reel = f"{m['cam']}{int(m['reel']):03d}".upper()
-            return reel, f"{reel}C{m['clip']}"
-    return None, re.sub(r"[^0-9A-Za-z]", "", name)[:8].upper() or name[:8]
+    """``(reel, tape_name)`` a clip name implies, by the camera families' name rules
+    (:func:`pixm_desktop.core.cameras.names_from_clip_name`)."""
+    return cameras.names_from_clip_name(name)
 
 
 # --- video through PyAV ----------------------------------------------------------------------------------------
@@ -164,7 +151,7 @@ def probe_media(path: Path, result: ProbeResult | None = None) -> ProbeResult:
     try:
         container = av.open(str(path), metadata_errors="replace")
     except Exception as exc:  # FFmpeg errors, OSError, bad headers
-        r.fail(STATUS_FAILED, f"cannot open {path.name}: {_why(exc)}")
+        r.fail(ProbeStatus.FAILED, f"cannot open {path.name}: {_why(exc)}")
         return r
     with container:
         tags = {k.lower(): v for k, v in container.metadata.items()}
@@ -174,7 +161,7 @@ def probe_media(path: Path, result: ProbeResult | None = None) -> ProbeResult:
             for k, v in s.metadata.items():
                 tags.setdefault(k.lower(), v)
         if not videos and not audios:
-            r.fail(STATUS_FAILED, f"{path.name} holds no video or audio stream")
+            r.fail(ProbeStatus.FAILED, f"{path.name} holds no video or audio stream")
             return r
         if videos:
             v = videos[0]
@@ -215,9 +202,9 @@ def _decode_first(container, r: ProbeResult, path: Path) -> None:
     try:
         for _frame in container.decode(video=0):
             return
-        r.fail(STATUS_PARTIAL, f"{path.name}: no picture could be decoded")
+        r.fail(ProbeStatus.PARTIAL, f"{path.name}: no picture could be decoded")
     except Exception as exc:
-        r.fail(STATUS_PARTIAL, f"{path.name}: picture does not decode: {_why(exc)}")
+        r.fail(ProbeStatus.PARTIAL, f"{path.name}: picture does not decode: {_why(exc)}")
 
 
 def _data_tag(container, key: str) -> str | None:
@@ -259,12 +246,12 @@ def probe_bwf(path: Path, result: ProbeResult | None = None) -> ProbeResult:
     try:
         info = wavinfo.WavInfoReader(str(path))
     except Exception as exc:
-        r.fail(STATUS_FAILED, f"cannot read {path.name} as WAV: {_why(exc)}")
+        r.fail(ProbeStatus.FAILED, f"cannot read {path.name} as WAV: {_why(exc)}")
         return r
     r.codec = "pcm"
     fmt = info.fmt
     if fmt is None or info.data is None:
-        r.fail(STATUS_FAILED, f"{path.name}: no fmt/data chunk")
+        r.fail(ProbeStatus.FAILED, f"{path.name}: no fmt/data chunk")
         return r
     r.sample_rate, r.audio_channels = fmt.sample_rate, fmt.channel_count
     r.extra["bits_per_sample"] = str(fmt.bits_per_sample)
@@ -297,7 +284,7 @@ def probe_bwf(path: Path, result: ProbeResult | None = None) -> ProbeResult:
         r.fill(camera_make=info.bext.originator.strip() or None)
         r.recorded_at = f"{info.bext.originator_date}T{info.bext.originator_time}"
     if fps is None:
-        r.fail(STATUS_PARTIAL, f"{path.name}: no timecode rate in iXML or bext")
+        r.fail(ProbeStatus.PARTIAL, f"{path.name}: no timecode rate in iXML or bext")
         return r
     r.fps = fps
     if samples is not None and r.sample_rate:
@@ -498,23 +485,23 @@ def probe_clip(kind: str, name: str, media: Path, *, sidecars: tuple[Path, ...] 
     """
     r = ProbeResult()
     try:
-        if kind == "audio":
+        if kind == ClipKind.AUDIO:
             probe_bwf(media, r)
-        elif kind == "raw":
+        elif kind == ClipKind.RAW:
             fmt = media.suffix.lstrip(".").upper() or "RAW"
             r.source = str(media)
-            r.fail(STATUS_NO_DECODER, f"no decoder for {fmt}")
+            r.fail(ProbeStatus.NO_DECODER, f"no decoder for {fmt}")
             r.codec = fmt.lower()
             if not media.exists():
-                r.fail(STATUS_FAILED, f"{media.name} is missing")
+                r.fail(ProbeStatus.FAILED, f"{media.name} is missing")
         else:
             probe_media(media, r)
         for side in sidecars:
             read_sidecar(side, r)
-        if r.status == STATUS_FAILED and proxies:
+        if r.status == ProbeStatus.FAILED and proxies:
             r.warnings.append("media unreadable; see the proxy")
     except Exception as exc:  # a defect in a reader must not stop the other clips
-        r.fail(STATUS_FAILED, f"probe of {media.name} failed: {_why(exc)}")
+        r.fail(ProbeStatus.FAILED, f"probe of {media.name} failed: {_why(exc)}")
     return complete(r, name)
 
 

@@ -19,7 +19,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def path_text(relpath: bytes) -> str | None:
     """The XML text of a raw path, or ``None`` when it cannot be written (not UTF-8, or non-XML characters).
 
-    No Unicode normalisation (field notes §1).
+    No Unicode normalisation (docs/asc-mhl.md §Hash entries).
     """
     try:
         text = relpath.decode("utf-8")

@@ -1,6 +1,6 @@
 """Folder walking and ASC MHL v2.0 directory hashes (content + structure).
 
-Field notes §1: per format, over a folder's non-ignored children,
+docs/asc-mhl.md §Directory hashes: per format, over a folder's non-ignored children,
 content = H(concat of the raw bytes of the sorted child hashes; a subfolder contributes its content hash),
 structure = H(concat of the sorted H(utf8(name) + raw child hash); a subfolder contributes its structure hash).
 An empty folder hashes to H(b""). Children are sorted by their hash *text*, as the reference tool does
@@ -28,7 +28,8 @@ IgnoreFn = Callable[[bytes, bool], bool]
 class Folder:
     """A folder found on disk: sorted file names and subfolders (ignored names already left out).
 
-    ``has_history``: the folder holds its own ``ascmhl/`` folder (a nested history, field notes §1).
+    ``has_history``: the folder holds its own ``ascmhl/`` folder (a nested history, docs/asc-mhl.md
+    §Nested histories).
     ``mtime_ns``: the folder's modification time. ``skipped``: entries neither file nor folder we descend
     into (symlinked folders, devices, FIFOs), as relpaths.
     """

@@ -1,4 +1,5 @@
-"""Read and verify legacy MHL v1 files (``<hashlist version="1.x">``, no namespace; field notes §2).
+"""Read and verify legacy MHL v1 files (``<hashlist version="1.x">``, no namespace; docs/asc-mhl.md
+§Legacy MHL v1).
 
 A v1 file sits beside the data (``<folder>_<YYYY-MM-DD>_<HHMMSS>.mhl``); each ``<hash>`` has ``file`` (relative
 to the .mhl's folder, sometimes with ``\\``), ``size``, ``lastmodificationdate``, one or more of

@@ -1,7 +1,8 @@
 """Records of an ASC MHL v2.0 history: files, folders, generations, the whole history, verify results.
 
 Paths are raw bytes relative to a scope root with ``/`` separators, spelled exactly as the directory
-listing returned them (field notes §1: no Unicode normalisation, the reference tool compares raw strings).
+listing returned them (docs/asc-mhl.md §Hash entries: no Unicode normalisation, the reference tool compares
+raw strings).
 Hash values are ASC MHL text forms (see :mod:`pixm_desktop.core.hashes`).
 """
 
@@ -17,14 +18,14 @@ from types import MappingProxyType
 
 from pixm_desktop.core.hashes import MHL_ORDER, HashAlgorithm
 
-#: Ignore patterns every generation carries (field notes §1; gitignore syntax).
+#: Ignore patterns every generation carries (docs/asc-mhl.md §Ignore list; gitignore syntax).
 DEFAULT_IGNORES: tuple[str, ...] = (".DS_Store", "ascmhl", "ascmhl/")
 
 ASCMHL_FOLDER = "ascmhl"
 CHAIN_FILE = "ascmhl_chain.xml"
 MHL_NAMESPACE = "urn:ASC:MHL:v2.0"
 CHAIN_NAMESPACE = "urn:ASC:MHL:DIRECTORY:v2.0"
-#: Generation file names the reference tool accepts (field notes §1).
+#: Generation file names the reference tool accepts (docs/asc-mhl.md §Generations).
 GENERATION_NAME_RE = re.compile(r"^(\d{4,})(?:_(.+))?\.mhl$")
 
 
@@ -172,7 +173,7 @@ class MhlHistory:
     """All generations of one scope root, oldest first, plus nested histories in subfolders.
 
     ``children`` maps a subfolder's relpath (from this root) to the history living there: a file belongs to
-    the closest history (field notes §1).
+    the closest history (docs/asc-mhl.md §Nested histories).
     """
 
     scope_root: Path

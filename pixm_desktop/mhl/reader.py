@@ -1,8 +1,8 @@
 """Read an ASC MHL v2.0 history: chain file, generations, nested histories.
 
 ASC MHL v2.0 §history: ``<scope>/ascmhl/NNNN_….mhl`` manifests plus ``ascmhl_chain.xml`` listing each one's
-C4 (field notes §1). Every manifest named in the chain must exist and match its C4, and every generation file
-must be named in the chain; anything else raises :class:`MhlChainError` naming the file.
+C4 (docs/asc-mhl.md §Chain file). Every manifest named in the chain must exist and match its C4, and every
+generation file must be named in the chain; anything else raises :class:`MhlChainError` naming the file.
 """
 
 from __future__ import annotations

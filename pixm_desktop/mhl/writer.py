@@ -1,7 +1,7 @@
 """Write ASC MHL v2.0 generations and keep ``ascmhl_chain.xml`` in step.
 
-A generation is written once and never modified (field notes §1): ``ascmhl/NNNN_<scope>_<date>_<time>Z.mhl``
-with N = last + 1. The whole append runs under the history's own lock file (:mod:`.lock`): check the chain,
+A generation is written once and never modified (docs/asc-mhl.md §Generations):
+``ascmhl/NNNN_<scope>_<date>_<time>Z.mhl`` with N = last + 1. The whole append runs under the history's own lock file (:mod:`.lock`): check the chain,
 take the number, write the manifest under a temp name, fsync, read it back, move it into place (never
 overwriting), then replace the chain atomically (temp file + fsync + rename + folder fsync).
 """
@@ -483,7 +483,7 @@ def _chain_element(entries: Sequence[ChainEntry]) -> ET.Element:
 
 
 def generation_filename(number: int, scope_root: Path, when: datetime) -> str:
-    """``NNNN_<scope folder name>_<YYYY-MM-DD>_<HHMMSS>Z.mhl`` in UTC (field notes §1)."""
+    """``NNNN_<scope folder name>_<YYYY-MM-DD>_<HHMMSS>Z.mhl`` in UTC (docs/asc-mhl.md §Generations)."""
     stamp = when.astimezone(UTC).strftime("%Y-%m-%d_%H%M%S")
     return f"{number:04d}_{_safe_name(scope_root)}_{stamp}Z.mhl"
 

@@ -1,4 +1,5 @@
-"""Clip lists for other programs: CSV (spreadsheets, scripts) and ALE (Avid Log Exchange, field notes §5).
+"""Clip lists for other programs: CSV (spreadsheets, scripts) and ALE (Avid Log Exchange,
+docs/interchange.md §ALE).
 
 **CSV**: UTF-8, a header row, one row per clip, ``csv`` module quoting (commas, quotes and line breaks in
 notes survive). ``bom=True`` starts the file with a byte-order mark, which Excel needs to read UTF-8. A cell

@@ -2,10 +2,10 @@
 
 Names and notes on set come in every script and both Unicode normal forms, and the 14 standard PDF fonts
 (Helvetica…) only draw Latin-1. So reports use **DejaVu Sans** (Latin, Greek, Cyrillic, Hebrew, Arabic,
-symbols; regular, bold and mono), which PIXM ships in ``resources/fonts/`` under its licence: the fonts go
-into the PyInstaller bundle with the rest of ``resources/`` and a report looks the same on every cart,
-whatever the system has installed. Where the shipped copy is missing (a wheel install) the same files, or
-another wide font (Noto Sans, Segoe UI, Arial), are looked up in the usual system font folders; with no
+symbols; regular, bold and mono), which PIXM ships in ``pixm_desktop/resources/fonts/`` under its licence
+(package data, found through ``core.resources`` in a checkout, a wheel or the PyInstaller bundle) and a report
+looks the same on every cart, whatever the system has installed. Where the shipped copy is missing the same
+files, or another wide font (Noto Sans, Segoe UI, Arial), are looked up in the usual system font folders; with no
 TrueType font at all the report falls back to Helvetica and says so in a warning.
 
 Characters the main font lacks (CJK, Thai, Devanagari…) are drawn with a *fallback* font found on the
@@ -34,6 +34,7 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from pixm_desktop.core.resources import resource_path
 from pixm_desktop.reports.text import clean
 
 SANS, SANS_BOLD, MONO = "PIXM-Sans", "PIXM-Sans-Bold", "PIXM-Mono"
@@ -63,15 +64,12 @@ ENV_FONT_DIR = "PIXM_FONT_DIR"
 
 
 def bundled_font_dirs() -> list[Path]:
-    """``resources/fonts`` of a PyInstaller bundle or of the source checkout, then ``$PIXM_FONT_DIR``."""
+    """``$PIXM_FONT_DIR``, then the shipped ``resources/fonts`` (installed, checkout or frozen bundle)."""
     dirs = []
     env = os.environ.get(ENV_FONT_DIR)
     if env:
         dirs.append(Path(env))
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        dirs.append(Path(frozen) / "resources" / "fonts")
-    dirs.append(Path(__file__).resolve().parents[2] / "resources" / "fonts")
+    dirs.append(resource_path("fonts"))
     return dirs
 
 

@@ -1,8 +1,9 @@
 """Typed report data: what the services read from the catalog, ready to print.
 
-Plain dataclasses, no ORM objects and no sessions (design §2): ``services.reports`` fills them, the modules of
-this package turn them into PDF, CSV and ALE. Timecodes arrive as finished labels (``HH:MM:SS:FF``, computed
-by the services with ``core.timecode``); rates as exact fractions; sizes in bytes; times timezone-aware.
+Plain dataclasses, no ORM objects and no sessions (the services own the catalog sessions; ``reports`` sits
+below them and never opens one): ``services.reports`` fills them, the modules of this package turn them into
+PDF, CSV and ALE. Timecodes arrive as finished labels (``HH:MM:SS:FF``, computed by the services with
+``core.timecode``); rates as exact fractions; sizes in bytes; times timezone-aware.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Write Broadcast WAV files the way location sound recorders do (field notes §3, §4).
+"""Write Broadcast WAV files the way location sound recorders do (docs/cards.md §Sound,
+docs/media.md §Sound files).
 
 A recorder's poly WAV carries, besides ``fmt `` and ``data``:
 

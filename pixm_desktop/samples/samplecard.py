@@ -1,6 +1,6 @@
 """Sample camera cards: realistic card trees with real encoded clips, for tests, demos and benchmarks.
 
-Each generator writes the folder a DIT would offload (field notes §3), with the camera's own folder layout,
+Each generator writes the folder a DIT would offload (docs/cards.md), with the camera's own folder layout,
 clip naming and sidecars. Clips FFmpeg can encode are real media written in-process with PyAV: start
 timecode, frame rate, frame count and reel name read back exactly as the returned ``SampleClip`` says.
 Formats nobody can encode (RED ``.R3D``, Blackmagic ``.braw``) are opaque deterministic bytes behind a
@@ -58,6 +58,7 @@ from xml.sax.saxutils import escape, quoteattr
 import av
 from av.codec.context import Flags
 
+from pixm_desktop.core.cameras import arri, blackmagic, canon, gopro, red, sony, sound
 from pixm_desktop.core.model import Camera
 from pixm_desktop.core.timecode import fps_label, frames_to_tc, nominal
 from pixm_desktop.samples.bwf import BwfTake, rate_text, tone_pcm, write_bwf
@@ -72,7 +73,8 @@ _ALNUM = string.digits + string.ascii_uppercase
 _REEL = "[A-Z] followed by three digits, e.g. A001"
 _POOL_BYTES = 8 * 1024 * 1024  # random pool reused for opaque files
 _WRITE_CHUNK = 1024 * 1024
-# prores_aw, not prores_ks: ~5x faster here, and the MXF muxer wants it (field notes §4). Profile 3 = 422 HQ.
+# prores_aw, not prores_ks: ~5x faster here, and the MXF muxer wants it (docs/media.md §Writing test media).
+# Profile 3 = 422 HQ.
 _PRORES_HQ = {"profile": "3"}
 _UMID_PREFIX = bytes.fromhex("060A2B340101010501010D0013") + bytes(3)  # SMPTE 330M basic UMID, instance 0
 
@@ -492,11 +494,11 @@ def _text_header(magic: bytes, fields: Mapping[str, object], size: int = 512) ->
 def _arri(ctx: _Card) -> list[SampleClip]:
     """ALEXA Mini/LF ProRes: reel folder ``A001R1AB`` with ``A001C001_261123_R1AB.mov``, reel ALE + XML."""
     card_id = "R" + _alnum(ctx.rng, 3)
-    tape = ctx.reel + card_id  # ARRI tape name: reel + card id, 8 characters (field notes §3)
+    tape = arri.tape_name(ctx.reel, card_id)
     ctx.make_root(tape)
     clips = []
     for shot in ctx.shots:
-        name = f"{ctx.reel}C{shot.number:03d}_{ctx.day:%y%m%d}_{card_id}"
+        name = arri.clip_name(ctx.reel, shot.number, ctx.day, card_id)
         rel = f"{name}.mov"
         video = _Video(
             path=ctx.file(rel, shot.end),
@@ -518,10 +520,10 @@ def _arri(ctx: _Card) -> list[SampleClip]:
 
 def _red(ctx: _Card) -> list[SampleClip]:
     """RED mag: ``A001_1123AB.RDM/A001_C001_1123K7.RDC/A001_C001_1123K7_00N.R3D`` span segments."""
-    ctx.make_root(f"{ctx.reel}_{ctx.day:%m%d}{_alnum(ctx.rng, 2)}.RDM")
+    ctx.make_root(red.mag_name(ctx.reel, ctx.day, _alnum(ctx.rng, 2)))
     clips = []
     for shot in ctx.shots:
-        name = f"{ctx.reel}_C{shot.number:03d}_{ctx.day:%m%d}{_alnum(ctx.rng, 2)}"
+        name = red.clip_name(ctx.reel, shot.number, ctx.day, _alnum(ctx.rng, 2))
         segments = 1 + (shot.number - 1) % 3
         files = _write_r3d(ctx, shot, name, [ctx.segment_bytes] * segments)
         clips.append(ctx.clip(shot, name, f"{ctx.reel}C{shot.number:03d}", files))
@@ -532,7 +534,7 @@ def _write_r3d(ctx: _Card, shot: _Shot, name: str, sizes: Sequence[int]) -> list
     """Opaque R3D span segments ``<name>.RDC/<name>_001.R3D`` … with a RED2-style header each."""
     files = []
     for k, size in enumerate(sizes, 1):
-        rel = f"{name}.RDC/{name}_{k:03d}.R3D"
+        rel = red.segment_path(name, k)
         fields = {
             "clip": name,
             "segment": k,
@@ -560,17 +562,12 @@ def _sony(ctx: _Card) -> list[SampleClip]:
         "serialNo": str(ctx.rng.randrange(10**6, 10**7)),
     }
     for empty in ("Edit", "General"):  # present on every formatted card
-        (ctx.root / "XDROOT" / empty).mkdir(parents=True)
+        (ctx.root / sony.ROOT / empty).mkdir(parents=True)
     clips, materials = [], []
     for shot in ctx.shots:
-        name = f"{ctx.reel}C{shot.number:03d}_{ctx.day:%y%m%d}{suffix}"
-        tape = name[:8]
-        main, xml, proxy, thumb = (
-            f"XDROOT/Clip/{name}.MXF",
-            f"XDROOT/Clip/{name}M01.XML",
-            f"XDROOT/Sub/{name}S03.MXF",
-            f"XDROOT/Thmbnl/{name}T01.JPG",
-        )
+        name = sony.clip_name(ctx.reel, shot.number, ctx.day, suffix)
+        tape = sony.tape_name(name)
+        main, xml, proxy, thumb = sony.clip_files(name)
         umid = ctx.rng.randbytes(15)
         tags = {
             "timecode": ctx.tc(shot),
@@ -613,7 +610,7 @@ def _sony(ctx: _Card) -> list[SampleClip]:
         ctx.file(thumb, shot.end).write_bytes(_jpeg(pattern, 0, pw, ph))
         materials.append((name, shot, _mxf_umid(umid)))
         clips.append(ctx.clip(shot, name, tape, [main, xml, proxy, thumb]))
-    ctx.file("XDROOT/MEDIAPRO.XML", ctx.last).write_text(
+    ctx.file(sony.INDEX, ctx.last).write_text(
         _sony_mediapro(ctx, materials, device), encoding="utf-8"
     )
     return clips
@@ -622,12 +619,12 @@ def _sony(ctx: _Card) -> list[SampleClip]:
 def _canon(ctx: _Card) -> list[SampleClip]:
     """Cinema EOS: ``CONTENTS/CLIPS001/A_0001C001_<yymmdd>_<hhmmss><id>_CANON.MXF`` + ``.XML``."""
     ctx.make_root(f"{ctx.reel}_CANON")
-    canon_reel = f"{ctx.reel[0]}_{int(ctx.reel[1:]):04d}"  # camera index (2 chars) + 4-digit reel
+    canon_reel = canon.canon_reel(ctx.reel)
     clips = []
     for shot in ctx.shots:
-        name = f"{canon_reel}C{shot.number:03d}_{shot.start:%y%m%d_%H%M%S}{_alnum(ctx.rng, 2)}_CANON"
+        name = canon.clip_name(ctx.reel, shot.number, shot.start, _alnum(ctx.rng, 2))
         tape = f"{ctx.reel}C{shot.number:03d}"
-        media, xml = f"CONTENTS/CLIPS001/{name}.MXF", f"CONTENTS/CLIPS001/{name}.XML"
+        media, xml = f"{canon.CLIPS_FOLDER}/{name}.MXF", f"{canon.CLIPS_FOLDER}/{name}.XML"
         tags = {
             "timecode": ctx.tc(shot),
             "material_package_name": name,
@@ -656,9 +653,9 @@ def _braw(ctx: _Card) -> list[SampleClip]:
     ctx.make_root(f"{ctx.reel}_BRAW")
     clips = []
     for shot in ctx.shots:
-        name = f"{ctx.reel}_{shot.start:%m%d%H%M}_C{shot.number:03d}"
+        name = blackmagic.clip_name(ctx.reel, shot.number, shot.start)
         tape = f"{ctx.reel}C{shot.number:03d}"
-        media, sidecar = f"{name}.braw", f"{name}.sidecar"
+        media, sidecar = f"{name}.braw", f"{name}{blackmagic.SIDECAR_EXT}"
         fields = {
             "clip": name,
             "reel": ctx.reel,
@@ -683,12 +680,8 @@ def _gopro(ctx: _Card) -> list[SampleClip]:
     ctx.make_root(f"{ctx.reel}_GOPRO")
     clips = []
     for shot in ctx.shots:
-        name = f"GX01{shot.number:04d}"  # GX + chapter 01 + file number
-        media, lrv, thm = (
-            f"DCIM/100GOPRO/{name}.MP4",
-            f"DCIM/100GOPRO/GL01{shot.number:04d}.LRV",
-            f"DCIM/100GOPRO/{name}.THM",
-        )
+        media, lrv, thm = gopro.clip_files(shot.number)
+        name = media.rsplit("/", 1)[-1].rsplit(".", 1)[0]  # GX + chapter 01 + file number
         tags = {"timecode": ctx.tc(shot), "creation_time": _creation_time(shot.start)}
         options = {"preset": "veryfast", "g": str(nominal(ctx.fps))}
         pattern = _Pattern(ctx.width, ctx.height, shot.number + 60)
@@ -728,7 +721,7 @@ def _gopro(ctx: _Card) -> list[SampleClip]:
 
 def _sound(ctx: _Card) -> list[SampleClip]:
     """Recorder day folder ``<roll>_<yymmdd>/`` of poly BWF ``<scene>_<take>.WAV`` (4 tracks, 48 kHz/24)."""
-    ctx.make_root(f"{ctx.reel}_{ctx.day:%y%m%d}")
+    ctx.make_root(sound.day_folder(ctx.reel, ctx.day))
     clips = []
     for shot, (scene, take, circled) in zip(ctx.shots, _slates(ctx.rng, len(ctx.shots)), strict=True):
         name = f"{scene}_{take}"

@@ -29,6 +29,10 @@ class ClipListPage(QWidget):
     def refresh(self) -> None:
         raise NotImplementedError
 
+    def stop(self) -> None:
+        """Stop the page's delay timers (at shutdown): a filter typed a moment ago is not applied any more."""
+        self.filters.debounce.stop()
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
         if self._dirty:

@@ -179,6 +179,10 @@ class ClipsPage(ClipListPage):
                 QKeySequence.SequenceFormat.NativeText)))
 
     # -- loading -------------------------------------------------------------------------------------------
+    def stop(self) -> None:
+        super().stop()
+        self._detail_timer.stop()
+
     def refresh(self) -> None:
         """Reload the filter choices and the clips (keeping scroll and selection when the count is the same)."""
         self._dirty = False

@@ -24,14 +24,14 @@ from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QSplitter, QWidget
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.jobs import OffloadJob
 from pixm_desktop.gui.pages.destinations_panel import DestinationsPanel
-from pixm_desktop.gui.pages.queue_panel import JOB_KIND, QueuePanel
+from pixm_desktop.gui.pages.queue_panel import QueuePanel
 from pixm_desktop.gui.pages.sources_panel import INFO_ROLE, PATH_ROLE, SourcesPanel
 from pixm_desktop.gui.queue import QueueController
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services.settings import build_request
 from pixm_desktop.services.status import safe_rule
 
-__all__ = ["INFO_ROLE", "JOB_KIND", "PATH_ROLE", "DestinationsPanel", "OffloadPage", "QueuePanel", "SourcesPanel"]
+__all__ = ["INFO_ROLE", "PATH_ROLE", "DestinationsPanel", "OffloadPage", "QueuePanel", "SourcesPanel"]
 
 
 class OffloadPage(QWidget):

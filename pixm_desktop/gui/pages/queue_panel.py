@@ -36,20 +36,13 @@ from pixm_desktop.gui.widgets import (
     fmt_bytes,
     fmt_eta,
     fmt_rate,
+    state_kind,
     verdict_kind,
     verdict_words,
 )
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 2
 KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # the icon kind a destination row shows
-
-JOB_KIND = {
-    JobState.PREPARING: "wait", JobState.QUEUED: "wait", JobState.RUNNING: "run", JobState.PAUSED: "pause",
-    JobState.CANCELLING: "stop", JobState.COMPLETED: "ok", JobState.FAILED: "fail", JobState.CANCELLED: "stop",
-    JobState.INTERRUPTED: "interrupted", JobState.ERROR: "fail",
-}
-
-
 
 QUEUE_COLUMNS = ("Card / destination", "State", "Progress", "Speed", "ETA", "Files")
 
@@ -58,7 +51,7 @@ def job_kind(job: OffloadJob) -> str:
     """Icon / colour of a job row: a complete job takes its card's verdict (``wait`` until it is read)."""
     if job.state == JobState.COMPLETED:
         return verdict_kind(job.verdict) if job.verdict is not None else "wait"
-    return JOB_KIND[job.state]
+    return state_kind(job.state)
 
 
 def job_state_text(job: OffloadJob) -> str:

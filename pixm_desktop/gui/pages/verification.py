@@ -32,17 +32,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pixm_desktop.core.model import CopyState
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import Badge, fmt_bytes, verdict_kind, verdict_words
+from pixm_desktop.gui.widgets import Badge, fmt_bytes, state_kind, verdict_kind, verdict_words
 from pixm_desktop.services import eject as eject_service
 from pixm_desktop.services import status as status_service
 
 CARD_ROLE = Qt.ItemDataRole.UserRole
 DEST_ROLE = Qt.ItemDataRole.UserRole + 1
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
-STATE_KIND = {"verified": "ok", "failed": "fail", "copied": "run", "pending": "wait"}
 _DISPLAY, _TOOLTIP, _DECORATION = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
                                                     Qt.ItemDataRole.DecorationRole))
 _SHOWN_ROLES = frozenset((_DISPLAY, _TOOLTIP, _DECORATION))
@@ -123,7 +123,7 @@ class FileStateModel(QAbstractTableModel):
     def _apply(self) -> None:
         rows = self.all_rows
         if self.failures_only:
-            rows = [r for r in rows if r[2] == "failed"]
+            rows = [r for r in rows if r[2] == CopyState.FAILED]
         if self.text:
             t = self.text
             rows = [r for r in rows if t in f"{r[0]} {self.drive(r)} {self.destination(r)} {r[3] or ''}".lower()]
@@ -154,7 +154,7 @@ class FileStateModel(QAbstractTableModel):
         if role == _DECORATION:
             if c != 2:
                 return None
-            kind = STATE_KIND.get(r[2], "wait")
+            kind = state_kind(r[2])
             return status_icon("done" if kind == "ok" and not self.safe else kind)
         if c == 0:
             return r[0]
