@@ -286,7 +286,7 @@ def test_without_a_truetype_font_helvetica_is_used_with_a_warning(shoot: Shoot, 
 def test_shipped_fonts_are_used_and_licensed() -> None:
     fonts = load_fonts()
     assert fonts.embedded
-    shipped = Path(__file__).resolve().parents[1] / "pixm_desktop" / "resources" / "fonts"
+    shipped = Path(__file__).resolve().parents[1] / "resources" / "fonts"
     assert Path(fonts.sources[fonts.regular]).parent == shipped
     assert (shipped / "LICENSE-DejaVu.txt").is_file()
     for ch in "éÉßŒœ€ΩЖжאא™→✓":

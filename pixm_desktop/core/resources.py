@@ -1,9 +1,9 @@
-"""The files PIXM ships beside its code (``pixm_desktop/resources``: fonts, icons), found through
-``importlib.resources`` so an installed wheel, a source checkout and a frozen PyInstaller bundle all find
-them.
+"""The files PIXM ships beside its code (the top-level ``resources/`` folder: fonts, icons), found the same way
+from a source checkout, an editable install and a frozen bundle.
 
-The folder is package data: ``pyproject.toml`` lists it under ``[tool.setuptools.package-data]`` and
-``pixm.spec`` copies it to ``pixm_desktop/resources`` inside the bundle, where ``importlib.resources`` looks.
+A frozen PyInstaller bundle carries the folder as ``pixm_desktop/resources`` (``pixm.spec`` datas), where
+``importlib.resources`` finds it inside the package; a checkout or an editable install reads the top-level
+``resources/`` beside the package.
 """
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ _PACKAGE = "pixm_desktop"
 _FOLDER = "resources"
 
 
+def resources_root() -> Path:
+    """The folder holding the shipped resources: the package's ``resources`` (bundle) when present, else the
+    checkout's top-level ``resources/``. The path may not exist (an install without it); callers check."""
+    packaged = Path(str(resources.files(_PACKAGE).joinpath(_FOLDER)))
+    if packaged.is_dir():
+        return packaged
+    return Path(str(resources.files(_PACKAGE))).parent / _FOLDER
+
+
 def resource_path(*parts: str) -> Path:
     """``resources/<parts…>`` as a file-system path: a folder (``resource_path("fonts")``) or a file
-    (``resource_path("icons", "pixm.svg")``).
-
-    The path may not exist (a bundle built without it); callers check. Raises nothing: PIXM is installed as
-    files, never run from a zip archive, so the traversable is a real path.
-    """
-    node = resources.files(_PACKAGE).joinpath(_FOLDER)
-    for part in parts:  # one name per joinpath: Traversable.joinpath takes one child before Python 3.12
-        node = node.joinpath(part)
-    return Path(str(node))
+    (``resource_path("icons", "pixm.svg")``). The path may not exist; callers check. Raises nothing."""
+    return resources_root().joinpath(*parts)
 
 
-__all__ = ["resource_path"]
+__all__ = ["resource_path", "resources_root"]

@@ -26,10 +26,6 @@ from pixm_desktop.core import cameras
 from pixm_desktop.core.states import ClipKind, ProbeStatus
 from pixm_desktop.core.timecode import fraction_of, frames_to_tc, is_drop_frame, parse_rate, tc_to_frames
 
-# Old names of the outcomes, kept only while services.clips (being split into a package) still imports them.
-STATUS_OK, STATUS_PARTIAL = ProbeStatus.OK, ProbeStatus.PARTIAL
-STATUS_NO_DECODER, STATUS_FAILED = ProbeStatus.NO_DECODER, ProbeStatus.FAILED
-
 _BEXT_KEY = re.compile(r"^(?:[sg](?=[A-Z]))?([A-Z][A-Z0-9_]*)=(.*)$")
 _MODEL_KEYS = ("com.arri.camera.cameramodel", "com.apple.quicktime.model", "camera_model", "cameramodel", "model")
 _SERIAL_KEYS = ("com.arri.camera.cameraserialnumber", "camera_serial_number", "cameraserialnumber",
@@ -531,10 +527,6 @@ def rate_text(fps: Fraction | None) -> str | None:
 
 
 __all__ = [
-    "STATUS_FAILED",
-    "STATUS_NO_DECODER",
-    "STATUS_OK",
-    "STATUS_PARTIAL",
     "ProbeResult",
     "bext_keys",
     "complete",

@@ -2,7 +2,7 @@
 
 Names and notes on set come in every script and both Unicode normal forms, and the 14 standard PDF fonts
 (Helvetica…) only draw Latin-1. So reports use **DejaVu Sans** (Latin, Greek, Cyrillic, Hebrew, Arabic,
-symbols; regular, bold and mono), which PIXM ships in ``pixm_desktop/resources/fonts/`` under its licence
+symbols; regular, bold and mono), which PIXM ships in ``resources/fonts/`` under its licence
 (package data, found through ``core.resources`` in a checkout, a wheel or the PyInstaller bundle) and a report
 looks the same on every cart, whatever the system has installed. Where the shipped copy is missing the same
 files, or another wide font (Noto Sans, Segoe UI, Arial), are looked up in the usual system font folders; with no

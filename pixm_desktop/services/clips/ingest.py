@@ -27,7 +27,7 @@ from pixm_desktop.core.model import Camera, CancelToken
 from pixm_desktop.core.naming import camera_letter
 from pixm_desktop.core.states import ClipFileRole, ClipKind, ProbeStatus, ThumbnailStatus
 from pixm_desktop.media.grouping import ClipGroup, group_files
-from pixm_desktop.media.probe import STATUS_FAILED, STATUS_NO_DECODER, ProbeResult, complete, probe_clip
+from pixm_desktop.media.probe import ProbeResult, complete, probe_clip
 from pixm_desktop.services.clips.log_edits import IXML, MANUAL, prefill_from_sound
 from pixm_desktop.services.clips.thumbnails import (
     make_clip_thumbnails,
@@ -257,7 +257,7 @@ def _ingest_clip(catalog: Catalog, clip_id: int, root: bytes | None, from_dest: 
     probe: ProbeResult
     if root is None or job.media is None:
         probe = ProbeResult()
-        probe.fail(STATUS_FAILED, "no readable copy: no destination holds every file verified and the card "
+        probe.fail(ProbeStatus.FAILED, "no readable copy: no destination holds every file verified and the card "
                                   "is not mounted" if job.media is not None else "the clip has no media file")
         complete(probe, job.name)
         media_path = None
@@ -265,12 +265,12 @@ def _ingest_clip(catalog: Catalog, clip_id: int, root: bytes | None, from_dest: 
         media_path = _path(root, job.media)
         probe = probe_clip(job.kind, job.name, media_path, sidecars=tuple(_path(root, p) for p in job.sidecars),
                            proxies=tuple(_path(root, p) for p in job.proxies))
-    thumbs, thumb_status, thumb_error = [], "none", None
+    thumbs, thumb_status, thumb_error = [], ThumbnailStatus.NONE, None
     if thumbnails_dir is not None and media_path is not None:
         thumbs, thumb_status, thumb_error = make_clip_thumbnails(
             job.id, job.kind, probe, media_path, [_path(root, p) for p in job.proxies], thumbnails_dir)
     elif thumbnails_dir is not None:
-        thumb_status, thumb_error = "failed", probe.error
+        thumb_status, thumb_error = ThumbnailStatus.FAILED, probe.error
     with catalog.session() as s:
         clip = s.get(Clip, clip_id)
         if clip is None:  # removed meanwhile by another ingest of the same card
@@ -290,12 +290,12 @@ def _ingest_clip(catalog: Catalog, clip_id: int, root: bytes | None, from_dest: 
         name = clip.name
     result.probed += 1
     result.thumbnails += len(thumbs)
-    if probe.status == STATUS_FAILED:
+    if probe.status == ProbeStatus.FAILED:
         result.probe_failed += 1
         result.problems.append((name, probe.error or "unreadable"))
-    elif probe.status == STATUS_NO_DECODER:
+    elif probe.status == ProbeStatus.NO_DECODER:
         result.no_decoder += 1
-    if thumb_status == "failed" and probe.status != STATUS_FAILED:
+    if thumb_status == ThumbnailStatus.FAILED and probe.status != ProbeStatus.FAILED:
         result.thumbnail_failed += 1
         result.problems.append((name, f"thumbnails: {thumb_error}"))
     return name

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from pixm_desktop.core.states import ClipKind
-from pixm_desktop.media.probe import STATUS_FAILED, ProbeResult
+from pixm_desktop.core.states import ClipKind, ProbeStatus, ThumbnailStatus
+from pixm_desktop.media.probe import ProbeResult
 from pixm_desktop.media.thumbnails import THUMB_WIDTH, Thumbnail, make_thumbnails
 from pixm_desktop.store import clips_repo
 from pixm_desktop.store.db import Catalog
@@ -32,21 +32,22 @@ def make_clip_thumbnails(clip_id: int, kind: str, probe: ProbeResult, media: Pat
     decodable picture) or ``failed`` (the reason in ``error``). FFmpeg and I/O errors are returned, never
     raised."""
     if kind == ClipKind.AUDIO:
-        return [], "none", None
+        return [], ThumbnailStatus.NONE, None
     candidates = []
-    if kind != ClipKind.RAW and probe.status != STATUS_FAILED:
+    if kind != ClipKind.RAW and probe.status != ProbeStatus.FAILED:
         candidates.append(media)
     candidates += [p for p in proxies if not p.name.lower().endswith((".r3d", ".braw"))]
     if not candidates:
-        reason = probe.error if probe.status == STATUS_FAILED else (probe.error or "no decodable picture")
-        return [], ("failed" if probe.status == STATUS_FAILED else "none"), reason
+        reason = probe.error if probe.status == ProbeStatus.FAILED else (probe.error or "no decodable picture")
+        status = ThumbnailStatus.FAILED if probe.status == ProbeStatus.FAILED else ThumbnailStatus.NONE
+        return [], status, reason
     errors = []
     for path in candidates:
         try:
-            return make_thumbnails(path, out_dir, str(clip_id), width=THUMB_WIDTH), "ok", None
+            return make_thumbnails(path, out_dir, str(clip_id), width=THUMB_WIDTH), ThumbnailStatus.OK, None
         except Exception as exc:  # FFmpeg errors, I/O: the reason is recorded on the clip
             errors.append(f"{path.name}: {str(exc).strip() or type(exc).__name__}")
-    return [], "failed", "; ".join(errors)
+    return [], ThumbnailStatus.FAILED, "; ".join(errors)
 
 
 def remove_thumbnail_files(thumbs: Iterable[ClipThumbnail]) -> None:
