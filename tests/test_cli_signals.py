@@ -171,7 +171,7 @@ def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -
 
     from pixm_desktop.core.errors import CancelledError
     from pixm_desktop.core.model import CancelToken
-    from pixm_desktop.gui.processes import run_offload_process
+    from pixm_desktop.services.jobs.supervisor import run_offload_process
     from support.offload import request
 
     base, dests, catalog = env

@@ -373,9 +373,10 @@ class HistoryRow:
 
 def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, project: str | None = None,
             limit: int = 1000) -> list[HistoryRow]:
-    """Past jobs, newest first; ``text`` matches card label, reel, camera or project (case-insensitive)."""
+    """Past offload jobs, newest first; ``text`` matches card label, reel, camera or project (case-insensitive).
+    Jobs of the other kinds (verify, ingest, report, aftercare) are listed by ``catalog.jobs``."""
     with catalog.session() as s:
-        q = (select(Job).join(Card, Job.card_id == Card.id).outerjoin(ShootDay, Card.shoot_day_id == ShootDay.id)
+        q = (select(Job).where(Job.kind == JobKind.OFFLOAD).join(Card, Job.card_id == Card.id).outerjoin(ShootDay, Card.shoot_day_id == ShootDay.id)
              .outerjoin(Project, ShootDay.project_id == Project.id)
              .options(selectinload(Job.card).selectinload(Card.shoot_day).selectinload(ShootDay.project),
                       selectinload(Job.job_destinations).selectinload(JobDestination.destination))
