@@ -308,6 +308,12 @@ def owner_label(s: Session, path: Path) -> str:
     return f"{owner.camera} reel {owner.reel}, first seen {owner.created_at:%Y-%m-%d %H:%M}" if owner else "?"
 
 
+def _now_started() -> dict:
+    """A job row created and started at one instant (``created_at`` never after ``started_at``)."""
+    now = utcnow()
+    return {"created_at": now, "started_at": now}
+
+
 def _seen_before(card: Card) -> str:
     jobs = [j for j in card.jobs if j.kind == JobKind.OFFLOAD]
     last = jobs[-1] if jobs else None
@@ -355,7 +361,7 @@ class _Run:
                        options=JobOptions(self.req.source_verify, self.req.cascade,
                                           tuple(str(d) for d in self.req.destinations)).to_json(),
                        host=context.hostname(), pid=os.getpid(), tool_version=__version__,
-                       files_total=len(plan.files), bytes_total=plan.total_bytes, started_at=utcnow())
+                       files_total=len(plan.files), bytes_total=plan.total_bytes, **_now_started())
         s.add(self.job)
         self.dests: list[Destination] = []
         self.rows: list[dict[int, repo.CopyRow]] = []  # per destination: file_id → state, kept in memory

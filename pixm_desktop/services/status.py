@@ -20,15 +20,14 @@ from pathlib import Path
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from pixm_desktop.core.errors import DestinationMissingError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CopyState, JobStatus
-from pixm_desktop.core.states import JobKind, JobOptions
+from pixm_desktop.core.states import JobKind, JobOptions, VerifyJobOptions
 from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.core.verdict import CardState, CardVerdict, DestinationCopies, SafeRule, card_verdict
 from pixm_desktop.services import context
 from pixm_desktop.services.offload import OffloadRequest, recover_interrupted
-from pixm_desktop.services.verify import VerifyOutcome, verify_folder
+from pixm_desktop.services.verify import VerifyOutcome
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, Project, ShootDay
@@ -336,17 +335,11 @@ def file_state_table(catalog: Catalog, card_id: int) -> FileStateTable:
 
 def reverify_destination(catalog: Catalog, destination_id: int) -> VerifyOutcome:
     """Re-read one destination card folder from the media against its ASC MHL history; the catalog's copy states
-    follow the verdict. Raises :class:`UsageError` (unknown id), :class:`DestinationMissingError` (folder gone)
-    or :class:`MhlError`."""
-    with catalog.session() as s:
-        d = s.get(Destination, destination_id)
-        if d is None:
-            raise UsageError(f"destination {destination_id} is not in the catalog")
-        path = Path(d.path_raw.decode("utf-8", "surrogateescape"))
-    if not path.is_dir():
-        raise DestinationMissingError(f"the destination folder is not there: {path}",
-                        hint="connect the drive (is it mounted?) and try again", path=path)
-    return verify_folder(path, catalog=catalog)
+    follow the verdict. The ``verify`` job kind (a row in ``jobs``, as ``pixm verify`` writes). Raises
+    :class:`UsageError` (unknown id), :class:`DestinationMissingError` (folder gone) or :class:`MhlError`."""
+    from pixm_desktop.services import jobs  # the job layer imports the services this module's callers use
+
+    return jobs.execute(catalog, JobKind.VERIFY, VerifyJobOptions(destination_id=destination_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,10 +80,19 @@ def stopped(cancel: CancelToken, what: str, hint: str) -> None:
 
 
 def on_thread(work: Callable[[], Any], latest: Callable[[], Any], cancel: CancelToken, *, name: str,
-              every: float = PROGRESS_EVERY) -> Generator[Any, None, Any]:
-    """Run ``work()`` (a blocking call that obeys ``cancel`` itself) on a thread and yield ``latest()`` every
-    ``every`` seconds until it ends, then once more; return its result or raise its error. Closing the generator
-    early cancels the work and waits for it (a job is never left running behind its supervisor)."""
+              inline: bool = False, every: float = PROGRESS_EVERY) -> Generator[Any, None, Any]:
+    """Yield ``latest()`` (the live progress object, so a poller can follow it), run ``work()`` (a blocking call
+    that obeys ``cancel`` itself) on a thread and yield ``latest()`` every ``every`` seconds until it ends, then
+    once more; return its result or raise its error. Closing the generator early cancels the work and waits for
+    it (a job is never left running behind its supervisor).
+
+    ``inline``: run ``work()`` on the calling thread instead (a catalog without a file, ``sqlite://``, lives in
+    one thread's connection); it still obeys ``cancel``, and ``latest()`` is yielded before and after."""
+    yield latest()
+    if inline:
+        result = work()
+        yield latest()
+        return result
     box: dict = {}
 
     def target() -> None:

@@ -53,7 +53,7 @@ class OffloadKind(JobKindBase):
         service = OffloadService(prepared.catalog, wait=self.wait, on_wait=self.on_wait, on_job=prepared.on_row)
         progress = ProgressSnapshot(p.plan.total_bytes, len(p.plan.files))
         result = yield from on_thread(lambda: service.run(p, cancel=cancel, progress=progress), lambda: progress,
-                                      cancel, name="pixm-offload")
+                                      cancel, name="pixm-offload", inline=prepared.catalog.path is None)
         return result
 
     def status_of(self, result: OffloadResult) -> tuple[JobStatus, str | None]:

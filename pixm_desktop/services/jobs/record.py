@@ -46,7 +46,8 @@ def begin(catalog: Catalog, kind: JobKind, options, *, card_id: int | None, sour
     with catalog.session() as s:
         job = repo.add_job(s, card_id=card_id, kind=kind.value, status=JobStatus.RUNNING.value,
                            source_path=source_path, options=options.to_json(), host=context.hostname(),
-                           pid=os.getpid(), tool_version=__version__, started_at=utcnow())
+                           pid=os.getpid(), tool_version=__version__, created_at=(now := utcnow()),
+                           started_at=now)
         s.commit()
         return job.id
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from pixm_desktop.core.errors import CancelledError, SourceError
 from pixm_desktop.core.model import CancelToken, JobStatus
 from pixm_desktop.core.states import JobKind
@@ -61,7 +63,11 @@ class JobRun:
         if spec.records_itself:
             p.on_row = row
         else:
-            row(record.begin(p.catalog, spec.kind, p.options, card_id=p.card_id, source_path=p.source_path))
+            try:
+                row(record.begin(p.catalog, spec.kind, p.options, card_id=p.card_id, source_path=p.source_path))
+            except SQLAlchemyError as exc:  # a read-only or locked catalog: the work goes on (a verify's verdict
+                self.log.add(f"not recorded in the catalog: {getattr(exc, 'orig', None) or exc}",  # stands)
+                             logging.WARNING)
         try:
             result = self._drive(spec.run(p, cancel), on_progress)
         except BaseException as exc:

@@ -78,7 +78,7 @@ class VerifyKind(JobKindBase):
         outcome = yield from on_thread(
             lambda: verify_folder(prepared.detail, catalog=prepared.catalog, write=prepared.options.write,
                                   on_file=on_file),
-            lambda: progress, cancel, name="pixm-verify")
+            lambda: progress, cancel, name="pixm-verify", inline=prepared.catalog.path is None)
         return outcome
 
     def status_of(self, result: VerifyOutcome) -> tuple[JobStatus, str | None]:
