@@ -130,7 +130,7 @@ def get_or_create_destination(session: Session, card: Card, path_raw: bytes, **f
 
 
 def mark_running_jobs_interrupted(session: Session, host: str, is_alive) -> list[int]:
-    """Jobs left ``running`` by a process that no longer exists on this host become ``interrupted``.
+    """Jobs of every kind left ``running`` by a process that no longer exists on this host become ``interrupted``.
 
     ``is_alive(pid) -> bool`` tells live processes apart (jobs of another running PIXM are left alone).
     Returns the ids changed. Commits.

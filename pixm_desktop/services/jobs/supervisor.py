@@ -145,7 +145,7 @@ def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, n
         if proc.is_alive():  # it did not stop after cancel: end it (temp files are removed on the next run)
             proc.terminate()
             proc.join(5)
-            if proc.is_alive():  # SIGTERM only cancels an offload child (see _stop_on_signals): stuck, so kill
+            if proc.is_alive():  # SIGTERM only cancels a job child (see _stop_on_signals): stuck, so kill
                 proc.kill()
                 proc.join(5)
 
