@@ -297,6 +297,12 @@ def test_report_kind(offloaded, tmp_path):
     path, _seen, day_id = _execute(catalog_path, JobKind.REPORT, daily)
     assert path.read_bytes().startswith(b"%PDF")
     assert _row(catalog_path, day_id).card_id is None  # a job of no single card (jobs.card_id nullable)
+    catalog = open_catalog(catalog_path)
+    try:
+        with pytest.raises(UsageError):  # checked before any row: a job that cannot start has none
+            jobs.prepare(catalog, JobKind.REPORT, ReportJobOptions(job_id=day_id, path=str(tmp_path / "x.pdf")))
+    finally:
+        catalog.close()
 
     _killed_in_child(catalog_path, JobKind.REPORT, options)
 

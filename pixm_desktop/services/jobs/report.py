@@ -53,10 +53,14 @@ class ReportKind(JobKindBase):
         if options.report == "offload":
             if options.job_id is None:
                 raise UsageError("an offload report needs the job's id")
+            with catalog.session() as s:
+                job = s.get(Job, options.job_id)
+                if job is None or job.kind != JobKind.OFFLOAD:
+                    raise UsageError(f"no offload job {options.job_id} in the catalog",
+                                     hint="`pixm catalog jobs --kind offload` lists them")
+                card_id = job.card_id
             path = (Path(options.path) if options.path else
                     reports_service.offload_report_path(catalog, options.job_id, options.folder))
-            with catalog.session() as s:
-                card_id = s.get(Job, options.job_id).card_id  # offload_report_path found the job
             return Prepared(catalog, options, card_id=card_id, label=path.name, detail=path)
         try:
             day = dt.date.fromisoformat(options.day or "")
