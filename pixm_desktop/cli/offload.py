@@ -33,7 +33,8 @@ from pixm_desktop.core.model import CancelToken, JobStatus, ProgressSnapshot
 from pixm_desktop.core.states import AftercareJobOptions, JobKind
 from pixm_desktop.services import jobs, status
 from pixm_desktop.services.context import default_catalog_path, open_catalog
-from pixm_desktop.services.jobs import AftercareResult, after_offload, recover_interrupted
+from pixm_desktop.services.jobs import recover_interrupted
+from pixm_desktop.services.jobs.aftercare import AftercareResult, after_offload
 from pixm_desktop.services.jobs.offload import OffloadKind
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
 from pixm_desktop.services.settings import OffloadSettings

@@ -26,7 +26,7 @@ from pixm_desktop.gui.jobs import TaskState
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services import jobs as job_layer
 from pixm_desktop.services.clips import IngestProgress
-from pixm_desktop.services.jobs import AftercareResult
+from pixm_desktop.services.jobs.aftercare import AftercareResult, after_offload
 from pixm_desktop.services.jobs.supervisor import run_job_in_child
 
 POLL_MS = 250
@@ -97,7 +97,7 @@ class AftercareController(QObject):
     def enqueue(self, card_id: int, job_id: int | None, label: str) -> AftercareTask | None:
         """Queue a verified card; ``None`` when the settings switch both clips and report off (or the card is
         already waiting)."""
-        options = job_layer.after_offload(self.state.settings, card_id, job_id)
+        options = after_offload(self.state.settings, card_id, job_id)
         if self._closing or options is None:
             return None
         if any(t.card_id == card_id and t.state == TaskState.QUEUED for t in self.tasks):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from pixm_desktop.core.model import CancelToken, JobStatus, ProgressSnapshot
+from pixm_desktop.core.model import CancelToken, DestinationProgress, JobStatus, ProgressSnapshot
 from pixm_desktop.core.states import JobKind
 from pixm_desktop.services import locks
 from pixm_desktop.services.jobs.contract import JobKindBase, Prepared, on_thread
@@ -52,6 +52,7 @@ class OffloadKind(JobKindBase):
         p: PreparedOffload = prepared.detail
         service = OffloadService(prepared.catalog, wait=self.wait, on_wait=self.on_wait, on_job=prepared.on_row)
         progress = ProgressSnapshot(p.plan.total_bytes, len(p.plan.files))
+        progress.destinations = [DestinationProgress() for _ in p.plan.destinations]  # its shape from the start
         result = yield from on_thread(lambda: service.run(p, cancel=cancel, progress=progress), lambda: progress,
                                       cancel, name="pixm-offload", inline=prepared.catalog.path is None)
         return result
