@@ -241,6 +241,9 @@ def test_verify_kind(offloaded):
             assert sorted((c.file_id, c.state, c.verified_at) for c in s.query(Copy)) == states
         with pytest.raises(UsageError):
             jobs.prepare(catalog, JobKind.VERIFY, VerifyJobOptions(path=str(folder / "nothing-here")))
+        held = jobs.prepare(catalog, JobKind.VERIFY, options).resources
+        offload = jobs.prepare(catalog, JobKind.OFFLOAD, request(card.root, dests)).resources
+        assert held and held <= offload  # the folder's drive, keyed as the offload's: they wait in turn
     finally:
         catalog.close()
 

@@ -3,8 +3,8 @@ the card hashes the catalog holds (:func:`services.verify.verify_folder`), as a 
 
 Options: :class:`VerifyJobOptions` (a catalogued destination by id, or a folder). Progress: a
 :class:`VerifyProgress` (files re-read so far, the current one) every 100 ms. Cancel is checked before each
-file: a cancelled verify writes no generation and changes no copy state. Resources: the folder's drive
-(``drive:<member disk>``, or ``folder:<path>`` when the OS cannot tell the drive).
+file: a cancelled verify writes no generation and changes no copy state. Resources: the folder's drive, keyed
+as the offload kind keys a destination's (``drive:<member disk>``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pixm_desktop.core.errors import DestinationMissingError, UsageError
 from pixm_desktop.core.model import CancelToken, JobStatus
 from pixm_desktop.core.states import JobKind, VerifyJobOptions
 from pixm_desktop.engine.drives import physical_drive
+from pixm_desktop.engine.plan import volume_of
 from pixm_desktop.services.jobs.contract import JobKindBase, Prepared, on_thread, stopped
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
 from pixm_desktop.store import repo
@@ -62,10 +63,16 @@ class VerifyKind(JobKindBase):
         return Prepared(catalog, options, card_id=card_id, label=path.name, source_path=str(path), detail=path)
 
     def resources(self, prepared: Prepared) -> frozenset[str]:
+        """The folder's drive, keyed as the offload kind keys its destinations (member disks, or the device and
+        mount point of a drive the OS cannot tell), so a re-verify and an offload on one disk wait in turn."""
         drive = physical_drive(prepared.detail)
         if drive.members:
             return frozenset(f"drive:{m}" for m in drive.members)
-        return frozenset({f"folder:{os.path.realpath(prepared.detail)}"})
+        try:
+            v = volume_of(prepared.detail)
+        except OSError:
+            return frozenset({f"folder:{os.path.realpath(prepared.detail)}"})
+        return frozenset({f"drive:{v.device}@{v.mount_point}"})
 
     def run(self, prepared: Prepared, cancel: CancelToken):
         progress = VerifyProgress(str(prepared.detail))
