@@ -3,8 +3,8 @@
 For ``$PIXM_SOAK_SECONDS`` (default 60; the issue note ran it for 10 minutes), against ONE new catalog:
 
 - the window's child processes, started the way the window starts them: offloads through
-  ``gui.processes.run_offload_process``, each verified card's clips and report through the aftercare child
-  (``run_child(gui.aftercare._child_main)``), reports laid out in the kept ``ServiceProcess``;
+  ``services.jobs.supervisor.run_offload_process``, each verified card's clips and report through the aftercare
+  job's child (``run_job_in_child`` with the ``aftercare`` kind), reports laid out in the kept ``ServiceProcess``;
 - ``pixm`` commands as separate processes: ``offload`` (also of cards the window is offloading: they wait in
   line), ``verify``, ``ingest``, ``report daily``, ``catalog files --json``;
 - readers in this process, on one shared ``Catalog`` as the window's pages use it from worker threads:
@@ -31,11 +31,12 @@ from pathlib import Path
 import pytest
 
 from pixm_desktop.core.model import CancelToken
+from pixm_desktop.core.states import JobKind
 from pixm_desktop.gui import aftercare
-from pixm_desktop.gui.processes import ServiceProcess, run_child, run_offload_process
 from pixm_desktop.services import clips as clip_service
 from pixm_desktop.services import reports, status
 from pixm_desktop.services.clips import ClipFilter
+from pixm_desktop.services.jobs.supervisor import ServiceProcess, run_job_in_child, run_offload_process
 from pixm_desktop.services.offload import OffloadRequest
 from pixm_desktop.store.db import open_catalog
 from support.cards import make_card
@@ -107,9 +108,8 @@ def window_offloads(soak: Soak, lane: str) -> None:
             return
         soak.offloaded_to(card, req.destinations)
         task = aftercare.AftercareTask(result.card_id, result.job_id, card.root.name, True, str(soak.base / "reports"))
-        args = (str(soak.catalog), task.card_id, task.job_id, task.ingest, task.report_folder)
-        args += (task.rule,) if hasattr(task, "rule") else ()  # the safe-to-format rule, where the window has one
-        out = run_child(aftercare._child_main, args, task.cancel, lambda p: None, name=f"soak-aftercare-{n}")
+        out = run_job_in_child(soak.catalog, JobKind.AFTERCARE, task.options, task.cancel, lambda p: None,
+                               name=f"soak-aftercare-{n}")
         soak.count("window aftercare")
         if out.report_error:
             soak.fail("window aftercare", out.report_error)
@@ -247,7 +247,7 @@ def test_one_catalog_under_window_cli_and_readers(tmp_path: Path) -> None:
 def test_a_forked_child_never_uses_the_parents_connections(tmp_path: Path) -> None:
     """The classic cause of "database disk image is malformed": a connection opened before ``fork`` used by both
     processes. PIXM starts its children with ``spawn``; any fork still gets a pool of its own."""
-    from pixm_desktop.gui import processes
+    from pixm_desktop.services.jobs import supervisor as processes
 
     assert processes._CTX.get_start_method() == "spawn"
     catalog = open_catalog(tmp_path / "c.sqlite")

@@ -68,7 +68,7 @@ def test_signal_at_any_phase_interrupts_the_job_with_its_exit_code(env, phase: s
     assert "Traceback" not in out, out
     assert f"stopped by {signal.Signals(sig).name}" in out, out
     assert temp_files(*dests) == []
-    jobs = catalog_json(catalog, "jobs")
+    jobs = catalog_json(catalog, "jobs", "--kind", "offload")
     if phase == "scan":
         assert jobs == []  # stopped before the job existed: nothing to record
     elif phase == "mhl":  # every file was verified before the stop: the job is complete, and says so
@@ -83,7 +83,7 @@ def test_signal_at_any_phase_interrupts_the_job_with_its_exit_code(env, phase: s
     again = cli(*args)  # the same command finishes the job
     assert again.code == 0, again.text
     assert all(tree(f) == tree(card.root) for f in folders)
-    assert [j["status"] for j in catalog_json(catalog, "jobs")][-1] == "completed"
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")][-1] == "completed"
 
 
 @pytest.mark.slow
@@ -99,7 +99,7 @@ def test_offload_with_stdout_closed_finishes_ingests_and_records(env) -> None:
     code = proc.wait(timeout=300)
     assert code == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err, err
-    (job,) = catalog_json(catalog, "jobs")
+    (job,) = catalog_json(catalog, "jobs", "--kind", "offload")
     assert job["status"] == "completed"
     assert {s for s, _ in copy_states(catalog).values()} == {"verified"}
     clips = json.loads(cli("clips", "--json", "--catalog", catalog).out)
@@ -158,7 +158,7 @@ def test_a_file_still_growing_during_the_copy_exits_6(env, monkeypatch) -> None:
         state, reason = copy_states(catalog)[(victim, str(folder))]
         assert state == "failed" and "changed" in reason
         assert not (folder / victim).exists()
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["failed"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["failed"]
 
 
 @pytest.mark.slow
@@ -171,7 +171,7 @@ def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -
 
     from pixm_desktop.core.errors import CancelledError
     from pixm_desktop.core.model import CancelToken
-    from pixm_desktop.gui.processes import run_offload_process
+    from pixm_desktop.services.jobs.supervisor import run_offload_process
     from support.offload import request
 
     base, dests, catalog = env
@@ -193,7 +193,7 @@ def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -
     t.start()
     try:
         deadline = time.monotonic() + 120
-        while holder.progress is None or not catalog_json(catalog, "jobs"):  # running, held at the first chunk
+        while holder.progress is None or not catalog_json(catalog, "jobs", "--kind", "offload"):  # running, held at the first chunk
             assert t.is_alive() and time.monotonic() < deadline, box
             time.sleep(0.05)
         assert holder.progress.bytes_read == 0
@@ -202,5 +202,5 @@ def test_sigterm_to_the_windows_offload_child_records_the_job_interrupted(env) -
     finally:
         t.join(120)
     assert isinstance(box.get("error"), CancelledError), box
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["interrupted"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["interrupted"]
     assert temp_files(*dests) == []

@@ -128,7 +128,7 @@ def test_json_has_the_verdict_and_the_options(demo, capsys):
     assert cards["A001_SONY"]["source_verify"] is True and cards["A001_SONY"]["cascade"] is True
     assert cards["A001RFO7"]["source_verify"] is False and cards["A001RFO7"]["cascade"] is False
     assert cards["A001RFO7"]["verdict"]["state"] == "not_safe"
-    code, out, _ = run(capsys, "catalog", "jobs", "--json", "--catalog", catalog)
+    code, out, _ = run(capsys, "catalog", "jobs", "--kind", "offload", "--json", "--catalog", catalog)
     jobs = {j["card"]: j for j in json.loads(out)}
     assert jobs["A001_SONY"]["source_verify"] is True and jobs["A001_SONY"]["cascade"] is True
     assert jobs["A001_SONY"]["options"]["cascade"] is True

@@ -68,7 +68,7 @@ def assert_one_consistent_card(catalog: Path, folders: list[Path], source: Path)
     n = len(tree(source))
     assert all(d["states"] == {"verified": n} for d in card["destinations"]), card
     assert {s for s, _ in copy_states(catalog).values()} == {"verified"}
-    assert all(j["status"] == "completed" for j in catalog_json(catalog, "jobs"))
+    assert all(j["status"] == "completed" for j in catalog_json(catalog, "jobs", "--kind", "offload"))
     con = sqlite3.connect(catalog)
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -134,7 +134,7 @@ def test_second_offload_waits_in_line_or_says_who_holds_the_card(env) -> None:
     code, out = finish(waiter)
     assert code == 0, out
     assert f"pid {first.proc.pid}" in out
-    (_, waited_job) = catalog_json(catalog, "jobs")
+    (_, waited_job) = catalog_json(catalog, "jobs", "--kind", "offload")
     assert all(d["status"] == "completed" for d in waited_job["destinations"])
     assert_one_consistent_card(catalog, folders, card.root)
 

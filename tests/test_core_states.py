@@ -22,7 +22,7 @@ from pixm_desktop.core.states import (
 )
 
 STORED = {  # the strings catalogs written by every PIXM so far hold: changing one needs a migration
-    JobKind: {"offload"},
+    JobKind: {"offload", "verify", "ingest", "report", "aftercare"},  # the last four since migration 0005
     JobDestinationStatus: {"pending", "completed", "failed"},
     ProbeStatus: {"pending", "ok", "partial", "no_decoder", "failed"},
     ThumbnailStatus: {"pending", "ok", "failed", "none"},

@@ -143,7 +143,7 @@ def _failing_child(marker: str, conn) -> None:
     """A child process target: logs, then fails with an unexpected exception (as a bug in a service would)."""
     import logging
 
-    from pixm_desktop.gui.processes import ChildChannel
+    from pixm_desktop.services.jobs.supervisor import ChildChannel
 
     chan = ChildChannel(conn)
     try:
@@ -157,16 +157,16 @@ def _failing_child(marker: str, conn) -> None:
 
 def test_a_child_process_traceback_reaches_the_windows_details_and_the_log(qtbot, log_dir, no_thread_leaks):
     from pixm_desktop.gui.errors import explain
-    from pixm_desktop.gui.processes import run_child
     from pixm_desktop.gui.runner import JobRunner
     from pixm_desktop.gui.widgets import Notice
+    from pixm_desktop.services.jobs.supervisor import run_child
 
     path = logs.configure()
     runner = JobRunner()
     failed = []
     try:
         child = functools.partial(run_child, _failing_child, ("m-42",), None, lambda p: None, name="pixm-test-child")
-        runner.submit(child, on_error=failed.append, lane="post")
+        runner.submit(child, on_error=failed.append, lane="aftercare")
         qtbot.waitUntil(lambda: bool(failed), timeout=60_000)
     finally:
         runner.shutdown()

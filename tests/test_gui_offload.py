@@ -165,7 +165,7 @@ def test_preflight_problems_are_told_in_words(cart, qtbot):
 def test_jobs_sharing_a_volume_run_in_order_and_disjoint_ones_in_parallel():
     def job(state, *vols):
         j = OffloadJob(request=OffloadRequest(Path("/c"), [Path("/d")]), label="x")
-        j.state, j.volumes = state, frozenset(vols)
+        j.state, j.resources = state, frozenset(vols)
         return j
 
     a = job(JobState.RUNNING, "raid")

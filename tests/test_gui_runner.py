@@ -109,8 +109,8 @@ def test_work_submitted_after_shutdown_is_dropped_quietly(qtbot):
 
 def test_service_process_runs_catalog_work_in_a_child_and_keeps_errors_readable(tmp_path, no_thread_leaks):
     from pixm_desktop.core.errors import UsageError
-    from pixm_desktop.gui.processes import ServiceProcess
     from pixm_desktop.services import reports, status
+    from pixm_desktop.services.jobs.supervisor import ServiceProcess
     from pixm_desktop.services.settings import open_catalog
 
     catalog = open_catalog(tmp_path / "catalog.sqlite")

@@ -86,7 +86,7 @@ def test_offload_card_to_two_destinations(env, camera: str) -> None:
     assert c["content_fingerprint"]
     assert {d["path"]: d["states"] for d in c["destinations"]} == {str(p): {"verified": len(expected)}
                                                                    for p in folders}
-    (job,) = catalog_json(catalog, "jobs")
+    (job,) = catalog_json(catalog, "jobs", "--kind", "offload")
     assert (job["kind"], job["status"], job["error"], job["files"]) == ("offload", "completed", None, len(expected))
     assert [(d["path"], d["status"], d["mhl_generation"]) for d in job["destinations"]] == [
         (str(p), "completed", str(p / "ascmhl" / generations(p)[0])) for p in folders]
@@ -124,7 +124,7 @@ def test_several_hash_formats_in_one_pass(env) -> None:
         etree = pytest.importorskip("lxml.etree")
         schema = etree.XMLSchema(etree.parse(str(XSD)))
         assert schema.validate(etree.parse(str(folder / "ascmhl" / gen))), schema.error_log
-    (job,) = catalog_json(catalog, "jobs")
+    (job,) = catalog_json(catalog, "jobs", "--kind", "offload")
     assert job["algorithms"] == ["xxh64", "md5", "sha1", "c4"]
     assert_ascmhl_clean(*folders)
 
@@ -250,7 +250,7 @@ def test_second_offload_copies_nothing_and_writes_no_generation(env) -> None:
     after = [(inodes(f), sorted(os.listdir(f / "ascmhl")), (f / "ascmhl" / "ascmhl_chain.xml").read_bytes())
              for f in folders]
     assert after == before
-    jobs = catalog_json(catalog, "jobs")
+    jobs = catalog_json(catalog, "jobs", "--kind", "offload")
     assert [j["status"] for j in jobs] == ["completed", "completed"]
     assert [d["mhl_generation"] for d in jobs[1]["destinations"]] == [None, None]
     assert len(catalog_json(catalog, "cards")) == 1

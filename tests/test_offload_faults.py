@@ -117,7 +117,7 @@ def test_destination_fills_up_during_the_run(env, mount_tmpfs, monkeypatch) -> N
     assert not (full / "ascmhl").exists()  # no history on the full one
     assert temp_files(small, dests[1], src) == []
 
-    (job,) = catalog_json(catalog, "jobs")
+    (job,) = catalog_json(catalog, "jobs", "--kind", "offload")
     assert job["status"] == "failed" and str(full) in job["error"]
     assert [(d["path"], d["status"]) for d in job["destinations"]] == [(str(full), "failed"), (str(ok), "completed")]
     assert job["destinations"][0]["mhl_generation"] is None and job["destinations"][1]["mhl_generation"]
@@ -141,7 +141,7 @@ def test_destination_fills_up_during_the_run(env, mount_tmpfs, monkeypatch) -> N
     assert tree(full) == tree(src)
     assert all(inodes(full)[f.encode()] == before[f.encode()] for f in kept)
     assert_ascmhl_clean(full, ok)
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["failed", "completed"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["failed", "completed"]
 
 
 def test_preflight_not_enough_space_writes_nothing(env, mount_tmpfs) -> None:
@@ -152,7 +152,7 @@ def test_preflight_not_enough_space_writes_nothing(env, mount_tmpfs) -> None:
     assert isinstance(result, InsufficientSpaceError), result
     assert result.exit_code == 3 and result.path == str(small) and "not enough space" in str(result)
     assert walk(small)[0] == {} and walk(dests[0])[0] == {}  # not one byte written anywhere
-    assert catalog_json(catalog, "jobs") == []
+    assert catalog_json(catalog, "jobs", "--kind", "offload") == []
 
 
 def test_preflight_read_only_destination(env, mount_tmpfs) -> None:
@@ -163,7 +163,7 @@ def test_preflight_read_only_destination(env, mount_tmpfs) -> None:
     assert isinstance(result, DestinationNotWritableError), result
     assert result.exit_code == 3 and result.path == str(ro)
     assert "not writable" in str(result) and "read-only" in str(result).lower()
-    assert walk(dests[0])[0] == {} and catalog_json(catalog, "jobs") == []
+    assert walk(dests[0])[0] == {} and catalog_json(catalog, "jobs", "--kind", "offload") == []
 
 
 @pytest.mark.parametrize("case", ["no-space", "read-only", "card-pulled"])
@@ -196,7 +196,7 @@ def test_preflight_destination_inside_the_source(env, inside: str) -> None:
     assert r.code == 3, r.text
     assert "overlaps the source card" in r.err
     assert (tree(card.root), walk(card.root)[1]) == before  # nothing created inside the card
-    assert walk(dests[0])[0] == {} and catalog_json(catalog, "jobs") == []
+    assert walk(dests[0])[0] == {} and catalog_json(catalog, "jobs", "--kind", "offload") == []
 
 
 # ---------------------------------------------------------------------------------- kill and resume
@@ -257,13 +257,13 @@ def test_killed_mid_file_then_resumed(env) -> None:
     assert parts
 
     # the job stays "running" until the next start notices its process is gone
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["running"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["running"]
     cat = open_catalog(catalog)
     try:
         assert recover_interrupted(cat) == [1]
     finally:
         cat.close()
-    (job,) = catalog_json(catalog, "jobs")
+    (job,) = catalog_json(catalog, "jobs", "--kind", "offload")
     assert job["status"] == "interrupted" and "run it again" in job["error"]
 
     r = cli(*args)
@@ -273,7 +273,7 @@ def test_killed_mid_file_then_resumed(env) -> None:
         assert (Path(os.fsdecode(dest)) / os.fsdecode(rel)).stat().st_ino == ino
     want = digests(src)
     assert all(digests(f) == want for f in folders)
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["interrupted", "completed"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["interrupted", "completed"]
     assert {s for s, _ in copy_states(catalog).values()} == {"verified"}
     assert set(ascmhl_verify(*folders, flags=((),)).values()) == {(0, "")}
 
@@ -313,7 +313,7 @@ def test_source_file_changes_mid_copy(env, monkeypatch, fault: str) -> None:
         state, reason = states[(victim, str(folder))]
         assert state == "failed" and word in reason
         assert {states[(f.decode(), str(folder))][0] for f in rels if f.decode() != victim} == {"verified"}
-    (job,) = catalog_json(catalog, "jobs")
+    (job,) = catalog_json(catalog, "jobs", "--kind", "offload")
     assert job["status"] == "failed"
     files = {f["path"]: f for f in catalog_json(catalog, "files")}
     assert files[victim]["hashes"] == {}  # no hash recorded for bytes that were not read whole
@@ -354,7 +354,7 @@ def test_card_disappears_mid_offload(env) -> None:
     assert isinstance(outcome, SourceError) and outcome.exit_code == 6, outcome
     assert "card disappeared" in str(outcome) and str(src) in str(outcome)
 
-    (job,) = catalog_json(catalog, "jobs")
+    (job,) = catalog_json(catalog, "jobs", "--kind", "offload")
     assert job["status"] == "interrupted" and "card disappeared" in job["error"]
     assert temp_files(*folders) == []
     assert all(not (f / "ascmhl").exists() for f in folders)
@@ -374,7 +374,7 @@ def test_card_disappears_mid_offload(env) -> None:
         now = inodes(folder)
         assert {k: now[k] for k in before} == before  # what was on the drive was compared, not copied again
         assert digests(folder) == want
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["interrupted", "completed"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["interrupted", "completed"]
     assert_ascmhl_clean(*folders)
 
 
@@ -406,7 +406,7 @@ def test_odd_names(env, non_utf8: bool) -> None:
 
     r = cli(*offload_args(card.root, dests, catalog))
     assert r.code == 0, r.text
-    folders = [Path(d["path"]) for d in catalog_json(catalog, "jobs")[0]["destinations"]]
+    folders = [Path(d["path"]) for d in catalog_json(catalog, "jobs", "--kind", "offload")[0]["destinations"]]
     for folder in folders:
         assert tree(folder) == expected  # raw names: NFC and NFD stay two files, bytes and mtimes kept
         assert temp_files(folder) == []
@@ -473,7 +473,7 @@ def test_source_verify_run_completes(env) -> None:
     folders = [dest_card(d, "arri", card.root.name) for d in dests]
     assert all(tree(f) == tree(card.root) for f in folders)
     assert {s for s, _ in copy_states(catalog).values()} == {"verified"}
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["completed"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["completed"]
     assert_ascmhl_clean(*folders)
 
 
@@ -492,7 +492,7 @@ def test_source_verify_catches_a_card_that_reads_back_differently(env) -> None:
     for out in result.destinations:
         assert states[(victim, str(out.card_path))][0] == "failed"
         assert out.mhl_generation is None and not (out.card_path / "ascmhl").exists()
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["failed"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["failed"]
 
 
 def test_cascade_copies_the_second_destination_from_the_first(env) -> None:
@@ -513,7 +513,7 @@ def test_cascade_copies_the_second_destination_from_the_first(env) -> None:
         assert tree(out.card_path) == expected
         assert out.mhl_generation is not None
     assert {s for s, _ in copy_states(catalog).values()} == {"verified"}
-    assert [j["status"] for j in catalog_json(catalog, "jobs")] == ["completed"]
+    assert [j["status"] for j in catalog_json(catalog, "jobs", "--kind", "offload")] == ["completed"]
     assert_ascmhl_clean(*(o.card_path for o in result.destinations))
     assert generations(result.destinations[1].card_path)[0].startswith(f"0001_{src.name}_")
     assert DAY in str(result.destinations[1].card_path) and PROJECT in str(result.destinations[1].card_path)

@@ -9,6 +9,7 @@ from pixm_desktop.cli._catalog import catalog_name, open_existing, reader_catalo
 from pixm_desktop.cli._common import out
 from pixm_desktop.cli._table import Column, print_table
 from pixm_desktop.core.errors import UsageError
+from pixm_desktop.core.states import JobKind
 from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.services import status
 
@@ -16,8 +17,11 @@ from pixm_desktop.services import status
 def register(sub) -> None:
     c = sub.add_parser("catalog", help="list catalog records")
     c.add_argument("what", choices=["cards", "jobs", "files"],
-                   help="cards (with THE verdict), jobs (with their options) or files (with their copies)")
+                   help="cards (with THE verdict), jobs of every kind (with their options and log) or files (with "
+                        "their copies)")
     c.add_argument("--card", help="only this card (label)")
+    c.add_argument("--kind", choices=[k.value for k in JobKind],
+                   help="jobs: only this kind (offload, verify, ingest, report, aftercare)")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     reader_catalog_arg(c)
     c.set_defaults(func=cmd_catalog)
@@ -33,7 +37,8 @@ def cmd_catalog(args) -> int:
         rows = {
             "cards": lambda: _with_options(_with_verdicts(catalog, catalog_views.cards(catalog)),
                                            catalog_views.jobs(catalog)),
-            "jobs": lambda: _job_options(catalog_views.jobs(catalog, card_id)),
+            "jobs": lambda: _job_options([j for j in catalog_views.jobs(catalog, card_id)
+                                          if args.kind is None or j["kind"] == args.kind]),
             "files": lambda: catalog_views.files(catalog, card_id),
         }[args.what]()
     finally:
@@ -56,7 +61,8 @@ def _with_verdicts(catalog, rows: list[dict]) -> list[dict]:
 
 
 def _job_options(rows: list[dict]) -> list[dict]:
-    """Each job row gets ``"source_verify"`` and ``"cascade"`` (booleans) from its recorded options."""
+    """Each job row gets ``"source_verify"`` and ``"cascade"`` (booleans) from its recorded options (false for
+    kinds other than offload)."""
     for r in rows:
         options = r.get("options") or {}
         r["source_verify"] = bool(options.get("source_verify", False))
@@ -67,7 +73,7 @@ def _job_options(rows: list[dict]) -> list[dict]:
 def _with_options(cards: list[dict], jobs: list[dict]) -> list[dict]:
     """Each card row gets ``"source_verify"`` and ``"cascade"`` of its newest offload job (``None`` when it
     has none), so a script reading the verdict also sees how the copies were made."""
-    newest = {j["card_id"]: j for j in _job_options(jobs) if j["kind"] == "offload"}  # jobs come in id order
+    newest = {j["card_id"]: j for j in _job_options(jobs) if j["kind"] == JobKind.OFFLOAD}  # in id order
     for c in cards:
         job = newest.get(c["id"])
         c["source_verify"] = job["source_verify"] if job else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -16,7 +15,7 @@ from pixm_desktop.core.errors import UsageError
 from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.services import clips as clip_service
 from pixm_desktop.services.clips import ClipFilter, ClipRow, IngestResult
-from pixm_desktop.services.context import Catalog, open_catalog
+from pixm_desktop.services.context import Catalog
 
 
 def register(sub) -> None:
@@ -188,22 +187,3 @@ def print_ingest(result: IngestResult) -> None:
         out.print(f"[yellow]  {escape(name)}:[/] {escape(reason)}")
     if len(result.problems) > 20:
         out.print(f"  … and {len(result.problems) - 20} more")
-
-
-def ingest_after_offload(catalog_path: Path | None, card_id: int, *, quiet: bool = False) -> IngestResult | None:
-    """Group, probe and thumbnail the clips of a card just offloaded, printing one line. A failure here never
-    fails the offload (the copies are verified either way): it is reported and ``pixm ingest`` can redo it."""
-    try:
-        catalog = open_catalog(catalog_path)
-        try:
-            result = run_ingest(catalog, card_id, quiet=quiet)
-        finally:
-            catalog.close()
-    except KeyboardInterrupt:
-        out.print("[yellow]clips:[/] ingest interrupted — run `pixm ingest CARD` to finish it")
-        return None
-    except Exception as exc:  # reported; the offload result stands
-        out.print(f"[yellow]clips:[/] ingest failed: {escape(str(exc))} — run `pixm ingest CARD` to retry")
-        return None
-    print_ingest(result)
-    return result

@@ -1,4 +1,5 @@
-"""``pixm offload``: copy a card to destinations, verify, write ASC MHL, record in the catalog."""
+"""``pixm offload``: copy a card to destinations, verify, write ASC MHL, record in the catalog; then what follows
+a verified offload (the clips, the offload report), the same ``aftercare`` job the window runs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -18,7 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from pixm_desktop.cli._common import console, day_arg, escape, out
-from pixm_desktop.cli.clips import ingest_after_offload
+from pixm_desktop.cli.clips import print_ingest
 from pixm_desktop.core.errors import (
     CancelledError,
     NotSafeError,
@@ -28,9 +30,14 @@ from pixm_desktop.core.errors import (
 )
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CancelToken, JobStatus, ProgressSnapshot
-from pixm_desktop.services import status
+from pixm_desktop.core.states import AftercareJobOptions, JobKind
+from pixm_desktop.services import jobs, status
 from pixm_desktop.services.context import default_catalog_path, open_catalog
-from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, recover_interrupted
+from pixm_desktop.services.jobs import recover_interrupted
+from pixm_desktop.services.jobs.aftercare import AftercareResult, after_offload
+from pixm_desktop.services.jobs.offload import OffloadKind
+from pixm_desktop.services.offload import OffloadRequest, OffloadResult
+from pixm_desktop.services.settings import OffloadSettings
 from pixm_desktop.services.status import CardVerdict
 
 
@@ -59,8 +66,11 @@ def register(sub) -> None:
     o.add_argument("--author", help="name written into ASC MHL (default $PIXM_AUTHOR or the login name)")
     o.add_argument("--location", help="location written into ASC MHL")
     o.add_argument("--quiet", action="store_true", help="no progress display")
-    o.add_argument("--no-ingest", action="store_true",
+    o.add_argument("--no-clips", "--no-ingest", dest="no_clips", action="store_true",
                    help="skip clip grouping, probing and thumbnails after the offload (run `pixm ingest` later)")
+    o.add_argument("--no-report", action="store_true",
+                   help="do not write the offload report PDF after a verified offload (by default it goes to a new "
+                        "file in the 'reports' folder beside the catalog; `pixm report offload` writes one later)")
     o.add_argument("--require-safe", action="store_true",
                    help="exit 10 when every file is verified but the card is NOT SAFE TO FORMAT (copies on one "
                         "drive, fewer drives than the rule): for scripts that act on the verdict")
@@ -91,8 +101,8 @@ def cmd_offload(args) -> int:
         author=args.author,
         location=args.location,
     )
-    result, stop = run_stoppable(request, args.catalog, quiet=args.quiet, ingest=not args.no_ingest,
-                                 wait=not args.no_wait)
+    result, stop = run_stoppable(request, args.catalog, quiet=args.quiet, clips=not args.no_clips,
+                                 report=not args.no_report, wait=not args.no_wait)
     if stop.signum is not None:
         return stop.report(result)
     code = exit_code(result)
@@ -169,7 +179,8 @@ class StopSignals:
     def report(self, result: OffloadResult | None) -> int:
         name = signal.Signals(self.signum).name
         if result is not None and result.status == JobStatus.COMPLETED:
-            note = f"job {result.job_id} had completed; the clip ingest may be unfinished (`pixm ingest`)"
+            note = (f"job {result.job_id} had completed; the clip ingest may be unfinished (`pixm ingest`) and the "
+                    "offload report unwritten (`pixm report offload`)")
         elif result is not None:
             note = f"job {result.job_id} is {result.status.value}: run the same command again to resume"
         else:
@@ -191,20 +202,23 @@ def run_stoppable(request: OffloadRequest, catalog_path: Path | None, **options
             return None, stop
 
 
-def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bool = False,
-                ingest: bool = True, wait: bool = True, stop: StopSignals | None = None) -> OffloadResult:
-    """Prepare and run an offload with live progress on the terminal, then print the summary.
+def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bool = False, clips: bool = True,
+                report: bool = False, wait: bool = True, stop: StopSignals | None = None,
+                settings: OffloadSettings | None = None) -> OffloadResult:
+    """Prepare and run an offload (the ``offload`` job kind) with live progress on the terminal, print the
+    summary, then run what follows a verified offload (:func:`services.jobs.after_offload` of ``settings``, the
+    defaults when ``None``; ``clips`` and ``report`` override its ingest and report).
 
-    ``stop`` (from ``cmd_offload``) gets the run's cancel token while the copy runs; a stop ends the run with
-    the job ``interrupted`` (returned, or ``CancelledError`` raised) and skips the ingest."""
+    ``stop`` (from ``cmd_offload``) gets the job's cancel token while it runs; a stop ends the run with the job
+    ``interrupted`` (returned, or ``CancelledError`` raised) and skips the aftercare."""
     catalog = open_catalog(catalog_path)
     try:
         recover_interrupted(catalog)
-        service = OffloadService(catalog, wait=wait, on_wait=_waiting)
-        prepared = service.prepare(request)
+        job = jobs.prepare(catalog, OffloadKind(wait=wait, on_wait=_waiting), request)
     except BaseException:
         catalog.close()
         raise
+    prepared = job.prepared.detail
     plan = prepared.plan
     console.print(
         f"[bold]{plan.card_label}[/] — {prepared.identity.camera.value.upper()} reel {prepared.identity.reel}, "
@@ -216,44 +230,83 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
         console.print(f"[yellow]warning:[/] {escape(w)}")
     shown = len(plan.warnings)
     cancel = CancelToken()
-    progress = ProgressSnapshot(plan.total_bytes, len(plan.files))
-    box: dict = {}
-
-    def work() -> None:
-        try:
-            box["result"] = service.run(prepared, cancel=cancel, progress=progress)
-        except BaseException as exc:  # re-raised on the main thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=work, name="pixm-offload")
     if stop is not None:
-        stop.cancel = cancel
+        stop.cancel = cancel  # a signal now only cancels: the engine records the job and returns
+    result = None
     try:
-        worker.start()
-        _show_progress(worker, progress, plan, quiet)
+        result = _run_shown(job, cancel, plan, quiet)
     finally:
-        worker.join()  # a signal only cancels now: the worker records the job and returns
         if stop is not None:
             stop.cancel = None
-        verdict = _verdict(catalog, box.get("result"))
+        verdict = _verdict(catalog, result)
         catalog.close()
-    if "error" in box:
-        raise box["error"]
-    print_offload_summary(box["result"], shown_warnings=shown, verdict=verdict)
+    print_offload_summary(result, shown_warnings=shown, verdict=verdict)
     stopped = stop is not None and stop.signum is not None
-    if ingest and box["result"].ok and not stopped:  # enrich: clips grouped, probed, thumbnailed (services.clips)
-        ingest_after_offload(catalog_path, box["result"].card_id, quiet=quiet)
-    return box["result"]
+    if result.ok and not stopped:
+        options = after_offload(settings or OffloadSettings(), result.card_id, result.job_id, clips=clips,
+                                report=report)
+        if options is not None:
+            run_aftercare(catalog_path, options, quiet=quiet, stop=stop)
+    return result
+
+
+def run_aftercare(catalog_path: Path | None, options: AftercareJobOptions, *, quiet: bool = False,
+                  stop: StopSignals | None = None) -> AftercareResult | None:
+    """Run the ``aftercare`` job (clips, then the offload report) and print what it did and where the report
+    went. A failure here never fails the offload (the copies are verified either way): it is reported, and
+    ``pixm ingest`` / ``pixm report offload`` can redo it."""
+    cancel = CancelToken()
+    if stop is not None:
+        stop.cancel = cancel  # SIGINT/SIGTERM stop at the next clip: the job is recorded interrupted
+    try:
+        catalog = open_catalog(catalog_path)
+        try:
+            result = _with_clip_bar(lambda show: jobs.execute(catalog, JobKind.AFTERCARE, options, cancel=cancel,
+                                                              on_progress=show), quiet)
+        finally:
+            catalog.close()
+    except (KeyboardInterrupt, CancelledError):
+        out.print("[yellow]clips:[/] interrupted — run `pixm ingest CARD` to finish the clips and `pixm report "
+                  "offload --card CARD` for the report")
+        return None
+    except Exception as exc:  # reported; the offload result stands
+        out.print(f"[yellow]clips:[/] failed: {escape(str(exc))} — run `pixm ingest CARD` to retry")
+        return None
+    finally:
+        if stop is not None:
+            stop.cancel = None
+    if result.ingest is not None:
+        print_ingest(result.ingest)
+    if result.report:
+        out.print(f"offload report: {escape(result.report)}")
+    elif result.report_error:
+        out.print(f"[yellow]offload report not written:[/] {escape(result.report_error)} — "
+                  "`pixm report offload --card CARD -o FILE` writes it")
+    return result
+
+
+def _with_clip_bar(run, quiet: bool):
+    """``run(show)`` with a clip progress bar on an interactive terminal (``show`` takes each progress value)."""
+    if quiet or not console.is_terminal:
+        return run(None)
+    cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*cols, console=console, transient=True) as bar:
+        task = bar.add_task("clips", total=None)
+
+        def show(p) -> None:
+            bar.update(task, total=p.total, completed=p.done, description=f"clips {p.clip}"[:60])
+
+        return run(show)
 
 
 def _waiting(holder) -> None:
     console.print(f"[yellow]waiting[/] for {escape(holder.describe())} …")
 
 
-def _show_progress(worker: threading.Thread, progress: ProgressSnapshot, plan, quiet: bool) -> None:
+def _run_shown(job: jobs.JobRun, cancel: CancelToken, plan, quiet: bool) -> OffloadResult:
+    """Run the offload job, its progress (the engine's snapshot) shown as bars on an interactive terminal."""
     if quiet or not console.is_terminal:
-        worker.join()
-        return
+        return job.run(cancel)
     cols = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -266,16 +319,15 @@ def _show_progress(worker: threading.Thread, progress: ProgressSnapshot, plan, q
         dests = [
             bar.add_task(f"verify {i + 1}", total=plan.total_bytes) for i in range(len(plan.destinations))
         ]
-        while worker.is_alive():
-            worker.join(0.2)
+
+        def show(progress: ProgressSnapshot) -> None:
             progress.update_rate()
-            bar.update(
-                read,
-                completed=progress.bytes_read,
-                description=f"card read {progress.files_done}/{progress.total_files}",
-            )
+            bar.update(read, completed=progress.bytes_read,
+                       description=f"card read {progress.files_done}/{progress.total_files}")
             for t, d in zip(dests, progress.destinations, strict=False):
                 bar.update(t, completed=d.bytes_verified)
+
+        return job.run(cancel, on_progress=show)
 
 
 def _verdict(catalog, result: OffloadResult | None) -> CardVerdict | None:

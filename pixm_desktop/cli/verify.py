@@ -1,4 +1,5 @@
-"""``pixm verify``: re-verify a destination card folder against its ASC MHL history."""
+"""``pixm verify``: re-verify a destination card folder against its ASC MHL history (the ``verify`` job kind:
+a row in the catalog's jobs, as the window's re-verify)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 from pixm_desktop.cli._catalog import catalog_path, reader_catalog_arg
 from pixm_desktop.cli._common import console, escape, out
 from pixm_desktop.core.errors import CatalogError, MhlWriteError, UsageError, VerificationFailedError
+from pixm_desktop.core.states import JobKind, VerifyJobOptions
+from pixm_desktop.services import jobs
 from pixm_desktop.services.context import open_catalog
 from pixm_desktop.services.verify import VerifyOutcome, verify_folder
 
@@ -49,14 +52,24 @@ def cmd_verify(args) -> int:
 
 
 def _verify(args) -> VerifyOutcome:
+    """The verify job on the catalog (its row records the run); a catalog that cannot be opened leaves the
+    folder checked against its history alone, the reason in ``catalog_error`` (exit 8 after the verdict)."""
     db_path = catalog_path(args.catalog)
+    options = VerifyJobOptions(path=str(args.path), write=not args.no_write)
     if args.create or db_path.exists():
-        return verify_folder(args.path, catalog_path=args.catalog, write=not args.no_write)
+        try:
+            catalog = open_catalog(args.catalog)
+        except CatalogError:
+            return verify_folder(args.path, catalog_path=args.catalog, write=not args.no_write)
+        try:
+            return jobs.execute(catalog, JobKind.VERIFY, options)
+        finally:
+            catalog.close()
     console.print(f"[yellow]note:[/] no catalog at {escape(str(db_path))}: checking {escape(str(args.path))} "
                   "against its ASC MHL history only (--create starts a catalog there)")
-    empty = open_catalog(url="sqlite://")  # knows no folder: the history alone decides, nothing is recorded
+    empty = open_catalog(url="sqlite://")  # knows no folder: the history alone decides, nothing is kept
     try:
-        return verify_folder(args.path, catalog=empty, write=not args.no_write)
+        return jobs.execute(empty, JobKind.VERIFY, options)
     finally:
         empty.close()
 

@@ -21,7 +21,7 @@ class CopyState(StrEnum):
 
 
 class JobStatus(StrEnum):
-    """Offload job status as kept in the catalog."""
+    """Status of a job of any kind (``jobs.status``)."""
 
     QUEUED = "queued"
     RUNNING = "running"

@@ -8,14 +8,18 @@ older PIXM read back unchanged and ``ClipKind.AUDIO == "audio"`` holds (no migra
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import StrEnum
 
 
 class JobKind(StrEnum):
-    """What a catalog job does (``jobs.kind``)."""
+    """What a catalog job does (``jobs.kind``); each has its class in ``services.jobs.KINDS``."""
 
-    OFFLOAD = "offload"
+    OFFLOAD = "offload"  # copy a card to its destinations, verify, write ASC MHL
+    VERIFY = "verify"  # re-verify one destination card folder against its history
+    INGEST = "ingest"  # group, probe and thumbnail the clips of a card
+    REPORT = "report"  # the offload report of a job, or the daily report of a day (PDF)
+    AFTERCARE = "aftercare"  # what follows a verified offload: the ingest, then the offload report
 
 
 class JobDestinationStatus(StrEnum):
@@ -92,6 +96,96 @@ class JobOptions:
         dests = data.get("destinations")
         return cls(source_verify=bool(data.get("source_verify")), cascade=bool(data.get("cascade")),
                    destinations=tuple(str(d) for d in dests) if isinstance(dests, list) else ())
+
+
+class _KindOptions:
+    """Typed options of a job kind other than offload, stored as JSON in ``jobs.options``: every field is a
+    plain JSON value (str, int, bool or ``None``). Parsed back by :func:`job_options` only."""
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        """Known keys whose value has the default's type (``None`` allowed where the default is ``None``);
+        anything else takes its default. Never raises."""
+        kwargs = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value, default = data[f.name], f.default
+            if default is None or type(value) is type(default) or (value is None and default is None):
+                kwargs[f.name] = value
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyJobOptions(_KindOptions):
+    """A re-verify: the catalog's destination ``destination_id``, or the folder ``path``; ``write``: append an
+    in-place ASC MHL generation."""
+
+    path: str = ""
+    destination_id: int | None = None
+    write: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class IngestJobOptions(_KindOptions):
+    """The clips of card ``card_id``; ``force``: probe clips again even when unchanged."""
+
+    card_id: int = 0
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReportJobOptions(_KindOptions):
+    """A PDF report: ``report`` is ``offload`` (of job ``job_id``) or ``daily`` (of ``day``, ISO date, and
+    ``project``). ``path``: the file to write; else a new file in ``folder`` ("" = the catalog's reports folder).
+    ``min_copies``/``distinct_drives``: the safe-to-format rule the report judges cards by."""
+
+    report: str = "offload"
+    job_id: int | None = None
+    day: str | None = None
+    project: str | None = None
+    path: str | None = None
+    folder: str = ""
+    min_copies: int = 2
+    distinct_drives: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class AftercareJobOptions(_KindOptions):
+    """What follows the verified offload ``job_id`` of card ``card_id``: the clip ingest (``ingest``), then the
+    offload report into ``report_folder`` (``None``: no report; "" = the catalog's reports folder), judged by
+    the rule ``min_copies``/``distinct_drives``."""
+
+    card_id: int = 0
+    job_id: int | None = None
+    ingest: bool = True
+    report_folder: str | None = None
+    min_copies: int = 2
+    distinct_drives: bool = True
+
+
+_OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,
+            JobKind.AFTERCARE: AftercareJobOptions}
+
+
+def job_options(kind: str, text: str | None):
+    """The typed options of a stored job row (the ONE place ``jobs.options`` is parsed): :class:`JobOptions`
+    for an offload (and for a kind this PIXM does not know), the kind's own class otherwise. Empty or unreadable
+    JSON gives the defaults. Never raises."""
+    cls = _OPTIONS.get(kind)  # type: ignore[call-overload]
+    if cls is None:
+        return JobOptions.from_json(text)
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        data = {}
+    return cls.from_dict(data if isinstance(data, dict) else {})
 
 
 class SlateSource(StrEnum):

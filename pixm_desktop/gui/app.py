@@ -41,7 +41,7 @@ def settle_interpreter() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    multiprocessing.freeze_support()  # offloads run in child processes (gui.processes), also when frozen
+    multiprocessing.freeze_support()  # jobs run in child processes (services.jobs.supervisor), also when frozen
     argv = list(sys.argv if argv is None else argv)
     args = _args(argv)
     log_file = logs.configure(verbose=args.verbose)

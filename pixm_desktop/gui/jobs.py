@@ -1,9 +1,10 @@
-"""Offload jobs as the queue holds them, the per-volume scheduling rule (no Qt here; the rate meter is
-:class:`pixm_desktop.core.rate.RateMeter`).
+"""Offload jobs as the queue holds them and the states of the window's tasks (no Qt here; the rate meter is
+:class:`pixm_desktop.core.rate.RateMeter`, the scheduling rule :mod:`pixm_desktop.services.jobs.schedule`).
 
 A job moves ``preparing → queued → running ⇄ paused → completed | failed | cancelled | interrupted``; ``error``
-is a job that could not start (pre-flight). Jobs whose destination volumes overlap run in queue order; jobs
-on disjoint volumes run at the same time (Vorta's one queue per site, per drive here).
+is a job that could not start (pre-flight). Jobs whose resource keys overlap (the card, each destination's
+physical disks: ``services.jobs.offload.offload_resources``) run in queue order; jobs on disjoint drives run at
+the same time (Vorta's one queue per site, per drive here).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from enum import StrEnum
 from pixm_desktop.core.model import CancelToken, ProgressSnapshot
 from pixm_desktop.core.rate import RateMeter
 from pixm_desktop.core.verdict import CardVerdict
+from pixm_desktop.services.jobs import schedule
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
 
 
@@ -32,8 +34,20 @@ class JobState(StrEnum):
     ERROR = "error"
 
 
+class TaskState(StrEnum):
+    """A background task of the window that is not an offload (the aftercare of a verified card)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
 ACTIVE = {JobState.PREPARING, JobState.QUEUED, JobState.RUNNING, JobState.PAUSED, JobState.CANCELLING}
-HOLDS_VOLUMES = {JobState.RUNNING, JobState.PAUSED, JobState.CANCELLING}
+#: states in which a job holds its resource keys (a paused job keeps its drives)
+HOLDS_RESOURCES = {JobState.RUNNING, JobState.PAUSED, JobState.CANCELLING}
+HOLDS_VOLUMES = HOLDS_RESOURCES  # the name the window's pages know
 RETRYABLE = {JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED, JobState.ERROR}
 
 #: What each state means to a loader (shown next to the icon).
@@ -83,7 +97,7 @@ class OffloadJob:
     reel: str = ""
     files: int = 0
     total_bytes: int = 0
-    volumes: frozenset[str] = frozenset()
+    resources: frozenset[str] = frozenset()  # resource keys (services.jobs.schedule) the job holds while it runs
     destinations: list[DestinationView] = field(default_factory=list)
     known_summary: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -128,17 +142,7 @@ class OffloadJob:
 
 
 def runnable(jobs: list[OffloadJob]) -> list[OffloadJob]:
-    """Queued jobs that may start now, in queue order: none of their volumes is held by a running job or
-    claimed by a job earlier in the queue (per-volume FIFO; disjoint volumes run in parallel)."""
-    claimed: set[str] = set()
-    for j in jobs:
-        if j.state in HOLDS_VOLUMES:
-            claimed |= j.volumes
-    out = []
-    for j in jobs:
-        if j.state != JobState.QUEUED:
-            continue
-        if not (j.volumes & claimed):
-            out.append(j)
-        claimed |= j.volumes
-    return out
+    """Queued jobs that may start now, in queue order (:func:`services.jobs.schedule.runnable` over their
+    resource keys: none held by a running job or claimed by a job earlier in the queue)."""
+    return schedule.runnable([(j, j.resources) for j in jobs if j.state == JobState.QUEUED],
+                             [j.resources for j in jobs if j.state in HOLDS_RESOURCES])

@@ -1,9 +1,10 @@
-"""The offload queue: jobs, their life cycle, per-volume scheduling, and the 100 ms progress poll.
+"""The offload queue: jobs, their life cycle, scheduling by resource keys, and the 100 ms progress poll.
 
-Every piece of work goes through the window's :class:`~pixm_desktop.gui.runner.JobRunner`: ``prepare`` (scan,
-recognise, plan) on the ``io`` lane when a card is added, ``prepare + run`` on the ``offload`` lane when the
-job's drives are free. The engine writes progress into the job's ``ProgressSnapshot``; one QTimer reads all
-snapshots every 100 ms and emits ``polled`` once — never a signal per file.
+Every piece of work goes through the window's :class:`~pixm_desktop.gui.runner.JobRunner` and the Qt-free job
+layer (:mod:`pixm_desktop.services.jobs`): the offload kind's ``prepare`` (scan, recognise, plan; its resource
+keys) on the ``io`` lane when a card is added, the job run in a child process by the supervisor on the
+``offload`` lane when its keys are free (``services.jobs.schedule``). The engine writes progress into the job's
+``ProgressSnapshot``; one QTimer reads all snapshots every 100 ms and emits ``polled`` once — never a signal per file.
 
 Before a job is queued, its planned destination set is checked against the safe-to-format rule
 (``core.verdict.destination_set_problems``): when it cannot make the card safe (two destinations on one drive,
@@ -22,21 +23,23 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from pixm_desktop.core.errors import CancelledError, SourceError
-from pixm_desktop.core.model import JobStatus, ProgressSnapshot
+from pixm_desktop.core.model import JobStatus
+from pixm_desktop.core.states import JobKind
 from pixm_desktop.core.verdict import CardState, SafeRule, destination_set_problems
 from pixm_desktop.gui.errors import describe_failures, explain
 from pixm_desktop.gui.jobs import (
-    HOLDS_VOLUMES,
+    HOLDS_RESOURCES,
     RETRYABLE,
     DestinationView,
     JobState,
     OffloadJob,
     runnable,
 )
-from pixm_desktop.gui.processes import run_offload_process
 from pixm_desktop.gui.runner import JobRunner
+from pixm_desktop.services import jobs as job_layer
 from pixm_desktop.services import status as status_service
-from pixm_desktop.services.offload import OffloadRequest, OffloadResult, OffloadService, PreparedOffload
+from pixm_desktop.services.jobs.supervisor import run_offload_process
+from pixm_desktop.services.offload import OffloadRequest, OffloadResult, PreparedOffload
 from pixm_desktop.services.settings import Catalog
 from pixm_desktop.services.status import ResumableJob, planned_drive, short_names
 
@@ -112,21 +115,21 @@ class QueueController(QObject):
     def _prepare(self, job: OffloadJob) -> None:
         job.state = JobState.PREPARING
         self.changed.emit(job)
-        self.runner.submit(OffloadService(self.catalog).prepare, job.request, lane="io", name=f"prepare {job.label}",
-                           on_done=lambda p, j=job: self._prepared(j, p),
+        self.runner.submit(job_layer.prepare, self.catalog, JobKind.OFFLOAD, job.request, lane="io",
+                           name=f"prepare {job.label}", on_done=lambda r, j=job: self._prepared(j, r),
                            on_error=lambda e, j=job: self._failed_to_start(j, e))
 
-    def _prepared(self, job: OffloadJob, p: PreparedOffload) -> None:
+    def _prepared(self, job: OffloadJob, run: job_layer.JobRun) -> None:
         if job.state != JobState.PREPARING:
             return  # cancelled while checking
+        p: PreparedOffload = run.prepared.detail
         plan = p.plan
         job.label, job.camera, job.reel = plan.card_label, p.identity.camera.value, p.identity.reel
         job.files, job.total_bytes, job.known_summary = len(plan.files), plan.total_bytes, p.known_summary
         job.warnings = list(plan.warnings)
         job.card_id = p.known_card_id
         # jobs writing to one physical disk (two partitions, a RAID and a member) wait for each other
-        job.volumes = frozenset(m for d in plan.destinations
-                                for m in (d.drive.members or {f"{d.volume.device}@{d.volume.mount_point}"}))
+        job.resources = run.resources
         names = short_names([(Path(view.root).name or view.root, d.volume.label)
                              for view, d in zip(job.destinations, plan.destinations, strict=True)])
         for view, d, name in zip(job.destinations, plan.destinations, names, strict=True):
@@ -209,17 +212,16 @@ class QueueController(QObject):
             self.poll.start()
 
     def _run(self, job: OffloadJob) -> OffloadResult:
-        """Worker thread: plan again (the queue may have waited) and run; progress goes into the snapshot.
+        """Worker thread: the offload job kind plans again (the queue may have waited) and runs; progress goes
+        into the job's snapshot.
 
-        With a catalog file the engine runs in a child process (see ``processes``: the window keeps the
+        With a catalog file the job runs in a child process (``services.jobs.supervisor``: the window keeps the
         interpreter to itself); otherwise, or with ``isolate=False``, in this thread."""
         if self.isolate and self.catalog.path is not None:
             return run_offload_process(self.catalog.path, job.request, job.cancel, job,
                                        name=f"pixm-offload-{job.uid}")
-        service = OffloadService(self.catalog)
-        prepared = service.prepare(job.request)
-        job.progress = ProgressSnapshot(prepared.plan.total_bytes, len(prepared.plan.files))
-        return service.run(prepared, cancel=job.cancel, progress=job.progress)
+        return job_layer.execute(self.catalog, JobKind.OFFLOAD, job.request, cancel=job.cancel,
+                                 on_progress=lambda p: setattr(job, "progress", p))
 
     def _done(self, job: OffloadJob, r: OffloadResult) -> None:
         job.result, job.finished_at = r, time.monotonic()
@@ -319,13 +321,13 @@ class QueueController(QObject):
         self.changed.emit(job)
         self.finished.emit(job)
         self.schedule()
-        if not any(j.state in HOLDS_VOLUMES for j in self.jobs):
+        if not any(j.state in HOLDS_RESOURCES for j in self.jobs):
             self.poll.stop()
 
     # -- progress -------------------------------------------------------------------------------------
     def _tick(self) -> None:
         for job in self.jobs:
-            if job.state in HOLDS_VOLUMES:
+            if job.state in HOLDS_RESOURCES:
                 self._tick_job(job)
         self.polled.emit()
 
@@ -430,12 +432,12 @@ class QueueController(QObject):
         return len(done)
 
     def running(self) -> list[OffloadJob]:
-        return [j for j in self.jobs if j.state in HOLDS_VOLUMES]
+        return [j for j in self.jobs if j.state in HOLDS_RESOURCES]
 
     def shutdown(self) -> None:
         """Stop every running job (they become ``interrupted`` in the catalog and resume on the next start)."""
         self._closing = True
         self.poll.stop()
         for j in self.jobs:
-            if j.state in HOLDS_VOLUMES and j.cancel is not None:
+            if j.state in HOLDS_RESOURCES and j.cancel is not None:
                 j.cancel.cancel()

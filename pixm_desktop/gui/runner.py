@@ -6,8 +6,10 @@ Lanes are plain thread pools sized for their work:
 
 - ``catalog``: one worker, every catalog read for the views (history, verification, sources) in order;
 - ``io``: a few workers for card scans, free-space checks, mount polling, re-verification, eject;
-- ``offload``: one worker per running offload; the queue decides what may run (per-volume order);
-- ``post``: one worker for the aftercare of verified cards (clips, thumbnails, offload report).
+- ``offload``: one worker per running offload; the queue decides what may run (``services.jobs.schedule``
+  over the jobs' resource keys: per-drive order);
+- ``aftercare``: one worker for what follows a verified offload (clips, thumbnails, offload report: the
+  ``aftercare`` job kind, which holds the ``cpu`` key).
 
 Nothing else in the GUI starts threads, and progress never travels as signals: offloads write into a
 ``ProgressSnapshot`` that the window polls every 100 ms.
@@ -27,7 +29,7 @@ from PySide6.QtCore import QObject, Signal
 from pixm_desktop.core import logs
 
 log = logging.getLogger(__name__)
-LANES = {"catalog": 1, "io": 4, "offload": 8, "post": 1}
+LANES = {"catalog": 1, "io": 4, "offload": 8, "aftercare": 1}
 
 
 @dataclass(eq=False)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
-from pixm_desktop.gui.processes import ServiceProcess
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.settings_store import load_settings, save_settings, settings_json, write_settings_file
+from pixm_desktop.services.jobs.supervisor import ServiceProcess
 from pixm_desktop.services.settings import Catalog, OffloadSettings
 
 SAVE_DELAY_MS = 300

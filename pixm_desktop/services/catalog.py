@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pixm_desktop.core.states import JobOptions
+from pixm_desktop.core.states import job_options
 from pixm_desktop.core.timeutil import iso_utc
 from pixm_desktop.store import catalog_repo, repo
 from pixm_desktop.store.db import Catalog
@@ -30,11 +30,12 @@ def cards(catalog: Catalog) -> list[dict]:
 def jobs(catalog: Catalog, card_id: int | None = None) -> list[dict]:
     with catalog.session() as s:
         return [{
-            "id": j.id, "card_id": j.card_id, "card": j.card.label, "kind": j.kind, "status": j.status,
-            "algorithms": j.algorithms.split(","), "files": j.files_total, "bytes": j.bytes_total,
-            "host": j.host, "tool_version": j.tool_version, "started_at": iso_utc(j.started_at),
+            "id": j.id, "card_id": j.card_id, "card": j.card.label if j.card else None, "kind": j.kind,
+            "status": j.status, "algorithms": [a for a in j.algorithms.split(",") if a], "files": j.files_total,
+            "bytes": j.bytes_total, "host": j.host, "tool_version": j.tool_version,
+            "created_at": iso_utc(j.created_at), "started_at": iso_utc(j.started_at),
             "finished_at": iso_utc(j.finished_at), "error": j.error,
-            "options": JobOptions.from_json(j.options).to_dict(),
+            "options": job_options(j.kind, j.options).to_dict(), "log": j.log,
             "destinations": [{"path": jd.destination.path, "status": jd.status, "error": jd.error,
                               "mhl_generation": jd.mhl_generation}
                              for jd in sorted(j.job_destinations, key=lambda x: x.position)],

@@ -128,11 +128,13 @@ class OffloadService:
 
     ``wait`` and ``on_wait`` say what :meth:`run` does when another process holds the card or one of its
     destination card folders (see :mod:`services.locks`): wait in line, calling ``on_wait(holder)``, or raise
-    :class:`BusyError` (exit 9) at once."""
+    :class:`BusyError` (exit 9) at once. ``on_job(job_id)`` is called once the run's ``jobs`` row is committed
+    (the job layer adds the job's log lines to it)."""
 
-    def __init__(self, catalog: Catalog, *, wait: bool = True, on_wait: Callable[[locks.Holder], None] | None = None):
+    def __init__(self, catalog: Catalog, *, wait: bool = True, on_wait: Callable[[locks.Holder], None] | None = None,
+                 on_job: Callable[[int], None] | None = None):
         self.catalog = catalog
-        self.wait, self.on_wait = wait, on_wait
+        self.wait, self.on_wait, self.on_job = wait, on_wait, on_job
 
     # -- prepare -----------------------------------------------------------------------------------
     def prepare(self, request: OffloadRequest) -> PreparedOffload:
@@ -205,6 +207,8 @@ class OffloadService:
         dests = ", ".join(str(d.card_path) for d in plan.destinations)
         with self.catalog.session() as s:
             run = _Run(s, prepared, progress, cancel)
+            if self.on_job is not None:
+                self.on_job(run.job.id)
             log.info("job %s started: offload of card %s (%s, %d files, %d bytes) to %s", run.job.id,
                      plan.card_label, plan.source, len(plan.files), plan.total_bytes, dests)
             try:
@@ -304,6 +308,12 @@ def owner_label(s: Session, path: Path) -> str:
     return f"{owner.camera} reel {owner.reel}, first seen {owner.created_at:%Y-%m-%d %H:%M}" if owner else "?"
 
 
+def _now_started() -> dict:
+    """A job row created and started at one instant (``created_at`` never after ``started_at``)."""
+    now = utcnow()
+    return {"created_at": now, "started_at": now}
+
+
 def _seen_before(card: Card) -> str:
     jobs = [j for j in card.jobs if j.kind == JobKind.OFFLOAD]
     last = jobs[-1] if jobs else None
@@ -351,7 +361,7 @@ class _Run:
                        options=JobOptions(self.req.source_verify, self.req.cascade,
                                           tuple(str(d) for d in self.req.destinations)).to_json(),
                        host=context.hostname(), pid=os.getpid(), tool_version=__version__,
-                       files_total=len(plan.files), bytes_total=plan.total_bytes, started_at=utcnow())
+                       files_total=len(plan.files), bytes_total=plan.total_bytes, **_now_started())
         s.add(self.job)
         self.dests: list[Destination] = []
         self.rows: list[dict[int, repo.CopyRow]] = []  # per destination: file_id → state, kept in memory
@@ -609,6 +619,8 @@ def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
 
 
 def recover_interrupted(catalog: Catalog) -> list[int]:
-    """Mark jobs of dead processes on this cart ``interrupted``; returns their ids (call at start-up)."""
-    with catalog.session() as s:
-        return repo.mark_running_jobs_interrupted(s, context.hostname(), context.pid_alive)
+    """Mark jobs (of every kind) of dead processes on this cart ``interrupted``; returns their ids (call at
+    start-up). Kept here for its callers; the rule is :func:`services.jobs.record.recover_interrupted`."""
+    from pixm_desktop.services.jobs import record  # the job layer imports this module
+
+    return record.recover_interrupted(catalog)

@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pixm_desktop.core.drive_names import brief_names, drive_key, short_names
-from pixm_desktop.core.errors import DestinationMissingError, UsageError
 from pixm_desktop.core.hashes import parse_algorithms
 from pixm_desktop.core.model import CopyState, JobStatus
-from pixm_desktop.core.states import JobKind, JobOptions
+from pixm_desktop.core.states import JobKind, JobOptions, VerifyJobOptions
 from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.core.verdict import CardState, CardVerdict, DestinationCopies, SafeRule, card_verdict
 from pixm_desktop.services import context
 from pixm_desktop.services.offload import OffloadRequest, recover_interrupted
-from pixm_desktop.services.verify import VerifyOutcome, verify_folder
+from pixm_desktop.services.verify import VerifyOutcome
 from pixm_desktop.store import repo, status_repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Card, Destination
@@ -270,17 +269,11 @@ def file_state_table(catalog: Catalog, card_id: int) -> FileStateTable:
 
 def reverify_destination(catalog: Catalog, destination_id: int) -> VerifyOutcome:
     """Re-read one destination card folder from the media against its ASC MHL history; the catalog's copy states
-    follow the verdict. Raises :class:`UsageError` (unknown id), :class:`DestinationMissingError` (folder gone)
-    or :class:`MhlError`."""
-    with catalog.session() as s:
-        d = s.get(Destination, destination_id)
-        if d is None:
-            raise UsageError(f"destination {destination_id} is not in the catalog")
-        path = Path(d.path_raw.decode("utf-8", "surrogateescape"))
-    if not path.is_dir():
-        raise DestinationMissingError(f"the destination folder is not there: {path}",
-                        hint="connect the drive (is it mounted?) and try again", path=path)
-    return verify_folder(path, catalog=catalog)
+    follow the verdict. The ``verify`` job kind (a row in ``jobs``, as ``pixm verify`` writes). Raises
+    :class:`UsageError` (unknown id), :class:`DestinationMissingError` (folder gone) or :class:`MhlError`."""
+    from pixm_desktop.services import jobs  # the job layer imports the services this module's callers use
+
+    return jobs.execute(catalog, JobKind.VERIFY, VerifyJobOptions(destination_id=destination_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,10 +300,12 @@ class HistoryRow:
 
 def history(catalog: Catalog, text: str = "", *, day: dt.date | None = None, project: str | None = None,
             limit: int = 1000) -> list[HistoryRow]:
-    """Past jobs, newest first; ``text`` matches card label, reel, camera or project (case-insensitive)."""
+    """Past offload jobs, newest first; ``text`` matches card label, reel, camera or project (case-insensitive).
+    Jobs of the other kinds (verify, ingest, report, aftercare) are listed by ``catalog.jobs``."""
     with catalog.session() as s:
         out = []
-        for j in status_repo.history_jobs(s, text, day=day, project=project, limit=limit):
+        for j in status_repo.history_jobs(s, text, day=day, project=project, limit=limit,
+                                           kind=JobKind.OFFLOAD):
             c = j.card
             sd = c.shoot_day
             jds = sorted(j.job_destinations, key=lambda x: x.position)

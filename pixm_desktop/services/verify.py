@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,8 +68,12 @@ class VerifyOutcome:
 
 
 def verify_folder(path: Path, *, catalog_path: Path | None = None, catalog: Catalog | None = None,
-                  write: bool = True) -> VerifyOutcome:
+                  write: bool = True, on_file: Callable[[str], None] | None = None) -> VerifyOutcome:
     """Verify ``path`` from its history, and against the card hashes in the catalog when it knows the folder.
+
+    ``on_file(name)`` is called before each file is re-read (the job layer counts files and checks its cancel
+    there: an error it raises, e.g. :class:`CancelledError`, stops the verify before any generation is written
+    or any copy state recorded).
 
     Raises :class:`MhlHistoryNotFoundError` when the folder has no history, :class:`MhlError` subclasses when
     the history is damaged or hostile. Never raises for the catalog: its problems land in
@@ -89,7 +94,7 @@ def verify_folder(path: Path, *, catalog_path: Path | None = None, catalog: Cata
                 known = _card_hashes(catalog, path)
             except (SQLAlchemyError, CatalogError) as exc:
                 catalog_error = f"cannot read the catalog {_where(catalog)}: {_why(exc)}"
-        outcome = _verify(path, write, known)
+        outcome = _verify(path, write, known, on_file)
         outcome.catalog_error = catalog_error
         if catalog is not None and catalog_error is None and known is not None:
             try:
@@ -111,9 +116,10 @@ def _why(exc: BaseException) -> str:
     return str(getattr(exc, "orig", None) or exc)
 
 
-def _verify(path: Path, write: bool, known: dict[bytes, dict[HashAlgorithm, str]] | None) -> VerifyOutcome:
+def _verify(path: Path, write: bool, known: dict[bytes, dict[HashAlgorithm, str]] | None,
+            on_file: Callable[[str], None] | None = None) -> VerifyOutcome:
     found: dict[bytes, dict[HashAlgorithm, str]] = {}
-    hash_file = _hasher(path, known or {}, found)
+    hash_file = _hasher(path, known or {}, found, on_file)
     if (path / "ascmhl").is_dir() or (path / "ascmhl").is_symlink():
         kind = "ASC MHL v2.0"
         when = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -130,13 +136,16 @@ def _verify(path: Path, write: bool, known: dict[bytes, dict[HashAlgorithm, str]
     return _outcome(path, kind, report, known, found)
 
 
-def _hasher(root: Path, known: dict[bytes, dict[HashAlgorithm, str]], found: dict[bytes, dict[HashAlgorithm, str]]):
+def _hasher(root: Path, known: dict[bytes, dict[HashAlgorithm, str]], found: dict[bytes, dict[HashAlgorithm, str]],
+            on_file: Callable[[str], None] | None = None):
     """The media re-read the MHL verifier calls, widened to the catalog's formats for the file so its bytes are
     compared with the card hash too (one read). Returns only the formats asked for (the history's)."""
     base = os.fsencode(root)
 
     def hash_file(file: Path, formats):
         rel = os.path.relpath(os.fsencode(file), base).replace(os.sep.encode(), b"/")
+        if on_file is not None:
+            on_file(_name(rel))
         wanted = list(dict.fromkeys([*formats, *known.get(rel, {})]))
         hashes = hash_file_for_mhl(file, wanted)
         found[rel] = hashes

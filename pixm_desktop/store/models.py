@@ -77,11 +77,14 @@ class Card(Base):
 
 
 class Job(Base):
-    """One offload (or re-verify) run of a card."""
+    """One run of a job kind (``core.states.JobKind``: offload, verify, ingest, report, aftercare): its options
+    (JSON, parsed by ``core.states.job_options``), status, UTC timestamps, error (message and hint) and its own
+    log lines (``log``, one per line, UTC time first). ``card_id`` is ``None`` for a job of no single card (a
+    daily report, a folder the catalog does not know). ``host``/``pid``: the process that runs it."""
 
     __tablename__ = "jobs"
     id: Mapped[int] = mapped_column(primary_key=True)
-    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), index=True, nullable=True)
     kind: Mapped[str] = mapped_column(String(20), default=JobKind.OFFLOAD.value)  # core.states.JobKind
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED.value, index=True)
     source_path: Mapped[str] = mapped_column(Text)
@@ -97,7 +100,8 @@ class Job(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
-    card: Mapped[Card] = relationship(back_populates="jobs")
+    log: Mapped[str | None] = mapped_column(Text)  # the job's own log lines (see services.jobs.record)
+    card: Mapped[Card | None] = relationship(back_populates="jobs")
     job_destinations: Mapped[list[JobDestination]] = relationship(back_populates="job", cascade="all, delete-orphan")
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from pixm_desktop.core.hashes import HashAlgorithm
 from pixm_desktop.core.model import CopyFailure, CopyState, JobStatus, SourceFile
+from pixm_desktop.core.states import JobKind
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, Project, ShootDay, utcnow
 
 
@@ -129,7 +130,7 @@ def get_or_create_destination(session: Session, card: Card, path_raw: bytes, **f
 
 
 def mark_running_jobs_interrupted(session: Session, host: str, is_alive) -> list[int]:
-    """Jobs left ``running`` by a process that no longer exists on this host become ``interrupted``.
+    """Jobs of every kind left ``running`` by a process that no longer exists on this host become ``interrupted``.
 
     ``is_alive(pid) -> bool`` tells live processes apart (jobs of another running PIXM are left alone).
     Returns the ids changed. Commits.
@@ -149,10 +150,42 @@ def list_cards(session: Session) -> list[Card]:
 
 
 def list_jobs(session: Session, card_id: int | None = None) -> list[Job]:
+    """Jobs of every kind in id order (of card ``card_id`` when given)."""
     q = select(Job).order_by(Job.id)
     if card_id is not None:
         q = q.where(Job.card_id == card_id)
     return list(session.scalars(q))
+
+
+def add_job(session: Session, **fields) -> Job:
+    """A new ``jobs`` row with ``fields`` (``kind``, ``status``, ``options``…; ``source_path`` and ``algorithms``
+    default to ``""``), flushed so its id is known. The caller commits."""
+    fields.setdefault("source_path", "")
+    fields.setdefault("algorithms", "")
+    job = Job(**fields)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def finish_job(session: Session, job_id: int, status: str, error: str | None, log: str | None,
+               finished_at) -> None:
+    """Record how job ``job_id`` ended: status, error, its log lines, finish time. Commits."""
+    job = session.get(Job, job_id)
+    if job is None:
+        return
+    job.status, job.error, job.finished_at = status, error, finished_at
+    if log is not None:
+        job.log = log
+    session.commit()
+
+
+def append_job_log(session: Session, job_id: int, lines: str) -> None:
+    """Add ``lines`` (newline-ended) to the log of job ``job_id``. Commits."""
+    job = session.get(Job, job_id)
+    if job is not None and lines:
+        job.log = (job.log or "") + lines
+        session.commit()
 
 
 def state_counts(session: Session, destination_ids: Iterable[int]) -> dict[int, dict[str, int]]:
@@ -193,7 +226,8 @@ def running_jobs(session: Session, card_ids: Iterable[int]) -> dict[int, list[tu
     """``{card_id: [(host, pid), …]}`` of jobs recorded ``running`` (the caller tells live ones apart)."""
     out: dict[int, list[tuple[str, int | None]]] = {}
     rows = session.execute(select(Job.card_id, Job.host, Job.pid)
-                           .where(Job.card_id.in_(list(card_ids)), Job.status == JobStatus.RUNNING.value))
+                           .where(Job.card_id.in_(list(card_ids)), Job.status == JobStatus.RUNNING.value,
+                                  Job.kind == JobKind.OFFLOAD.value))  # only an offload copies the card
     for card_id, host, pid in rows:
         out.setdefault(card_id, []).append((host, pid))
     return out

@@ -94,9 +94,9 @@ def file_state_details(session: Session, card_id: int
 
 
 def history_jobs(session: Session, text: str = "", *, day: dt.date | None = None, project: str | None = None,
-                 limit: int = 1000) -> list[Job]:
-    """Jobs newest first with card, shoot day, project and destinations loaded; every word of ``text``
-    matches card label, reel, camera or project (case-insensitive substring)."""
+                 limit: int = 1000, kind: str | None = None) -> list[Job]:
+    """Jobs of a card (of ``kind`` when given) newest first with card, shoot day, project and destinations
+    loaded; every word of ``text`` matches card label, reel, camera or project (case-insensitive substring)."""
     q = (select(Job).join(Card, Job.card_id == Card.id).outerjoin(ShootDay, Card.shoot_day_id == ShootDay.id)
          .outerjoin(Project, ShootDay.project_id == Project.id)
          .options(selectinload(Job.card).selectinload(Card.shoot_day).selectinload(ShootDay.project),
@@ -110,6 +110,8 @@ def history_jobs(session: Session, text: str = "", *, day: dt.date | None = None
         q = q.where(ShootDay.day == day)
     if project:
         q = q.where(Project.name == project)
+    if kind is not None:
+        q = q.where(Job.kind == kind)
     return list(session.scalars(q))
 
 

@@ -11,8 +11,8 @@ from pixm_desktop.store.db import open_catalog
 from support.cli import cli
 
 
-def catalog_json(catalog: Path, what: str) -> list[dict]:
-    r = cli("catalog", what, "--json", "--catalog", catalog)
+def catalog_json(catalog: Path, what: str, *extra: str) -> list[dict]:
+    r = cli("catalog", what, "--json", "--catalog", catalog, *extra)
     assert r.code == 0, r.text
     return json.loads(r.out)
 

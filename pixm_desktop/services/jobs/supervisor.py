@@ -1,27 +1,30 @@
-"""The window's child processes: offloads (``run_offload_process``), the aftercare of verified cards (through
-``run_child``/``ChildChannel``) and a kept worker for reports (``ServiceProcess``), all at lower CPU priority.
-
-An offload runs in a child process and is mirrored into the GUI's ``ProgressSnapshot`` and ``CancelToken``.
+"""The one child-process supervisor: any job kind runs in a spawned child by kind name and options
+(:func:`run_job_in_child`), streaming its progress back; plus a kept worker process for the window's heavy
+catalog calls (:class:`ServiceProcess`, the reports). Children run at lower CPU priority. No Qt here: the window
+calls these on its runner's worker threads, ``pixm`` may call them from any thread.
 
 Why a process: the engine's reader, writer and verifier threads hold the Python interpreter lock in bursts
 (hashing, buffer copies, catalog rows); with several of them on a cart's few cores, any other Python thread of
 the same process — the GUI thread included — waits up to tens of milliseconds at a time (measured: a 5 ms
-ticker thread beside a headless offload on 2 cores saw 75 ms gaps). In a child process the engine has its own
-interpreter and the window stays responsive whatever the copy does.
+ticker thread beside a headless offload on 2 cores saw 75 ms gaps). In a child process the job has its own
+interpreter and the window stays responsive whatever the copy or the decoder does.
 
-The call stays one blocking function, so it still runs through the window's single :class:`JobRunner` (the
-``offload`` lane thread supervises the child):
+The pipe protocol (:func:`run_child` in the parent, :class:`ChildChannel` in the child):
 
-- the child opens the catalog itself (SQLite WAL: the window reads while the child writes), prepares and runs
-  the offload, and sends its progress counters every 100 ms, then the result or the error;
-- the parent forwards pause / resume / cancel from the job's ``CancelToken``, copies the counters into the
-  job's ``ProgressSnapshot`` (the GUI polls that as before) and returns the result or raises the error;
-- if the window dies, the child sees its pipe close and cancels: the job ends ``interrupted`` and resumes on
-  the next start, never two writers on one card folder.
+- the child opens the catalog itself (SQLite WAL: the window reads while the child writes), runs the job
+  through :func:`services.jobs.execute` (its row, its log), and sends ``("job", id)`` once the row exists,
+  ``("progress", value)`` for every progress value (a ``ProgressSnapshot`` travels as its counters and is
+  mirrored into one snapshot in the parent, which the window polls), ``("log", record)`` for its log records,
+  then ``("result", value)`` or ``("error", …)``;
+- the parent forwards pause / resume / cancel from the job's ``CancelToken``; an error comes back as the same
+  class with its hint and the child's traceback as ``child_traceback`` (the window's error details show it);
+- if the parent dies, the child sees its pipe close and cancels: the job ends ``interrupted``. SIGTERM/SIGINT
+  in the child cancel too (a second one ends it). A child killed outright leaves its row ``running``; the next
+  start marks it ``interrupted`` (:func:`services.jobs.recover_interrupted`). A child that ignores cancel for
+  30 s is terminated, then killed.
 
 Logging: a child never opens the log file; its records travel to the parent over the same pipe
 (``core.logs.to_parent``, a ``QueueHandler``) and the parent writes them (``core.logs.handle_from_child``).
-An error a child raises comes back with the child's traceback as ``child_traceback``.
 """
 
 from __future__ import annotations
@@ -40,29 +43,63 @@ from pathlib import Path
 from pixm_desktop.core import logs
 from pixm_desktop.core.errors import CancelledError, ChildProcessFailedError, PixmError, Remedy
 from pixm_desktop.core.model import CancelToken, DestinationProgress, ProgressSnapshot
+from pixm_desktop.core.states import JobKind
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
 
-REPORT_EVERY = 0.1  # seconds between progress messages from the child
 _CTX = mp.get_context("spawn")  # no fork: the parent has Qt and threads
 log = logging.getLogger(__name__)
 
 
+def run_job_in_child(catalog_path: Path, kind: JobKind | str, options, cancel: CancelToken | None,
+                     on_progress, *, name: str = "", on_job=None):
+    """Run a job of ``kind`` with ``options`` (picklable) in a spawned child on the catalog at ``catalog_path``;
+    blocks until it ends and returns the kind's result or raises what the child raised. ``on_progress(value)``
+    gets every progress value on this thread (an offload's :class:`ProgressSnapshot` is one object, kept current);
+    ``on_job(job_id)`` the id of the job's row. Raises :class:`ChildProcessFailedError` when the child ends
+    without a result (killed, crashed)."""
+    kind = JobKind(kind)
+    follower = _Follower(on_progress)
+    try:
+        return run_child(_job_main, (str(catalog_path), kind.value, options), cancel, follower,
+                         name=name or f"pixm-{kind.value}", on_job=on_job)
+    except ChildProcessError as exc:
+        hint = "press Retry: files already verified are kept" if kind == JobKind.OFFLOAD else "run it again"
+        raise ChildProcessFailedError(f"the {kind.value} process stopped unexpectedly ({exc})", remedy=Remedy.RETRY,
+                                      hint=hint) from None
+
+
 def run_offload_process(catalog_path: Path, request: OffloadRequest, cancel: CancelToken,
                         progress_holder, *, name: str = "pixm-offload") -> OffloadResult:
-    """Run ``request`` in a child process; blocks until it ends. ``progress_holder.progress`` is set to a
-    ``ProgressSnapshot`` that follows the child's counters. Raises what the child raised."""
-    try:
-        return run_child(_child_main, (str(catalog_path), request), cancel,
-                         lambda counters: _apply(progress_holder, counters), name=name)
-    except ChildProcessError as exc:
-        raise ChildProcessFailedError(f"the offload process stopped unexpectedly ({exc})", remedy=Remedy.RETRY,
-                                      hint="press Retry: files already verified are kept") from None
+    """:func:`run_job_in_child` for an offload: ``progress_holder.progress`` is set to a ``ProgressSnapshot``
+    that follows the child's counters."""
+    return run_job_in_child(catalog_path, JobKind.OFFLOAD, request, cancel,
+                            lambda p: setattr(progress_holder, "progress", p), name=name)
 
 
-def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, name: str):
+class _Follower:
+    """The parent's side of progress: a snapshot's counters go into one kept :class:`ProgressSnapshot` (its
+    rate meter keeps its history); any other value is handed on as it came."""
+
+    def __init__(self, on_progress):
+        self.on_progress = on_progress
+        self.snapshot: ProgressSnapshot | None = None
+
+    def __call__(self, payload) -> None:
+        if isinstance(payload, tuple) and len(payload) == 2 and payload[0] == _SNAPSHOT:
+            self.snapshot = apply_counters(self.snapshot, payload[1])
+            payload = self.snapshot
+        if self.on_progress is not None:
+            self.on_progress(payload)
+
+
+_SNAPSHOT = "snapshot"
+
+
+def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, name: str, on_job=None):
     """Run ``target(*args, conn)`` in a spawned process and supervise it; blocks until it ends.
 
-    The child sends ``("progress", payload)`` (handed to ``on_progress`` on this thread), then
+    The child sends ``("progress", payload)`` (handed to ``on_progress`` on this thread), ``("job", id)``
+    (handed to ``on_job``), then
     ``("result", value)`` (returned) or an error message from :func:`_error_message` (rebuilt and raised). This
     thread forwards pause / resume / cancel of ``cancel``. Raises ``ChildProcessError`` when the child ends
     without a result (killed, crashed); a child that ignores cancel for 30 s is terminated.
@@ -88,6 +125,9 @@ def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, n
                     break
                 if msg[0] == "progress":
                     on_progress(msg[1])
+                elif msg[0] == "job":
+                    if on_job is not None:
+                        on_job(msg[1])
                 elif msg[0] == "log":
                     logs.handle_from_child(msg[1])
                 elif msg[0] == "result":
@@ -105,7 +145,7 @@ def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, n
         if proc.is_alive():  # it did not stop after cancel: end it (temp files are removed on the next run)
             proc.terminate()
             proc.join(5)
-            if proc.is_alive():  # SIGTERM only cancels an offload child (see _stop_on_signals): stuck, so kill
+            if proc.is_alive():  # SIGTERM only cancels a job child (see _stop_on_signals): stuck, so kill
                 proc.kill()
                 proc.join(5)
 
@@ -117,16 +157,16 @@ def _send(conn, msg) -> None:
         pass
 
 
-def _apply(holder, counters: dict) -> None:
-    p = holder.progress
+def apply_counters(p: ProgressSnapshot | None, counters: dict) -> ProgressSnapshot:
+    """``p`` with the child's counters (a new snapshot when the totals changed: the run was planned again)."""
     if p is None or p.total_bytes != counters["total_bytes"] or len(p.destinations) != len(counters["dests"]):
         p = ProgressSnapshot(counters["total_bytes"], counters["total_files"])
         p.destinations = [DestinationProgress() for _ in counters["dests"]]
-        holder.progress = p
     p.bytes_read, p.files_done = counters["bytes_read"], counters["files_done"]
     p.phase, p.current_file = counters["phase"], counters["current_file"]
     for d, (written, verified, fv, ff) in zip(p.destinations, counters["dests"], strict=True):
         d.bytes_written, d.bytes_verified, d.files_verified, d.files_failed = written, verified, fv, ff
+    return p
 
 
 def _counters(p: ProgressSnapshot) -> dict:
@@ -217,7 +257,7 @@ class ChildChannel:
 
 
 def _stop_on_signals(cancel: CancelToken) -> None:
-    """In an offload child: SIGTERM (logout, shutdown, ``kill``) or SIGINT (Ctrl-C in the terminal that started
+    """In a job's child: SIGTERM (logout, shutdown, ``kill``) or SIGINT (Ctrl-C in the terminal that started
     the window reaches its children too) stops the run like a closing window: the job ends ``interrupted``."""
     def stop(signum, _frame) -> None:
         cancel.cancel()
@@ -228,40 +268,30 @@ def _stop_on_signals(cancel: CancelToken) -> None:
             signal.signal(getattr(signal, name), stop)
 
 
-def _child_main(catalog_path: str, request: OffloadRequest, conn) -> None:
-    """The child process: prepare and run the offload, report progress, obey commands."""
-    from pixm_desktop.services.offload import OffloadService
+def _wire(value):
+    """A progress value as it crosses the pipe (a snapshot as its counters, see :class:`_Follower`)."""
+    return (_SNAPSHOT, _counters(value)) if isinstance(value, ProgressSnapshot) else value
+
+
+def _job_main(catalog_path: str, kind: str, options, conn) -> None:
+    """The child process: run the job (row, progress, result), obey commands."""
+    from pixm_desktop.services.jobs.run import execute
     from pixm_desktop.services.settings import open_catalog
 
     chan = ChildChannel(conn)
     _stop_on_signals(chan.cancel)
-    running = threading.Event()
-    catalog = open_catalog(catalog_path)
-    progress = None
+    catalog = None
     try:
-        service = OffloadService(catalog)
-        prepared = service.prepare(request)
-        progress = ProgressSnapshot(prepared.plan.total_bytes, len(prepared.plan.files))
-
-        def report() -> None:
-            while not running.wait(REPORT_EVERY):
-                chan.send(("progress", _counters(progress)))
-
-        reporter = threading.Thread(target=report, name="pixm-child-progress", daemon=True)
-        reporter.start()
-        result = service.run(prepared, cancel=chan.cancel, progress=progress)
-        running.set()
-        reporter.join()
-        chan.send(("progress", _counters(progress)))
+        catalog = open_catalog(catalog_path)
+        result = execute(catalog, kind, options, cancel=chan.cancel,
+                         on_progress=lambda v: chan.send(("progress", _wire(v))),
+                         on_job=lambda job_id: chan.send(("job", job_id)))
         chan.send(("result", result))
     except BaseException as exc:
-        running.set()
-        if progress is not None:
-            chan.send(("progress", _counters(progress)))
         chan.send_error(exc)
     finally:
-        running.set()
-        catalog.close()
+        if catalog is not None:
+            catalog.close()
         chan.close()
 
 
