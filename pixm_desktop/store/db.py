@@ -26,7 +26,7 @@ from pixm_desktop.core.errors import CatalogError
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Newest Alembic revision shipped (tests/test_clips_migration.py checks it equals the scripts' head). A
 #: catalog already there opens without loading Alembic, which costs about half a second per command.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005_drives"
 ENV_VAR = "PIXM_CATALOG"
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another process's write before "database is locked"
 MIGRATE_LOCK_TIMEOUT = 120.0  # seconds one process waits for another to create or migrate the catalog
@@ -150,8 +150,9 @@ def schema_revision(engine: Engine) -> str | None:
 
 
 def known_revisions() -> set[str]:
-    """Alembic revision ids this version ships (``NNNN`` from ``migrations/versions/NNNN_*.py``)."""
-    return {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("*.py") if p.name[:1].isdigit()}
+    """Alembic revision ids this version ships (``NNNN`` or the whole stem of ``migrations/versions/NNNN_*.py``)."""
+    return {r for p in (MIGRATIONS / "versions").glob("*.py") if p.name[:1].isdigit()
+            for r in (p.name.split("_", 1)[0], p.stem)}
 
 
 def migrate(engine: Engine, path: Path | None = None) -> None:
