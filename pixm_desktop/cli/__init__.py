@@ -21,13 +21,13 @@ import argparse
 import logging
 
 from pixm_desktop import __version__
-from pixm_desktop.cli import catalog, clips, offload, report, samples, show, verify
+from pixm_desktop.cli import catalog, clips, drive, offload, report, samples, show, verify
 from pixm_desktop.cli._common import console, escape, pipe_guard
 from pixm_desktop.core import logs
 from pixm_desktop.core.errors import PixmError
 from pixm_desktop.services.context import catalog_error, default_catalog_path, is_catalog_error
 
-COMMANDS = (offload, verify, catalog, samples, clips, report, show)  # each module adds its sub-commands with register(sub)
+COMMANDS = (offload, verify, catalog, samples, clips, report, show, drive)  # each module adds its sub-commands with register(sub)
 log = logging.getLogger(__name__)
 
 
