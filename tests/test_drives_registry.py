@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -135,6 +136,10 @@ def test_a_shuttle_whose_files_all_have_copies_on_enough_distinct_drives_is_safe
     listed = json.loads(cli("drive", "list", "--json", "--catalog", sh.catalog).out)
     assert {d["label"]: d["folders"] for d in listed} == {"RAID-A": 1, "RAID-B": 1, "SHUTTLE-07": 1}
     assert all(d["events"][0]["what"] == "added" and d["events"][0]["who"] == "Loader" for d in listed)
+    # a card folder on the mounted shuttle that this catalog never wrote there (another cart's offload)
+    shutil.copytree(dest_card(sh.root["RAID-A"], "arri", card.name), sh.root["SHUTTLE-07"] / "OtherCart" / "B001")
+    v = sh.run(drives.wipe_check, "SHUTTLE-07")
+    assert not v.safe and "OtherCart/B001" in v.reason and "cannot be accounted for" in v.reason, v
 
 
 def test_a_shuttle_with_a_file_missing_a_copy_is_not_safe_and_names_the_files(shoot) -> None:

@@ -378,5 +378,31 @@ def _macos_volume(mount_point: str) -> tuple[str, str, str | None]:
     return uuid, info.get("VolumeName") or "", None if uuid else f"macOS: no volume UUID for {mount_point}"
 
 
-__all__ = ["MEMORY_FS", "NETWORK_FS", "PhysicalDrive", "VolumeIdentity", "physical_drive", "same_drive", "unknown",
-           "volume_identity"]
+def card_folders(root: os.PathLike | str, *, max_depth: int = 8, max_dirs: int = 20_000) -> tuple[list[str], bool]:
+    """Folders below ``root`` holding an ASC MHL history (an ``ascmhl`` folder): destination card folders
+    as PIXM leaves them once every file is verified. Returns ``(relative paths with "/", complete)``;
+    ``complete`` is false when the walk stopped at ``max_dirs`` folders or found a folder it cannot list.
+    Never descends into a card folder, never follows links."""
+    found: list[str] = []
+    todo: list[tuple[str, int]] = [(os.fspath(root), 0)]
+    seen, complete = 0, True
+    while todo:
+        folder, depth = todo.pop()
+        seen += 1
+        if seen > max_dirs:
+            return sorted(found), False
+        try:
+            with os.scandir(folder) as it:
+                subs = [e for e in it if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            complete = False
+            continue
+        if any(e.name == "ascmhl" for e in subs) and depth > 0:
+            found.append(os.path.relpath(folder, root).replace(os.sep, "/"))
+        elif depth < max_depth:
+            todo.extend((e.path, depth + 1) for e in subs if not e.name.startswith("."))
+    return sorted(found), complete
+
+
+__all__ = ["MEMORY_FS", "NETWORK_FS", "PhysicalDrive", "VolumeIdentity", "card_folders", "physical_drive",
+           "same_drive", "unknown", "volume_identity"]

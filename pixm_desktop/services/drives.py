@@ -36,7 +36,13 @@ from pixm_desktop.core.errors import (
 )
 from pixm_desktop.core.timeutil import aware_utc, iso_utc
 from pixm_desktop.core.verdict import FileElsewhere, SafeRule, WipeVerdict, drive_wipe_verdict
-from pixm_desktop.engine.drives import PhysicalDrive, VolumeIdentity, physical_drive, volume_identity
+from pixm_desktop.engine.drives import (
+    PhysicalDrive,
+    VolumeIdentity,
+    card_folders,
+    physical_drive,
+    volume_identity,
+)
 from pixm_desktop.services import context
 from pixm_desktop.services.verify import verify_folder
 from pixm_desktop.store import drives_repo as repo
@@ -307,7 +313,9 @@ def receive(catalog: Catalog, label: str, *, at: str | None = None, path: os.Pat
         folders = [s.get(Destination, d) for d in sorted(linked) if d not in retired]
         old_root = drive.root
         s.commit()
-    checks = [_reverify(catalog, d.path_raw, old_root, new_root) for d in sorted(folders, key=lambda d: d.path_raw)]
+    found, _complete = card_folders(new_root)
+    checks = [_reverify(catalog, d.path_raw, _where_now(d.path_raw, old_root, new_root, found))
+              for d in sorted(folders, key=lambda d: d.path_raw)]
     if not checks:
         notes.append(f"the catalog knows no card folder on {label}")
     with catalog.session() as s:
@@ -345,11 +353,20 @@ def _check_identity(drive: Drive, mount: Path, drive_of, identity_of) -> list[st
     return [f"cannot confirm that {mount} holds {drive.label} (no filesystem UUID, physical drive unknown)"]
 
 
-def _reverify(catalog: Catalog, path_raw: bytes, old_root: str, new_root: str) -> FolderCheck:
+def _where_now(path_raw: bytes, old_root: str, new_root: str, found: list[str]) -> Path:
+    """Where a recorded card folder is on the drive mounted at ``new_root``: the card folder found there whose
+    relative path ends the recorded one (the longest), else the recorded path moved from ``old_root``."""
+    recorded = os.fsdecode(path_raw)
+    tails = [rel for rel in found if recorded.replace(os.sep, "/").endswith("/" + rel)]
+    if tails:
+        return Path(new_root) / max(tails, key=len)
+    if repo.under(path_raw, old_root):
+        return Path(new_root) / os.path.relpath(recorded, old_root)
+    return Path(recorded)
+
+
+def _reverify(catalog: Catalog, path_raw: bytes, folder: Path) -> FolderCheck:
     recorded = Path(os.fsdecode(path_raw))
-    folder = recorded
-    if repo.under(path_raw, old_root) and old_root != new_root:
-        folder = Path(new_root) / os.path.relpath(recorded, old_root)
     if not folder.is_dir():
         return FolderCheck(str(recorded), False, "card folder not found on the drive",
                            ((str(folder), "missing", "the card folder is not on the drive"),))
@@ -384,6 +401,8 @@ def _wipe_verdict(s, drive: Drive, rule: SafeRule) -> WipeVerdict:
         blockers.append(f"the OS could not tell which physical drive {drive.label} is "
                         f"({drive.physical_note or 'no identity recorded'}): card folders written to it under "
                         "another mount point cannot be found, so its files cannot all be accounted for")
+    elif _mounted(drive):
+        blockers += _strangers(s, drive, on)
     files = repo.files_on(s, on)
     excluded = on | repo.retired_destination_ids(s)
     elsewhere = repo.verified_elsewhere(s, sorted(on), excluded)
@@ -392,6 +411,33 @@ def _wipe_verdict(s, drive: Drive, rule: SafeRule) -> WipeVerdict:
                                            for d, path, vol, drive_id, note in elsewhere.get(fid, [])))
             for fid, card, rel in files]
     return drive_wipe_verdict(drive.label, rows, rule, blockers=blockers)
+
+
+def _mounted(drive: Drive) -> bool:
+    """Whether the drive itself is mounted at its recorded mount point (UUID, else physical drive, agree)."""
+    if not drive.root or not os.path.isdir(drive.root):
+        return False
+    if drive.fs_uuid:
+        return volume_identity(Path(drive.root)).fs_uuid == drive.fs_uuid
+    return bool(drive.physical_id) and physical_drive(Path(drive.root)).id == drive.physical_id
+
+
+def _strangers(s, drive: Drive, on: set[int]) -> list[str]:
+    """Why the card folders actually on the mounted drive are not all accounted for: a folder with an ASC
+    MHL history that is none of the catalog's folders on this drive (written by another cart, or recorded
+    under a path the catalog cannot tie to this drive) holds files this catalog cannot vouch for."""
+    found, complete = card_folders(drive.root)
+    paths = [os.fsdecode(raw).replace(os.sep, "/") for d, raw, *_ in repo.destinations(s) if d in on]
+    strangers = [rel for rel in found if not any(p.endswith("/" + rel) for p in paths)]
+    out = []
+    if strangers:
+        more = f" and {len(strangers) - 3} more" if len(strangers) > 3 else ""
+        out.append(f"card folders on {drive.label} that this catalog does not know as folders of this drive: "
+                   f"{', '.join(strangers[:3])}{more} (written by another cart, or recorded under another "
+                   "mount point): their files cannot be accounted for")
+    if not complete:
+        out.append(f"could not look through every folder on {drive.label} for card folders")
+    return out
 
 
 def retire(catalog: Catalog, label: str, rule: SafeRule = SafeRule(), *, force: bool = False,
