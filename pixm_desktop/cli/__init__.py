@@ -4,7 +4,8 @@ Exit codes (stable, see README): 0 everything verified · 1 internal error · 2 
 (space, read-only or overlapping destination) · 4 offload incomplete (some file × destination not verified) ·
 5 verification found mismatches, missing or unrecorded files · 6 source card unreadable or changed ·
 7 ASC MHL history missing or malformed · 8 catalog error · 9 busy: another process offloads the same card or
-writes the same destination folder (``--no-wait``) · 10 not safe to format (``--require-safe``) · 11 show
+writes the same destination folder (``--no-wait``) · 10 not safe to format (``--require-safe``) or to wipe
+(``pixm drive wipe-check|retire``) · 11 show
 profile refused (unreadable, malformed at a named line, from a newer PIXM, an older revision) · 130 cancelled
 (Ctrl-C, SIGINT) · 143 stopped (SIGTERM).
 
