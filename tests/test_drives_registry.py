@@ -262,6 +262,9 @@ def test_a_drive_the_os_cannot_identify_is_never_safe_to_wipe(tmp_path, mount_tm
             drives.add_drive(catalog, mount, "SHUTTLE-10")  # no UUID: the same mount and drive is the same
         v = drives.wipe_check(catalog, "SHUTTLE-09")
         assert not v.safe and "could not tell which physical drive SHUTTLE-09 is" in v.reason
+        got = drives.receive(catalog, "SHUTTLE-09", at="vault")
+        assert got.ok and not got.folders and got.drive.location == "vault"
+        assert any(n.startswith(f"cannot confirm that {mount} holds SHUTTLE-09") for n in got.notes), got.notes
         with pytest.raises(UsageError, match="already registered"):
             drives.add_drive(catalog, tmp_path, "shuttle-09")
         with pytest.raises(UsageError, match="no drive labelled"):

@@ -281,10 +281,6 @@ class ReceiveResult:
     def ok(self) -> bool:
         return all(f.ok for f in self.folders)
 
-    @property
-    def problems(self) -> int:
-        return sum(len(f.problems) or (0 if f.ok else 1) for f in self.folders)
-
 
 def receive(catalog: Catalog, label: str, *, at: str | None = None, path: os.PathLike | str | None = None,
             who: str | None = None, drive_of: Callable[[Path], PhysicalDrive] | None = None,
@@ -306,7 +302,7 @@ def receive(catalog: Catalog, label: str, *, at: str | None = None, path: os.Pat
             raise DestinationMissingError(f"{drive.label} is not mounted at {mount}", path=mount,
                                           hint="connect the drive and give where it is mounted with --path")
         mount = mount.resolve()
-        notes = _check_identity(drive, mount, drive_of, identity_of)
+        confirmed, notes = _check_identity(drive, mount, drive_of, identity_of)
         new_root = os.path.realpath(identity_of(mount).mount_point or mount)
         linked = _find_folders(s, drive)
         retired = repo.retired_destination_ids(s)
@@ -314,13 +310,15 @@ def receive(catalog: Catalog, label: str, *, at: str | None = None, path: os.Pat
         old_root = drive.root
         s.commit()
     found, _complete = card_folders(new_root)
-    checks = [_reverify(catalog, d.path_raw, _where_now(d.path_raw, old_root, new_root, found))
+    checks = [_reverify(catalog, d.path_raw, _where_now(d.path_raw, old_root, new_root, found), confirmed)
               for d in sorted(folders, key=lambda d: d.path_raw)]
     if not checks:
         notes.append(f"the catalog knows no card folder on {label}")
     with catalog.session() as s:
         drive = _get(s, label)
-        drive.location, drive.holder, drive.root = place, _who(who), new_root
+        drive.location, drive.holder = place, _who(who)
+        if confirmed:
+            drive.root = new_root
         host = context.hostname()
         repo.add_event(s, drive, "received", who=_who(who), host=host, place=place)
         bad = [c for c in checks if not c.ok]
@@ -334,23 +332,26 @@ def receive(catalog: Catalog, label: str, *, at: str | None = None, path: os.Pat
         return ReceiveResult(_info(s, drive), place, tuple(checks), tuple(notes))
 
 
-def _check_identity(drive: Drive, mount: Path, drive_of, identity_of) -> list[str]:
-    """Refuse a drive at ``mount`` that is not ``drive`` (filesystem UUID, else physical drive)."""
+def _check_identity(drive: Drive, mount: Path, drive_of, identity_of) -> tuple[bool, list[str]]:
+    """Refuse a drive at ``mount`` that is not ``drive`` (filesystem UUID, else physical drive); returns
+    ``(confirmed, notes)`` — not confirmed when the drive has neither identity."""
     if drive.fs_uuid:
         found = identity_of(mount).fs_uuid
         if found != drive.fs_uuid:
             raise DriveMismatchError(f"the drive at {mount} is not {drive.label}: filesystem UUID "
                                      f"{found or 'none'}, {drive.label} has {drive.fs_uuid}", path=mount,
                                      hint=f"mount {drive.label} and give its mount point with --path")
-        return []
+        return True, []
     if drive.physical_id:
         found = drive_of(mount).id
         if found != drive.physical_id:
             raise DriveMismatchError(f"the drive at {mount} is not {drive.label}: physical drive "
                                      f"{found or 'unknown'}, {drive.label} is {drive.physical_id}", path=mount,
                                      hint=f"mount {drive.label} and give its mount point with --path")
-        return [f"{drive.label} has no filesystem UUID: recognised by its physical drive only"]
-    return [f"cannot confirm that {mount} holds {drive.label} (no filesystem UUID, physical drive unknown)"]
+        return True, [f"{drive.label} has no filesystem UUID: recognised by its physical drive only"]
+    return False, [f"cannot confirm that {mount} holds {drive.label} (no filesystem UUID, physical drive unknown): "
+                   "folders found elsewhere than recorded are checked against their ASC MHL history only, and "
+                   "nothing is recorded for them in the catalog"]
 
 
 def _where_now(path_raw: bytes, old_root: str, new_root: str, found: list[str]) -> Path:
@@ -365,13 +366,16 @@ def _where_now(path_raw: bytes, old_root: str, new_root: str, found: list[str]) 
     return Path(recorded)
 
 
-def _reverify(catalog: Catalog, path_raw: bytes, folder: Path) -> FolderCheck:
+def _reverify(catalog: Catalog, path_raw: bytes, folder: Path, confirmed: bool) -> FolderCheck:
+    """Re-verify ``folder``; its results go to the catalog's folder ``path_raw`` only when it is that folder
+    or the drive's identity was confirmed (another drive's bytes must never turn a copy verified)."""
     recorded = Path(os.fsdecode(path_raw))
     if not folder.is_dir():
         return FolderCheck(str(recorded), False, "card folder not found on the drive",
                            ((str(folder), "missing", "the card folder is not on the drive"),))
     try:
-        outcome = verify_folder(folder, catalog=catalog, recorded_as=recorded if folder != recorded else None)
+        moved = folder != recorded
+        outcome = verify_folder(folder, catalog=catalog, recorded_as=recorded if moved and confirmed else None)
     except PixmError as exc:
         return FolderCheck(str(recorded), False, str(exc), (("ascmhl", "history", exc.message),))
     problems = tuple(outcome.problems)
