@@ -243,3 +243,15 @@ class ShowProfileRevisionError(ShowProfileError):
 class ShowProfileWriteError(ShowProfileError):
     """A show profile could not be written: the folder is read-only, the drive full or gone (exit 11). The
     installed profile is then the one before (files are replaced by an atomic rename)."""
+
+
+class DriveNotSafeToWipeError(PixmError):
+    """A registered drive was to be retired (or checked) while some file on it lacks the verified copies on
+    other drives that the safe-to-format rule needs (exit 10, as a card not safe to format)."""
+
+    exit_code = 10
+
+
+class DriveMismatchError(PreflightError):
+    """The drive found at a path is not the registered drive named (another filesystem UUID or physical
+    drive): nothing is verified nor recorded for it (exit 3)."""

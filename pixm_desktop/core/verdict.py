@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["CardState", "CardVerdict", "DestinationCopies", "SafeRule", "card_verdict", "count_drives",
-           "destination_set_problems"]
+__all__ = ["CardState", "CardVerdict", "DestinationCopies", "FileElsewhere", "SafeRule", "WipeVerdict", "card_verdict",
+           "count_drives", "destination_set_problems", "drive_wipe_verdict"]
 
 
 class CardState(StrEnum):
@@ -238,3 +238,77 @@ def destination_set_problems(drives: Sequence[tuple[str, str, str | None]], rule
     out.append(f"these destinations count as {_plural(copies, 'drive')}; a card needs {need} verified copies "
                "on different drives to be safe to format")
     return out
+
+
+# -- safe to wipe a drive (issue 12): the card's rule, applied to every file on the drive ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileElsewhere:
+    """A file the drive holds (or may hold: any copy row on it) and where else it is: ``copies`` =
+    ``(label, drive_id, drive_note)`` of every destination folder on *another* drive holding a verified copy
+    (as :func:`count_drives` takes them)."""
+
+    card: str
+    relpath: str
+    copies: tuple[tuple[str, str, str | None], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WipeVerdict:
+    """Whether a drive may be wiped: ``files`` = files of the catalog on it; ``lacking`` = ``(card, relpath,
+    why)`` of every one whose copies on other drives do not meet the rule (all of them, in file order)."""
+
+    safe: bool
+    reason: str
+    files: int = 0
+    lacking: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def title(self) -> str:
+        return "SAFE TO WIPE" if self.safe else "NOT SAFE TO WIPE"
+
+    @property
+    def headline(self) -> str:
+        """``SAFE TO WIPE: <reason>`` / ``NOT SAFE TO WIPE: <reason>``."""
+        return f"{self.title}: {self.reason}"
+
+    def listed(self, limit: int = 10) -> list[str]:
+        """At most ``limit`` lacking files as ``card/relpath: why``, then ``and K more`` when there are."""
+        lines = [f"{card}/{rel}: {why}" for card, rel, why in self.lacking[:max(0, limit)]]
+        if len(self.lacking) > len(lines):
+            lines.append(f"and {len(self.lacking) - len(lines)} more")
+        return lines
+
+    def as_dict(self) -> dict:
+        """JSON form: ``{"safe", "title", "reason", "files", "lacking": [{"card", "path", "why"}]}``."""
+        return {"safe": self.safe, "title": self.title, "reason": self.reason, "files": self.files,
+                "lacking": [{"card": c, "path": p, "why": w} for c, p, w in self.lacking]}
+
+
+def drive_wipe_verdict(drive: str, files: Sequence[FileElsewhere], rule: SafeRule = SafeRule(), *,
+                       blockers: Sequence[str] = ()) -> WipeVerdict:
+    """May ``drive`` be wiped? Only when every file on it still has ``rule.min_copies`` verified copies on
+    OTHER drives, counted by :func:`count_drives` exactly as a card's copies are (drives sharing a member
+    disk count once; drives the OS cannot tell never count as distinct). ``blockers``: reasons the caller
+    cannot vouch for the list of files (e.g. which folders are on the drive cannot be told): NOT SAFE then.
+    A drive with no file of the catalog on it is safe. Never raises."""
+    if blockers:
+        return WipeVerdict(False, "; ".join(blockers), len(files))
+    need = max(1, rule.min_copies)
+    lacking = []
+    for f in files:
+        copies, why = count_drives(f.copies, rule)
+        if copies < need:
+            words = f"only {_plural(copies, 'verified copy', 'verified copies')} on other drives of {need} needed"
+            lacking.append((f.card, f.relpath, words + (" (" + "; ".join(why) + ")" if why else "")))
+    if lacking:
+        first = f"{lacking[0][0]}/{lacking[0][1]}"
+        more = f" and {len(lacking) - 1} more" if len(lacking) > 1 else ""
+        return WipeVerdict(False, f"{_plural(len(lacking), 'file')} of {len(files)} on {drive} would lose copies "
+                                  f"the rule needs: {first}{more}", len(files), tuple(lacking))
+    if not files:
+        return WipeVerdict(True, f"the catalog knows no file on {drive}", 0)
+    on = " on distinct drives" if rule.distinct_drives else ""
+    return WipeVerdict(True, f"every one of {_plural(len(files), 'file')} on {drive} has {need} or more verified "
+                             f"copies{on} elsewhere", len(files))

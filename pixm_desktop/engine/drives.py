@@ -291,4 +291,118 @@ def _windows(probe: Path) -> PhysicalDrive:
     return PhysicalDrive("+".join(sorted(ids)), names[0] if len(names) == 1 else "+".join(names))
 
 
-__all__ = ["MEMORY_FS", "NETWORK_FS", "PhysicalDrive", "physical_drive", "same_drive", "unknown"]
+# -- the filesystem's own identity (issue 12: drives as things) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeIdentity:
+    """The filesystem holding a path, as the OS names it: ``fs_uuid`` (``""`` when it has none: tmpfs, many
+    FUSE and network filesystems), ``label`` (the volume name, ``""`` when none), ``capacity_bytes`` (statvfs
+    total, bytes), ``mount_point``, ``device``, ``fs_type``; ``note`` says why the UUID could not be read."""
+
+    fs_uuid: str
+    label: str
+    capacity_bytes: int
+    mount_point: str
+    device: str
+    fs_type: str
+    note: str | None = None
+
+
+def volume_identity(path: os.PathLike | str, *, devfs: os.PathLike | str = "/dev",
+                    partitions: Callable[[], Iterable[Any]] | None = None) -> VolumeIdentity:
+    """The identity of the filesystem holding ``path`` (or its nearest existing parent).
+
+    Linux: ``/dev/disk/by-uuid`` and ``by-label`` links to the mounted device, else ``blkid`` (udev may be
+    absent in containers); macOS: ``diskutil info -plist`` (VolumeUUID, VolumeName; untested here); Windows:
+    not read yet (``note`` says so). ``devfs`` and ``partitions`` are parameters for tests, as for
+    :func:`physical_drive`. Never raises for an unreadable volume: fields stay empty and ``note`` says why.
+    """
+    probe = _existing(Path(path))
+    mounts = list((partitions or (lambda: psutil.disk_partitions(all=True)))())
+    mount = _mount_of(os.path.realpath(probe), mounts)
+    mount_point = getattr(mount, "mountpoint", "") or str(probe)
+    device = getattr(mount, "device", "") or ""
+    fstype = (getattr(mount, "fstype", "") or "").lower()
+    try:
+        capacity = psutil.disk_usage(mount_point).total
+    except OSError:
+        capacity = 0
+    if sys.platform.startswith("linux"):
+        uuid, label, note = _linux_volume(device, fstype, Path(devfs))
+    elif sys.platform == "darwin":
+        uuid, label, note = _macos_volume(mount_point)
+    else:
+        uuid, label, note = "", "", f"{sys.platform}: volume UUID not read yet"
+    return VolumeIdentity(uuid, label, capacity, mount_point, device, fstype, note)
+
+
+def _linux_volume(device: str, fstype: str, devfs: Path) -> tuple[str, str, str | None]:
+    if not device.startswith("/"):
+        return "", "", f"{fstype or 'this filesystem'} has no block device, so no filesystem UUID"
+    real = os.path.realpath(device)
+    uuid, label = _by_link(devfs / "disk" / "by-uuid", real), _by_link(devfs / "disk" / "by-label", real)
+    if not uuid:
+        uuid, label = _blkid(device, label)
+    return uuid, label, None if uuid else f"no filesystem UUID found for {device}"
+
+
+def _by_link(folder: Path, real: str) -> str:
+    """The name of the link in ``folder`` pointing at ``real`` (udev escapes spaces as ``\\x20``)."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return ""
+    for name in names:
+        if os.path.realpath(folder / name) == real:
+            return re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), name)
+    return ""
+
+
+def _blkid(device: str, label: str) -> tuple[str, str]:
+    try:
+        text = subprocess.run(["blkid", "-o", "export", device], capture_output=True, text=True, timeout=10,
+                              check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "", label
+    fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return fields.get("UUID", ""), label or fields.get("LABEL", "")
+
+
+def _macos_volume(mount_point: str) -> tuple[str, str, str | None]:
+    try:
+        info = _diskutil(mount_point)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        return "", "", f"macOS: diskutil could not read {mount_point} ({exc})"
+    uuid = info.get("VolumeUUID") or ""
+    return uuid, info.get("VolumeName") or "", None if uuid else f"macOS: no volume UUID for {mount_point}"
+
+
+def card_folders(root: os.PathLike | str, *, max_depth: int = 8, max_dirs: int = 20_000) -> tuple[list[str], bool]:
+    """Folders below ``root`` holding an ASC MHL history (an ``ascmhl`` folder): destination card folders
+    as PIXM leaves them once every file is verified. Returns ``(relative paths with "/", complete)``;
+    ``complete`` is false when the walk stopped at ``max_dirs`` folders or found a folder it cannot list.
+    Never descends into a card folder, never follows links."""
+    found: list[str] = []
+    todo: list[tuple[str, int]] = [(os.fspath(root), 0)]
+    seen, complete = 0, True
+    while todo:
+        folder, depth = todo.pop()
+        seen += 1
+        if seen > max_dirs:
+            return sorted(found), False
+        try:
+            with os.scandir(folder) as it:
+                subs = [e for e in it if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            complete = False
+            continue
+        if any(e.name == "ascmhl" for e in subs) and depth > 0:
+            found.append(os.path.relpath(folder, root).replace(os.sep, "/"))
+        elif depth < max_depth:
+            todo.extend((e.path, depth + 1) for e in subs if not e.name.startswith("."))
+    return sorted(found), complete
+
+
+__all__ = ["MEMORY_FS", "NETWORK_FS", "PhysicalDrive", "VolumeIdentity", "card_folders", "physical_drive",
+           "same_drive", "unknown", "volume_identity"]

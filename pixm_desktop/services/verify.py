@@ -68,18 +68,21 @@ class VerifyOutcome:
 
 
 def verify_folder(path: Path, *, catalog_path: Path | None = None, catalog: Catalog | None = None,
-                  write: bool = True, on_file: Callable[[str], None] | None = None) -> VerifyOutcome:
+                  write: bool = True, on_file: Callable[[str], None] | None = None,
+                  recorded_as: Path | None = None) -> VerifyOutcome:
     """Verify ``path`` from its history, and against the card hashes in the catalog when it knows the folder.
 
     ``on_file(name)`` is called before each file is re-read (the job layer counts files and checks its cancel
     there: an error it raises, e.g. :class:`CancelledError`, stops the verify before any generation is written
-    or any copy state recorded).
+    or any copy state recorded). ``recorded_as``: the folder's path in the catalog when the drive is now
+    mounted elsewhere (a shuttle received at the lab); default ``path``.
 
     Raises :class:`MhlHistoryNotFoundError` when the folder has no history, :class:`MhlError` subclasses when
     the history is damaged or hostile. Never raises for the catalog: its problems land in
     ``VerifyOutcome.catalog_error`` after the verdict is complete (nothing is recorded then).
     """
     path = Path(path).resolve()
+    known_as = Path(recorded_as) if recorded_as is not None else path
     own = catalog is None
     catalog_error = None
     if own:
@@ -91,14 +94,14 @@ def verify_folder(path: Path, *, catalog_path: Path | None = None, catalog: Cata
         known = None
         if catalog is not None:
             try:
-                known = _card_hashes(catalog, path)
+                known = _card_hashes(catalog, known_as)
             except (SQLAlchemyError, CatalogError) as exc:
                 catalog_error = f"cannot read the catalog {_where(catalog)}: {_why(exc)}"
         outcome = _verify(path, write, known, on_file)
         outcome.catalog_error = catalog_error
         if catalog is not None and catalog_error is None and known is not None:
             try:
-                _record(catalog, path, outcome)
+                _record(catalog, known_as, outcome)
             except (SQLAlchemyError, CatalogError, OSError) as exc:
                 outcome.catalog_error = f"the verdict could not be recorded in the catalog {_where(catalog)}: {_why(exc)}"
     finally:

@@ -286,3 +286,65 @@ class ClipThumbnail(Base):
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     clip: Mapped[Clip] = relationship(back_populates="thumbnails")
+
+
+class Drive(Base):
+    """A destination drive, shuttle or RAID as a thing (issue 12): who holds it, where it is, what it is.
+
+    Identity: ``fs_uuid`` (the filesystem's UUID, ``""`` when the OS gives none) and ``physical_id`` (the
+    physical drive, as ``destinations.drive_id``: WWID/serial of its disk(s), ``""`` when unknown, with
+    ``physical_note`` saying why); ``label`` is what the DIT writes on the drive ("SHUTTLE-07"). ``root`` is the
+    mount point where it was registered or last seen. ``kind``: raid | shuttle | backup | lto;
+    ``status``: active | retired (see ``services.drives``). Sizes in bytes (decimal TB for people).
+    """
+
+    __tablename__ = "drives"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="shuttle")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    fs_uuid: Mapped[str] = mapped_column(String(64), default="", index=True)
+    fs_label: Mapped[str] = mapped_column(String(255), default="")
+    fs_type: Mapped[str] = mapped_column(String(50), default="")
+    physical_id: Mapped[str] = mapped_column(Text, default="")
+    physical_note: Mapped[str | None] = mapped_column(Text)
+    capacity_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    root: Mapped[str] = mapped_column(Text, default="")
+    holder: Mapped[str] = mapped_column(String(255), default="")
+    location: Mapped[str] = mapped_column(String(255), default="")
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    events: Mapped[list[DriveEvent]] = relationship(back_populates="drive", cascade="all, delete-orphan",
+                                                    order_by="DriveEvent.id")
+
+
+class DriveEvent(Base):
+    """Who did what to a drive, when: added, shipped (courier, to), received (at), re-verified on receipt
+    (``ok`` and ``result``), retired (with the wipe verdict or the forced note). ``details``: JSON."""
+
+    __tablename__ = "drive_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drives.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    who: Mapped[str] = mapped_column(String(255), default="")
+    host: Mapped[str] = mapped_column(String(255), default="")
+    what: Mapped[str] = mapped_column(String(20))
+    courier: Mapped[str | None] = mapped_column(String(255))
+    place: Mapped[str | None] = mapped_column(String(255))
+    ok: Mapped[bool | None] = mapped_column(Boolean)
+    result: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    drive: Mapped[Drive] = relationship(back_populates="events")
+
+
+class DriveDestination(Base):
+    """A destination card folder found on a registered drive (by its path under the drive's mount point, or
+    by the physical drive recorded for it); ``how`` says which."""
+
+    __tablename__ = "drive_destinations"
+    drive_id: Mapped[int] = mapped_column(ForeignKey("drives.id", ondelete="CASCADE"), primary_key=True)
+    destination_id: Mapped[int] = mapped_column(ForeignKey("destinations.id", ondelete="CASCADE"), primary_key=True,
+                                                index=True)
+    how: Mapped[str] = mapped_column(String(20), default="path")
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
