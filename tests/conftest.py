@@ -23,6 +23,23 @@ os.environ.setdefault("PIXM_LOG_DIR", tempfile.mkdtemp(prefix="pixm-test-logs-")
 BIN = Path(sys.executable).parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_temporary_folder(tmp_path_factory):
+    """The run's own temporary folder (``TMPDIR``, inherited by child processes): card locks live in
+    ``<tmp>/pixm-locks`` keyed by the card's fingerprint, and generated cards are identical from run to run, so
+    two test runs on one machine would otherwise wait on each other's locks."""
+    folder = tmp_path_factory.mktemp("tmp", numbered=False)
+    old = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+    yield folder
+    if old is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = old
+    tempfile.tempdir = None
+
+
 def _mount(args: list[str], target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     res = subprocess.run(["mount", *args, str(target)], capture_output=True, text=True)
