@@ -24,11 +24,13 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session", autouse=True)
-def own_temporary_folder(tmp_path_factory):
+def own_temporary_folder():
     """The run's own temporary folder (``TMPDIR``, inherited by child processes): card locks live in
     ``<tmp>/pixm-locks`` keyed by the card's fingerprint, and generated cards are identical from run to run, so
-    two test runs on one machine would otherwise wait on each other's locks."""
-    folder = tmp_path_factory.mktemp("tmp", numbered=False)
+    two test runs on one machine would otherwise wait on each other's locks. Open to every account, like
+    ``/tmp`` (tests run commands as other users)."""
+    folder = Path(tempfile.mkdtemp(prefix="pixm-test-tmp-"))
+    folder.chmod(0o1777)
     old = os.environ.get("TMPDIR")
     os.environ["TMPDIR"] = str(folder)
     tempfile.tempdir = None  # gettempdir() reads TMPDIR again
@@ -38,6 +40,7 @@ def own_temporary_folder(tmp_path_factory):
     else:
         os.environ["TMPDIR"] = old
     tempfile.tempdir = None
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _mount(args: list[str], target: Path) -> None:

@@ -1,7 +1,7 @@
 """The README's command-line examples run as printed after the quick start's demo (issue 10, Build 8).
 
 The runnable block is the first ```bash block of "## Using the command line"; its lines run one by one, in
-order, in a fresh folder where `pixm demo demo` (what `scripts/demo.sh` runs after the set-up) has run. `pixm`
+order, in a fresh folder (holding the clone's `docs/examples/`) where `pixm demo demo` (what `scripts/demo.sh` runs after the set-up) has run. `pixm`
 is this checkout's CLI; `source .venv/bin/activate` is the set-up's (no venv in a test's folder)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,7 @@ def test_examples_are_extracted():
 def test_readme_examples_run_as_printed_on_the_demo(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80"}
     env.pop("PIXM_CATALOG", None)
+    shutil.copytree(ROOT / "docs" / "examples", tmp_path / "docs" / "examples")  # the clone's files the block reads
     pixm = f"pixm() {{ {shlex.quote(sys.executable)} -m pixm_desktop.cli \"$@\"; }}"
     demo = subprocess.run([sys.executable, "-m", "pixm_desktop.cli", *demo_args()], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
