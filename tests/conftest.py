@@ -24,11 +24,12 @@ BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="session", autouse=True)
-def own_temporary_folder():
+def own_temporary_folder(tmp_path_factory):
     """The run's own temporary folder (``TMPDIR``, inherited by child processes): card locks live in
     ``<tmp>/pixm-locks`` keyed by the card's fingerprint, and generated cards are identical from run to run, so
     two test runs on one machine would otherwise wait on each other's locks. Open to every account, like
     ``/tmp`` (tests run commands as other users)."""
+    tmp_path_factory.getbasetemp()  # tmp_path stays in pytest's own folder (kept after the run to look at)
     folder = Path(tempfile.mkdtemp(prefix="pixm-test-tmp-"))
     folder.chmod(0o1777)
     old = os.environ.get("TMPDIR")
