@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -143,3 +145,19 @@ def test_the_demo_keeps_its_own_catalog_as_its_help_says(tmp_path, capsys, monke
     code, out, _ = run(capsys, "demo", tmp_path / "demo")
     assert code == 0
     assert (tmp_path / "demo" / "catalog.sqlite").exists() and not (tmp_path / "working.sqlite").exists()
+
+
+def test_pixm_help_loads_no_catalog_video_or_pdf_library():
+    # `pixm --help` and the command list import only the command table: the catalog (SQLAlchemy), video (PyAV)
+    # and PDF (reportlab) libraries load with the command that uses them
+    probe = ("import sys, contextlib, io\nfrom pixm_desktop.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+             "print(sorted(m for m in ('sqlalchemy', 'av', 'reportlab', 'PySide6') if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+    # and each command still has its complete parser when named
+    r = subprocess.run([sys.executable, "-m", "pixm_desktop.cli", "offload", "--help"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0 and "--require-safe" in r.stdout and "--catalog" in r.stdout

@@ -18,23 +18,25 @@ Every run appends to the rotating log (``core.logs``: ``$PIXM_LOG_DIR`` or the p
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import sys
+from collections.abc import Sequence
 
 from pixm_desktop import __version__
-from pixm_desktop.cli import catalog, clips, drive, offload, report, samples, show, verify
+from pixm_desktop.cli._commands import COMMANDS
 from pixm_desktop.cli._common import console, escape, pipe_guard
 from pixm_desktop.core import logs
 from pixm_desktop.core.errors import PixmError
-from pixm_desktop.services.context import catalog_error, default_catalog_path, is_catalog_error
 
-COMMANDS = (offload, verify, catalog, samples, clips, report, show, drive)  # each module adds its sub-commands with register(sub)
 log = logging.getLogger(__name__)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``pixm``; returns the process exit code (see the table above)."""
     with pipe_guard():
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        args = build_parser(argv).parse_args(argv)
         logs.configure(verbose=args.verbose)
         log.info("pixm %s %s", __version__, args.command)
         try:
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             console.print("[yellow]cancelled[/]")
             return 130
         except Exception as exc:
+            from pixm_desktop.services.context import catalog_error, default_catalog_path, is_catalog_error
+
             if is_catalog_error(exc):  # a database error met during the work (locked, read-only, full…)
                 return _error(catalog_error(exc, getattr(args, "catalog", None) or default_catalog_path()))
             logs.log_error(log, exc, f"pixm {args.command}")
@@ -64,7 +68,9 @@ def _error(exc: PixmError) -> int:
     return exc.exit_code
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The ``pixm`` parser. Given ``argv``, only the module of the sub-command it names is imported (the other
+    commands are listed with their help line); without, every command is complete (help checks, docs)."""
     p = argparse.ArgumentParser(
         prog="pixm", description="Verified camera-card offload with ASC MHL and a catalog."
     )
@@ -72,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also print the log's lines (INFO and up) to standard error; the log file is always written")
     sub = p.add_subparsers(dest="command", required=True)
-    for command in COMMANDS:
-        command.register(sub)
+    wanted = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    loaded: set[str] = set()
+    for name, (module, help_) in COMMANDS.items():
+        if wanted is None or COMMANDS.get(wanted, ("",))[0] == module:
+            if module not in loaded:  # a module registers all of its commands at once
+                importlib.import_module(f"pixm_desktop.cli.{module}").register(sub)
+                loaded.add(module)
+        else:
+            sub.add_parser(name, help=help_)
     return p

@@ -14,8 +14,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from pixm_desktop.services.context import default_catalog_path
-
 __all__ = ["catalog_arg", "console", "day_arg", "escape", "out", "pipe_guard"]
 
 console = Console(stderr=True, highlight=False)  # progress, warnings, errors
@@ -23,6 +21,9 @@ out = Console(highlight=False, soft_wrap=True)  # results
 
 
 def catalog_arg(p: argparse.ArgumentParser) -> None:
+    # the catalog's libraries load here, with the first command that takes --catalog (never for `pixm --help`)
+    from pixm_desktop.services.context import default_catalog_path
+
     p.add_argument(
         "--catalog",
         type=Path,

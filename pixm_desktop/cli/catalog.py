@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from pixm_desktop.cli._catalog import catalog_name, open_existing, reader_catalog_arg
+from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import out
 from pixm_desktop.cli._table import Column, print_table
 from pixm_desktop.core.errors import UsageError
@@ -15,7 +16,7 @@ from pixm_desktop.services import status
 
 
 def register(sub) -> None:
-    c = sub.add_parser("catalog", help="list catalog records")
+    c = sub.add_parser("catalog", help=command_help("catalog"))
     c.add_argument("what", choices=["cards", "jobs", "files"],
                    help="cards (with THE verdict), jobs of every kind (with their options and log) or files (with "
                         "their copies)")

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pixm_desktop.cli._catalog import catalog_name, open_existing, reader_catalog_arg
+from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, day_arg, out
 from pixm_desktop.cli._table import Column, print_table
 from pixm_desktop.core.errors import UsageError
@@ -19,7 +20,7 @@ from pixm_desktop.services.context import Catalog
 
 
 def register(sub) -> None:
-    c = sub.add_parser("clips", help="list clips with their metadata and logger fields")
+    c = sub.add_parser("clips", help=command_help("clips"))
     c.add_argument("--day", type=day_arg, help="shoot day, YYYY-MM-DD")
     c.add_argument("--card", help="only this card (label)")
     c.add_argument("--camera", help="camera letter (A, B…)")
@@ -35,7 +36,7 @@ def register(sub) -> None:
     reader_catalog_arg(c)
     c.set_defaults(func=cmd_clips)
 
-    lg = sub.add_parser("log", help="set logger fields of a clip (scene, take, circle, rating, notes, flag)")
+    lg = sub.add_parser("log", help=command_help("log"))
     lg.add_argument("clip", help="clip name (or tape name), or #ID")
     lg.add_argument("--card", help="the card the clip is on (when several clips share the name)")
     lg.add_argument("--scene", help="scene, e.g. 12A (the clip's slate)")
@@ -51,7 +52,7 @@ def register(sub) -> None:
     reader_catalog_arg(lg)
     lg.set_defaults(func=cmd_log)
 
-    ig = sub.add_parser("ingest", help="group, probe and thumbnail the clips of a catalogued card again")
+    ig = sub.add_parser("ingest", help=command_help("ingest"))
     ig.add_argument("card", help="card label")
     ig.add_argument("--changed-only", action="store_true", help="skip clips unchanged since their last probe")
     ig.add_argument("--no-thumbnails", action="store_true", help="probe only")

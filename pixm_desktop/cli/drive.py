@@ -12,6 +12,7 @@ import argparse
 import json
 
 from pixm_desktop.cli._catalog import naming, open_existing, reader_catalog_arg
+from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, escape, out
 from pixm_desktop.cli._table import Column, print_table
 from pixm_desktop.core.errors import DriveNotSafeToWipeError, VerificationFailedError
@@ -23,7 +24,7 @@ LISTED = 10  # lacking files named before "and K more"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("drive", help="destination drives, shuttles and RAIDs: register, ship, receive, wipe, forecast")
+    p = sub.add_parser("drive", help=command_help("drive"))
     cmds = p.add_subparsers(dest="drive_command", required=True,
                             metavar="{add,list,ship,receive,wipe-check,retire,forecast}")
 

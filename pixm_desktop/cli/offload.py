@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, day_arg, escape, out
 from pixm_desktop.cli.clips import print_ingest
 from pixm_desktop.core.errors import (
@@ -42,7 +43,7 @@ from pixm_desktop.services.status import CardVerdict
 
 
 def register(sub) -> None:
-    o = sub.add_parser("offload", help="copy a card to destinations, verify every copy, write ASC MHL")
+    o = sub.add_parser("offload", help=command_help("offload"))
     o.add_argument(
         "source", type=Path, help="the card root folder (e.g. the mounted card or its reel folder)"
     )

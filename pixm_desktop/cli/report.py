@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from pixm_desktop.cli._catalog import naming, open_existing, reader_catalog_arg
+from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, day_arg, out
 from pixm_desktop.core.errors import UsageError
 from pixm_desktop.core.timecode import parse_rate
@@ -26,7 +27,7 @@ def rate_arg(text: str):
 
 
 def register(sub) -> None:
-    r = sub.add_parser("report", help="PDF reports: offload (per card/job) and daily (per shoot day)")
+    r = sub.add_parser("report", help=command_help("report"))
     rs = r.add_subparsers(dest="report", required=True)
 
     o = rs.add_parser("offload", help="offload report of a card's newest offload job, or of a job")
@@ -44,7 +45,7 @@ def register(sub) -> None:
     _common(d)
     d.set_defaults(func=cmd_daily_report)
 
-    e = sub.add_parser("export", help="clip lists: ALE for Avid, CSV for spreadsheets and scripts")
+    e = sub.add_parser("export", help=command_help("export"))
     es = e.add_subparsers(dest="format", required=True)
     a = es.add_parser("ale", help="Avid Log Exchange of a shoot day's picture clips")
     _export_args(a)

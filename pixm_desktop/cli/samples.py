@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import day_arg, out
 from pixm_desktop.cli.offload import run_stoppable
 from pixm_desktop.core.errors import OffloadIncompleteError, PixmError
@@ -16,7 +17,7 @@ DEMO_DAY = dt.date(2026, 11, 23)  # the generated clips are named …_261123_…
 
 
 def register(sub) -> None:
-    s = sub.add_parser("sample-card", help="write a generated camera card with real encoded clips")
+    s = sub.add_parser("sample-card", help=command_help("sample-card"))
     s.add_argument("parent", type=Path, help="folder to create the card in")
     s.add_argument("--camera", default="arri", choices=samples.CAMERAS,
                    help="camera whose card layout, names and sidecars to write (default arri)")
@@ -28,9 +29,7 @@ def register(sub) -> None:
     s.add_argument("--junk", action="store_true", help="add the .DS_Store / ._ files real cards carry")
     s.set_defaults(func=cmd_sample_card)
 
-    d = sub.add_parser(
-        "demo", help="the main job on a generated card: offload to two destinations, verify, report"
-    )
+    d = sub.add_parser("demo", help=command_help("demo"))
     d.add_argument("folder", type=Path, nargs="?", default=Path("demo"),
                    help="folder for the card, the two stand-in drives, the catalog and the report (default demo)")
     d.add_argument("--camera", default="arri", choices=samples.CAMERAS,

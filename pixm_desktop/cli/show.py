@@ -13,6 +13,7 @@ import textwrap
 from fractions import Fraction
 from pathlib import Path
 
+from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, out
 from pixm_desktop.core.errors import ShowProfileFormatError, UsageError
 from pixm_desktop.core.show import ShowProfile
@@ -24,7 +25,7 @@ WIDTH = 80
 
 
 def register(sub) -> None:
-    p = sub.add_parser("show", help="the show profile: expected cameras, sound, copy rule, deliveries")
+    p = sub.add_parser("show", help=command_help("show"))
     cmds = p.add_subparsers(dest="show_command", required=True, metavar="{init,show,edit,export,import,validate}")
 
     i = cmds.add_parser("init", help="write a commented starting profile for a production")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pixm_desktop.cli._catalog import catalog_path, reader_catalog_arg
+from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, escape, out
 from pixm_desktop.core.errors import CatalogError, MhlWriteError, UsageError, VerificationFailedError
 from pixm_desktop.core.states import JobKind, VerifyJobOptions
@@ -15,7 +16,7 @@ from pixm_desktop.services.verify import VerifyOutcome, verify_folder
 
 
 def register(sub) -> None:
-    v = sub.add_parser("verify", help="re-verify a destination card folder against its ASC MHL (or MHL v1)")
+    v = sub.add_parser("verify", help=command_help("verify"))
     v.add_argument("path", type=Path, help="a destination card folder (the one holding ascmhl/), or a folder "
                                            "with an MHL v1 file")
     v.add_argument("--no-write", action="store_true", help="do not append an in-place generation")

@@ -1,0 +1,27 @@
+"""Every ``pixm`` sub-command: the module that registers it (its options and its work) and its one-line help.
+
+``pixm`` imports only the module of the command it runs, so ``pixm --help`` loads no catalog, video or PDF
+library; the help lines live here, once, for both the list and the command's own parser.
+"""
+
+from __future__ import annotations
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "offload": ("offload", "copy a card to destinations, verify every copy, write ASC MHL"),
+    "verify": ("verify", "re-verify a destination card folder against its ASC MHL (or MHL v1)"),
+    "catalog": ("catalog", "list catalog records"),
+    "sample-card": ("samples", "write a generated camera card with real encoded clips"),
+    "demo": ("samples", "the main job on a generated card: offload to two destinations, verify, report"),
+    "clips": ("clips", "list clips with their metadata and logger fields"),
+    "log": ("clips", "set logger fields of a clip (scene, take, circle, rating, notes, flag)"),
+    "ingest": ("clips", "group, probe and thumbnail the clips of a catalogued card again"),
+    "report": ("report", "PDF reports: offload (per card/job) and daily (per shoot day)"),
+    "export": ("report", "clip lists: ALE for Avid, CSV for spreadsheets and scripts"),
+    "show": ("show", "the show profile: expected cameras, sound, copy rule, deliveries"),
+    "drive": ("drive", "destination drives, shuttles and RAIDs: register, ship, receive, wipe, forecast"),
+}
+
+
+def command_help(name: str) -> str:
+    """The one-line help of sub-command ``name`` (``KeyError`` for a name not in :data:`COMMANDS`)."""
+    return COMMANDS[name][1]
