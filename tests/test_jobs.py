@@ -393,7 +393,7 @@ def test_catalog_at_0004_upgrades_to_jobs_of_every_kind(tmp_path):
     catalog = open_catalog(path)
     try:
         with catalog.engine.begin() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD == "0005"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_HEAD == "0006"
             assert conn.execute(text("SELECT card_id, kind, options, log FROM jobs")).one() == (
                 1, "offload", '{"cascade": true}', None)
             conn.execute(text(  # a job of no single card

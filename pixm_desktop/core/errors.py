@@ -243,3 +243,10 @@ class ShowProfileRevisionError(ShowProfileError):
 class ShowProfileWriteError(ShowProfileError):
     """A show profile could not be written: the folder is read-only, the drive full or gone (exit 11). The
     installed profile is then the one before (files are replaced by an atomic rename)."""
+
+
+class QcErrorsFoundError(PixmError):
+    """Ingest QC found errors nobody acknowledged on the cards checked (exit 12): ``pixm qc`` lists them;
+    each is fixed (and QC run again) or acknowledged with a note (``pixm qc ack ID --note TEXT``)."""
+
+    exit_code = 12
