@@ -5,8 +5,9 @@ Exit codes (stable, see README): 0 everything verified · 1 internal error · 2 
 5 verification found mismatches, missing or unrecorded files · 6 source card unreadable or changed ·
 7 ASC MHL history missing or malformed · 8 catalog error · 9 busy: another process offloads the same card or
 writes the same destination folder (``--no-wait``) · 10 not safe to format (``--require-safe``) · 11 show
-profile refused (unreadable, malformed at a named line, from a newer PIXM, an older revision) · 130 cancelled
-(Ctrl-C, SIGINT) · 143 stopped (SIGTERM).
+profile refused (unreadable, malformed at a named line, from a newer PIXM, an older revision; or none installed
+for ``pixm qc``) · 12 ingest QC found errors nobody acknowledged (``pixm qc``) · 130 cancelled (Ctrl-C,
+SIGINT) · 143 stopped (SIGTERM).
 
 A closed standard output (``pixm … | head -1``) never stops a command nor prints a traceback: the rest of
 the output is dropped and the work goes on (``_common.pipe_guard``).
@@ -21,13 +22,13 @@ import argparse
 import logging
 
 from pixm_desktop import __version__
-from pixm_desktop.cli import catalog, clips, offload, report, samples, show, verify
+from pixm_desktop.cli import catalog, clips, offload, qc, report, samples, show, verify
 from pixm_desktop.cli._common import console, escape, pipe_guard
 from pixm_desktop.core import logs
 from pixm_desktop.core.errors import PixmError
 from pixm_desktop.services.context import catalog_error, default_catalog_path, is_catalog_error
 
-COMMANDS = (offload, verify, catalog, samples, clips, report, show)  # each module adds its sub-commands with register(sub)
+COMMANDS = (offload, verify, catalog, samples, clips, report, show, qc)  # each module adds its sub-commands with register(sub)
 log = logging.getLogger(__name__)
 
 
