@@ -85,11 +85,4 @@ def _why(exc: BaseException) -> str:
     return text if len(text) < 200 else text[:197] + "…"
 
 
-def plain_decode(path: Path) -> int:
-    """PyAV's plain decode loop over the first video stream, default settings (the benchmark's yardstick);
-    frames decoded."""
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(container.streams.video[0]))
-
-
-__all__ = ["MAX_PROBLEMS", "decode_problems", "plain_decode"]
+__all__ = ["MAX_PROBLEMS", "decode_problems"]
