@@ -193,8 +193,8 @@ def iter_qc(catalog: Catalog, card_ids: Sequence[int], profile: ShowProfile, *, 
             cancelled: Callable[[], bool] = lambda: False) -> Generator[QcProgress, None, QcResult]:
     """QC of ``card_ids`` against ``profile`` (see the module docstring): the metadata rules, then with
     ``decode`` every video clip decoded in full from a verified copy (else the card when mounted; a clip with
-    neither is not decoded), then the findings stored. Closing the
-    generator (or ``cancelled()``) before the end stores nothing."""
+    neither is not decoded), then the findings stored. Closing the generator (or ``cancelled()``) before the
+    end stores nothing: the findings of the run before stay as they were."""
     ids = list(card_ids)
     result = QcResult(ids, profile.stamp)
     yield QcProgress("rules", 0, 1)
