@@ -69,7 +69,8 @@ def cmd_qc(args) -> int:
                           "findings": [r.as_dict() for r in rows]}, indent=2, ensure_ascii=False))
     else:
         print_findings(rows)
-        out.print(" ".join(r.summary() for r in results), markup=False)
+        for r in results:
+            out.print("\n".join(textwrap.wrap(r.summary(), WIDTH)), markup=False, highlight=False)
     if open_errors:
         raise QcErrorsFoundError(f"ingest QC found {len(open_errors)} error(s) nobody acknowledged",
                                  hint="fix them and run QC again, or `pixm qc ack ID --note TEXT` each one")
