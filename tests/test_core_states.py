@@ -17,17 +17,23 @@ from pixm_desktop.core.states import (
     JobOptions,
     LoggedFrom,
     ProbeStatus,
+    QcRule,
+    QcSeverity,
     SlateSource,
     ThumbnailStatus,
 )
 
 STORED = {  # the strings catalogs written by every PIXM so far hold: changing one needs a migration
-    JobKind: {"offload", "verify", "ingest", "report", "aftercare"},  # the last four since migration 0005
+    JobKind: {"offload", "verify", "ingest", "report", "aftercare", "qc"},  # verify… since 0005, qc since 0006
     JobDestinationStatus: {"pending", "completed", "failed"},
     ProbeStatus: {"pending", "ok", "partial", "no_decoder", "failed"},
     ThumbnailStatus: {"pending", "ok", "failed", "none"},
     ClipKind: {"video", "audio", "raw"},
     ClipFileRole: {"media", "segment", "proxy", "sidecar", "thumbnail"},
+    QcSeverity: {"warning", "error"},  # qc_findings, since migration 0006
+    QcRule: {"camera_unknown", "not_probed", "codec", "resolution", "frame_rate", "tc_rate", "sample_rate",
+             "bit_depth", "clip_name", "reel_name", "reel_duplicate", "tc_overlap", "tc_break", "sidecar_missing",
+             "sound_drift", "decode_error"},
 }
 
 

@@ -6,7 +6,8 @@ Exit codes (stable, see README): 0 everything verified · 1 internal error · 2 
 7 ASC MHL history missing or malformed · 8 catalog error · 9 busy: another process offloads the same card or
 writes the same destination folder (``--no-wait``) · 10 not safe to format (``--require-safe``) or to wipe
 (``pixm drive wipe-check|retire``) · 11 show profile refused (unreadable, malformed at a named line, from a
-newer PIXM, an older revision) · 130 cancelled (Ctrl-C, SIGINT) · 143 stopped (SIGTERM).
+newer PIXM, an older revision; or none installed for ``pixm qc``) · 12 ingest QC found errors nobody
+acknowledged (``pixm qc``) · 130 cancelled (Ctrl-C, SIGINT) · 143 stopped (SIGTERM).
 
 A closed standard output (``pixm … | head -1``) never stops a command nor prints a traceback: the rest of
 the output is dropped and the work goes on (``_common.pipe_guard``).

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "PDF reports: offload (per card/job) and daily (per shoot day)"),
     "export": ("report", "clip lists: ALE for Avid, CSV for spreadsheets and scripts"),
     "show": ("show", "the show profile: expected cameras, sound, copy rule, deliveries"),
+    "qc": ("qc", "check the clips of a card or a day against the show profile (ingest QC)"),
     "drive": ("drive", "destination drives, shuttles and RAIDs: register, ship, receive, wipe, forecast"),
 }
 

@@ -255,3 +255,10 @@ class DriveNotSafeToWipeError(PixmError):
 class DriveMismatchError(PreflightError):
     """The drive found at a path is not the registered drive named (another filesystem UUID or physical
     drive): nothing is verified nor recorded for it (exit 3)."""
+
+
+class QcErrorsFoundError(PixmError):
+    """Ingest QC found errors nobody acknowledged on the cards checked (exit 12): ``pixm qc`` lists them;
+    each is fixed (and QC run again) or acknowledged with a note (``pixm qc ack ID --note TEXT``)."""
+
+    exit_code = 12

@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     INGEST = "ingest"  # group, probe and thumbnail the clips of a card
     REPORT = "report"  # the offload report of a job, or the daily report of a day (PDF)
     AFTERCARE = "aftercare"  # what follows a verified offload: the ingest, then the offload report
+    QC = "qc"  # ingest QC: the clips of cards (or a day) checked against the show profile
 
 
 class JobDestinationStatus(StrEnum):
@@ -158,9 +159,9 @@ class ReportJobOptions(_KindOptions):
 
 @dataclass(frozen=True, slots=True)
 class AftercareJobOptions(_KindOptions):
-    """What follows the verified offload ``job_id`` of card ``card_id``: the clip ingest (``ingest``), then the
-    offload report into ``report_folder`` (``None``: no report; "" = the catalog's reports folder), judged by
-    the rule ``min_copies``/``distinct_drives``."""
+    """What follows the verified offload ``job_id`` of card ``card_id``: the clip ingest (``ingest``), the ingest
+    QC (``qc``, when a show profile is installed), then the offload report into ``report_folder`` (``None``: no
+    report; "" = the catalog's reports folder), judged by the rule ``min_copies``/``distinct_drives``."""
 
     card_id: int = 0
     job_id: int | None = None
@@ -168,10 +169,21 @@ class AftercareJobOptions(_KindOptions):
     report_folder: str | None = None
     min_copies: int = 2
     distinct_drives: bool = True
+    qc: bool = True  # ingest QC after the ingest, when a show profile is installed beside the catalog
+
+
+@dataclass(frozen=True, slots=True)
+class QcJobOptions(_KindOptions):
+    """Ingest QC of card ``card_id`` (0: none) or of every card of ``day`` (ISO date; ``None``: none), against
+    the installed show profile; ``decode``: also decode every video frame (slow, flags corrupt frames)."""
+
+    card_id: int = 0
+    day: str | None = None
+    decode: bool = False
 
 
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,
-            JobKind.AFTERCARE: AftercareJobOptions}
+            JobKind.AFTERCARE: AftercareJobOptions, JobKind.QC: QcJobOptions}
 
 
 def job_options(kind: str, text: str | None):
@@ -186,6 +198,34 @@ def job_options(kind: str, text: str | None):
     except ValueError:
         data = {}
     return cls.from_dict(data if isinstance(data, dict) else {})
+
+
+class QcSeverity(StrEnum):
+    """How bad an ingest QC finding is (``qc_findings.severity``): an error makes ``pixm qc`` exit 12."""
+
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class QcRule(StrEnum):
+    """The ingest QC rule a finding broke (``qc_findings.rule``); severities in ``media.qc.SEVERITY``."""
+
+    CAMERA_UNKNOWN = "camera_unknown"  # the clip's camera letter has no camera in the profile
+    NOT_PROBED = "not_probed"  # the clip's media could not be read: nothing else can be checked
+    CODEC = "codec"
+    RESOLUTION = "resolution"
+    FRAME_RATE = "frame_rate"
+    TC_RATE = "tc_rate"  # timecode counting rate or drop-frame
+    SAMPLE_RATE = "sample_rate"  # sound
+    BIT_DEPTH = "bit_depth"  # sound
+    CLIP_NAME = "clip_name"
+    REEL_NAME = "reel_name"
+    REEL_DUPLICATE = "reel_duplicate"  # the same reel on another card
+    TC_OVERLAP = "tc_overlap"  # a clip starts before the one before it ends
+    TC_BREAK = "tc_break"  # timecode jumps backwards from one clip to the next
+    SIDECAR_MISSING = "sidecar_missing"
+    SOUND_DRIFT = "sound_drift"  # camera vs sound timecode offset grows over the day
+    DECODE_ERROR = "decode_error"  # a frame that does not decode (full decode only)
 
 
 class SlateSource(StrEnum):

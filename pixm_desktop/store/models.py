@@ -348,3 +348,32 @@ class DriveDestination(Base):
                                                 index=True)
     how: Mapped[str] = mapped_column(String(20), default="path")
     linked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QcFinding(Base):
+    """An ingest QC finding (``media.qc.Finding``) on a card: rule and severity (``core.states.QcRule``,
+    ``QcSeverity``), the clip (``None``: about the card), what was expected and found, the sentence, the frame
+    (decode errors). ``fingerprint`` identifies the same finding across runs, so a re-run keeps its
+    acknowledgement (``ack_by``, ``ack_at`` UTC, ``ack_note``: who accepted it, when, why). ``profile``: the
+    show profile of the run that last found it (``ShowProfile.stamp``); ``first_seen``/``last_seen`` UTC."""
+
+    __tablename__ = "qc_findings"
+    __table_args__ = (UniqueConstraint("card_id", "fingerprint"), Index("ix_qc_findings_card_rule", "card_id", "rule"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    clip_id: Mapped[int | None] = mapped_column(ForeignKey("clips.id", ondelete="SET NULL"))
+    fingerprint: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(32))  # core.states.QcRule
+    severity: Mapped[str] = mapped_column(String(10))  # core.states.QcSeverity
+    subject: Mapped[str] = mapped_column(Text)
+    expected: Mapped[str] = mapped_column(Text)
+    found: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    frame: Mapped[int | None] = mapped_column(Integer)
+    profile: Mapped[str | None] = mapped_column(String(255))
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ack_by: Mapped[str | None] = mapped_column(String(255))
+    ack_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ack_note: Mapped[str | None] = mapped_column(Text)
+    card: Mapped[Card] = relationship()

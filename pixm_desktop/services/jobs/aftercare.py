@@ -1,11 +1,13 @@
 """What follows a verified offload, in ONE definition for the window and ``pixm offload``: the card's clips
-(ingest), then the offload report PDF, each as the settings say (``OffloadSettings.ingest_clips``,
-``auto_report``, ``report_folder``).
+(ingest), the ingest QC against the show profile when one is installed beside the catalog (metadata rules;
+the full decode is ``pixm qc --decode``), then the offload report PDF, each as the settings say
+(``OffloadSettings.ingest_clips``, ``auto_report``, ``report_folder``).
 
 :func:`after_offload` turns the settings into the job's options (``None``: nothing to do); the aftercare job
 kind runs them: the ingest's progress values, then the report. A report that cannot be written is told in
 ``AftercareResult.report_error`` (the clips are done; the job row ends ``failed`` with those words), never
-raised. Reads from a verified destination copy, so the card can be ejected while this runs.
+raised; so is a QC that could not run (``qc_error``: the installed profile no longer validates). Reads from
+a verified destination copy, so the card can be ejected while this runs.
 """
 
 from __future__ import annotations
@@ -21,17 +23,23 @@ from pixm_desktop.services import reports as reports_service
 from pixm_desktop.services.clips import IngestResult
 from pixm_desktop.services.jobs.contract import JobKindBase, Prepared
 from pixm_desktop.services.jobs.ingest import CPU, card_label, ingest_steps
+from pixm_desktop.services.jobs.qc import qc_steps
 from pixm_desktop.services.jobs.report import write_offload_report
+from pixm_desktop.services.qc import QcResult
 from pixm_desktop.services.settings import OffloadSettings
+from pixm_desktop.services.show import current_profile
 from pixm_desktop.store.db import Catalog
 
 
 @dataclass(slots=True)
 class AftercareResult:
-    """What the aftercare did: the ingest (``None`` when clips are switched off) and the report written (path)
-    or why it was not (``report_error``)."""
+    """What the aftercare did: the ingest (``None`` when clips are switched off), the QC (``None``: no profile
+    installed, or no ingest; ``qc_error``: why it could not run) and the report written (path) or why it was
+    not (``report_error``)."""
 
     ingest: IngestResult | None = None
+    qc: QcResult | None = None
+    qc_error: str | None = None
     report: str | None = None
     report_error: str | None = None
 
@@ -75,6 +83,8 @@ class AftercareKind(JobKindBase):
         out = AftercareResult()
         if o.ingest:
             out.ingest = yield from ingest_steps(prepared.catalog, o.card_id, cancel)
+        if o.ingest and o.qc:
+            yield from self._qc(prepared.catalog, o.card_id, cancel, out)
         if o.report_folder is not None and o.job_id is not None:
             try:
                 folder = Path(o.report_folder) if o.report_folder else None
@@ -85,13 +95,28 @@ class AftercareKind(JobKindBase):
                 out.report_error = report_problem(exc)
         return out
 
+    @staticmethod
+    def _qc(catalog: Catalog, card_id: int, cancel: CancelToken, out: AftercareResult):
+        """QC of the card when a show profile is installed beside the catalog (none: nothing to check against)."""
+        try:
+            profile = current_profile(catalog.path) if catalog.path is not None else None
+        except PixmError as exc:  # the installed profile was edited by hand and no longer validates
+            out.qc_error = report_problem(exc)
+            return
+        if profile is not None:
+            out.qc = yield from qc_steps(catalog, [card_id], profile, cancel, decode=False)
+
     def status_of(self, result: AftercareResult) -> tuple[JobStatus, str | None]:
+        if result.qc_error:
+            return JobStatus.FAILED, f"ingest QC did not run: {result.qc_error}"
         if result.report_error:
             return JobStatus.FAILED, f"the offload report was not written: {result.report_error}"
         return JobStatus.COMPLETED, None
 
     def summary(self, result: AftercareResult) -> str:
         parts = [result.ingest.summary()] if result.ingest is not None else []
+        if result.qc is not None:
+            parts.append(result.qc.summary())
         if result.report:
             parts.append(f"offload report: {result.report}")
         return "; ".join(parts) or "nothing to do"

@@ -21,6 +21,7 @@ KINDS: dict[JobKind, str] = {
     JobKind.INGEST: f"{_PACKAGE}.ingest:IngestKind",
     JobKind.REPORT: f"{_PACKAGE}.report:ReportKind",
     JobKind.AFTERCARE: f"{_PACKAGE}.aftercare:AftercareKind",
+    JobKind.QC: f"{_PACKAGE}.qc:QcKind",
 }
 
 
