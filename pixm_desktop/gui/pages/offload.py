@@ -19,10 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.jobs import OffloadJob
+from pixm_desktop.gui.pages.card_tiles import CardTiles
 from pixm_desktop.gui.pages.destinations_panel import DestinationsPanel
 from pixm_desktop.gui.pages.queue_panel import QueuePanel
 from pixm_desktop.gui.pages.sources_panel import INFO_ROLE, PATH_ROLE, SourcesPanel
@@ -41,8 +42,10 @@ class OffloadPage(QWidget):
         super().__init__(parent)
         self.state = state
         self.queue = queue
-        lay = QHBoxLayout(self)
+        lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
+        self.tiles = CardTiles(queue, self)  # one tile per card of the queue: its verdict from two metres
+        lay.addWidget(self.tiles)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.sources = SourcesPanel(state, queue, self.splitter)
         right = QSplitter(Qt.Orientation.Vertical, self.splitter)
@@ -53,7 +56,8 @@ class OffloadPage(QWidget):
         self.right = right
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 5)
-        lay.addWidget(self.splitter)
+        lay.addWidget(self.splitter, 1)
+        self.tiles.eject_requested.connect(lambda job: self.sources.eject_path(job.source, job.label))
         self.sources.offload_requested.connect(self.offload)
         self.sources.selection_changed.connect(
             lambda: self.destinations.set_preview_source(self.sources.selected_info()))

@@ -40,6 +40,7 @@ from pixm_desktop.gui.widgets import (
     verdict_kind,
     verdict_words,
 )
+from pixm_desktop.services import progress
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 2
 KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # the icon kind a destination row shows
@@ -227,27 +228,34 @@ class QueuePanel(QGroupBox):
             self._fill(job)
 
     def _fill(self, job: OffloadJob) -> None:
+        """Card row figures from its destinations' (``services.progress``): its % is the slowest destination's,
+        its ETA the longest; after the end the average speed and the duration stay."""
         item = self.items.get(job.uid)
         if item is None:
             return
         p = job.progress
         running = job.state in (JobState.RUNNING, JobState.PAUSED, JobState.CANCELLING)
+        fig = job.figures()
         if job.state == JobState.COMPLETED:
             frac = 1.0
         elif p is not None:
-            frac = p.fraction
+            frac = fig.fraction
         else:
             frac = None
         kind = job_kind(job)
         _set_progress(item, frac, _job_progress_text(job, frac), kind)
-        rate = p.rate if (p is not None and job.state == JobState.RUNNING) else 0.0
-        _set_text(item, 3, fmt_rate(rate) if running else "")
-        eta = p.eta_seconds if (p is not None and job.state == JobState.RUNNING) else None
-        _set_text(item, 4, fmt_eta(eta) if running else "")
-        if p is not None:
-            _set_text(item, 5, f"{p.files_done}/{p.total_files}")
-        elif job.files:
-            _set_text(item, 5, f"{job.files}")
+        moving = job.state == JobState.RUNNING and p is not None
+        speed, eta = "", ""
+        if running:
+            speed, eta = (fmt_rate(fig.rate), fmt_eta(fig.eta)) if moving else ("—", "—")
+        elif (took := job.duration) is not None and job.state != JobState.PREPARING:
+            avg = progress.average_rate(job.total_bytes, took)
+            speed, eta = (f"avg {fmt_rate(avg)}" if avg else ""), f"took {fmt_eta(took)}"
+        _set_text(item, 3, speed)
+        _set_text(item, 4, eta)
+        total = p.total_files if p is not None else job.files
+        _set_text(item, 5, progress.files_text(fig.verified, total, fig.failed) if p is not None or job.result
+                  else (f"{total} files" if total else ""))
         for i, d in enumerate(job.destinations):
             if i >= item.childCount():
                 break
@@ -261,12 +269,10 @@ class QueuePanel(QGroupBox):
                 child.setIcon(1, status_icon(kind))
             show = p is not None or job.state == JobState.COMPLETED
             _set_progress(child, d.fraction if show else None, f"{d.fraction * 100:.0f} %", kind)
-            _set_text(child, 3, fmt_rate(d.rate) if job.state == JobState.RUNNING else "")
-            _set_text(child, 4, fmt_eta(d.eta) if job.state == JobState.RUNNING else "")
-            total = p.total_files if p is not None else job.files
-            if total:
-                fails = f", {d.failed} failed" if d.failed else ""
-                _set_text(child, 5, f"{d.verified}/{total} ✓{fails}")
+            _set_text(child, 3, fmt_rate(d.rate) if moving else "")
+            _set_text(child, 4, fmt_eta(d.eta) if moving else "")
+            if total and (p is not None or job.result is not None):
+                _set_text(child, 5, progress.files_text(d.verified, total, d.failed))
 
     # -- selection and actions ------------------------------------------------------------------------
     def selected_job(self) -> OffloadJob | None:

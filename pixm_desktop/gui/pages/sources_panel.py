@@ -348,9 +348,12 @@ class SourcesPanel(QGroupBox):
             return
         info = self.infos[keys[0]]
         self.eject_button.setEnabled(False)
-        self.state.runner.submit(eject_service.eject, str(info.path), label=info.label, lane="io",
-                                 name=f"eject {info.label}", on_done=self._ejected,
-                                 on_error=lambda e, lbl=info.label: self._eject_failed(lbl, e))
+        self.eject_path(str(info.path), info.label)
+
+    def eject_path(self, path: str, label: str) -> None:
+        """Eject the card at ``path`` (a card tile's Eject: the tile shows it only for a safe card)."""
+        self.state.runner.submit(eject_service.eject, path, label=label, lane="io", name=f"eject {label}",
+                                 on_done=self._ejected, on_error=lambda e, lbl=label: self._eject_failed(lbl, e))
 
     def _ejected(self, message: str) -> None:
         self.ejected.emit("Card ejected", message, "ok", "")
