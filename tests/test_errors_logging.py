@@ -157,8 +157,8 @@ def _failing_child(marker: str, conn) -> None:
 
 def test_a_child_process_error_reaches_the_windows_details_in_words_and_its_traceback_the_log(qtbot, log_dir, no_thread_leaks):
     from pixm_desktop.gui.errors import explain
-    from pixm_desktop.gui.runner import JobRunner
     from pixm_desktop.gui.notices import StripNotice as Notice
+    from pixm_desktop.gui.runner import JobRunner
     from pixm_desktop.services.jobs.supervisor import run_child
 
     path = logs.configure()

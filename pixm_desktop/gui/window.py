@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from pixm_desktop import APP_NAME, __version__
 from pixm_desktop.gui.aftercare import AftercareController
 from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
+from pixm_desktop.gui.notices import NoticeStrip
 from pixm_desktop.gui.pages.clips import ClipsPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
@@ -39,7 +40,6 @@ from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.settings_store import default_qsettings, load_bytes
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.notices import NoticeStrip
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
