@@ -226,3 +226,44 @@ def test_check_boxes_are_visible_on_the_dark_theme_ticked_or_not(qapp, qtbot):
     assert max(contrast(c) for c in indicator_pixels(False)) > 60  # the empty box's edge stands out
     ticked = indicator_pixels(True)
     assert sum(1 for c in ticked if c.blue() > 180 and c.red() < 140) > 10  # a blue tick inside
+
+
+def test_fit_widths_hides_the_least_important_columns_first_and_keeps_minimums():
+    from pixm_desktop.gui.widgets import fit_widths
+
+    cols = [(170, 3.0), (150, 3.0), (150, 3.0), (80, 0.0), (90, 0.0), (80, 0.5)]
+    widths, hidden = fit_widths(1000, cols, [5, 3, 4])
+    assert hidden == set() and sum(widths) <= 1000 and all(w >= m for w, (m, _x) in zip(widths, cols, strict=True))
+    widths, hidden = fit_widths(600, cols, [5, 3, 4])
+    assert hidden == {5, 3} and widths[2] >= 150  # Files then Speed go; Progress keeps its minimum
+    widths, hidden = fit_widths(100, cols, [5, 3, 4])
+    assert hidden == {5, 3, 4}  # never more than the list names
+
+
+def test_layout_at_1280x720_keeps_every_visible_column_at_its_minimum(cart, qtbot):
+    from pixm_desktop.gui.pages.queue_panel import QUEUE_FIT
+    from pixm_desktop.gui.pages.verification import DEST_FIT, FILE_FIT
+
+    win = cart.window(start=False)
+    win.resize(1280, 720)
+    qtbot.waitExposed(win)
+    win.offload_page.offload([str(cart.card("arri"))])
+    qtbot.wait(50)
+    tree = win.offload_page.queue_panel.tree
+    qtbot.waitUntil(lambda: tree.viewport().width() > 0, timeout=5_000)
+
+    def check(view, fit) -> list[int]:
+        h = view.header() if hasattr(view, "header") else view.horizontalHeader()
+        shown = [c for c in range(len(fit)) if not h.isSectionHidden(c)]
+        assert all(h.sectionSize(c) >= fit[c][0] for c in shown), [(c, h.sectionSize(c)) for c in shown]
+        assert sum(h.sectionSize(c) for c in shown) <= view.viewport().width() + 1  # no horizontal scrolling
+        return shown
+
+    assert 2 in check(tree, QUEUE_FIT)  # Progress is there, at its minimum or more
+    win.show_page("verification")
+    vp = win.verification_page
+    qtbot.waitUntil(lambda: vp.files.viewport().width() > 0, timeout=5_000)
+    check(vp.dest_table, DEST_FIT)
+    assert 0 in check(vp.files, FILE_FIT)
+    qtbot.waitUntil(lambda: win.offload_page.queue_panel.items and all(
+        j.state.value != "preparing" for j in win.queue.jobs), timeout=60_000)

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QToolButton,
@@ -32,6 +31,8 @@ from pixm_desktop.gui.widgets import (
     PROGRESS_KIND_ROLE,
     PROGRESS_ROLE,
     PROGRESS_TEXT_ROLE,
+    ColumnFitter,
+    ElideMiddleDelegate,
     ProgressDelegate,
     fmt_bytes,
     fmt_eta,
@@ -46,6 +47,8 @@ UID_ROLE = Qt.ItemDataRole.UserRole + 2
 KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # the icon kind a destination row shows
 
 QUEUE_COLUMNS = ("Card / destination", "State", "Progress", "Speed", "ETA", "Files")
+#: (minimum px, weight) of each queue column (``widgets.fit_widths``)
+QUEUE_FIT = [(170, 3.0), (150, 3.0), (150, 3.0), (80, 0.0), (90, 0.0), (80, 0.5)]
 
 
 def job_kind(job: OffloadJob) -> str:
@@ -78,15 +81,11 @@ class QueueTree(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
         self.setItemDelegateForColumn(2, ProgressDelegate(self))
-        h = self.header()
-        h.setStretchLastSection(False)
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.setColumnWidth(0, 250)
-        self.setColumnWidth(1, 320)  # "complete — NOT SAFE: <reason>" (the reason in full below and in the tip)
-        self.setColumnWidth(3, 80)
-        self.setColumnWidth(4, 90)
-        self.setColumnWidth(5, 90)
+        self.setItemDelegateForColumn(0, ElideMiddleDelegate(self))  # "A001C0…_RFO7": both ends stay
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)  # the State's reason: its start matters
+        # minimum px and share of the room left; Files, then Speed, then ETA hide first on a small screen, so
+        # Progress keeps its bar and words (the State's full reason is below the list and in the tooltip)
+        self.fitter = ColumnFitter(self, QUEUE_FIT, hide_order=[5, 3, 4])
 
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802
         if e.mimeData().hasUrls():

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -36,7 +35,15 @@ from pixm_desktop.core.model import CopyState
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import Badge, fmt_bytes, state_kind, verdict_kind, verdict_words
+from pixm_desktop.gui.widgets import (
+    Badge,
+    ColumnFitter,
+    ElideMiddleDelegate,
+    fmt_bytes,
+    state_kind,
+    verdict_kind,
+    verdict_words,
+)
 from pixm_desktop.services import eject as eject_service
 from pixm_desktop.services import status as status_service
 
@@ -49,6 +56,9 @@ _SHOWN_ROLES = frozenset((_DISPLAY, _TOOLTIP, _DECORATION))
 FILE_COLUMNS = ("File", "Destination", "State", "Reason")
 FILES_EVERY = 10.0  # seconds between file-list reloads while following a running job (counts: every 2 s)
 DEST_COLUMNS = ("Destination", "Required", "Pending", "Copied", "Verified", "Failed", "State", "Card folder")
+#: (minimum px, weight) per column (``widgets.fit_widths``): Copied, Pending, Required, then the folder hide first
+DEST_FIT = [(110, 1.0), (80, 0.0), (70, 0.0), (70, 0.0), (70, 0.0), (60, 0.0), (150, 1.5), (160, 3.0)]
+FILE_FIT = [(220, 3.0), (110, 0.5), (90, 0.0), (160, 3.0)]
 
 
 def _load_card(catalog, card_id: int, min_copies: int, distinct: bool, with_files: bool = True):
@@ -156,8 +166,8 @@ class FileStateModel(QAbstractTableModel):
                 return None
             kind = state_kind(r[2])
             return status_icon("done" if kind == "ok" and not self.safe else kind)
-        if c == 0:
-            return r[0]
+        if c == 0:  # card-relative path; the full path on the destination in the tooltip
+            return r[0] if role == _DISPLAY else os.path.join(self.destination(r), r[0])
         if c == 1:
             return self.drive(r) if role == _DISPLAY else self.destination(r)
         return r[2] if c == 2 else r[3] or ""
@@ -221,10 +231,8 @@ class VerificationPage(QWidget):
         self.dest_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.dest_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.dest_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        hh = self.dest_table.horizontalHeader()
-        for c in range(len(DEST_COLUMNS) - 1):
-            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(len(DEST_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.dest_table.setItemDelegateForColumn(7, ElideMiddleDelegate(self.dest_table))
+        self.dest_fitter = ColumnFitter(self.dest_table, DEST_FIT, hide_order=[3, 2, 1, 7])
         self.dest_table.setMaximumHeight(170)
         self.dest_table.itemSelectionChanged.connect(self._update_buttons)
         dl.addWidget(self.dest_table)
@@ -264,12 +272,8 @@ class VerificationPage(QWidget):
         self.files.verticalHeader().setVisible(False)
         self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        fh = self.files.horizontalHeader()
-        fh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        fh.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.files.setColumnWidth(0, 340)
-        self.files.setColumnWidth(1, 160)
-        self.files.setColumnWidth(2, 90)
+        self.files.setItemDelegateForColumn(0, ElideMiddleDelegate(self.files))  # the clip name's end stays
+        self.files_fitter = ColumnFitter(self.files, FILE_FIT, hide_order=[1])
         fl.addWidget(self.files)
         self.reason = QLabel("", fbox)  # the full reason of the selected file (the column is often too narrow)
         self.reason.setObjectName("hint")
