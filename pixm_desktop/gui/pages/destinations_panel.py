@@ -234,7 +234,8 @@ class DestinationsPanel(QGroupBox):
         else:
             self.preview.setObjectName("preview")
             more = f"   (+ {len(s.destinations) - 1} more destination(s))" if len(s.destinations) > 1 else ""
-            self.preview.setText(f"{path}{more}")
+            example = "" if self.preview_source else "   (an example card: select a card in Sources)"
+            self.preview.setText(f"{path}{more}{example}")
         self.preview.style().unpolish(self.preview)
         self.preview.style().polish(self.preview)
 
