@@ -286,3 +286,25 @@ def test_card_files_column_never_shows_zero_verified_before_a_file_is_verified(c
     # card figures agree with its destinations': the card row is its slowest destination
     fig = job.figures()
     assert fig.fraction == min(d.fraction for d in job.destinations)
+
+
+def test_cascade_and_source_verification_are_in_the_destination_set(cart, qtbot):
+    import json
+
+    from sqlalchemy import select
+
+    from pixm_desktop.store.models import Job
+
+    win = cart.window()
+    dp = win.offload_page.destinations
+    assert not dp.cascade.isChecked() and not dp.source_verify.isChecked()
+    dp.cascade.setChecked(True)
+    dp.source_verify.setChecked(True)
+    assert win.state.settings.cascade and win.state.settings.source_verify
+    [job] = win.offload_page.offload([str(cart.card("arri"))])
+    assert job.request.cascade and job.request.source_verify
+    qtbot.waitUntil(lambda: job.state == JobState.COMPLETED and job.verdict is not None, timeout=LONG)
+    assert job.verdict.safe
+    with win.state.catalog.session() as s:
+        options = json.loads(s.scalars(select(Job)).one().options)
+    assert options.get("cascade") is True and options.get("source_verify") is True

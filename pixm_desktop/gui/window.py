@@ -366,7 +366,7 @@ class CartWindow(QMainWindow):
         self._shut_down = True
         self.offload_page.sources.stop()
         self.offload_page.destinations.stop()
-        self.verification_page.timer.stop()
+        self.verification_page.stop()
         self.history_page.debounce.stop()
         self.clips_page.stop()
         self.logger_page.stop()

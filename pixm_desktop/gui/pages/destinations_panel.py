@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -106,6 +107,23 @@ class DestinationsPanel(QGroupBox):
         self.preview.setWordWrap(True)
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Card goes to", self.preview)
+        opts = QHBoxLayout()
+        self.source_verify = QCheckBox("Verify the source", self)
+        self.source_verify.setToolTip("After the copy, re-read the card too and compare it with the hashes taken "
+                                      "while copying (pixm offload --source-verify): catches a card that read "
+                                      "differently twice; slower")
+        self.source_verify.setChecked(s.source_verify)
+        self.source_verify.toggled.connect(lambda on: self.state.update(source_verify=on))
+        self.cascade = QCheckBox("Cascade copy", self)
+        self.cascade.setToolTip("Copy the card to the first destination only, then the others from that copy "
+                                "(pixm offload --cascade): the card is read once and can go back sooner when "
+                                "the first destination is fast")
+        self.cascade.setChecked(s.cascade)
+        self.cascade.toggled.connect(lambda on: self.state.update(cascade=on))
+        opts.addWidget(self.source_verify)
+        opts.addWidget(self.cascade)
+        opts.addStretch(1)
+        form.addRow("Copy", opts)
         lay.addLayout(form)
         self.timer = QTimer(self)
         self.timer.setInterval(SPACE_POLL_MS)
