@@ -267,3 +267,29 @@ def test_layout_at_1280x720_keeps_every_visible_column_at_its_minimum(cart, qtbo
     assert 0 in check(vp.files, FILE_FIT)
     qtbot.waitUntil(lambda: win.offload_page.queue_panel.items and all(
         j.state.value != "preparing" for j in win.queue.jobs), timeout=60_000)
+
+
+def test_paths_are_elided_in_the_middle(qapp, qtbot):
+    from PySide6.QtWidgets import QProxyStyle, QStyle, QTableWidget, QTableWidgetItem
+
+    from pixm_desktop.gui.widgets import ElideMiddleDelegate
+
+    modes = []
+
+    class Recorder(QProxyStyle):
+        def drawControl(self, element, option, painter, widget=None):  # noqa: N802 (Qt API)
+            if element == QStyle.ControlElement.CE_ItemViewItem and option.text:
+                modes.append((option.text, option.textElideMode))
+            super().drawControl(element, option, painter, widget)
+
+    table = QTableWidget(1, 2)
+    qtbot.addWidget(table)
+    style = Recorder()
+    table.setStyle(style)
+    table.setItemDelegateForColumn(0, ElideMiddleDelegate(table))
+    table.setItem(0, 0, QTableWidgetItem("A001_C005_1123FC.RDC/A001_C005_1123FC_002.R3D"))
+    table.setItem(0, 1, QTableWidgetItem("a reason"))
+    table.setColumnWidth(0, 80)
+    table.grab()
+    assert ("A001_C005_1123FC.RDC/A001_C005_1123FC_002.R3D", Qt.TextElideMode.ElideMiddle) in modes
+    assert ("a reason", Qt.TextElideMode.ElideRight) in modes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -352,9 +353,14 @@ class ElideMiddleDelegate(QStyledItemDelegate):
     """Paints a cell's text elided in the middle (``/media/…/A001C005_1123FC.RDC``): the distinguishing end of a
     path or a clip name stays visible. The full text belongs in the item's tooltip."""
 
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # noqa: N802 (Qt API)
-        super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideMiddle
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        # the option handed to a Python initStyleOption is a copy in PySide: set the mode on our own copy
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.textElideMode = Qt.TextElideMode.ElideMiddle
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
 
 
 def elide_middle(text: str, font_metrics, width: int) -> str:

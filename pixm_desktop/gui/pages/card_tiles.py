@@ -30,7 +30,7 @@ from pixm_desktop.gui.theme import colour, status_icon
 from pixm_desktop.gui.widgets import fmt_eta, verdict_kind
 
 TILE_WIDTH = 300  # px: "SAFE TO FORMAT" in the large type, the icon and margins
-TILE_HEIGHT = 112
+TILE_HEIGHT = 96
 WORDS = {CardState.SAFE: "SAFE TO FORMAT", CardState.NOT_SAFE: "NOT SAFE", CardState.COPYING: "COPYING",
          CardState.FAILED: "FAILED"}
 
@@ -70,11 +70,11 @@ class CardTile(QFrame):
         self.setFixedSize(TILE_WIDTH, TILE_HEIGHT)
         self.kind = ""
         outer = QHBoxLayout(self)
-        outer.setContentsMargins(10, 8, 10, 8)
+        outer.setContentsMargins(10, 6, 10, 6)
         self.icon = QLabel(self)
         outer.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         col = QVBoxLayout()
-        col.setSpacing(2)
+        col.setSpacing(0)
         self.word = QLabel(self)
         big = QFont(self.font())
         big.setPointSize(19)

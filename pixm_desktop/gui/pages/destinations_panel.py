@@ -67,6 +67,8 @@ class DestinationsPanel(QGroupBox):
         hh.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         self.table.setColumnWidth(3, 230)
         self.table.itemChanged.connect(self._required_changed)
+        rows = 2 * self.table.verticalHeader().defaultSectionSize()  # two destinations visible at 1280×720
+        self.table.setMinimumHeight(rows + self.table.horizontalHeader().sizeHint().height() + 6)
         lay.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.add_button = QPushButton("Add destination…", self)
@@ -105,6 +107,7 @@ class DestinationsPanel(QGroupBox):
         self.preview = QLabel(self)
         self.preview.setObjectName("preview")
         self.preview.setWordWrap(True)
+        self.preview.setMinimumHeight(2 * self.preview.fontMetrics().lineSpacing() + 4)  # a long path: 2 lines
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Card goes to", self.preview)
         opts = QHBoxLayout()

@@ -48,7 +48,7 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # the icon kind a destination row show
 
 QUEUE_COLUMNS = ("Card / destination", "State", "Progress", "Speed", "ETA", "Files")
 #: (minimum px, weight) of each queue column (``widgets.fit_widths``)
-QUEUE_FIT = [(170, 3.0), (150, 3.0), (150, 3.0), (80, 0.0), (90, 0.0), (80, 0.5)]
+QUEUE_FIT = [(160, 3.0), (130, 3.0), (150, 3.0), (100, 0.0), (100, 0.0), (70, 0.5)]
 
 
 def job_kind(job: OffloadJob) -> str:

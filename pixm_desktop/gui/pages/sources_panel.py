@@ -352,62 +352,79 @@ class SourcesPanel(QGroupBox):
             self._render(key)
 
     def _render(self, key: str) -> None:
+        """Three short lines a loader reads at a glance (name, content, state); where the card went and its
+        path are in the tooltip (and the plain ``INFO_ROLE`` text). The item's widget is updated in place."""
         item = self.items[key]
         path = item.data(PATH_ROLE)
+        kind, lines, extra = self._describe(key, path)
+        item.setData(Qt.ItemDataRole.DisplayRole, None)
+        plain = [_strip_tags(x.replace("<br>", "\n")) for x in lines] + extra
+        item.setData(INFO_ROLE, "\n".join(plain))  # plain text for tests and a11y
+        item.setToolTip("\n".join([*plain, path]))
+        w = self.list.itemWidget(item)
+        if w is None or not hasattr(w, "pixm_text"):
+            w = QWidget()
+            w.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            h = QHBoxLayout(w)
+            h.setContentsMargins(6, 4, 6, 4)
+            w.pixm_icon = QLabel(w)
+            h.addWidget(w.pixm_icon, 0, Qt.AlignmentFlag.AlignTop)
+            w.pixm_text = QLabel(w)
+            w.pixm_text.setObjectName("sourceText")
+            w.pixm_text.setWordWrap(True)
+            w.pixm_text.setMinimumWidth(60)
+            h.addWidget(w.pixm_text, 1)
+            w.pixm_kind = None
+            self.list.setItemWidget(item, w)
+        if w.pixm_kind != kind:
+            w.pixm_kind = kind
+            w.pixm_icon.setPixmap(status_icon(kind, 28).pixmap(28, 28))
+        html = "<br>".join(lines)
+        if w.pixm_text.text() != html:
+            w.pixm_text.setText(html)
+            self._fit(item)
+
+    def _describe(self, key: str, path: str) -> tuple[str, list[str], list[str]]:
+        """``(icon kind, visible lines (HTML), more lines for the tooltip)`` of one entry."""
         info = self.infos.get(key)
         verdict = self.verdicts.get(key)
         name = Path(path).name or path
         if key in self.errors:
-            kind, lines = "fail", [f"<b>{name}</b>", f"cannot read the card: {self.errors[key]}"]
-        elif info is None:
-            kind, lines = "wait", [f"<b>{name}</b>", "reading the card…"]
+            return "fail", [f"<b>{_esc(name)}</b>", f"cannot read the card: {_esc(self.errors[key])}"], []
+        if info is None:
+            return "wait", [f"<b>{_esc(name)}</b>", "reading the card…"], []
+        job = self._job_for(key)
+        size = fmt_bytes(info.total_bytes)
+        if info.is_mount and info.volume_total:
+            size += f" on a {fmt_bytes(info.volume_total)} card"
+        lines = [f"<b>{_esc(info.label)}</b> &nbsp; {info.camera_title} · reel {_esc(info.reel)}",
+                 f"{info.clips} clip{'s' if info.clips != 1 else ''} · {info.files} files · {size}"]
+        extra = [info.known_summary] if info.known_summary else []
+        when = _esc((info.known_summary or "").split(" to ")[0])  # "already offloaded on <date>", no paths
+        if verdict is not None and verdict.verdict.safe:
+            kind = "ok"
+            lines.append(f"<span style='color:#7ee787'><b>SAFE TO FORMAT</b></span> — {when}")
+        elif job is not None and job.active:  # its own offload runs now
+            kind = "pause" if job.state == JobState.PAUSED else "run"
+            lines.append(f"<span style='color:#a5d6ff'><b>in the offload queue</b></span>: {STATE_TEXT[job.state]}")
+        elif verdict is not None:  # known card: THE verdict, in its colour (never green)
+            kind = verdict_kind(verdict.verdict)
+            colour = {"fail": "#ffa198", "run": "#a5d6ff"}.get(kind, "#f2cc60")
+            v = verdict.verdict
+            lines.append(f"<span style='color:{colour}'><b>{_esc(v.title)}</b>: {_esc(v.reason)}</span>")
+            extra.append(v.headline)
+        elif job is not None:  # its job ended; the catalog's verdict is being read
+            kind = "wait"
+            lines.append(f"offload {STATE_TEXT[job.state]} — reading the card's verdict…")
+        elif info.known_summary:
+            kind = "warn"
+            lines.append(when)
         else:
-            job = self._job_for(key)
-            size = fmt_bytes(info.total_bytes)
-            if info.is_mount and info.volume_total:
-                size += f" on a {fmt_bytes(info.volume_total)} card"
-            lines = [f"<b>{info.label}</b> &nbsp; {info.camera_title} · reel {info.reel}",
-                     f"{info.clips} clip{'s' if info.clips != 1 else ''} · {info.files} files · {size}"]
-            if verdict is not None and verdict.verdict.safe:
-                kind = "ok"
-                lines.append(f"<span style='color:#7ee787'>SAFE TO FORMAT</span> — {_esc(info.known_summary or '')}")
-            elif job is not None and job.active:  # its own offload runs now
-                kind = "pause" if job.state == JobState.PAUSED else "run"
-                lines.append(f"in the offload queue: {STATE_TEXT[job.state]}"
-                             + (f" {job.figures().fraction * 100:.0f} %" if job.state == JobState.RUNNING else ""))
-            elif verdict is not None:  # known card: THE verdict, in its colour (never green)
-                kind = verdict_kind(verdict.verdict)
-                colour = {"fail": "#ffa198", "run": "#a5d6ff"}.get(kind, "#f2cc60")
-                lines.append(f"{_esc(info.known_summary or '')}<br><span style='color:{colour}'>"
-                             f"{_esc(verdict.verdict.headline)}</span>")
-            elif job is not None:  # its job ended; the catalog's verdict is being read
-                kind = "wait"
-                lines.append(f"offload {STATE_TEXT[job.state]} — reading the card's verdict…")
-            elif info.known_summary:
-                kind = "warn"
-                lines.append(_esc(info.known_summary))
-            else:
-                kind = "run"
-                lines.append("new card — drag it to the queue or press Offload")
-            for w in info.warnings[:2]:
-                lines.append(f"<span style='color:#d29922'>⚠ {w}</span>")
-        item.setData(Qt.ItemDataRole.DisplayRole, None)
-        item.setToolTip(path)
-        w = QWidget()
-        w.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        h = QHBoxLayout(w)
-        h.setContentsMargins(6, 4, 6, 4)
-        icon = QLabel(w)
-        icon.setPixmap(status_icon(kind, 28).pixmap(28, 28))
-        h.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        text = QLabel("<br>".join(lines), w)
-        text.setObjectName("sourceText")
-        text.setWordWrap(True)
-        text.setMinimumWidth(60)
-        h.addWidget(text, 1)
-        item.setData(INFO_ROLE, "\n".join(_strip_tags(x.replace("<br>", "\n")) for x in lines))  # plain text for tests and a11y
-        self.list.setItemWidget(item, w)
-        self._fit(item)
+            kind = "run"
+            lines.append("new card — drag it to the queue or press Offload")
+        for warning in info.warnings[:2]:
+            lines.append(f"<span style='color:#d29922'>⚠ {_esc(warning)}</span>")
+        return kind, lines, extra
 
     def _fit(self, item: QListWidgetItem) -> None:
         """Item height for the list's width (the texts wrap; no horizontal scrolling)."""

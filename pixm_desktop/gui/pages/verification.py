@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -260,6 +261,8 @@ class VerificationPage(QWidget):
         drow.addWidget(self.reverify_cancel)
         self.reverify_status = QLabel("", dbox)
         self.reverify_status.setObjectName("hint")
+        # a long folder path must never widen the window past a 1280 px screen: the label may be cut
+        self.reverify_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         drow.addWidget(self.reverify_status, 1)
         self.reverify_timer = QTimer(self)  # reads the running re-verify's progress
         self.reverify_timer.setInterval(250)
@@ -571,6 +574,7 @@ class VerificationPage(QWidget):
     def _reverified(self, card: str, label: str, out) -> None:
         took = self._reverify_ended()
         self.reverify_status.setText(f"{label}: {out.summary()}{took}")
+        self.reverify_status.setToolTip(self.reverify_status.text())
         if out.ok:
             self.notice.emit(f"{card} re-verified", f"{label}: {out.summary()}", "ok", "")
         else:
