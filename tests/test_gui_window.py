@@ -279,7 +279,8 @@ def test_paths_are_elided_in_the_middle(qapp, qtbot):
     class Recorder(QProxyStyle):
         def drawControl(self, element, option, painter, widget=None):  # noqa: N802 (Qt API)
             if element == QStyle.ControlElement.CE_ItemViewItem and option.text:
-                modes.append((option.text, option.textElideMode))
+                wraps = bool(option.features & option.ViewItemFeature.WrapText)  # wrapped at "/", cut per line
+                modes.append((option.text, option.textElideMode, wraps))
             super().drawControl(element, option, painter, widget)
 
     table = QTableWidget(1, 2)
@@ -291,5 +292,5 @@ def test_paths_are_elided_in_the_middle(qapp, qtbot):
     table.setItem(0, 1, QTableWidgetItem("a reason"))
     table.setColumnWidth(0, 80)
     table.grab()
-    assert ("A001_C005_1123FC.RDC/A001_C005_1123FC_002.R3D", Qt.TextElideMode.ElideMiddle) in modes
-    assert ("a reason", Qt.TextElideMode.ElideRight) in modes
+    assert ("A001_C005_1123FC.RDC/A001_C005_1123FC_002.R3D", Qt.TextElideMode.ElideMiddle, False) in modes
+    assert ("a reason", Qt.TextElideMode.ElideRight, True) in modes

@@ -358,6 +358,8 @@ class ElideMiddleDelegate(QStyledItemDelegate):
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.textElideMode = Qt.TextElideMode.ElideMiddle
+        # one line: a table wraps at "/" by default, and then each line is cut at its end instead
+        opt.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
