@@ -520,7 +520,7 @@ class VerificationPage(QWidget):
         label = dest.label if dest is not None else str(dest_id)
         card = self.current.label
         run = {"cancel": CancelToken(), "progress": None, "total": dest.total if dest is not None else 0,
-               "meter": RateMeter(), "label": label, "started": time.monotonic()}
+               "meter": RateMeter(start=(time.monotonic(), 0)), "label": label, "started": time.monotonic()}
         self._reverify = run
         self.reverify_button.setEnabled(False)
         self.reverify_status.setText(f"re-reading {label} from the drive…")
