@@ -84,7 +84,14 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work folder (and mounts are always removed)")
     ap.add_argument("--not-safe", action="store_true",
                     help="only the complete-but-not-safe card and the same-drive warning (see above)")
+    ap.add_argument("--offload-pages", action="store_true",
+                    help="only the Offload page during and after a not-safe offload and Verification with a "
+                         "re-verify, at 1280x720 and 1920x1080 (offload-during-*.png, offload-after-*.png, "
+                         "verification-reverify-*.png, verification-*.png)")
     args = ap.parse_args()
+    if args.offload_pages:
+        _reexec_under_xvfb()
+        return offload_pages_shots(args)
     if args.not_safe:
         _reexec_under_xvfb()
         return not_safe_shots(args)
@@ -364,6 +371,103 @@ def not_safe_shots(args) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
+
+def offload_pages_shots(args) -> int:
+    """The Offload page a loader reads from two metres and the Verification page, at a cart laptop's 1280×720
+    and at 1920×1080: a 1 GB card copied to two folders on one drive under the default rule (NOT SAFE), shot
+    while it copies and after its verdict; then a re-verify of one destination, shot with its bar and after."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
+    work, app = _fresh_work_and_app(args)
+    shots: dict[str, Path] = {}
+    for width, height in ((1280, 720), (1920, 1080)):
+        _offload_pages_at(args, app, work / f"{width}x{height}", width, height, shots)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    for name, path in shots.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def _offload_pages_at(args, app, base: Path, width: int, height: int, shots: dict) -> None:
+    from PySide6.QtCore import QSettings
+
+    from pixm_desktop.gui.app import settle_interpreter
+    from pixm_desktop.gui.jobs import JobState
+    from pixm_desktop.gui.settings_store import save_settings
+    from pixm_desktop.gui.window import CartWindow
+    from pixm_desktop.samples.samplecard import generate_benchmark_card
+    from pixm_desktop.services.samples import make_card
+    from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
+
+    size = f"{width}x{height}"
+    media = base / "media" / "dit"
+    media.mkdir(parents=True)
+    dests = [base / "volumes" / "RAID-A", base / "volumes" / "SHUTTLE-B"]  # two folders, one drive
+    for d in dests:
+        d.mkdir(parents=True)
+    card = make_card(base / "gen", "arri", clips=4, seconds=1.5, reel="A001").root
+    card = Path(shutil.move(str(card), str(media / card.name)))
+    big = generate_benchmark_card(base / "gen-big", total_bytes=1_000_000_000, small_files=60).root
+    big = Path(shutil.move(str(big), str(media / "C003_RED")))
+    catalog = open_catalog(base / "catalog.sqlite")
+    qs = QSettings(str(base / "settings.ini"), QSettings.Format.IniFormat)
+    save_settings(qs, OffloadSettings(destinations=[DestinationSetting(str(d)) for d in dests], project="Big Film",
+                                      mount_roots=[str(media)], distinct_drives=True, ingest_clips=False,
+                                      auto_report=False))
+    window = CartWindow(catalog, qs, use_tray=False)
+    try:
+        window.resize(width, height)
+        window.show()
+        settle_interpreter()
+        page = window.offload_page
+
+        def wait(cond, timeout=300.0, what="condition"):
+            end = time.monotonic() + timeout
+            while not cond():
+                if time.monotonic() > end:
+                    raise SystemExit(f"timed out waiting for {what}")
+                app.processEvents()
+                time.sleep(0.02)
+
+        def shot(name: str, settle: int = 10) -> None:
+            for _ in range(settle):
+                app.processEvents()
+                time.sleep(0.02)
+            path = args.out / f"{name}-{size}.png"
+            window.grab().save(str(path))
+            shots[f"{name}-{size}"] = path
+            print(f"{name}-{size}: window {window.width()}x{window.height()}")
+
+        wait(lambda: len(page.sources.infos) == 2, what="the cards under Sources")
+        page.sources.list.setCurrentRow(0)
+        [small] = page.offload([str(card)])
+        wait(lambda: page.warning is not None and page.warning.isVisible(), what="the same-drive warning")
+        next(b for b in page.warning.buttons() if b.text() == "Copy anyway").click()
+        wait(lambda: small.state == JobState.COMPLETED and small.verdict is not None, what="the first card")
+        [job] = page.offload([str(big)])  # the same set: not asked again
+        page.queue_panel.select(job)
+        wait(lambda: job.state == JobState.RUNNING and job.figures().fraction > 0.3
+             and job.figures().eta is not None, what="the big card under way")
+        shot("offload-during", settle=3)
+        wait(lambda: job.state == JobState.COMPLETED and job.verdict is not None, what="its verdict")
+        page.sources.refresh_known()
+        shot("offload-after", settle=30)
+        vp = window.verification_page
+        window.show_page("verification")
+        vp.show_card(job.card_id)
+        wait(lambda: vp.current is not None and vp.current.id == job.card_id and vp.model.rowCount() > 0,
+             what="the card in Verification")
+        vp.dest_table.selectRow(0)
+        vp.reverify_selected()
+        wait(lambda: vp._reverify is None or vp.reverify_bar.value() > 200, what="the re-verify under way")
+        if vp._reverify is not None:
+            shot("verification-reverify", settle=3)
+        wait(lambda: vp._reverify is None, what="the re-verify's end")
+        shot("verification")
+    finally:
+        window.shutdown()
+        window.close()
 
 if __name__ == "__main__":
     sys.exit(main())

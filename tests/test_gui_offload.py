@@ -208,3 +208,103 @@ def test_rate_meter_smooths_and_cancel_token_pauses():
     assert t.paused
     t.cancel()
     assert not t.paused and t.cancelled  # cancel wakes a paused engine
+
+
+def _record_tiles(win, job) -> list[tuple[str, str]]:
+    """Every (word, kind) the job's card tile shows, recorded at each queue signal and poll."""
+    seen: list[tuple[str, str]] = []
+    tiles = win.offload_page.tiles
+
+    def look(*_a) -> None:
+        t = tiles.tile(job)
+        if t is not None and (not seen or seen[-1] != (t.word_text, t.kind)):
+            seen.append((t.word_text, t.kind))
+
+    win.queue.changed.connect(look)
+    win.queue.polled.connect(look)
+    look()
+    return seen
+
+
+def test_card_tile_turns_from_copying_to_safe_and_offers_eject(cart, qtbot):
+    win = cart.window()
+    page = win.offload_page
+    assert not page.tiles.isVisible()  # no card yet: no empty strip
+    [job] = page.offload([str(cart.card("arri"))])
+    seen = _record_tiles(win, job)
+    assert page.tiles.isVisible()
+    tile = page.tiles.tile(job)
+    assert not tile.eject.isVisible()
+    qtbot.waitUntil(lambda: job.verdict is not None and tile.word_text == "SAFE TO FORMAT", timeout=LONG)
+    assert tile.kind == "ok" and tile.eject.isVisible()
+    assert job.verdict.safe  # the tile's word is THE verdict, read from the catalog
+    words = [w for w, _k in seen]
+    assert words[-1] == "SAFE TO FORMAT"
+    assert "COPYING" in words or "WAITING" in words  # it showed the job before it showed the card safe
+    assert all(k != "ok" for w, k in seen[:-1] if w != "SAFE TO FORMAT")
+    # after the end: the average speed and the duration stay on the card row
+    row = cart.job_row_text(win, job)
+    assert row[3].startswith("avg ") and row[4].startswith("took ")
+    assert row[5] == f"{job.files}/{job.files} ✓"
+
+
+def test_card_tile_of_a_not_safe_card_is_never_green(cart, qtbot):
+    """Three copies needed, two destinations: the job completes, the card is NOT SAFE; the tile never shows a
+    green colour or the SAFE word, during or after."""
+    win = cart.window(min_copies=3)
+    page = win.offload_page
+    [job] = page.offload([str(cart.card("arri"))])
+    seen = _record_tiles(win, job)
+    qtbot.waitUntil(lambda: page.warning is not None and page.warning.isVisible(), timeout=LONG)
+    copy = next(b for b in page.warning.buttons() if b.text() == "Copy anyway")
+    qtbot.mouseClick(copy, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: job.state == JobState.COMPLETED and job.verdict is not None, timeout=LONG)
+    tile = page.tiles.tile(job)
+    qtbot.waitUntil(lambda: tile.word_text == "NOT SAFE", timeout=10_000)
+    assert not job.verdict.safe and tile.kind == "warn"
+    assert "copies" in tile.reason_text or "cop" in tile.reason_text
+    assert not tile.eject.isVisible()
+    assert all(k != "ok" and "SAFE TO FORMAT" not in w for w, k in seen)
+
+
+def test_card_files_column_never_shows_zero_verified_before_a_file_is_verified(cart, qtbot):
+    win = cart.window()
+    [job] = win.offload_page.offload([str(cart.card("arri"))])
+    texts: list[str] = []
+
+    def look(*_a) -> None:
+        item = win.offload_page.queue_panel.items.get(job.uid)
+        if item is not None:
+            texts.extend(item.child(i).text(5) for i in range(item.childCount()))
+            texts.append(item.text(5))
+
+    win.queue.polled.connect(look)
+    win.queue.changed.connect(look)
+    qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
+    look()
+    assert not any(t.startswith("0/") for t in texts)
+    # card figures agree with its destinations': the card row is its slowest destination
+    fig = job.figures()
+    assert fig.fraction == min(d.fraction for d in job.destinations)
+
+
+def test_cascade_and_source_verification_are_in_the_destination_set(cart, qtbot):
+    import json
+
+    from sqlalchemy import select
+
+    from pixm_desktop.store.models import Job
+
+    win = cart.window()
+    dp = win.offload_page.destinations
+    assert not dp.cascade.isChecked() and not dp.source_verify.isChecked()
+    dp.cascade.setChecked(True)
+    dp.source_verify.setChecked(True)
+    assert win.state.settings.cascade and win.state.settings.source_verify
+    [job] = win.offload_page.offload([str(cart.card("arri"))])
+    assert job.request.cascade and job.request.source_verify
+    qtbot.waitUntil(lambda: job.state == JobState.COMPLETED and job.verdict is not None, timeout=LONG)
+    assert job.verdict.safe
+    with win.state.catalog.session() as s:
+        options = json.loads(s.scalars(select(Job)).one().options)
+    assert options.get("cascade") is True and options.get("source_verify") is True

@@ -109,3 +109,77 @@ def test_count_clips_ignores_proxies():
         "XDROOT/Clip/A001C001_180312R8.MXF", "XDROOT/Sub/A001C001_180312R8S03.MP4",
         "XDROOT/Clip/A001C001_180312R8M01.XML", "._A001.MXF")])
     assert count_clips(scan) == 1
+
+
+def test_a_card_follows_its_own_offload_live_and_after_f5(cart, qtbot):
+    win = cart.window()
+    src = win.offload_page.sources
+    mounted = cart.mount(cart.card("sony", reel="B002"))
+    qtbot.waitUntil(lambda: any("new card" in t for t in _texts(src)), timeout=5_000)
+    seen: list[str] = []
+    win.queue.changed.connect(lambda _j: seen.append(_texts(src)[0]))
+    [job] = win.offload_page.offload([str(mounted)])
+    qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
+    assert any("in the offload queue" in t for t in seen)  # not "new card" while its own job runs
+    assert not any("new card" in t for t in seen)
+    qtbot.waitUntil(lambda: "SAFE TO FORMAT" in _texts(src)[0], timeout=10_000)
+    src.refresh_known()  # what F5 does for Sources (the window's F5 also reloads the other pages)
+    qtbot.wait(200)
+    qtbot.waitUntil(lambda: "SAFE TO FORMAT" in _texts(src)[0] and "new card" not in _texts(src)[0],
+                    timeout=10_000)
+
+
+def test_the_template_preview_follows_the_selected_card(cart, qtbot):
+    win = cart.window()
+    src, dp = win.offload_page.sources, win.offload_page.destinations
+    assert "an example card" in dp.preview.text()
+    cart.mount(cart.card("sony", reel="B002"))
+    cart.mount(cart.card("arri", reel="A007"))
+    qtbot.waitUntil(lambda: len(src.infos) == 2, timeout=5_000)
+    for i in range(src.list.count()):
+        src.list.setCurrentRow(i)
+        info = src.selected_info()
+        assert info.label in dp.preview.text() and "A001R1AB" not in dp.preview.text()
+        assert "an example card" not in dp.preview.text()
+        assert f"/{info.camera.upper()}/" in dp.preview.text()
+
+
+def test_added_folders_and_waiting_cards_come_back_after_a_restart(cart, qtbot):
+    win = cart.window(min_copies=3)  # two destinations cannot make it safe: the job waits for the answer
+    src, page = win.offload_page.sources, win.offload_page
+    folder = cart.card("arri", reel="A009")
+    assert cart.drop_folders(src.list, [folder])
+    waiting = cart.card("sony", reel="B003")
+    [job] = page.offload([str(waiting)])
+    qtbot.waitUntil(lambda: page.warning is not None and page.warning.isVisible(), timeout=LONG)
+    assert job.state == JobState.PREPARING
+    cart.close(win)
+    win2 = cart.window()
+    src2 = win2.offload_page.sources
+    qtbot.waitUntil(lambda: os.path.realpath(folder) in src2.items, timeout=5_000)
+    assert [j.source for j in win2.queue.jobs] == [str(waiting)]  # back in the queue, not started
+    qtbot.waitUntil(lambda: win2.offload_page.warning is not None, timeout=LONG)  # and asked again
+    win2.offload_page.warning.reject()
+    qtbot.waitUntil(lambda: win2.queue.jobs[0].state == JobState.CANCELLED, timeout=10_000)
+
+
+def test_a_volume_that_is_not_a_camera_card_is_hidden_or_listed_apart(cart, qtbot):
+    win = cart.window(auto_offload=True)
+    src = win.offload_page.sources
+    qtbot.waitUntil(lambda: src._first_scan_done, timeout=5_000)
+    other = cart.mount_root / "BACKUP_STUFF"
+    (other / "docs").mkdir(parents=True)
+    (other / "docs" / "notes.txt").write_text("not a card")
+    card = cart.mount(cart.card("sony", reel="B002"))
+    qtbot.waitUntil(lambda: len(src.infos) == 2, timeout=5_000)
+    key = os.path.realpath(other)
+    assert key in src.other and src.items[key].isHidden()  # hidden by default …
+    assert not src.items[os.path.realpath(card)].isHidden()
+    qtbot.waitUntil(lambda: len(win.queue.jobs) == 1, timeout=5_000)
+    assert [j.source for j in win.queue.jobs] == [str(card)]  # … and never auto-offloaded
+    src.other_toggle.setChecked(True)  # shown apart, under its header, below the cards
+    assert not src.items[key].isHidden()
+    rows = {src.list.row(src.items[key]), src.list.row(src.other_header), src.list.row(src.items[os.path.realpath(card)])}
+    assert src.list.row(src.items[os.path.realpath(card)]) < src.list.row(src.other_header) < src.list.row(src.items[key])
+    assert len(rows) == 3
+    qtbot.waitUntil(lambda: all(j.state == JobState.COMPLETED for j in win.queue.jobs), timeout=LONG)

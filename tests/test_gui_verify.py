@@ -222,3 +222,40 @@ def test_destinations_on_one_drive_are_questioned_before_the_copy_and_a_complete
     qtbot.waitUntil(lambda: rp.jobs.count() == 2, timeout=10_000)
     for r in range(2):
         assert "completed · card NOT SAFE" in rp.jobs.item(r).text() and _icon_is(rp.jobs.item(r).icon(), "warn")
+
+
+def test_reverify_shows_a_bar_with_percent_and_can_be_cancelled(cart, qtbot):
+    from pixm_desktop.core.model import CancelToken
+
+    win = cart.window()
+    card = cart.card("arri")
+    [job] = win.offload_page.offload([str(card)])
+    qtbot.waitUntil(lambda: job.state == JobState.COMPLETED, timeout=LONG)
+    win.show_page("verification")
+    vp = win.verification_page
+    qtbot.waitUntil(lambda: vp.current is not None and vp.dest_table.rowCount() == 2, timeout=10_000)
+    vp.dest_table.selectRow(0)
+    values: list[int] = []
+    vp.reverify_bar.valueChanged.connect(values.append)
+    qtbot.mouseClick(vp.reverify_button, Qt.MouseButton.LeftButton)
+    assert vp.reverify_bar.isVisible() and vp.reverify_cancel.isVisible() and not vp.reverify_button.isEnabled()
+    qtbot.waitUntil(lambda: vp._reverify is None, timeout=LONG)
+    assert "verified" in vp.reverify_status.text() and " in " in vp.reverify_status.text()  # the duration stays
+    assert not vp.reverify_bar.isVisible() and not vp.reverify_cancel.isVisible()
+    assert values == sorted(values)  # the bar only goes forward
+    # Cancel before the first file: nothing recorded, the page says so
+    qtbot.waitUntil(lambda: vp.reverify_button.isEnabled(), timeout=10_000)
+    real = CancelToken.__init__
+
+    def cancelled(self, *a, **k):  # the token of the next re-verify is cancelled at once: no file is read
+        real(self, *a, **k)
+        self.cancel(by_user=True)
+
+    CancelToken.__init__ = cancelled
+    try:
+        qtbot.mouseClick(vp.reverify_button, Qt.MouseButton.LeftButton)
+    finally:
+        CancelToken.__init__ = real
+    qtbot.waitUntil(lambda: vp._reverify is None, timeout=LONG)
+    assert "stopped — nothing was recorded" in vp.reverify_status.text()
+    assert vp.current.destinations[0].verified == vp.current.files  # copy states unchanged

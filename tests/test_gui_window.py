@@ -155,22 +155,54 @@ def test_good_news_keeps_to_one_notice_and_problems_keep_their_room(cart, qtbot)
     assert [n.title for n in area.notices] == ["B001 interrupted", "A004 verified", "A001 failed"]
 
 
-def test_notices_float_over_the_corner_and_never_resize_the_page(cart, qtbot):
+def test_notices_sit_in_a_strip_under_the_pages_and_never_cover_the_queue(cart, qtbot):
     win = cart.window(start=False)
     qtbot.waitExposed(win)
     page = win.stack.geometry()
-    assert win.notices.isHidden()
+    strip = win.notices
+    assert strip.isVisible() and strip.current is None  # always there (a hint when empty): nothing moves later
     win.notify("A001R1AB failed", "RAID-A is full: free 20 GB or choose another drive", "error", "details")
     win.notify("B002R2CD verified", "13 files verified on 2 destinations", "ok")
-    area, central = win.notices, win.centralWidget()
-    assert area.isVisible() and win.stack.geometry() == page  # the page kept its size
-    assert central.rect().contains(area.geometry()) and area.geometry().right() > central.width() - 40
-    assert area.height() >= sum(n.sizeHint().height() for n in area.notices)
-    win.resize(win.width() - 200, win.height() - 100)
-    qtbot.waitUntil(lambda: area.geometry().bottom() > win.centralWidget().height() - 40, timeout=5_000)
-    for n in list(area.notices):
+    assert win.stack.geometry() == page  # the page kept its size
+    tree = win.offload_page.queue_panel.tree
+    queue_rect = tree.viewport().rect().translated(tree.viewport().mapTo(win, tree.viewport().rect().topLeft()))
+    strip_rect = strip.rect().translated(strip.mapTo(win, strip.rect().topLeft()))
+    assert not strip_rect.intersects(queue_rect)  # the queue's visible rows are never under a notice
+    assert not strip_rect.intersects(win.stack.geometry().translated(win.centralWidget().pos()))
+    assert strip.current.title == "B002R2CD verified" and strip.more.text() == "1 more"
+    for n in list(strip.notices):
         n.dismissed.emit(n)
-    assert area.isHidden()
+    assert strip.current is None and strip.isVisible()
+
+
+def test_a_notice_offers_retry_only_with_a_retry_button_and_details_in_words(cart, qtbot):
+    """A failed job's notice carries its Retry button; other notices never say "press Retry"; details are
+    words and the log file, not a traceback."""
+    from pixm_desktop.core import logs
+    from pixm_desktop.core.errors import SourceError
+    from pixm_desktop.gui.errors import explain
+
+    win = cart.window(start=False)
+    e = explain(SourceError("cannot read the card", path="/media/A001"), card="A001")
+    assert "Retry" not in e.text()  # a page without a Retry button: "try again"
+    assert "press Retry" in explain(SourceError("cannot read the card"), card="A001", retry=True).text()
+    try:
+        raise ValueError("bad value") from ZeroDivisionError("division by zero")
+    except ValueError as exc:
+        e = explain(exc, card="A001")
+    assert "Traceback" not in e.details and 'File "' not in e.details
+    assert "Cause: ZeroDivisionError: division by zero" in e.details
+    assert str(logs.log_path()) in e.details
+    retried = []
+    win.queue.retry = lambda job: retried.append(job) or True
+    job = object()
+    win.queue.job_notice.emit("A001 failed", "RAID-A is full\nWhat to do: press Retry", "error", e.details, job)
+    n = win.notices.current
+    assert n.action("Retry") is not None and not n.details_button.isHidden()
+    qtbot.mouseClick(n.action("Retry"), Qt.MouseButton.LeftButton)
+    assert retried == [job] and win.notices.current is None
+    win.notify("A001 was not ejected", "busy", "error", "")
+    assert win.notices.current.action("Retry") is None
 
 
 def test_check_boxes_are_visible_on_the_dark_theme_ticked_or_not(qapp, qtbot):
@@ -194,3 +226,71 @@ def test_check_boxes_are_visible_on_the_dark_theme_ticked_or_not(qapp, qtbot):
     assert max(contrast(c) for c in indicator_pixels(False)) > 60  # the empty box's edge stands out
     ticked = indicator_pixels(True)
     assert sum(1 for c in ticked if c.blue() > 180 and c.red() < 140) > 10  # a blue tick inside
+
+
+def test_fit_widths_hides_the_least_important_columns_first_and_keeps_minimums():
+    from pixm_desktop.gui.widgets import fit_widths
+
+    cols = [(170, 3.0), (150, 3.0), (150, 3.0), (80, 0.0), (90, 0.0), (80, 0.5)]
+    widths, hidden = fit_widths(1000, cols, [5, 3, 4])
+    assert hidden == set() and sum(widths) <= 1000 and all(w >= m for w, (m, _x) in zip(widths, cols, strict=True))
+    widths, hidden = fit_widths(600, cols, [5, 3, 4])
+    assert hidden == {5, 3} and widths[2] >= 150  # Files then Speed go; Progress keeps its minimum
+    widths, hidden = fit_widths(100, cols, [5, 3, 4])
+    assert hidden == {5, 3, 4}  # never more than the list names
+
+
+def test_layout_at_1280x720_keeps_every_visible_column_at_its_minimum(cart, qtbot):
+    from pixm_desktop.gui.pages.queue_panel import QUEUE_FIT
+    from pixm_desktop.gui.pages.verification import DEST_FIT, FILE_FIT
+
+    win = cart.window(start=False)
+    win.resize(1280, 720)
+    qtbot.waitExposed(win)
+    win.offload_page.offload([str(cart.card("arri"))])
+    qtbot.wait(50)
+    tree = win.offload_page.queue_panel.tree
+    qtbot.waitUntil(lambda: tree.viewport().width() > 0, timeout=5_000)
+
+    def check(view, fit) -> list[int]:
+        h = view.header() if hasattr(view, "header") else view.horizontalHeader()
+        shown = [c for c in range(len(fit)) if not h.isSectionHidden(c)]
+        assert all(h.sectionSize(c) >= fit[c][0] for c in shown), [(c, h.sectionSize(c)) for c in shown]
+        assert sum(h.sectionSize(c) for c in shown) <= view.viewport().width() + 1  # no horizontal scrolling
+        return shown
+
+    assert 2 in check(tree, QUEUE_FIT)  # Progress is there, at its minimum or more
+    win.show_page("verification")
+    vp = win.verification_page
+    qtbot.waitUntil(lambda: vp.files.viewport().width() > 0, timeout=5_000)
+    check(vp.dest_table, DEST_FIT)
+    assert 0 in check(vp.files, FILE_FIT)
+    qtbot.waitUntil(lambda: win.offload_page.queue_panel.items and all(
+        j.state.value != "preparing" for j in win.queue.jobs), timeout=60_000)
+
+
+def test_paths_are_elided_in_the_middle(qapp, qtbot):
+    from PySide6.QtWidgets import QProxyStyle, QStyle, QTableWidget, QTableWidgetItem
+
+    from pixm_desktop.gui.widgets import ElideMiddleDelegate
+
+    modes = []
+
+    class Recorder(QProxyStyle):
+        def drawControl(self, element, option, painter, widget=None):  # noqa: N802 (Qt API)
+            if element == QStyle.ControlElement.CE_ItemViewItem and option.text:
+                wraps = bool(option.features & option.ViewItemFeature.WrapText)  # wrapped at "/", cut per line
+                modes.append((option.text, option.textElideMode, wraps))
+            super().drawControl(element, option, painter, widget)
+
+    table = QTableWidget(1, 2)
+    qtbot.addWidget(table)
+    style = Recorder()
+    table.setStyle(style)
+    table.setItemDelegateForColumn(0, ElideMiddleDelegate(table))
+    table.setItem(0, 0, QTableWidgetItem("A001_C005_1123FC.RDC/A001_C005_1123FC_002.R3D"))
+    table.setItem(0, 1, QTableWidgetItem("a reason"))
+    table.setColumnWidth(0, 80)
+    table.grab()
+    assert ("A001_C005_1123FC.RDC/A001_C005_1123FC_002.R3D", Qt.TextElideMode.ElideMiddle, False) in modes
+    assert ("a reason", Qt.TextElideMode.ElideRight, True) in modes

@@ -1,12 +1,12 @@
 """Errors in words a loader understands: which card, which drive, what to do — details kept for the DIT.
 
-The words come from the error's structured hint (``PixmError.structured``); the details hold the real cause
-(a child process's traceback, a tool's output, the traceback) and the path of the log file.
+The words come from the error's structured hint (``PixmError.structured``); the details hold the real cause in
+words (a tool's output, the failed files, the cause's last line) and the path of the log file, which holds the
+traceback.
 """
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 
 from pixm_desktop.core import logs
@@ -29,7 +29,7 @@ from pixm_desktop.core.errors import (
 class Explained:
     headline: str  # one line: what happened to which card / drive
     advice: str  # what to do now
-    details: str  # the technical text (exception, tool output, traceback)
+    details: str  # the technical text in words (tool output, failed files, the cause, the log file)
 
     def text(self) -> str:
         return f"{self.headline}\nWhat to do: {self.advice}" if self.advice else self.headline
@@ -57,20 +57,45 @@ _REMEDY = {  # the window's own words where a hint names command-line options
 
 
 def technical_details(exc: BaseException, details: str = "") -> str:
-    """The real cause for the details view: a child process's traceback (the error came back from there), the
-    error's own details (a tool's output), this process's traceback, and where the log file is."""
-    parts = [getattr(exc, "details", "") or "", getattr(exc, "child_traceback", "") or "",
-             details or "".join(traceback.format_exception(exc)).strip()]
-    if getattr(exc, "child_traceback", ""):
-        parts[1] = f"In the child process:\n{parts[1].strip()}"
-    parts.append(f"Log file: {logs.log_path()}")
-    return "\n\n".join(p for p in parts if p)
+    """The details view, in words: the error's own details (a tool's output, the failed files), the cause in
+    one line (a child process's last traceback line when it came from there) and where the log file is. No
+    traceback: the window's runner logs every failure with its traceback (``core.logs.log_error``), so the
+    log holds it for a bug report."""
+    parts = [getattr(exc, "details", "") or "", details]
+    cause = _cause_line(exc)
+    if cause:
+        parts.append(f"Cause: {cause}")
+    parts.append(f"The full technical record (with the traceback) is in the log file: {logs.log_path()}")
+    return "\n\n".join(p.strip() for p in parts if p and p.strip())
 
 
-def explain(exc: BaseException, *, card: str | None = None, details: str = "") -> Explained:
-    """Loader words for ``exc`` (raised while working on ``card``)."""
+def _cause_line(exc: BaseException) -> str:
+    """``ZeroDivisionError: …`` — the last line of a child's traceback, else this exception's type and text
+    (the first cause of a chained error, which names what really went wrong)."""
+    child = (getattr(exc, "child_traceback", "") or "").strip()
+    if child:
+        return child.splitlines()[-1].strip()
+    root = exc
+    while root.__cause__ is not None and root.__cause__ is not root:
+        root = root.__cause__
+    text = str(root)
+    return f"{type(root).__name__}: {text}" if text else type(root).__name__
+
+
+def explain(exc: BaseException, *, card: str | None = None, details: str = "", retry: bool = False) -> Explained:
+    """Loader words for ``exc`` (raised while working on ``card``). ``retry``: the place showing the words has a
+    Retry button (the offload queue and its notices); elsewhere the advice says "try again" instead."""
+    e = _explain(exc, card, technical_details(exc, details))
+    return e if retry else Explained(e.headline, without_retry(e.advice), e.details)
+
+
+def without_retry(advice: str) -> str:
+    """``advice`` for a place with no Retry button: "press Retry" becomes "try again", "(Retry)" goes."""
+    return advice.replace("press Retry", "try again").replace(" (Retry)", "").replace("Retry", "try again")
+
+
+def _explain(exc: BaseException, card: str | None, tech: str) -> Explained:
     who = f"{card}: " if card else ""
-    tech = technical_details(exc, details)
     if isinstance(exc, CancelledError):
         return Explained(f"{who}offload stopped by the user", "press Retry to continue: verified files are kept",
                          tech)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from pixm_desktop.core.model import CancelToken, ProgressSnapshot
 from pixm_desktop.core.rate import RateMeter
 from pixm_desktop.core.verdict import CardVerdict
+from pixm_desktop.services import progress
 from pixm_desktop.services.jobs import schedule
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
 
@@ -125,6 +126,20 @@ class OffloadJob:
     @property
     def source(self) -> str:
         return str(self.request.source)
+
+    def figures(self) -> progress.CardFigures:
+        """The card's progress from its destinations' (:func:`services.progress.card_figures`)."""
+        return progress.card_figures([progress.DestinationFigures(d.fraction, d.rate, d.eta, d.verified, d.failed)
+                                      for d in self.destinations])
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds the last run took (the engine's figure when it returned one); ``None`` before its end."""
+        if self.result is not None and self.result.seconds:
+            return float(self.result.seconds)
+        if self.started_at is not None and self.finished_at is not None:
+            return self.finished_at - self.started_at
+        return None
 
     def reset_for_run(self) -> None:
         self.cancel = CancelToken()

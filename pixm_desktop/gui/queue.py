@@ -37,6 +37,7 @@ from pixm_desktop.gui.jobs import (
 )
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.services import jobs as job_layer
+from pixm_desktop.services import progress
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.jobs.supervisor import run_offload_process
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, PreparedOffload
@@ -56,6 +57,8 @@ class QueueController(QObject):
     finished = Signal(object)  # job reached completed / failed / cancelled / interrupted / error
     polled = Signal()  # once per poll tick while something runs
     notify = Signal(str, str, str, str)  # title, text, kind (ok|error|warn|info), details
+    #: a notice about a job that Retry can fix: title, text, kind, details, job (the notice gets a Retry button)
+    job_notice = Signal(str, str, str, str, object)
 
     def __init__(self, catalog: Catalog, runner: JobRunner, parent: QObject | None = None, *,
                  isolate: bool = True):
@@ -187,11 +190,11 @@ class QueueController(QObject):
     def _failed_to_start(self, job: OffloadJob, exc: BaseException) -> None:
         if job.state != JobState.PREPARING:
             return
-        e = explain(exc, card=job.label)
+        e = explain(exc, card=job.label, retry=True)
         job.state, job.headline, job.advice, job.details = JobState.ERROR, e.headline, e.advice, e.details
         self.changed.emit(job)
         self.finished.emit(job)
-        self.notify.emit(f"{job.label} could not start", e.text(), "error", e.details)
+        self.job_notice.emit(f"{job.label} could not start", e.text(), "error", e.details, job)
 
     # -- running --------------------------------------------------------------------------------------
     def schedule(self) -> None:
@@ -243,6 +246,7 @@ class QueueController(QObject):
             for view in job.destinations:
                 if view.state != "verified":
                     view.state = "cancelled"
+            self.read_verdict(job)  # the card tile shows the card's verdict, whatever stopped the job
             self._after(job)
             return
         if r.status == JobStatus.COMPLETED:
@@ -257,8 +261,9 @@ class QueueController(QObject):
             job.advice = first.advice if first else "press Retry"
             job.details = "\n\n".join(p.details for p in problems) or (r.source_verify_failures and "\n".join(
                 f"{f}: {why}" for f, why in r.source_verify_failures)) or ""
-            self.notify.emit(f"{r.card_label} failed", f"{job.headline}\nWhat to do: {job.advice}", "error",
-                             job.details)
+            self.job_notice.emit(f"{r.card_label} failed", f"{job.headline}\nWhat to do: {job.advice}", "error",
+                                 job.details, job)
+            self.read_verdict(job)
         self._after(job)
 
     # -- the card's verdict ----------------------------------------------------------------------------
@@ -273,11 +278,11 @@ class QueueController(QObject):
     def refresh_verdicts(self) -> None:
         """Read again the verdict of every finished job's card (a re-verify or another job may have changed it)."""
         for job in self.jobs:
-            if job.state == JobState.COMPLETED:
+            if not job.active:
                 self.read_verdict(job)
 
     def _verdict_read(self, job: OffloadJob, st: status_service.CardStatus | None, notify: bool) -> None:
-        if st is None or job.state != JobState.COMPLETED:
+        if st is None or job.active:
             return
         changed = job.verdict != st.verdict
         job.verdict = st.verdict
@@ -302,19 +307,20 @@ class QueueController(QObject):
 
     def _error(self, job: OffloadJob, exc: BaseException) -> None:
         job.finished_at = time.monotonic()
-        e = explain(exc, card=job.label)
+        e = explain(exc, card=job.label, retry=True)
         job.headline, job.advice, job.details = e.headline, e.advice, e.details
         if isinstance(exc, CancelledError) or (job.cancel and job.cancel.cancelled):
             job.state = JobState.CANCELLED
         elif isinstance(exc, SourceError):
             job.state = JobState.INTERRUPTED
-            self.notify.emit(f"{job.label} interrupted", e.text(), "error", e.details)
+            self.job_notice.emit(f"{job.label} interrupted", e.text(), "error", e.details, job)
         else:
             job.state = JobState.FAILED
-            self.notify.emit(f"{job.label} failed", e.text(), "error", e.details)
+            self.job_notice.emit(f"{job.label} failed", e.text(), "error", e.details, job)
         for d in job.destinations:
             if d.state not in ("verified",):
                 d.state = job.state.value
+        self.read_verdict(job)
         self._after(job)
 
     def _after(self, job: OffloadJob) -> None:
@@ -342,10 +348,10 @@ class QueueController(QObject):
         total = max(1, p.total_bytes)
         for view, d in zip(job.destinations, list(p.destinations), strict=False):
             copied = min(total, max(d.bytes_written, d.bytes_verified))
-            done = copied + d.bytes_verified
-            view.fraction = min(1.0, done / (2 * total)) if p.total_bytes else 1.0
+            view.fraction = progress.destination_fraction(d.bytes_written, d.bytes_verified, p.total_bytes)
+            done = round(view.fraction * 2 * total)  # bytes of this destination's copy + re-read work
             view.rate = view.meter.update(done, now) if job.state == JobState.RUNNING else 0.0
-            view.eta = (2 * total - done) / view.rate if view.rate > 0 else None
+            view.eta = progress.destination_eta(view.fraction, p.total_bytes, view.rate)
             view.verified, view.failed = d.files_verified, d.files_failed
             if job.state == JobState.PAUSED:
                 view.state = "paused"

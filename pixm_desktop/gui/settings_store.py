@@ -62,3 +62,20 @@ def save_bytes(qs: QSettings, key: str, value: QByteArray) -> None:
 def load_bytes(qs: QSettings, key: str) -> QByteArray | None:
     v = qs.value(key)
     return v if isinstance(v, QByteArray) and not v.isEmpty() else None
+
+
+def save_list(qs: QSettings, key: str, values: list) -> None:
+    """Keep a list of JSON values (folders added by hand, the queue's waiting jobs) under ``key``."""
+    qs.setValue(key, json.dumps(list(values)))
+
+
+def load_list(qs: QSettings, key: str) -> list:
+    """The list :func:`save_list` kept (empty when missing or unreadable)."""
+    raw = qs.value(key)
+    if not raw:
+        return []
+    try:
+        data = json.loads(str(raw))
+    except ValueError:
+        return []
+    return data if isinstance(data, list) else []

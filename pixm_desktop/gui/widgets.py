@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -290,3 +292,79 @@ class NoticeArea(QWidget):
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# -- layouts from 1280×720 up (appended for the cart window's second pass) -----------------------------------
+def fit_widths(available: int, columns: list[tuple[int, float]], hide_order: list[int]) -> tuple[list[int], set[int]]:
+    """Column widths for ``available`` px: ``columns`` are ``(minimum px, weight)``; while the visible
+    minimums do not fit, the columns of ``hide_order`` hide in turn (the least important first). Every shown
+    column gets at least its minimum; the room left is shared by weight. Returns ``(widths, hidden)``
+    (``widths[c]`` is 0 for a hidden column). Pure: the arithmetic of :class:`ColumnFitter`."""
+    hidden: set[int] = set()
+    mins = [m for m, _w in columns]
+    for c in hide_order:
+        if sum(m for i, m in enumerate(mins) if i not in hidden) <= available:
+            break
+        hidden.add(c)
+    shown = [i for i in range(len(columns)) if i not in hidden]
+    extra = max(0, available - sum(mins[i] for i in shown))
+    weight = sum(columns[i][1] for i in shown) or 1.0
+    widths = [0] * len(columns)
+    for i in shown:
+        widths[i] = mins[i] + int(extra * columns[i][1] / weight)
+    return widths, hidden
+
+
+class ColumnFitter(QObject):
+    """Keeps a tree or table's columns fitting its viewport: minimum widths, the least important columns hidden
+    first (``hide_order``), the rest shared by weight — so a Progress column never shrinks to "Pr" and no
+    horizontal scrolling is needed at 1280×720. Re-fits on every resize of the viewport."""
+
+    def __init__(self, view, columns: list[tuple[int, float]], hide_order: list[int]):
+        super().__init__(view)
+        self.view, self.columns, self.hide_order = view, columns, hide_order
+        self.hidden: set[int] = set()
+        header = view.header() if hasattr(view, "header") else view.horizontalHeader()
+        self.header = header
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(min(m for m, _w in columns))
+        for c in range(len(columns)):
+            header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
+        view.viewport().installEventFilter(self)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.fit()
+
+    def fit(self) -> None:
+        widths, hidden = fit_widths(self.view.viewport().width(), self.columns, self.hide_order)
+        self.hidden = hidden
+        for c, w in enumerate(widths):
+            if self.header.isSectionHidden(c) != (c in hidden):
+                self.header.setSectionHidden(c, c in hidden)
+            if c not in hidden and self.header.sectionSize(c) != w:
+                self.header.resizeSection(c, w)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+
+class ElideMiddleDelegate(QStyledItemDelegate):
+    """Paints a cell's text elided in the middle (``/media/…/A001C005_1123FC.RDC``): the distinguishing end of a
+    path or a clip name stays visible. The full text belongs in the item's tooltip."""
+
+    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        # the option handed to a Python initStyleOption is a copy in PySide: set the mode on our own copy
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.textElideMode = Qt.TextElideMode.ElideMiddle
+        # one line: a table wraps at "/" by default, and then each line is cut at its end instead
+        opt.features &= ~QStyleOptionViewItem.ViewItemFeature.WrapText
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+
+
+def elide_middle(text: str, font_metrics, width: int) -> str:
+    """``text`` elided in the middle to ``width`` px (``QFontMetrics``)."""
+    return font_metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)

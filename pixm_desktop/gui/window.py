@@ -1,5 +1,5 @@
 """The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Settings),
-notices floating in the bottom-right corner.
+notices in a strip under the pages (``gui.notices``).
 
 The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
 (offload jobs and the 100 ms progress poll) and the shared :class:`AppState` (catalog + settings). It never
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from pixm_desktop import APP_NAME, __version__
 from pixm_desktop.gui.aftercare import AftercareController
 from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
+from pixm_desktop.gui.notices import NoticeStrip
 from pixm_desktop.gui.pages.clips import ClipsPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
@@ -39,7 +40,6 @@ from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.settings_store import default_qsettings, load_bytes
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import NoticeArea
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
@@ -106,7 +106,8 @@ class CartWindow(QMainWindow):
             self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self._page_changed)
         self.setCentralWidget(central)
-        self.notices = NoticeArea(central)  # floats over the bottom-right corner
+        self.notices = NoticeStrip(central)  # a fixed line under the pages: never over them
+        outer.addWidget(self.notices)
         self.aftercare_status = QLabel("", self)  # clips and thumbnails of verified cards, in the background
         self.aftercare_bar = QProgressBar(self)
         self.aftercare_bar.setMaximumWidth(160)
@@ -124,6 +125,7 @@ class CartWindow(QMainWindow):
             self.tray.show()
 
         self.queue.notify.connect(self.notify)
+        self.queue.job_notice.connect(self._job_notice)
         self.queue.changed.connect(self._queue_changed)
         self.queue.finished.connect(self._job_finished)
         self.aftercare.changed.connect(self._aftercare_changed)
@@ -296,15 +298,19 @@ class CartWindow(QMainWindow):
         self.history_page.refresh()
         self.offload_page.sources.refresh_known()  # a card's "safe" line must never lag behind a re-verify
 
-    def notify(self, title: str, text: str, kind: str = "info", details: str = "") -> None:
-        """A desktop notification where the platform has a tray, and always an in-window notice."""
+    def _job_notice(self, title: str, text: str, kind: str, details: str, job) -> None:
+        self.notify(title, text, kind, details, actions=[("Retry", lambda: self.queue.retry(job))])
+
+    def notify(self, title: str, text: str, kind: str = "info", details: str = "", actions=()) -> None:
+        """A desktop notification where the platform has a tray, and always an in-window notice (with its
+        ``actions``: ``(button text, callable)`` pairs)."""
         self.notifications.append((title, text, kind))
         self.statusBar().showMessage(title, 15000)
         if self.tray is not None and kind in ("ok", "error", "warn"):
             icon = {"ok": QSystemTrayIcon.MessageIcon.Information, "error": QSystemTrayIcon.MessageIcon.Critical,
                     "warn": QSystemTrayIcon.MessageIcon.Warning}[kind]
             self.tray.showMessage(title, text, icon, 10000)
-        self.notices.add(title, text, kind, details)
+        self.notices.add(title, text, kind, details, actions)
 
     # -- layout persistence and closing ---------------------------------------------------------------
     def _restore(self) -> None:
@@ -360,7 +366,7 @@ class CartWindow(QMainWindow):
         self._shut_down = True
         self.offload_page.sources.stop()
         self.offload_page.destinations.stop()
-        self.verification_page.timer.stop()
+        self.verification_page.stop()
         self.history_page.debounce.stop()
         self.clips_page.stop()
         self.logger_page.stop()

@@ -47,7 +47,8 @@ class OffloadSettings:
     distinct_drives: bool = True  # copies on the same drive count once towards min_copies
     auto_offload: bool = False  # new cards go to the queue by themselves
     mount_roots: list[str] = field(default_factory=lambda: [str(p) for p in default_mount_roots()])
-    source_verify: bool = False
+    source_verify: bool = False  # also re-read the card after the copy and compare (pixm offload --source-verify)
+    cascade: bool = False  # copy to the first destination, the others from it (pixm offload --cascade)
     ingest_clips: bool = True  # after a verified job: group clips, probe them, make thumbnails (background)
     auto_report: bool = True  # after a verified job: write its offload report PDF
     report_folder: str = ""  # where automatic reports go; "" = a "reports" folder beside the catalog
@@ -66,7 +67,7 @@ def build_request(settings: OffloadSettings, source: Path, day: dt.date | None =
     return OffloadRequest(source=Path(source), destinations=[Path(d.path) for d in settings.destinations],
                           algorithms=algorithms, template=settings.template, project=settings.project or "Untitled",
                           day=day or dt.date.today(), required=[d.required for d in settings.destinations],
-                          source_verify=settings.source_verify)
+                          source_verify=settings.source_verify, cascade=settings.cascade)
 
 
 def preview_path(template: str, root: str | os.PathLike, *, project: str, day: dt.date, card: str = "A001R1AB",

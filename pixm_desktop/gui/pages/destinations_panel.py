@@ -11,6 +11,7 @@ from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
@@ -66,6 +67,8 @@ class DestinationsPanel(QGroupBox):
         hh.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
         self.table.setColumnWidth(3, 230)
         self.table.itemChanged.connect(self._required_changed)
+        rows = 2 * self.table.verticalHeader().defaultSectionSize()  # two destinations visible at 1280×720
+        self.table.setMinimumHeight(rows + self.table.horizontalHeader().sizeHint().height() + 6)
         lay.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.add_button = QPushButton("Add destination…", self)
@@ -104,8 +107,26 @@ class DestinationsPanel(QGroupBox):
         self.preview = QLabel(self)
         self.preview.setObjectName("preview")
         self.preview.setWordWrap(True)
+        self.preview.setMinimumHeight(2 * self.preview.fontMetrics().lineSpacing() + 4)  # a long path: 2 lines
         self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Card goes to", self.preview)
+        opts = QHBoxLayout()
+        self.source_verify = QCheckBox("Verify the source", self)
+        self.source_verify.setToolTip("After the copy, re-read the card too and compare it with the hashes taken "
+                                      "while copying (pixm offload --source-verify): catches a card that read "
+                                      "differently twice; slower")
+        self.source_verify.setChecked(s.source_verify)
+        self.source_verify.toggled.connect(lambda on: self.state.update(source_verify=on))
+        self.cascade = QCheckBox("Cascade copy", self)
+        self.cascade.setToolTip("Copy the card to the first destination only, then the others from that copy "
+                                "(pixm offload --cascade): the card is read once and can go back sooner when "
+                                "the first destination is fast")
+        self.cascade.setChecked(s.cascade)
+        self.cascade.toggled.connect(lambda on: self.state.update(cascade=on))
+        opts.addWidget(self.source_verify)
+        opts.addWidget(self.cascade)
+        opts.addStretch(1)
+        form.addRow("Copy", opts)
         lay.addLayout(form)
         self.timer = QTimer(self)
         self.timer.setInterval(SPACE_POLL_MS)
@@ -234,7 +255,8 @@ class DestinationsPanel(QGroupBox):
         else:
             self.preview.setObjectName("preview")
             more = f"   (+ {len(s.destinations) - 1} more destination(s))" if len(s.destinations) > 1 else ""
-            self.preview.setText(f"{path}{more}")
+            example = "" if self.preview_source else "   (an example card: select a card in Sources)"
+            self.preview.setText(f"{path}{more}{example}")
         self.preview.style().unpolish(self.preview)
         self.preview.style().polish(self.preview)
 

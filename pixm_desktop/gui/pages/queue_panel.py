@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QToolButton,
@@ -32,6 +31,8 @@ from pixm_desktop.gui.widgets import (
     PROGRESS_KIND_ROLE,
     PROGRESS_ROLE,
     PROGRESS_TEXT_ROLE,
+    ColumnFitter,
+    ElideMiddleDelegate,
     ProgressDelegate,
     fmt_bytes,
     fmt_eta,
@@ -40,11 +41,14 @@ from pixm_desktop.gui.widgets import (
     verdict_kind,
     verdict_words,
 )
+from pixm_desktop.services import progress
 
 UID_ROLE = Qt.ItemDataRole.UserRole + 2
 KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # the icon kind a destination row shows
 
 QUEUE_COLUMNS = ("Card / destination", "State", "Progress", "Speed", "ETA", "Files")
+#: (minimum px, weight) of each queue column (``widgets.fit_widths``)
+QUEUE_FIT = [(160, 3.0), (130, 3.0), (150, 3.0), (100, 0.0), (100, 0.0), (70, 0.5)]
 
 
 def job_kind(job: OffloadJob) -> str:
@@ -77,15 +81,11 @@ class QueueTree(QTreeWidget):
         self.setUniformRowHeights(True)
         self.setAlternatingRowColors(True)
         self.setItemDelegateForColumn(2, ProgressDelegate(self))
-        h = self.header()
-        h.setStretchLastSection(False)
-        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        h.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.setColumnWidth(0, 250)
-        self.setColumnWidth(1, 320)  # "complete — NOT SAFE: <reason>" (the reason in full below and in the tip)
-        self.setColumnWidth(3, 80)
-        self.setColumnWidth(4, 90)
-        self.setColumnWidth(5, 90)
+        self.setItemDelegateForColumn(0, ElideMiddleDelegate(self))  # "A001C0…_RFO7": both ends stay
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)  # the State's reason: its start matters
+        # minimum px and share of the room left; Files, then Speed, then ETA hide first on a small screen, so
+        # Progress keeps its bar and words (the State's full reason is below the list and in the tooltip)
+        self.fitter = ColumnFitter(self, QUEUE_FIT, hide_order=[5, 3, 4])
 
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802
         if e.mimeData().hasUrls():
@@ -227,27 +227,34 @@ class QueuePanel(QGroupBox):
             self._fill(job)
 
     def _fill(self, job: OffloadJob) -> None:
+        """Card row figures from its destinations' (``services.progress``): its % is the slowest destination's,
+        its ETA the longest; after the end the average speed and the duration stay."""
         item = self.items.get(job.uid)
         if item is None:
             return
         p = job.progress
         running = job.state in (JobState.RUNNING, JobState.PAUSED, JobState.CANCELLING)
+        fig = job.figures()
         if job.state == JobState.COMPLETED:
             frac = 1.0
         elif p is not None:
-            frac = p.fraction
+            frac = fig.fraction
         else:
             frac = None
         kind = job_kind(job)
         _set_progress(item, frac, _job_progress_text(job, frac), kind)
-        rate = p.rate if (p is not None and job.state == JobState.RUNNING) else 0.0
-        _set_text(item, 3, fmt_rate(rate) if running else "")
-        eta = p.eta_seconds if (p is not None and job.state == JobState.RUNNING) else None
-        _set_text(item, 4, fmt_eta(eta) if running else "")
-        if p is not None:
-            _set_text(item, 5, f"{p.files_done}/{p.total_files}")
-        elif job.files:
-            _set_text(item, 5, f"{job.files}")
+        moving = job.state == JobState.RUNNING and p is not None
+        speed, eta = "", ""
+        if running:
+            speed, eta = (fmt_rate(fig.rate), fmt_eta(fig.eta)) if moving else ("—", "—")
+        elif (took := job.duration) is not None and job.state != JobState.PREPARING:
+            avg = progress.average_rate(job.total_bytes, took)
+            speed, eta = (f"avg {fmt_rate(avg)}" if avg else ""), f"took {fmt_eta(took)}"
+        _set_text(item, 3, speed)
+        _set_text(item, 4, eta)
+        total = p.total_files if p is not None else job.files
+        _set_text(item, 5, progress.files_text(fig.verified, total, fig.failed) if p is not None or job.result
+                  else (f"{total} files" if total else ""))
         for i, d in enumerate(job.destinations):
             if i >= item.childCount():
                 break
@@ -261,12 +268,10 @@ class QueuePanel(QGroupBox):
                 child.setIcon(1, status_icon(kind))
             show = p is not None or job.state == JobState.COMPLETED
             _set_progress(child, d.fraction if show else None, f"{d.fraction * 100:.0f} %", kind)
-            _set_text(child, 3, fmt_rate(d.rate) if job.state == JobState.RUNNING else "")
-            _set_text(child, 4, fmt_eta(d.eta) if job.state == JobState.RUNNING else "")
-            total = p.total_files if p is not None else job.files
-            if total:
-                fails = f", {d.failed} failed" if d.failed else ""
-                _set_text(child, 5, f"{d.verified}/{total} ✓{fails}")
+            _set_text(child, 3, fmt_rate(d.rate) if moving else "")
+            _set_text(child, 4, fmt_eta(d.eta) if moving else "")
+            if total and (p is not None or job.result is not None):
+                _set_text(child, 5, progress.files_text(d.verified, total, d.failed))
 
     # -- selection and actions ------------------------------------------------------------------------
     def selected_job(self) -> OffloadJob | None:

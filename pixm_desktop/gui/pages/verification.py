@@ -3,7 +3,7 @@
 Per card: the card's verdict (``CardStatus.verdict``, THE verdict of ``core.verdict``) as a badge with its
 reason — green only when safe —, per destination the pending / copied / verified / failed
 counts, the file × destination list filterable to failures (with the reason of each), re-verification of a
-destination from its ASC MHL, and Eject once safe. Every catalog read and re-read of the media runs on the
+destination from its ASC MHL (the ``verify`` job kind, with a bar, %, ETA and Cancel), and Eject once safe. Every catalog read and re-read of the media runs on the
 runner; the page only shows results.
 """
 
@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QTableWidget,
@@ -32,12 +33,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pixm_desktop.core.model import CopyState
+from pixm_desktop.core.errors import CancelledError
+from pixm_desktop.core.model import CancelToken, CopyState
+from pixm_desktop.core.rate import RateMeter
+from pixm_desktop.core.states import JobKind, VerifyJobOptions
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import Badge, fmt_bytes, state_kind, verdict_kind, verdict_words
+from pixm_desktop.gui.widgets import (
+    Badge,
+    ColumnFitter,
+    ElideMiddleDelegate,
+    fmt_bytes,
+    fmt_eta,
+    state_kind,
+    verdict_kind,
+    verdict_words,
+)
 from pixm_desktop.services import eject as eject_service
+from pixm_desktop.services import jobs as job_layer
 from pixm_desktop.services import status as status_service
 
 CARD_ROLE = Qt.ItemDataRole.UserRole
@@ -49,6 +63,9 @@ _SHOWN_ROLES = frozenset((_DISPLAY, _TOOLTIP, _DECORATION))
 FILE_COLUMNS = ("File", "Destination", "State", "Reason")
 FILES_EVERY = 10.0  # seconds between file-list reloads while following a running job (counts: every 2 s)
 DEST_COLUMNS = ("Destination", "Required", "Pending", "Copied", "Verified", "Failed", "State", "Card folder")
+#: (minimum px, weight) per column (``widgets.fit_widths``): Copied, Pending, Required, then the folder hide first
+DEST_FIT = [(110, 1.0), (80, 0.0), (70, 0.0), (70, 0.0), (70, 0.0), (60, 0.0), (150, 1.5), (160, 3.0)]
+FILE_FIT = [(220, 3.0), (110, 0.5), (90, 0.0), (160, 3.0)]
 
 
 def _load_card(catalog, card_id: int, min_copies: int, distinct: bool, with_files: bool = True):
@@ -156,8 +173,8 @@ class FileStateModel(QAbstractTableModel):
                 return None
             kind = state_kind(r[2])
             return status_icon("done" if kind == "ok" and not self.safe else kind)
-        if c == 0:
-            return r[0]
+        if c == 0:  # card-relative path; the full path on the destination in the tooltip
+            return r[0] if role == _DISPLAY else os.path.join(self.destination(r), r[0])
         if c == 1:
             return self.drive(r) if role == _DISPLAY else self.destination(r)
         return r[2] if c == 2 else r[3] or ""
@@ -221,10 +238,8 @@ class VerificationPage(QWidget):
         self.dest_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.dest_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.dest_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        hh = self.dest_table.horizontalHeader()
-        for c in range(len(DEST_COLUMNS) - 1):
-            hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(len(DEST_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.dest_table.setItemDelegateForColumn(7, ElideMiddleDelegate(self.dest_table))
+        self.dest_fitter = ColumnFitter(self.dest_table, DEST_FIT, hide_order=[3, 2, 1, 7])
         self.dest_table.setMaximumHeight(170)
         self.dest_table.itemSelectionChanged.connect(self._update_buttons)
         dl.addWidget(self.dest_table)
@@ -234,9 +249,25 @@ class VerificationPage(QWidget):
                                         "compare with its ASC MHL (Ctrl+Shift+R)")
         self.reverify_button.clicked.connect(self.reverify_selected)
         drow.addWidget(self.reverify_button)
+        self.reverify_bar = QProgressBar(dbox)  # files re-read of the destination, with % and ETA
+        self.reverify_bar.setRange(0, 1000)
+        self.reverify_bar.setMinimumWidth(220)
+        self.reverify_bar.hide()
+        drow.addWidget(self.reverify_bar)
+        self.reverify_cancel = QPushButton("Cancel", dbox)
+        self.reverify_cancel.setToolTip("Stop the re-verify: nothing is recorded, the copy states stay as they were")
+        self.reverify_cancel.clicked.connect(self.cancel_reverify)
+        self.reverify_cancel.hide()
+        drow.addWidget(self.reverify_cancel)
         self.reverify_status = QLabel("", dbox)
         self.reverify_status.setObjectName("hint")
+        # a long folder path must never widen the window past a 1280 px screen: the label may be cut
+        self.reverify_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         drow.addWidget(self.reverify_status, 1)
+        self.reverify_timer = QTimer(self)  # reads the running re-verify's progress
+        self.reverify_timer.setInterval(250)
+        self.reverify_timer.timeout.connect(self._reverify_tick)
+        self._reverify: dict | None = None  # {"cancel", "progress", "total", "meter", "label", "started"}
         dl.addLayout(drow)
         rl.addWidget(dbox)
         fbox = QGroupBox("Files on each destination", right)
@@ -264,12 +295,8 @@ class VerificationPage(QWidget):
         self.files.verticalHeader().setVisible(False)
         self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        fh = self.files.horizontalHeader()
-        fh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        fh.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.files.setColumnWidth(0, 340)
-        self.files.setColumnWidth(1, 160)
-        self.files.setColumnWidth(2, 90)
+        self.files.setItemDelegateForColumn(0, ElideMiddleDelegate(self.files))  # the clip name's end stays
+        self.files_fitter = ColumnFitter(self.files, FILE_FIT, hide_order=[1])
         fl.addWidget(self.files)
         self.reason = QLabel("", fbox)  # the full reason of the selected file (the column is often too narrow)
         self.reason.setObjectName("hint")
@@ -473,7 +500,7 @@ class VerificationPage(QWidget):
         return items[0].data(DEST_ROLE) if items else None
 
     def _update_buttons(self) -> None:
-        self.reverify_button.setEnabled(self.selected_destination() is not None)
+        self.reverify_button.setEnabled(self.selected_destination() is not None and self._reverify is None)
         safe = bool(self.current and self.current.verdict.safe)
         self.eject_button.setEnabled(safe and self.source_mounted)
         if not safe:
@@ -484,20 +511,70 @@ class VerificationPage(QWidget):
             self.eject_button.setToolTip("Eject the card (Ctrl+E)")
 
     def reverify_selected(self) -> None:
+        """Re-read the selected destination from the drive (the ``verify`` job kind on the ``io`` lane), with
+        a bar, %, ETA (files per second, smoothed) and Cancel."""
         dest_id = self.selected_destination()
-        if dest_id is None or self.current is None:
+        if dest_id is None or self.current is None or self._reverify is not None:
             return
-        label = next((d.label for d in self.current.destinations if d.id == dest_id), str(dest_id))
+        dest = next((d for d in self.current.destinations if d.id == dest_id), None)
+        label = dest.label if dest is not None else str(dest_id)
         card = self.current.label
+        run = {"cancel": CancelToken(), "progress": None, "total": dest.total if dest is not None else 0,
+               "meter": RateMeter(start=(time.monotonic(), 0)), "label": label, "started": time.monotonic()}
+        self._reverify = run
         self.reverify_button.setEnabled(False)
         self.reverify_status.setText(f"re-reading {label} from the drive…")
-        self.state.runner.submit(status_service.reverify_destination, self.state.catalog, dest_id, lane="io",
+        self.reverify_bar.setValue(0)
+        self.reverify_bar.setFormat("starting…")
+        self.reverify_bar.show()
+        self.reverify_cancel.show()
+        self.reverify_cancel.setEnabled(True)
+        self.reverify_timer.start()
+        self.state.runner.submit(job_layer.execute, self.state.catalog, JobKind.VERIFY,
+                                 VerifyJobOptions(destination_id=dest_id), cancel=run["cancel"],
+                                 on_progress=lambda p, r=run: r.__setitem__("progress", p), lane="io",
                                  name=f"re-verify {label}",
                                  on_done=lambda out: self._reverified(card, label, out),
                                  on_error=lambda e: self._reverify_failed(card, label, e))
 
+    def cancel_reverify(self) -> None:
+        if self._reverify is not None:
+            self._reverify["cancel"].cancel(by_user=True)
+            self.reverify_cancel.setEnabled(False)
+            self.reverify_status.setText(f"stopping the re-verify of {self._reverify['label']}…")
+
+    def stop(self) -> None:
+        """The window closes: stop the follow timer and a running re-verify (nothing recorded)."""
+        self.timer.stop()
+        if self._reverify is not None:
+            self._reverify["cancel"].cancel()
+        self.reverify_timer.stop()
+
+    def _reverify_tick(self) -> None:
+        run = self._reverify
+        if run is None or run["progress"] is None:
+            return
+        done, total = run["progress"].done, run["total"]
+        rate = run["meter"].update(done)
+        frac = min(1.0, done / total) if total else 0.0
+        eta = (total - done) / rate if rate > 0 and total else None
+        self.reverify_bar.setValue(int(frac * 1000))
+        self.reverify_bar.setFormat(f"{frac * 100:.0f} %  ·  {fmt_eta(eta)} left" if eta is not None
+                                    else f"{frac * 100:.0f} %")
+        self.reverify_status.setText(f"{run['label']}: {done} of {total} files re-read")
+
+    def _reverify_ended(self) -> str:
+        """Hide the bar; returns how long it took, in words."""
+        run, self._reverify = self._reverify, None
+        self.reverify_timer.stop()
+        self.reverify_bar.hide()
+        self.reverify_cancel.hide()
+        return f" in {fmt_eta(time.monotonic() - run['started'])}" if run is not None else ""
+
     def _reverified(self, card: str, label: str, out) -> None:
-        self.reverify_status.setText(f"{label}: {out.summary()}")
+        took = self._reverify_ended()
+        self.reverify_status.setText(f"{label}: {out.summary()}{took}")
+        self.reverify_status.setToolTip(self.reverify_status.text())
         if out.ok:
             self.notice.emit(f"{card} re-verified", f"{label}: {out.summary()}", "ok", "")
         else:
@@ -510,6 +587,11 @@ class VerificationPage(QWidget):
         self.refresh()
 
     def _reverify_failed(self, card: str, label: str, exc: BaseException) -> None:
+        self._reverify_ended()
+        if isinstance(exc, CancelledError):
+            self.reverify_status.setText(f"{label}: re-verify stopped — nothing was recorded")
+            self._update_buttons()
+            return
         e = explain(exc, card=card)
         self.reverify_status.setText(f"{label}: {e.headline}")
         self.notice.emit(f"{card}: re-verify of {label} did not run", e.text(), "error", e.details)
