@@ -387,3 +387,37 @@ def test_a_broken_edit_installs_nothing_and_keeps_the_copy(cart, installed, tmp_
     kept = Path(text.split("your edited copy is kept at ")[1].split()[0])
     assert '"nikon"' in kept.read_text(encoding="utf-8")
     kept.unlink()
+
+
+def test_every_job_records_the_profile_it_ran_under(cart, tmp_path):
+    from pixm_desktop.core.states import JobKind, VerifyJobOptions
+    from pixm_desktop.services import jobs
+    from pixm_desktop.store.db import open_catalog
+    from support.cards import make_card
+    from support.catalog import catalog_json
+    from support.offload import request
+
+    dests = [tmp_path / "RAID-A", tmp_path / "SHUTTLE-B"]
+    for d in dests:
+        d.mkdir()
+    card = make_card(tmp_path / "cards", "arri", clips=1)
+
+    def offload_then_verify() -> None:
+        catalog = open_catalog(cart)
+        try:
+            result = jobs.execute(catalog, JobKind.OFFLOAD, request(card.root, dests))
+            assert result.ok
+            jobs.execute(catalog, JobKind.VERIFY, VerifyJobOptions(path=str(result.destinations[0].card_path)))
+        finally:
+            catalog.close()
+
+    offload_then_verify()  # no profile installed: nothing to record
+    service.import_profile(EXAMPLE, cart)
+    offload_then_verify()
+    service.profile_path(cart).write_text("{ not json", encoding="utf-8")  # edited by hand, broken
+    offload_then_verify()  # a broken profile never stops an offload; the row says so
+    stamps = [(j["kind"], j["show_profile"]) for j in sorted(catalog_json(cart, "jobs"), key=lambda j: j["id"])]
+    stamp = service.validate_file(EXAMPLE).stamp
+    assert [k for k, _ in stamps] == ["offload", "verify"] * 3
+    assert [s for _, s in stamps[:4]] == [None, None, stamp, stamp]
+    assert all(s.startswith("unreadable: ") and "show-profile.json:1:" in s for _, s in stamps[4:]), stamps

@@ -35,7 +35,7 @@ def jobs(catalog: Catalog, card_id: int | None = None) -> list[dict]:
             "bytes": j.bytes_total, "host": j.host, "tool_version": j.tool_version,
             "created_at": iso_utc(j.created_at), "started_at": iso_utc(j.started_at),
             "finished_at": iso_utc(j.finished_at), "error": j.error,
-            "options": job_options(j.kind, j.options).to_dict(), "log": j.log,
+            "options": job_options(j.kind, j.options).to_dict(), "log": j.log, "show_profile": j.show_profile,
             "destinations": [{"path": jd.destination.path, "status": jd.status, "error": jd.error,
                               "mhl_generation": jd.mhl_generation}
                              for jd in sorted(j.job_destinations, key=lambda x: x.position)],

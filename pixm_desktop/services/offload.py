@@ -40,7 +40,7 @@ from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadP
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
 from pixm_desktop.mhl import MhlFileRecord, write_generation
 from pixm_desktop.mhl.reader import load_history
-from pixm_desktop.services import context, locks
+from pixm_desktop.services import context, locks, show
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, utcnow
@@ -206,7 +206,7 @@ class OffloadService:
         started = time.monotonic()
         dests = ", ".join(str(d.card_path) for d in plan.destinations)
         with self.catalog.session() as s:
-            run = _Run(s, prepared, progress, cancel)
+            run = _Run(s, prepared, progress, cancel, show.job_stamp(self.catalog.path))
             if self.on_job is not None:
                 self.on_job(run.job.id)
             log.info("job %s started: offload of card %s (%s, %d files, %d bytes) to %s", run.job.id,
@@ -325,8 +325,10 @@ def _seen_before(card: Card) -> str:
 class _Run:
     """One offload run: the catalog rows it owns and the bookkeeping of events."""
 
-    def __init__(self, s: Session, prepared: PreparedOffload, progress: ProgressSnapshot, cancel: CancelToken):
+    def __init__(self, s: Session, prepared: PreparedOffload, progress: ProgressSnapshot, cancel: CancelToken,
+                 show_profile: str | None = None):
         self.s, self.p, self.plan, self.req = s, prepared, prepared.plan, prepared.request
+        self.show_profile = show_profile  # the stamp of the show profile the job runs under
         self.progress, self.cancel = progress, cancel
         self.algorithms = self.plan.algorithms
         self.outcomes = [DestinationOutcome(d.card_path) for d in self.plan.destinations]
@@ -361,7 +363,8 @@ class _Run:
                        options=JobOptions(self.req.source_verify, self.req.cascade,
                                           tuple(str(d) for d in self.req.destinations)).to_json(),
                        host=context.hostname(), pid=os.getpid(), tool_version=__version__,
-                       files_total=len(plan.files), bytes_total=plan.total_bytes, **_now_started())
+                       files_total=len(plan.files), bytes_total=plan.total_bytes, show_profile=self.show_profile,
+                       **_now_started())
         s.add(self.job)
         self.dests: list[Destination] = []
         self.rows: list[dict[int, repo.CopyRow]] = []  # per destination: file_id → state, kept in memory

@@ -116,6 +116,19 @@ def profile_stamp(catalog: Path | None = None) -> str | None:
     return profile.stamp if profile else None
 
 
+def job_stamp(catalog: Path | None) -> str | None:
+    """What a starting job records in ``jobs.show_profile``: :func:`profile_stamp` of the profile beside the
+    catalog file ``catalog``; ``None`` without a profile (or a catalog without a file), or ``"unreadable: <why>"``
+    when the installed file no longer validates — a job (an offload above all) is never stopped by a profile
+    problem; QC, which needs the profile, fails on it instead."""
+    if catalog is None:
+        return None
+    try:
+        return profile_stamp(catalog)
+    except ShowProfileError as exc:
+        return f"unreadable: {exc.structured.what}"[:255]
+
+
 def import_profile(source: Path, catalog: Path | None = None, *, force: bool = False) -> Installed:
     """Validate ``source`` and install it as the cart's profile (see the module docstring). Refuses, unless
     ``force``, an older revision of the installed production, or different content under its revision."""

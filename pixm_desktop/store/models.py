@@ -101,6 +101,7 @@ class Job(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(Text)
     log: Mapped[str | None] = mapped_column(Text)  # the job's own log lines (see services.jobs.record)
+    show_profile: Mapped[str | None] = mapped_column(String(255))  # the show profile it ran under (stamp)
     card: Mapped[Card | None] = relationship(back_populates="jobs")
     job_destinations: Mapped[list[JobDestination]] = relationship(back_populates="job", cascade="all, delete-orphan")
 

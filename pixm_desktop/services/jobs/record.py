@@ -17,7 +17,7 @@ from pixm_desktop import __version__
 from pixm_desktop.core.errors import PixmError
 from pixm_desktop.core.model import JobStatus
 from pixm_desktop.core.states import JobKind
-from pixm_desktop.services import context
+from pixm_desktop.services import context, show
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import utcnow
@@ -42,12 +42,13 @@ class JobLog:
 
 
 def begin(catalog: Catalog, kind: JobKind, options, *, card_id: int | None, source_path: str = "") -> int:
-    """A ``running`` row for a job of ``kind`` (``options`` stored as its JSON) run by this process; its id."""
+    """A ``running`` row for a job of ``kind`` (``options`` stored as its JSON) run by this process, stamped with
+    the show profile it runs under; its id."""
     with catalog.session() as s:
         job = repo.add_job(s, card_id=card_id, kind=kind.value, status=JobStatus.RUNNING.value,
                            source_path=source_path, options=options.to_json(), host=context.hostname(),
                            pid=os.getpid(), tool_version=__version__, created_at=(now := utcnow()),
-                           started_at=now)
+                           started_at=now, show_profile=show.job_stamp(catalog.path))
         s.commit()
         return job.id
 
