@@ -60,13 +60,16 @@ def test_keyboard_entry_scene_tab_take_enter_moves_down(cart, qtbot, shoot):
     qtbot.keyClick(editor, Qt.Key.Key_Tab)
     qtbot.keyClicks(QApplication.focusWidget(), "5")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
-    # the editor closes on the next event loop turn; then the next clip's take is current
-    qtbot.waitUntil(lambda: (t.currentIndex().row(), t.currentIndex().column()) == (3, COL["take"]), timeout=WAIT)
+    # the editor closes on the next event loop turn; then the next clip's Scene (first logging field) is current
+    qtbot.waitUntil(lambda: (t.currentIndex().row(), t.currentIndex().column()) == (3, COL["scene"]), timeout=WAIT)
     assert not isinstance(QApplication.focusWidget(), QLineEdit)
     qtbot.waitUntil(lambda: (by_id(shoot)[v[2].id].scene, by_id(shoot)[v[2].id].take) == ("23", "5"), timeout=WAIT)
     assert by_id(shoot)[v[2].id].logged_from == "manual"
-    # straight on: the next clip's take, then its notes
-    qtbot.keyClicks(t, "6")
+    # straight on: the next clip's scene ⇥ take, then its notes
+    qtbot.keyClicks(t, "2")
+    qtbot.keyClicks(QApplication.focusWidget(), "3")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "6")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     t.setCurrentIndex(page.model.index(3, COL["notes"]))
     type_in(qtbot, t, "soft focus")
@@ -159,3 +162,32 @@ def test_batch_edit_of_the_selection_writes_only_ticked_fields(cart, qtbot, shoo
     qtbot.waitUntil(lambda: win.clips_page.model.total == 6 and all(
         (r := win.clips_page.model.row(i)) is not None and (r.kind == "audio" or r.camera == "B")
         for i in range(6)), timeout=WAIT)
+
+
+def log_row(qtbot, t, scene: str, take: str) -> None:
+    """Scene ⇥ take ⏎ — as a logger types a slate, without looking at the cursor."""
+    type_in(qtbot, t, scene)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), take)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+
+def test_return_lands_on_the_next_clips_scene_so_slates_never_shift(cart, qtbot, shoot):
+    # the trap of issue 11: Return from Take left the cursor on the next clip's Take, so "12A ⇥ 4" became
+    # Take=12A, Cam=A4
+    v = video(shoot)
+    win, page = open_logger(cart, qtbot)
+    t = page.table
+    t.setCurrentIndex(page.model.index(2, COL["scene"]))
+    log_row(qtbot, t, "12A", "3")
+    qtbot.waitUntil(lambda: not isinstance(QApplication.focusWidget(), QLineEdit), timeout=WAIT)
+    log_row(qtbot, t, "12A", "4")
+    qtbot.waitUntil(lambda: not isinstance(QApplication.focusWidget(), QLineEdit), timeout=WAIT)
+    qtbot.waitUntil(lambda: not page.model.writes_pending and not win.runner.busy("catalog"), timeout=WAIT)
+    r2, r3 = by_id(shoot)[v[2].id], by_id(shoot)[v[3].id]
+    assert (r2.scene, r2.take, r2.camera) == ("12A", "3", v[2].camera)
+    assert (r3.scene, r3.take, r3.camera) == ("12A", "4", v[3].camera)
+    # Return without an open editor (after a click on a cell) goes to the next clip's Scene too
+    t.setCurrentIndex(page.model.index(0, COL["notes"]))
+    qtbot.keyClick(t, Qt.Key.Key_Return)
+    assert (t.currentIndex().row(), t.currentIndex().column()) == (1, COL["scene"])

@@ -1,7 +1,9 @@
 """The Logger page — keyboard-driven logging of scene, take, camera, notes, circle take, rating and flag.
 
 A table of clips (the same lazy model and filters as the browser) in which typing starts an entry: type the
-scene, Tab, the take, Enter — the next clip's take is current. Circle, rating and flag are single keys (see
+scene, Tab, the take, Enter — the next clip's Scene (its first logging field) is current, so a slate typed
+without looking always lands in Scene, Take, Camera. Every edit is one step of the page's undo stack
+(Ctrl+Z / Ctrl+Shift+Z, the window's Edit menu); undo writes the catalog back. Circle, rating and flag are single keys (see
 ``KEYS``). Scene and take that came from a sound file (iXML of a take whose timecode overlaps the clip) are
 italic with a ♪ icon and named in the "Slate from" column; typing a value replaces them for good (the catalog
 marks it typed, and the sound pre-fill never overwrites a typed value). The batch box below logs every
@@ -37,7 +39,8 @@ LOG_COLUMNS = ("name", "start", "duration", "reel", "scene", "take", "camera", "
 # (what, keys): shown in tooltips, the help line and the Settings page's shortcut table
 KEYS = (
     ("Type to log the current field; Tab / Shift+Tab next / previous field", "Tab"),
-    ("Save the entry and go to the next clip", "Return"),
+    ("Save the entry and go to the next clip's Scene", "Return"),
+    ("Undo / redo the last log edit", "Ctrl+Z / Ctrl+Shift+Z"),
     ("Circle take on / off for the selected clips", "Ctrl+Shift+C"),
     ("Flag on / off for the selected clips", "Ctrl+Shift+F"),
     ("Rating 0–5 for the selected clips", "Alt+0 … Alt+5"),
@@ -45,6 +48,7 @@ KEYS = (
 )
 
 
+FIRST_FIELD = "scene"  # where Return goes on the next clip
 MAX_LENGTH = {"scene": 32, "take": 16, "camera": 8, "notes": 2000}  # the catalog's column sizes
 
 
@@ -61,8 +65,8 @@ class LogDelegate(QStyledItemDelegate):
 
 
 class LogTable(QTableView):
-    """Entry without the mouse: any key starts editing the current text cell, Enter saves and moves down in
-    the same column, Tab moves to the next field; in the Circle and Flag columns Space toggles, in the
+    """Entry without the mouse: any key starts editing the current text cell, Enter saves and moves to the next
+    clip's first logging field (Scene), Tab moves to the next field; in the Circle and Flag columns Space toggles, in the
     Rating column a digit 0–5 sets it."""
 
     toggle = Signal(str)  # "circled" / "flagged": the current column's toggle key was pressed
@@ -97,8 +101,10 @@ class LogTable(QTableView):
         super().closeEditor(editor, hint)
 
     def move_down(self) -> None:
+        """To the next clip's first logging field: a column kept from the last field typed would shift every
+        following value of a slate typed blind (Take into Scene's place, the take into Camera)."""
         cur = self.currentIndex()
-        nxt = self.model().index(cur.row() + 1, max(0, cur.column()))
+        nxt = self.model().index(cur.row() + 1, LOG_COLUMNS.index(FIRST_FIELD))
         if nxt.isValid():
             self.selectionModel().setCurrentIndex(
                 nxt, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
@@ -239,7 +245,7 @@ class LoggerPage(ClipListPage):
     def _loaded(self) -> None:
         self._counted()
         if self.model.total:
-            col = LOG_COLUMNS.index("scene")
+            col = LOG_COLUMNS.index(FIRST_FIELD)
             self.table.selectionModel().setCurrentIndex(
                 self.model.index(0, col),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
