@@ -191,3 +191,40 @@ def test_return_lands_on_the_next_clips_scene_so_slates_never_shift(cart, qtbot,
     t.setCurrentIndex(page.model.index(0, COL["notes"]))
     qtbot.keyClick(t, Qt.Key.Key_Return)
     assert (t.currentIndex().row(), t.currentIndex().column()) == (1, COL["scene"])
+
+
+def test_undo_and_redo_of_log_edits_write_the_catalog(cart, qtbot, shoot):
+    v = video(shoot)
+    win, page = open_logger(cart, qtbot)
+    t = page.table
+    before0 = by_id(shoot)[v[0].id]
+    assert before0.logged_from == "sound:12A_1.WAV"
+    edit_menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "&Edit")
+    assert [a for a in edit_menu.actions() if a is win.action_undo and a is not None]
+    assert not win.action_undo.isEnabled()  # nothing to undo yet
+    t.setCurrentIndex(page.model.index(0, COL["scene"]))
+    type_in(qtbot, t, "40")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: by_id(shoot)[v[0].id].scene == "40", timeout=WAIT)
+    # a batch edit of every clip is one step
+    t.selectAll()
+    page.apply_batch({"notes": "rain", "rating": 3})
+    qtbot.waitUntil(lambda: all(by_id(shoot)[c.id].notes == "rain" for c in v), timeout=WAIT)
+    assert page.writer.undo_stack.count() == 2 and win.action_undo.isEnabled()
+    t.setFocus()
+    qtbot.keyClick(t, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: [(by_id(shoot)[c.id].notes, by_id(shoot)[c.id].rating) for c in v]
+                    == [(c.notes, c.rating) for c in v], timeout=WAIT)
+    assert by_id(shoot)[v[0].id].scene == "40"  # only the batch step was undone
+    qtbot.keyClick(t, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    # the typed scene is undone and the slate is the sound file's again, in the catalog and in the view
+    qtbot.waitUntil(lambda: (lambda r: (r.scene, r.logged_from))(by_id(shoot)[v[0].id])
+                    == (before0.scene, before0.logged_from), timeout=WAIT)
+    qtbot.waitUntil(lambda: cell(page, 0, "scene") == before0.scene and bool(cell(page, 0, "scene", SOUND_ROLE)),
+                    timeout=WAIT)
+    # redo puts the typed scene back
+    qtbot.keyClick(t, Qt.Key.Key_Z, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: (lambda r: (r.scene, r.logged_from))(by_id(shoot)[v[0].id]) == ("40", "manual"),
+                    timeout=WAIT)
+    qtbot.waitUntil(lambda: cell(page, 0, "scene") == "40", timeout=WAIT)
+    assert ("Undo the last log edit", "Ctrl+Z") in win.shortcut_rows

@@ -20,7 +20,19 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QImageReader, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QIcon,
+    QImage,
+    QImageReader,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QUndoCommand,
+    QUndoStack,
+)
 
 from pixm_desktop.core.states import LoggedFrom, ProbeStatus, SlateSource
 from pixm_desktop.core.timecode import fps_label, frames_to_tc
@@ -328,7 +340,8 @@ class ClipListModel(QAbstractTableModel):
     def patch(self, ids: list[int], values: dict) -> None:
         """Change held rows at once (an edit the catalog is writing): keyboard entry must not wait for it."""
         ids_set = set(ids)
-        extra = {"logged_from": clips_service.MANUAL} if {"scene", "take"} & set(values) else {}
+        typed = {"scene", "take"} & set(values) and "logged_from" not in values
+        extra = {"logged_from": clips_service.MANUAL} if typed else {}
         for p, rows in self.pages.items():
             for i, c in enumerate(rows):
                 if c.id in ids_set:
@@ -474,9 +487,11 @@ def _at(pages: dict[int, list[ClipRow]], r: int) -> int | None:
 
 
 class LogWriter(QObject):
-    """Writes logger fields for a page: the model shows the new values at once (``patch``), the catalog lane
-    writes them in order, and when the last queued write is done the model reloads and ``written(n)`` and the
-    ``changed`` callback (the window's ``clips_changed``) fire."""
+    """Writes logger fields for a page, each write one step of :attr:`undo_stack` (a batch edit of many clips
+    is one step). The model shows the new values at once (``patch``), the catalog lane writes them in order
+    (reading the values it replaces first, for the undo), and when the last queued write is done the model
+    reloads and ``written(n)`` and the ``changed`` callback (the window's ``clips_changed``) fire. Undo and
+    redo write the catalog through ``services.clips`` too, never only the view."""
 
     written = Signal(int)
     failed = Signal(str, str)
@@ -485,13 +500,18 @@ class LogWriter(QObject):
                  parent: QObject | None = None):
         super().__init__(parent)
         self.catalog, self.runner, self.model, self.changed = catalog, runner, model, changed
+        self.undo_stack = QUndoStack(self)
 
     def write(self, ids: list[int], values: dict) -> None:
-        if not ids or not values:
-            return
-        self.model.patch(ids, values)
+        if ids and values:
+            self.undo_stack.push(LogEdit(self, list(ids), dict(values)))
+
+    def submit(self, fn, *args, patch: dict[int, dict]) -> None:
+        """Show ``patch`` (clip id → values) at once and run ``fn(catalog, *args)`` on the catalog lane."""
+        for clip_id, values in patch.items():
+            self.model.patch([clip_id], values)
         self.model.writes_pending += 1
-        self.runner.submit(_update_log, self.catalog, ids, values, lane="catalog", name=f"log {len(ids)} clips",
+        self.runner.submit(fn, self.catalog, *args, lane="catalog", name=f"log {len(patch)} clips",
                            on_done=self._done, on_error=self._error)
 
     def _done(self, n: int) -> None:
@@ -508,9 +528,36 @@ class LogWriter(QObject):
         self.model.reload()  # show what the catalog holds
 
 
-def _update_log(catalog, ids: list[int], values: dict) -> int:
-    """Worker: ``services.clips.update_log`` with ``values`` as keyword arguments."""
+class LogEdit(QUndoCommand):
+    """One log edit (``values`` on every clip of ``ids``) as an undo step. The catalog lane reads the values it
+    replaces into :attr:`before` just before writing (the lane runs in order, so an undo queued at once still
+    finds them) and undo puts them back with ``services.clips.restore_log``."""
+
+    def __init__(self, writer: LogWriter, ids: list[int], values: dict):
+        fields = ", ".join(values)
+        super().__init__(f"log {fields} of {len(ids)} clip{'s' if len(ids) != 1 else ''}")
+        self.writer, self.ids, self.values = writer, ids, values
+        self.before: dict[int, dict] = {}
+
+    def redo(self) -> None:
+        self.writer.submit(_update_log, self.ids, self.values, self.before,
+                           patch={i: self.values for i in self.ids})
+
+    def undo(self) -> None:
+        self.writer.submit(_restore_log, self.before, patch=dict(self.before))
+
+
+def _update_log(catalog, ids: list[int], values: dict, before: dict[int, dict]) -> int:
+    """Worker: keep the values ``values`` replaces in ``before`` (first write only), then
+    ``services.clips.update_log``."""
+    if not before:
+        before.update(clips_service.log_values(catalog, ids, values))
     return clips_service.update_log(catalog, ids, **values)
+
+
+def _restore_log(catalog, before: dict[int, dict]) -> int:
+    """Worker: ``services.clips.restore_log``."""
+    return clips_service.restore_log(catalog, before)
 
 
 # --- thumbnails -------------------------------------------------------------------------------------------------

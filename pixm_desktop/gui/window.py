@@ -9,7 +9,7 @@ touches the catalog or the engine on the GUI thread.
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -188,6 +188,7 @@ class CartWindow(QMainWindow):
         act(m, "Add &destination…", ["Ctrl+D"], op.destinations.choose_destination)
         m.addSeparator()
         act(m, "&Quit", ["Ctrl+Q"], self.close)
+        self._make_edit_menu(mb.addMenu("&Edit"))
         m = mb.addMenu("&Job")
         self.action_offload = act(m, "&Offload selected card", ["Ctrl+Return"], op.sources.offload_selected)
         self.action_pause = act(m, "&Pause / resume job", ["Ctrl+P"], qp.toggle_pause)
@@ -207,6 +208,20 @@ class CartWindow(QMainWindow):
         m = mb.addMenu("&Help")
         act(m, "&Keyboard shortcuts", ["F1"], lambda: self.show_page("settings"))
         self.settings_page.set_shortcuts(self.shortcut_rows)
+
+    def _make_edit_menu(self, m) -> None:
+        """Undo / Redo of log edits: the Clips and Logger pages each keep an undo stack; the one of the page
+        shown is active (a line editor with the focus keeps Ctrl+Z for its own text)."""
+        self.undo_group = QUndoGroup(self)
+        for page in (self.clips_page, self.logger_page):
+            self.undo_group.addStack(page.writer.undo_stack)
+        self.undo_group.setActiveStack(self.logger_page.writer.undo_stack)
+        self.action_undo = self.undo_group.createUndoAction(self, "&Undo")
+        self.action_redo = self.undo_group.createRedoAction(self, "&Redo")
+        for a, keys in ((self.action_undo, ["Ctrl+Z"]), (self.action_redo, ["Ctrl+Shift+Z", "Ctrl+Y"])):
+            a.setShortcuts([QKeySequence(k) for k in keys])
+            m.addAction(a)
+        self.shortcut_rows += [("Undo the last log edit", "Ctrl+Z"), ("Redo", "Ctrl+Shift+Z, Ctrl+Y")]
 
     def _reverify(self) -> None:
         self.show_page("verification")
@@ -244,6 +259,8 @@ class CartWindow(QMainWindow):
     def _page_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         page = self.stack.currentWidget()
+        if page in (self.clips_page, self.logger_page):
+            self.undo_group.setActiveStack(page.writer.undo_stack)
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every
             # Python call of the paint (model data) wait for the interpreter lock
