@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from PySide6.QtCore import QEvent, QModelIndex, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -290,3 +298,76 @@ class NoticeArea(QWidget):
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- keyboard shortcuts ---------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Shortcut:
+    """An action whose keys the DIT may change: ``name`` as listed ("Logger: Flag on / off"), ``scope``
+    ``"window"`` (works on every page) or the page key where it works, ``default`` its built-in keys."""
+
+    name: str
+    action: QAction
+    scope: str
+    default: list[QKeySequence] = field(default_factory=list)
+
+    def keys_text(self) -> str:
+        return keys_text(self.action.shortcuts())
+
+
+def keys_text(seqs) -> str:
+    """Key sequences as the platform writes them (``Ctrl+Shift+C, Ctrl+Y``)."""
+    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in seqs if not s.isEmpty())
+
+
+def shortcut_conflict(shortcuts: list[Shortcut], target: Shortcut, seq: QKeySequence) -> Shortcut | None:
+    """The other shortcut already answering ``seq`` where ``target`` works (a window-wide one works
+    everywhere; two page ones clash only on the same page), or ``None``."""
+    if seq.isEmpty():
+        return None
+    for s in shortcuts:
+        if s is target or seq not in s.action.shortcuts():
+            continue
+        if "window" in (s.scope, target.scope) or s.scope == target.scope:
+            return s
+    return None
+
+
+def apply_shortcuts(shortcuts: list[Shortcut], saved: dict[str, str]) -> None:
+    """Give each action its saved keys (portable text, ``""`` = no key); actions not saved keep their
+    defaults. A saved key that now clashes with another action is skipped (the default stays)."""
+    saved = saved if isinstance(saved, dict) else {}
+    for s in shortcuts:
+        if not isinstance(saved.get(s.name), str):
+            continue
+        seq = QKeySequence(saved[s.name], QKeySequence.SequenceFormat.PortableText)
+        if shortcut_conflict(shortcuts, s, seq) is None:
+            s.action.setShortcuts([seq] if not seq.isEmpty() else [])
+
+
+class ShortcutsDialog(QDialog):
+    """Help → Keyboard shortcuts: ``rows`` of (action, keys) in a table, with where to change them."""
+
+    def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(560, 600)
+        lay = QVBoxLayout(self)
+        self.table = QTableWidget(len(rows), 2, self)
+        self.table.setHorizontalHeaderLabels(["Action", "Keys"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        for r, (name, keys) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(name))
+            self.table.setItem(r, 1, QTableWidgetItem(keys))
+        lay.addWidget(self.table, 1)
+        hint = QLabel("Change them under Settings → Keyboard shortcuts.", self)
+        hint.setObjectName("hint")
+        lay.addWidget(hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)

@@ -39,7 +39,7 @@ from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.settings_store import default_qsettings, load_bytes
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
-from pixm_desktop.gui.widgets import NoticeArea
+from pixm_desktop.gui.widgets import NoticeArea, Shortcut, ShortcutsDialog, apply_shortcuts, keys_text
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
@@ -140,7 +140,11 @@ class CartWindow(QMainWindow):
         self._make_actions()
         self.shortcut_rows += (self.clips_page.shortcut_rows + self.logger_page.shortcut_rows
                                + self.reports_page.shortcut_rows)
-        self.settings_page.set_shortcuts(self.shortcut_rows)
+        self._collect_page_shortcuts()
+        apply_shortcuts(self.shortcuts, self.state.settings.shortcuts)
+        self.settings_page.key_editor.set_editable(self.shortcuts)
+        self.settings_page.key_editor.changed.connect(self._shortcuts_changed)
+        self._shortcuts_changed()
         self._restore()
         self._queue_changed(None)
         if start:
@@ -170,13 +174,15 @@ class CartWindow(QMainWindow):
     def _make_actions(self) -> None:
         op, qp = self.offload_page, self.offload_page.queue_panel
         self.shortcut_rows: list[tuple[str, str]] = []
+        self.shortcuts: list[Shortcut] = []  # the actions whose keys Settings can change
 
         def act(menu, text, keys, slot, context=Qt.ShortcutContext.WindowShortcut):
             a = QAction(text, self)
             if keys:
                 a.setShortcuts([QKeySequence(k) for k in keys])
-                self.shortcut_rows.append((text.replace("&", "").rstrip("…"), ", ".join(
-                    QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)))
+                name = text.replace("&", "").rstrip("…")
+                self.shortcut_rows.append((name, keys_text(a.shortcuts())))
+                self.shortcuts.append(Shortcut(name, a, "window", list(a.shortcuts())))
             a.setShortcutContext(context)
             a.triggered.connect(slot)
             menu.addAction(a)
@@ -206,8 +212,7 @@ class CartWindow(QMainWindow):
         act(m, "&Find in history", ["Ctrl+F"], self._find)
         act(m, "Re&fresh", ["F5"], self.refresh_views)
         m = mb.addMenu("&Help")
-        act(m, "&Keyboard shortcuts", ["F1"], lambda: self.show_page("settings"))
-        self.settings_page.set_shortcuts(self.shortcut_rows)
+        act(m, "&Keyboard shortcuts", ["F1"], self.show_shortcuts)
 
     def _make_edit_menu(self, m) -> None:
         """Undo / Redo of log edits: the Clips and Logger pages each keep an undo stack; the one of the page
@@ -221,7 +226,28 @@ class CartWindow(QMainWindow):
         for a, keys in ((self.action_undo, ["Ctrl+Z"]), (self.action_redo, ["Ctrl+Shift+Z", "Ctrl+Y"])):
             a.setShortcuts([QKeySequence(k) for k in keys])
             m.addAction(a)
-        self.shortcut_rows += [("Undo the last log edit", "Ctrl+Z"), ("Redo", "Ctrl+Shift+Z, Ctrl+Y")]
+        for name, a in (("Undo the last log edit", self.action_undo), ("Redo the last log edit", self.action_redo)):
+            self.shortcut_rows.append((name, keys_text(a.shortcuts())))
+            self.shortcuts.append(Shortcut(name, a, "window", list(a.shortcuts())))
+
+    def _collect_page_shortcuts(self) -> None:
+        """The pages' own actions (live only while their page is shown), named as their rows are."""
+        titles = {k: t for k, t, _i in PAGES}
+        for key, page in (("clips", self.clips_page), ("log", self.logger_page), ("reports", self.reports_page)):
+            for a in page.actions():
+                if a.shortcuts():
+                    self.shortcuts.append(Shortcut(f"{titles[key]}: {a.text()}", a, key, list(a.shortcuts())))
+
+    def _shortcuts_changed(self) -> None:
+        by_name = {s.name: s for s in self.shortcuts}
+        self.shortcut_rows = [(name, by_name[name].keys_text() if name in by_name else keys)
+                              for name, keys in self.shortcut_rows]
+        self.settings_page.set_shortcuts(self.shortcut_rows)
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard shortcuts: every shortcut in a list (changed under Settings)."""
+        self.shortcuts_dialog = ShortcutsDialog(self.shortcut_rows, self)
+        self.shortcuts_dialog.open()
 
     def _reverify(self) -> None:
         self.show_page("verification")

@@ -29,7 +29,7 @@ from pixm_desktop.store.db import Catalog, default_catalog_path, open_catalog
 
 __all__ = ["DEFAULT_TEMPLATE", "TEMPLATE_TOKENS", "Catalog", "DestinationSetting", "DestinationSpace",
            "OffloadSettings", "Production", "build_request", "default_catalog_path", "destination_space",
-           "open_catalog", "preview_path", "production_defaults", "production_tokens", "shoot_day_number"]
+           "check_token", "open_catalog", "preview_path", "production_defaults", "production_tokens", "shoot_day_number"]
 
 HASH_CHOICES = ("xxh64", "xxh128", "xxh3", "md5", "xxh64,md5", "sha1", "c4")
 
@@ -66,6 +66,7 @@ class OffloadSettings:
     unit: str = ""
     day_one: str = ""  # ISO date of shoot day 1: day N is counted from it …
     shoot_day: int = 0  # … unless a number is set for today (> 0)
+    shortcuts: dict[str, str] = field(default_factory=dict)  # action name → keys (Qt portable text, "" none)
 
 
 @dataclass(frozen=True, slots=True)
