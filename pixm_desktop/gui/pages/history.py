@@ -33,6 +33,8 @@ from pixm_desktop.services import status as status_service
 COLUMNS = ("Job", "Card", "Camera", "Reel", "Project", "Day", "Started", "Status", "Files", "Size",
            "Destinations", "Problem")
 CARD_ROLE = Qt.ItemDataRole.UserRole
+NO_JOBS = "No offload yet — drag a card onto the queue on the Offload page"
+NO_MATCH = "No job matches — clear the search, the day or the project"
 
 
 def _load(catalog, text: str, day: dt.date | None, project: str | None, rule):
@@ -90,6 +92,12 @@ class HistoryPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._open)
         lay.addWidget(self.table, 1)
+        self.empty = QLabel(NO_JOBS, self)  # in the table's place while it has no row
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.hide()
+        lay.addWidget(self.empty, 1)
         self.count = QLabel("", self)
         self.count.setObjectName("hint")
         lay.addWidget(self.count)
@@ -142,8 +150,12 @@ class HistoryPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         for c in (10,):
             self.table.setColumnWidth(c, min(self.table.columnWidth(c), 420))
+        filtered = bool(self.search.text().strip() or self.use_day.isChecked() or self.project.currentData())
+        self.empty.setText(NO_MATCH if filtered else NO_JOBS)
+        self.empty.setVisible(not rows)
+        self.table.setVisible(bool(rows))
         self.count.setText(f"{len(rows)} job{'s' if len(rows) != 1 else ''} — double-click a row to open the card "
-                           "in Verification")
+                           "in Verification" if rows else "")
         if self._again:
             self._again = False
             self.refresh()
