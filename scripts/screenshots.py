@@ -1,8 +1,11 @@
 """Open the real cart window under X (Xvfb), run offloads on generated cards, save a screenshot of each page.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--work build/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--work build/screenshots] [--size 1280x720]
+                                            [--only clips,logger,settings,history,reports]
 
-Without a display it re-runs itself under ``xvfb-run -s "-screen 0 1600x1000x24"`` with ``QT_QPA_PLATFORM=xcb``.
+Without a display it re-runs itself under ``xvfb-run -s "-screen 0 2000x1200x24"`` with ``QT_QPA_PLATFORM=xcb``.
+``--size`` is the window's size (a cart laptop is 1280×720; 1920×1080 for a larger screen); ``--only`` saves
+just the named shots (the others are still driven, not saved).
 As root on Linux the two destinations and the cards are size-limited tmpfs mounts (so they show as volumes with
 their own free space); otherwise they are plain folders. Neither is a physical drive PIXM can tell apart (tmpfs
 is memory), so this tour runs with the rule "count each destination folder as a copy" (Settings); ``--not-safe``
@@ -22,6 +25,7 @@ after "Copy anyway", the Offload, Verification and History pages (``offload-not-
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -39,7 +43,7 @@ def _reexec_under_xvfb() -> None:
     if not xvfb:
         raise SystemExit("no DISPLAY and no xvfb-run: install xvfb (see .ci/run)")
     env = {**os.environ, "PIXM_SCREENSHOTS_CHILD": "1", "QT_QPA_PLATFORM": "xcb"}
-    cmd = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
+    cmd = [xvfb, "-a", "-s", "-screen 0 2000x1200x24", sys.executable, *sys.argv]
     raise SystemExit(subprocess.call(cmd, env=env))
 
 
@@ -84,7 +88,11 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the work folder (and mounts are always removed)")
     ap.add_argument("--not-safe", action="store_true",
                     help="only the complete-but-not-safe card and the same-drive warning (see above)")
+    ap.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT (default 1280x720)")
+    ap.add_argument("--only", default="", help="comma-separated shot names to save (default: every shot)")
     args = ap.parse_args()
+    args.size = tuple(int(x) for x in args.size.lower().split("x"))
+    args.only = {x.strip() for x in args.only.split(",") if x.strip()}
     if args.not_safe:
         _reexec_under_xvfb()
         return not_safe_shots(args)
@@ -121,9 +129,11 @@ def main() -> int:
         qs = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
         save_settings(qs, OffloadSettings(
             destinations=[DestinationSetting(str(raid)), DestinationSetting(str(shuttle))],
-            project="Big Film", mount_roots=[str(media)], distinct_drives=False))
+            project="Big Film", mount_roots=[str(media)], distinct_drives=False,
+            production="Big Film", company="Acme Pictures", dit="Ana Lopez", unit="Main unit",
+            day_one=(dt.date.today() - dt.timedelta(days=6)).isoformat()))
         window = CartWindow(catalog, qs, use_tray=False)
-        window.resize(1500, 920)
+        window.resize(*args.size)
         window.show()
         settle_interpreter()
         src = window.offload_page.sources
@@ -170,6 +180,8 @@ def main() -> int:
             for _ in range(10):
                 app.processEvents()
                 time.sleep(0.05)
+            if args.only and name not in args.only:
+                return
             path = args.out / f"{name}.png"
             window.grab().save(str(path))
             shots[name] = path
@@ -198,7 +210,6 @@ def main() -> int:
         shot("reports")
         # Clips and Logger: the ARRI and Sony clips (ingest is idempotent: a no-op when the window's aftercare
         # did it), a sound roll whose takes overlap the first two ARRI clips, a few logged values
-        import datetime as dt
         from fractions import Fraction
 
         from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
@@ -303,7 +314,7 @@ def not_safe_shots(args) -> int:
                                           project="Big Film", mount_roots=[str(media)], distinct_drives=True,
                                           ingest_clips=False, auto_report=False))
         window = CartWindow(catalog, qs, use_tray=False)
-        window.resize(1500, 920)
+        window.resize(*args.size)
         window.show()
         settle_interpreter()
         page = window.offload_page
@@ -325,6 +336,8 @@ def not_safe_shots(args) -> int:
 
         def shot(name: str, screen: bool = False) -> None:
             settle()
+            if args.only and name not in args.only:
+                return
             path = args.out / f"{name}.png"
             (app.primaryScreen().grabWindow(0) if screen else window.grab()).save(str(path))
             shots[name] = path

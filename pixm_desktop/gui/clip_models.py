@@ -34,7 +34,7 @@ from PySide6.QtGui import (
     QUndoStack,
 )
 
-from pixm_desktop.core.states import LoggedFrom, ProbeStatus, SlateSource
+from pixm_desktop.core.states import ClipKind, LoggedFrom, ProbeStatus, SlateSource
 from pixm_desktop.core.timecode import fps_label, frames_to_tc
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.runner import JobRunner
@@ -49,7 +49,7 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 20  # the ClipRow (None while its page loa
 ID_ROLE = Qt.ItemDataRole.UserRole + 21
 THUMB_ROLE = Qt.ItemDataRole.UserRole + 22  # QPixmap of the grid thumbnail (scrub position), or None
 SOUND_ROLE = Qt.ItemDataRole.UserRole + 23  # True where a scene/take value came from a sound file
-GRID_THUMB = QSize(224, 126)  # px: the grid's picture (16:9)
+GRID_THUMB = QSize(320, 180)  # px: the grid's picture decoded at (16:9; a tile shows it at 224–460 px)
 
 STATUS_WORD = {ProbeStatus.OK: "probed", ProbeStatus.PARTIAL: "partial", ProbeStatus.NO_DECODER: "no decoder",
                ProbeStatus.FAILED: "unreadable", ProbeStatus.PENDING: "pending"}
@@ -91,6 +91,33 @@ def slate_source(logged_from: str | None) -> str:
         return logged_from or ""  # a value PIXM never writes is shown as stored
     return {SlateSource.IXML: "sound (iXML)", SlateSource.SOUND: f"sound {value.file}",
             SlateSource.MANUAL: "typed"}[value.source]
+
+
+#: raw formats this build reads no picture from: (name, what makes pictures instead)
+RAW_NAMES = {
+    "r3d": ("RED raw", "the camera proxy or the RED tools make pictures"),
+    "braw": ("Blackmagic RAW", "the camera proxy or Blackmagic's tools make pictures"),
+    "ari": ("ARRIRAW", "the camera proxy or ARRI's tools make pictures"),
+    "arx": ("ARRIRAW", "the camera proxy or ARRI's tools make pictures"),
+    "crm": ("Canon Cinema RAW Light", "the camera proxy or Canon's tools make pictures"),
+}
+
+
+def no_picture_text(clip) -> str:
+    """Why a clip has no picture, in plain words from its probe status and reason: ``RED raw: no decoder in
+    this build — the camera proxy or the RED tools make pictures``; ``unreadable: <reason>``…"""
+    status = _get(clip, "probe_status")
+    if _get(clip, "kind") == ClipKind.AUDIO:
+        return "♪ sound"
+    if status == ProbeStatus.NO_DECODER:
+        fmt = (_get(clip, "codec") or "").lower() or _get(clip, "name").rsplit(".", 1)[-1].lower()
+        name, remedy = RAW_NAMES.get(fmt, (fmt.upper() or "this format", "a camera proxy makes pictures"))
+        return f"{name}: no decoder in this build — {remedy}"
+    if status == ProbeStatus.FAILED:
+        return "unreadable: " + (_get(clip, "probe_error") or "the file cannot be read")
+    if status == ProbeStatus.PENDING:
+        return "not read yet — its card's clips are being catalogued"
+    return "no picture: the thumbnails could not be made"
 
 
 def stars(rating: int) -> str:

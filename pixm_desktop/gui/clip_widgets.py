@@ -4,8 +4,9 @@ the detail panel with thumbnail scrubbing."""
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,11 +16,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QSizePolicy,
     QSlider,
     QStyle,
     QStyledItemDelegate,
+    QToolTip,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -27,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop.core.states import ClipKind
+from pixm_desktop.core.timecode import fps_label, frames_to_tc
 from pixm_desktop.gui.clip_models import (
-    GRID_THUMB,
     ROW_ROLE,
     STATUS_WORD,
     THUMB_ROLE,
@@ -36,6 +39,7 @@ from pixm_desktop.gui.clip_models import (
     duration_text,
     fps_text,
     is_from_sound,
+    no_picture_text,
     slate_source,
     sound_icon,
     stars,
@@ -141,6 +145,11 @@ class FilterBar(QWidget):
                           min_rating=self.rating.currentData() or None, text=self.text.text().strip() or None,
                           order=base.order if base else None, descending=base.descending if base else False)
 
+    def active(self) -> bool:
+        """Whether any condition is set (an empty list then means "no match", not "no clip")."""
+        return bool(any(b.currentIndex() > 0 for b in self.combos.values()) or self.rating.currentIndex() > 0
+                    or self.circled.isChecked() or self.text.text().strip())
+
     def clear(self) -> None:
         for w in (*self.combos.values(), self.rating, self.circled, self.text):
             w.blockSignals(True)
@@ -152,6 +161,37 @@ class FilterBar(QWidget):
         for w in (*self.combos.values(), self.rating, self.circled, self.text):
             w.blockSignals(False)
         self.debounce.start()
+
+
+class EmptyState(QWidget):
+    """What a clip list says when it has nothing to show, and the one thing to do about it."""
+
+    NO_CLIPS = "No clips yet", "Offload a card: its clips appear here once it is verified and catalogued."
+    NO_MATCH = "No clip matches", "No clip matches these filters — clear the filters to see every clip."
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        self.title = QLabel("", self)
+        self.title.setObjectName("emptyTitle")
+        self.text = QLabel("", self)
+        self.text.setObjectName("hint")
+        self.text.setWordWrap(True)
+        for w in (self.title, self.text):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lay.addWidget(w)
+        self.action = QPushButton("Clear the filters", self)
+        lay.addWidget(self.action, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(2)
+        self.show_state(filtered=False)
+
+    def show_state(self, *, filtered: bool) -> None:
+        title, text = self.NO_MATCH if filtered else self.NO_CLIPS
+        self.title.setText(title)
+        self.text.setText(text)
+        self.action.setVisible(filtered)
 
 
 # --- batch edit ------------------------------------------------------------------------------------------------
@@ -246,38 +286,71 @@ class BatchEditBox(QGroupBox):
 # --- the grid ---------------------------------------------------------------------------------------------------
 
 
+MIN_TILE = 236  # px: the narrowest grid cell (the 224 px picture and its padding); wider ones share the width
+
+
 class ClipGridDelegate(QStyledItemDelegate):
-    """One grid cell: the thumbnail (or why there is none), the clip name, and a log line whose marks are
-    shapes and words (◯ circled, ★ rating, ⚑ flag, ♪ from sound), not colours."""
+    """One grid cell: the thumbnail (or why there is none, in words), then three lines that never cut what
+    matters: the clip name (elided in the middle), timecode in · duration · fps, and the slate with the
+    logger's marks drawn whole at the right (◯ circled, ★ rating, ⚑ flag, ♪ from sound: shapes, not colours).
+    The cell's width follows the view (:class:`ClipGrid`); the full text is the cell's tooltip."""
 
     PAD = 6
-    TEXT_H = 40
+    LINES = 3
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.width = MIN_TILE
+
+    def line_height(self, option) -> int:
+        return option.fontMetrics.height() + 2
+
+    def tile_size(self, width: int, line_h: int) -> QSize:
+        pic_w = width - 2 * self.PAD
+        return QSize(width, pic_w * 9 // 16 + self.LINES * line_h + 2 * self.PAD + 4)
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt API)
-        return QSize(GRID_THUMB.width() + 2 * self.PAD, GRID_THUMB.height() + self.TEXT_H + 2 * self.PAD)
+        return self.tile_size(self.width, self.line_height(option))
 
     def paint(self, painter: QPainter, option, index) -> None:
         painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         r = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.fillRect(r.adjusted(1, 1, -1, -1), QColor("#1f6feb") if selected else QColor("#161b22"))
+        painter.fillRect(r.adjusted(2, 2, -2, -2), QColor("#1f6feb") if selected else QColor("#161b22"))
         if option.state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(QColor("#e6edf3"), 1, Qt.PenStyle.DotLine))
-            painter.drawRect(r.adjusted(1, 1, -2, -2))
-        pic = QRect(r.x() + self.PAD, r.y() + self.PAD, GRID_THUMB.width(), GRID_THUMB.height())
+            painter.drawRect(r.adjusted(2, 2, -3, -3))
+        pic_w = r.width() - 2 * self.PAD
+        pic = QRect(r.x() + self.PAD, r.y() + self.PAD, pic_w, pic_w * 9 // 16)
         clip = index.data(ROW_ROLE)
         self._picture(painter, pic, clip, index.data(THUMB_ROLE))
-        text = QRect(pic.x(), pic.bottom() + 4, pic.width(), self.TEXT_H - 4)
+        lh = self.line_height(option)
+        fm = painter.fontMetrics()
+        line = QRect(pic.x(), pic.bottom() + 4, pic.width(), lh)
         painter.setPen(QColor("#ffffff" if selected else "#e6edf3"))
         name = clip.name if clip is not None else "…"
-        fm = painter.fontMetrics()
-        painter.drawText(text.adjusted(0, 0, 0, -text.height() // 2), Qt.AlignmentFlag.AlignLeft,
-                         fm.elidedText(name, Qt.TextElideMode.ElideMiddle, text.width()))
+        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         fm.elidedText(name, Qt.TextElideMode.ElideMiddle, line.width()))
         if clip is not None:
             painter.setPen(QColor("#ffffff" if selected else "#c9d1d9"))
-            painter.drawText(text.adjusted(0, text.height() // 2, 0, 0), Qt.AlignmentFlag.AlignLeft,
-                             fm.elidedText(log_line(clip), Qt.TextElideMode.ElideRight, text.width()))
+            line.translate(0, lh)
+            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             fm.elidedText(tech_line(clip), Qt.TextElideMode.ElideRight, line.width()))
+            line.translate(0, lh)
+            marks = marks_text(clip)
+            marks_w = fm.horizontalAdvance(marks) + (6 if marks else 0)
+            painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, marks)
+            painter.drawText(line.adjusted(0, 0, -marks_w, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             fm.elidedText(slate_line(clip), Qt.TextElideMode.ElideRight, line.width() - marks_w))
         painter.restore()
+
+    def helpEvent(self, event, view, option, index) -> bool:  # noqa: N802 (Qt API)
+        clip = index.data(ROW_ROLE)
+        if event.type() == QEvent.Type.ToolTip and clip is not None:
+            QToolTip.showText(event.globalPos(), tile_tooltip(clip), view)
+            return True
+        return super().helpEvent(event, view, option, index)
 
     def _picture(self, painter: QPainter, rect: QRect, clip, pixmap) -> None:
         painter.fillRect(rect, QColor("#0d1117"))
@@ -292,33 +365,118 @@ class ClipGridDelegate(QStyledItemDelegate):
             word = "loading…"
         elif clip.thumbnails:
             word = "loading picture…"
-        elif clip.kind == ClipKind.AUDIO:
-            word = "♪ sound"
         else:
-            word = "no picture: " + STATUS_WORD.get(clip.probe_status, clip.probe_status)
-            icon = status_icon(state_kind(clip.probe_status), 20)
-            icon.paint(painter, QRect(rect.x() + 6, rect.y() + 6, 20, 20))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, word)
+            word = no_picture_text(clip)
+            if clip.kind != ClipKind.AUDIO:
+                icon = status_icon(state_kind(clip.probe_status), 20)
+                icon.paint(painter, QRect(rect.x() + 6, rect.y() + 6, 20, 20))
+        painter.drawText(rect.adjusted(12, 28, -12, -6), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                         word)
 
 
-def log_line(clip) -> str:
-    """``Sc 12A · Tk 3 ♪ · ◯ · ★★★ · ⚑`` — the logger fields in one line (♪: scene/take from sound)."""
+class ClipGrid(QListView):
+    """The thumbnail grid: as many columns as the viewport's width holds at :data:`MIN_TILE` px, the cells
+    sharing the whole width (no empty strip at the right)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tiles = ClipGridDelegate(self)
+        self.setItemDelegate(self.tiles)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSpacing(0)
+        self.setWrapping(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # no relayout when it appears
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def columns(self) -> int:
+        return max(1, self.viewport().width() // MIN_TILE)
+
+    def fit(self) -> None:
+        width = self.viewport().width() // self.columns()
+        size = self.tiles.tile_size(width, self.fontMetrics().height() + 2)
+        if size != self.gridSize():
+            self.tiles.width = width
+            self.setGridSize(size)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.fit()
+        super().resizeEvent(event)
+
+
+def tech_line(clip) -> str:
+    """``01:00:00:00 · 00:00:02:00 · 23.976 fps`` — timecode in, duration, frame rate (what is known)."""
+    rate = Fraction(clip.fps_num, clip.fps_den) if clip.fps_num and clip.fps_den else None
+    duration = frames_to_tc(int(clip.frames), rate, wrap=False) if rate and clip.frames is not None else ""
+    parts = [clip.start_tc or "", duration, f"{fps_label(rate)} fps" if rate else ""]
+    return " · ".join(p for p in parts if p) or "no timecode"
+
+
+def slate_line(clip) -> str:
+    """``Sc 12A · Tk 3 ♪ · Cam A`` (♪: scene/take from sound), or ``not logged``."""
     parts = []
     if clip.scene or clip.take:
         parts.append(f"Sc {clip.scene or '–'} · Tk {clip.take or '–'}" + (" ♪" if is_from_sound(clip.logged_from)
                                                                           else ""))
     if clip.camera:
         parts.append(f"Cam {clip.camera}")
-    if clip.circled:
-        parts.append("◯")
-    if clip.rating:
-        parts.append("★" * clip.rating)
-    if clip.flagged:
-        parts.append("⚑")
+    return " · ".join(parts) or "not logged"
+
+
+def marks_text(clip) -> str:
+    """``◯ ★★★ ⚑`` — circle take, rating, flag (empty when none)."""
+    return " ".join(x for x in ("◯" if clip.circled else "", "★" * (clip.rating or 0), "⚑" if clip.flagged else "")
+                    if x)
+
+
+def log_line(clip) -> str:
+    """``Sc 12A · Tk 3 ♪ · Cam A · ◯ · ★★★ · ⚑`` — the logger fields in one line."""
+    marks = [m for m in ("◯" if clip.circled else "", "★" * (clip.rating or 0), "⚑" if clip.flagged else "") if m]
+    slate = slate_line(clip)
+    parts = ([] if slate == "not logged" else [slate]) + marks
     return " · ".join(parts) or (clip.start_tc or "not logged")
 
 
+def tile_tooltip(clip) -> str:
+    """A tile's full text: every line, uncut, and why there is no picture."""
+    lines = [clip.name, f"{clip.card_label} · {clip.day or ''}".rstrip(" ·"), tech_line(clip), log_line(clip)]
+    if clip.notes:
+        lines.append(clip.notes)
+    if not clip.thumbnails and clip.kind != ClipKind.AUDIO:
+        lines.append(no_picture_text(clip))
+    return "\n".join(lines)
+
+
 # --- detail panel -------------------------------------------------------------------------------------------------
+
+
+class FullTree(QTreeWidget):
+    """A tree as tall as its rows (no scroll bar of its own): inside a scrolling panel it scrolls as one with
+    it. Long values wrap in the Value column; the tooltip of a row holds its whole value."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setUniformRowHeights(False)
+        self.header().setStretchLastSection(True)
+        self.expanded.connect(lambda _i: self.fit())
+        self.collapsed.connect(lambda _i: self.fit())
+
+    def fit(self) -> None:
+        """Height of the header and every visible row."""
+        h = self.header().height() + 2 * self.frameWidth() + 2
+        it = self.topLevelItem(0) if self.topLevelItemCount() else None
+        while it is not None:
+            h += self.visualItemRect(it).height() or self.sizeHintForRow(0)
+            it = self.itemBelow(it)
+        self.setFixedHeight(h)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API): a new width re-wraps the values
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self.fit)
 
 
 class ScrubLabel(QLabel):
@@ -380,14 +538,14 @@ class DetailPanel(QWidget):
         self.position.setObjectName("hint")
         row.addWidget(self.position)
         lay.addLayout(row)
-        self.tree = QTreeWidget(self)
+        self.tree = FullTree(self)  # every row shown: the page's panel scrolls, not the tree
         self.tree.setObjectName("clipDetail")
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Field", "Value"])
         self.tree.setAlternatingRowColors(True)
         self.tree.setColumnWidth(0, 150)
         self.tree.setWordWrap(True)
-        lay.addWidget(self.tree, 1)
+        lay.addWidget(self.tree)
         self.logger_button = QPushButton("Open in Logger", self)
         self.logger_button.setToolTip("Log the selected clips on the Logger page (Ctrl+Shift+L)")
         self.logger_button.clicked.connect(self.open_in_logger)
@@ -476,6 +634,7 @@ class DetailPanel(QWidget):
                     it.setIcon(1, sound_icon())
             top.setExpanded(title not in expanded)
         self.tree.resizeColumnToContents(0)
+        self.tree.fit()
 
     def values(self) -> dict[str, str]:
         """``{"Section/Field": value}`` as shown (tests and screenshots read it)."""

@@ -38,20 +38,20 @@ from pixm_desktop.gui.queue import QueueController
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.settings_store import default_qsettings, load_bytes
 from pixm_desktop.gui.state import AppState
-from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.theme import page_icon, status_icon
 from pixm_desktop.gui.widgets import NoticeArea, Shortcut, ShortcutsDialog, apply_shortcuts, keys_text
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
-# (key, title in the page list, status icon): the order of the list and of the Ctrl+1… shortcuts
+# (key, title in the page list, icon — see theme.PAGE_ICONS): the order of the list and of the Ctrl+1… shortcuts
 PAGES = (
-    ("offload", "Offload", "run"),
-    ("verification", "Verification", "ok"),
-    ("clips", "Clips", "run"),
-    ("log", "Logger", "pause"),
-    ("reports", "Reports", "ok"),
-    ("history", "History", "wait"),
-    ("settings", "Settings", "stop"),
+    ("offload", "Offload", "offload"),
+    ("verification", "Verification", "verification"),
+    ("clips", "Clips", "clips"),
+    ("log", "Logger", "log"),
+    ("reports", "Reports", "reports"),
+    ("history", "History", "history"),
+    ("settings", "Settings", "settings"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
 REFRESH_AFTER_SWITCH_MS = 40
@@ -102,7 +102,7 @@ class CartWindow(QMainWindow):
             "settings": self.settings_page,
         }
         for key, title, icon in PAGES:
-            QListWidgetItem(status_icon(icon), title, self.nav)
+            QListWidgetItem(page_icon(icon), title, self.nav)
             self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self._page_changed)
         self.setCentralWidget(central)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop.gui.clip_models import COLUMNS, ClipListModel, LogWriter
-from pixm_desktop.gui.clip_widgets import BatchEditBox, FilterBar
+from pixm_desktop.gui.clip_widgets import BatchEditBox, EmptyState, FilterBar
 from pixm_desktop.gui.pages.clip_page import ClipListPage
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services import clips as clips_service
@@ -136,6 +136,10 @@ class LoggerPage(ClipListPage):
         lay.addLayout(only)
         self.table = self._make_table()
         lay.addWidget(self.table, 1)
+        self.empty = EmptyState(self)  # in the table's place while no clip is listed
+        self.empty.action.clicked.connect(self.filters.clear)
+        self.empty.hide()
+        lay.addWidget(self.empty, 1)
         bottom = QHBoxLayout()
         self.batch = BatchEditBox(self)
         bottom.addWidget(self.batch, 2)
@@ -181,6 +185,7 @@ class LoggerPage(ClipListPage):
         self.filters.changed.connect(self.apply_filter)
         self.model.loaded.connect(self._loaded)
         self.model.reloaded.connect(self._counted)
+        self.model.reloaded.connect(self._show_empty)
         self.model.failed.connect(lambda text, details: self.notice.emit("Logger", text, "error", details))
         self.model.edit_requested.connect(self.writer.write)
         self.writer.failed.connect(lambda text, details: self.notice.emit("Log not saved", text, "error", details))
@@ -242,8 +247,16 @@ class LoggerPage(ClipListPage):
         self.only_label.setVisible(bool(n))
         self.show_all.setVisible(bool(n))
 
+    def _show_empty(self) -> None:
+        empty = not self.model.total
+        if empty:
+            self.empty.show_state(filtered=self.filters.active() or bool(self.only_ids))
+        self.empty.setVisible(empty)
+        self.table.setVisible(not empty)
+
     def _loaded(self) -> None:
         self._counted()
+        self._show_empty()
         if self.model.total:
             col = LOG_COLUMNS.index(FIRST_FIELD)
             self.table.selectionModel().setCurrentIndex(
