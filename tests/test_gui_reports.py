@@ -371,3 +371,13 @@ def test_history_shows_a_failed_reverify_as_not_safe_with_its_problem(cart, qtbo
     problem = hp.model.item(0, col["Problem"]).text()
     assert "failed" in problem and copy.name in problem
     assert hp.model.item(0, col["Problem"]).toolTip() == problem
+    # on a 1280×720 cart laptop the Problem column stays on screen and readable: lesser columns hide first
+    from pixm_desktop.gui.pages.history import MIN_PROBLEM
+    win.resize(1280, 720)
+    qtbot.waitUntil(lambda: hp.table.viewport().width() < 1150, timeout=10_000)
+    hp.fit_columns()
+    header = hp.table.horizontalHeader()
+    p = col["Problem"]
+    assert not hp.table.isColumnHidden(p) and header.sectionSize(p) >= MIN_PROBLEM - 20
+    assert header.sectionViewportPosition(p) + header.sectionSize(p) <= hp.table.viewport().width() + 1
+    assert all(not hp.table.isColumnHidden(col[name]) for name in ("Card", "Status", "Destinations"))

@@ -205,12 +205,18 @@ class BatchEditBox(QGroupBox):
 
     TEXT = (("scene", "Scene", 32), ("take", "Take", 16), ("camera", "Camera", 8), ("notes", "Notes", 2000))
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, wide: bool = False):
+        """``wide``: three fields a row (under the Logger's table, where height is short); else one a row."""
         super().__init__("Log selected clips", parent)
         grid = QGridLayout(self)
+        grid.setVerticalSpacing(4)
         self.use: dict[str, QCheckBox] = {}
         self.edits: dict[str, QLineEdit] = {}
-        for row, (key, title, length) in enumerate(self.TEXT):
+        # (row, column pair) of each field
+        at = ({"scene": (0, 0), "take": (0, 1), "camera": (0, 2), "notes": (1, 0), "circled": (2, 0),
+               "rating": (2, 1), "flagged": (2, 2)} if wide else
+              {k: (i, 0) for i, k in enumerate(("scene", "take", "camera", "notes", "circled", "rating", "flagged"))})
+        for key, title, length in self.TEXT:
             self.use[key] = QCheckBox(title, self)
             e = QLineEdit(self)
             e.setObjectName(f"batch_{key}")
@@ -219,14 +225,14 @@ class BatchEditBox(QGroupBox):
             e.textEdited.connect(lambda _t, k=key: self.use[k].setChecked(True))
             e.returnPressed.connect(self.apply)
             self.edits[key] = e
-            grid.addWidget(self.use[key], row, 0)
-            grid.addWidget(e, row, 1, 1, 3)
-        row = len(self.TEXT)
+            row, pair = at[key]
+            grid.addWidget(self.use[key], row, 2 * pair)
+            grid.addWidget(e, row, 2 * pair + 1, 1, 5 if key == "notes" and wide else 1)
         self.choices: dict[str, QComboBox] = {}
-        for col, (key, title, items) in enumerate((
+        for key, title, items in (
                 ("circled", "Circle", [("◯ circle", True), ("not circled", False)]),
                 ("rating", "Rating", [(stars(n) or "no rating", n) for n in range(6)]),
-                ("flagged", "Flag", [("⚑ flag", True), ("no flag", False)]))):
+                ("flagged", "Flag", [("⚑ flag", True), ("no flag", False)])):
             self.use[key] = QCheckBox(title, self)
             box = QComboBox(self)
             box.setObjectName(f"batch_{key}")
@@ -234,16 +240,19 @@ class BatchEditBox(QGroupBox):
                 box.addItem(text, value)
             box.activated.connect(lambda _i, k=key: self.use[k].setChecked(True))
             self.choices[key] = box
-            grid.addWidget(self.use[key], row + col, 0)
-            grid.addWidget(box, row + col, 1)
+            row, pair = at[key]
+            grid.addWidget(self.use[key], row, 2 * pair)
+            grid.addWidget(box, row, 2 * pair + 1)
+        last = max(r for r, _p in at.values()) + 1
         self.count = QLabel("no clip selected", self)
         self.count.setObjectName("hint")
-        grid.addWidget(self.count, row + 3, 0, 1, 2)
+        grid.addWidget(self.count, last, 0, 1, 2)
         self.apply_button = QPushButton("Apply to selected", self)
         self.apply_button.setToolTip("Write the ticked fields to every selected clip (Enter in a field)")
         self.apply_button.clicked.connect(self.apply)
-        grid.addWidget(self.apply_button, row + 3, 2, 1, 2)
-        grid.setColumnStretch(3, 1)
+        grid.addWidget(self.apply_button, last, 2, 1, 4 if wide else 1)
+        for c in (1, 3, 5) if wide else (1,):
+            grid.setColumnStretch(c, 1)
         for cb in self.use.values():
             cb.toggled.connect(self._update)
         self.selected = 0
@@ -461,6 +470,7 @@ class FullTree(QTreeWidget):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setUniformRowHeights(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long name keeps both its ends
         self.header().setStretchLastSection(True)
         self.expanded.connect(lambda _i: self.fit())
         self.collapsed.connect(lambda _i: self.fit())
@@ -490,7 +500,7 @@ class ScrubLabel(QLabel):
         self.setMouseTracking(True)
         self.count = 0
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(320, 180)
+        self.setMinimumSize(200, 112)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setStyleSheet("background: #0d1117; color: #8b949e;")
         self.setToolTip("Move the mouse across the picture (or use the slider, ← →) to scrub first / middle / "
@@ -523,7 +533,7 @@ class DetailPanel(QWidget):
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.title)
-        self.preview = ScrubLabel(self)
+        self.preview = ScrubLabel(self)  # 16:9 of the panel's width (see resizeEvent)
         self.preview.setFixedHeight(PREVIEW.height())
         self.preview.scrubbed.connect(self.show_thumbnail)
         lay.addWidget(self.preview)
@@ -543,7 +553,8 @@ class DetailPanel(QWidget):
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Field", "Value"])
         self.tree.setAlternatingRowColors(True)
-        self.tree.setColumnWidth(0, 150)
+        self.tree.setColumnWidth(0, 110)
+        self.tree.setIndentation(12)
         self.tree.setWordWrap(True)
         lay.addWidget(self.tree)
         self.logger_button = QPushButton("Open in Logger", self)
@@ -608,6 +619,7 @@ class DetailPanel(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
+        self.preview.setFixedHeight(min(PREVIEW.height(), max(112, self.width() * 9 // 16)))
         if self.paths:
             self.show_thumbnail(self.slider.value())
 
@@ -629,8 +641,8 @@ class DetailPanel(QWidget):
             top.setFont(0, f)
             for label, value, tip in rows:
                 it = QTreeWidgetItem(top, [label, value])
+                it.setToolTip(1, f"{value}\n{tip}" if tip else value)
                 if tip:
-                    it.setToolTip(1, tip)
                     it.setIcon(1, sound_icon())
             top.setExpanded(title not in expanded)
         self.tree.resizeColumnToContents(0)

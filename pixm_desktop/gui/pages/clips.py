@@ -84,6 +84,7 @@ class ClipsPage(ClipListPage):
         rl.addStretch(1)
         scroll.setWidget(right)
         self.detail_scroll = scroll
+        scroll.setMinimumWidth(300)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([1000, 430])

@@ -141,7 +141,7 @@ class LoggerPage(ClipListPage):
         self.empty.hide()
         lay.addWidget(self.empty, 1)
         bottom = QHBoxLayout()
-        self.batch = BatchEditBox(self)
+        self.batch = BatchEditBox(self, wide=True)
         bottom.addWidget(self.batch, 2)
         self.help = QLabel(self._help_text(), self)
         self.help.setObjectName("hint")
@@ -170,7 +170,7 @@ class LoggerPage(ClipListPage):
         t.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)
         t.horizontalHeader().setStretchLastSection(True)
-        for c, w in enumerate((230, 95, 135, 55, 70, 55, 45, 180, 85, 80, 80)):
+        for c, w in enumerate((210, 90, 135, 50, 65, 50, 42, 150, 80, 75, 75)):
             t.setColumnWidth(c, w)
         t.setToolTip("Type to log · Tab next field · Enter saves and goes to the next clip · Space toggles "
                      "Circle/Flag · 0–5 in Rating · ♪ italic: from sound")

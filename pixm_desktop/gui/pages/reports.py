@@ -595,4 +595,6 @@ def _native(keys: str) -> str:
 
 def _job_text(j: JobInfo) -> str:
     when = j.finished_at.astimezone().strftime("%H:%M") if j.finished_at else ""
-    return f"{j.card_label}   job #{j.job_id} · {job_status_words(j.status, j.verdict)}" + (f" · {when}" if when else "")
+    # two short lines: the card (the name a loader knows) and what became of it, never cut at a narrow width
+    return f"{j.card_label}   job #{j.job_id}" + (f" · {when}" if when else "") + \
+        f"\n{job_status_words(j.status, j.verdict)}"
