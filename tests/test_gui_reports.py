@@ -381,3 +381,10 @@ def test_history_shows_a_failed_reverify_as_not_safe_with_its_problem(cart, qtbo
     assert not hp.table.isColumnHidden(p) and header.sectionSize(p) >= MIN_PROBLEM - 20
     assert header.sectionViewportPosition(p) + header.sectionSize(p) <= hp.table.viewport().width() + 1
     assert all(not hp.table.isColumnHidden(col[name]) for name in ("Card", "Status", "Destinations"))
+    # a reload while columns are hidden measures them again (a hidden column measures 0 px)
+    hidden = [c for c in range(len(HISTORY_COLUMNS)) if hp.table.isColumnHidden(c)]
+    assert hidden
+    with qtbot.waitSignal(hp.model.rowsInserted, timeout=10_000):
+        hp.refresh()
+    assert [c for c in range(len(HISTORY_COLUMNS)) if hp.table.isColumnHidden(c)] == hidden
+    assert header.sectionSize(p) >= MIN_PROBLEM - 20

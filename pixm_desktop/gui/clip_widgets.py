@@ -250,7 +250,10 @@ class BatchEditBox(QGroupBox):
         self.apply_button = QPushButton("Apply to selected", self)
         self.apply_button.setToolTip("Write the ticked fields to every selected clip (Enter in a field)")
         self.apply_button.clicked.connect(self.apply)
-        grid.addWidget(self.apply_button, last, 2, 1, 4 if wide else 1)
+        if wide:
+            grid.addWidget(self.apply_button, last, 2, 1, 4)
+        else:  # its own row: the panel beside the grid is narrow
+            grid.addWidget(self.apply_button, last + 1, 0, 1, 2)
         for c in (1, 3, 5) if wide else (1,):
             grid.setColumnStretch(c, 1)
         for cb in self.use.values():

@@ -148,6 +148,8 @@ class HistoryPage(QWidget):
             items[10].setToolTip("\n".join(r.destinations))
             self.model.appendRow(items)
         self.table.setSortingEnabled(True)
+        for c in range(len(COLUMNS)):  # a hidden column measures 0: measure every one, then hide again
+            self.table.setColumnHidden(c, False)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         for c in (10,):
