@@ -74,6 +74,7 @@ class ClipsPage(ClipListPage):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # the width stays as rows come
         right = QWidget(scroll)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 0, 6, 0)

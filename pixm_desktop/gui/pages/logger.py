@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
@@ -38,13 +39,13 @@ LOG_COLUMNS = ("name", "start", "duration", "reel", "scene", "take", "camera", "
                "flagged", "slate")
 # (what, keys): shown in tooltips, the help line and the Settings page's shortcut table
 KEYS = (
-    ("Type to log the current field; Tab / Shift+Tab next / previous field", "Tab"),
-    ("Save the entry and go to the next clip's Scene", "Return"),
-    ("Undo / redo the last log edit", "Ctrl+Z / Ctrl+Shift+Z"),
-    ("Circle take on / off for the selected clips", "Ctrl+Shift+C"),
-    ("Flag on / off for the selected clips", "Ctrl+Shift+F"),
-    ("Rating 0–5 for the selected clips", "Alt+0 … Alt+5"),
-    ("Batch edit: go to the batch scene field", "Ctrl+B"),
+    ("type to log; next / previous field", "Tab / Shift+Tab"),
+    ("save, next clip's Scene", "Return"),
+    ("undo / redo", "Ctrl+Z / Ctrl+Shift+Z"),
+    ("circle take", "Ctrl+Shift+C"),
+    ("flag", "Ctrl+Shift+F"),
+    ("rating 0–5", "Alt+0 … Alt+5"),
+    ("batch edit", "Ctrl+B"),
 )
 
 
@@ -140,15 +141,14 @@ class LoggerPage(ClipListPage):
         self.empty.action.clicked.connect(self.filters.clear)
         self.empty.hide()
         lay.addWidget(self.empty, 1)
-        bottom = QHBoxLayout()
         self.batch = BatchEditBox(self, wide=True)
-        bottom.addWidget(self.batch, 2)
+        self.batch.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # the table gets the rest
+        lay.addWidget(self.batch)
         self.help = QLabel(self._help_text(), self)
         self.help.setObjectName("hint")
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.RichText)
-        bottom.addWidget(self.help, 1)
-        lay.addLayout(bottom)
+        lay.addWidget(self.help)
         self._set_only_label()
         self._wire()
         self._make_shortcuts()
@@ -177,9 +177,9 @@ class LoggerPage(ClipListPage):
         return t
 
     def _help_text(self) -> str:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{w}</td></tr>" for w, k in KEYS)
-        return ("<table>" + rows + "</table><br>♪ <i>italic</i> scene/take: from the sound take whose timecode "
-                "overlaps the clip (iXML) — typing a value replaces it.")
+        keys = " · ".join(f"<b>{k}</b> {w}" for w, k in KEYS)
+        return (keys + "<br>♪ <i>italic</i> scene/take: from the sound take whose timecode overlaps the clip "
+                "(iXML) — typing a value replaces it. Every shortcut: Help (F1).")
 
     def _wire(self) -> None:
         self.filters.changed.connect(self.apply_filter)
