@@ -253,6 +253,11 @@ def main() -> int:
         wait(lambda: not cp.thumbs.busy() and cp.detail.preview.pixmap() is not None
              and not cp.detail.preview.pixmap().isNull(), what="thumbnails in the grid")
         shot("clips")
+        red_rows = [r for r in range(cp.model.total) if (c := cp.model.row(r)) is not None and c.kind == "raw"]
+        if red_rows:  # the RED card's clips: no picture, and why, in words
+            cp.grid.setCurrentIndex(cp.model.index(red_rows[0], 0))
+            cp.grid.scrollTo(cp.model.index(red_rows[-1], 0))
+            shot("clips-raw")
         lp = window.logger_page
         window.show_page("log")
         wait(lambda: lp.model.total >= 10 and lp.model.row(0) is not None, what="clips in the logger")

@@ -306,6 +306,10 @@ def test_at_1280x720_the_grid_fills_the_width_and_tiles_show_everything(cart, qt
     fm = grid.fontMetrics()
     inner = grid.gridSize().width() - 2 * grid.tiles.PAD
     assert fm.horizontalAdvance(marks_text(red)) + fm.horizontalAdvance("Sc 112B") < inner
+    # its detail says the same where the picture would be
+    page.grid.setCurrentIndex(page.model.index(page.model.row_of(red.id), 0))
+    qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.detail["id"] == red.id, timeout=WAIT)
+    assert page.detail.preview.text().startswith("RED raw: no decoder in this build")
 
 
 def test_the_view_toggle_shows_which_view_is_active(cart, qtbot, shoot):

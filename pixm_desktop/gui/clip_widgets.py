@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pixm_desktop.core.states import ClipKind
+from pixm_desktop.core.states import ClipKind, ProbeStatus
 from pixm_desktop.core.timecode import fps_label, frames_to_tc
 from pixm_desktop.gui.clip_models import (
     ROW_ROLE,
@@ -598,10 +598,12 @@ class DetailPanel(QWidget):
     def show_thumbnail(self, k: int) -> None:
         """Show thumbnail ``k`` (first, middle, last) in the preview; loads it off the GUI thread."""
         if not self.paths:
-            why = (self.detail or {}).get("thumbnail_error") or ("sound clip" if (self.detail or {}).get("kind")
-                                                                 == ClipKind.AUDIO else "no thumbnails")
+            d = self.detail or {}
+            why = no_picture_text(d) if d.get("kind") == ClipKind.AUDIO or d.get("probe_status") not in (
+                None, ProbeStatus.OK, ProbeStatus.PARTIAL) else "no picture — " + (d.get("thumbnail_error") or "no thumbnails")
             self.preview.setPixmap(QPixmap())  # a null pixmap clears the picture
-            self.preview.setText(f"no picture — {why}" if self.detail else "")
+            self.preview.setWordWrap(True)
+            self.preview.setText(why if d else "")
             self.position.setText("")
             return
         k = max(0, min(len(self.paths) - 1, k))
