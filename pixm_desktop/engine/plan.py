@@ -404,5 +404,6 @@ def _gb(n: int) -> str:
 
 
 __all__ = ["DEFAULT_MOUNT_ROOTS", "DEFAULT_TEMPLATE", "DestinationPlan", "OffloadPlan", "PhysicalDrive",
-           "PreflightError", "TYPED_TOKENS", "VolumeInfo", "check_outside_source", "check_token", "make_plan", "relocate", "render_template",
+           "PreflightError", "TYPED_TOKENS", "VolumeInfo", "check_outside_source", "check_token", "make_plan",
+           "relocate", "render_template",
            "volume_of"]

@@ -215,7 +215,7 @@ class BatchEditBox(QGroupBox):
         # (row, column pair) of each field
         at = ({"scene": (0, 0), "take": (0, 1), "camera": (0, 2), "notes": (1, 0), "circled": (2, 0),
                "rating": (2, 1), "flagged": (2, 2)} if wide else
-              {k: (i, 0) for i, k in enumerate(("scene", "take", "camera", "notes", "circled", "rating", "flagged"))})
+              {k: (i, 0) for i, k in enumerate((*(t[0] for t in self.TEXT), "circled", "rating", "flagged"))})
         for key, title, length in self.TEXT:
             self.use[key] = QCheckBox(title, self)
             e = QLineEdit(self)
@@ -353,7 +353,8 @@ class ClipGridDelegate(QStyledItemDelegate):
             marks = marks_text(clip)
             marks_w = fm.horizontalAdvance(marks) + (6 if marks else 0)
             painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, marks)
-            painter.drawText(line.adjusted(0, 0, -marks_w, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(line.adjusted(0, 0, -marks_w, 0), left,
                              fm.elidedText(slate_line(clip), Qt.TextElideMode.ElideRight, line.width() - marks_w))
         painter.restore()
 
@@ -382,8 +383,8 @@ class ClipGridDelegate(QStyledItemDelegate):
             if clip.kind != ClipKind.AUDIO:
                 icon = status_icon(state_kind(clip.probe_status), 20)
                 icon.paint(painter, QRect(rect.x() + 6, rect.y() + 6, 20, 20))
-        painter.drawText(rect.adjusted(12, 28, -12, -6), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                         word)
+        painter.drawText(rect.adjusted(12, 28, -12, -6),
+                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, word)
 
 
 class ClipGrid(QListView):
@@ -438,13 +439,16 @@ def slate_line(clip) -> str:
 
 def marks_text(clip) -> str:
     """``◯ ★★★ ⚑`` — circle take, rating, flag (empty when none)."""
-    return " ".join(x for x in ("◯" if clip.circled else "", "★" * (clip.rating or 0), "⚑" if clip.flagged else "")
-                    if x)
+    return " ".join(_marks(clip))
+
+
+def _marks(clip) -> list[str]:
+    return [m for m in ("◯" if clip.circled else "", "★" * (clip.rating or 0), "⚑" if clip.flagged else "") if m]
 
 
 def log_line(clip) -> str:
     """``Sc 12A · Tk 3 ♪ · Cam A · ◯ · ★★★ · ⚑`` — the logger fields in one line."""
-    marks = [m for m in ("◯" if clip.circled else "", "★" * (clip.rating or 0), "⚑" if clip.flagged else "") if m]
+    marks = _marks(clip)
     slate = slate_line(clip)
     parts = ([] if slate == "not logged" else [slate]) + marks
     return " · ".join(parts) or (clip.start_tc or "not logged")
@@ -599,8 +603,9 @@ class DetailPanel(QWidget):
         """Show thumbnail ``k`` (first, middle, last) in the preview; loads it off the GUI thread."""
         if not self.paths:
             d = self.detail or {}
-            why = no_picture_text(d) if d.get("kind") == ClipKind.AUDIO or d.get("probe_status") not in (
-                None, ProbeStatus.OK, ProbeStatus.PARTIAL) else "no picture — " + (d.get("thumbnail_error") or "no thumbnails")
+            read = d.get("probe_status") in (None, ProbeStatus.OK, ProbeStatus.PARTIAL)
+            why = "no picture — " + (d.get("thumbnail_error") or "no thumbnails") \
+                if read and d.get("kind") != ClipKind.AUDIO else no_picture_text(d)
             self.preview.setPixmap(QPixmap())  # a null pixmap clears the picture
             self.preview.setWordWrap(True)
             self.preview.setText(why if d else "")

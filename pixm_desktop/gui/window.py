@@ -226,7 +226,8 @@ class CartWindow(QMainWindow):
         for a, keys in ((self.action_undo, ["Ctrl+Z"]), (self.action_redo, ["Ctrl+Shift+Z", "Ctrl+Y"])):
             a.setShortcuts([QKeySequence(k) for k in keys])
             m.addAction(a)
-        for name, a in (("Undo the last log edit", self.action_undo), ("Redo the last log edit", self.action_redo)):
+        for name, a in (("Undo the last log edit", self.action_undo),
+                        ("Redo the last log edit", self.action_redo)):
             self.shortcut_rows.append((name, keys_text(a.shortcuts())))
             self.shortcuts.append(Shortcut(name, a, "window", list(a.shortcuts())))
 

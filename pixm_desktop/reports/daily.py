@@ -184,7 +184,8 @@ def _clips(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
         return [*kit.section("Clips"), kit.p("No picture clips catalogued for this day.", kit.body)]
     tw = width * 0.085
     th = tw * 9 / 16
-    cols = [("Picture", 0.095, "picture"), ("Card", 0.09, "card"), ("Clip", 0.17, "name"), ("TC in", 0.075, "tc_in"),
+    cols = [("Picture", 0.095, "picture"), ("Card", 0.09, "card"), ("Clip", 0.17, "name"),
+            ("TC in", 0.075, "tc_in"),
             ("Duration", 0.075, "duration"), ("FPS", 0.045, "fps"), ("Codec / size", 0.08, "format"),
             ("Scene", 0.055, "scene"), ("Take", 0.04, "take"), ("Circle, rating, flag", 0.085, "log"),
             ("Notes", 0.19, "notes")]

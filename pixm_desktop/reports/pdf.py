@@ -282,8 +282,8 @@ class PageFrame:
 def production_facts(ctx: ReportContext, columns: int = 2) -> list[tuple[str, str]]:
     """Production, company and unit of ``ctx`` (a :class:`ReportContext`) as fact pairs, only those set, padded
     with empty pairs to whole rows of ``columns`` (the facts after them keep their columns)."""
-    pairs = [(k, v) for k, v in (("Production", ctx.production), ("Company", ctx.company), ("Camera unit", ctx.unit))
-             if v]
+    named = (("Production", ctx.production), ("Company", ctx.company), ("Camera unit", ctx.unit))
+    pairs = [(k, v) for k, v in named if v]
     return pairs + [("", "")] * (-len(pairs) % columns)
 
 

@@ -29,7 +29,8 @@ from pixm_desktop.store.db import Catalog, default_catalog_path, open_catalog
 
 __all__ = ["DEFAULT_TEMPLATE", "TEMPLATE_TOKENS", "Catalog", "DestinationSetting", "DestinationSpace",
            "OffloadSettings", "Production", "build_request", "default_catalog_path", "destination_space",
-           "check_token", "open_catalog", "preview_path", "production_defaults", "production_tokens", "shoot_day_number"]
+           "check_token", "open_catalog", "preview_path", "production_defaults", "production_tokens",
+           "shoot_day_number"]
 
 HASH_CHOICES = ("xxh64", "xxh128", "xxh3", "md5", "xxh64,md5", "sha1", "c4")
 

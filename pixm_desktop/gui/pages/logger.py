@@ -3,7 +3,9 @@
 A table of clips (the same lazy model and filters as the browser) in which typing starts an entry: type the
 scene, Tab, the take, Enter — the next clip's Scene (its first logging field) is current, so a slate typed
 without looking always lands in Scene, Take, Camera. Every edit is one step of the page's undo stack
-(Ctrl+Z / Ctrl+Shift+Z, the window's Edit menu); undo writes the catalog back. Circle, rating and flag are single keys (see
+(Ctrl+Z / Ctrl+Shift+Z, the window's Edit menu); undo writes the catalog back.
+
+Circle, rating and flag are single keys (see
 ``KEYS``). Scene and take that came from a sound file (iXML of a take whose timecode overlaps the clip) are
 italic with a ♪ icon and named in the "Slate from" column; typing a value replaces them for good (the catalog
 marks it typed, and the sound pre-fill never overwrites a typed value). The batch box below logs every
@@ -66,8 +68,9 @@ class LogDelegate(QStyledItemDelegate):
 
 
 class LogTable(QTableView):
-    """Entry without the mouse: any key starts editing the current text cell, Enter saves and moves to the next
-    clip's first logging field (Scene), Tab moves to the next field; in the Circle and Flag columns Space toggles, in the
+    """Entry without the mouse: any key starts editing the current text cell, Enter saves and moves to the
+    next clip's first logging field (Scene), Tab moves to the next field; in the Circle and Flag columns Space
+    toggles, in the
     Rating column a digit 0–5 sets it."""
 
     toggle = Signal(str)  # "circled" / "flagged": the current column's toggle key was pressed
@@ -142,7 +145,8 @@ class LoggerPage(ClipListPage):
         self.empty.hide()
         lay.addWidget(self.empty, 1)
         self.batch = BatchEditBox(self, wide=True)
-        self.batch.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # the table gets the rest
+        # the table gets the rest of the height
+        self.batch.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         lay.addWidget(self.batch)
         self.help = QLabel(self._help_text(), self)
         self.help.setObjectName("hint")

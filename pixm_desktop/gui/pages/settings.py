@@ -60,7 +60,7 @@ class ProductionBox(QGroupBox):
             e.editingFinished.connect(lambda key=key: self._edited(key))
             self.edits[key] = e
             f.addRow(label, e)
-        self.edits["dit"].setToolTip("Your name on the reports and in ASC MHL (instead of the computer's login)")
+        self.edits["dit"].setToolTip("Your name on the reports and in ASC MHL (not the computer's login)")
         row = QHBoxLayout()
         self.numbering = QComboBox(self)
         self.numbering.addItem("Counted from day 1", "count")
@@ -119,8 +119,8 @@ class ProductionBox(QGroupBox):
 
     def _day_edited(self, *_a) -> None:
         counted = self.numbering.currentData() == "count"
-        self.state.update(day_one=self.day_one.date().toString("yyyy-MM-dd") if counted else self.state.settings.day_one,
-                          shoot_day=0 if counted else self.day_number.value())
+        day_one = self.day_one.date().toString("yyyy-MM-dd") if counted else self.state.settings.day_one
+        self.state.update(day_one=day_one, shoot_day=0 if counted else self.day_number.value())
         self._show_day()
 
     def _show_day(self) -> None:
@@ -338,7 +338,7 @@ class ShortcutEditor(QWidget):
             return False
         other = shortcut_conflict(self.all, s, seq)
         if other is not None:
-            self.message.setText(f"Not set: {keys_text([seq])} is already “{other.name}”. Change that one first.")
+            self.message.setText(f"Not set: {keys_text([seq])} is already “{other.name}”. Change that first.")
             return False
         s.action.setShortcuts([seq] if not seq.isEmpty() else [])
         saved = dict(self.state.settings.shortcuts or {})
@@ -354,7 +354,7 @@ class ShortcutEditor(QWidget):
             return
         clash = next((o for seq in s.default if (o := shortcut_conflict(self.all, s, seq)) is not None), None)
         if clash is not None:
-            self.message.setText(f"Not reset: {keys_text(s.default)} is now “{clash.name}”. Change that one first.")
+            self.message.setText(f"Not reset: {keys_text(s.default)} is now “{clash.name}”. Change that first.")
             return
         s.action.setShortcuts(s.default)
         saved = dict(self.state.settings.shortcuts or {})
