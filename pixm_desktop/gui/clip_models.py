@@ -49,7 +49,7 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 20  # the ClipRow (None while its page loa
 ID_ROLE = Qt.ItemDataRole.UserRole + 21
 THUMB_ROLE = Qt.ItemDataRole.UserRole + 22  # QPixmap of the grid thumbnail (scrub position), or None
 SOUND_ROLE = Qt.ItemDataRole.UserRole + 23  # True where a scene/take value came from a sound file
-GRID_THUMB = QSize(320, 180)  # px: the grid's picture decoded at (16:9; a tile shows it at 224–460 px)
+GRID_THUMB = QSize(224, 126)  # px: the grid's picture at the narrowest tile (16:9); the grid sets the size it paints
 
 STATUS_WORD = {ProbeStatus.OK: "probed", ProbeStatus.PARTIAL: "partial", ProbeStatus.NO_DECODER: "no decoder",
                ProbeStatus.FAILED: "unreadable", ProbeStatus.PENDING: "pending"}
@@ -243,6 +243,7 @@ class ClipListModel(QAbstractTableModel):
         self._task = None
         self.scrub: tuple[int, int] | None = None  # (row, thumbnail index) under the mouse in the grid
         self.writes_pending = 0  # log writes on their way to the catalog (see LogWriter)
+        self.grid_thumb = GRID_THUMB  # the size the grid paints pictures at: decoded at it, never scaled in paint
         self._thumb_rows: dict[str, set[int]] = {}
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
@@ -488,7 +489,16 @@ class ClipListModel(QAbstractTableModel):
             k = min(self.scrub[1], len(c.thumbnails) - 1)
         path = c.thumbnails[k]
         self._thumb_rows.setdefault(path, set()).add(r)
-        return self.thumbs.get(path, GRID_THUMB)
+        return self.thumbs.get(path, self.grid_thumb)
+
+    def set_grid_thumb(self, size: QSize) -> None:
+        """The grid's tiles changed width: decode pictures at ``size`` from now on (the views repaint)."""
+        if size == self.grid_thumb or size.isEmpty():
+            return
+        self.grid_thumb = QSize(size)
+        self._thumb_rows.clear()
+        if self.total:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.total - 1, 0), [THUMB_ROLE])
 
     def set_scrub(self, row: int | None, k: int = 0) -> None:
         """Show thumbnail ``k`` (0 first, 1 middle, 2 last) of ``row`` in the grid; ``None`` ends scrubbing."""
@@ -501,7 +511,7 @@ class ClipListModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(s[0], 0), self.index(s[0], 0), [THUMB_ROLE])
 
     def _thumb_ready(self, path: str, size: QSize) -> None:
-        if size != GRID_THUMB:
+        if size != self.grid_thumb:
             return
         for r in self._thumb_rows.pop(path, ()):
             if r < self.total:

@@ -326,7 +326,6 @@ class ClipGridDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option, index) -> None:
         painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         r = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.fillRect(r.adjusted(2, 2, -2, -2), QColor("#1f6feb") if selected else QColor("#161b22"))
@@ -412,6 +411,10 @@ class ClipGrid(QListView):
         if size != self.gridSize():
             self.tiles.width = width
             self.setGridSize(size)
+        pic_w = width - 2 * self.tiles.PAD
+        model = self.model()
+        if hasattr(model, "set_grid_thumb"):  # pictures decoded at the size painted: no scaling per paint
+            model.set_grid_thumb(QSize(pic_w, pic_w * 9 // 16))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.fit()
