@@ -188,14 +188,13 @@ def visible_rows(view) -> list[int]:
 
 def thumbs_shown(page) -> bool:
     """Every visible clip's row is loaded and its thumbnail is in the cache (so the next paint shows it)."""
-    from pixm_desktop.gui.clip_models import GRID_THUMB
-
     model = page.model
+    size = model.grid_thumb  # the size the grid paints (and decodes) pictures at
     for r in visible_rows(page.grid):
         c = model.row(r)
         if c is None:
             return False
-        if c.thumbnails and (c.thumbnails[0], (GRID_THUMB.width(), GRID_THUMB.height())) not in page.thumbs.pixmaps \
+        if c.thumbnails and (c.thumbnails[0], (size.width(), size.height())) not in page.thumbs.pixmaps \
                 and c.thumbnails[0] not in page.thumbs.broken:
             return False
     return True

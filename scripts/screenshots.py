@@ -1,8 +1,11 @@
 """Open the real cart window under X (Xvfb), run offloads on generated cards, save a screenshot of each page.
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--work build/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--work build/screenshots] [--size 1280x720]
+                                            [--only clips,logger,settings,history,reports]
 
-Without a display it re-runs itself under ``xvfb-run -s "-screen 0 1600x1000x24"`` with ``QT_QPA_PLATFORM=xcb``.
+Without a display it re-runs itself under ``xvfb-run -s "-screen 0 2000x1200x24"`` with ``QT_QPA_PLATFORM=xcb``.
+``--size`` is the window's size (a cart laptop is 1280×720; 1920×1080 for a larger screen); ``--only`` saves
+just the named shots (the others are still driven, not saved).
 As root on Linux the two destinations and the cards are size-limited tmpfs mounts (so they show as volumes with
 their own free space); otherwise they are plain folders. Neither is a physical drive PIXM can tell apart (tmpfs
 is memory), so this tour runs with the rule "count each destination folder as a copy" (Settings); ``--not-safe``
@@ -22,6 +25,7 @@ after "Copy anyway", the Offload, Verification and History pages (``offload-not-
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -39,7 +43,7 @@ def _reexec_under_xvfb() -> None:
     if not xvfb:
         raise SystemExit("no DISPLAY and no xvfb-run: install xvfb (see .ci/run)")
     env = {**os.environ, "PIXM_SCREENSHOTS_CHILD": "1", "QT_QPA_PLATFORM": "xcb"}
-    cmd = [xvfb, "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
+    cmd = [xvfb, "-a", "-s", "-screen 0 2000x1200x24", sys.executable, *sys.argv]
     raise SystemExit(subprocess.call(cmd, env=env))
 
 
@@ -88,7 +92,11 @@ def main() -> int:
                     help="only the Offload page during and after a not-safe offload and Verification with a "
                          "re-verify, at 1280x720 and 1920x1080 (offload-during-*.png, offload-after-*.png, "
                          "verification-reverify-*.png, verification-*.png)")
+    ap.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT (default 1280x720)")
+    ap.add_argument("--only", default="", help="comma-separated shot names to save (default: every shot)")
     args = ap.parse_args()
+    args.size = tuple(int(x) for x in args.size.lower().split("x"))
+    args.only = {x.strip() for x in args.only.split(",") if x.strip()}
     if args.offload_pages:
         _reexec_under_xvfb()
         return offload_pages_shots(args)
@@ -128,9 +136,11 @@ def main() -> int:
         qs = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
         save_settings(qs, OffloadSettings(
             destinations=[DestinationSetting(str(raid)), DestinationSetting(str(shuttle))],
-            project="Big Film", mount_roots=[str(media)], distinct_drives=False))
+            project="Big Film", mount_roots=[str(media)], distinct_drives=False,
+            production="Big Film", company="Acme Pictures", dit="Ana Lopez", unit="Main unit",
+            day_one=(dt.date.today() - dt.timedelta(days=6)).isoformat()))
         window = CartWindow(catalog, qs, use_tray=False)
-        window.resize(1500, 920)
+        window.resize(*args.size)
         window.show()
         settle_interpreter()
         src = window.offload_page.sources
@@ -173,10 +183,16 @@ def main() -> int:
         src.list.setCurrentRow(0)
         shots = {}
 
+        def clear_notices() -> None:
+            for n in list(window.notices.notices):
+                window.notices.remove(n)
+
         def shot(name: str) -> None:
             for _ in range(10):
                 app.processEvents()
                 time.sleep(0.05)
+            if args.only and name not in args.only:
+                return
             path = args.out / f"{name}.png"
             window.grab().save(str(path))
             shots[name] = path
@@ -195,6 +211,7 @@ def main() -> int:
         shot("verification-safe")
         window.show_page("history")
         wait(lambda: window.history_page.model.rowCount() >= 3, what="history rows")
+        clear_notices()  # they float over the page (the notices strip is another part of issue 11)
         shot("history")
         rp = window.reports_page  # the day's daily report, previewed in the window
         if getattr(window, "aftercare", None) is not None:  # clips and thumbnails of the cards first
@@ -202,10 +219,10 @@ def main() -> int:
         window.show_page("reports")
         wait(lambda: rp.preview_is_current() and rp.preview_selection.kind == "daily", timeout=300,
              what="daily report preview")
+        clear_notices()
         shot("reports")
         # Clips and Logger: the ARRI and Sony clips (ingest is idempotent: a no-op when the window's aftercare
         # did it), a sound roll whose takes overlap the first two ARRI clips, a few logged values
-        import datetime as dt
         from fractions import Fraction
 
         from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
@@ -243,12 +260,18 @@ def main() -> int:
         wait(lambda: not cp.thumbs.busy() and cp.detail.preview.pixmap() is not None
              and not cp.detail.preview.pixmap().isNull(), what="thumbnails in the grid")
         shot("clips")
+        red_rows = [r for r in range(cp.model.total) if (c := cp.model.row(r)) is not None and c.kind == "raw"]
+        if red_rows:  # the RED card's clips: no picture, and why, in words
+            cp.grid.setCurrentIndex(cp.model.index(red_rows[0], 0))
+            cp.grid.scrollTo(cp.model.index(red_rows[-1], 0))
+            shot("clips-raw")
         lp = window.logger_page
         window.show_page("log")
         wait(lambda: lp.model.total >= 10 and lp.model.row(0) is not None, what="clips in the logger")
         lp.table.selectRow(1)
         shot("logger")
         window.show_page("settings")
+        clear_notices()
         shot("settings")
         window.show_page("offload")
         shot("offload-done")
@@ -310,7 +333,7 @@ def not_safe_shots(args) -> int:
                                           project="Big Film", mount_roots=[str(media)], distinct_drives=True,
                                           ingest_clips=False, auto_report=False))
         window = CartWindow(catalog, qs, use_tray=False)
-        window.resize(1500, 920)
+        window.resize(*args.size)
         window.show()
         settle_interpreter()
         page = window.offload_page
@@ -332,6 +355,8 @@ def not_safe_shots(args) -> int:
 
         def shot(name: str, screen: bool = False) -> None:
             settle()
+            if args.only and name not in args.only:
+                return
             path = args.out / f"{name}.png"
             (app.primaryScreen().grabWindow(0) if screen else window.grab()).save(str(path))
             shots[name] = path

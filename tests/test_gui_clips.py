@@ -236,3 +236,137 @@ def test_a_long_catalog_loads_page_by_page_as_the_grid_scrolls(cart, qtbot):
     qtbot.waitUntil(lambda: model.row(2_999) is not None, timeout=WAIT)
     assert model.row(2_999).name == "A900C2999_261123_R1AB"
     assert last in model.pages and len(model.pages) < last + 1  # the pages scrolled past were never read
+
+
+# --- the second pass (issue 11): the grid fills the width, tiles show everything, one scroll, plain words ------
+
+
+def _raw_clips(catalog) -> None:
+    """Two raw clips this build has no decoder for (a RED and a BRAW clip), as ingest leaves them."""
+    from sqlalchemy import insert
+
+    from pixm_desktop.store.models import Card, Clip, Project, ShootDay
+
+    with catalog.session() as s:
+        project = Project(name="Raw Show")
+        s.add(project)
+        s.flush()
+        day = ShootDay(project_id=project.id, day=dt.date(2026, 11, 23))
+        s.add(day)
+        s.flush()
+        card = Card(label="C003_RED", camera="red", reel="C003", quick_fingerprint="e" * 32, source_path="/cards/c",
+                    shoot_day_id=day.id)
+        s.add(card)
+        s.flush()
+        s.execute(insert(Clip), [
+            {"card_id": card.id, "key": key, "name": name, "kind": "raw", "codec": codec, "reel": "C003",
+             "probe_status": "no_decoder", "probe_error": f"no decoder for {codec.upper()}", "fps_num": 24000,
+             "fps_den": 1001, "frames": 48, "start_tc": "14:21:07:03", "start_frame": 1240000, "drop_frame": False,
+             "metadata_json": "{}", "thumbnail_status": "none", "rating": 3, "circled": True, "flagged": True,
+             "scene": "112B", "take": "14", "camera": "C", "created_at": dt.datetime.now(dt.UTC)}
+            for key, name, codec in (("C003_C001.R3D", "C003_C001_1123XY_001_A_VERY_LONG_NAME", "r3d"),
+                                     ("B004_C002.braw", "B004_C002_1123AB", "braw"))])
+        s.commit()
+
+
+def test_at_1280x720_the_grid_fills_the_width_and_tiles_show_everything(cart, qtbot):
+    from pixm_desktop.gui.clip_widgets import marks_text, slate_line, tech_line, tile_tooltip
+
+    catalog = open_catalog(cart.catalog_path)
+    cart.catalogs.append(catalog)
+    _many_clips(catalog, 30)
+    _raw_clips(catalog)
+    win = cart.window()
+    win.resize(1280, 720)
+    win.show_page("clips")
+    page = win.clips_page
+    qtbot.waitUntil(lambda: page.model.total == 32 and page.model.row(31) is not None, timeout=WAIT)
+    grid = page.grid
+    qtbot.waitUntil(lambda: grid.gridSize().width() > 0, timeout=WAIT)
+    # the columns share the viewport's whole width: no strip wider than a few pixels stays empty
+    cols = grid.columns()
+    assert cols >= 2 and grid.gridSize().width() * cols > grid.viewport().width() - cols
+    first, last_in_row = grid.visualRect(page.model.index(0, 0)), grid.visualRect(page.model.index(cols - 1, 0))
+    assert first.left() <= 2 and grid.viewport().width() - last_in_row.right() <= cols + 2
+    # wider window: more columns, still no strip
+    win.resize(1920, 1080)
+    qtbot.waitUntil(lambda: grid.columns() > cols, timeout=WAIT)
+    assert grid.gridSize().width() * grid.columns() > grid.viewport().width() - grid.columns()
+    win.resize(1280, 720)
+    # a RED tile: TC in, duration, fps, slate and every mark, and the reason for no picture in words
+    red = next(page.model.row(r) for r in range(page.model.total) if page.model.row(r).codec == "r3d")
+    assert tech_line(red) == "14:21:07:03 · 00:00:02:00 · 23.976 fps"
+    assert slate_line(red) == "Sc 112B · Tk 14 · Cam C" and marks_text(red) == "◯ ★★★ ⚑"
+    tip = tile_tooltip(red)
+    assert red.name in tip and "RED raw: no decoder in this build — the camera proxy or the RED tools make pictures" \
+        in tip
+    braw = next(page.model.row(r) for r in range(page.model.total) if page.model.row(r).codec == "braw")
+    assert "Blackmagic RAW: no decoder in this build" in tile_tooltip(braw)
+    # the marks are drawn whole at the right of a tile: the tile is wide enough for them and the slate's start
+    fm = grid.fontMetrics()
+    inner = grid.gridSize().width() - 2 * grid.tiles.PAD
+    assert fm.horizontalAdvance(marks_text(red)) + fm.horizontalAdvance("Sc 112B") < inner
+    # its detail says the same where the picture would be
+    page.grid.setCurrentIndex(page.model.index(page.model.row_of(red.id), 0))
+    qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.detail["id"] == red.id, timeout=WAIT)
+    assert page.detail.preview.text().startswith("RED raw: no decoder in this build")
+
+
+def test_the_view_toggle_shows_which_view_is_active(cart, qtbot, shoot):
+    win, page = open_clips(cart, qtbot)
+    grid_b, table_b = page.view_buttons.button(0), page.view_buttons.button(1)
+    assert page.view_buttons.exclusive() and grid_b.isCheckable() and table_b.isCheckable()
+    assert grid_b.isChecked() and not table_b.isChecked() and not grid_b.icon().isNull()
+    qtbot.mouseClick(table_b, Qt.MouseButton.LeftButton)
+    assert page.views.currentWidget() is page.table and table_b.isChecked() and not grid_b.isChecked()
+    qtbot.keyClick(page.table, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert page.views.currentWidget() is page.grid and grid_b.isChecked() and not table_b.isChecked()
+    qtbot.mouseClick(grid_b, Qt.MouseButton.LeftButton)  # pressing the active one keeps it active
+    assert grid_b.isChecked() and page.views.currentWidget() is page.grid
+
+
+def test_the_detail_panel_shows_every_row_and_scrolls_as_one(cart, qtbot, shoot):
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    win, page = open_clips(cart, qtbot)
+    win.resize(1280, 720)
+    page.grid.setCurrentIndex(page.model.index(0, 0))
+    qtbot.waitUntil(lambda: page.detail.detail is not None and page.detail.tree.topLevelItemCount() > 3,
+                    timeout=WAIT)
+    tree = page.detail.tree
+    assert tree.verticalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    # every row fits inside the tree: the last row's bottom is within its viewport
+    it, last = tree.topLevelItem(0), None
+    while it is not None:
+        last, it = it, tree.itemBelow(it)
+    qtbot.waitUntil(lambda: tree.visualItemRect(last).bottom() <= tree.viewport().height(), timeout=WAIT)
+    assert len(page.detail.values()) > 30
+    # one scroll area around the panel: no scrolling widget inside it scrolls by itself
+    inner = [w for w in page.detail_scroll.widget().findChildren(QAbstractScrollArea)
+             if w.isVisible() and w.verticalScrollBar().maximum() > 0]
+    assert inner == []
+
+
+def test_empty_states_say_what_to_do(cart, qtbot, shoot):
+    catalog = open_catalog(cart.catalog_path)
+    cart.catalogs.append(catalog)
+    win, page = open_clips(cart, qtbot)
+    qtbot.keyClicks(page.filters.text, "no clip is called this")
+    qtbot.waitUntil(lambda: page.views.currentWidget() is page.empty, timeout=WAIT)
+    assert page.empty.title.text() == "No clip matches" and "clear the filters" in page.empty.text.text()
+    assert page.empty.action.isVisible()
+    qtbot.mouseClick(page.empty.action, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.views.currentWidget() is page.grid and page.model.total == 6, timeout=WAIT)
+
+
+def test_no_clip_yet_says_offload_a_card(cart, qtbot):
+    win = cart.window()
+    win.show_page("clips")
+    page = win.clips_page
+    qtbot.waitUntil(lambda: page.views.currentWidget() is page.empty, timeout=WAIT)
+    assert page.empty.title.text() == "No clips yet" and page.empty.text.text().startswith("Offload a card")
+    assert not page.empty.action.isVisible()
+    win.show_page("log")
+    lp = win.logger_page
+    qtbot.waitUntil(lambda: lp.empty.isVisible(), timeout=WAIT)
+    assert lp.empty.title.text() == "No clips yet"

@@ -60,13 +60,16 @@ def test_keyboard_entry_scene_tab_take_enter_moves_down(cart, qtbot, shoot):
     qtbot.keyClick(editor, Qt.Key.Key_Tab)
     qtbot.keyClicks(QApplication.focusWidget(), "5")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
-    # the editor closes on the next event loop turn; then the next clip's take is current
-    qtbot.waitUntil(lambda: (t.currentIndex().row(), t.currentIndex().column()) == (3, COL["take"]), timeout=WAIT)
+    # the editor closes on the next event loop turn; then the next clip's Scene (first logging field) is current
+    qtbot.waitUntil(lambda: (t.currentIndex().row(), t.currentIndex().column()) == (3, COL["scene"]), timeout=WAIT)
     assert not isinstance(QApplication.focusWidget(), QLineEdit)
     qtbot.waitUntil(lambda: (by_id(shoot)[v[2].id].scene, by_id(shoot)[v[2].id].take) == ("23", "5"), timeout=WAIT)
     assert by_id(shoot)[v[2].id].logged_from == "manual"
-    # straight on: the next clip's take, then its notes
-    qtbot.keyClicks(t, "6")
+    # straight on: the next clip's scene ⇥ take, then its notes
+    qtbot.keyClicks(t, "2")
+    qtbot.keyClicks(QApplication.focusWidget(), "3")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "6")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     t.setCurrentIndex(page.model.index(3, COL["notes"]))
     type_in(qtbot, t, "soft focus")
@@ -159,3 +162,69 @@ def test_batch_edit_of_the_selection_writes_only_ticked_fields(cart, qtbot, shoo
     qtbot.waitUntil(lambda: win.clips_page.model.total == 6 and all(
         (r := win.clips_page.model.row(i)) is not None and (r.kind == "audio" or r.camera == "B")
         for i in range(6)), timeout=WAIT)
+
+
+def log_row(qtbot, t, scene: str, take: str) -> None:
+    """Scene ⇥ take ⏎ — as a logger types a slate, without looking at the cursor."""
+    type_in(qtbot, t, scene)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), take)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+
+def test_return_lands_on_the_next_clips_scene_so_slates_never_shift(cart, qtbot, shoot):
+    # the trap of issue 11: Return from Take left the cursor on the next clip's Take, so "12A ⇥ 4" became
+    # Take=12A, Cam=A4
+    v = video(shoot)
+    win, page = open_logger(cart, qtbot)
+    t = page.table
+    t.setCurrentIndex(page.model.index(2, COL["scene"]))
+    log_row(qtbot, t, "12A", "3")
+    qtbot.waitUntil(lambda: not isinstance(QApplication.focusWidget(), QLineEdit), timeout=WAIT)
+    log_row(qtbot, t, "12A", "4")
+    qtbot.waitUntil(lambda: not isinstance(QApplication.focusWidget(), QLineEdit), timeout=WAIT)
+    qtbot.waitUntil(lambda: not page.model.writes_pending and not win.runner.busy("catalog"), timeout=WAIT)
+    r2, r3 = by_id(shoot)[v[2].id], by_id(shoot)[v[3].id]
+    assert (r2.scene, r2.take, r2.camera) == ("12A", "3", v[2].camera)
+    assert (r3.scene, r3.take, r3.camera) == ("12A", "4", v[3].camera)
+    # Return without an open editor (after a click on a cell) goes to the next clip's Scene too
+    t.setCurrentIndex(page.model.index(0, COL["notes"]))
+    qtbot.keyClick(t, Qt.Key.Key_Return)
+    assert (t.currentIndex().row(), t.currentIndex().column()) == (1, COL["scene"])
+
+
+def test_undo_and_redo_of_log_edits_write_the_catalog(cart, qtbot, shoot):
+    v = video(shoot)
+    win, page = open_logger(cart, qtbot)
+    t = page.table
+    before0 = by_id(shoot)[v[0].id]
+    assert before0.logged_from == "sound:12A_1.WAV"
+    edit_menu = next(a.menu() for a in win.menuBar().actions() if a.text() == "&Edit")
+    assert [a for a in edit_menu.actions() if a is win.action_undo and a is not None]
+    assert not win.action_undo.isEnabled()  # nothing to undo yet
+    t.setCurrentIndex(page.model.index(0, COL["scene"]))
+    type_in(qtbot, t, "40")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: by_id(shoot)[v[0].id].scene == "40", timeout=WAIT)
+    # a batch edit of every clip is one step
+    t.selectAll()
+    page.apply_batch({"notes": "rain", "rating": 3})
+    qtbot.waitUntil(lambda: all(by_id(shoot)[c.id].notes == "rain" for c in v), timeout=WAIT)
+    assert page.writer.undo_stack.count() == 2 and win.action_undo.isEnabled()
+    t.setFocus()
+    qtbot.keyClick(t, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: [(by_id(shoot)[c.id].notes, by_id(shoot)[c.id].rating) for c in v]
+                    == [(c.notes, c.rating) for c in v], timeout=WAIT)
+    assert by_id(shoot)[v[0].id].scene == "40"  # only the batch step was undone
+    qtbot.keyClick(t, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    # the typed scene is undone and the slate is the sound file's again, in the catalog and in the view
+    qtbot.waitUntil(lambda: (lambda r: (r.scene, r.logged_from))(by_id(shoot)[v[0].id])
+                    == (before0.scene, before0.logged_from), timeout=WAIT)
+    qtbot.waitUntil(lambda: cell(page, 0, "scene") == before0.scene and bool(cell(page, 0, "scene", SOUND_ROLE)),
+                    timeout=WAIT)
+    # redo puts the typed scene back
+    qtbot.keyClick(t, Qt.Key.Key_Z, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: (lambda r: (r.scene, r.logged_from))(by_id(shoot)[v[0].id]) == ("40", "manual"),
+                    timeout=WAIT)
+    qtbot.waitUntil(lambda: cell(page, 0, "scene") == "40", timeout=WAIT)
+    assert ("Undo the last log edit", "Ctrl+Z") in win.shortcut_rows

@@ -20,9 +20,11 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QFileDialog
 
+from pixm_desktop.gui.pages.history import COLUMNS as HISTORY_COLUMNS
 from pixm_desktop.gui.pages.reports import DATA_ROLE
+from pixm_desktop.gui.theme import status_icon
 from pixm_desktop.services import catalog as catalog_views
-from pixm_desktop.services import clips, reports
+from pixm_desktop.services import clips, reports, status
 from pixm_desktop.services.clips import ClipFilter
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.services.samples import make_card
@@ -323,3 +325,66 @@ def test_a_full_drive_is_a_notice_and_leaves_no_partial_report(cart, qtbot, shoo
     title, text, _kind = next(n for n in win.notifications if n[2] == "error")
     assert title == "day.pdf was not saved" and "No space left on device" in text and str(full) in text
     assert list(full.iterdir()) == []  # no partial or temporary file left behind
+
+
+# --- History ----------------------------------------------------------------------------------------------------
+
+
+def test_history_empty_states_say_what_to_do(cart, qtbot):
+    win = cart.window()
+    win.show_page("history")
+    hp = win.history_page
+    qtbot.waitUntil(lambda: hp.empty.isVisible(), timeout=10_000)
+    assert hp.empty.text() == "No offload yet — drag a card onto the queue on the Offload page"
+    assert not hp.table.isVisible() and hp.count.text() == ""
+    hp.search.setText("nothing like this")
+    qtbot.waitUntil(lambda: hp.empty.text().startswith("No job matches"), timeout=10_000)
+
+
+def test_history_shows_a_failed_reverify_as_not_safe_with_its_problem(cart, qtbot):
+    col = {name: i for i, name in enumerate(HISTORY_COLUMNS)}
+    catalog = open_catalog(cart.catalog_path)
+    cart.catalogs.append(catalog)
+    card = cart.tmp / "cards" / "A003R4XY"
+    write(card / "A003C001_261123_R4XY.mov", os.urandom(100_000))
+    _offload(catalog, card, cart.dests, dt.date(2026, 11, 23))
+    win = cart.window(distinct_drives=False)
+    win.show_page("history")
+    hp = win.history_page
+    qtbot.waitUntil(lambda: hp.model.rowCount() == 1, timeout=10_000)
+    assert hp.model.item(0, col["Status"]).text() == "completed · card SAFE TO FORMAT"
+    assert hp.model.item(0, col["Problem"]).text() == ""
+    # the destination: its drive's short name, the full path in the tooltip
+    dest = hp.model.item(0, col["Destinations"])
+    assert "/" not in dest.text() and str(cart.dests[0]) in dest.toolTip()
+    # a byte rots on the first drive; its re-verify fails
+    copy = next(cart.dests[0].rglob("*.mov"))
+    cart.flip_byte(copy)
+    dest_id = status.card_statuses(catalog, rule=status.safe_rule(min_copies=2, distinct_drives=False))[0] \
+        .destinations[0].id
+    outcome = status.reverify_destination(catalog, dest_id)
+    assert outcome.problems
+    win.state.catalog_changed.emit()  # what the window's re-verify does when it is done
+    # the job completed; its card, now, failed (the verdict of services.status): never "completed ✓"
+    qtbot.waitUntil(lambda: hp.model.item(0, col["Status"]).text() == "completed · card FAILED", timeout=10_000)
+    assert hp.model.item(0, col["Status"]).icon().cacheKey() == status_icon("fail").cacheKey()
+    problem = hp.model.item(0, col["Problem"]).text()
+    assert "failed" in problem and copy.name in problem
+    assert hp.model.item(0, col["Problem"]).toolTip() == problem
+    # on a 1280×720 cart laptop the Problem column stays on screen and readable: lesser columns hide first
+    from pixm_desktop.gui.pages.history import MIN_PROBLEM
+    win.resize(1280, 720)
+    qtbot.waitUntil(lambda: hp.table.viewport().width() < 1150, timeout=10_000)
+    hp.fit_columns()
+    header = hp.table.horizontalHeader()
+    p = col["Problem"]
+    assert not hp.table.isColumnHidden(p) and header.sectionSize(p) >= MIN_PROBLEM - 20
+    assert header.sectionViewportPosition(p) + header.sectionSize(p) <= hp.table.viewport().width() + 1
+    assert all(not hp.table.isColumnHidden(col[name]) for name in ("Card", "Status", "Destinations"))
+    # a reload while columns are hidden measures them again (a hidden column measures 0 px)
+    hidden = [c for c in range(len(HISTORY_COLUMNS)) if hp.table.isColumnHidden(c)]
+    assert hidden
+    with qtbot.waitSignal(hp.model.rowsInserted, timeout=10_000):
+        hp.refresh()
+    assert [c for c in range(len(HISTORY_COLUMNS)) if hp.table.isColumnHidden(c)] == hidden
+    assert header.sectionSize(p) >= MIN_PROBLEM - 20

@@ -311,3 +311,40 @@ def test_card_without_clips_and_unreadable_thumbnails(tmp_path: Path) -> None:
     for path in (junk, tmp_path / "missing.jpg", None):
         flowable = kit.thumbnail(path, 60, 34)
         assert isinstance(flowable, Paragraph) and "no picture" in flowable.getPlainText()
+
+
+def test_rating_flag_and_production_in_the_reports(shoot: Shoot, tmp_path: Path) -> None:
+    label = shoot.arri.root.name
+    card = next(c for c in catalog_views.cards(shoot.catalog) if c["label"] == label)
+    rows = clips.list_clips(shoot.catalog, ClipFilter(card_id=card["id"]))
+    before = clips.log_values(shoot.catalog, [rows[0].id], ["rating", "flagged"])
+    clips.update_log(shoot.catalog, [rows[0].id], rating=4, flagged=True)
+    try:
+        options = reports.ReportOptions(dit="Ana Lopez", production="Big Film", company="Acme Pictures",
+                                        unit="Splinter")
+        out = tmp_path / "offload.pdf"
+        reports.write_offload_report(shoot.catalog, out, card_label=label, options=options)
+        text = "\n".join(pdf_pages(out))
+        assert squash("Circle, rating, flag") in squash(text) and "4/5" in text and "FLAGGED" in text
+        for fact in ("Production Big Film", "Company Acme Pictures", "Camera unit Splinter", "DIT Ana Lopez"):
+            assert squash(fact) in squash(text), fact
+        daily = tmp_path / "daily.pdf"
+        reports.write_daily_report(shoot.catalog, DAY, daily, options=options)
+        text = "\n".join(pdf_pages(daily))
+        assert "4/5" in text and "FLAGGED" in text and squash("Production Big Film") in squash(text)
+        # nothing set: no empty production lines
+        reports.write_offload_report(shoot.catalog, out, card_label=label)
+        assert "Production" not in "\n".join(pdf_pages(out))
+    finally:
+        clips.restore_log(shoot.catalog, before)
+
+
+def test_names_wrap_at_their_separators_not_mid_word() -> None:
+    from pixm_desktop.reports.text import wrap_at_separators
+    fits = Kit(load_fonts()).fits(60, bold=True)
+    got = wrap_at_separators("A001C005_231123_R1AB.mov", fits)
+    assert got.replace("\n", "") == "A001C005_231123_R1AB.mov" and "\n" in got
+    assert all(line[-1] in "_-." for line in got.split("\n")[:-1])  # every break after a separator
+    assert wrap_at_separators("short.mov", fits) == "short.mov"
+    assert wrap_at_separators("A" * 40, fits) == "A" * 40  # one long part: left whole
+    assert wrap_at_separators("a-b_c.d", lambda t: len(t) <= 2) == "a-\nb_\nc.\nd"

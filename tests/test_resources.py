@@ -28,3 +28,22 @@ def test_a_bundle_finds_them_inside_the_package(tmp_path, monkeypatch) -> None:
     (package / "resources" / "fonts").rmdir()
     (package / "resources").rmdir()
     assert resource_path("fonts") == tmp_path / "resources" / "fonts"  # a checkout: beside the package
+
+
+def test_page_icons_ship_with_their_licence() -> None:
+    from pixm_desktop.gui.theme import PAGE_ICONS
+
+    folder = resource_path("icons", "lucide")
+    assert "ISC License" in (folder / "LICENSE").read_text(encoding="utf-8")
+    shipped = {p.stem for p in folder.glob("*.svg")}
+    assert set(PAGE_ICONS.values()) == shipped  # every icon used is shipped, and only those
+    assert all("@license lucide-static" in (folder / f"{n}.svg").read_text(encoding="utf-8") for n in shipped)
+
+
+def test_every_page_has_its_own_icon(qapp) -> None:
+    from pixm_desktop.gui.theme import page_icon
+    from pixm_desktop.gui.window import PAGES
+
+    keys = [page_icon(icon).pixmap(20, 20).toImage() for _k, _t, icon in PAGES]
+    assert all(not img.isNull() for img in keys)
+    assert len({bytes(img.constBits()) for img in keys}) == len(PAGES)  # no two pages share a picture

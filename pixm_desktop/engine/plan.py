@@ -28,7 +28,12 @@ from pixm_desktop.engine.drives import PhysicalDrive, physical_drive, same_drive
 from pixm_desktop.engine.scan import CardScan
 
 DEFAULT_TEMPLATE = "{project}/{day}/{camera}/{card}"
-TEMPLATE_TOKENS = ("project", "day", "camera", "reel", "card", "date", "host")
+TEMPLATE_TOKENS = ("project", "day", "camera", "reel", "card", "date", "host", "production", "unit", "dit",
+                   "shootday")
+#: Tokens whose values the DIT types (Settings → Production): a value that is not one plain folder name is
+#: refused, never quietly changed — a production called "../x" must not walk out of the destination.
+TYPED_TOKENS = ("production", "unit", "dit", "shootday")
+_HOSTILE = re.compile(r"[\\/\x00-\x1f\x7f]")
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 BLOCK = 4096  # allocation unit assumed when estimating space: each file rounds up to it
 #: Folders whose children are where drives get mounted: a destination below one must be on a mounted drive.
@@ -89,7 +94,8 @@ def render_template(template: str, tokens: dict[str, str]) -> Path:
     """Resolve a folder template like ``{project}/{day}/{camera}/{card}`` to a relative path.
 
     Token values are made safe as single folder names (no separators, no characters Windows/exFAT refuse).
-    Raises :class:`UsageError` for an unknown token or a template that resolves to an absolute or ``..`` path.
+    Raises :class:`UsageError` for an unknown token, a template that resolves to an absolute or ``..`` path,
+    or a typed token (:data:`TYPED_TOKENS`) whose value would make a hostile path (see :func:`check_token`).
     """
     fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     unknown = sorted(set(fields) - set(TEMPLATE_TOKENS))
@@ -98,11 +104,24 @@ def render_template(template: str, tokens: dict[str, str]) -> Path:
             f"unknown template token(s) {', '.join('{' + u + '}' for u in unknown)}",
             hint=f"known tokens: {' '.join('{' + t + '}' for t in TEMPLATE_TOKENS)}",
         )
+    for name in TYPED_TOKENS:
+        if name in fields:
+            check_token(name, tokens.get(name, ""))
     safe = {k: _safe_component(tokens.get(k, "")) or "_" for k in TEMPLATE_TOKENS}
     rel = Path(template.format(**safe))
     if rel.is_absolute() or ".." in rel.parts:
         raise UsageError(f"template {template!r} must resolve to a relative path inside the destination")
     return rel
+
+
+def check_token(name: str, value: str) -> str:
+    """``value`` when it can stand as one folder name for token ``name``; raises :class:`UsageError` for a
+    path separator (``/`` or ``\\``), a control character, or a value that is ``.`` or ``..``."""
+    if _HOSTILE.search(value) or value.strip() in (".", ".."):
+        shown = value.encode("unicode_escape").decode("ascii")
+        raise UsageError(f"{{{name}}} cannot be {shown!r}: it must be one folder name",
+                         hint="no / or \\, no control characters, not . or ..")
+    return value
 
 
 def _safe_component(value: str) -> str:
@@ -385,5 +404,6 @@ def _gb(n: int) -> str:
 
 
 __all__ = ["DEFAULT_MOUNT_ROOTS", "DEFAULT_TEMPLATE", "DestinationPlan", "OffloadPlan", "PhysicalDrive",
-           "PreflightError", "VolumeInfo", "check_outside_source", "make_plan", "relocate", "render_template",
+           "PreflightError", "TYPED_TOKENS", "VolumeInfo", "check_outside_source", "check_token", "make_plan",
+           "relocate", "render_template",
            "volume_of"]

@@ -20,9 +20,21 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QImageReader, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QIcon,
+    QImage,
+    QImageReader,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QUndoCommand,
+    QUndoStack,
+)
 
-from pixm_desktop.core.states import LoggedFrom, ProbeStatus, SlateSource
+from pixm_desktop.core.states import ClipKind, LoggedFrom, ProbeStatus, SlateSource
 from pixm_desktop.core.timecode import fps_label, frames_to_tc
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.runner import JobRunner
@@ -37,7 +49,7 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 20  # the ClipRow (None while its page loa
 ID_ROLE = Qt.ItemDataRole.UserRole + 21
 THUMB_ROLE = Qt.ItemDataRole.UserRole + 22  # QPixmap of the grid thumbnail (scrub position), or None
 SOUND_ROLE = Qt.ItemDataRole.UserRole + 23  # True where a scene/take value came from a sound file
-GRID_THUMB = QSize(224, 126)  # px: the grid's picture (16:9)
+GRID_THUMB = QSize(224, 126)  # px: the grid's picture at the narrowest tile (16:9); the grid sets the size it paints
 
 STATUS_WORD = {ProbeStatus.OK: "probed", ProbeStatus.PARTIAL: "partial", ProbeStatus.NO_DECODER: "no decoder",
                ProbeStatus.FAILED: "unreadable", ProbeStatus.PENDING: "pending"}
@@ -79,6 +91,33 @@ def slate_source(logged_from: str | None) -> str:
         return logged_from or ""  # a value PIXM never writes is shown as stored
     return {SlateSource.IXML: "sound (iXML)", SlateSource.SOUND: f"sound {value.file}",
             SlateSource.MANUAL: "typed"}[value.source]
+
+
+#: raw formats this build reads no picture from: (name, what makes pictures instead)
+RAW_NAMES = {
+    "r3d": ("RED raw", "the camera proxy or the RED tools make pictures"),
+    "braw": ("Blackmagic RAW", "the camera proxy or Blackmagic's tools make pictures"),
+    "ari": ("ARRIRAW", "the camera proxy or ARRI's tools make pictures"),
+    "arx": ("ARRIRAW", "the camera proxy or ARRI's tools make pictures"),
+    "crm": ("Canon Cinema RAW Light", "the camera proxy or Canon's tools make pictures"),
+}
+
+
+def no_picture_text(clip) -> str:
+    """Why a clip has no picture, in plain words from its probe status and reason: ``RED raw: no decoder in
+    this build — the camera proxy or the RED tools make pictures``; ``unreadable: <reason>``…"""
+    status = _get(clip, "probe_status")
+    if _get(clip, "kind") == ClipKind.AUDIO:
+        return "♪ sound"
+    if status == ProbeStatus.NO_DECODER:
+        fmt = (_get(clip, "codec") or "").lower() or _get(clip, "name").rsplit(".", 1)[-1].lower()
+        name, remedy = RAW_NAMES.get(fmt, (fmt.upper() or "this format", "a camera proxy makes pictures"))
+        return f"{name}: no decoder in this build — {remedy}"
+    if status == ProbeStatus.FAILED:
+        return "unreadable: " + (_get(clip, "probe_error") or "the file cannot be read")
+    if status == ProbeStatus.PENDING:
+        return "not read yet — its card's clips are being catalogued"
+    return "no picture: the thumbnails could not be made"
 
 
 def stars(rating: int) -> str:
@@ -204,6 +243,7 @@ class ClipListModel(QAbstractTableModel):
         self._task = None
         self.scrub: tuple[int, int] | None = None  # (row, thumbnail index) under the mouse in the grid
         self.writes_pending = 0  # log writes on their way to the catalog (see LogWriter)
+        self.grid_thumb = GRID_THUMB  # the size the grid paints pictures at: decoded at it, never scaled in paint
         self._thumb_rows: dict[str, set[int]] = {}
         if thumbs is not None:
             thumbs.ready.connect(self._thumb_ready)
@@ -328,7 +368,8 @@ class ClipListModel(QAbstractTableModel):
     def patch(self, ids: list[int], values: dict) -> None:
         """Change held rows at once (an edit the catalog is writing): keyboard entry must not wait for it."""
         ids_set = set(ids)
-        extra = {"logged_from": clips_service.MANUAL} if {"scene", "take"} & set(values) else {}
+        typed = {"scene", "take"} & set(values) and "logged_from" not in values
+        extra = {"logged_from": clips_service.MANUAL} if typed else {}
         for p, rows in self.pages.items():
             for i, c in enumerate(rows):
                 if c.id in ids_set:
@@ -448,7 +489,16 @@ class ClipListModel(QAbstractTableModel):
             k = min(self.scrub[1], len(c.thumbnails) - 1)
         path = c.thumbnails[k]
         self._thumb_rows.setdefault(path, set()).add(r)
-        return self.thumbs.get(path, GRID_THUMB)
+        return self.thumbs.get(path, self.grid_thumb)
+
+    def set_grid_thumb(self, size: QSize) -> None:
+        """The grid's tiles changed width: decode pictures at ``size`` from now on (the views repaint)."""
+        if size == self.grid_thumb or size.isEmpty():
+            return
+        self.grid_thumb = QSize(size)
+        self._thumb_rows.clear()
+        if self.total:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.total - 1, 0), [THUMB_ROLE])
 
     def set_scrub(self, row: int | None, k: int = 0) -> None:
         """Show thumbnail ``k`` (0 first, 1 middle, 2 last) of ``row`` in the grid; ``None`` ends scrubbing."""
@@ -461,7 +511,7 @@ class ClipListModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(s[0], 0), self.index(s[0], 0), [THUMB_ROLE])
 
     def _thumb_ready(self, path: str, size: QSize) -> None:
-        if size != GRID_THUMB:
+        if size != self.grid_thumb:
             return
         for r in self._thumb_rows.pop(path, ()):
             if r < self.total:
@@ -474,9 +524,11 @@ def _at(pages: dict[int, list[ClipRow]], r: int) -> int | None:
 
 
 class LogWriter(QObject):
-    """Writes logger fields for a page: the model shows the new values at once (``patch``), the catalog lane
-    writes them in order, and when the last queued write is done the model reloads and ``written(n)`` and the
-    ``changed`` callback (the window's ``clips_changed``) fire."""
+    """Writes logger fields for a page, each write one step of :attr:`undo_stack` (a batch edit of many clips
+    is one step). The model shows the new values at once (``patch``), the catalog lane writes them in order
+    (reading the values it replaces first, for the undo), and when the last queued write is done the model
+    reloads and ``written(n)`` and the ``changed`` callback (the window's ``clips_changed``) fire. Undo and
+    redo write the catalog through ``services.clips`` too, never only the view."""
 
     written = Signal(int)
     failed = Signal(str, str)
@@ -485,13 +537,18 @@ class LogWriter(QObject):
                  parent: QObject | None = None):
         super().__init__(parent)
         self.catalog, self.runner, self.model, self.changed = catalog, runner, model, changed
+        self.undo_stack = QUndoStack(self)
 
     def write(self, ids: list[int], values: dict) -> None:
-        if not ids or not values:
-            return
-        self.model.patch(ids, values)
+        if ids and values:
+            self.undo_stack.push(LogEdit(self, list(ids), dict(values)))
+
+    def submit(self, fn, *args, patch: dict[int, dict]) -> None:
+        """Show ``patch`` (clip id → values) at once and run ``fn(catalog, *args)`` on the catalog lane."""
+        for clip_id, values in patch.items():
+            self.model.patch([clip_id], values)
         self.model.writes_pending += 1
-        self.runner.submit(_update_log, self.catalog, ids, values, lane="catalog", name=f"log {len(ids)} clips",
+        self.runner.submit(fn, self.catalog, *args, lane="catalog", name=f"log {len(patch)} clips",
                            on_done=self._done, on_error=self._error)
 
     def _done(self, n: int) -> None:
@@ -508,9 +565,36 @@ class LogWriter(QObject):
         self.model.reload()  # show what the catalog holds
 
 
-def _update_log(catalog, ids: list[int], values: dict) -> int:
-    """Worker: ``services.clips.update_log`` with ``values`` as keyword arguments."""
+class LogEdit(QUndoCommand):
+    """One log edit (``values`` on every clip of ``ids``) as an undo step. The catalog lane reads the values it
+    replaces into :attr:`before` just before writing (the lane runs in order, so an undo queued at once still
+    finds them) and undo puts them back with ``services.clips.restore_log``."""
+
+    def __init__(self, writer: LogWriter, ids: list[int], values: dict):
+        fields = ", ".join(values)
+        super().__init__(f"log {fields} of {len(ids)} clip{'s' if len(ids) != 1 else ''}")
+        self.writer, self.ids, self.values = writer, ids, values
+        self.before: dict[int, dict] = {}
+
+    def redo(self) -> None:
+        self.writer.submit(_update_log, self.ids, self.values, self.before,
+                           patch={i: self.values for i in self.ids})
+
+    def undo(self) -> None:
+        self.writer.submit(_restore_log, self.before, patch=dict(self.before))
+
+
+def _update_log(catalog, ids: list[int], values: dict, before: dict[int, dict]) -> int:
+    """Worker: keep the values ``values`` replaces in ``before`` (first write only), then
+    ``services.clips.update_log``."""
+    if not before:
+        before.update(clips_service.log_values(catalog, ids, values))
     return clips_service.update_log(catalog, ids, **values)
+
+
+def _restore_log(catalog, before: dict[int, dict]) -> int:
+    """Worker: ``services.clips.restore_log``."""
+    return clips_service.restore_log(catalog, before)
 
 
 # --- thumbnails -------------------------------------------------------------------------------------------------

@@ -4,8 +4,9 @@ the detail panel with thumbnail scrubbing."""
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -15,20 +16,22 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QSizePolicy,
     QSlider,
     QStyle,
     QStyledItemDelegate,
+    QToolTip,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from pixm_desktop.core.states import ClipKind
+from pixm_desktop.core.states import ClipKind, ProbeStatus
+from pixm_desktop.core.timecode import fps_label, frames_to_tc
 from pixm_desktop.gui.clip_models import (
-    GRID_THUMB,
     ROW_ROLE,
     STATUS_WORD,
     THUMB_ROLE,
@@ -36,6 +39,7 @@ from pixm_desktop.gui.clip_models import (
     duration_text,
     fps_text,
     is_from_sound,
+    no_picture_text,
     slate_source,
     sound_icon,
     stars,
@@ -141,6 +145,11 @@ class FilterBar(QWidget):
                           min_rating=self.rating.currentData() or None, text=self.text.text().strip() or None,
                           order=base.order if base else None, descending=base.descending if base else False)
 
+    def active(self) -> bool:
+        """Whether any condition is set (an empty list then means "no match", not "no clip")."""
+        return bool(any(b.currentIndex() > 0 for b in self.combos.values()) or self.rating.currentIndex() > 0
+                    or self.circled.isChecked() or self.text.text().strip())
+
     def clear(self) -> None:
         for w in (*self.combos.values(), self.rating, self.circled, self.text):
             w.blockSignals(True)
@@ -154,6 +163,37 @@ class FilterBar(QWidget):
         self.debounce.start()
 
 
+class EmptyState(QWidget):
+    """What a clip list says when it has nothing to show, and the one thing to do about it."""
+
+    NO_CLIPS = "No clips yet", "Offload a card: its clips appear here once it is verified and catalogued."
+    NO_MATCH = "No clip matches", "No clip matches these filters — clear the filters to see every clip."
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("emptyState")
+        lay = QVBoxLayout(self)
+        lay.addStretch(1)
+        self.title = QLabel("", self)
+        self.title.setObjectName("emptyTitle")
+        self.text = QLabel("", self)
+        self.text.setObjectName("hint")
+        self.text.setWordWrap(True)
+        for w in (self.title, self.text):
+            w.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lay.addWidget(w)
+        self.action = QPushButton("Clear the filters", self)
+        lay.addWidget(self.action, 0, Qt.AlignmentFlag.AlignHCenter)
+        lay.addStretch(2)
+        self.show_state(filtered=False)
+
+    def show_state(self, *, filtered: bool) -> None:
+        title, text = self.NO_MATCH if filtered else self.NO_CLIPS
+        self.title.setText(title)
+        self.text.setText(text)
+        self.action.setVisible(filtered)
+
+
 # --- batch edit ------------------------------------------------------------------------------------------------
 
 
@@ -165,12 +205,18 @@ class BatchEditBox(QGroupBox):
 
     TEXT = (("scene", "Scene", 32), ("take", "Take", 16), ("camera", "Camera", 8), ("notes", "Notes", 2000))
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, wide: bool = False):
+        """``wide``: three fields a row (under the Logger's table, where height is short); else one a row."""
         super().__init__("Log selected clips", parent)
         grid = QGridLayout(self)
+        grid.setVerticalSpacing(4)
         self.use: dict[str, QCheckBox] = {}
         self.edits: dict[str, QLineEdit] = {}
-        for row, (key, title, length) in enumerate(self.TEXT):
+        # (row, column pair) of each field
+        at = ({"scene": (0, 0), "take": (0, 1), "camera": (0, 2), "notes": (1, 0), "circled": (2, 0),
+               "rating": (2, 1), "flagged": (2, 2)} if wide else
+              {k: (i, 0) for i, k in enumerate((*(t[0] for t in self.TEXT), "circled", "rating", "flagged"))})
+        for key, title, length in self.TEXT:
             self.use[key] = QCheckBox(title, self)
             e = QLineEdit(self)
             e.setObjectName(f"batch_{key}")
@@ -179,14 +225,14 @@ class BatchEditBox(QGroupBox):
             e.textEdited.connect(lambda _t, k=key: self.use[k].setChecked(True))
             e.returnPressed.connect(self.apply)
             self.edits[key] = e
-            grid.addWidget(self.use[key], row, 0)
-            grid.addWidget(e, row, 1, 1, 3)
-        row = len(self.TEXT)
+            row, pair = at[key]
+            grid.addWidget(self.use[key], row, 2 * pair)
+            grid.addWidget(e, row, 2 * pair + 1, 1, 5 if key == "notes" and wide else 1)
         self.choices: dict[str, QComboBox] = {}
-        for col, (key, title, items) in enumerate((
+        for key, title, items in (
                 ("circled", "Circle", [("◯ circle", True), ("not circled", False)]),
                 ("rating", "Rating", [(stars(n) or "no rating", n) for n in range(6)]),
-                ("flagged", "Flag", [("⚑ flag", True), ("no flag", False)]))):
+                ("flagged", "Flag", [("⚑ flag", True), ("no flag", False)])):
             self.use[key] = QCheckBox(title, self)
             box = QComboBox(self)
             box.setObjectName(f"batch_{key}")
@@ -194,16 +240,22 @@ class BatchEditBox(QGroupBox):
                 box.addItem(text, value)
             box.activated.connect(lambda _i, k=key: self.use[k].setChecked(True))
             self.choices[key] = box
-            grid.addWidget(self.use[key], row + col, 0)
-            grid.addWidget(box, row + col, 1)
+            row, pair = at[key]
+            grid.addWidget(self.use[key], row, 2 * pair)
+            grid.addWidget(box, row, 2 * pair + 1)
+        last = max(r for r, _p in at.values()) + 1
         self.count = QLabel("no clip selected", self)
         self.count.setObjectName("hint")
-        grid.addWidget(self.count, row + 3, 0, 1, 2)
+        grid.addWidget(self.count, last, 0, 1, 2)
         self.apply_button = QPushButton("Apply to selected", self)
         self.apply_button.setToolTip("Write the ticked fields to every selected clip (Enter in a field)")
         self.apply_button.clicked.connect(self.apply)
-        grid.addWidget(self.apply_button, row + 3, 2, 1, 2)
-        grid.setColumnStretch(3, 1)
+        if wide:
+            grid.addWidget(self.apply_button, last, 2, 1, 4)
+        else:  # its own row: the panel beside the grid is narrow
+            grid.addWidget(self.apply_button, last + 1, 0, 1, 2)
+        for c in (1, 3, 5) if wide else (1,):
+            grid.setColumnStretch(c, 1)
         for cb in self.use.values():
             cb.toggled.connect(self._update)
         self.selected = 0
@@ -246,38 +298,71 @@ class BatchEditBox(QGroupBox):
 # --- the grid ---------------------------------------------------------------------------------------------------
 
 
+MIN_TILE = 236  # px: the narrowest grid cell (the 224 px picture and its padding); wider ones share the width
+
+
 class ClipGridDelegate(QStyledItemDelegate):
-    """One grid cell: the thumbnail (or why there is none), the clip name, and a log line whose marks are
-    shapes and words (◯ circled, ★ rating, ⚑ flag, ♪ from sound), not colours."""
+    """One grid cell: the thumbnail (or why there is none, in words), then three lines that never cut what
+    matters: the clip name (elided in the middle), timecode in · duration · fps, and the slate with the
+    logger's marks drawn whole at the right (◯ circled, ★ rating, ⚑ flag, ♪ from sound: shapes, not colours).
+    The cell's width follows the view (:class:`ClipGrid`); the full text is the cell's tooltip."""
 
     PAD = 6
-    TEXT_H = 40
+    LINES = 3
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.width = MIN_TILE
+
+    def line_height(self, option) -> int:
+        return option.fontMetrics.height() + 2
+
+    def tile_size(self, width: int, line_h: int) -> QSize:
+        pic_w = width - 2 * self.PAD
+        return QSize(width, pic_w * 9 // 16 + self.LINES * line_h + 2 * self.PAD + 4)
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt API)
-        return QSize(GRID_THUMB.width() + 2 * self.PAD, GRID_THUMB.height() + self.TEXT_H + 2 * self.PAD)
+        return self.tile_size(self.width, self.line_height(option))
 
     def paint(self, painter: QPainter, option, index) -> None:
         painter.save()
         r = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.fillRect(r.adjusted(1, 1, -1, -1), QColor("#1f6feb") if selected else QColor("#161b22"))
+        painter.fillRect(r.adjusted(2, 2, -2, -2), QColor("#1f6feb") if selected else QColor("#161b22"))
         if option.state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(QColor("#e6edf3"), 1, Qt.PenStyle.DotLine))
-            painter.drawRect(r.adjusted(1, 1, -2, -2))
-        pic = QRect(r.x() + self.PAD, r.y() + self.PAD, GRID_THUMB.width(), GRID_THUMB.height())
+            painter.drawRect(r.adjusted(2, 2, -3, -3))
+        pic_w = r.width() - 2 * self.PAD
+        pic = QRect(r.x() + self.PAD, r.y() + self.PAD, pic_w, pic_w * 9 // 16)
         clip = index.data(ROW_ROLE)
         self._picture(painter, pic, clip, index.data(THUMB_ROLE))
-        text = QRect(pic.x(), pic.bottom() + 4, pic.width(), self.TEXT_H - 4)
+        lh = self.line_height(option)
+        fm = painter.fontMetrics()
+        line = QRect(pic.x(), pic.bottom() + 4, pic.width(), lh)
         painter.setPen(QColor("#ffffff" if selected else "#e6edf3"))
         name = clip.name if clip is not None else "…"
-        fm = painter.fontMetrics()
-        painter.drawText(text.adjusted(0, 0, 0, -text.height() // 2), Qt.AlignmentFlag.AlignLeft,
-                         fm.elidedText(name, Qt.TextElideMode.ElideMiddle, text.width()))
+        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         fm.elidedText(name, Qt.TextElideMode.ElideMiddle, line.width()))
         if clip is not None:
             painter.setPen(QColor("#ffffff" if selected else "#c9d1d9"))
-            painter.drawText(text.adjusted(0, text.height() // 2, 0, 0), Qt.AlignmentFlag.AlignLeft,
-                             fm.elidedText(log_line(clip), Qt.TextElideMode.ElideRight, text.width()))
+            line.translate(0, lh)
+            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             fm.elidedText(tech_line(clip), Qt.TextElideMode.ElideRight, line.width()))
+            line.translate(0, lh)
+            marks = marks_text(clip)
+            marks_w = fm.horizontalAdvance(marks) + (6 if marks else 0)
+            painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, marks)
+            left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+            painter.drawText(line.adjusted(0, 0, -marks_w, 0), left,
+                             fm.elidedText(slate_line(clip), Qt.TextElideMode.ElideRight, line.width() - marks_w))
         painter.restore()
+
+    def helpEvent(self, event, view, option, index) -> bool:  # noqa: N802 (Qt API)
+        clip = index.data(ROW_ROLE)
+        if event.type() == QEvent.Type.ToolTip and clip is not None:
+            QToolTip.showText(event.globalPos(), tile_tooltip(clip), view)
+            return True
+        return super().helpEvent(event, view, option, index)
 
     def _picture(self, painter: QPainter, rect: QRect, clip, pixmap) -> None:
         painter.fillRect(rect, QColor("#0d1117"))
@@ -292,33 +377,126 @@ class ClipGridDelegate(QStyledItemDelegate):
             word = "loading…"
         elif clip.thumbnails:
             word = "loading picture…"
-        elif clip.kind == ClipKind.AUDIO:
-            word = "♪ sound"
         else:
-            word = "no picture: " + STATUS_WORD.get(clip.probe_status, clip.probe_status)
-            icon = status_icon(state_kind(clip.probe_status), 20)
-            icon.paint(painter, QRect(rect.x() + 6, rect.y() + 6, 20, 20))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, word)
+            word = no_picture_text(clip)
+            if clip.kind != ClipKind.AUDIO:
+                icon = status_icon(state_kind(clip.probe_status), 20)
+                icon.paint(painter, QRect(rect.x() + 6, rect.y() + 6, 20, 20))
+        painter.drawText(rect.adjusted(12, 28, -12, -6),
+                         Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, word)
 
 
-def log_line(clip) -> str:
-    """``Sc 12A · Tk 3 ♪ · ◯ · ★★★ · ⚑`` — the logger fields in one line (♪: scene/take from sound)."""
+class ClipGrid(QListView):
+    """The thumbnail grid: as many columns as the viewport's width holds at :data:`MIN_TILE` px, the cells
+    sharing the whole width (no empty strip at the right)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tiles = ClipGridDelegate(self)
+        self.setItemDelegate(self.tiles)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSpacing(0)
+        self.setWrapping(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # no relayout when it appears
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def columns(self) -> int:
+        return max(1, self.viewport().width() // MIN_TILE)
+
+    def fit(self) -> None:
+        width = self.viewport().width() // self.columns()
+        size = self.tiles.tile_size(width, self.fontMetrics().height() + 2)
+        if size != self.gridSize():
+            self.tiles.width = width
+            self.setGridSize(size)
+        pic_w = width - 2 * self.tiles.PAD
+        model = self.model()
+        if hasattr(model, "set_grid_thumb"):  # pictures decoded at the size painted: no scaling per paint
+            model.set_grid_thumb(QSize(pic_w, pic_w * 9 // 16))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.fit()
+        super().resizeEvent(event)
+
+
+def tech_line(clip) -> str:
+    """``01:00:00:00 · 00:00:02:00 · 23.976 fps`` — timecode in, duration, frame rate (what is known)."""
+    rate = Fraction(clip.fps_num, clip.fps_den) if clip.fps_num and clip.fps_den else None
+    duration = frames_to_tc(int(clip.frames), rate, wrap=False) if rate and clip.frames is not None else ""
+    parts = [clip.start_tc or "", duration, f"{fps_label(rate)} fps" if rate else ""]
+    return " · ".join(p for p in parts if p) or "no timecode"
+
+
+def slate_line(clip) -> str:
+    """``Sc 12A · Tk 3 ♪ · Cam A`` (♪: scene/take from sound), or ``not logged``."""
     parts = []
     if clip.scene or clip.take:
         parts.append(f"Sc {clip.scene or '–'} · Tk {clip.take or '–'}" + (" ♪" if is_from_sound(clip.logged_from)
                                                                           else ""))
     if clip.camera:
         parts.append(f"Cam {clip.camera}")
-    if clip.circled:
-        parts.append("◯")
-    if clip.rating:
-        parts.append("★" * clip.rating)
-    if clip.flagged:
-        parts.append("⚑")
+    return " · ".join(parts) or "not logged"
+
+
+def marks_text(clip) -> str:
+    """``◯ ★★★ ⚑`` — circle take, rating, flag (empty when none)."""
+    return " ".join(_marks(clip))
+
+
+def _marks(clip) -> list[str]:
+    return [m for m in ("◯" if clip.circled else "", "★" * (clip.rating or 0), "⚑" if clip.flagged else "") if m]
+
+
+def log_line(clip) -> str:
+    """``Sc 12A · Tk 3 ♪ · Cam A · ◯ · ★★★ · ⚑`` — the logger fields in one line."""
+    marks = _marks(clip)
+    slate = slate_line(clip)
+    parts = ([] if slate == "not logged" else [slate]) + marks
     return " · ".join(parts) or (clip.start_tc or "not logged")
 
 
+def tile_tooltip(clip) -> str:
+    """A tile's full text: every line, uncut, and why there is no picture."""
+    lines = [clip.name, f"{clip.card_label} · {clip.day or ''}".rstrip(" ·"), tech_line(clip), log_line(clip)]
+    if clip.notes:
+        lines.append(clip.notes)
+    if not clip.thumbnails and clip.kind != ClipKind.AUDIO:
+        lines.append(no_picture_text(clip))
+    return "\n".join(lines)
+
+
 # --- detail panel -------------------------------------------------------------------------------------------------
+
+
+class FullTree(QTreeWidget):
+    """A tree as tall as its rows (no scroll bar of its own): inside a scrolling panel it scrolls as one with
+    it. Long values wrap in the Value column; the tooltip of a row holds its whole value."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setUniformRowHeights(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long name keeps both its ends
+        self.header().setStretchLastSection(True)
+        self.expanded.connect(lambda _i: self.fit())
+        self.collapsed.connect(lambda _i: self.fit())
+
+    def fit(self) -> None:
+        """Height of the header and every visible row."""
+        h = self.header().height() + 2 * self.frameWidth() + 2
+        it = self.topLevelItem(0) if self.topLevelItemCount() else None
+        while it is not None:
+            h += self.visualItemRect(it).height() or self.sizeHintForRow(0)
+            it = self.itemBelow(it)
+        self.setFixedHeight(h)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API): a new width re-wraps the values
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self.fit)
 
 
 class ScrubLabel(QLabel):
@@ -332,7 +510,7 @@ class ScrubLabel(QLabel):
         self.setMouseTracking(True)
         self.count = 0
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(320, 180)
+        self.setMinimumSize(200, 112)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setStyleSheet("background: #0d1117; color: #8b949e;")
         self.setToolTip("Move the mouse across the picture (or use the slider, ← →) to scrub first / middle / "
@@ -365,7 +543,7 @@ class DetailPanel(QWidget):
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay.addWidget(self.title)
-        self.preview = ScrubLabel(self)
+        self.preview = ScrubLabel(self)  # 16:9 of the panel's width (see resizeEvent)
         self.preview.setFixedHeight(PREVIEW.height())
         self.preview.scrubbed.connect(self.show_thumbnail)
         lay.addWidget(self.preview)
@@ -380,14 +558,15 @@ class DetailPanel(QWidget):
         self.position.setObjectName("hint")
         row.addWidget(self.position)
         lay.addLayout(row)
-        self.tree = QTreeWidget(self)
+        self.tree = FullTree(self)  # every row shown: the page's panel scrolls, not the tree
         self.tree.setObjectName("clipDetail")
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Field", "Value"])
         self.tree.setAlternatingRowColors(True)
-        self.tree.setColumnWidth(0, 150)
+        self.tree.setColumnWidth(0, 110)
+        self.tree.setIndentation(12)
         self.tree.setWordWrap(True)
-        lay.addWidget(self.tree, 1)
+        lay.addWidget(self.tree)
         self.logger_button = QPushButton("Open in Logger", self)
         self.logger_button.setToolTip("Log the selected clips on the Logger page (Ctrl+Shift+L)")
         self.logger_button.clicked.connect(self.open_in_logger)
@@ -426,10 +605,13 @@ class DetailPanel(QWidget):
     def show_thumbnail(self, k: int) -> None:
         """Show thumbnail ``k`` (first, middle, last) in the preview; loads it off the GUI thread."""
         if not self.paths:
-            why = (self.detail or {}).get("thumbnail_error") or ("sound clip" if (self.detail or {}).get("kind")
-                                                                 == ClipKind.AUDIO else "no thumbnails")
+            d = self.detail or {}
+            read = d.get("probe_status") in (None, ProbeStatus.OK, ProbeStatus.PARTIAL)
+            why = "no picture — " + (d.get("thumbnail_error") or "no thumbnails") \
+                if read and d.get("kind") != ClipKind.AUDIO else no_picture_text(d)
             self.preview.setPixmap(QPixmap())  # a null pixmap clears the picture
-            self.preview.setText(f"no picture — {why}" if self.detail else "")
+            self.preview.setWordWrap(True)
+            self.preview.setText(why if d else "")
             self.position.setText("")
             return
         k = max(0, min(len(self.paths) - 1, k))
@@ -450,6 +632,7 @@ class DetailPanel(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
+        self.preview.setFixedHeight(min(PREVIEW.height(), max(112, self.width() * 9 // 16)))
         if self.paths:
             self.show_thumbnail(self.slider.value())
 
@@ -471,11 +654,12 @@ class DetailPanel(QWidget):
             top.setFont(0, f)
             for label, value, tip in rows:
                 it = QTreeWidgetItem(top, [label, value])
+                it.setToolTip(1, f"{value}\n{tip}" if tip else value)
                 if tip:
-                    it.setToolTip(1, tip)
                     it.setIcon(1, sound_icon())
             top.setExpanded(title not in expanded)
         self.tree.resizeColumnToContents(0)
+        self.tree.fit()
 
     def values(self) -> dict[str, str]:
         """``{"Section/Field": value}`` as shown (tests and screenshots read it)."""

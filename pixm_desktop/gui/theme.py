@@ -1,8 +1,9 @@
-"""Dark theme and status icons.
+"""Dark theme, status icons and page icons.
 
 Status is never colour alone: every state has its own icon *shape* (check, cross, pause bars, play triangle,
 clock, exclamation) and a word next to it; colour only reinforces it. Icons are drawn with QPainter, so they
-look the same on every platform and need no icon theme or font glyphs.
+look the same on every platform and need no icon theme or font glyphs. Page icons (the page list, the view
+toggles) are Lucide SVGs shipped under their ISC licence in ``resources/icons/lucide`` (:func:`page_icon`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from functools import cache
 from pathlib import Path
 
 from platformdirs import user_cache_dir
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QByteArray, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
+
+from pixm_desktop.core.resources import resource_path
 
 OK = "#3fb950"
 FAIL = "#f85149"
@@ -62,6 +66,12 @@ QRadioButton::indicator:checked { border: 2px solid #58a6ff;
                                 stop:0.6 #0d1117, stop:1 #0d1117); }
 QRadioButton::indicator:disabled { border-color: #484f58; }
 QPushButton:default { border: 1px solid #58a6ff; }
+QToolButton#viewToggle { padding: 4px 10px; border: 1px solid #30363d; border-radius: 4px; background: #161b22;
+                         color: #c9d1d9; }
+QToolButton#viewToggle:checked { background: #1f6feb; border-color: #58a6ff; color: #ffffff; font-weight: bold; }
+QLabel#emptyTitle { font-size: 15pt; font-weight: bold; color: #c9d1d9; }
+QLabel#emptyState { font-size: 13pt; color: #8b949e; }
+QLabel#problem { color: #ffa198; }
 """
 
 
@@ -201,6 +211,38 @@ def status_icon(kind: str, size: int = 32) -> QIcon:
         p.drawRect(QRectF(s * 0.33, s * 0.33, s * 0.34, s * 0.34))
     p.end()
     return QIcon(pm)
+
+
+#: page → Lucide icon (resources/icons/lucide, ISC licence beside them)
+PAGE_ICONS = {"offload": "hard-drive-download", "verification": "shield-check", "clips": "film",
+              "log": "notebook-pen", "reports": "file-text", "history": "history", "settings": "settings",
+              "grid": "layout-grid", "table": "table", "shortcuts": "keyboard"}
+
+
+@cache
+def page_icon(name: str, colour_hex: str = "#c9d1d9", size: int = 40) -> QIcon:
+    """The icon of a page (``offload``, ``clips`` … see :data:`PAGE_ICONS`) in ``colour_hex``, with a white
+    variant for the selected item. A missing file gives an empty icon (the page's word still says it)."""
+    path = resource_path("icons", "lucide", f"{PAGE_ICONS.get(name, name)}.svg")
+    try:
+        svg = path.read_text(encoding="utf-8")
+    except OSError:
+        return QIcon()
+    icon = QIcon()
+    for mode, tint in ((QIcon.Mode.Normal, colour_hex), (QIcon.Mode.Selected, "#ffffff")):
+        icon.addPixmap(_svg_pixmap(svg.replace("currentColor", tint), size), mode)
+    return icon
+
+
+def _svg_pixmap(svg: str, size: int) -> QPixmap:
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    pm = QPixmap(size, size)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(p)
+    p.end()
+    return pm
 
 
 def colour(kind: str) -> QColor:

@@ -1,21 +1,26 @@
-"""Small widgets shared by the pages: progress cells, the safe-to-format badge, in-window notices, formatting."""
+"""Small widgets shared by the pages: progress cells, the safe-to-format badge, column fitting and middle
+elision, keyboard shortcuts, formatting."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
+    QDialog,
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
-    QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QToolButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -181,119 +186,6 @@ class Badge(QFrame):
         return self.text.text()
 
 
-class Notice(QFrame):
-    """One in-window notice: icon, the loader's words, a Details toggle, dismiss."""
-
-    dismissed = Signal(object)
-
-    def __init__(self, title: str, text: str, kind: str = "info", details: str = "", parent=None):
-        super().__init__(parent)
-        self.kind, self.title, self.message, self.details = kind, title, text, details
-        self.setObjectName({"error": "noticeError", "ok": "noticeOk"}.get(kind, "notice"))
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(8, 6, 8, 6)
-        row = QHBoxLayout()
-        icon = QLabel(self)
-        icon.setPixmap(status_icon({"error": "fail", "ok": "ok", "warn": "warn"}.get(kind, "wait"), 22).pixmap(22, 22))
-        row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
-        self.label = QLabel(f"<b>{_esc(title)}</b><br>{_esc(text).replace(chr(10), '<br>')}", self)
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row.addWidget(self.label, 1)
-        self.details_button = QPushButton("Details", self)
-        self.details_button.setCheckable(True)
-        self.details_button.setVisible(bool(details))
-        row.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
-        close = QToolButton(self)
-        close.setText("✕")
-        close.setToolTip("Dismiss")
-        close.clicked.connect(lambda: self.dismissed.emit(self))
-        row.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        outer.addLayout(row)
-        self.details_view = QPlainTextEdit(details, self)
-        self.details_view.setReadOnly(True)
-        self.details_view.setMaximumHeight(160)
-        self.details_view.setVisible(False)
-        outer.addWidget(self.details_view)
-        self.details_button.toggled.connect(self.details_view.setVisible)
-
-
-OK_SECONDS = 15  # good news fades; problems stay until dismissed
-TOAST_WIDTH = 440  # px
-TOAST_MARGIN = 10  # px from the parent's edges
-
-
-class NoticeArea(QWidget):
-    """The latest notices, newest on top: at most ``keep``, of which at most ``keep_good`` ok/info ones.
-
-    The area floats over the bottom-right corner of its parent (``TOAST_WIDTH`` px wide) instead of taking a
-    place in its layout: a notice arriving while an offload runs must not resize the page under it, which
-    would relayout and repaint the whole window (measured: 30–40 ms of GUI-thread time at the end of every
-    job).
-    """
-
-    def __init__(self, parent: QWidget, keep: int = 3, keep_good: int = 1):
-        super().__init__(parent)
-        self.keep, self.keep_good = keep, keep_good
-        self.lay = QVBoxLayout(self)
-        self.lay.setContentsMargins(0, 0, 0, 0)
-        self.lay.setSpacing(6)
-        self.notices: list[Notice] = []
-        parent.installEventFilter(self)
-        self.hide()
-
-    def add(self, title: str, text: str, kind: str = "info", details: str = "") -> Notice:
-        """Show a notice; good news goes away by itself after ``OK_SECONDS``, problems stay until dismissed."""
-        n = Notice(title, text, kind, details, self)
-        n.dismissed.connect(self.remove)
-        n.details_button.toggled.connect(lambda _on: self.place())
-        if kind in ("ok", "info"):
-            QTimer.singleShot(OK_SECONDS * 1000, n, lambda n=n: self.remove(n))
-        self.notices.insert(0, n)
-        self.lay.insertWidget(0, n)
-        good = [x for x in self.notices if x.kind in ("ok", "info")]
-        for old in good[self.keep_good:]:  # good news: only the latest, so problems keep their room
-            self.remove(old)
-        while len(self.notices) > self.keep:
-            self.remove(self.notices[-1])
-        self.place()
-        return n
-
-    def remove(self, notice: Notice) -> None:
-        if notice in self.notices:
-            self.notices.remove(notice)
-            notice.setParent(None)
-            notice.deleteLater()
-            self.place()
-
-    def place(self) -> None:
-        """Size to the notices and sit in the parent's bottom-right corner (hidden when there is none)."""
-        if not self.notices:
-            self.hide()
-            return
-        parent = self.parentWidget()
-        width = min(TOAST_WIDTH, parent.width() - 2 * TOAST_MARGIN)
-        heights = []
-        for n in self.notices:
-            n.ensurePolished()
-            h = n.heightForWidth(width) if n.hasHeightForWidth() else -1
-            heights.append(max(h, n.sizeHint().height(), n.minimumSizeHint().height()))
-        height = min(sum(heights) + self.lay.spacing() * (len(heights) - 1), parent.height() - 2 * TOAST_MARGIN)
-        self.setGeometry(parent.width() - width - TOAST_MARGIN, parent.height() - height - TOAST_MARGIN,
-                         width, height)
-        self.show()
-        self.raise_()
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
-        if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
-            self.place()
-        return False
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 # -- layouts from 1280×720 up (appended for the cart window's second pass) -----------------------------------
 def fit_widths(available: int, columns: list[tuple[int, float]], hide_order: list[int]) -> tuple[list[int], set[int]]:
     """Column widths for ``available`` px: ``columns`` are ``(minimum px, weight)``; while the visible
@@ -368,3 +260,76 @@ class ElideMiddleDelegate(QStyledItemDelegate):
 def elide_middle(text: str, font_metrics, width: int) -> str:
     """``text`` elided in the middle to ``width`` px (``QFontMetrics``)."""
     return font_metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
+
+
+# --- keyboard shortcuts ---------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Shortcut:
+    """An action whose keys the DIT may change: ``name`` as listed ("Logger: Flag on / off"), ``scope``
+    ``"window"`` (works on every page) or the page key where it works, ``default`` its built-in keys."""
+
+    name: str
+    action: QAction
+    scope: str
+    default: list[QKeySequence] = field(default_factory=list)
+
+    def keys_text(self) -> str:
+        return keys_text(self.action.shortcuts())
+
+
+def keys_text(seqs) -> str:
+    """Key sequences as the platform writes them (``Ctrl+Shift+C, Ctrl+Y``)."""
+    return ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in seqs if not s.isEmpty())
+
+
+def shortcut_conflict(shortcuts: list[Shortcut], target: Shortcut, seq: QKeySequence) -> Shortcut | None:
+    """The other shortcut already answering ``seq`` where ``target`` works (a window-wide one works
+    everywhere; two page ones clash only on the same page), or ``None``."""
+    if seq.isEmpty():
+        return None
+    for s in shortcuts:
+        if s is target or seq not in s.action.shortcuts():
+            continue
+        if "window" in (s.scope, target.scope) or s.scope == target.scope:
+            return s
+    return None
+
+
+def apply_shortcuts(shortcuts: list[Shortcut], saved: dict[str, str]) -> None:
+    """Give each action its saved keys (portable text, ``""`` = no key); actions not saved keep their
+    defaults. A saved key that now clashes with another action is skipped (the default stays)."""
+    saved = saved if isinstance(saved, dict) else {}
+    for s in shortcuts:
+        if not isinstance(saved.get(s.name), str):
+            continue
+        seq = QKeySequence(saved[s.name], QKeySequence.SequenceFormat.PortableText)
+        if shortcut_conflict(shortcuts, s, seq) is None:
+            s.action.setShortcuts([seq] if not seq.isEmpty() else [])
+
+
+class ShortcutsDialog(QDialog):
+    """Help → Keyboard shortcuts: ``rows`` of (action, keys) in a table, with where to change them."""
+
+    def __init__(self, rows: list[tuple[str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(560, 600)
+        lay = QVBoxLayout(self)
+        self.table = QTableWidget(len(rows), 2, self)
+        self.table.setHorizontalHeaderLabels(["Action", "Keys"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        for r, (name, keys) in enumerate(rows):
+            self.table.setItem(r, 0, QTableWidgetItem(name))
+            self.table.setItem(r, 1, QTableWidgetItem(keys))
+        lay.addWidget(self.table, 1)
+        hint = QLabel("Change them under Settings → Keyboard shortcuts.", self)
+        hint.setObjectName("hint")
+        lay.addWidget(hint)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)

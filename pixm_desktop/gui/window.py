@@ -9,7 +9,7 @@ touches the catalog or the engine on the GUI thread.
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,19 +39,20 @@ from pixm_desktop.gui.queue import QueueController
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.settings_store import default_qsettings, load_bytes
 from pixm_desktop.gui.state import AppState
-from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.theme import page_icon, status_icon
+from pixm_desktop.gui.widgets import Shortcut, ShortcutsDialog, apply_shortcuts, keys_text
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
-# (key, title in the page list, status icon): the order of the list and of the Ctrl+1… shortcuts
+# (key, title in the page list, icon — see theme.PAGE_ICONS): the order of the list and of the Ctrl+1… shortcuts
 PAGES = (
-    ("offload", "Offload", "run"),
-    ("verification", "Verification", "ok"),
-    ("clips", "Clips", "run"),
-    ("log", "Logger", "pause"),
-    ("reports", "Reports", "ok"),
-    ("history", "History", "wait"),
-    ("settings", "Settings", "stop"),
+    ("offload", "Offload", "offload"),
+    ("verification", "Verification", "verification"),
+    ("clips", "Clips", "clips"),
+    ("log", "Logger", "log"),
+    ("reports", "Reports", "reports"),
+    ("history", "History", "history"),
+    ("settings", "Settings", "settings"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
 REFRESH_AFTER_SWITCH_MS = 40
@@ -102,7 +103,7 @@ class CartWindow(QMainWindow):
             "settings": self.settings_page,
         }
         for key, title, icon in PAGES:
-            QListWidgetItem(status_icon(icon), title, self.nav)
+            QListWidgetItem(page_icon(icon), title, self.nav)
             self.stack.addWidget(self.pages[key])
         self.nav.currentRowChanged.connect(self._page_changed)
         self.setCentralWidget(central)
@@ -142,7 +143,11 @@ class CartWindow(QMainWindow):
         self._make_actions()
         self.shortcut_rows += (self.clips_page.shortcut_rows + self.logger_page.shortcut_rows
                                + self.reports_page.shortcut_rows)
-        self.settings_page.set_shortcuts(self.shortcut_rows)
+        self._collect_page_shortcuts()
+        apply_shortcuts(self.shortcuts, self.state.settings.shortcuts)
+        self.settings_page.key_editor.set_editable(self.shortcuts)
+        self.settings_page.key_editor.changed.connect(self._shortcuts_changed)
+        self._shortcuts_changed()
         self._restore()
         self._queue_changed(None)
         if start:
@@ -172,13 +177,15 @@ class CartWindow(QMainWindow):
     def _make_actions(self) -> None:
         op, qp = self.offload_page, self.offload_page.queue_panel
         self.shortcut_rows: list[tuple[str, str]] = []
+        self.shortcuts: list[Shortcut] = []  # the actions whose keys Settings can change
 
         def act(menu, text, keys, slot, context=Qt.ShortcutContext.WindowShortcut):
             a = QAction(text, self)
             if keys:
                 a.setShortcuts([QKeySequence(k) for k in keys])
-                self.shortcut_rows.append((text.replace("&", "").rstrip("…"), ", ".join(
-                    QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys)))
+                name = text.replace("&", "").rstrip("…")
+                self.shortcut_rows.append((name, keys_text(a.shortcuts())))
+                self.shortcuts.append(Shortcut(name, a, "window", list(a.shortcuts())))
             a.setShortcutContext(context)
             a.triggered.connect(slot)
             menu.addAction(a)
@@ -190,6 +197,7 @@ class CartWindow(QMainWindow):
         act(m, "Add &destination…", ["Ctrl+D"], op.destinations.choose_destination)
         m.addSeparator()
         act(m, "&Quit", ["Ctrl+Q"], self.close)
+        self._make_edit_menu(mb.addMenu("&Edit"))
         m = mb.addMenu("&Job")
         self.action_offload = act(m, "&Offload selected card", ["Ctrl+Return"], op.sources.offload_selected)
         self.action_pause = act(m, "&Pause / resume job", ["Ctrl+P"], qp.toggle_pause)
@@ -207,8 +215,43 @@ class CartWindow(QMainWindow):
         act(m, "&Find in history", ["Ctrl+F"], self._find)
         act(m, "Re&fresh", ["F5"], self.refresh_views)
         m = mb.addMenu("&Help")
-        act(m, "&Keyboard shortcuts", ["F1"], lambda: self.show_page("settings"))
+        act(m, "&Keyboard shortcuts", ["F1"], self.show_shortcuts)
+
+    def _make_edit_menu(self, m) -> None:
+        """Undo / Redo of log edits: the Clips and Logger pages each keep an undo stack; the one of the page
+        shown is active (a line editor with the focus keeps Ctrl+Z for its own text)."""
+        self.undo_group = QUndoGroup(self)
+        for page in (self.clips_page, self.logger_page):
+            self.undo_group.addStack(page.writer.undo_stack)
+        self.undo_group.setActiveStack(self.logger_page.writer.undo_stack)
+        self.action_undo = self.undo_group.createUndoAction(self, "&Undo")
+        self.action_redo = self.undo_group.createRedoAction(self, "&Redo")
+        for a, keys in ((self.action_undo, ["Ctrl+Z"]), (self.action_redo, ["Ctrl+Shift+Z", "Ctrl+Y"])):
+            a.setShortcuts([QKeySequence(k) for k in keys])
+            m.addAction(a)
+        for name, a in (("Undo the last log edit", self.action_undo),
+                        ("Redo the last log edit", self.action_redo)):
+            self.shortcut_rows.append((name, keys_text(a.shortcuts())))
+            self.shortcuts.append(Shortcut(name, a, "window", list(a.shortcuts())))
+
+    def _collect_page_shortcuts(self) -> None:
+        """The pages' own actions (live only while their page is shown), named as their rows are."""
+        titles = {k: t for k, t, _i in PAGES}
+        for key, page in (("clips", self.clips_page), ("log", self.logger_page), ("reports", self.reports_page)):
+            for a in page.actions():
+                if a.shortcuts():
+                    self.shortcuts.append(Shortcut(f"{titles[key]}: {a.text()}", a, key, list(a.shortcuts())))
+
+    def _shortcuts_changed(self) -> None:
+        by_name = {s.name: s for s in self.shortcuts}
+        self.shortcut_rows = [(name, by_name[name].keys_text() if name in by_name else keys)
+                              for name, keys in self.shortcut_rows]
         self.settings_page.set_shortcuts(self.shortcut_rows)
+
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard shortcuts: every shortcut in a list (changed under Settings)."""
+        self.shortcuts_dialog = ShortcutsDialog(self.shortcut_rows, self)
+        self.shortcuts_dialog.open()
 
     def _reverify(self) -> None:
         self.show_page("verification")
@@ -246,6 +289,8 @@ class CartWindow(QMainWindow):
     def _page_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         page = self.stack.currentWidget()
+        if page in (self.clips_page, self.logger_page):
+            self.undo_group.setActiveStack(page.writer.undo_stack)
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every
             # Python call of the paint (model data) wait for the interpreter lock

@@ -18,9 +18,28 @@ from pixm_desktop.core.timecode import fps_label
 from pixm_desktop.reports.fonts import Fonts
 from pixm_desktop.reports.model import DailyReport, ReportResult
 from pixm_desktop.reports.offload import clip_cells
-from pixm_desktop.reports.pdf import BAD, WARN, Kit, PageFrame, build_pdf, footer_text, page_size, spacer
+from pixm_desktop.reports.pdf import (
+    BAD,
+    WARN,
+    Kit,
+    PageFrame,
+    build_pdf,
+    footer_text,
+    page_size,
+    production_facts,
+    spacer,
+)
 from pixm_desktop.reports.pdf import MARGIN as _MARGIN
-from pixm_desktop.reports.text import clean, clock, exact_bytes, hms, plural, size, verdict_title
+from pixm_desktop.reports.text import (
+    clean,
+    clock,
+    exact_bytes,
+    hms,
+    plural,
+    size,
+    verdict_title,
+    wrap_at_separators,
+)
 
 
 def write_daily_report(report: DailyReport, path: Path, *, fonts: Fonts | None = None) -> ReportResult:
@@ -65,6 +84,7 @@ def _story(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
         kit.banner_box(verdict != "ATTENTION", verdict, text, width),
         spacer(6),
         kit.facts([
+            *production_facts(r.context, columns=4),
             ("Project", r.project), ("Shoot day", r.day.isoformat()),
             ("DIT", ", ".join(r.dits) or "—"), ("Cart (host)", ", ".join(r.hosts) or "—"),
             ("Cards", str(len(r.cards))), ("Picture clips", str(len(r.clips))),
@@ -164,13 +184,15 @@ def _clips(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
         return [*kit.section("Clips"), kit.p("No picture clips catalogued for this day.", kit.body)]
     tw = width * 0.085
     th = tw * 9 / 16
-    cols = [("Picture", 0.095, "picture"), ("Card", 0.1, "card"), ("Clip", 0.19, "name"), ("TC in", 0.075, "tc_in"),
+    cols = [("Picture", 0.095, "picture"), ("Card", 0.09, "card"), ("Clip", 0.17, "name"),
+            ("TC in", 0.075, "tc_in"),
             ("Duration", 0.075, "duration"), ("FPS", 0.045, "fps"), ("Codec / size", 0.08, "format"),
-            ("Scene", 0.055, "scene"), ("Take", 0.04, "take"), ("Circle", 0.06, "circle"), ("Notes", 0.185, "notes")]
+            ("Scene", 0.055, "scene"), ("Take", 0.04, "take"), ("Circle, rating, flag", 0.085, "log"),
+            ("Notes", 0.19, "notes")]
     rows = []
     for c in r.clips:
-        cells = clip_cells(kit, c, tw, th, with_notes=False)
-        cells["card"] = kit.p(c.card_label)
+        cells = clip_cells(kit, c, tw, th, with_notes=False, name_w=0.17 * width)
+        cells["card"] = kit.p(wrap_at_separators(c.card_label, kit.fits(0.09 * width)))
         rows.append([cells[key] for _h, _w, key in cols])
     return [*kit.section(f"Clips ({len(r.clips)})", need=60 * mm),
             kit.table([h for h, _w, _k in cols], rows, [w * width for _h, w, _k in cols], valign="MIDDLE")]

@@ -28,6 +28,9 @@ class ReportContext:
     host: str
     paper: str = "a4"  # a4 | letter
     thumbnails: bool = True
+    production: str = ""  # the production settings ("" = not set: not shown)
+    company: str = ""
+    unit: str = ""
 
 
 @dataclass(slots=True)

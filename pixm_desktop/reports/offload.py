@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak
+from reportlab.platypus import Flowable, PageBreak, Paragraph
 
 from pixm_desktop.core.timecode import fps_label
 from pixm_desktop.reports.fonts import Fonts
 from pixm_desktop.reports.model import ClipLine, OffloadReport, ReportResult
 from pixm_desktop.reports.pdf import (
+    BAD,
     GOOD,
     Kit,
     PageFrame,
@@ -25,6 +26,7 @@ from pixm_desktop.reports.pdf import (
     footer_text,
     keep,
     page_size,
+    production_facts,
     spacer,
 )
 from pixm_desktop.reports.pdf import MARGIN as _MARGIN
@@ -35,8 +37,10 @@ from pixm_desktop.reports.text import (
     plural,
     size,
     speed,
+    stars,
     verdict_title,
     when,
+    wrap_at_separators,
 )
 
 MAX_FAILURES_LISTED = 200  # per destination; the rest is counted
@@ -83,6 +87,7 @@ def _story(r: OffloadReport, kit: Kit, width: float) -> list[Flowable]:
     story += [
         *kit.section("Job"),
         kit.facts([
+            *production_facts(r.context),
             ("Project", r.project or "—"), ("Shoot day", _day(r) or "—"),
             ("DIT", r.dit or "—"), ("Cart (host)", r.host or "—"),
             ("Tool", f"pixm {r.tool_version}" if r.tool_version else "—"), ("Job", kit.rich(
@@ -170,13 +175,14 @@ def _failures(r: OffloadReport, kit: Kit, width: float) -> list[Flowable]:
     return out
 
 
-def clip_cells(kit: Kit, c: ClipLine, thumb_w: float, thumb_h: float, *, with_notes: bool = True) -> dict:
-    """The cells of a clip row shared by both reports."""
+def clip_cells(kit: Kit, c: ClipLine, thumb_w: float, thumb_h: float, *, with_notes: bool = True,
+               name_w: float | None = None) -> dict:
+    """The cells of a clip row shared by both reports; the name wraps at its separators in ``name_w`` points."""
     if c.kind == "audio" and not c.thumbnail:
         picture: Flowable = kit.p("sound", kit.small)
     else:
         picture = kit.thumbnail(c.thumbnail, thumb_w, thumb_h)
-    name = [(c.name, "b")]
+    name = [(wrap_at_separators(c.name, kit.fits(name_w, bold=True)) if name_w else c.name, "b")]
     sub = " · ".join(x for x in (f"tape {c.tape}" if c.tape else "", f"cam {c.camera}" if c.camera else "") if x)
     if sub:
         name.append((sub, "br"))
@@ -203,8 +209,22 @@ def clip_cells(kit: Kit, c: ClipLine, thumb_w: float, thumb_h: float, *, with_no
         "scene": kit.p(c.scene or ""),
         "take": kit.p(c.take or ""),
         "circle": kit.word("CIRCLED", GOOD) if c.circled else kit.p(""),
+        "log": log_cell(kit, c),
         "notes": kit.p(c.notes or ""),
     }
+
+
+def log_cell(kit: Kit, c: ClipLine) -> Paragraph:
+    """What the logger gave a clip, one line each: CIRCLED, its rating as stars with the number (4★ = "★★★★
+    4/5"), FLAGGED — words and shapes, not colour alone."""
+    lines = []
+    if c.circled:
+        lines.append(f'<font color="{GOOD.hexval()}"><b>CIRCLED</b></font>')
+    if c.rating:
+        lines.append(f"{kit.fonts.markup(stars(c.rating))} {c.rating}/5")
+    if c.flagged:
+        lines.append(f'<font color="{BAD.hexval()}"><b>FLAGGED</b></font>')
+    return Paragraph("<br/>".join(lines), kit.cell)
 
 
 def _clips(clips: list[ClipLine], kit: Kit, width: float) -> list[Flowable]:
@@ -213,12 +233,12 @@ def _clips(clips: list[ClipLine], kit: Kit, width: float) -> list[Flowable]:
                                             kit.body)]
     tw = width * 0.13
     th = tw * 9 / 16
-    cols = [("Picture", 0.14, "picture"), ("Clip", 0.25, "name"), ("TC in", 0.12, "tc_in"),
+    cols = [("Picture", 0.13, "picture"), ("Clip", 0.24, "name"), ("TC in", 0.12, "tc_in"),
             ("Duration", 0.12, "duration"), ("FPS", 0.07, "fps"), ("Codec / size", 0.12, "format"),
-            ("Scene / take", 0.09, "slate"), ("Circle", 0.09, "circle")]
+            ("Scene / take", 0.09, "slate"), ("Circle, rating, flag", 0.11, "log")]
     rows = []
     for c in clips:
-        cells = clip_cells(kit, c, tw, th)
+        cells = clip_cells(kit, c, tw, th, name_w=0.24 * width)
         rows.append([cells[key] for _h, _w, key in cols])
     return [*kit.section(f"Clips ({len(clips)})", need=60 * mm),
             kit.table([h for h, _w, _k in cols], rows, [w * width for _h, w, _k in cols], valign="MIDDLE")]

@@ -19,6 +19,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -42,6 +43,7 @@ INK = colors.black
 RULE = colors.Color(0.45, 0.45, 0.45)
 HEAD_FILL = colors.Color(0.86, 0.86, 0.86)
 ZEBRA = colors.Color(0.955, 0.955, 0.955)
+CELL_PADDING = 9.0  # points a table cell takes off its width (left and right padding, with a little air)
 GOOD = colors.Color(0.0, 0.38, 0.0)  # dark green: ~40 % grey in print
 BAD = colors.Color(0.70, 0.0, 0.0)  # dark red: ~30 % grey in print
 WARN = colors.Color(0.50, 0.30, 0.0)
@@ -103,6 +105,13 @@ class Kit:
         if bold:
             markup = f"<b>{markup}</b>"
         return Paragraph(markup, style or (self.mono if mono else self.cell))
+
+    def fits(self, width: float, *, bold: bool = False):
+        """A test ``fits(text) -> bool``: does ``text`` fit on one line of a table cell ``width`` points wide
+        (in the cell font; the cell's padding taken off)?"""
+        font = self.fonts.bold if bold else self.fonts.regular
+        room = width - CELL_PADDING
+        return lambda text: pdfmetrics.stringWidth(text, font, self.cell.fontSize) <= room
 
     def rich(self, parts: Sequence[tuple[object, str]], style: ParagraphStyle | None = None) -> Paragraph:
         """A Paragraph from ``(text, how)`` parts; ``how`` is ``""``, ``"b"``, ``"small"``, ``"mono"``,
@@ -268,6 +277,14 @@ class PageFrame:
     title: str
     header_right: str
     footer: str
+
+
+def production_facts(ctx: ReportContext, columns: int = 2) -> list[tuple[str, str]]:
+    """Production, company and unit of ``ctx`` (a :class:`ReportContext`) as fact pairs, only those set, padded
+    with empty pairs to whole rows of ``columns`` (the facts after them keep their columns)."""
+    named = (("Production", ctx.production), ("Company", ctx.company), ("Camera unit", ctx.unit))
+    pairs = [(k, v) for k, v in named if v]
+    return pairs + [("", "")] * (-len(pairs) % columns)
 
 
 def footer_text(ctx: ReportContext) -> str:

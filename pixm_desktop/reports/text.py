@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from fractions import Fraction
 
 from pixm_desktop.core.timeutil import aware_utc
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_AFTER_SEPARATOR = re.compile(r"(?<=[_\-.])")
 
 
 def clean(text: object) -> str:
@@ -114,7 +116,9 @@ __all__ = [
     "plural",
     "size",
     "speed",
+    "stars",
     "when",
+    "wrap_at_separators",
 ]
 
 
@@ -126,3 +130,23 @@ def verdict_title(safe: bool, verdict=None) -> str:
         return "SAFE TO FORMAT" if safe else "NOT SAFE TO FORMAT"
     return {"safe": "SAFE TO FORMAT", "failed": "NOT SAFE TO FORMAT — FAILED",
             "copying": "NOT SAFE TO FORMAT — STILL COPYING"}.get(state, "NOT SAFE TO FORMAT")
+
+
+def wrap_at_separators(name: str, fits: Callable[[str], bool]) -> str:
+    """``name`` with line breaks (``\n``) after its separators (``_`` ``-`` ``.``) so that each line ``fits``:
+    clip names wrap between their parts (``A001C005_`` / ``231123_R1AB.mov``), never mid-word. A part longer
+    than a line stays whole (the table splits it as a last resort)."""
+    lines: list[str] = []
+    cur = ""
+    for part in filter(None, _AFTER_SEPARATOR.split(name)):
+        if cur and not fits(cur + part):
+            lines.append(cur)
+            cur = part
+        else:
+            cur += part
+    return "\n".join([*lines, cur])
+
+
+def stars(rating: int) -> str:
+    """A 0–5 rating as stars, ``""`` for 0 (no rating)."""
+    return "★" * max(0, min(5, int(rating or 0)))

@@ -68,6 +68,7 @@ class OffloadRequest:
     author: str | None = None
     location: str | None = None
     comment: str | None = None
+    tokens: dict[str, str] = field(default_factory=dict)  # more template values ({production} {unit} …)
 
 
 @dataclass(slots=True)
@@ -150,7 +151,7 @@ class OffloadService:
             raise SourceError(f"cannot read the card: {exc.strerror}", path=exc.filename or request.source) from exc
         plan = make_plan(scan, request.destinations, camera=identity.camera, reel=identity.reel,
                          template=request.template, algorithms=request.algorithms, required=request.required,
-                         tokens={"project": request.project, "day": request.day.isoformat()})
+                         tokens={**request.tokens, "project": request.project, "day": request.day.isoformat()})
         for rel, reason in scan.problems:
             plan.warnings.append(f"cannot be taken, blocks SAFE TO FORMAT: {rel.decode('utf-8', 'replace')} "
                                  f"({reason})")

@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop.gui.clip_models import ClipListModel, LogWriter, ThumbnailCache
-from pixm_desktop.gui.clip_widgets import BatchEditBox, ClipGridDelegate, DetailPanel, FilterBar
+from pixm_desktop.gui.clip_widgets import BatchEditBox, ClipGrid, DetailPanel, EmptyState, FilterBar
 from pixm_desktop.gui.pages.clip_page import ClipListPage
 from pixm_desktop.gui.state import AppState
+from pixm_desktop.gui.theme import page_icon
 from pixm_desktop.services import clips as clips_service
 
 TABLE_COLUMNS = ("name", "card", "day", "reel", "tape", "start", "duration", "fps", "codec", "resolution",
@@ -64,20 +65,27 @@ class ClipsPage(ClipListPage):
         self.table = self._make_table()
         self.views.addWidget(self.grid)
         self.views.addWidget(self.table)
+        self.empty = EmptyState(self.views)
+        self.empty.action.clicked.connect(self.filters.clear)
+        self.views.addWidget(self.empty)
         self.table.setSelectionModel(self.grid.selectionModel())  # one selection for both views
         self.selection = self.grid.selectionModel()
-        scroll = QScrollArea(self.splitter)  # a short window scrolls the panel instead of growing
+        scroll = QScrollArea(self.splitter)  # the one scroll of the panel: picture, every field, batch edit
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # the width stays as rows come
         right = QWidget(scroll)
         rl = QVBoxLayout(right)
-        rl.setContentsMargins(6, 0, 0, 0)
+        rl.setContentsMargins(6, 0, 6, 0)
         self.detail = DetailPanel(self.thumbs, right)
-        self.detail.setMinimumHeight(560)
-        rl.addWidget(self.detail, 1)
+        rl.addWidget(self.detail)
         self.batch = BatchEditBox(right)
         rl.addWidget(self.batch)
+        rl.addStretch(1)
         scroll.setWidget(right)
+        self.detail_scroll = scroll
+        scroll.setMinimumWidth(300)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([1000, 430])
@@ -89,14 +97,19 @@ class ClipsPage(ClipListPage):
         row = QHBoxLayout()
         self.filters = FilterBar(self)
         row.addWidget(self.filters, 1)
-        self.view_buttons = QButtonGroup(self)
-        for i, (text, tip) in enumerate((("Grid", "Thumbnail grid (Ctrl+G switches)"),
-                                         ("Table", "Table with every field (Ctrl+G switches)"))):
+        self.view_buttons = QButtonGroup(self)  # exclusive: the pressed one is the view shown
+        self.view_buttons.setExclusive(True)
+        for i, (text, icon, tip) in enumerate((("Grid", "grid", "Thumbnail grid (Ctrl+G switches)"),
+                                               ("Table", "table", "Table with every field (Ctrl+G switches)"))):
             b = QToolButton(self)
+            b.setObjectName("viewToggle")
             b.setText(text)
+            b.setIcon(page_icon(icon))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             b.setToolTip(tip)
             b.setCheckable(True)
             b.setChecked(i == 0)
+            b.setAccessibleName(f"{text} view")
             self.view_buttons.addButton(b, i)
             row.addWidget(b)
         self.count = QLabel("", self)
@@ -105,21 +118,15 @@ class ClipsPage(ClipListPage):
         row.addWidget(self.count)
         return row
 
-    def _make_grid(self) -> QListView:
-        g = QListView(self.views)
+    def _make_grid(self) -> ClipGrid:
+        g = ClipGrid(self.views)
         g.setObjectName("clipGrid")
-        g.setViewMode(QListView.ViewMode.IconMode)
-        g.setMovement(QListView.Movement.Static)
-        g.setResizeMode(QListView.ResizeMode.Adjust)
         g.setUniformItemSizes(True)  # 10,000 items lay out without asking each one its size
         g.setLayoutMode(QListView.LayoutMode.Batched)
         g.setBatchSize(500)
-        g.setSpacing(4)
-        g.setWrapping(True)
         g.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         g.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         g.verticalScrollBar().setSingleStep(40)
-        g.setItemDelegate(ClipGridDelegate(g))
         g.setModel(self.model)
         g.setMouseTracking(True)
         g.viewport().installEventFilter(self)
@@ -150,6 +157,7 @@ class ClipsPage(ClipListPage):
         self.view_buttons.idToggled.connect(lambda i, on: on and self.set_view("grid" if i == 0 else "table"))
         self.model.loaded.connect(self._loaded)
         self.model.reloaded.connect(self._counted)
+        self.model.reloaded.connect(self._show_empty)
         self.model.failed.connect(lambda text, details: self.notice.emit("Clips", text, "error", details))
         self.selection.selectionChanged.connect(self._selection_changed)
         self.selection.currentChanged.connect(lambda *_a: self._detail_timer.start())
@@ -202,6 +210,7 @@ class ClipsPage(ClipListPage):
         if self.filter_started is not None:
             self.last_filter_ms = (time.perf_counter() - self.filter_started) * 1000
         self._counted()
+        self._show_empty()
         if self.model.total and not self.selection.currentIndex().isValid():
             self.selection.setCurrentIndex(self.model.index(0, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
         self._selection_changed()
@@ -238,11 +247,22 @@ class ClipsPage(ClipListPage):
         self.detail.show_thumbnail(self.detail.current_index() + step)
 
     # -- actions ----------------------------------------------------------------------------------------------
+    def _show_empty(self) -> None:
+        """No clip: say what to do (offload a card; or clear the filters) in the view's place."""
+        if self.model.total:
+            if self.views.currentWidget() is self.empty:
+                self.views.setCurrentIndex(self.view_buttons.checkedId())
+            return
+        self.empty.show_state(filtered=self.filters.active())
+        self.views.setCurrentWidget(self.empty)
+
     def set_view(self, view: str) -> None:
         """``grid`` or ``table``; the selection and the current clip stay."""
         i = 0 if view == "grid" else 1
-        self.views.setCurrentIndex(i)
         self.view_buttons.button(i).setChecked(True)
+        if not self.model.total and self.views.currentWidget() is self.empty:
+            return
+        self.views.setCurrentIndex(i)
         current = self.selection.currentIndex()
         v = self.views.currentWidget()
         if current.isValid():
@@ -250,7 +270,7 @@ class ClipsPage(ClipListPage):
         v.setFocus()
 
     def toggle_view(self) -> None:
-        self.set_view("table" if self.views.currentIndex() == 0 else "grid")
+        self.set_view("table" if self.view_buttons.checkedId() == 0 else "grid")
 
     def log_selected(self) -> None:
         rows = self.selected_rows()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from pixm_desktop.core.errors import PixmError
 from pixm_desktop.gui.dnd import local_folders
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.widgets import (
@@ -40,6 +41,7 @@ from pixm_desktop.services.settings import (
     DestinationSetting,
     destination_space,
     preview_path,
+    production_tokens,
 )
 
 SPACE_POLL_MS = 5000
@@ -247,8 +249,14 @@ class DestinationsPanel(QGroupBox):
         s = self.state.settings
         card, camera, reel = self.preview_source or ("A001R1AB", "arri", "A001")
         root = s.destinations[0].path if s.destinations else "<destination>"
-        path, problem = preview_path(self.template.text(), root, project=self.project.text() or "Untitled",
-                                     day=self.shoot_day(), card=card, camera=camera, reel=reel)
+        day = self.shoot_day()
+        try:
+            tokens = production_tokens(s, day, self.state.catalog.path)
+        except PixmError as exc:  # a production value that cannot be a folder name: said, never used
+            path, problem = None, str(exc)
+        else:
+            path, problem = preview_path(self.template.text(), root, project=self.project.text() or "Untitled",
+                                         day=day, card=card, camera=camera, reel=reel, tokens=tokens)
         if problem:
             self.preview.setObjectName("previewError")
             self.preview.setText(f"⚠ {problem}")

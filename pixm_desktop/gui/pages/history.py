@@ -33,6 +33,10 @@ from pixm_desktop.services import status as status_service
 COLUMNS = ("Job", "Card", "Camera", "Reel", "Project", "Day", "Started", "Status", "Files", "Size",
            "Destinations", "Problem")
 CARD_ROLE = Qt.ItemDataRole.UserRole
+HIDE_FIRST = ("Day", "Camera", "Reel", "Files", "Project", "Size")  # when the window is narrow, in this order
+MIN_PROBLEM = 260  # px the Problem column keeps before a column above is hidden
+NO_JOBS = "No offload yet — drag a card onto the queue on the Offload page"
+NO_MATCH = "No job matches — clear the search, the day or the project"
 
 
 def _load(catalog, text: str, day: dt.date | None, project: str | None, rule):
@@ -90,6 +94,12 @@ class HistoryPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(self._open)
         lay.addWidget(self.table, 1)
+        self.empty = QLabel(NO_JOBS, self)  # in the table's place while it has no row
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.hide()
+        lay.addWidget(self.empty, 1)
         self.count = QLabel("", self)
         self.count.setObjectName("hint")
         lay.addWidget(self.count)
@@ -138,15 +148,44 @@ class HistoryPage(QWidget):
             items[10].setToolTip("\n".join(r.destinations))
             self.model.appendRow(items)
         self.table.setSortingEnabled(True)
+        for c in range(len(COLUMNS)):  # a hidden column measures 0: measure every one, then hide again
+            self.table.setColumnHidden(c, False)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         for c in (10,):
-            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 420))
+            self.table.setColumnWidth(c, min(self.table.columnWidth(c), 260))
+        self._widths = [self.table.columnWidth(c) for c in range(len(COLUMNS) - 1)]
+        self.fit_columns()
+        filtered = bool(self.search.text().strip() or self.use_day.isChecked() or self.project.currentData())
+        self.empty.setText(NO_MATCH if filtered else NO_JOBS)
+        self.empty.setVisible(not rows)
+        self.table.setVisible(bool(rows))
         self.count.setText(f"{len(rows)} job{'s' if len(rows) != 1 else ''} — double-click a row to open the card "
-                           "in Verification")
+                           "in Verification" if rows else "")
         if self._again:
             self._again = False
             self.refresh()
+
+    def fit_columns(self) -> None:
+        """Keep the Problem column readable: hide the least important columns (:data:`HIDE_FIRST`) while the
+        others would push it under :data:`MIN_PROBLEM` px. Their values stay in the row's card (double-click)."""
+        widths = getattr(self, "_widths", None)
+        if not widths:
+            return
+        total = sum(widths) + MIN_PROBLEM
+        hidden: set[int] = set()
+        for name in HIDE_FIRST:
+            if total <= self.table.viewport().width():
+                break
+            c = COLUMNS.index(name)
+            hidden.add(c)
+            total -= widths[c]
+        for c in range(len(COLUMNS)):
+            self.table.setColumnHidden(c, c in hidden)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self.fit_columns()
 
     def _set_projects(self, projects: list[str]) -> None:
         current = self.project.currentData()

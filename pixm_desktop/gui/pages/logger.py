@@ -1,7 +1,11 @@
 """The Logger page — keyboard-driven logging of scene, take, camera, notes, circle take, rating and flag.
 
 A table of clips (the same lazy model and filters as the browser) in which typing starts an entry: type the
-scene, Tab, the take, Enter — the next clip's take is current. Circle, rating and flag are single keys (see
+scene, Tab, the take, Enter — the next clip's Scene (its first logging field) is current, so a slate typed
+without looking always lands in Scene, Take, Camera. Every edit is one step of the page's undo stack
+(Ctrl+Z / Ctrl+Shift+Z, the window's Edit menu); undo writes the catalog back.
+
+Circle, rating and flag are single keys (see
 ``KEYS``). Scene and take that came from a sound file (iXML of a take whose timecode overlaps the clip) are
 italic with a ♪ icon and named in the "Slate from" column; typing a value replaces them for good (the catalog
 marks it typed, and the sound pre-fill never overwrites a typed value). The batch box below logs every
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
@@ -27,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop.gui.clip_models import COLUMNS, ClipListModel, LogWriter
-from pixm_desktop.gui.clip_widgets import BatchEditBox, FilterBar
+from pixm_desktop.gui.clip_widgets import BatchEditBox, EmptyState, FilterBar
 from pixm_desktop.gui.pages.clip_page import ClipListPage
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services import clips as clips_service
@@ -36,15 +41,17 @@ LOG_COLUMNS = ("name", "start", "duration", "reel", "scene", "take", "camera", "
                "flagged", "slate")
 # (what, keys): shown in tooltips, the help line and the Settings page's shortcut table
 KEYS = (
-    ("Type to log the current field; Tab / Shift+Tab next / previous field", "Tab"),
-    ("Save the entry and go to the next clip", "Return"),
-    ("Circle take on / off for the selected clips", "Ctrl+Shift+C"),
-    ("Flag on / off for the selected clips", "Ctrl+Shift+F"),
-    ("Rating 0–5 for the selected clips", "Alt+0 … Alt+5"),
-    ("Batch edit: go to the batch scene field", "Ctrl+B"),
+    ("type to log; next / previous field", "Tab / Shift+Tab"),
+    ("save, next clip's Scene", "Return"),
+    ("undo / redo", "Ctrl+Z / Ctrl+Shift+Z"),
+    ("circle take", "Ctrl+Shift+C"),
+    ("flag", "Ctrl+Shift+F"),
+    ("rating 0–5", "Alt+0 … Alt+5"),
+    ("batch edit", "Ctrl+B"),
 )
 
 
+FIRST_FIELD = "scene"  # where Return goes on the next clip
 MAX_LENGTH = {"scene": 32, "take": 16, "camera": 8, "notes": 2000}  # the catalog's column sizes
 
 
@@ -61,8 +68,9 @@ class LogDelegate(QStyledItemDelegate):
 
 
 class LogTable(QTableView):
-    """Entry without the mouse: any key starts editing the current text cell, Enter saves and moves down in
-    the same column, Tab moves to the next field; in the Circle and Flag columns Space toggles, in the
+    """Entry without the mouse: any key starts editing the current text cell, Enter saves and moves to the
+    next clip's first logging field (Scene), Tab moves to the next field; in the Circle and Flag columns Space
+    toggles, in the
     Rating column a digit 0–5 sets it."""
 
     toggle = Signal(str)  # "circled" / "flagged": the current column's toggle key was pressed
@@ -97,8 +105,10 @@ class LogTable(QTableView):
         super().closeEditor(editor, hint)
 
     def move_down(self) -> None:
+        """To the next clip's first logging field: a column kept from the last field typed would shift every
+        following value of a slate typed blind (Take into Scene's place, the take into Camera)."""
         cur = self.currentIndex()
-        nxt = self.model().index(cur.row() + 1, max(0, cur.column()))
+        nxt = self.model().index(cur.row() + 1, LOG_COLUMNS.index(FIRST_FIELD))
         if nxt.isValid():
             self.selectionModel().setCurrentIndex(
                 nxt, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
@@ -130,15 +140,19 @@ class LoggerPage(ClipListPage):
         lay.addLayout(only)
         self.table = self._make_table()
         lay.addWidget(self.table, 1)
-        bottom = QHBoxLayout()
-        self.batch = BatchEditBox(self)
-        bottom.addWidget(self.batch, 2)
+        self.empty = EmptyState(self)  # in the table's place while no clip is listed
+        self.empty.action.clicked.connect(self.filters.clear)
+        self.empty.hide()
+        lay.addWidget(self.empty, 1)
+        self.batch = BatchEditBox(self, wide=True)
+        # the table gets the rest of the height
+        self.batch.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        lay.addWidget(self.batch)
         self.help = QLabel(self._help_text(), self)
         self.help.setObjectName("hint")
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.RichText)
-        bottom.addWidget(self.help, 1)
-        lay.addLayout(bottom)
+        lay.addWidget(self.help)
         self._set_only_label()
         self._wire()
         self._make_shortcuts()
@@ -160,21 +174,22 @@ class LoggerPage(ClipListPage):
         t.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         t.setSortingEnabled(True)
         t.horizontalHeader().setStretchLastSection(True)
-        for c, w in enumerate((230, 95, 135, 55, 70, 55, 45, 180, 85, 80, 80)):
+        for c, w in enumerate((210, 90, 135, 50, 65, 50, 42, 150, 80, 75, 75)):
             t.setColumnWidth(c, w)
         t.setToolTip("Type to log · Tab next field · Enter saves and goes to the next clip · Space toggles "
                      "Circle/Flag · 0–5 in Rating · ♪ italic: from sound")
         return t
 
     def _help_text(self) -> str:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{w}</td></tr>" for w, k in KEYS)
-        return ("<table>" + rows + "</table><br>♪ <i>italic</i> scene/take: from the sound take whose timecode "
-                "overlaps the clip (iXML) — typing a value replaces it.")
+        keys = " · ".join(f"<b>{k}</b> {w}" for w, k in KEYS)
+        return (keys + "<br>♪ <i>italic</i> scene/take: from the sound take whose timecode overlaps the clip "
+                "(iXML) — typing a value replaces it. Every shortcut: Help (F1).")
 
     def _wire(self) -> None:
         self.filters.changed.connect(self.apply_filter)
         self.model.loaded.connect(self._loaded)
         self.model.reloaded.connect(self._counted)
+        self.model.reloaded.connect(self._show_empty)
         self.model.failed.connect(lambda text, details: self.notice.emit("Logger", text, "error", details))
         self.model.edit_requested.connect(self.writer.write)
         self.writer.failed.connect(lambda text, details: self.notice.emit("Log not saved", text, "error", details))
@@ -236,10 +251,18 @@ class LoggerPage(ClipListPage):
         self.only_label.setVisible(bool(n))
         self.show_all.setVisible(bool(n))
 
+    def _show_empty(self) -> None:
+        empty = not self.model.total
+        if empty:
+            self.empty.show_state(filtered=self.filters.active() or bool(self.only_ids))
+        self.empty.setVisible(empty)
+        self.table.setVisible(not empty)
+
     def _loaded(self) -> None:
         self._counted()
+        self._show_empty()
         if self.model.total:
-            col = LOG_COLUMNS.index("scene")
+            col = LOG_COLUMNS.index(FIRST_FIELD)
             self.table.selectionModel().setCurrentIndex(
                 self.model.index(0, col),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)

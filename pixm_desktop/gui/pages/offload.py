@@ -99,7 +99,7 @@ class OffloadPage(QWidget):
                     continue
                 try:
                     day = dt.date.fromisoformat(str(w.get("day")))
-                    request = build_request(self.state.settings, Path(w["source"]), day)
+                    request = build_request(self.state.settings, Path(w["source"]), day, self.state.catalog.path)
                 except Exception:  # noqa: BLE001 — a saved entry that no longer makes a request is dropped
                     continue
                 if (job := self.queue.add(request, label=w.get("label") or None)) is not None:
@@ -137,7 +137,8 @@ class OffloadPage(QWidget):
         jobs = []
         for p in paths:
             try:
-                request = build_request(self.state.settings, Path(p), self.destinations.shoot_day())
+                request = build_request(self.state.settings, Path(p), self.destinations.shoot_day(),
+                                        self.state.catalog.path)
             except Exception as exc:
                 e = explain(exc, card=Path(p).name)
                 self.queue.notify.emit(f"{Path(p).name} was not queued", e.text(), "error", e.details)

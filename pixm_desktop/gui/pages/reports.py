@@ -44,6 +44,7 @@ from pixm_desktop.gui.widgets import job_status_kind, job_status_words
 from pixm_desktop.services import reports
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.reports import JobInfo, ReportResult, ShootDayInfo
+from pixm_desktop.services.settings import Production, production_defaults
 
 FOLDER_KEY = "reports/folder"  # QSettings: the folder the last report was saved in
 PAPER_KEY = "reports/paper"
@@ -72,6 +73,7 @@ class Selection:
     card_label: str | None = None
     paper: str = "a4"
     rule: SafeRule = SafeRule()  # the safe-to-format rule the report judges cards by (the window's setting)
+    production: Production = Production()  # production, company, DIT and unit (Settings → Production)
 
     @property
     def title(self) -> str:
@@ -91,7 +93,9 @@ class Selection:
 def write_pdf(catalog, sel: Selection, path: Path) -> ReportResult:
     """Worker thread: write the PDF of ``sel`` to ``path``. Raises ``UsageError`` (unknown day or job, unwritable
     file) like the service functions."""
-    options = reports.ReportOptions(paper=sel.paper, rule=sel.rule)
+    p = sel.production
+    options = reports.ReportOptions(paper=sel.paper, rule=sel.rule, dit=p.dit or None, production=p.production,
+                                    company=p.company, unit=p.unit)
     with _BUILD:
         if sel.kind == "daily":
             return reports.write_daily_report(catalog, sel.day, path, project=sel.project, options=options)
@@ -379,13 +383,14 @@ class ReportsPage(QWidget):
         if day is None:
             return None
         paper = self.paper.currentData()
+        rule = status_service.safe_rule(self.state.settings)
+        production = production_defaults(self.state.settings, self.state.catalog.path)
         if self.daily_radio.isChecked():
-            return Selection("daily", day.day, day.project, paper=paper, rule=status_service.safe_rule(self.state.settings))
+            return Selection("daily", day.day, day.project, paper=paper, rule=rule, production=production)
         job = self.current_job()
         if job is None:
             return None
-        return Selection("offload", day.day, day.project, job.job_id, job.card_label, paper,
-                         status_service.safe_rule(self.state.settings))
+        return Selection("offload", day.day, day.project, job.job_id, job.card_label, paper, rule, production)
 
     def select_day(self, day: dt.date, project: str | None = None) -> bool:
         """Pick a shoot day as the DIT would (its cards load in the background); False when it is not listed."""
@@ -590,4 +595,6 @@ def _native(keys: str) -> str:
 
 def _job_text(j: JobInfo) -> str:
     when = j.finished_at.astimezone().strftime("%H:%M") if j.finished_at else ""
-    return f"{j.card_label}   job #{j.job_id} · {job_status_words(j.status, j.verdict)}" + (f" · {when}" if when else "")
+    # two short lines: the card (the name a loader knows) and what became of it, never cut at a narrow width
+    return f"{j.card_label}   job #{j.job_id}" + (f" · {when}" if when else "") + \
+        f"\n{job_status_words(j.status, j.verdict)}"

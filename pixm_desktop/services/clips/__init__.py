@@ -14,7 +14,8 @@ The API the GUI and the CLI call (plain data in and out, never ORM objects), one
   take, camera, notes, circled, rating, flagged); editing scene or take marks the clip ``logged_from =
   "manual"``, never overwritten by the sound pre-fill (:func:`prefill_from_sound`: after an ingest, every
   picture clip of the shoot day gets the scene and take of the sound take its timecode overlaps most, the rule
-  of :mod:`pixm_desktop.media.sound_sync`).
+  of :mod:`pixm_desktop.media.sound_sync`). :func:`log_values` reads the fields of clips and
+  :func:`restore_log` puts them back (the window's undo).
 - :mod:`.thumbnails` — :func:`thumbnail_paths` ``(catalog, clip_id)`` → ``list[Path]`` (first, middle, last);
   :func:`thumbnails_dir`, :func:`delete_thumbnails`.
 
@@ -31,7 +32,13 @@ from pixm_desktop.services.clips.browse import (
     list_clips,
 )
 from pixm_desktop.services.clips.ingest import IngestProgress, IngestResult, ingest_card, iter_ingest
-from pixm_desktop.services.clips.log_edits import MANUAL, prefill_from_sound, update_log
+from pixm_desktop.services.clips.log_edits import (
+    MANUAL,
+    log_values,
+    prefill_from_sound,
+    restore_log,
+    update_log,
+)
 from pixm_desktop.services.clips.thumbnails import delete_thumbnails, thumbnail_paths, thumbnails_dir
 from pixm_desktop.store.clips_repo import LOGGER_FIELDS, ORDER_COLUMNS, ClipFilter
 
@@ -52,7 +59,9 @@ __all__ = [
     "ingest_card",
     "iter_ingest",
     "list_clips",
+    "log_values",
     "prefill_from_sound",
+    "restore_log",
     "thumbnail_paths",
     "thumbnails_dir",
     "update_log",

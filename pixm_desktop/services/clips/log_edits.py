@@ -13,7 +13,7 @@ from pixm_desktop.media.sound_sync import SoundTake, best_takes, clip_span
 from pixm_desktop.store import clips_repo
 from pixm_desktop.store.clips_repo import LOGGER_FIELDS
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import utcnow
+from pixm_desktop.store.models import Clip, utcnow
 
 MANUAL = SlateSource.MANUAL.value  # the stored ``logged_from`` strings (see core.states.LoggedFrom)
 IXML = SlateSource.IXML.value
@@ -85,4 +85,33 @@ def update_log(catalog: Catalog, clip_ids: Iterable[int], **fields) -> int:
         return changed
 
 
-__all__ = ["IXML", "LOGGER_FIELDS", "MANUAL", "prefill_from_sound", "update_log"]
+def log_values(catalog: Catalog, clip_ids: Iterable[int], fields: Iterable[str]) -> dict[int, dict]:
+    """The logger ``fields`` of each clip as they are now, plus ``logged_from``: ``{clip id: {field: value}}``
+    (what :func:`restore_log` puts back — the undo of an edit). Clips not in the catalog are left out. Raises
+    :class:`UsageError` for an unknown field."""
+    wanted = [*fields]
+    if set(wanted) - set(LOGGER_FIELDS):
+        raise UsageError(f"unknown logger field(s): {', '.join(sorted(set(wanted) - set(LOGGER_FIELDS)))}")
+    with catalog.session() as s:
+        clips = (s.get(Clip, i) for i in sorted(set(clip_ids)))
+        return {c.id: {**{f: getattr(c, f) for f in wanted}, "logged_from": c.logged_from}
+                for c in clips if c is not None}
+
+
+def restore_log(catalog: Catalog, before: dict[int, dict]) -> int:
+    """Put logger fields back exactly as :func:`log_values` read them, ``logged_from`` included (so undoing a
+    typed slate gives the sound pre-fill its clip back). Returns how many clips changed. Raises
+    :class:`UsageError` for an unknown field."""
+    allowed = {*LOGGER_FIELDS, "logged_from"}
+    for values in before.values():
+        if set(values) - allowed:
+            raise UsageError(f"unknown logger field(s): {', '.join(sorted(set(values) - allowed))}")
+    changed = 0
+    with catalog.session() as s:
+        for clip_id, values in before.items():
+            changed += clips_repo.set_fields(s, [clip_id], {**values, "logged_at": utcnow()})
+        s.commit()
+    return changed
+
+
+__all__ = ["IXML", "LOGGER_FIELDS", "MANUAL", "log_values", "prefill_from_sound", "restore_log", "update_log"]

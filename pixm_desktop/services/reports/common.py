@@ -20,11 +20,15 @@ from pixm_desktop.store.models import Job, ShootDay
 @dataclass(slots=True)
 class ReportOptions:
     """How to write a report: ``paper`` a4 | letter; ``dit`` overrides the name read from ASC MHL; ``rule`` is
-    the safe-to-format rule the verdicts are judged by (the window passes its setting)."""
+    the safe-to-format rule the verdicts are judged by (the window passes its setting); ``production``,
+    ``company`` and ``unit`` go in the header ("" = not shown)."""
 
     paper: str = "a4"
     dit: str | None = None
     rule: SafeRule = field(default_factory=SafeRule)
+    production: str = ""
+    company: str = ""
+    unit: str = ""
 
     def __post_init__(self) -> None:
         self.paper = (self.paper or "a4").lower()
@@ -34,7 +38,8 @@ class ReportOptions:
 
 def report_context(options: ReportOptions) -> ReportContext:
     return ReportContext(created_at=dt.datetime.now(dt.UTC), tool_name=TOOL_NAME, tool_version=__version__,
-                         host=context.hostname(), paper=options.paper)
+                         host=context.hostname(), paper=options.paper, production=options.production,
+                         company=options.company, unit=options.unit)
 
 
 @contextlib.contextmanager
