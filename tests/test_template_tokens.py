@@ -88,3 +88,21 @@ def test_defaults_come_from_the_installed_show_profile(tmp_path):
     assert got.unit == p.units[0].name and got.production
     typed = production_defaults(OffloadSettings(production="Other", unit="2nd"), cat)
     assert (typed.production, typed.unit) == ("Other", "2nd")
+
+
+def test_pixm_offload_fills_the_production_tokens(tmp_path, monkeypatch):
+    from support.cards import make_card
+    from support.cli import cli
+
+    monkeypatch.setenv("PIXM_CATALOG", str(tmp_path / "catalog.sqlite"))
+    dest = tmp_path / "RAID-A"
+    dest.mkdir()
+    card = make_card(tmp_path / "cards", "arri", clips=1)
+    run = cli("offload", card.root, "--dest", dest, "--day", "2026-11-23", "--no-clips", "--no-report",
+              "--template", "{production}/{unit}/{shootday}/{card}", "--production", "Big Film",
+              "--unit", "Splinter", "--shoot-day", "7")
+    assert run.code == 0, run.text
+    assert (dest / "Big Film" / "Splinter" / "07" / card.root.name / "ascmhl").is_dir()
+    hostile = cli("offload", card.root, "--dest", dest, "--no-clips", "--no-report",
+                  "--template", "{production}/{card}", "--production", "../../etc")
+    assert hostile.code == 2 and "production" in hostile.text  # refused, never a path out of the destination

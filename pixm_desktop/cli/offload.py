@@ -38,7 +38,7 @@ from pixm_desktop.services.jobs import recover_interrupted
 from pixm_desktop.services.jobs.aftercare import AftercareResult, after_offload
 from pixm_desktop.services.jobs.offload import OffloadKind
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
-from pixm_desktop.services.settings import OffloadSettings
+from pixm_desktop.services.settings import OffloadSettings, production_tokens
 from pixm_desktop.services.status import CardVerdict
 
 
@@ -55,8 +55,13 @@ def register(sub) -> None:
         "--template",
         default="{project}/{day}/{camera}/{card}",
         help="folder template below each destination; tokens {project} {day} {camera} {reel} {card} "
-        "{date} {host}",
+        "{date} {host} {production} {unit} {dit} {shootday}",
     )
+    o.add_argument("--production", default="",
+                   help="the {production} token (default: the installed show profile's production name)")
+    o.add_argument("--unit", default="", help="the {unit} token: camera unit (default: the show profile's first unit)")
+    o.add_argument("--shoot-day", type=int, default=0,
+                   help="the {shootday} token: shoot day number, written with two digits (default: none)")
     o.add_argument("--project", default="Untitled",
                    help="project (production) name: the {project} folder and the catalog's grouping (default Untitled)")
     o.add_argument(
@@ -90,6 +95,9 @@ def cmd_offload(args) -> int:
         algorithms = parse_algorithms(args.hash)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    settings = OffloadSettings(production=args.production, unit=args.unit, dit=args.author or "",
+                               shoot_day=max(0, args.shoot_day))
+    catalog = args.catalog or default_catalog_path()
     request = OffloadRequest(
         source=args.source,
         destinations=args.dest,
@@ -101,6 +109,7 @@ def cmd_offload(args) -> int:
         cascade=args.cascade,
         author=args.author,
         location=args.location,
+        tokens=production_tokens(settings, args.day, catalog),  # {dit}: --author only (never the OS login)
     )
     result, stop = run_stoppable(request, args.catalog, quiet=args.quiet, clips=not args.no_clips,
                                  report=not args.no_report, wait=not args.no_wait)
