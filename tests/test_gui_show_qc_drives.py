@@ -82,7 +82,7 @@ def test_settings_imports_the_example_and_refuses_a_malformed_file(cart, qtbot, 
     example = show.validate_file(EXAMPLE)
     assert box.summary.text() == f"Installed: {example.stamp}"
     assert box.cameras.rowCount() == len(example.cameras)
-    assert box.cameras.item(0, 0).text() == example.cameras[0].letter
+    assert box.cameras.item(0, 0).text() == f"{example.cameras[0].letter} · {example.cameras[0].unit}"
     assert example.production.name in box.fields["production"].text()
     installed = show.profile_path(cart.catalog_path).read_bytes()
 
@@ -138,7 +138,7 @@ def test_card_breaking_the_profile_shows_qc_on_its_tile_and_verification_page(ca
     qtbot.waitUntil(lambda: any(f.id == fid and f.ack_at is not None for f in panel.findings), timeout=LONG)
     row = next(r for r, f in enumerate(panel.findings) if f.id == fid)
     assert panel.table.rowCount() == len(stored)  # acknowledged: still listed
-    assert panel.table.item(row, 0).text().endswith("(acknowledged)")
+    assert panel.table.item(row, 0).text() == "error (ack.)"
     ack = panel.table.item(row, 5).text()
     assert ack.startswith("Ana Lopez · ") and ack.endswith("agreed with post")
     [again] = [f for f in qc_service.findings_for_card(cart.catalogs[0], job.card_id) if f.id == fid]

@@ -54,7 +54,7 @@ PAGES = (
     ("log", "Logger", "log"),
     ("reports", "Reports", "reports"),
     ("history", "History", "history"),
-    ("drives", "Drives", "hard-drive"),
+    ("drives", "Drives", "drives"),
     ("settings", "Settings", "settings"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)

@@ -184,6 +184,15 @@ def _storage(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
             kit.table(header, rows, [x * width for x in w], right=(3, 4, 5, 6))]
 
 
+def days_left(days: float | None) -> str:
+    """Days to full for people: ``—`` without a rate, ``3.5`` under ten days, ``42``, ``> 9 999``."""
+    if days is None:
+        return "—"
+    if days >= 10_000:
+        return "> 9 999"
+    return f"{days:.1f}" if days < 10 else f"{days:,.0f}".replace(",", " ")
+
+
 def _forecast(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
     f = r.forecast
     if f is None:
@@ -201,12 +210,11 @@ def _forecast(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
     rows = []
     for d in f.drives:
         free = size(d.free_bytes) + ("" if d.measured else " (recorded)")
-        days = "—" if d.days_to_full is None else f"{d.days_to_full:.1f}"
-        rows.append([kit.p(d.label, bold=True), d.kind, size(d.capacity_bytes), free, days])
+        rows.append([kit.p(d.label, bold=True), d.kind, size(d.capacity_bytes), free, days_left(d.days_to_full)])
     out += [spacer(3), kit.table(header, rows, [x * width for x in w], right=(2, 3, 4))]
     if any(not d.measured for d in f.drives):
-        out.append(kit.note("(recorded): the drive was not mounted; its capacity minus the bytes the catalog "
-                            "recorded on it."))
+        out += [spacer(2), kit.note("(recorded): the drive was not mounted; its capacity minus the bytes the catalog "
+                            "recorded on it.")]
     return out
 
 

@@ -44,7 +44,7 @@ from pixm_desktop.gui.widgets import ColumnFitter, fmt_bytes
 from pixm_desktop.services import drives as drive_service
 
 COLUMNS = ("Label", "Kind", "Location", "Holder", "Capacity / free", "Card folders", "Last event")
-FIT = [(110, 1.0), (70, 0.0), (110, 1.0), (90, 0.5), (150, 0.5), (90, 0.0), (200, 3.0)]
+FIT = [(110, 1.0), (70, 0.0), (110, 1.0), (90, 0.5), (170, 0.5), (110, 0.0), (200, 3.0)]
 FORECAST_COLUMNS = ("Drive", "Kind", "Capacity", "Free", "Days to full")
 LISTED = 50  # files named under a NOT SAFE TO WIPE verdict (then "and K more")
 
@@ -64,7 +64,12 @@ def last_event(d: drive_service.DriveInfo) -> str:
 
 
 def days_text(days: float | None) -> str:
-    return "—" if days is None else f"{days:.1f}"
+    """``—`` without a daily rate, ``3.5`` under ten days, ``42``, ``> 9 999``."""
+    if days is None:
+        return "—"
+    if days >= 10_000:
+        return "> 9 999"
+    return f"{days:.1f}" if days < 10 else f"{days:,.0f}".replace(",", " ")
 
 
 class AddDriveDialog(QDialog):
@@ -176,7 +181,7 @@ class DrivesPage(QWidget):
         self.result_lines = QListWidget(rbox)  # files lacking copies, or each card folder re-verified
         self.result_lines.setObjectName("driveResultLines")
         rl.addWidget(self.result_lines, 1)
-        bl.addWidget(rbox, 3)
+        bl.addWidget(rbox, 1)
         fbox = QGroupBox("Storage forecast", bottom)
         fl = QVBoxLayout(fbox)
         self.rate = QLabel("", fbox)
@@ -188,10 +193,10 @@ class DrivesPage(QWidget):
         self.forecast_table.setHorizontalHeaderLabels(list(FORECAST_COLUMNS))
         self.forecast_table.verticalHeader().setVisible(False)
         self.forecast_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.forecast_fitter = ColumnFitter(self.forecast_table, [(100, 1.0), (60, 0.0), (80, 0.5), (80, 0.5),
-                                                                  (80, 0.0)], hide_order=[1])
+        self.forecast_fitter = ColumnFitter(self.forecast_table, [(100, 1.0), (60, 0.0), (80, 0.5), (140, 0.5),
+                                                                  (100, 0.0)], hide_order=[1])
         fl.addWidget(self.forecast_table, 1)
-        bl.addWidget(fbox, 2)
+        bl.addWidget(fbox, 1)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self._show_verdict(None, "Select a drive, then Wipe check or Receive.")

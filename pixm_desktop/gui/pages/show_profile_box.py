@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -24,11 +24,13 @@ from PySide6.QtWidgets import (
 
 from pixm_desktop.core.errors import ShowProfileFormatError
 from pixm_desktop.core.show import ShowProfile
+from pixm_desktop.core.timecode import fps_label
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.gui.state import AppState
+from pixm_desktop.gui.widgets import ColumnFitter
 from pixm_desktop.services import show as show_service
 
-CAMERA_COLUMNS = ("Camera", "Unit", "Make / model", "Codec", "Resolution", "Frame rate", "Timecode", "Clip names")
+CAMERA_COLUMNS = ("Camera", "Make / model", "Codec", "Resolution", "FPS", "TC", "Names")
 
 
 def error_text(exc: BaseException) -> str:
@@ -44,7 +46,7 @@ def error_text(exc: BaseException) -> str:
 
 
 def _tc(spec) -> str:
-    return f"{show_service.rate_text(spec.rate)}{' DF' if spec.drop_frame else ''}"
+    return f"{fps_label(spec.rate)}{' DF' if spec.drop_frame else ''}"
 
 
 class ShowProfileBox(QGroupBox):
@@ -74,9 +76,12 @@ class ShowProfileBox(QGroupBox):
         self.cameras.setHorizontalHeaderLabels(list(CAMERA_COLUMNS))
         self.cameras.verticalHeader().setVisible(False)
         self.cameras.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.cameras.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.cameras.horizontalHeader().setStretchLastSection(True)
-        self.cameras.setMaximumHeight(130)
+        # fit the box's width at 1280×720: the camera's make/model and codec take what is left, names elide
+        self.fitter = ColumnFitter(self.cameras, [(70, 0.0), (130, 2.0), (110, 1.0), (90, 0.0), (65, 0.0),
+                                                  (65, 0.0), (60, 1.0)], hide_order=[5])
+        self.cameras.setWordWrap(False)
+        self.cameras.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.cameras.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         v.addWidget(self.cameras)
         row = QHBoxLayout()
         for text, slot, tip in (
@@ -115,6 +120,7 @@ class ShowProfileBox(QGroupBox):
             for lab in self.fields.values():
                 lab.setText("—")
             self.cameras.setRowCount(0)
+            self._fit_cameras()
             return
         p = profile.production
         self.summary.setText(f"Installed: {profile.stamp}")
@@ -132,11 +138,21 @@ class ShowProfileBox(QGroupBox):
         self.cameras.setRowCount(len(profile.cameras))
         for r, cam in enumerate(profile.cameras):
             codec = cam.codec + (f" {cam.codec_profile}" if cam.codec_profile else "")
-            values = (cam.letter, cam.unit, " ".join(x for x in (cam.make, cam.model) if x), codec,
-                      str(cam.resolution), show_service.rate_text(cam.frame_rate), _tc(cam.timecode),
-                      cam.naming.rule or cam.naming.clip_pattern)
+            values = (f"{cam.letter} · {cam.unit}", " ".join(x for x in (cam.make, cam.model) if x), codec,
+                      str(cam.resolution), fps_label(cam.frame_rate), _tc(cam.timecode),
+                      cam.naming.rule or "own pattern")
             for col, text in enumerate(values):
-                self.cameras.setItem(r, col, QTableWidgetItem(text))
+                it = QTableWidgetItem(text)
+                it.setToolTip(cam.naming.clip_pattern if col == len(values) - 1 else text)
+                self.cameras.setItem(r, col, it)
+        self._fit_cameras()
+
+    def _fit_cameras(self) -> None:
+        """Every camera row shown (a show has a handful): the table as tall as its rows, no scrolling."""
+        t = self.cameras
+        t.resizeRowsToContents()
+        rows = sum(t.rowHeight(r) for r in range(t.rowCount()))
+        t.setFixedHeight(t.horizontalHeader().sizeHint().height() + rows + 2 * t.frameWidth() + 2)
 
     def _unreadable(self, exc: BaseException) -> None:
         self.profile = None

@@ -224,7 +224,7 @@ class QcPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
-        self.fitter = ColumnFitter(self.table, [(80, 0.0), (110, 0.5), (150, 2.0), (110, 1.0), (110, 1.0),
+        self.fitter = ColumnFitter(self.table, [(110, 0.0), (100, 0.5), (150, 2.0), (110, 1.0), (90, 1.0),
                                                 (160, 2.0)], hide_order=[3, 1])
         self.table.itemSelectionChanged.connect(self._selected)
         v.addWidget(self.table, 1)
@@ -270,7 +270,7 @@ class QcPanel(QWidget):
         self.table.setRowCount(len(rows))
         for r, f in enumerate(rows):
             acked = f.ack_at is not None
-            sev = f"{f.severity} (acknowledged)" if acked else f.severity
+            sev = f"{f.severity} (ack.)" if acked else f.severity
             for c, text in enumerate((sev, f.rule, f.subject, f.expected, f.found, _ack_text(f))):
                 it = QTableWidgetItem(text)
                 it.setToolTip(f.message if c < 5 else text)
