@@ -20,6 +20,11 @@ one drive and the rule asks for distinct drives (the default). It saves the same
 shows before the copy (``same-drive-warning.png``, the whole screen: the question is its own window), then,
 after "Copy anyway", the Offload, Verification and History pages (``offload-not-safe.png``,
 ``verification-not-safe.png``, ``history-not-safe.png``).
+
+``--show-qc-drives`` shows the show profile, ingest QC and drives (issue 12): the example profile installed
+(``settings-show-profile.png``), an ARRI card shot at 25 fps on the 23.976 show with the QC line on its tile
+(``offload-qc.png``) and its QC findings, one acknowledged (``verification-qc.png``), and the shuttle registered on the Drives page after a wipe check
+(``drives.png``).
 """
 
 from __future__ import annotations
@@ -94,6 +99,8 @@ def main() -> int:
                          "verification-reverify-*.png, verification-*.png)")
     ap.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT (default 1280x720)")
     ap.add_argument("--only", default="", help="comma-separated shot names to save (default: every shot)")
+    ap.add_argument("--show-qc-drives", action="store_true",
+                    help="only the show profile, QC and Drives shots (settings-show-profile, verification-qc, drives)")
     args = ap.parse_args()
     args.size = tuple(int(x) for x in args.size.lower().split("x"))
     args.only = {x.strip() for x in args.only.split(",") if x.strip()}
@@ -103,6 +110,9 @@ def main() -> int:
     if args.not_safe:
         _reexec_under_xvfb()
         return not_safe_shots(args)
+    if args.show_qc_drives:
+        _reexec_under_xvfb()
+        return show_qc_drives_shots(args)
     _reexec_under_xvfb()
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
@@ -386,6 +396,128 @@ def not_safe_shots(args) -> int:
         window.history_page.refresh()
         wait(lambda: window.history_page.model.rowCount() >= 1, what="history rows")
         shot("history-not-safe")
+        for name, path in shots.items():
+            print(f"{name}: {path}")
+        return 0
+    finally:
+        if window is not None:
+            window.shutdown()
+            window.close()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def show_qc_drives_shots(args) -> int:
+    """The example show profile in Settings, a card breaking it with its QC findings (one acknowledged) on the
+    Verification page, the shuttle on the Drives page after a wipe check."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
+    from fractions import Fraction
+
+    from PySide6.QtCore import QSettings
+    from sqlalchemy import update
+
+    from pixm_desktop.engine.drives import PhysicalDrive, VolumeIdentity
+    from pixm_desktop.gui.app import settle_interpreter
+    from pixm_desktop.gui.jobs import JobState
+    from pixm_desktop.gui.settings_store import save_settings
+    from pixm_desktop.gui.window import CartWindow
+    from pixm_desktop.services import show
+    from pixm_desktop.services.samples import make_card
+    from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
+    from pixm_desktop.store.models import Destination
+
+    work, app = _fresh_work_and_app(args)
+    window = None
+    try:
+        media = work / "media" / "dit"
+        media.mkdir(parents=True)
+        raid, shuttle = work / "volumes" / "RAID-A", work / "volumes" / "SHUTTLE-B"
+        for d in (raid, shuttle):
+            d.mkdir(parents=True)
+        show.import_profile(ROOT / "docs" / "examples" / "show-profile.json", work / "catalog.sqlite")
+        catalog = open_catalog(work / "catalog.sqlite")
+        qs = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+        save_settings(qs, OffloadSettings(
+            destinations=[DestinationSetting(str(raid)), DestinationSetting(str(shuttle))], project="Big Film",
+            mount_roots=[str(media)], distinct_drives=False, ingest_clips=True, auto_report=False,
+            production="Big Film", company="Acme Pictures", dit="Ana Lopez", unit="Main unit"))
+        window = CartWindow(catalog, qs, use_tray=False)
+        window.resize(*args.size)
+        window.show()
+        settle_interpreter()
+
+        def wait(cond, timeout=180.0, what="condition"):
+            end = time.monotonic() + timeout
+            while not cond():
+                if time.monotonic() > end:
+                    raise SystemExit(f"timed out waiting for {what}")
+                app.processEvents()
+                time.sleep(0.02)
+
+        shots = {}
+
+        def shot(name: str) -> None:
+            for _ in range(10):
+                app.processEvents()
+                time.sleep(0.05)
+            for n in list(window.notices.notices):
+                window.notices.remove(n)
+            for _ in range(4):
+                app.processEvents()
+                time.sleep(0.05)
+            if args.only and name not in args.only:
+                return
+            path = args.out / f"{name}.png"
+            window.grab().save(str(path))
+            shots[name] = path
+
+        window.show_page("settings")
+        sp = window.settings_page
+        wait(lambda: sp.show_profile.profile is not None, what="the installed profile")
+        sp.layout().itemAt(0).widget().ensureWidgetVisible(sp.show_profile, 0, 0)  # the settings' scroll area
+        shot("settings-show-profile")
+        card = make_card(work / "gen", "arri", clips=3, seconds=1.5, reel="A002", fps=Fraction(25)).root
+        card = Path(shutil.move(str(card), str(media / card.name)))
+        window.show_page("offload")
+        [job] = window.offload_page.offload([str(card)])
+        wait(lambda: job.state == JobState.COMPLETED, what="the offload")
+        wait(lambda: window.aftercare.tasks and window.aftercare.tasks[0].state == "done", what="QC in the aftercare")
+        tile = window.offload_page.tiles.tile(job)
+        wait(lambda: "error" in tile.qc_text, what="the QC line on the card's tile")
+        window.offload_page.queue_panel.select(job)
+        shot("offload-qc")
+        vp = window.verification_page
+        window.open_card(job.card_id)
+        wait(lambda: vp.qc.card_id == job.card_id and vp.qc.findings, what="the QC findings")
+        vp.tabs.setCurrentWidget(vp.qc)
+        rate = next(r for r, f in enumerate(vp.qc.findings) if f.rule == "frame_rate")
+        vp.qc.table.selectRow(rate)
+        vp.qc.acknowledge_selected("slow-motion insert at 25 fps, agreed with post (M. Weber)")
+        wait(lambda: any(f.ack_at for f in vp.qc.findings), what="the acknowledgement")
+        vp.qc.table.selectRow(0)
+        shot("verification-qc")
+        dp = window.drives_page
+        window.show_page("drives")
+        # two folders of one disk stand for two drives: each its own filesystem (UUID, capacity) at its folder
+        # and its own physical drive, as the offload would have recorded for copies on two real drives
+        sizes = {raid.name: 8 * 10**12, shuttle.name: 4 * 10**12}
+        dp.probes = {"identity_of": lambda p: VolumeIdentity(f"uuid-{p.name}", p.name, sizes.get(p.name, 10**12),
+                                                             str(p), f"/dev/{p.name}", "exfat", None),
+                     "drive_of": lambda p: PhysicalDrive(f"serial:{p.name}", p.name)}
+        with catalog.session() as s:
+            for d in (raid, shuttle):
+                s.execute(update(Destination).where(Destination.path.like(f"{d}/%"))
+                          .values(drive_id=f"serial:{d.name}", drive_note=None))
+            s.commit()
+        dp.add_drive(raid, "RAID-A", "raid")
+        wait(lambda: dp.table.rowCount() == 1, what="RAID-A registered")
+        dp.add_drive(shuttle, "SHUTTLE-07", "shuttle")
+        wait(lambda: dp.table.rowCount() == 2, what="SHUTTLE-07 registered")
+        dp.select("SHUTTLE-07")
+        dp.wipe_check_selected()
+        wait(lambda: dp.verdict is not None, what="the wipe check")
+        shot("drives")
         for name, path in shots.items():
             print(f"{name}: {path}")
         return 0

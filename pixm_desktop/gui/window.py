@@ -1,4 +1,4 @@
-"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Settings),
+"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Settings),
 notices in a strip under the pages (``gui.notices``).
 
 The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
@@ -29,6 +29,7 @@ from pixm_desktop.gui.aftercare import AftercareController
 from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
 from pixm_desktop.gui.notices import NoticeStrip
 from pixm_desktop.gui.pages.clips import ClipsPage
+from pixm_desktop.gui.pages.drives import DrivesPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
 from pixm_desktop.gui.pages.offload import OffloadPage
@@ -41,6 +42,7 @@ from pixm_desktop.gui.settings_store import default_qsettings, load_bytes
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import page_icon, status_icon
 from pixm_desktop.gui.widgets import Shortcut, ShortcutsDialog, apply_shortcuts, keys_text
+from pixm_desktop.services import qc as qc_service
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
@@ -52,6 +54,7 @@ PAGES = (
     ("log", "Logger", "log"),
     ("reports", "Reports", "reports"),
     ("history", "History", "history"),
+    ("drives", "Drives", "drives"),
     ("settings", "Settings", "settings"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
@@ -92,6 +95,7 @@ class CartWindow(QMainWindow):
         self.history_page = HistoryPage(self.state, self.stack)
         self.clips_page = ClipsPage(self.state, self.stack)
         self.logger_page = LoggerPage(self.state, self.stack)
+        self.drives_page = DrivesPage(self.state, self.stack)
         self.settings_page = SettingsPage(self.state, self.stack)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
@@ -100,6 +104,7 @@ class CartWindow(QMainWindow):
             "log": self.logger_page,
             "reports": self.reports_page,
             "history": self.history_page,
+            "drives": self.drives_page,
             "settings": self.settings_page,
         }
         for key, title, icon in PAGES:
@@ -131,6 +136,8 @@ class CartWindow(QMainWindow):
         self.queue.finished.connect(self._job_finished)
         self.aftercare.changed.connect(self._aftercare_changed)
         self.aftercare.notify.connect(self.notify)
+        self.aftercare.finished.connect(self._aftercare_finished)
+        self.drives_page.notice.connect(self.notify)
         self.verification_page.notice.connect(self.notify)
         self.reports_page.notice.connect(self.notify)
         self.history_page.notice.connect(self.notify)
@@ -291,6 +298,8 @@ class CartWindow(QMainWindow):
         page = self.stack.currentWidget()
         if page in (self.clips_page, self.logger_page):
             self.undo_group.setActiveStack(page.writer.undo_stack)
+        if page is self.drives_page:
+            page.refresh()
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every
             # Python call of the paint (model data) wait for the interpreter lock
@@ -323,6 +332,23 @@ class CartWindow(QMainWindow):
             self.state.catalog_changed.emit()
         if job.state == JobState.COMPLETED and job.card_id is not None:
             self.aftercare.enqueue(job.card_id, job.catalog_job_id, job.label)
+        if job.card_id is not None:
+            self.load_qc(job.card_id)
+
+    def _aftercare_finished(self, task) -> None:
+        result = task.result
+        self.load_qc(task.card_id, ran=result is not None and result.qc is not None)
+
+    def load_qc(self, card_id: int, ran: bool = False) -> None:
+        """Read the card's QC findings on the catalog lane for its tile and the Verification page. ``ran``: QC
+        just ran on it (a clean card then says so)."""
+        def show(findings) -> None:
+            self.offload_page.tiles.set_qc(card_id, findings, ran)
+            self.verification_page.qc_changed(card_id)
+
+        self.runner.submit(qc_service.findings_for_card, self.state.catalog, card_id, lane="catalog",
+                           name=f"QC of card {card_id}", on_done=show,
+                           on_error=lambda e: self.notify("QC", str(e), "error", ""))
 
     def _aftercare_changed(self) -> None:
         pending = self.aftercare.pending

@@ -1,8 +1,10 @@
 """The daily report: one PDF per shoot day for production, post and the insurance file.
 
 Landscape pages: the day's verdict and totals, every card offloaded that day, totals per camera (clips,
-duration as timecode and h:m:s, bytes), sound rolls, storage used per destination drive, warnings and
-failures, then every picture clip with a thumbnail and the logger's fields, and the sound takes. Every page
+duration as timecode and h:m:s, bytes), sound rolls, storage used per destination drive and the storage forecast (bytes this day,
+average per shoot day, each registered drive's free space and days to full), ingest QC findings by card
+(acknowledged ones with their note; open QC errors also in the ATTENTION box), warnings and failures, then
+every picture clip with a thumbnail and the logger's fields, and the sound takes. Every page
 says "Page X of Y" and carries the creation time and tool version.
 """
 
@@ -16,10 +18,11 @@ from reportlab.platypus import Flowable
 
 from pixm_desktop.core.timecode import fps_label
 from pixm_desktop.reports.fonts import Fonts
-from pixm_desktop.reports.model import DailyReport, ReportResult
+from pixm_desktop.reports.model import DailyReport, QcLine, ReportResult
 from pixm_desktop.reports.offload import clip_cells
 from pixm_desktop.reports.pdf import (
     BAD,
+    GOOD,
     WARN,
     Kit,
     PageFrame,
@@ -38,6 +41,7 @@ from pixm_desktop.reports.text import (
     plural,
     size,
     verdict_title,
+    when,
     wrap_at_separators,
 )
 
@@ -64,14 +68,28 @@ def write_daily_report(report: DailyReport, path: Path, *, fonts: Fonts | None =
                         bytes=Path(path).stat().st_size, seconds=time.perf_counter() - started, warnings=warnings)
 
 
+QC_IN_BANNER = 5  # open QC errors named in the ATTENTION box (then "and N more")
+
+
+def _qc_attention(errors: list[QcLine]) -> str:
+    """`` 2 open QC errors: A001: frame_rate C003 (found 25); …`` for the ATTENTION box; "" without."""
+    if not errors:
+        return ""
+    named = "; ".join(f"{q.card}: {q.rule} {q.subject} (found {q.found})" for q in errors[:QC_IN_BANNER])
+    more = f"; and {len(errors) - QC_IN_BANNER} more" if len(errors) > QC_IN_BANNER else ""
+    return f" {plural(len(errors), 'open QC error')}: {named}{more} — see Ingest QC."
+
+
 def _story(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
     unsafe = [c for c in r.cards if not c.safe]
     warnings = sum(1 for i in r.issues if i.severity != "FAILED")
-    if unsafe or r.failures:
+    qc_errors = r.open_qc_errors
+    if unsafe or r.failures or qc_errors:
         verdict = "ATTENTION"
         text = (f"{plural(len(unsafe), 'card')} not safe to format" + (f" ({', '.join(c.card.label for c in unsafe)})"
                                                                        if unsafe else "")
-                + f"; {plural(r.failures, 'failure')}, {plural(warnings, 'warning')} — see Warnings and failures.")
+                + f"; {plural(r.failures, 'failure')}, {plural(warnings, 'warning')} — see Warnings and failures."
+                + _qc_attention(qc_errors))
     else:
         verdict = "ALL CARDS SAFE TO FORMAT"
         text = (f"every file of {plural(len(r.cards), 'card')} verified on every required destination"
@@ -96,6 +114,8 @@ def _story(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
     story += _cameras(r, kit, width)
     story += _sound_rolls(r, kit, width)
     story += _storage(r, kit, width)
+    story += _forecast(r, kit, width)
+    story += _qc(r, kit, width)
     story += _issues(r, kit, width)
     story += _clips(r, kit, width)
     story += _sound_takes(r, kit, width)
@@ -162,6 +182,66 @@ def _storage(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
              str(s.files), size(s.bytes_verified), size(s.free_bytes_before)] for s in r.storage]
     return [*kit.section("Storage used per destination"),
             kit.table(header, rows, [x * width for x in w], right=(3, 4, 5, 6))]
+
+
+def days_left(days: float | None) -> str:
+    """Days to full for people: ``—`` without a rate, ``3.5`` under ten days, ``42``, ``> 9 999``."""
+    if days is None:
+        return "—"
+    if days >= 10_000:
+        return "> 9 999"
+    return f"{days:.1f}" if days < 10 else f"{days:,.0f}".replace(",", " ")
+
+
+def _forecast(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    f = r.forecast
+    if f is None:
+        return []
+    out: list[Flowable] = [*kit.section("Storage"), kit.facts([
+        ("Offloaded this day", f"{size(f.day_bytes)} ({exact_bytes(f.day_bytes)})"),
+        ("Average per shoot day", f"{size(round(f.average_bytes))} over {plural(f.days, 'day')}" if f.days else "—"),
+    ], width, columns=2)]
+    if not f.drives:
+        out.append(kit.p("No drive is registered (`pixm drive add`): no free space or days to full to show.",
+                         kit.small))
+        return out
+    header = ["Registered drive", "Kind", "Capacity", "Free", "Days to full"]
+    w = [0.3, 0.12, 0.18, 0.22, 0.18]
+    rows = []
+    for d in f.drives:
+        free = size(d.free_bytes) + ("" if d.measured else " (recorded)")
+        rows.append([kit.p(d.label, bold=True), d.kind, size(d.capacity_bytes), free, days_left(d.days_to_full)])
+    out += [spacer(3), kit.table(header, rows, [x * width for x in w], right=(2, 3, 4))]
+    if any(not d.measured for d in f.drives):
+        out += [spacer(2), kit.note("(recorded): the drive was not mounted; its capacity minus the bytes the catalog "
+                            "recorded on it.")]
+    return out
+
+
+def _qc(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    if r.qc_profile is None and not r.qc:
+        return []
+    out: list[Flowable] = [*kit.section("Ingest QC")]
+    against = f"against {r.qc_profile}" if r.qc_profile else "against the show profile"
+    if not r.qc:
+        out.append(kit.p(f"No QC finding on this day's cards ({against}).", kit.body))
+        return out
+    errors = sum(q.severity == "error" for q in r.qc)
+    acked = sum(q.ack_at is not None for q in r.qc)
+    out.append(kit.p(f"{plural(len(r.qc), 'finding')} {against}: {plural(errors, 'error')}, "
+                     f"{plural(len(r.qc) - errors, 'warning')}; {acked} acknowledged.", kit.small))
+    header = ["Card", "", "Rule", "Clip", "Expected", "Found", "Acknowledged"]
+    w = [0.13, 0.08, 0.11, 0.16, 0.13, 0.13, 0.26]
+    rows, marks = [], []
+    for i, q in enumerate(sorted(r.qc, key=lambda q: (q.card, q.severity != "error", q.rule, q.subject))):
+        if q.open_error:
+            marks.append(i)
+        word = kit.word(q.severity.upper(), (BAD if q.severity == "error" else WARN) if q.ack_at is None else GOOD)
+        ack = (kit.rich([(f"{q.ack_by} {when(q.ack_at, seconds=False)}", "b"), (q.ack_note or "", "br")], kit.small)
+               if q.ack_at is not None else "open")
+        rows.append([q.card, word, q.rule, q.subject, q.expected, q.found, ack])
+    out.append(kit.table(header, rows, [x * width for x in w], mark_rows=marks))
+    return out
 
 
 def _issues(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:

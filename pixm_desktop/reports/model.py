@@ -238,6 +238,51 @@ class Issue:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class QcLine:
+    """One ingest QC finding of a card of the day: ``severity`` ``error`` | ``warning``, the rule broken, the clip
+    (or what else it is about), expected and found, and its acknowledgement (``ack_at`` ``None``: open)."""
+
+    card: str
+    severity: str
+    rule: str
+    subject: str
+    expected: str
+    found: str
+    message: str
+    ack_by: str | None = None
+    ack_at: dt.datetime | None = None
+    ack_note: str | None = None
+
+    @property
+    def open_error(self) -> bool:
+        return self.severity == "error" and self.ack_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class DriveRoom:
+    """A registered drive's room: capacity and free bytes (``measured`` on the mounted drive, else capacity
+    minus what the catalog recorded on it), days until full at the average daily rate (``None``: no rate)."""
+
+    label: str
+    kind: str
+    capacity_bytes: int
+    free_bytes: int
+    measured: bool
+    days_to_full: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StorageForecast:
+    """Bytes offloaded on the report's day, the average per shoot day so far (over ``days`` days), and each
+    registered drive's room."""
+
+    day_bytes: int
+    average_bytes: float
+    days: int
+    drives: tuple[DriveRoom, ...] = ()
+
+
 @dataclass(slots=True)
 class DailyReport:
     """Everything the daily report of one shoot day prints."""
@@ -254,6 +299,13 @@ class DailyReport:
     sound_rolls: list[SoundRoll]
     storage: list[StorageLine]
     issues: list[Issue]
+    qc: list[QcLine] = field(default_factory=list)  # the day's cards' ingest QC findings, errors first
+    qc_profile: str | None = None  # the show profile installed ("Big Film rev 3 (schema v1)"), None: no QC
+    forecast: StorageForecast | None = None
+
+    @property
+    def open_qc_errors(self) -> list[QcLine]:
+        return [q for q in self.qc if q.open_error]
 
     @property
     def total_bytes(self) -> int:
@@ -286,11 +338,14 @@ __all__ = [
     "DailyCard",
     "DailyReport",
     "DestinationLine",
+    "DriveRoom",
     "FileLine",
     "Issue",
     "OffloadReport",
+    "QcLine",
     "ReportContext",
     "ReportResult",
     "SoundRoll",
+    "StorageForecast",
     "StorageLine",
 ]

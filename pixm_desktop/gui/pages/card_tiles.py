@@ -6,6 +6,10 @@ Eject button. The verdict words are THE card verdict (``OffloadJob.verdict``: ``
 read through ``services.status`` when the job ends); the tile never judges a card itself. Before the verdict is
 read a tile says what the job is doing (``WAITING``, ``COPYING``, ``CHECKING``) or that it ``FAILED`` — never
 anything green.
+
+Under the reason, the card's ingest QC in one line (:func:`qc_line`: ``QC: 3 errors, 1 warning`` in the error
+colour, ``QC: clean``, nothing when QC did not run), set by the window from ``services.qc.findings_for_card``
+read when the card's job ends and when its aftercare finishes (``CardTiles.set_qc``).
 """
 
 from __future__ import annotations
@@ -30,9 +34,30 @@ from pixm_desktop.gui.theme import colour, status_icon
 from pixm_desktop.gui.widgets import fmt_eta, verdict_kind
 
 TILE_WIDTH = 300  # px: "SAFE TO FORMAT" in the large type, the icon and margins
-TILE_HEIGHT = 96
+TILE_HEIGHT = 116  # the word, the card's name, the reason, the QC line
 WORDS = {CardState.SAFE: "SAFE TO FORMAT", CardState.NOT_SAFE: "NOT SAFE", CardState.COPYING: "COPYING",
          CardState.FAILED: "FAILED"}
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def qc_line(findings: list | None, ran: bool = False) -> tuple[str, str]:
+    """``(text, icon kind)`` of a card's QC line from its findings (``services.qc.FindingRow``); ``("", "")``
+    when there are none and QC is not known to have run (``ran``). Acknowledged findings are counted apart,
+    never dropped: ``QC: 1 error, 2 acknowledged``."""
+    findings = findings or []
+    if not findings:
+        return ("QC: clean", "ok") if ran else ("", "")
+    open_ = [f for f in findings if f.ack_at is None]
+    errors = sum(f.severity == "error" for f in open_)
+    warnings = len(open_) - errors
+    parts = ([_count(errors, "error")] if errors else []) + ([_count(warnings, "warning")] if warnings else [])
+    acked = len(findings) - len(open_)
+    if acked:
+        parts.append(f"{acked} acknowledged")
+    return "QC: " + ", ".join(parts), "fail" if errors else "warn" if warnings else "done"
 
 
 def tile_state(job: OffloadJob) -> tuple[str, str, str]:
@@ -96,8 +121,25 @@ class CardTile(QFrame):
         self.eject.clicked.connect(lambda: self.eject_clicked.emit(self.job))
         row.addWidget(self.eject)
         col.addLayout(row)
+        self.qc = QLabel(self)  # the card's ingest QC: set_qc
+        self.qc.setObjectName("tileQc")
+        self.qc.hide()
+        col.addWidget(self.qc)
         outer.addLayout(col, 1)
         self.update_from_job()
+
+    @property
+    def qc_text(self) -> str:
+        return self.qc.text()
+
+    def set_qc(self, findings: list | None, ran: bool = False) -> None:
+        """Show the card's QC line (:func:`qc_line`); hidden when there is nothing to say."""
+        text, kind = qc_line(findings, ran)
+        self.qc.setText(text)
+        self.qc.setStyleSheet(f"color: {colour(kind).name()}; font-weight: bold;" if kind in ("fail", "warn")
+                              else "")
+        self.qc.setToolTip("\n".join(f"{f.severity}: {f.subject}: {f.message}" for f in (findings or [])[:20]))
+        self.qc.setVisible(bool(text))
 
     @property
     def word_text(self) -> str:
@@ -164,6 +206,12 @@ class CardTiles(QScrollArea):
         self.tiles[job.uid] = t
         self.row.insertWidget(self.row.count() - 1, t)
         self.setVisible(True)
+
+    def set_qc(self, card_id: int, findings: list | None, ran: bool = False) -> None:
+        """The QC line of every tile of card ``card_id`` (see :meth:`CardTile.set_qc`)."""
+        for t in self.tiles.values():
+            if t.job.card_id == card_id:
+                t.set_qc(findings, ran)
 
     def _changed(self, job: OffloadJob) -> None:
         if (t := self.tiles.get(job.uid)) is not None:

@@ -1,5 +1,6 @@
 """The Settings page: the production (name, company, DIT, camera unit, shoot-day numbering: the reports' header
 and the folder template's ``{production}`` ``{unit}`` ``{dit}`` ``{shootday}``), watched mount roots, the
+show profile installed (read-only, with Import / Export / Validate: ``show_profile_box``), the
 safe-to-format rule, offload options (clips and the offload report after each verified job), keyboard
 shortcuts."""
 
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop.core.errors import PixmError
+from pixm_desktop.gui.pages.show_profile_box import ShowProfileBox
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.widgets import Shortcut, keys_text, shortcut_conflict
 from pixm_desktop.services.reports import default_report_folder
@@ -149,6 +151,8 @@ class SettingsPage(QWidget):
         lay.addWidget(scroll, 3)
         self.production = ProductionBox(state, self)
         left.addWidget(self.production)
+        self.show_profile = ShowProfileBox(state, self)  # the installed show profile, Import / Export / Validate
+        left.addWidget(self.show_profile)
         box = QGroupBox("Safe to format", self)
         f = QFormLayout(box)
         self.min_copies = QSpinBox(box)

@@ -5,6 +5,8 @@ reason — green only when safe —, per destination the pending / copied / veri
 counts, the file × destination list filterable to failures (with the reason of each), re-verification of a
 destination from its ASC MHL (the ``verify`` job kind, with a bar, %, ETA and Cancel), and Eject once safe. Every catalog read and re-read of the media runs on the
 runner; the page only shows results.
+
+Beside the file list, a QC tab (``qc_panel.QcPanel``): the card's ingest QC findings and Acknowledge….
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +41,7 @@ from pixm_desktop.core.model import CancelToken, CopyState
 from pixm_desktop.core.rate import RateMeter
 from pixm_desktop.core.states import JobKind, VerifyJobOptions
 from pixm_desktop.gui.errors import explain
+from pixm_desktop.gui.pages.qc_panel import QcPanel
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.gui.theme import status_icon
 from pixm_desktop.gui.widgets import (
@@ -270,7 +274,9 @@ class VerificationPage(QWidget):
         self._reverify: dict | None = None  # {"cancel", "progress", "total", "meter", "label", "started"}
         dl.addLayout(drow)
         rl.addWidget(dbox)
-        fbox = QGroupBox("Files on each destination", right)
+        self.tabs = QTabWidget(right)  # the file list and the card's QC findings share the page's height
+        self.tabs.setObjectName("verifyTabs")
+        fbox = QWidget(self.tabs)
         fl = QVBoxLayout(fbox)
         frow = QHBoxLayout()
         self.failures_only = QCheckBox("Failures only", fbox)
@@ -305,7 +311,12 @@ class VerificationPage(QWidget):
         fl.addWidget(self.reason)
         self.files.selectionModel().currentRowChanged.connect(self._file_selected)
         self.model.modelReset.connect(self._select_first_failure)
-        rl.addWidget(fbox, 1)
+        self.tabs.addTab(fbox, "Files on each destination")
+        self.qc = QcPanel(state, self.tabs)
+        self.qc.notice.connect(self.notice)
+        self.qc.counted.connect(lambda t: self.tabs.setTabText(1, t))
+        self.tabs.addTab(self.qc, "QC")
+        rl.addWidget(self.tabs, 1)
         self.cards.setMinimumWidth(240)
         self.cards.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.cards.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -422,6 +433,7 @@ class VerificationPage(QWidget):
             self._badge_verdict = None
             self.dest_table.setRowCount(0)
             self.model.set_rows(None)
+            self.qc.load(None)
             self._update_buttons()
             return
         self.title.setText(f"{st.label} — {st.camera.upper()} reel {st.reel}")
@@ -440,7 +452,13 @@ class VerificationPage(QWidget):
         if files is not None:
             self._fill_files(files)
             self._files_loaded = time.monotonic()
+            self.qc.load(st.id)
         self._update_buttons()
+
+    def qc_changed(self, card_id: int) -> None:
+        """QC ran or changed for ``card_id``: reread its findings when it is the card shown."""
+        if self.current is not None and self.current.id == card_id:
+            self.qc.load(card_id)
 
     def _fill_destinations(self, dests: list[status_service.DestinationStatus], selected: int | None,
                            safe: bool = False) -> None:

@@ -1,5 +1,5 @@
-"""The daily report of a shoot day: cards and their verdicts, camera and sound-roll totals, clips, storage,
-issues."""
+"""The daily report of a shoot day: cards and their verdicts, camera and sound-roll totals, clips, storage
+(with the forecast of ``services.drives``), ingest QC findings (``services.qc``), issues."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from pixm_desktop.core.errors import ShowProfileError
 from pixm_desktop.core.model import Camera, JobStatus
 from pixm_desktop.core.naming import camera_letter, natural_key
 from pixm_desktop.core.states import ClipKind, JobKind, ProbeStatus, ThumbnailStatus
@@ -24,12 +25,15 @@ from pixm_desktop.reports.model import (
     ClipLine,
     DailyCard,
     DailyReport,
+    DriveRoom,
     Issue,
+    QcLine,
     ReportResult,
     SoundRoll,
+    StorageForecast,
     StorageLine,
 )
-from pixm_desktop.services import status
+from pixm_desktop.services import drives, qc, show, status
 from pixm_desktop.services.reports.clip_lines import lines_for_cards
 from pixm_desktop.services.reports.common import ReportOptions, report_context, resolve_day, writing
 from pixm_desktop.services.reports.offload import read_creator
@@ -132,7 +136,34 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
         dits=[options.dit] if options.dit else dits, hosts=hosts, cards=daily_cards, cameras=cameras,
         clips=[x for x in lines if x.kind != ClipKind.AUDIO],
         sound_takes=[x for x in lines if x.kind == ClipKind.AUDIO],
-        sound_rolls=sound_rolls, storage=storage, issues=issues)
+        sound_rolls=sound_rolls, storage=storage, issues=issues, qc=_qc_lines(catalog, [c.id for c in card_lines]),
+        qc_profile=_profile_stamp(catalog), forecast=_forecast(catalog, day, sum(c.bytes for c in card_lines)))
+
+
+def _qc_lines(catalog: Catalog, card_ids: list[int]) -> list[QcLine]:
+    """The stored QC findings of the day's cards (errors first), acknowledged ones included."""
+    if not card_ids:
+        return []
+    return [QcLine(f.card_label, f.severity, f.rule, f.subject, f.expected, f.found, f.message, f.ack_by, f.ack_at,
+                   f.ack_note) for f in qc.findings_for(catalog, card_ids)]
+
+
+def _profile_stamp(catalog: Catalog) -> str | None:
+    """The installed show profile's stamp (what QC ran against); ``None`` without one or when it is unreadable."""
+    try:
+        return show.profile_stamp(catalog.path) if catalog.path else None
+    except ShowProfileError:
+        return None
+
+
+def _forecast(catalog: Catalog, day: dt.date, day_bytes: int) -> StorageForecast:
+    """Bytes of the day (the forecast's figure for it, else the day's cards), the average per shoot day and
+    every registered drive's room (``services.drives.forecast``)."""
+    f = drives.forecast(catalog)
+    on_day = next((n for d, n, _cards in f.days if d == day), day_bytes)
+    rooms = tuple(DriveRoom(d.label, d.kind, d.capacity_bytes, d.free_bytes, d.measured, d.days_to_full)
+                  for d in f.drives)
+    return StorageForecast(on_day, f.average_bytes, len(f.days), rooms)
 
 
 def _card_issues(catalog: Catalog, card: CardLine, lines: list[ClipLine], verdict, job_id, job_status, job_error
