@@ -106,6 +106,7 @@ class Look:
         group = ocio.GroupTransform()
         if cdl is not None:
             t = ocio.CDLTransform()
+            t.setStyle(ocio.CDL_ASC)  # the ASC v1.2 clamps to 0–1 (OCIO's default style may not)
             t.setSlope(list(cdl.slope))
             t.setOffset(list(cdl.offset))
             t.setPower(list(cdl.power))
