@@ -19,13 +19,13 @@ from pathlib import Path
 
 import av
 import numpy as np
-import pytest
 import PyOpenColorIO as ocio
+import pytest
 from PIL import Image, ImageDraw
 
 from pixm_desktop.core.errors import ChildProcessFailedError, UsageError
 from pixm_desktop.core.model import CancelToken
-from pixm_desktop.core.states import DailiesJobOptions, JobKind
+from pixm_desktop.core.states import DailiesJobOptions, JobKind, job_options
 from pixm_desktop.core.timecode import frames_to_tc, tc_to_frames
 from pixm_desktop.media.probe import probe_media
 from pixm_desktop.media.renditions import burnin, colour, presets
@@ -35,6 +35,7 @@ from pixm_desktop.services.jobs.supervisor import run_job_in_child
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.services.settings import open_catalog
 from pixm_desktop.store import renditions_repo
+from pixm_desktop.store.models import Job
 from support.cards import make_card
 from support.cli import cli
 
@@ -387,8 +388,6 @@ def test_a_killed_render_resumes_without_redoing_finished_clips(tmp_path, shoot)
             assert t.is_alive() and time.monotonic() < deadline, box
             time.sleep(0.01)
         with shoot.session() as s:
-            from pixm_desktop.store.models import Job
-
             pid = s.get(Job, ids[0]).pid
         os.kill(pid, signal.SIGKILL)
         t.join(WAIT)
@@ -423,3 +422,9 @@ def test_pixm_dailies_presets_and_a_card(tmp_path, shoot):
     assert bad.code == 2 and "unknown burn-in field" in bad.text
     none = cli("dailies", "--to", tmp_path, "--catalog", shoot.path)
     assert none.code == 2 and "--day D, --card LABEL or --clips" in none.text
+
+
+def test_dailies_options_round_trip_through_the_jobs_row():
+    opts = DailiesJobOptions(card="A001", preset="prores-proxy-mov", lut="/l.cube", burn_in="tc", workers=2)
+    assert job_options("dailies", opts.to_json()) == opts
+    assert job_options("dailies", '{"workers": "many", "preset": 3}') == DailiesJobOptions()
