@@ -23,7 +23,7 @@ import PyOpenColorIO as ocio
 import pytest
 from PIL import Image, ImageDraw
 
-from pixm_desktop.core.errors import ChildProcessFailedError, UsageError
+from pixm_desktop.core.errors import CancelledError, ChildProcessFailedError, UsageError
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.core.states import DailiesJobOptions, JobKind, job_options
 from pixm_desktop.core.timecode import frames_to_tc, tc_to_frames
@@ -428,3 +428,12 @@ def test_dailies_options_round_trip_through_the_jobs_row():
     opts = DailiesJobOptions(card="A001", preset="prores-proxy-mov", lut="/l.cube", burn_in="tc", workers=2)
     assert job_options("dailies", opts.to_json()) == opts
     assert job_options("dailies", '{"workers": "many", "preset": 3}') == DailiesJobOptions()
+
+
+def test_cancel_stops_every_render_and_leaves_no_partial_file(tmp_path, shoot):
+    out = tmp_path / "dailies"
+    cancel = CancelToken()
+    options = DailiesJobOptions(day=DAY.isoformat(), preset="prores-proxy-mov", folder=str(out), workers=2)
+    with pytest.raises(CancelledError, match="dailies cancelled"):
+        jobs.execute(shoot, JobKind.DAILIES, options, cancel=cancel, on_progress=lambda p: cancel.cancel())
+    assert not list(out.rglob("*.partial")) and not _rows(shoot)
