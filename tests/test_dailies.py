@@ -437,3 +437,16 @@ def test_cancel_stops_every_render_and_leaves_no_partial_file(tmp_path, shoot):
     with pytest.raises(CancelledError, match="dailies cancelled"):
         jobs.execute(shoot, JobKind.DAILIES, options, cancel=cancel, on_progress=lambda p: cancel.cancel())
     assert not list(out.rglob("*.partial")) and not _rows(shoot)
+
+
+def test_pixm_dailies_exits_13_naming_a_clip_without_a_readable_copy(tmp_path, shoot, monkeypatch):
+    from pixm_desktop.services.jobs import dailies
+
+    names = [n for _id, n, _label in _clip_rows(shoot, day=DAY)]
+    real = dailies._readable
+    monkeypatch.setattr(dailies, "_readable", lambda clip: Path("") if clip.name == names[0] else real(clip))
+    run = cli("dailies", "--clips", *names[:2], "--preset", "h264-review-mp4", "--to", tmp_path,
+              "--workers", "1", "--catalog", shoot.path)
+    assert run.code == 13, run.text
+    assert f"{names[0]}: no readable copy" in run.text and "1 rendered" in run.out
+    assert set(_rows(shoot)) == {names[1]}

@@ -1,7 +1,7 @@
 """``pixm dailies (--day D | --card LABEL | --clips NAME…) [--preset P] [--lut FILE.cube] [--cdl FILE]
 [--burn-in FIELDS] [--watermark TEXT] [--to DIR] [--workers N]`` and ``pixm dailies presets``: renditions of
 catalogued clips (docs/dailies.md). A run is a ``dailies`` job (a row in ``jobs``); it resumes: renditions
-whose inputs did not change are not made again. Exit 1 when a clip could not be rendered.
+whose inputs did not change are not made again. Exit 13 when a clip could not be rendered.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from pixm_desktop.cli._catalog import naming, open_existing, reader_catalog_arg
 from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, day_arg, out
-from pixm_desktop.core.errors import PixmError, UsageError
+from pixm_desktop.core.errors import RenditionsFailedError, UsageError
 from pixm_desktop.core.states import DailiesJobOptions, JobKind
 from pixm_desktop.services import jobs
 from pixm_desktop.services.jobs import dailies
@@ -72,7 +72,7 @@ def cmd_dailies(args) -> int:
         catalog.close()
     out.print(dailies.DailiesKind().summary(result), markup=False, highlight=False)
     if result.failed:
-        raise PixmError(f"{len(result.failed)} clip(s) not rendered: "
+        raise RenditionsFailedError(f"{len(result.failed)} clip(s) not rendered: "
                         + "; ".join(f"{n}: {why}" for n, why in result.failed.items()),
                         hint="fix the cause and run the same command again: finished clips are kept")
     return 0
