@@ -356,6 +356,8 @@ def test_a_day_renders_once_and_again_only_when_inputs_change(tmp_path, shoot):
     changed = jobs.execute(shoot, JobKind.DAILIES, DailiesJobOptions(**{**options.to_dict(), "burn_in": "tc"}))
     assert len(changed.rendered) == 5
     assert all(_rows(shoot)[n][3] != rows[n][3] for n in rows)
+    elsewhere = DailiesJobOptions(**{**options.to_dict(), "burn_in": "tc", "folder": str(tmp_path / "other")})
+    assert len(jobs.execute(shoot, JobKind.DAILIES, elsewhere).rendered) == 5  # the files are not there
 
 
 def test_a_killed_render_resumes_without_redoing_finished_clips(tmp_path, shoot):

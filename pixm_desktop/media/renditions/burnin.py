@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -18,7 +17,6 @@ from pixm_desktop.core.resources import resource_path
 FIELDS = ("tc", "clip", "reel", "scene_take", "circle", "frame", "watermark")
 DEFAULT_POSITIONS = {"tc": "bottom-right", "frame": "bottom-right", "clip": "bottom-left", "reel": "bottom-left",
                      "scene_take": "top-left", "circle": "top-left", "watermark": "top-center"}
-ANCHORS = ("top-left", "top-center", "top-right", "center", "bottom-left", "bottom-center", "bottom-right")
 MARGIN = 0.02  # of the picture height, around the picture's edge
 PAD = 0.15  # of the text height, around the text in its box
 
@@ -103,7 +101,3 @@ class BurnIn:
                 pen.rectangle(box, fill=(0, 0, 0))
                 pen.text(origin, text, font=self.font, fill=(255, 255, 255))
         return np.asarray(image)
-
-
-def font_path(name: str) -> Path:
-    return resource_path("fonts", name)

@@ -107,7 +107,7 @@ def _readable(clip) -> Path:
     """The clip's media file on a fully verified destination that is mounted, else on the card if it is still
     there, else the file its probe read (``Path("")`` when none). Span segments are not joined yet: the first
     media file is rendered."""
-    media = [f for f in renditions_repo.media_files(clip)]
+    media = renditions_repo.media_files(clip)
     session = object_session(clip)
     if media and session is not None:
         rel = media[0].relpath_raw
@@ -135,10 +135,14 @@ def _scope(options: DailiesJobOptions) -> dict:
     raise UsageError("dailies needs a day, a card or clip names")
 
 
-def _done(catalog: Catalog, clip_id: int, preset: str, key: str) -> bool:
+def _done(catalog: Catalog, task: _Task) -> bool:
+    """The clip's rendition in this preset is current: same inputs key, every file there, in this folder."""
     with catalog.session() as s:
-        row = renditions_repo.find(s, clip_id, preset)
-        return row is not None and row.inputs_key == key and all(Path(p).is_file() for p in json.loads(row.paths))
+        row = renditions_repo.find(s, task.clip_id, task.request.preset.name)
+        if row is None or row.inputs_key != task.key:
+            return False
+        paths = [Path(p) for p in json.loads(row.paths)]
+        return all(p.is_file() and p.parent == task.request.out_dir for p in paths)
 
 
 # --- the pool's worker processes ---------------------------------------------------------------------------
@@ -213,7 +217,7 @@ class DailiesKind(JobKindBase):
         result = DailiesResult(preset.name, str(Path(prepared.options.folder) / preset.name))
         todo = []
         for t in tasks:
-            if _done(catalog, t.clip_id, preset.name, t.key):
+            if _done(catalog, t):
                 result.skipped.append(t.name)
             elif not t.request.source.name:
                 result.failed[t.name] = "no readable copy of the clip: mount a verified destination or the card"
