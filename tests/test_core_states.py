@@ -24,7 +24,7 @@ from pixm_desktop.core.states import (
 )
 
 STORED = {  # the strings catalogs written by every PIXM so far hold: changing one needs a migration
-    JobKind: {"offload", "verify", "ingest", "report", "aftercare", "qc"},  # verify… since 0005, qc since 0006
+    JobKind: {"offload", "verify", "ingest", "report", "aftercare", "qc", "dailies"},  # verify… 0005, qc 0006, dailies 0009
     JobDestinationStatus: {"pending", "completed", "failed"},
     ProbeStatus: {"pending", "ok", "partial", "no_decoder", "failed"},
     ThumbnailStatus: {"pending", "ok", "failed", "none"},

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("report", "clip lists: ALE for Avid, CSV for spreadsheets and scripts"),
     "show": ("show", "the show profile: expected cameras, sound, copy rule, deliveries"),
     "qc": ("qc", "check the clips of a card or a day against the show profile (ingest QC)"),
+    "dailies": ("dailies", "render dailies: proxies with the look and burn-ins that relink to the camera clips"),
     "drive": ("drive", "destination drives, shuttles and RAIDs: register, ship, receive, wipe, forecast"),
 }
 

@@ -262,3 +262,10 @@ class QcErrorsFoundError(PixmError):
     each is fixed (and QC run again) or acknowledged with a note (``pixm qc ack ID --note TEXT``)."""
 
     exit_code = 12
+
+
+class RenditionsFailedError(PixmError):
+    """``pixm dailies``: some clips could not be rendered (exit 13); each is named with the reason, the others
+    were rendered and recorded, and the same command again renders only what is missing."""
+
+    exit_code = 13

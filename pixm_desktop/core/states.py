@@ -21,6 +21,7 @@ class JobKind(StrEnum):
     REPORT = "report"  # the offload report of a job, or the daily report of a day (PDF)
     AFTERCARE = "aftercare"  # what follows a verified offload: the ingest, then the offload report
     QC = "qc"  # ingest QC: the clips of cards (or a day) checked against the show profile
+    DAILIES = "dailies"  # renditions (proxies) of clips in a preset, with look and burn-ins
 
 
 class JobDestinationStatus(StrEnum):
@@ -182,8 +183,28 @@ class QcJobOptions(_KindOptions):
     decode: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class DailiesJobOptions(_KindOptions):
+    """Renditions of the video clips of ``day`` (ISO date), of the cards labelled ``card``, or named ``clips``
+    (comma-separated; "" = none) in ``preset``, with the ASC CDL file ``cdl`` and the ``.cube`` LUT ``lut``
+    ("" = none), the burn-in fields ``burn_in`` (comma-separated, ``media.renditions.burnin.FIELDS``) and
+    ``watermark`` text, into ``folder`` (a folder per preset inside); ``workers``: clips rendered at once
+    (0 = the machine's cores)."""
+
+    day: str | None = None
+    card: str | None = None
+    clips: str = ""
+    preset: str = "avid-dnxhd36-mxf"
+    lut: str = ""
+    cdl: str = ""
+    burn_in: str = ""
+    watermark: str = ""
+    folder: str = ""
+    workers: int = 0
+
+
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,
-            JobKind.AFTERCARE: AftercareJobOptions, JobKind.QC: QcJobOptions}
+            JobKind.AFTERCARE: AftercareJobOptions, JobKind.QC: QcJobOptions, JobKind.DAILIES: DailiesJobOptions}
 
 
 def job_options(kind: str, text: str | None):

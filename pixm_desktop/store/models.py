@@ -378,3 +378,22 @@ class QcFinding(Base):
     ack_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     ack_note: Mapped[str | None] = mapped_column(Text)
     card: Mapped[Card] = relationship()
+
+
+class Rendition(Base):
+    """A dailies rendition of a clip in one preset (issue 13): the files written (``paths``, JSON list, video
+    first; ``xxh64``, JSON list of their hex xxh64 in the same order), the frames, and ``inputs_key`` (hex
+    digest of the clip's content hash, the preset, the look/CDL file hashes and the burn-in fields): a render
+    whose key is unchanged and whose files exist is not done again. ``created_at`` UTC."""
+
+    __tablename__ = "renditions"
+    __table_args__ = (UniqueConstraint("clip_id", "preset"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    preset: Mapped[str] = mapped_column(String(64))
+    paths: Mapped[str] = mapped_column(Text)
+    xxh64: Mapped[str] = mapped_column(Text)
+    frames: Mapped[int] = mapped_column(Integer)
+    inputs_key: Mapped[str] = mapped_column(String(32))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

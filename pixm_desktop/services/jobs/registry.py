@@ -22,6 +22,7 @@ KINDS: dict[JobKind, str] = {
     JobKind.REPORT: f"{_PACKAGE}.report:ReportKind",
     JobKind.AFTERCARE: f"{_PACKAGE}.aftercare:AftercareKind",
     JobKind.QC: f"{_PACKAGE}.qc:QcKind",
+    JobKind.DAILIES: f"{_PACKAGE}.dailies:DailiesKind",
 }
 
 

@@ -1,0 +1,315 @@
+"""The dailies job kind: renditions (proxies) of the video clips of a day, of a card or named, in one preset,
+with the look (ASC CDL then a ``.cube`` LUT, through OpenColorIO) and burn-ins (:mod:`media.renditions`).
+
+Options: :class:`DailiesJobOptions`. Clips render side by side in a process pool (``workers``, default the
+machine's cores; resources ``cpu``) — in a thread pool inside the supervisor's job child, a daemonic process
+that may not start processes of its own (PyAV's codecs release the GIL); progress is :class:`DailiesProgress` (frames/s, ETA). Cancel stops every
+render (their partial files are removed; finished renditions stay recorded). Resume: a clip whose
+``renditions`` row has the same inputs key (clip content hash + preset + look/CDL file hashes + burn-in texts)
+and whose files all exist is skipped, so a run killed mid-day redoes only the clips it had not finished.
+Pool workers end by themselves when the job's process dies (SIGKILL included).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing as mp
+import os
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from queue import SimpleQueue
+
+import xxhash
+from sqlalchemy.orm import object_session
+
+from pixm_desktop.core.errors import CancelledError, UsageError
+from pixm_desktop.core.model import CancelToken, JobStatus
+from pixm_desktop.core.states import DailiesJobOptions, JobKind
+from pixm_desktop.media.renditions import burnin, colour, presets
+from pixm_desktop.media.renditions.render import RenditionRequest, file_xxh64, render
+from pixm_desktop.services.jobs.contract import JobKindBase, Prepared, stopped
+from pixm_desktop.services.jobs.ingest import CPU
+from pixm_desktop.store import clips_repo, renditions_repo
+from pixm_desktop.store.db import Catalog
+
+_CTX = mp.get_context("spawn")
+STOP = ("dailies cancelled; the finished renditions are kept", "run `pixm dailies` again: it resumes")
+POLL = 0.25  # seconds between progress values
+
+
+@dataclass
+class DailiesProgress:
+    """Where a dailies run is: clips (total, done, skipped as already current, failed), frames (total of the
+    clips to render, done), frames per second since the start and the ETA in seconds (``None``: unknown)."""
+
+    clips_total: int = 0
+    clips_done: int = 0
+    clips_skipped: int = 0
+    clips_failed: int = 0
+    frames_total: int = 0
+    frames_done: int = 0
+    fps: float = 0.0
+    eta_s: float | None = None
+
+
+@dataclass
+class DailiesResult:
+    """Clip names rendered, skipped (current already) and failed (``{name: why}``), the preset and folder."""
+
+    preset: str
+    folder: str
+    rendered: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Task:
+    clip_id: int
+    name: str
+    frames: int
+    key: str
+    request: RenditionRequest
+
+
+def _file_hash(path: str) -> str:
+    return file_xxh64(Path(path)) if path else ""
+
+
+def _content_hash(clip) -> str:
+    """The clip's content: the source hashes of its media files (any one format, as offloaded), else sizes
+    and mtimes."""
+    parts = []
+    for f in renditions_repo.media_files(clip):
+        hashes = f.hashes()
+        parts.append(next(iter(sorted(hashes.items()))) if hashes else (f.relpath, f.size, f.mtime_ns))
+    return json.dumps(parts, default=str)
+
+
+def inputs_key(clip, preset: presets.Preset, look_hashes: tuple[str, str], fields: tuple[str, ...],
+               text: burnin.ClipText) -> str:
+    """128-bit hex key of everything a rendition depends on (see the module docstring)."""
+    data = [_content_hash(clip), preset.data, look_hashes, fields, asdict(text) if fields else None]
+    return xxhash.xxh3_128_hexdigest(json.dumps(data, sort_keys=True, default=str).encode())
+
+
+def _clip_text(clip, watermark: str) -> burnin.ClipText:
+    st = "/".join(x for x in (clip.scene, clip.take) if x)
+    return burnin.ClipText(clip=clip.name, reel=clip.tape_name or clip.reel or "", scene_take=st,
+                           circled=bool(clip.circled), watermark=watermark)
+
+
+def _readable(clip) -> Path:
+    """The clip's media file on a fully verified destination that is mounted, else on the card if it is still
+    there, else the file its probe read (``Path("")`` when none). Span segments are not joined yet: the first
+    media file is rendered."""
+    media = renditions_repo.media_files(clip)
+    session = object_session(clip)
+    if media and session is not None:
+        rel = media[0].relpath_raw
+        roots = [d.path_raw for d in clips_repo.fully_verified_destinations(session, clip.card_id)]
+        roots += [os.fsencode(clip.card.source_path)] if clip.card.source_path else []
+        for root in roots:
+            path = os.path.join(root, rel)
+            if os.path.isfile(path):
+                return Path(os.fsdecode(path))
+    probed = (clip.probe_source or "").partition(":")[2]
+    return Path(probed) if probed and Path(probed).is_file() else Path("")
+
+
+def _scope(options: DailiesJobOptions) -> dict:
+    names = tuple(n.strip() for n in options.clips.split(",") if n.strip())
+    if options.day:
+        try:
+            return {"day": dt.date.fromisoformat(options.day)}
+        except ValueError:
+            raise UsageError(f"dailies needs a day as YYYY-MM-DD, not {options.day!r}") from None
+    if options.card:
+        return {"card_label": options.card}
+    if names:
+        return {"names": names}
+    raise UsageError("dailies needs a day, a card or clip names")
+
+
+def _done(catalog: Catalog, task: _Task) -> bool:
+    """The clip's rendition in this preset is current: same inputs key, every file there, in this folder."""
+    with catalog.session() as s:
+        row = renditions_repo.find(s, task.clip_id, task.request.preset.name)
+        if row is None or row.inputs_key != task.key:
+            return False
+        paths = [Path(p) for p in json.loads(row.paths)]
+        return all(p.is_file() and p.parent == task.request.out_dir for p in paths)
+
+
+# --- the pool's worker processes ---------------------------------------------------------------------------
+
+_queue = None
+_stop = None
+
+
+def _worker_init(queue, stop, parent: int | None) -> None:
+    global _queue, _stop
+    _queue, _stop = queue, stop
+    if parent is None:  # threads of this process
+        return
+
+    def orphaned() -> None:  # the job's process was killed: a worker never outlives it
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+
+
+def _render_task(task: _Task):
+    result = render(task.request, progress=lambda n: _queue.put((task.clip_id, n)), cancelled=_stop.is_set)
+    return task.clip_id, result
+
+
+class DailiesKind(JobKindBase):
+    """Dailies renditions (see the module docstring)."""
+
+    kind = JobKind.DAILIES
+
+    def prepare(self, catalog: Catalog, options: DailiesJobOptions) -> Prepared:
+        """The clips, the preset, the look and the output folder. Raises :class:`UsageError` (no scope, no such
+        clips, unknown preset or burn-in field, unreadable CDL, missing LUT, no output folder)."""
+        scope = _scope(options)
+        preset = presets.get_preset(options.preset)
+        fields = burnin.parse_fields(options.burn_in)
+        if not options.folder:
+            raise UsageError("dailies needs an output folder (--to)")
+        if options.lut and not Path(options.lut).is_file():
+            raise UsageError(f"no LUT file {options.lut}")
+        if options.cdl:
+            colour.read_cdl(Path(options.cdl))  # fails now, not in every worker
+        look_hashes = (_file_hash(options.cdl), _file_hash(options.lut))
+        out = Path(options.folder) / preset.name
+        with catalog.session() as s:
+            clips = renditions_repo.clips_for(s, **scope)
+            if not clips:
+                raise UsageError(f"no video clip in the catalog for {scope}", hint="`pixm clips list` lists them")
+            tasks = [self._task(c, preset, options, fields, look_hashes, out) for c in clips]
+        label = f"{len(tasks)} clip(s) → {preset.name}"
+        return Prepared(catalog, options, label=label, detail=(preset, tasks), notes=[f"into {out}"])
+
+    @staticmethod
+    def _task(clip, preset, options, fields, look_hashes, out: Path) -> _Task:
+        text = _clip_text(clip, options.watermark)
+        cdl = colour.cdl_for(Path(options.cdl), clip.name) if options.cdl else None
+        request = RenditionRequest(_readable(clip), clip.name, preset, out,
+                                   start_tc=clip.start_tc, reel=clip.tape_name or clip.reel, cdl=cdl,
+                                   lut=Path(options.lut) if options.lut else None, burn_in=fields, text=text)
+        return _Task(clip.id, clip.name, clip.frames or 0, inputs_key(clip, preset, look_hashes, fields, text),
+                     request)
+
+    def resources(self, prepared: Prepared) -> frozenset[str]:
+        return frozenset({CPU})
+
+    def run(self, prepared: Prepared, cancel: CancelToken):
+        preset, tasks = prepared.detail
+        catalog = prepared.catalog
+        result = DailiesResult(preset.name, str(Path(prepared.options.folder) / preset.name))
+        todo = []
+        for t in tasks:
+            if _done(catalog, t):
+                result.skipped.append(t.name)
+            elif not t.request.source.name:
+                result.failed[t.name] = "no readable copy of the clip: mount a verified destination or the card"
+            else:
+                todo.append(t)
+        progress = DailiesProgress(clips_total=len(tasks), clips_skipped=len(result.skipped),
+                                   clips_failed=len(result.failed), frames_total=sum(t.frames for t in todo))
+        yield progress
+        if todo:
+            workers = prepared.options.workers or os.cpu_count() or 1
+            yield from self._pool(catalog, todo, min(workers, len(todo)), cancel, progress, result)
+        return result
+
+    def _pool(self, catalog, todo: list[_Task], workers: int, cancel, progress: DailiesProgress, result):
+        frames: dict[int, int] = {}
+        pool, queue, stop = _executor(workers)
+        started = time.monotonic()
+        try:
+            of = {pool.submit(_render_task, t): t for t in todo}
+            pending = set(of)
+            while pending:
+                done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
+                while not queue.empty():
+                    clip_id, n = queue.get_nowait()
+                    frames[clip_id] = n
+                for future in done:
+                    self._finished(catalog, future, of[future], frames, progress, result)
+                _figures(progress, frames, started)
+                yield progress
+                stopped(cancel, *STOP)
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    @staticmethod
+    def _finished(catalog, future, task: _Task, frames, progress: DailiesProgress, result: DailiesResult) -> None:
+        try:
+            clip_id, rendition = future.result()
+        except CancelledError:
+            return
+        except Exception as exc:  # one clip's failure never stops the day
+            result.failed[task.name] = str(exc)
+            progress.clips_failed += 1
+            return
+        frames[clip_id] = rendition.frames
+        with catalog.session() as s:
+            renditions_repo.record(s, clip_id=clip_id, preset=task.request.preset.name,
+                                   paths=[str(p) for p in rendition.paths], xxh64=list(rendition.xxh64),
+                                   frames=rendition.frames, inputs_key=task.key, job_id=None)
+            s.commit()
+        result.rendered.append(task.name)
+        progress.clips_done += 1
+
+    def status_of(self, result: DailiesResult) -> tuple[JobStatus, str | None]:
+        if result.failed:
+            return JobStatus.FAILED, "; ".join(f"{n}: {why}" for n, why in result.failed.items())
+        return JobStatus.COMPLETED, None
+
+    def summary(self, result: DailiesResult) -> str:
+        return (f"dailies {result.preset}: {len(result.rendered)} rendered, {len(result.skipped)} current already,"
+                f" {len(result.failed)} failed → {result.folder}")
+
+
+def _executor(workers: int):
+    """``(pool, progress queue, stop event)``: a process pool; in a daemonic process (the supervisor's job
+    child, which may not have children) a thread pool, where PyAV's decoders and encoders release the GIL."""
+    if mp.current_process().daemon:
+        queue, stop = SimpleQueue(), threading.Event()
+        _worker_init(queue, stop, None)
+        return ThreadPoolExecutor(workers, thread_name_prefix="pixm-dailies"), queue, stop
+    queue, stop = _CTX.Queue(), _CTX.Event()
+    pool = ProcessPoolExecutor(workers, mp_context=_CTX, initializer=_worker_init,
+                               initargs=(queue, stop, os.getpid()))
+    return pool, queue, stop
+
+
+def _figures(progress: DailiesProgress, frames: dict[int, int], started: float) -> None:
+    progress.frames_done = sum(frames.values())
+    elapsed = time.monotonic() - started
+    progress.fps = progress.frames_done / elapsed if elapsed > 0 else 0.0
+    left = progress.frames_total - progress.frames_done
+    progress.eta_s = left / progress.fps if progress.fps > 0 else None
+
+
+def preset_table() -> list[tuple[str, str, str]]:
+    """``(name, container, description)`` of every preset, shipped and the user's (for ``pixm dailies
+    presets``). Raises :class:`UsageError` for an invalid preset file."""
+    return [(p.name, p.container, p.description) for p in presets.all_presets().values()]
+
+
+def user_presets_folder() -> Path:
+    """Where a user's own presets go (:func:`media.renditions.presets.user_presets_folder`)."""
+    return presets.user_presets_folder()
