@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, and_, delete, func, or_, select, update
+from sqlalchemy import Index, Row, Select, and_, bindparam, delete, func, literal_column, or_, select, table, update
 from sqlalchemy.orm import Session
 
 from pixm_desktop.core.model import CopyState
@@ -26,6 +26,11 @@ ORDER_COLUMNS = {
 }
 LOGGER_FIELDS = ("scene", "take", "camera", "notes", "circled", "rating", "flagged")
 MEDIA_ROLES = (ClipFileRole.MEDIA.value, ClipFileRole.SEGMENT.value)  # the files a clip's picture/sound is in
+#: Indexes of the browser's filters (migration 0009). They belong in ``models.Clip.__table_args__``; declared
+#: here (bound to the table, so ``Base.metadata`` has them) while models.py is edited elsewhere.
+FILTER_INDEXES = tuple(Index(name, *(Clip.__table__.c[c] for c in cols)) for name, cols in (
+    ("ix_clips_camera_circled", ("camera", "circled")), ("ix_clips_rating", ("rating",)),
+    ("ix_clips_flagged", ("flagged",)), ("ix_clips_take", ("take",))))
 
 
 @dataclass(slots=True)
@@ -66,19 +71,48 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(q: Select, f: ClipFilter) -> Select:
+#: The shortest text the trigram index answers (sqlite.org/fts5.html §4.3.5); shorter text scans with LIKE.
+TRIGRAM = 3
+
+
+def _uses_fts(session: Session, text: str) -> bool:
+    return len(text) >= TRIGRAM and session.get_bind().dialect.name == "sqlite"
+
+
+def fts_phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase (``"…"``, inner quotes doubled): with the trigram tokenizer it matches
+    exactly where ``text`` is a substring of a column, case-folded."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _text_ids(text: str):
+    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``text`` (FTS5)."""
+    return select(literal_column("rowid")).select_from(table("clip_search")).where(
+        literal_column("clip_search").op("MATCH")(bindparam("fts_q", fts_phrase(text))))
+
+
+def _card_ids(*conds):
+    return select(Card.id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id).where(*conds)
+
+
+def _where(q: Select, f: ClipFilter, session: Session) -> Select:
+    """``f``'s conditions on ``clips`` alone (card and day conditions as a card-id subquery), so a count
+    needs no join and each condition can use its index."""
+    card_conds = []
     if f.day is not None:
-        q = q.where(ShootDay.day == f.day)
+        card_conds.append(ShootDay.day == f.day)
+    if f.card_label is not None:
+        card_conds.append(Card.label == f.card_label)
+    if f.camera_kind:
+        card_conds.append(Card.camera == f.camera_kind.lower())
+    if card_conds:
+        q = q.where(Clip.card_id.in_(_card_ids(*card_conds)))
     if f.ids is not None:
         q = q.where(Clip.id.in_(list(f.ids)))
     if f.card_id is not None:
         q = q.where(Clip.card_id == f.card_id)
-    if f.card_label is not None:
-        q = q.where(Card.label == f.card_label)
     if f.camera:
         q = q.where(Clip.camera == f.camera.upper())
-    if f.camera_kind:
-        q = q.where(Card.camera == f.camera_kind.lower())
     if f.reel:
         q = q.where(or_(Clip.reel == f.reel, Clip.tape_name == f.reel))
     if f.scene is not None:
@@ -96,22 +130,28 @@ def _where(q: Select, f: ClipFilter) -> Select:
     if f.probe_status:
         q = q.where(Clip.probe_status == f.probe_status)
     if f.text:
-        pat = _like(f.text)
-        q = q.where(or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
-                        Clip.scene.ilike(pat, escape="\\"), Clip.notes.ilike(pat, escape="\\")))
+        q = q.where(_text_condition(session, f.text))
     return q
+
+
+def _text_condition(session: Session, text: str):
+    if _uses_fts(session, text):
+        return Clip.id.in_(_text_ids(text))
+    pat = _like(text)  # one or two characters: a scan (they match most of a catalog anyway)
+    return or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
+               Clip.scene.ilike(pat, escape="\\"), Clip.notes.ilike(pat, escape="\\"))
 
 
 def _joined(q: Select) -> Select:
     return q.join(Card, Card.id == Clip.card_id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
 
 
-def query_clips(session: Session, f: ClipFilter) -> list[Row]:
-    """One page of clips matching ``f`` as plain rows: every ``clips`` column plus ``card_label``,
-    ``card_camera`` and ``day`` (no ORM objects: a page of 200 loads in a few ms)."""
+def page_query(session: Session, f: ClipFilter) -> Select:
+    """The ``SELECT`` of :func:`query_clips` (for ``EXPLAIN QUERY PLAN``). Raises ``ValueError`` for an
+    unknown ``f.order``."""
     cols = [*Clip.__table__.c, Card.label.label("card_label"), Card.camera.label("card_camera"),
             ShootDay.day.label("day")]
-    q = _where(_joined(select(*cols)), f)
+    q = _where(_joined(select(*cols)), f, session)
     if f.order:
         col = ORDER_COLUMNS.get(f.order)
         if col is None:
@@ -123,13 +163,35 @@ def query_clips(session: Session, f: ClipFilter) -> list[Row]:
         q = q.offset(f.offset)
     if f.limit is not None:
         q = q.limit(f.limit)
-    return list(session.execute(q))
+    return q
 
 
-def count_clips(session: Session, f: ClipFilter) -> int:
-    """How many clips match ``f`` (ignoring offset/limit)."""
-    q = _where(_joined(select(func.count(Clip.id))), f)
-    return int(session.scalar(q) or 0)
+def query_clips(session: Session, f: ClipFilter) -> list[Row]:
+    """One page of clips matching ``f`` as plain rows: every ``clips`` column plus ``card_label``,
+    ``card_camera`` and ``day`` (no ORM objects: a page of 200 loads in a few ms)."""
+    return list(session.execute(page_query(session, f)))
+
+
+def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Select:
+    """The ``SELECT`` of :func:`count_clips`: on ``clips`` alone (no join); free text alone counts the
+    search index's matches; ``cap`` stops counting after that many rows."""
+    only_text = f.text and _uses_fts(session, f.text) and f == ClipFilter(
+        text=f.text, order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+    if only_text:
+        inner = _text_ids(f.text)
+    else:
+        inner = _where(select(Clip.id), f, session)
+    if cap is None and not only_text:
+        return _where(select(func.count(Clip.id)), f, session)
+    if cap is not None:
+        inner = inner.limit(cap)
+    return select(func.count()).select_from(inner.subquery())
+
+
+def count_clips(session: Session, f: ClipFilter, cap: int | None = None) -> int:
+    """How many clips match ``f`` (ignoring offset/limit); with ``cap``, at most ``cap`` (``cap`` means "that
+    many or more")."""
+    return int(session.scalar(count_query(session, f, cap)) or 0)
 
 
 def thumbnail_paths_for(session: Session, clip_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -286,6 +348,7 @@ __all__ = [
     "clip_files",
     "clips_of_card",
     "count_clips",
+    "count_query",
     "day_clips",
     "day_sound_takes",
     "delete_thumbnail_rows",
@@ -295,7 +358,9 @@ __all__ = [
     "find_by_name",
     "fully_verified_destinations",
     "links_of_card",
+    "fts_phrase",
     "media_names",
+    "page_query",
     "query_clips",
     "sample_rates",
     "set_fields",

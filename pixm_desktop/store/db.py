@@ -26,7 +26,7 @@ from pixm_desktop.core.errors import CatalogError
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Newest Alembic revision shipped (tests/test_clips_migration.py checks it equals the scripts' head). A
 #: catalog already there opens without loading Alembic, which costs about half a second per command.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 ENV_VAR = "PIXM_CATALOG"
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another process's write before "database is locked"
 MIGRATE_LOCK_TIMEOUT = 120.0  # seconds one process waits for another to create or migrate the catalog
@@ -36,6 +36,17 @@ MIGRATE_LOCK_TIMEOUT = 120.0  # seconds one process waits for another to create 
 NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb", "smb2", "smb3", "afpfs", "webdav", "davfs",
                                  "fuse.sshfs", "sshfs", "9p", "ceph", "glusterfs", "fuse.glusterfs", "lustre",
                                  "afs", "ncpfs", "vboxsf", "fuse.rclone", "fuse.s3fs"})
+
+
+#: Tables the models do not describe: the clip text search (FTS5 ``clip_search`` and its shadow tables,
+#: migration 0009, kept in step by triggers).
+SEARCH_TABLE = "clip_search"
+
+
+def described_by_models(name: str | None, type_: str, _parent_names: dict) -> bool:
+    """Alembic ``include_name`` hook: ``False`` for the FTS5 search tables, which no model describes."""
+    return not (type_ == "table" and name is not None
+                and (name == SEARCH_TABLE or name.startswith(SEARCH_TABLE + "_")))
 
 
 def default_catalog_path() -> Path:
