@@ -10,7 +10,20 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Index, Row, Select, and_, bindparam, delete, func, literal_column, or_, select, table, update
+from sqlalchemy import (
+    Index,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from pixm_desktop.core.model import CopyState
