@@ -4,6 +4,7 @@ deleted clip is seen at once); a catalog at 0008 with clips upgrades and is sear
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from pathlib import Path
@@ -180,3 +181,16 @@ def test_every_pair_of_filters_with_text_counts_what_it_lists(catalog) -> None:
         merged = {k: getattr(f, k) if getattr(f, k) is not None else getattr(g, k) for k in f.__slots__}
         h = ClipFilter(**{**merged, "descending": False, "offset": 0, "text": "C0"})
         assert clips.count_clips(catalog, h) == len(clips.list_clips(catalog, h)), h
+
+
+@pytest.mark.parametrize("f", [ClipFilter(), ClipFilter(text="C00"), ClipFilter(circled=False),
+                               ClipFilter(day=DAY1, text="a"), ClipFilter(card_id=1), ClipFilter(min_rating=9)])
+def test_a_page_walked_card_by_card_is_the_page_of_the_whole_sort(catalog, monkeypatch, f: ClipFilter) -> None:
+    whole = [r.id for r in clips.list_clips(catalog, f)]  # no limit: one sorted query
+    monkeypatch.setattr(clips_repo, "WALK_FROM", 1)
+    monkeypatch.setattr(clips_repo, "WALK_BATCH", 2)
+    for size in (1, 2, 3):
+        pages = [[r.id for r in clips.list_clips(catalog, dataclasses.replace(f, offset=o, limit=size))]
+                 for o in range(0, len(whole) + size, size)]
+        assert [i for page in pages for i in page] == whole, size
+        assert all(len(p) == size for p in pages[:len(whole) // size])
