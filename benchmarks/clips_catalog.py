@@ -135,7 +135,8 @@ def browser_filters(facts: dict) -> dict[str, ClipFilter]:
         "text 'boom' + day": ClipFilter(text="boom", day=facts["day"], limit=PAGE),
         "text 'boom' + camera B, circled": ClipFilter(text="boom", camera="B", circled=True, limit=PAGE),
         "text 'great' + rating >= 4": ClipFilter(text="great", min_rating=4, limit=PAGE),
-        "sorted by name desc, page 10": ClipFilter(order="name", descending=True, offset=9 * PAGE, limit=PAGE),
+        "sorted by name desc, page 10": ClipFilter(order="name", descending=True, offset=9 * PAGE,
+                                                   limit=PAGE),
         "sorted by scene, text 'boom'": ClipFilter(order="scene", text="boom", limit=PAGE),
     }
 
@@ -149,17 +150,20 @@ def _old_where(q, f: ClipFilter):
              (bool(f.camera), lambda: Clip.camera == f.camera.upper()),
              (bool(f.camera_kind), lambda: Card.camera == f.camera_kind.lower()),
              (bool(f.reel), lambda: or_(Clip.reel == f.reel, Clip.tape_name == f.reel)),
-             (f.scene is not None, lambda: Clip.scene == f.scene), (f.take is not None, lambda: Clip.take == f.take),
+             (f.scene is not None, lambda: Clip.scene == f.scene),
+             (f.take is not None, lambda: Clip.take == f.take),
              (f.circled is not None, lambda: Clip.circled.is_(f.circled)),
              (f.flagged is not None, lambda: Clip.flagged.is_(f.flagged)),
-             (bool(f.min_rating), lambda: Clip.rating >= f.min_rating), (bool(f.kind), lambda: Clip.kind == f.kind)]
+             (bool(f.min_rating), lambda: Clip.rating >= f.min_rating),
+             (bool(f.kind), lambda: Clip.kind == f.kind)]
     for wanted, cond in conds:
         if wanted:
             q = q.where(cond())
     if f.text:
         esc = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pat = f"%{esc}%"
-        q = q.where(or_(*(c.ilike(pat, escape="\\") for c in (Clip.name, Clip.tape_name, Clip.scene, Clip.notes))))
+        cols = (Clip.name, Clip.tape_name, Clip.scene, Clip.notes)
+        q = q.where(or_(*(c.ilike(pat, escape="\\") for c in cols)))
     return q.join(Card, Card.id == Clip.card_id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
 
 
@@ -217,6 +221,7 @@ def bench_old(path: Path, facts: dict, repeat: int) -> dict:
         out[name] = {"page_ms": median_ms(lambda f=f: page(f), repeat), "plan": plans,
                      "count_ms": median_ms(lambda f=f: count(f), repeat),
                      "ids": [r.id for r in page(f)], "total": count(f)}
+    out["facets (the filter choices)"] = {"ms": median_ms(lambda: clips.clip_facets(catalog), repeat)}
     catalog.close()
     return out
 
@@ -230,8 +235,10 @@ def bench_list(path: Path, facts: dict, repeat: int) -> dict:
     for name, f in browser_filters(facts).items():
         rows = clips.list_clips(catalog, f)
         with catalog.session() as s:
-            walks = clips_repo.count_clips(s, f, cap=clips_repo.WALK_FROM) >= clips_repo.WALK_FROM and not f.order
-            plans = {"page": _plan(s, clips_repo.page_query(s, f)), "count": _plan(s, clips_repo.count_query(s, f))}
+            walk_from = clips_repo.WALK_FROM
+            walks = not f.order and clips_repo.count_clips(s, f, cap=walk_from) >= walk_from
+            plans = {"page": _plan(s, clips_repo.page_query(s, f)),
+                     "count": _plan(s, clips_repo.count_query(s, f))}
             if walks:  # the page as run: the matches of the cards it falls on, after a count per card
                 cards, skip = clips_repo._cards_of_page(s, f)
                 plans["page"] = _plan(s, clips_repo.page_query(s, dataclasses.replace(f, offset=skip), cards))
@@ -242,12 +249,14 @@ def bench_list(path: Path, facts: dict, repeat: int) -> dict:
             "rows": len(rows), "total": clips.count_clips(catalog, f), "ids": [r.id for r in rows],
             "page_walks_cards": walks, "plan": plans,
         }
+    facets_ms = median_ms(lambda: clips.clip_facets(catalog), repeat)
     catalog.close()
     con = sqlite3.connect(path)
     base_page = median_ms(lambda: con.execute(f"SELECT * FROM clips LIMIT {PAGE}").fetchall(), repeat)
     base_count = median_ms(lambda: con.execute("SELECT count(*) FROM clips").fetchall(), repeat)
     con.close()
-    return {"filters": out, "baseline_raw_sql_page_ms": base_page, "baseline_raw_sql_count_ms": base_count}
+    return {"filters": out, "facets_ms": facets_ms, "baseline_raw_sql_page_ms": base_page,
+            "baseline_raw_sql_count_ms": base_count}
 
 
 def _alembic_to(path: Path, revision: str) -> None:
@@ -270,6 +279,7 @@ def bench_catalog(path: Path, facts: dict, repeat: int) -> dict:
     """Before (0008, old query form) and after (0009, current form) on the same catalog file."""
     _alembic_to(path, "0008")
     before = bench_old(path, facts, repeat)
+    facets_before = before.pop("facets (the filter choices)")["ms"]
     t0 = time.perf_counter()
     open_catalog(path).close()  # upgrades to 0009: builds the search index and the filter indexes
     upgrade_s = time.perf_counter() - t0
@@ -280,7 +290,7 @@ def bench_catalog(path: Path, facts: dict, repeat: int) -> dict:
         v["before_0009"] = {"page_ms": old["page_ms"], "count_ms": old["count_ms"], "plan": old["plan"]}
         v["page_plus_count_ms"] = round(v["page_ms"] + v["count_ms"], 2)
         v["before_page_plus_count_ms"] = round(old["page_ms"] + old["count_ms"], 2)
-    return {"upgrade_to_0009_seconds": round(upgrade_s, 2), **after,
+    return {"upgrade_to_0009_seconds": round(upgrade_s, 2), "facets_ms_before_0009": facets_before, **after,
             "db_bytes": path.stat().st_size}
 
 
@@ -292,6 +302,9 @@ def summary(cat: dict) -> str:
         b = v["before_0009"]
         lines.append(f"{name:40} {v['total']:>8} {b['page_ms']:>8.1f}+{b['count_ms']:<9.1f} "
                      f"{v['page_ms']:>10.1f} {v['count_ms']:>11.1f} {v['page_plus_count_ms']:>9.1f}")
+    lines.append(f"facets (clip_facets): {cat['facets_ms_before_0009']} ms before, "
+                 f"{cat['facets_ms']} ms after; "
+                 f"upgrade to 0009 {cat['upgrade_to_0009_seconds']} s")
     return "\n".join(lines)
 
 

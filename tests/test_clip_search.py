@@ -1,6 +1,7 @@
-"""The clip browser's free text through FTS5 (migration 0009): the same matches as a case-insensitive substring
-of name, tape name, scene or notes, with every other filter; kept in step by the triggers (a logged scene or a
-deleted clip is seen at once); a catalog at 0008 with clips upgrades and is searchable; counts on clips alone."""
+"""The clip browser's free text through FTS5 (migration 0009): the same matches as a case-insensitive
+substring of name, tape name, scene or notes, with every other filter; kept in step by the triggers (a logged
+scene or a deleted clip is seen at once); a catalog at 0008 with clips upgrades and is searchable; counts on
+clips alone; a page walked card by card is the page of the whole sort."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def _catalog(path: Path):
         for n, (name, notes) in enumerate(zip(NAMES, NOTES, strict=True)):
             card = cards[n % 3]
             s.add(Clip(card_id=card.id, key=f"{name}.mov", name=name, kind="audio" if n % 3 == 2 else "video",
-                       tape_name=f"{card.reel}T{n:02d}", reel=card.reel, probe_status="ok" if n % 2 else "failed",
+                       tape_name=f"{card.reel}T{n:02d}", reel=card.reel,
+                       probe_status="ok" if n % 2 else "failed",
                        start_frame=None if n == 4 else 1000 * n, scene=["12A", "12", "7"][n % 3],
                        take=str(n % 4 + 1), camera="AB"[n % 2], notes=notes, circled=n % 3 == 0,
                        flagged=n % 4 == 0, rating=n % 6))
@@ -60,7 +62,8 @@ def _rows(catalog) -> list[Clip]:
 
 def _contains(clip: Clip, needle: str) -> bool:
     fold = needle.casefold()
-    return any(v is not None and fold in v.casefold() for v in (clip.name, clip.tape_name, clip.scene, clip.notes))
+    values = (clip.name, clip.tape_name, clip.scene, clip.notes)
+    return any(v is not None and fold in v.casefold() for v in values)
 
 
 @pytest.fixture
@@ -119,7 +122,8 @@ def test_logging_and_deleting_are_seen_by_the_search_at_once(catalog) -> None:
         card_id = s.query(Card.id).filter(Card.label == "B001R1AB").scalar()
         s.execute(delete(Card).where(Card.id == card_id))
         s.commit()
-        assert s.execute(text("SELECT count(*) FROM clip_search WHERE clip_search MATCH '\"A001C010\"'")).scalar() == 0
+        left = text("SELECT count(*) FROM clip_search WHERE clip_search MATCH '\"A001C010\"'")
+        assert s.execute(left).scalar() == 0
         integrity = "INSERT INTO clip_search (clip_search, rank) VALUES ('integrity-check', 1)"
         s.execute(text(integrity))  # raises if the index and the clips disagree
 
@@ -135,7 +139,8 @@ def test_text_search_and_counts_use_their_indexes(catalog) -> None:
         count = plan(clips_repo.count_query(s, ClipFilter(text="C003")))
         assert "clip_search VIRTUAL TABLE" in count and "clips" not in count.replace("clip_search", "")
         for f, index in ((ClipFilter(camera="B", circled=True), "ix_clips_camera_circled"),
-                         (ClipFilter(min_rating=4), "ix_clips_rating"), (ClipFilter(day=DAY1), "ix_clips_card_start")):
+                         (ClipFilter(min_rating=4), "ix_clips_rating"),
+                         (ClipFilter(day=DAY1), "ix_clips_card_start")):
             got = plan(clips_repo.count_query(s, f))
             assert index in got and "cards" not in got.split("ix_clips")[0], (f, got)
 
@@ -165,7 +170,8 @@ def test_a_0008_catalog_with_clips_upgrades_and_is_searchable(tmp_path: Path) ->
         assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'clip_search%'")).all()
     engine.dispose()
     catalog = open_catalog(path)  # upgrades to 0009 and fills the index from the clips already there
-    assert {r.name for r in clips.list_clips(catalog, ClipFilter(text="c003_261123"))} == {"A001C003_261123_R1AB"}
+    found = {r.name for r in clips.list_clips(catalog, ClipFilter(text="c003_261123"))}
+    assert found == {"A001C003_261123_R1AB"}
     assert clips.count_clips(catalog, ClipFilter(text="boom")) == 2
     catalog.close()
 
@@ -185,12 +191,16 @@ def test_every_pair_of_filters_with_text_counts_what_it_lists(catalog) -> None:
 
 @pytest.mark.parametrize("f", [ClipFilter(), ClipFilter(text="C00"), ClipFilter(circled=False),
                                ClipFilter(day=DAY1, text="a"), ClipFilter(card_id=1), ClipFilter(min_rating=9)])
-def test_a_page_walked_card_by_card_is_the_page_of_the_whole_sort(catalog, monkeypatch, f: ClipFilter) -> None:
+def test_a_page_walked_card_by_card_is_the_page_of_the_whole_sort(catalog, monkeypatch,
+                                                                    f: ClipFilter) -> None:
     whole = [r.id for r in clips.list_clips(catalog, f)]  # no limit: one sorted query
     monkeypatch.setattr(clips_repo, "WALK_FROM", 1)
     monkeypatch.setattr(clips_repo, "WALK_BATCH", 2)
+    walked, walk = [], clips_repo._cards_of_page
+    monkeypatch.setattr(clips_repo, "_cards_of_page", lambda s, g: walked.append(g) or walk(s, g))
     for size in (1, 2, 3):
         pages = [[r.id for r in clips.list_clips(catalog, dataclasses.replace(f, offset=o, limit=size))]
                  for o in range(0, len(whole) + size, size)]
         assert [i for page in pages for i in page] == whole, size
         assert all(len(p) == size for p in pages[:len(whole) // size])
+    assert bool(walked) == bool(whole)  # every page of a filter with matches was walked

@@ -2,9 +2,9 @@
 for the browser's filters
 
 The text search covers clip name, tape name, scene and notes as a case-insensitive substring (what ``ILIKE
-'%…%'`` did by scanning every clip). ``clip_search`` is an external-content FTS5 table over those four columns
-of ``clips`` (rowid = ``clips.id``) with the ``trigram`` tokenizer, so any substring of three characters or more
-is answered from the index (sqlite.org/fts5.html §4.3.5, §4.4.3). Three triggers keep it in step with every
+'%…%'`` did by scanning every clip). ``clip_search`` is an external-content FTS5 table over those four
+columns of ``clips`` (rowid = ``clips.id``) with the ``trigram`` tokenizer, so any substring of three
+characters or more is answered from the index (sqlite.org/fts5.html §4.3.5, §4.4.3). Three triggers keep it in step with every
 insert, update of those columns, and delete (a card's cascade included). Upgrading fills it from the clips
 already catalogued ('rebuild').
 
