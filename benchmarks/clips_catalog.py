@@ -199,10 +199,14 @@ def _plan(session, q) -> list[str]:
 def bench_old(path: Path, facts: dict, repeat: int) -> dict:
     """The pre-0009 query form on the catalog at 0008 (no search index, no filter indexes), through the same
     steps as ``services.clips.list_clips``/``count_clips`` (a session per call, thumbnails, ``ClipRow``)."""
+    from sqlalchemy import create_engine
+
     from pixm_desktop.services.clips.browse import clip_row
     from pixm_desktop.store import clips_repo
+    from pixm_desktop.store.db import Catalog, schema_revision
 
-    catalog = open_catalog(path)
+    catalog = Catalog(create_engine(f"sqlite:///{path}"), path)  # as it is: open_catalog would migrate it
+    assert schema_revision(catalog.engine) == "0008"
 
     def page(f: ClipFilter) -> list:
         with catalog.session() as s:

@@ -126,6 +126,9 @@ def test_logging_and_deleting_are_seen_by_the_search_at_once(catalog) -> None:
         assert s.execute(left).scalar() == 0
         integrity = "INSERT INTO clip_search (clip_search, rank) VALUES ('integrity-check', 1)"
         s.execute(text(integrity))  # raises if the index and the clips disagree
+        left_clips = s.execute(text("SELECT count(*) FROM clips")).scalar()
+    assert left_clips == len(NAMES) - 3  # the logged clip, then its card with the other two
+    assert clips.count_clips(catalog, ClipFilter()) == left_clips  # clip_totals, kept by the triggers
 
 
 def test_text_search_and_counts_use_their_indexes(catalog) -> None:
@@ -173,6 +176,7 @@ def test_a_0008_catalog_with_clips_upgrades_and_is_searchable(tmp_path: Path) ->
     found = {r.name for r in clips.list_clips(catalog, ClipFilter(text="c003_261123"))}
     assert found == {"A001C003_261123_R1AB"}
     assert clips.count_clips(catalog, ClipFilter(text="boom")) == 2
+    assert clips.count_clips(catalog, ClipFilter()) == len(NAMES)  # clip_totals filled from the clips
     catalog.close()
 
 

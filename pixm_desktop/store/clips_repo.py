@@ -44,7 +44,7 @@ MEDIA_ROLES = (ClipFileRole.MEDIA.value, ClipFileRole.SEGMENT.value)  # the file
 #: here (bound to the table, so ``Base.metadata`` has them) while models.py is edited elsewhere.
 FILTER_INDEXES = tuple(Index(name, *(Clip.__table__.c[c] for c in cols)) for name, cols in (
     ("ix_clips_camera_circled", ("camera", "circled")), ("ix_clips_rating", ("rating",)),
-    ("ix_clips_flagged", ("flagged",)), ("ix_clips_take", ("take",))))
+    ("ix_clips_flagged", ("flagged",)), ("ix_clips_take", ("take",)), ("ix_clips_kind", ("kind",))))
 
 
 @dataclass(slots=True)
@@ -120,37 +120,62 @@ def _card_conditions(f: ClipFilter) -> list:
     return conds
 
 
-def _where(q: Select, f: ClipFilter, session: Session) -> Select:
-    """``f``'s conditions on ``clips`` alone (card and day conditions as a card-id subquery), so a count
-    needs no join and each condition can use its index."""
+def _conditions(f: ClipFilter) -> list:
+    """``f``'s conditions but the free text, on ``clips`` alone (card and day ones as a card-id subquery)."""
+    conds = []
     card_conds = _card_conditions(f)
     if card_conds:
-        q = q.where(Clip.card_id.in_(_card_ids(*card_conds)))
+        conds.append(Clip.card_id.in_(_card_ids(*card_conds)))
     if f.ids is not None:
-        q = q.where(Clip.id.in_(list(f.ids)))
+        conds.append(Clip.id.in_(list(f.ids)))
     if f.card_id is not None:
-        q = q.where(Clip.card_id == f.card_id)
+        conds.append(Clip.card_id == f.card_id)
     if f.camera:
-        q = q.where(Clip.camera == f.camera.upper())
+        conds.append(Clip.camera == f.camera.upper())
     if f.reel:
-        q = q.where(or_(Clip.reel == f.reel, Clip.tape_name == f.reel))
+        conds.append(or_(Clip.reel == f.reel, Clip.tape_name == f.reel))
     if f.scene is not None:
-        q = q.where(Clip.scene == f.scene)
+        conds.append(Clip.scene == f.scene)
     if f.take is not None:
-        q = q.where(Clip.take == f.take)
+        conds.append(Clip.take == f.take)
     if f.circled is not None:
-        q = q.where(Clip.circled.is_(f.circled))
+        conds.append(Clip.circled.is_(f.circled))
     if f.flagged is not None:
-        q = q.where(Clip.flagged.is_(f.flagged))
+        conds.append(Clip.flagged.is_(f.flagged))
     if f.min_rating:
-        q = q.where(Clip.rating >= f.min_rating)
+        conds.append(Clip.rating >= f.min_rating)
     if f.kind:
-        q = q.where(Clip.kind == f.kind)
+        conds.append(Clip.kind == f.kind)
     if f.probe_status:
-        q = q.where(Clip.probe_status == f.probe_status)
+        conds.append(Clip.probe_status == f.probe_status)
+    return conds
+
+
+def _likely(session: Session, conds: list) -> list:
+    """``conds`` marked as matching most rows (SQLite's ``likelihood``), so the planner drives the query by
+    another condition's index instead of theirs."""
+    if not conds or session.get_bind().dialect.name != "sqlite":
+        return conds
+    return [func.likelihood(and_(*conds), literal_column("0.9"))]  # a constant, never a parameter
+
+
+def _where(q: Select, f: ClipFilter, session: Session) -> Select:
+    """``f``'s conditions on ``clips`` alone, so a count needs no join and each condition can use its index.
+    Free text with other conditions: when those match fewer clips than the text, they drive the query (the
+    text's matches are read once into a list the rows are checked against), else the text does."""
+    conds = _conditions(f)
     if f.text:
-        q = q.where(_text_condition(session, f.text))
-    return q
+        text_cond = _text_condition(session, f.text)
+        if conds and _uses_fts(session, f.text) and _fewer_than_text(session, f, conds):
+            text_cond = _likely(session, [text_cond])[0]
+        conds.append(text_cond)
+    return q.where(*conds)
+
+
+def _fewer_than_text(session: Session, f: ClipFilter, conds: list) -> bool:
+    text_n = session.scalar(select(func.count()).select_from(_text_ids(f.text).subquery())) or 0
+    others = select(func.count()).select_from(select(Clip.id).where(*conds).limit(text_n).subquery())
+    return (session.scalar(others) or 0) < text_n
 
 
 def _text_condition(session: Session, text: str):
@@ -191,7 +216,7 @@ def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = No
 #: the cards in that order and sorts only the clips of the cards the page falls on, instead of sorting every
 #: match (the order spans two joined tables, so no index can give it).
 WALK_FROM = 20_000
-WALK_BATCH = 64  # cards counted per query while walking
+WALK_BATCH = 256  # at most this many cards counted per query while walking (the first query counts 4)
 
 
 def query_clips(session: Session, f: ClipFilter) -> list[Row]:
@@ -213,11 +238,12 @@ def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
     if f.card_id is not None:
         q = q.where(Card.id == f.card_id)
     order = list(session.scalars(q.order_by(ShootDay.day, Card.id)))
-    skip, run, covered = f.offset, [], 0
-    for i in range(0, len(order), WALK_BATCH):
-        batch = order[i:i + WALK_BATCH]
-        counts = dict(session.execute(_where(select(Clip.card_id, func.count()), f, session)
-                                      .where(Clip.card_id.in_(batch)).group_by(Clip.card_id)).all())
+    skip, run, covered, start, size = f.offset, [], 0, 0, min(4, WALK_BATCH)
+    while start < len(order):
+        batch, start, size = order[start:start + size], start + size, min(size * 2, WALK_BATCH)
+        conds = _conditions(f) + ([_text_condition(session, f.text)] if f.text else [])
+        per_card = select(Clip.card_id, func.count()).where(Clip.card_id.in_(batch), *_likely(session, conds))
+        counts = dict(session.execute(per_card.group_by(Clip.card_id)).all())  # by the card index
         for card in batch:
             n = counts.get(card, 0)
             if not run and skip >= n:
@@ -239,6 +265,9 @@ def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Sele
         inner = _text_ids(f.text)
     else:
         inner = _where(select(Clip.id), f, session)
+    unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+    if unfiltered and _has_totals(session):
+        return select(literal_column("clips")).select_from(table("clip_totals"))  # kept by triggers
     if cap is None and not only_text:
         return _where(select(func.count(Clip.id)), f, session)
     if cap is not None:
@@ -246,10 +275,15 @@ def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Sele
     return select(func.count()).select_from(inner.subquery())
 
 
+def _has_totals(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def count_clips(session: Session, f: ClipFilter, cap: int | None = None) -> int:
     """How many clips match ``f`` (ignoring offset/limit); with ``cap``, at most ``cap`` (``cap`` means "that
     many or more")."""
-    return int(session.scalar(count_query(session, f, cap)) or 0)
+    n = int(session.scalar(count_query(session, f, cap)) or 0)
+    return n if cap is None else min(n, cap)
 
 
 def thumbnail_paths_for(session: Session, clip_ids: Sequence[int]) -> dict[int, list[str]]:
