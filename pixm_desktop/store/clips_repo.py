@@ -55,8 +55,10 @@ class ClipFilter:
 
     ``day`` is the shoot day; ``camera`` the camera letter (logger field); ``camera_kind`` the card's camera
     layout (``arri``, ``sony``, ``sound``…); ``reel`` matches the reel or the tape name; ``scene``/``take`` are
-    exact; ``text`` searches clip name, tape name, scene and notes (case-insensitive substring). ``order`` is
-    a key of ``ORDER_COLUMNS`` (default: day, card, start timecode, name); ``offset``/``limit`` page the result.
+    exact; ``text`` searches clip name, tape name, scene and notes (case-insensitive substring: from three
+    characters through the FTS5 trigram index ``clip_search``, case-folded beyond ASCII; one or two characters
+    by ``LIKE``, ASCII case only). ``order`` is a key of ``ORDER_COLUMNS`` (default: day, card, start
+    timecode, name); ``offset``/``limit`` page the result.
     """
 
     day: dt.date | None = None
