@@ -153,6 +153,10 @@ def _conditions(f: ClipFilter) -> list:
     return conds
 
 
+def _all_conditions(f: ClipFilter, session: Session) -> list:
+    return _conditions(f) + ([_text_condition(session, f.text)] if f.text else [])
+
+
 def _likely(session: Session, conds: list) -> list:
     """``conds`` marked as matching most rows (SQLite's ``likelihood``), so the planner drives the query by
     another condition's index instead of theirs."""
@@ -167,10 +171,8 @@ def _where(q: Select, f: ClipFilter, session: Session) -> Select:
     text's matches are read once into a list the rows are checked against), else the text does."""
     conds = _conditions(f)
     if f.text:
-        text_cond = _text_condition(session, f.text)
-        if conds and _uses_fts(session, f.text) and _fewer_than_text(session, f, conds):
-            text_cond = _likely(session, [text_cond])[0]
-        conds.append(text_cond)
+        driven = bool(conds) and _uses_fts(session, f.text) and _fewer_than_text(session, f, conds)
+        conds.append(_text_condition(session, f.text, driven_by_others=driven))
     return q.where(*conds)
 
 
@@ -180,8 +182,10 @@ def _fewer_than_text(session: Session, f: ClipFilter, conds: list) -> bool:
     return (session.scalar(others) or 0) < text_n
 
 
-def _text_condition(session: Session, text: str):
+def _text_condition(session: Session, text: str, driven_by_others: bool = False):
     if _uses_fts(session, text):
+        if driven_by_others:  # ``clips.id + 0`` is no index: SQLite checks rows against the list of matches
+            return (Clip.id + literal_column("0")).in_(_text_ids(text))
         return Clip.id.in_(_text_ids(text))
     pat = _like(text)  # one or two characters: a scan (they match most of a catalog anyway)
     return or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
@@ -197,9 +201,11 @@ def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = No
     an unknown ``f.order``."""
     cols = [*Clip.__table__.c, Card.label.label("card_label"), Card.camera.label("card_camera"),
             ShootDay.day.label("day")]
-    q = _where(_joined(select(*cols)), f, session)
-    if cards is not None:
-        q = q.where(Clip.card_id.in_(list(cards)))
+    if cards is None:
+        q = _where(_joined(select(*cols)), f, session)
+    else:  # by the card index, the other conditions checked on the cards' clips
+        others = _likely(session, _all_conditions(f, session))
+        q = _joined(select(*cols)).where(Clip.card_id.in_(list(cards)), *others)
     if f.order:
         col = ORDER_COLUMNS.get(f.order)
         if col is None:
@@ -243,8 +249,8 @@ def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
     skip, run, covered, start, size = f.offset, [], 0, 0, min(4, WALK_BATCH)
     while start < len(order):
         batch, start, size = order[start:start + size], start + size, min(size * 2, WALK_BATCH)
-        conds = _conditions(f) + ([_text_condition(session, f.text)] if f.text else [])
-        per_card = select(Clip.card_id, func.count()).where(Clip.card_id.in_(batch), *_likely(session, conds))
+        per_card = select(Clip.card_id, func.count()).where(Clip.card_id.in_(batch),
+                                                             *_likely(session, _all_conditions(f, session)))
         counts = dict(session.execute(per_card.group_by(Clip.card_id)).all())  # by the card index
         for card in batch:
             n = counts.get(card, 0)
