@@ -6,11 +6,25 @@ the transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    Index,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from pixm_desktop.core.model import CopyState
@@ -26,6 +40,11 @@ ORDER_COLUMNS = {
 }
 LOGGER_FIELDS = ("scene", "take", "camera", "notes", "circled", "rating", "flagged")
 MEDIA_ROLES = (ClipFileRole.MEDIA.value, ClipFileRole.SEGMENT.value)  # the files a clip's picture/sound is in
+#: Indexes of the browser's filters (migration 0009). They belong in ``models.Clip.__table_args__``; declared
+#: here (bound to the table, so ``Base.metadata`` has them) while models.py is edited elsewhere.
+FILTER_INDEXES = tuple(Index(name, *(Clip.__table__.c[c] for c in cols)) for name, cols in (
+    ("ix_clips_camera_circled", ("camera", "circled")), ("ix_clips_rating", ("rating",)),
+    ("ix_clips_flagged", ("flagged",)), ("ix_clips_take", ("take",)), ("ix_clips_kind", ("kind",))))
 
 
 @dataclass(slots=True)
@@ -36,8 +55,10 @@ class ClipFilter:
 
     ``day`` is the shoot day; ``camera`` the camera letter (logger field); ``camera_kind`` the card's camera
     layout (``arri``, ``sony``, ``sound``…); ``reel`` matches the reel or the tape name; ``scene``/``take`` are
-    exact; ``text`` searches clip name, tape name, scene and notes (case-insensitive substring). ``order`` is
-    a key of ``ORDER_COLUMNS`` (default: day, card, start timecode, name); ``offset``/``limit`` page the result.
+    exact; ``text`` searches clip name, tape name, scene and notes (case-insensitive substring: from three
+    characters through the FTS5 trigram index ``clip_search``, case-folded beyond ASCII; one or two characters
+    by ``LIKE``, ASCII case only). ``order`` is a key of ``ORDER_COLUMNS`` (default: day, card, start
+    timecode, name); ``offset``/``limit`` page the result.
     """
 
     day: dt.date | None = None
@@ -66,52 +87,125 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _where(q: Select, f: ClipFilter) -> Select:
+#: The shortest text the trigram index answers (sqlite.org/fts5.html §4.3.5); shorter text scans with LIKE.
+TRIGRAM = 3
+
+
+def _uses_fts(session: Session, text: str) -> bool:
+    return len(text) >= TRIGRAM and session.get_bind().dialect.name == "sqlite"
+
+
+def fts_phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase (``"…"``, inner quotes doubled): with the trigram tokenizer it matches
+    exactly where ``text`` is a substring of a column, case-folded."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _text_ids(text: str):
+    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``text`` (FTS5)."""
+    return select(literal_column("rowid")).select_from(table("clip_search")).where(
+        literal_column("clip_search").op("MATCH")(bindparam("fts_q", fts_phrase(text))))
+
+
+def _card_ids(*conds):
+    return select(Card.id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id).where(*conds)
+
+
+def _card_conditions(f: ClipFilter) -> list:
+    conds = []
     if f.day is not None:
-        q = q.where(ShootDay.day == f.day)
-    if f.ids is not None:
-        q = q.where(Clip.id.in_(list(f.ids)))
-    if f.card_id is not None:
-        q = q.where(Clip.card_id == f.card_id)
+        conds.append(ShootDay.day == f.day)
     if f.card_label is not None:
-        q = q.where(Card.label == f.card_label)
-    if f.camera:
-        q = q.where(Clip.camera == f.camera.upper())
+        conds.append(Card.label == f.card_label)
     if f.camera_kind:
-        q = q.where(Card.camera == f.camera_kind.lower())
+        conds.append(Card.camera == f.camera_kind.lower())
+    return conds
+
+
+def _conditions(f: ClipFilter) -> list:
+    """``f``'s conditions but the free text, on ``clips`` alone (card and day ones as a card-id subquery)."""
+    conds = []
+    card_conds = _card_conditions(f)
+    if card_conds:
+        conds.append(Clip.card_id.in_(_card_ids(*card_conds)))
+    if f.ids is not None:
+        conds.append(Clip.id.in_(list(f.ids)))
+    if f.card_id is not None:
+        conds.append(Clip.card_id == f.card_id)
+    if f.camera:
+        conds.append(Clip.camera == f.camera.upper())
     if f.reel:
-        q = q.where(or_(Clip.reel == f.reel, Clip.tape_name == f.reel))
+        conds.append(or_(Clip.reel == f.reel, Clip.tape_name == f.reel))
     if f.scene is not None:
-        q = q.where(Clip.scene == f.scene)
+        conds.append(Clip.scene == f.scene)
     if f.take is not None:
-        q = q.where(Clip.take == f.take)
+        conds.append(Clip.take == f.take)
     if f.circled is not None:
-        q = q.where(Clip.circled.is_(f.circled))
+        conds.append(Clip.circled.is_(f.circled))
     if f.flagged is not None:
-        q = q.where(Clip.flagged.is_(f.flagged))
+        conds.append(Clip.flagged.is_(f.flagged))
     if f.min_rating:
-        q = q.where(Clip.rating >= f.min_rating)
+        conds.append(Clip.rating >= f.min_rating)
     if f.kind:
-        q = q.where(Clip.kind == f.kind)
+        conds.append(Clip.kind == f.kind)
     if f.probe_status:
-        q = q.where(Clip.probe_status == f.probe_status)
+        conds.append(Clip.probe_status == f.probe_status)
+    return conds
+
+
+def _all_conditions(f: ClipFilter, session: Session) -> list:
+    return _conditions(f) + ([_text_condition(session, f.text)] if f.text else [])
+
+
+def _likely(session: Session, conds: list) -> list:
+    """``conds`` marked as matching most rows (SQLite's ``likelihood``), so the planner drives the query by
+    another condition's index instead of theirs."""
+    if not conds or session.get_bind().dialect.name != "sqlite":
+        return conds
+    return [func.likelihood(and_(*conds), literal_column("0.9"))]  # a constant, never a parameter
+
+
+def _where(q: Select, f: ClipFilter, session: Session) -> Select:
+    """``f``'s conditions on ``clips`` alone, so a count needs no join and each condition can use its index.
+    Free text with other conditions: when those match fewer clips than the text, they drive the query (the
+    text's matches are read once into a list the rows are checked against), else the text does."""
+    conds = _conditions(f)
     if f.text:
-        pat = _like(f.text)
-        q = q.where(or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
-                        Clip.scene.ilike(pat, escape="\\"), Clip.notes.ilike(pat, escape="\\")))
-    return q
+        driven = bool(conds) and _uses_fts(session, f.text) and _fewer_than_text(session, f, conds)
+        conds.append(_text_condition(session, f.text, driven_by_others=driven))
+    return q.where(*conds)
+
+
+def _fewer_than_text(session: Session, f: ClipFilter, conds: list) -> bool:
+    text_n = session.scalar(select(func.count()).select_from(_text_ids(f.text).subquery())) or 0
+    others = select(func.count()).select_from(select(Clip.id).where(*conds).limit(text_n).subquery())
+    return (session.scalar(others) or 0) < text_n
+
+
+def _text_condition(session: Session, text: str, driven_by_others: bool = False):
+    if _uses_fts(session, text):
+        if driven_by_others:  # ``clips.id + 0`` is no index: SQLite checks rows against the list of matches
+            return (Clip.id + literal_column("0")).in_(_text_ids(text))
+        return Clip.id.in_(_text_ids(text))
+    pat = _like(text)  # one or two characters: a scan (they match most of a catalog anyway)
+    return or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
+               Clip.scene.ilike(pat, escape="\\"), Clip.notes.ilike(pat, escape="\\"))
 
 
 def _joined(q: Select) -> Select:
     return q.join(Card, Card.id == Clip.card_id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
 
 
-def query_clips(session: Session, f: ClipFilter) -> list[Row]:
-    """One page of clips matching ``f`` as plain rows: every ``clips`` column plus ``card_label``,
-    ``card_camera`` and ``day`` (no ORM objects: a page of 200 loads in a few ms)."""
+def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = None) -> Select:
+    """The ``SELECT`` of one page of ``f`` (``cards``: only clips of those cards). Raises ``ValueError`` for
+    an unknown ``f.order``."""
     cols = [*Clip.__table__.c, Card.label.label("card_label"), Card.camera.label("card_camera"),
             ShootDay.day.label("day")]
-    q = _where(_joined(select(*cols)), f)
+    if cards is None:
+        q = _where(_joined(select(*cols)), f, session)
+    else:  # by the card index, the other conditions checked on the cards' clips
+        others = _likely(session, _all_conditions(f, session))
+        q = _joined(select(*cols)).where(Clip.card_id.in_(list(cards)), *others)
     if f.order:
         col = ORDER_COLUMNS.get(f.order)
         if col is None:
@@ -123,13 +217,81 @@ def query_clips(session: Session, f: ClipFilter) -> list[Row]:
         q = q.offset(f.offset)
     if f.limit is not None:
         q = q.limit(f.limit)
-    return list(session.execute(q))
+    return q
 
 
-def count_clips(session: Session, f: ClipFilter) -> int:
-    """How many clips match ``f`` (ignoring offset/limit)."""
-    q = _where(_joined(select(func.count(Clip.id))), f)
-    return int(session.scalar(q) or 0)
+#: A page in the default order (day, card, start, name) of a filter matching at least this many clips walks
+#: the cards in that order and sorts only the clips of the cards the page falls on, instead of sorting every
+#: match (the order spans two joined tables, so no index can give it).
+WALK_FROM = 20_000
+WALK_BATCH = 256  # at most this many cards counted per query while walking (the first query counts 4)
+
+
+def query_clips(session: Session, f: ClipFilter) -> list[Row]:
+    """One page of clips matching ``f`` as plain rows: every ``clips`` column plus ``card_label``,
+    ``card_camera`` and ``day`` (no ORM objects: a page of 200 loads in a few ms). Raises ``ValueError`` for
+    an unknown ``f.order``."""
+    if f.order or f.limit is None or f.ids is not None or count_clips(session, f, cap=WALK_FROM) < WALK_FROM:
+        return list(session.execute(page_query(session, f)))
+    cards, skip = _cards_of_page(session, f)
+    if not cards:
+        return []
+    return list(session.execute(page_query(session, dataclasses.replace(f, offset=skip), cards)))
+
+
+def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
+    """The cards, in the default order, that page ``f`` falls on, and how many of their matches come before
+    the page: per-card counts of the matches (index on card id), card after card from the first."""
+    q = select(Card.id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id).where(*_card_conditions(f))
+    if f.card_id is not None:
+        q = q.where(Card.id == f.card_id)
+    order = list(session.scalars(q.order_by(ShootDay.day, Card.id)))
+    skip, run, covered, start, size = f.offset, [], 0, 0, min(4, WALK_BATCH)
+    while start < len(order):
+        batch, start, size = order[start:start + size], start + size, min(size * 2, WALK_BATCH)
+        per_card = select(Clip.card_id, func.count()).where(Clip.card_id.in_(batch),
+                                                             *_likely(session, _all_conditions(f, session)))
+        counts = dict(session.execute(per_card.group_by(Clip.card_id)).all())  # by the card index
+        for card in batch:
+            n = counts.get(card, 0)
+            if not run and skip >= n:
+                skip -= n
+                continue
+            run.append(card)
+            covered += n
+            if covered - skip >= (f.limit or 0):
+                return run, skip
+    return run, skip
+
+
+def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Select:
+    """The ``SELECT`` of :func:`count_clips`: on ``clips`` alone (no join); free text alone counts the
+    search index's matches; ``cap`` stops counting after that many rows."""
+    only_text = f.text and _uses_fts(session, f.text) and f == ClipFilter(
+        text=f.text, order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+    if only_text:
+        inner = _text_ids(f.text)
+    else:
+        inner = _where(select(Clip.id), f, session)
+    unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+    if unfiltered and _has_totals(session):
+        return select(literal_column("clips")).select_from(table("clip_totals"))  # kept by triggers
+    if cap is None and not only_text:
+        return _where(select(func.count(Clip.id)), f, session)
+    if cap is not None:
+        inner = inner.limit(cap)
+    return select(func.count()).select_from(inner.subquery())
+
+
+def _has_totals(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def count_clips(session: Session, f: ClipFilter, cap: int | None = None) -> int:
+    """How many clips match ``f`` (ignoring offset/limit); with ``cap``, at most ``cap`` (``cap`` means "that
+    many or more")."""
+    n = int(session.scalar(count_query(session, f, cap)) or 0)
+    return n if cap is None else min(n, cap)
 
 
 def thumbnail_paths_for(session: Session, clip_ids: Sequence[int]) -> dict[int, list[str]]:
@@ -286,6 +448,7 @@ __all__ = [
     "clip_files",
     "clips_of_card",
     "count_clips",
+    "count_query",
     "day_clips",
     "day_sound_takes",
     "delete_thumbnail_rows",
@@ -295,7 +458,9 @@ __all__ = [
     "find_by_name",
     "fully_verified_destinations",
     "links_of_card",
+    "fts_phrase",
     "media_names",
+    "page_query",
     "query_clips",
     "sample_rates",
     "set_fields",

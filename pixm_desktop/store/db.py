@@ -38,6 +38,18 @@ NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb", "smb2", 
                                  "afs", "ncpfs", "vboxsf", "fuse.rclone", "fuse.s3fs"})
 
 
+#: Tables the models do not describe (migration 0009, kept in step by triggers): the clip text search (FTS5
+#: ``clip_search`` and its shadow tables ``clip_search_*``) and the number of clips (``clip_totals``).
+SEARCH_TABLE = "clip_search"
+TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals"})
+
+
+def described_by_models(name: str | None, type_: str, _parent_names: dict) -> bool:
+    """Alembic ``include_name`` hook: ``False`` for the tables the triggers keep, which no model describes."""
+    return not (type_ == "table" and name is not None
+                and (name in TRIGGER_TABLES or name.startswith(SEARCH_TABLE + "_")))
+
+
 def default_catalog_path() -> Path:
     """``$PIXM_CATALOG`` if set, else ``catalog.sqlite`` in the per-user data folder (platformdirs)."""
     env = os.environ.get(ENV_VAR)

@@ -3,6 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from pixm_desktop.store import clips_repo  # noqa: F401  (declares the filter indexes of 0009 on Base)
+from pixm_desktop.store.db import described_by_models
 from pixm_desktop.store.models import Base
 
 config = context.config
@@ -20,7 +22,8 @@ def run() -> None:
 
 
 def _configure_and_run(conn) -> None:
-    context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True,
+                      include_name=described_by_models)
     with context.begin_transaction():
         context.run_migrations()
 
