@@ -4,8 +4,8 @@
    each) over 500 cards and 20 shoot days. For every filter of the clip browser (and free text), time
    ``services.clips.list_clips`` for a page of 200 and ``count_clips`` for the full count (median of
    ``--repeat`` runs), each with its ``EXPLAIN QUERY PLAN``. Baselines in the same run, on the same file: the
-   query form before migration 0009 (``ILIKE`` over four columns, counts through the joins, one sort of every
-   match) on the catalog downgraded to 0008, then the catalog upgraded again (timed: it fills the search
+   query form before migration 0010 (``ILIKE`` over four columns, counts through the joins, one sort of every
+   match) on the catalog downgraded to 0009, then the catalog upgraded again (timed: it fills the search
    index) and the current form; and plain ``sqlite3`` reading 200 rows and counting the whole table.
 2. Thumbnails (first/middle/last frame, 480 px JPEG) of generated ``--width``×``--height`` clips in ProRes 422
    HQ (MOV), DNxHR SQ (MXF) and H.264 (MP4), per clip, against the baseline of opening the file and decoding
@@ -142,7 +142,7 @@ def browser_filters(facts: dict) -> dict[str, ClipFilter]:
 
 
 def _old_where(q, f: ClipFilter):
-    """The query form before migration 0009 (store.clips_repo at 0008), for the baseline."""
+    """The query form before migration 0010 (store.clips_repo at 0009), for the baseline."""
     from sqlalchemy import or_
 
     conds = [(f.day is not None, lambda: ShootDay.day == f.day),
@@ -197,7 +197,7 @@ def _plan(session, q) -> list[str]:
 
 
 def bench_old(path: Path, facts: dict, repeat: int) -> dict:
-    """The pre-0009 query form on the catalog at 0008 (no search index, no filter indexes), through the same
+    """The pre-0010 query form on the catalog at 0009 (no search index, no filter indexes), through the same
     steps as ``services.clips.list_clips``/``count_clips`` (a session per call, thumbnails, ``ClipRow``)."""
     from sqlalchemy import create_engine
 
@@ -206,7 +206,7 @@ def bench_old(path: Path, facts: dict, repeat: int) -> dict:
     from pixm_desktop.store.db import Catalog, schema_revision
 
     catalog = Catalog(create_engine(f"sqlite:///{path}"), path)  # as it is: open_catalog would migrate it
-    assert schema_revision(catalog.engine) == "0008"
+    assert schema_revision(catalog.engine) == "0009"
 
     def page(f: ClipFilter) -> list:
         with catalog.session() as s:
@@ -280,21 +280,21 @@ def _alembic_to(path: Path, revision: str) -> None:
 
 
 def bench_catalog(path: Path, facts: dict, repeat: int) -> dict:
-    """Before (0008, old query form) and after (0009, current form) on the same catalog file."""
-    _alembic_to(path, "0008")
+    """Before (0009, old query form) and after (0010, current form) on the same catalog file."""
+    _alembic_to(path, "0009")
     before = bench_old(path, facts, repeat)
     facets_before = before.pop("facets (the filter choices)")["ms"]
     t0 = time.perf_counter()
-    open_catalog(path).close()  # upgrades to 0009: builds the search index and the filter indexes
+    open_catalog(path).close()  # upgrades to 0010: builds the search index and the filter indexes
     upgrade_s = time.perf_counter() - t0
     after = bench_list(path, facts, repeat)
     for name, v in after["filters"].items():
         old = before[name]
         assert (old["total"], old["ids"]) == (v["total"], v.pop("ids")), name  # the same page, the same count
-        v["before_0009"] = {"page_ms": old["page_ms"], "count_ms": old["count_ms"], "plan": old["plan"]}
+        v["before_0010"] = {"page_ms": old["page_ms"], "count_ms": old["count_ms"], "plan": old["plan"]}
         v["page_plus_count_ms"] = round(v["page_ms"] + v["count_ms"], 2)
         v["before_page_plus_count_ms"] = round(old["page_ms"] + old["count_ms"], 2)
-    return {"upgrade_to_0009_seconds": round(upgrade_s, 2), "facets_ms_before_0009": facets_before, **after,
+    return {"upgrade_to_0010_seconds": round(upgrade_s, 2), "facets_ms_before_0010": facets_before, **after,
             "db_bytes": path.stat().st_size}
 
 
@@ -303,12 +303,12 @@ def summary(cat: dict) -> str:
     lines = [f"{'filter':40} {'total':>8} {'before page+count':>18} {'after page':>10} {'after count':>11} "
              f"{'after sum':>9}"]
     for name, v in cat["filters"].items():
-        b = v["before_0009"]
+        b = v["before_0010"]
         lines.append(f"{name:40} {v['total']:>8} {b['page_ms']:>8.1f}+{b['count_ms']:<9.1f} "
                      f"{v['page_ms']:>10.1f} {v['count_ms']:>11.1f} {v['page_plus_count_ms']:>9.1f}")
-    lines.append(f"facets (clip_facets): {cat['facets_ms_before_0009']} ms before, "
+    lines.append(f"facets (clip_facets): {cat['facets_ms_before_0010']} ms before, "
                  f"{cat['facets_ms']} ms after; "
-                 f"upgrade to 0009 {cat['upgrade_to_0009_seconds']} s")
+                 f"upgrade to 0010 {cat['upgrade_to_0010_seconds']} s")
     return "\n".join(lines)
 
 

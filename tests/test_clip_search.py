@@ -1,6 +1,6 @@
-"""The clip browser's free text through FTS5 (migration 0009): the same matches as a case-insensitive
+"""The clip browser's free text through FTS5 (migration 0010): the same matches as a case-insensitive
 substring of name, tape name, scene or notes, with every other filter; kept in step by the triggers (a logged
-scene or a deleted clip is seen at once); a catalog at 0008 with clips upgrades and is searchable; counts on
+scene or a deleted clip is seen at once); a catalog from before it (0009) with clips upgrades and is searchable; counts on
 clips alone; a page walked card by card is the page of the whole sort."""
 
 from __future__ import annotations
@@ -163,16 +163,16 @@ def _alembic(engine, action, revision: str) -> None:
         action(cfg, revision)
 
 
-def test_a_0008_catalog_with_clips_upgrades_and_is_searchable(tmp_path: Path) -> None:
+def test_a_catalog_from_before_the_search_index_upgrades_and_is_searchable(tmp_path: Path) -> None:
     path = tmp_path / "c.sqlite"
     _catalog(path).close()
     engine = create_engine(f"sqlite:///{path}")
-    _alembic(engine, command.downgrade, "0008")
+    _alembic(engine, command.downgrade, "0009")
     with engine.connect() as conn:
-        assert schema_revision(engine) == "0008"
+        assert schema_revision(engine) == "0009"
         assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name LIKE 'clip_search%'")).all()
     engine.dispose()
-    catalog = open_catalog(path)  # upgrades to 0009 and fills the index from the clips already there
+    catalog = open_catalog(path)  # upgrades to 0010 and fills the index from the clips already there
     found = {r.name for r in clips.list_clips(catalog, ClipFilter(text="c003_261123"))}
     assert found == {"A001C003_261123_R1AB"}
     assert clips.count_clips(catalog, ClipFilter(text="boom")) == 2

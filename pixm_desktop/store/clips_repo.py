@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    Index,
     Row,
     Select,
     and_,
@@ -40,11 +39,6 @@ ORDER_COLUMNS = {
 }
 LOGGER_FIELDS = ("scene", "take", "camera", "notes", "circled", "rating", "flagged")
 MEDIA_ROLES = (ClipFileRole.MEDIA.value, ClipFileRole.SEGMENT.value)  # the files a clip's picture/sound is in
-#: Indexes of the browser's filters (migration 0009). They belong in ``models.Clip.__table_args__``; declared
-#: here (bound to the table, so ``Base.metadata`` has them) while models.py is edited elsewhere.
-FILTER_INDEXES = tuple(Index(name, *(Clip.__table__.c[c] for c in cols)) for name, cols in (
-    ("ix_clips_camera_circled", ("camera", "circled")), ("ix_clips_rating", ("rating",)),
-    ("ix_clips_flagged", ("flagged",)), ("ix_clips_take", ("take",)), ("ix_clips_kind", ("kind",))))
 
 
 @dataclass(slots=True)

@@ -26,7 +26,7 @@ from pixm_desktop.core.errors import CatalogError
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Newest Alembic revision shipped (tests/test_clips_migration.py checks it equals the scripts' head). A
 #: catalog already there opens without loading Alembic, which costs about half a second per command.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 ENV_VAR = "PIXM_CATALOG"
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another process's write before "database is locked"
 MIGRATE_LOCK_TIMEOUT = 120.0  # seconds one process waits for another to create or migrate the catalog
@@ -38,7 +38,7 @@ NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb", "smb2", 
                                  "afs", "ncpfs", "vboxsf", "fuse.rclone", "fuse.s3fs"})
 
 
-#: Tables the models do not describe (migration 0009, kept in step by triggers): the clip text search (FTS5
+#: Tables the models do not describe (migration 0010, kept in step by triggers): the clip text search (FTS5
 #: ``clip_search`` and its shadow tables ``clip_search_*``) and the number of clips (``clip_totals``).
 SEARCH_TABLE = "clip_search"
 TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals"})

@@ -207,6 +207,12 @@ class Clip(Base):
         UniqueConstraint("card_id", "key"),
         Index("ix_clips_card_start", "card_id", "start_frame"),
         Index("ix_clips_scene_take", "scene", "take"),
+        # the clip browser's filters and counts (migration 0010)
+        Index("ix_clips_camera_circled", "camera", "circled"),
+        Index("ix_clips_rating", "rating"),
+        Index("ix_clips_flagged", "flagged"),
+        Index("ix_clips_take", "take"),
+        Index("ix_clips_kind", "kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))

@@ -3,7 +3,6 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from pixm_desktop.store import clips_repo  # noqa: F401  (declares the filter indexes of 0009 on Base)
 from pixm_desktop.store.db import described_by_models
 from pixm_desktop.store.models import Base
 

@@ -16,15 +16,15 @@ triggers with the old table: it must call :func:`create_triggers` again and 'reb
 
 Not on other databases: the repository falls back to ``LIKE`` there.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 13:10:00.000000
 """
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
