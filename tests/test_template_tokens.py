@@ -106,3 +106,22 @@ def test_pixm_offload_fills_the_production_tokens(tmp_path, monkeypatch):
     hostile = cli("offload", card.root, "--dest", dest, "--no-clips", "--no-report",
                   "--template", "{production}/{card}", "--production", "../../etc")
     assert hostile.code == 2 and "production" in hostile.text  # refused, never a path out of the destination
+
+
+def test_the_automatic_offload_report_carries_the_production(tmp_path, monkeypatch):
+    # what follows a verified offload (window and CLI alike) writes the report with the production's header
+    from pypdf import PdfReader
+
+    from support.cards import make_card
+    from support.cli import cli
+
+    monkeypatch.setenv("PIXM_CATALOG", str(tmp_path / "catalog.sqlite"))
+    dest = tmp_path / "RAID-A"
+    dest.mkdir()
+    card = make_card(tmp_path / "cards", "arri", clips=1)
+    run = cli("offload", card.root, "--dest", dest, "--day", "2026-11-23", "--no-clips",
+              "--production", "Big Film", "--unit", "Splinter", "--author", "Dana DIT")
+    assert run.code == 0, run.text
+    [report] = (tmp_path / "reports").glob("*.pdf")
+    text = " ".join(page.extract_text() for page in PdfReader(report).pages)
+    assert "Big Film" in text and "Splinter" in text and "Dana DIT" in text

@@ -112,7 +112,7 @@ def cmd_offload(args) -> int:
         tokens=production_tokens(settings, args.day, catalog),  # {dit}: --author only (never the OS login)
     )
     result, stop = run_stoppable(request, args.catalog, quiet=args.quiet, clips=not args.no_clips,
-                                 report=not args.no_report, wait=not args.no_wait)
+                                 report=not args.no_report, wait=not args.no_wait, settings=settings)
     if stop.signum is not None:
         return stop.report(result)
     code = exit_code(result)
@@ -254,7 +254,7 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
     stopped = stop is not None and stop.signum is not None
     if result.ok and not stopped:
         options = after_offload(settings or OffloadSettings(), result.card_id, result.job_id, clips=clips,
-                                report=report)
+                                report=report, catalog=catalog_path or default_catalog_path())
         if options is not None:
             run_aftercare(catalog_path, options, quiet=quiet, stop=stop)
     return result

@@ -162,7 +162,8 @@ class ReportJobOptions(_KindOptions):
 class AftercareJobOptions(_KindOptions):
     """What follows the verified offload ``job_id`` of card ``card_id``: the clip ingest (``ingest``), the ingest
     QC (``qc``, when a show profile is installed), then the offload report into ``report_folder`` (``None``: no
-    report; "" = the catalog's reports folder), judged by the rule ``min_copies``/``distinct_drives``."""
+    report; "" = the catalog's reports folder), judged by the rule ``min_copies``/``distinct_drives``, with the
+    production, company, unit and DIT in its header."""
 
     card_id: int = 0
     job_id: int | None = None
@@ -171,6 +172,11 @@ class AftercareJobOptions(_KindOptions):
     min_copies: int = 2
     distinct_drives: bool = True
     qc: bool = True  # ingest QC after the ingest, when a show profile is installed beside the catalog
+    # the report's header: the production settings, else the show profile's (services.settings.production_defaults)
+    production: str = ""
+    company: str = ""
+    unit: str = ""
+    dit: str = ""  # "" = the name read from ASC MHL
 
 
 @dataclass(frozen=True, slots=True)

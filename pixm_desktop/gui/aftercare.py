@@ -97,7 +97,7 @@ class AftercareController(QObject):
     def enqueue(self, card_id: int, job_id: int | None, label: str) -> AftercareTask | None:
         """Queue a verified card; ``None`` when the settings switch both clips and report off (or the card is
         already waiting)."""
-        options = after_offload(self.state.settings, card_id, job_id)
+        options = after_offload(self.state.settings, card_id, job_id, catalog=self.state.catalog.path)
         if self._closing or options is None:
             return None
         if any(t.card_id == card_id and t.state == TaskState.QUEUED for t in self.tasks):

@@ -26,7 +26,7 @@ from pixm_desktop.services.jobs.ingest import CPU, card_label, ingest_steps
 from pixm_desktop.services.jobs.qc import qc_steps
 from pixm_desktop.services.jobs.report import write_offload_report
 from pixm_desktop.services.qc import QcResult
-from pixm_desktop.services.settings import OffloadSettings
+from pixm_desktop.services.settings import OffloadSettings, production_defaults
 from pixm_desktop.services.show import current_profile
 from pixm_desktop.store.db import Catalog
 
@@ -45,18 +45,21 @@ class AftercareResult:
 
 
 def after_offload(settings: OffloadSettings, card_id: int, job_id: int | None, *, clips: bool | None = None,
-                  report: bool | None = None) -> AftercareJobOptions | None:
+                  report: bool | None = None, catalog: Path | None = None) -> AftercareJobOptions | None:
     """The aftercare of the verified offload ``job_id`` of card ``card_id`` as the settings say; ``clips`` and
     ``report`` override ``settings.ingest_clips`` and ``settings.auto_report`` (the CLI's ``--no-clips`` and
-    ``--no-report``). ``None`` when both are off (nothing follows the offload)."""
+    ``--no-report``). The report's header is the production of the settings, else of the show profile beside
+    the catalog file ``catalog``. ``None`` when both are off (nothing follows the offload)."""
     ingest = settings.ingest_clips if clips is None else clips
     write = (settings.auto_report if report is None else report) and job_id is not None
     if not (ingest or write):
         return None
+    p = production_defaults(settings, catalog)
     return AftercareJobOptions(card_id=card_id, job_id=job_id, ingest=ingest,
                                report_folder=settings.report_folder if write else None,
                                min_copies=max(1, int(settings.min_copies)),
-                               distinct_drives=bool(settings.distinct_drives))
+                               distinct_drives=bool(settings.distinct_drives), production=p.production,
+                               company=p.company, unit=p.unit, dit=p.dit)
 
 
 def report_problem(exc: BaseException) -> str:
@@ -89,8 +92,10 @@ class AftercareKind(JobKindBase):
             try:
                 folder = Path(o.report_folder) if o.report_folder else None
                 path = reports_service.offload_report_path(prepared.catalog, o.job_id, folder)
-                out.report = str(write_offload_report(prepared.catalog, o.job_id, path,
-                                                      SafeRule(o.min_copies, o.distinct_drives)))
+                header = reports_service.ReportOptions(
+                    rule=SafeRule(o.min_copies, o.distinct_drives), dit=o.dit or None, production=o.production,
+                    company=o.company, unit=o.unit)
+                out.report = str(write_offload_report(prepared.catalog, o.job_id, path, header))
             except Exception as exc:  # the clips are done; a report problem is told, not fatal
                 out.report_error = report_problem(exc)
         return out

@@ -32,11 +32,14 @@ class ReportProgress:
     phase: str = "writing"
 
 
-def write_offload_report(catalog: Catalog, job_id: int, path: Path, rule: SafeRule) -> Path:
-    """Write the offload report of job ``job_id`` to ``path`` (making its folder); returns the path."""
+def write_offload_report(catalog: Catalog, job_id: int, path: Path,
+                         options: SafeRule | reports_service.ReportOptions) -> Path:
+    """Write the offload report of job ``job_id`` to ``path`` (making its folder) judged by the rule (a
+    ``SafeRule``) or with full ``ReportOptions`` (rule and header); returns the path."""
+    if isinstance(options, SafeRule):
+        options = reports_service.ReportOptions(rule=options)
     path.parent.mkdir(parents=True, exist_ok=True)
-    reports_service.write_offload_report(catalog, path, job_id=job_id,
-                                         options=reports_service.ReportOptions(rule=rule))
+    reports_service.write_offload_report(catalog, path, job_id=job_id, options=options)
     return path
 
 
