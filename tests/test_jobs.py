@@ -43,7 +43,7 @@ from pixm_desktop.services.settings import OffloadSettings
 from pixm_desktop.store.db import MIGRATIONS, SCHEMA_HEAD, open_catalog
 from pixm_desktop.store.models import Clip, Copy, Job
 from support.cards import make_card, temp_files
-from support.catalog import catalog_json
+from support.catalog import catalog_json, job_row
 from support.cli import cli
 from support.offload import dest_card, offload_args, request
 
@@ -76,16 +76,6 @@ def offloaded(env, no_leaks):
     assert result.ok
     return catalog_path, result, card, dests
 
-
-def _row(catalog_path: Path, job_id: int) -> Job:
-    catalog = open_catalog(catalog_path)
-    try:
-        with catalog.session() as s:
-            job = s.get(Job, job_id)
-            s.expunge(job)
-            return job
-    finally:
-        catalog.close()
 
 
 def _assert_row(job: Job, kind: JobKind, status: JobStatus, options) -> None:
@@ -150,7 +140,7 @@ def _killed_in_child(catalog_path: Path, kind: JobKind, options) -> int:
         while not ids:
             assert t.is_alive() and dt.datetime.now() < deadline, box
             t.join(0.05)
-        row = _row(catalog_path, ids[0])
+        row = job_row(catalog_path, ids[0])
         assert row.status == JobStatus.RUNNING and row.pid != os.getpid()
         os.kill(row.pid, signal.SIGKILL)
         t.join(WAIT)
@@ -158,13 +148,13 @@ def _killed_in_child(catalog_path: Path, kind: JobKind, options) -> int:
         cancel.cancel()  # a child that was not killed stops (never left behind)
         t.join()
     assert isinstance(box.get("error"), ChildProcessFailedError), box
-    assert _row(catalog_path, ids[0]).status == JobStatus.RUNNING  # until the next start notices
+    assert job_row(catalog_path, ids[0]).status == JobStatus.RUNNING  # until the next start notices
     catalog = open_catalog(catalog_path)
     try:
         assert ids[0] in jobs.recover_interrupted(catalog)
     finally:
         catalog.close()
-    row = _row(catalog_path, ids[0])
+    row = job_row(catalog_path, ids[0])
     assert (row.kind, row.status) == (kind.value, JobStatus.INTERRUPTED.value) and "run it again" in row.error
     return ids[0]
 
@@ -180,7 +170,7 @@ def test_offload_kind(env, no_leaks):
     assert result.ok and job_id == result.job_id
     assert seen and all(isinstance(p, ProgressSnapshot) for p in seen)
     assert seen[-1].bytes_read == seen[-1].total_bytes > 0
-    _assert_row(_row(catalog_path, job_id), JobKind.OFFLOAD, JobStatus.COMPLETED,
+    _assert_row(job_row(catalog_path, job_id), JobKind.OFFLOAD, JobStatus.COMPLETED,
                 JobOptions(False, False, tuple(str(d) for d in dests)))
     catalog = open_catalog(catalog_path)
     try:
@@ -195,7 +185,7 @@ def test_offload_kind(env, no_leaks):
     out, _seen, cancelled_id = _execute(catalog_path, JobKind.OFFLOAD, request(other.root, dests),
                                         cancel_on_row=True)
     assert isinstance(out, CancelledError)
-    job = _row(catalog_path, cancelled_id)
+    job = job_row(catalog_path, cancelled_id)
     assert job.status == JobStatus.CANCELLED and job.finished_at is not None
     folders = [dest_card(d, "sony", other.root.name) for d in dests]
     assert temp_files(*folders) == [] and not any((f / "ascmhl").exists() for f in folders)
@@ -217,7 +207,7 @@ def test_verify_kind(offloaded):
     outcome, seen, job_id = _execute(catalog_path, JobKind.VERIFY, options)
     assert outcome.ok and outcome.catalog_checked and outcome.generation is not None
     assert isinstance(seen[-1], VerifyProgress) and seen[-1].done == result.files
-    job = _row(catalog_path, job_id)
+    job = job_row(catalog_path, job_id)
     _assert_row(job, JobKind.VERIFY, JobStatus.COMPLETED, options)
     assert job.card_id == result.card_id
 
@@ -233,7 +223,7 @@ def test_verify_kind(offloaded):
     out, _seen, cancelled_id = _execute(catalog_path, JobKind.VERIFY, VerifyJobOptions(destination_id=dest_id),
                                         cancel_at=1)
     assert isinstance(out, CancelledError)
-    assert _row(catalog_path, cancelled_id).status == JobStatus.CANCELLED
+    assert job_row(catalog_path, cancelled_id).status == JobStatus.CANCELLED
     assert sorted(os.listdir(folder / "ascmhl")) == generations
     catalog = open_catalog(catalog_path)
     try:
@@ -266,14 +256,14 @@ def test_ingest_kind(offloaded):
     # cancelled after grouping: clips known, none half-probed; the next ingest carries on
     out, seen, cancelled_id = _execute(catalog_path, JobKind.INGEST, options, cancel_at=1)
     assert isinstance(out, CancelledError) and seen[0].phase == "group"
-    assert _row(catalog_path, cancelled_id).status == JobStatus.CANCELLED
+    assert job_row(catalog_path, cancelled_id).status == JobStatus.CANCELLED
     assert {status for _name, status in _clip_states(catalog_path)} == {"pending"}
 
     ingest, seen, job_id = _execute(catalog_path, JobKind.INGEST, options)
     assert ingest.clips == 2 and ingest.probed == 2
     assert all(isinstance(p, IngestProgress) for p in seen) and [p.phase for p in seen][0] == "group"
     assert seen[-1].done == seen[-1].total == 2
-    _assert_row(_row(catalog_path, job_id), JobKind.INGEST, JobStatus.COMPLETED, options)
+    _assert_row(job_row(catalog_path, job_id), JobKind.INGEST, JobStatus.COMPLETED, options)
     assert {status for _name, status in _clip_states(catalog_path)} == {"ok"}
 
     _killed_in_child(catalog_path, JobKind.INGEST, IngestJobOptions(card_id=result.card_id, force=True))
@@ -286,20 +276,20 @@ def test_report_kind(offloaded, tmp_path):
 
     out, seen, cancelled_id = _execute(catalog_path, JobKind.REPORT, options, cancel_at=1)
     assert isinstance(out, CancelledError) and isinstance(seen[0], ReportProgress)
-    assert _row(catalog_path, cancelled_id).status == JobStatus.CANCELLED
+    assert job_row(catalog_path, cancelled_id).status == JobStatus.CANCELLED
     assert not folder.exists()  # nothing half-written
 
     path, seen, job_id = _execute(catalog_path, JobKind.REPORT, options)
     assert path == folder / f"{card.root.name}_offload.pdf" and path.read_bytes().startswith(b"%PDF")
     assert [p.phase for p in seen] == ["writing"]
-    job = _row(catalog_path, job_id)
+    job = job_row(catalog_path, job_id)
     _assert_row(job, JobKind.REPORT, JobStatus.COMPLETED, options)
     assert job.card_id == result.card_id and str(path) in job.log
 
     daily = ReportJobOptions(report="daily", day="2026-11-23", path=str(tmp_path / "day.pdf"))
     path, _seen, day_id = _execute(catalog_path, JobKind.REPORT, daily)
     assert path.read_bytes().startswith(b"%PDF")
-    assert _row(catalog_path, day_id).card_id is None  # a job of no single card (jobs.card_id nullable)
+    assert job_row(catalog_path, day_id).card_id is None  # a job of no single card (jobs.card_id nullable)
     catalog = open_catalog(catalog_path)
     try:
         with pytest.raises(UsageError):  # checked before any row: a job that cannot start has none
@@ -317,13 +307,13 @@ def test_aftercare_kind(offloaded, tmp_path):
 
     out, _seen, cancelled_id = _execute(catalog_path, JobKind.AFTERCARE, options, cancel_at=1)
     assert isinstance(out, CancelledError)
-    assert _row(catalog_path, cancelled_id).status == JobStatus.CANCELLED
+    assert job_row(catalog_path, cancelled_id).status == JobStatus.CANCELLED
     assert not (tmp_path / "reports").exists()  # the report follows the clips: not written
 
     done, seen, job_id = _execute(catalog_path, JobKind.AFTERCARE, options)
     assert done.ingest.clips == 2 and done.report and Path(done.report).parent == tmp_path / "reports"
     assert all(isinstance(p, IngestProgress) for p in seen) and len(seen) == 2 + 2  # group, 2 clips, done
-    job = _row(catalog_path, job_id)
+    job = job_row(catalog_path, job_id)
     _assert_row(job, JobKind.AFTERCARE, JobStatus.COMPLETED, options)
     assert done.report in job.log and job.card_id == result.card_id
 

@@ -31,8 +31,9 @@ from pixm_desktop.services import qc as qc_service
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.services.qc import QcProgress
 from pixm_desktop.store.db import open_catalog
-from pixm_desktop.store.models import Job, QcFinding
+from pixm_desktop.store.models import QcFinding
 from support.cards import make_card
+from support.catalog import job_row
 from support.cli import cli
 
 FPS = Fraction(24000, 1001)
@@ -320,16 +321,6 @@ def test_no_profile_is_refused(tmp_path):
         catalog.close()
 
 
-def _job_row(catalog_path: Path, job_id: int) -> Job:
-    catalog = open_catalog(catalog_path)
-    try:
-        with catalog.session() as s:
-            job = s.get(Job, job_id)
-            s.expunge(job)
-            return job
-    finally:
-        catalog.close()
-
 
 def test_qc_kind_through_the_job_layer(broken):
     catalog_path, ids, labels, names = broken
@@ -346,7 +337,7 @@ def test_qc_kind_through_the_job_layer(broken):
 
         with pytest.raises(CancelledError):
             jobs.execute(catalog, JobKind.QC, options, cancel=cancel, on_progress=progress, on_job=rows.append)
-        assert _job_row(catalog_path, rows[0]).status == JobStatus.CANCELLED
+        assert job_row(catalog_path, rows[0]).status == JobStatus.CANCELLED
         assert found(catalog, [ids["K4"]]) == before  # a cancelled run stores nothing
 
         seen.clear()
@@ -357,7 +348,7 @@ def test_qc_kind_through_the_job_layer(broken):
         catalog.close()
     assert all(isinstance(p, QcProgress) for p in seen)
     assert [p.phase for p in seen] == ["rules", "rules", "decode", "done"] and seen[2].clip == names["K4"]
-    job = _job_row(catalog_path, rows[1])
+    job = job_row(catalog_path, rows[1])
     assert (job.kind, job.status, job.card_id) == ("qc", JobStatus.COMPLETED, ids["K4"])
     assert job_options(job.kind, job.options) == options
     assert "Big Film rev 3 (schema v1)" in job.log and "1 error(s)" in job.log
@@ -476,5 +467,5 @@ def test_aftercare_tells_a_broken_profile_and_keeps_the_clips(clean, tmp_path):
     finally:
         catalog.close()
     assert result.ingest is not None and result.qc is None and "show-profile.json" in result.qc_error
-    job = _job_row(cart / "catalog.sqlite", rows[0])
+    job = job_row(cart / "catalog.sqlite", rows[0])
     assert job.status == JobStatus.FAILED and "ingest QC did not run" in job.error

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pixm_desktop.services import status
 from pixm_desktop.store.db import open_catalog
+from pixm_desktop.store.models import Job
 from support.cli import cli
 
 
@@ -31,3 +32,15 @@ def verdict(catalog: Path, label: str):
         return card.verdict
     finally:
         cat.close()
+
+
+def job_row(catalog_path: Path, job_id: int) -> Job:
+    """The ``jobs`` row ``job_id`` as stored, detached from its session (read in a catalog of its own)."""
+    catalog = open_catalog(catalog_path)
+    try:
+        with catalog.session() as s:
+            job = s.get(Job, job_id)
+            s.expunge(job)
+            return job
+    finally:
+        catalog.close()
