@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from pixm_desktop.core.errors import ShowProfileError
 from pixm_desktop.core.model import Camera, JobStatus
 from pixm_desktop.core.naming import camera_letter, natural_key
 from pixm_desktop.core.states import ClipKind, JobKind, ProbeStatus, ThumbnailStatus
@@ -137,7 +136,7 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
         clips=[x for x in lines if x.kind != ClipKind.AUDIO],
         sound_takes=[x for x in lines if x.kind == ClipKind.AUDIO],
         sound_rolls=sound_rolls, storage=storage, issues=issues, qc=_qc_lines(catalog, [c.id for c in card_lines]),
-        qc_profile=_profile_stamp(catalog), forecast=_forecast(catalog, day, sum(c.bytes for c in card_lines)))
+        qc_profile=show.job_stamp(catalog.path), forecast=_forecast(catalog, day, sum(c.bytes for c in card_lines)))
 
 
 def _qc_lines(catalog: Catalog, card_ids: list[int]) -> list[QcLine]:
@@ -146,14 +145,6 @@ def _qc_lines(catalog: Catalog, card_ids: list[int]) -> list[QcLine]:
         return []
     return [QcLine(f.card_label, f.severity, f.rule, f.subject, f.expected, f.found, f.message, f.ack_by, f.ack_at,
                    f.ack_note) for f in qc.findings_for(catalog, card_ids)]
-
-
-def _profile_stamp(catalog: Catalog) -> str | None:
-    """The installed show profile's stamp (what QC ran against); ``None`` without one or when it is unreadable."""
-    try:
-        return show.profile_stamp(catalog.path) if catalog.path else None
-    except ShowProfileError:
-        return None
 
 
 def _forecast(catalog: Catalog, day: dt.date, day_bytes: int) -> StorageForecast:
