@@ -72,6 +72,9 @@ def register(sub) -> None:
     o.add_argument("--author", help="name written into ASC MHL (default $PIXM_AUTHOR or the login name)")
     o.add_argument("--location", help="location written into ASC MHL")
     o.add_argument("--quiet", action="store_true", help="no progress display")
+    o.add_argument("--fresh-history", action="store_true",
+                   help="when the card folder has its own ASC MHL history (a shuttle drive, a RAID), do not carry it "
+                        "to the destinations: start a new history there (by default it is carried and continued)")
     o.add_argument("--no-clips", "--no-ingest", dest="no_clips", action="store_true",
                    help="skip clip grouping, probing and thumbnails after the offload (run `pixm ingest` later)")
     o.add_argument("--no-report", action="store_true",
@@ -109,6 +112,7 @@ def cmd_offload(args) -> int:
         cascade=args.cascade,
         author=args.author,
         location=args.location,
+        fresh_history=args.fresh_history,
         tokens=production_tokens(settings, args.day, catalog),  # {dit}: --author only (never the OS login)
     )
     result, stop = run_stoppable(request, args.catalog, quiet=args.quiet, clips=not args.no_clips,
@@ -143,9 +147,10 @@ def exit_code(result: OffloadResult) -> int:
             hint="fix what is listed (permissions, links, a path too long), then run the same command again")
     if result.source_failed or result.source_verify_failures:
         raise SourceError(
-            f"offload of {result.card_label} is incomplete: a file of the card could not be read, or changed, "
-            "during the copy (listed above)",
-            hint="let the camera finish writing (or check the card and reader), then run the same command again")
+            f"offload of {result.card_label} is incomplete: a file of the card could not be read, changed during "
+            "the copy, or does not match the card's own ASC MHL history (listed above)",
+            hint="let the camera finish writing (or check the card and reader), then run the same command again; a "
+                 "file that does not match its history must come from another verified copy")
     if not result.ok:
         raise OffloadIncompleteError(
             f"offload of {result.card_label} is incomplete: not every file is verified on every destination",
@@ -369,6 +374,8 @@ def print_offload_summary(r: OffloadResult, shown_warnings: int = 0, verdict: Ca
     table.add_column("ASC MHL", overflow="fold", ratio=2)
     for d in r.destinations:
         mhl = d.mhl_generation.name if d.mhl_generation else (d.error or "—")
+        if d.carried:
+            mhl += f" (continues {d.carried} generation{'s' if d.carried > 1 else ''} of the card's history)"
         table.add_row(escape(str(d.card_path)), str(d.verified), str(d.failed), str(d.skipped), escape(mhl))
     out.print(table)
     for d in r.destinations:

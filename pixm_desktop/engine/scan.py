@@ -40,9 +40,25 @@ DEFAULT_SOURCE_IGNORES: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class IgnoreList:
-    """Basename patterns in gitignore style: ``name`` matches files and folders, ``name/`` folders only."""
+    """Basename patterns in gitignore style: ``name`` matches files and folders, ``name/`` folders only.
+
+    ``keep`` holds relpaths (and their parent folders) taken even when a pattern matches them: files the card's
+    own ASC MHL history records (a ``._*`` file a Mac wrote on a shuttle drive is part of what was recorded
+    there, and leaving it out would break the history carried to the copy). Build it with :meth:`keeping`."""
 
     patterns: tuple[str, ...] = DEFAULT_SOURCE_IGNORES
+    keep: frozenset[bytes] = frozenset()
+
+    def keeping(self, relpaths) -> IgnoreList:
+        """This list, also keeping ``relpaths`` (``/``-separated bytes) and every folder above them; a path
+        through an ``ascmhl`` folder is never kept (histories are carried, not copied as files)."""
+        keep = set(self.keep)
+        for rel in relpaths:
+            parts = rel.split(b"/")
+            if b"ascmhl" in parts[:-1]:
+                continue
+            keep.update(b"/".join(parts[:n]) for n in range(1, len(parts) + 1))
+        return IgnoreList(self.patterns, frozenset(keep))
 
     def ignores(self, name: bytes, is_dir: bool) -> bool:
         text = name.decode("utf-8", errors="surrogateescape")
@@ -109,7 +125,7 @@ def _walk(base: bytes, rel: bytes, entries: list[os.DirEntry], ignore: IgnoreLis
             out.problems.append((relpath, _cannot("stat", exc)))
             continue
         is_dir = stat.S_ISDIR(st.st_mode)
-        if ignore.ignores(entry.name, is_dir):
+        if ignore.ignores(entry.name, is_dir) and relpath not in ignore.keep:
             out.ignored.append(relpath)
         elif is_dir:
             _enter(base, relpath, ignore, out)

@@ -8,19 +8,21 @@ job, temp files that the next run removes, and never a ``verified`` row for byte
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import logging
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pixm_desktop import __version__
-from pixm_desktop.core.errors import CancelledError, PixmError, SourceError
-from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, HashAlgorithm
+from pixm_desktop.core.errors import CancelledError, MhlError, PixmError, SourceError
+from pixm_desktop.core.hashes import DEFAULT_ALGORITHM, MHL_ORDER, HashAlgorithm
 from pixm_desktop.core.model import (
     REPLACEABLE,
     CancelToken,
@@ -38,8 +40,9 @@ from pixm_desktop.engine.copier import CopiesInPlace, CopyTask, SourceHashed, re
 from pixm_desktop.engine.mediaio import hash_from_media
 from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadPlan, make_plan, relocate
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
-from pixm_desktop.mhl import MhlFileRecord, write_generation
-from pixm_desktop.mhl.reader import load_history
+from pixm_desktop.mhl import MhlFileRecord, MhlHistory, write_generation
+from pixm_desktop.mhl.carry import CarriedHistory, carry_history
+from pixm_desktop.mhl.reader import iter_records, load_history
 from pixm_desktop.services import context, locks, show
 from pixm_desktop.store import repo
 from pixm_desktop.store.db import Catalog
@@ -69,6 +72,7 @@ class OffloadRequest:
     location: str | None = None
     comment: str | None = None
     tokens: dict[str, str] = field(default_factory=dict)  # more template values ({production} {unit} …)
+    fresh_history: bool = False  # do not carry the card's own ASC MHL history: start a new one (chain broken)
 
 
 @dataclass(slots=True)
@@ -81,6 +85,7 @@ class PreparedOffload:
     fingerprint: str
     known_card_id: int | None
     known_summary: str | None  # "offloaded 2026-11-23 to …" when the card was seen before
+    source_history: MhlHistory | None = None  # the card's own ASC MHL history, carried to every destination
 
 
 @dataclass(slots=True)
@@ -93,6 +98,7 @@ class DestinationOutcome:
     skipped: int = 0  # already verified by an earlier job, not copied again
     failures: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     mhl_generation: Path | None = None
+    carried: int = 0  # generations of the card's own history carried here before ``mhl_generation``
     error: str | None = None
 
     @property
@@ -141,6 +147,10 @@ class OffloadService:
     def prepare(self, request: OffloadRequest) -> PreparedOffload:
         """Scan, recognise and plan; no bytes are written. Raises ``PreflightError``/``SourceError``/``UsageError``."""
         scan = scan_card(request.source, IgnoreList(DEFAULT_SOURCE_IGNORES))
+        history = _source_history(request, scan)
+        if history is not None and scan.ignored:  # what the history records is taken, whatever its name
+            scan = scan_card(request.source, IgnoreList(DEFAULT_SOURCE_IGNORES).keeping(
+                rel for rel, _ in iter_records(history)))
         if not scan.files:
             raise SourceError(_nothing_to_take(scan), path=request.source,
                               hint="check that the right folder or card is selected and that it can be read")
@@ -150,7 +160,8 @@ class OffloadService:
         except OSError as exc:
             raise SourceError(f"cannot read the card: {exc.strerror}", path=exc.filename or request.source) from exc
         plan = make_plan(scan, request.destinations, camera=identity.camera, reel=identity.reel,
-                         template=request.template, algorithms=request.algorithms, required=request.required,
+                         template=request.template, algorithms=_with_history_formats(request.algorithms, history),
+                         required=request.required,
                          tokens={**request.tokens, "project": request.project, "day": request.day.isoformat()})
         for rel, reason in scan.problems:
             plan.warnings.append(f"cannot be taken, blocks SAFE TO FORMAT: {rel.decode('utf-8', 'replace')} "
@@ -162,7 +173,8 @@ class OffloadService:
                 summary = _seen_before(card) + "; it holds new files since"
             for dest in plan.destinations:
                 _keep_cards_apart(s, dest, card, plan)
-            return PreparedOffload(request, plan, identity, fingerprint, card.id if card else None, summary)
+            return PreparedOffload(request, plan, identity, fingerprint, card.id if card else None, summary,
+                                   history)
 
     # -- run ---------------------------------------------------------------------------------------
     def run(self, prepared: PreparedOffload, *, cancel: CancelToken | None = None,
@@ -394,6 +406,7 @@ class _Run:
             self._source_verify(todo)
         if rest:
             self._cascade_phase(first[0], rest, todo)
+        self._check_source_history()
         self._commit(force=True)
         self._write_histories()
 
@@ -472,6 +485,38 @@ class _Run:
                     self._set(t.file.relpath, i, CopyState.FAILED, reason, CopyFailure.SOURCE)
         self.progress.phase = "copy"
 
+    def _check_source_history(self) -> None:
+        """Every file the card's own ASC MHL history records is on the card with the recorded hashes (read in
+        this copy); a file that differs or is gone is a source failure — never SAFE TO FORMAT, and said."""
+        history = self.p.source_history
+        if history is None:
+            return
+        blocked = {rel for rel, _ in self.plan.scan.problems}
+        for prefix, sub in history.walk():
+            for own in sorted(sub.own_paths()):
+                rel = prefix + b"/" + own if prefix else own
+                if rel in blocked:
+                    continue  # already reported: cannot be taken
+                reason = self._history_mismatch(rel, history)
+                if reason is None:
+                    continue
+                self.source_failures.append((rel.decode("utf-8", "replace"), reason))
+                if rel in self.files:
+                    for i in range(len(self.plan.destinations)):
+                        self._set(rel, i, CopyState.FAILED, reason, CopyFailure.SOURCE)
+
+    def _history_mismatch(self, rel: bytes, history: MhlHistory) -> str | None:
+        expected = history.expected_hashes(rel)
+        if rel not in self.files:
+            return ("recorded in the card's own ASC MHL history but not on the card: lost since that history was "
+                    "written; restore it from another copy") if expected else None
+        got = self.hashes[rel]
+        bad = [a for a, v in expected.items() if v and got.get(a) and not _same_hash(a, v, got[a])]
+        if not bad:
+            return None
+        return (f"differs from the card's own ASC MHL history ({', '.join(a.value for a in bad)}): changed since "
+                "that history was written; copy it from another verified copy")
+
     # events ----------------------------------------------------------------------------------------
     def _record(self, ev: SourceHashed | FileResult) -> None:
         if isinstance(ev, SourceHashed):
@@ -523,11 +568,19 @@ class _Run:
                 out.error = out.error or "ASC MHL not written: not every file is verified on this destination"
                 continue
             try:
-                records = self._mhl_records(i, d.card_path)
+                carried = None
+                if self.p.source_history is not None:
+                    carried = carry_history(self.p.source_history, d.card_path)
+                    out.carried = carried.generations
+                records = self._mhl_records(i, d.card_path, carried)
                 if not records:
                     continue
+                ignore = _mhl_ignores(self.p.source_history)
+                for prefix, sub in _nested_records(records, carried):
+                    write_generation(d.card_path / os.fsdecode(prefix), sub, process="transfer", creator=who,
+                                     when=when, ignore=ignore)
                 info = write_generation(d.card_path, records, process="transfer", creator=who, when=when,
-                                        ignore=MHL_IGNORES)
+                                        ignore=ignore)
             except (OSError, PixmError) as exc:
                 out.error = f"ASC MHL could not be written: {exc}"
                 continue
@@ -538,10 +591,13 @@ class _Run:
                                      f"(copied and verified, recorded in the catalog only): {names}")
         self.histories_written = True
 
-    def _mhl_records(self, i: int, card_path: Path) -> list[MhlFileRecord]:
+    def _mhl_records(self, i: int, card_path: Path, carried: CarriedHistory | None) -> list[MhlFileRecord]:
         """Verified files the destination's history lacks ('original'), and files this job re-verified that it
-        already records ('verified'); files recorded earlier and untouched now are left to earlier generations."""
-        recorded = _recorded_hashes(card_path)
+        already records ('verified'); files recorded earlier and untouched now are left to earlier generations.
+        Generations carried from the card's own history do not count as recorded here: their files are written
+        'original' and the writer records them 'verified' (or 'failed') against the carried records, as the
+        reference tool does for a copy that continues a history."""
+        recorded = _recorded_hashes(card_path, carried.names() if carried else frozenset())
         recs = []
         for sf in self.plan.files:
             copy = self.rows[i].get(self.files[sf.relpath].id)
@@ -611,15 +667,74 @@ class _Run:
             ignored=[rel.decode("utf-8", "replace") for rel in self.plan.scan.ignored])
 
 
-def _recorded_hashes(card_path: Path) -> dict[bytes, object]:
-    """``{relpath: record}`` of the newest record per file in an existing history; empty when there is none.
+def _recorded_hashes(card_path: Path, carried: frozenset[str] = frozenset()) -> dict[bytes, object]:
+    """``{relpath: record}`` of the newest record per file in an existing history, leaving out the generations
+    named in ``carried``; empty when there is none.
 
     Raises :class:`MhlError` (damaged, foreign or symlinked history) and ``OSError``: the caller fails that
     destination only."""
     if not os.path.lexists(card_path / "ascmhl"):
         return {}
     history = load_history(card_path)  # an empty ascmhl/ (a kill while the first manifest was written) is none
-    return {rel: history.latest(rel) for rel in history.own_paths()}
+    own = {rec.relpath for gen in history.generations if gen.path.name not in carried for rec in gen.records}
+    return {rel: history.latest(rel) for rel in own}
+
+
+def _nested_records(records: list[MhlFileRecord], carried: CarriedHistory | None,
+                    ) -> list[tuple[bytes, list[MhlFileRecord]]]:
+    """``(folder, records relative to it)`` for each nested history carried from the card, deepest first: a
+    nested history gets its own ``transfer`` generation before the parent's references it (ASC MHL v2.0
+    nested histories: a file belongs to the closest history)."""
+    prefixes = sorted((p for p in (carried.manifests if carried else {}) if p), key=lambda p: (-p.count(b"/"), p))
+    out, taken = [], set()
+    for prefix in prefixes:
+        head = prefix + b"/"
+        mine = [r for r in records if r.relpath.startswith(head) and r.relpath not in taken]
+        taken.update(r.relpath for r in mine)
+        if mine:
+            out.append((prefix, [dc_replace(r, relpath=r.relpath[len(head):]) for r in mine]))
+    return out
+
+
+def _source_history(request: OffloadRequest, scan) -> MhlHistory | None:
+    """The card's own ASC MHL history (root or nested ``ascmhl`` folders the scan left out), or ``None``.
+
+    Raises :class:`MhlError` when it cannot be trusted (chain broken, a manifest changed, malformed): a copy
+    must not continue a history it cannot check, nor silently start a new one."""
+    if request.fresh_history or not any(rel.rsplit(b"/", 1)[-1] == b"ascmhl" for rel in scan.ignored):
+        return None
+    try:
+        history = load_history(Path(request.source))
+    except MhlError as exc:
+        raise type(exc)(f"the card's own ASC MHL history cannot be trusted: {exc.message}", path=exc.path,
+                        hint="restore its ascmhl folder from another copy of this card, or offload with "
+                             "--fresh-history to copy the files and start a new history (the chain of custody "
+                             "then starts again at this copy)") from exc
+    return history if any(sub.generations for _, sub in history.walk()) else None
+
+
+def _with_history_formats(algorithms: tuple[HashAlgorithm, ...], history: MhlHistory | None,
+                          ) -> tuple[HashAlgorithm, ...]:
+    """The requested formats plus every format the card's own history records, so each file is compared with
+    its record while it is copied (MHL element order kept after the requested ones)."""
+    if history is None:
+        return algorithms
+    seen = {a for _, rec in iter_records(history) for a in rec.hashes}
+    return tuple(algorithms) + tuple(a for a in MHL_ORDER if a in seen and a not in algorithms)
+
+
+def _mhl_ignores(history: MhlHistory | None) -> tuple[str, ...]:
+    """:data:`MHL_IGNORES`, less any pattern that matches a file the card's own history records (the new
+    generation must not hide a file an earlier generation lists)."""
+    if history is None:
+        return MHL_IGNORES
+    names = {rel.rsplit(b"/", 1)[-1].decode("utf-8", "replace") for rel, _ in iter_records(history)
+             if rel.rsplit(b"/", 1)[-1].startswith(b".")}
+    return tuple(p for p in MHL_IGNORES if not any(fnmatch.fnmatchcase(n, p) for n in names))
+
+
+def _same_hash(algorithm: HashAlgorithm, a: str, b: str) -> bool:
+    return a == b if algorithm == HashAlgorithm.C4 else a.lower() == b.lower()
 
 
 def recover_interrupted(catalog: Catalog) -> list[int]:
