@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``pixm``; returns the process exit code (see the table above)."""
     with pipe_guard():
         argv = sys.argv[1:] if argv is None else list(argv)
+        if argv[:1] == ["--smoke-test"]:
+            return smoke_test()
         args = build_parser(argv).parse_args(argv)
         logs.configure(verbose=args.verbose)
         log.info("pixm %s %s", __version__, args.command)
@@ -59,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
             raise
 
 
+def smoke_test() -> int:
+    """``pixm --smoke-test``: the bundle's self-check (:mod:`services.selfcheck`); 0 when every part works."""
+    from pixm_desktop.services import selfcheck
+
+    logs.configure(verbose=False)
+    return selfcheck.print_checks(selfcheck.run_checks(), lambda line: print(line, flush=True))
+
+
 def _error(exc: PixmError) -> int:
     """Print the error's structured hint (what, where, what to do) and return its exit code."""
     logs.log_error(log, exc, "pixm")
@@ -78,6 +88,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"pixm {__version__}")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also print the log's lines (INFO and up) to standard error; the log file is always written")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="check that every part of this installation works (catalog, resources, offload, ASC MHL, "
+                        "probe, proxy, PDF) on generated data in a temporary folder; exit 0 or name what failed")
     sub = p.add_subparsers(dest="command", required=True)
     wanted = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
     loaded: set[str] = set()

@@ -9,6 +9,7 @@ import multiprocessing
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from pixm_desktop import APP_NAME, __version__
@@ -16,7 +17,7 @@ from pixm_desktop.core import logs
 from pixm_desktop.core.errors import PixmError
 from pixm_desktop.gui.settings_store import APP, ORG
 from pixm_desktop.gui.theme import apply_dark_theme
-from pixm_desktop.gui.window import CartWindow
+from pixm_desktop.gui.window import PAGE_KEYS, CartWindow
 from pixm_desktop.services.settings import default_catalog_path, open_catalog
 
 __all__ = ["CartWindow", "main"]
@@ -28,6 +29,9 @@ def _args(argv: list[str]) -> argparse.Namespace:
                    help=f"catalog SQLite file (default $PIXM_CATALOG or {default_catalog_path()})")
     p.add_argument("--light", action="store_true", help="use the platform's own colours instead of the dark theme")
     p.add_argument("-v", "--verbose", action="store_true", help="also print the log's lines to standard error")
+    p.add_argument("--smoke-test", action="store_true",
+                   help="check every part of this installation (the checks of `pixm --smoke-test`, then this "
+                        "window opened offscreen and closed) and exit 0, or name what failed")
     args, _qt = p.parse_known_args(argv[1:])  # Qt's own options (-platform …) pass through
     return args
 
@@ -44,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()  # jobs run in child processes (services.jobs.supervisor), also when frozen
     argv = list(sys.argv if argv is None else argv)
     args = _args(argv)
+    if args.smoke_test:
+        return smoke_test(argv)
     log_file = logs.configure(verbose=args.verbose)
     logging.getLogger(__name__).info("pixm-desktop %s started (log %s)", __version__, log_file)
     app = QApplication.instance() or QApplication(argv)
@@ -66,6 +72,38 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         window.shutdown()
         catalog.close()
+
+
+def smoke_test(argv: list[str]) -> int:
+    """The self-check of :mod:`services.selfcheck` plus the window: built on a fresh catalog, shown offscreen
+    (unless a platform was asked for), its pages visited, closed. Prints one line per check."""
+    import os
+
+    from pixm_desktop.services import selfcheck
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    logs.configure(verbose=False)
+    app = QApplication.instance() or QApplication(argv)
+    apply_dark_theme(app)
+
+    def window(folder: Path) -> str:
+        catalog = open_catalog(folder / "window.sqlite")
+        # its own settings file: a self-check never changes the DIT's settings or window layout
+        win = CartWindow(catalog, QSettings(str(folder / "window.ini"), QSettings.Format.IniFormat))
+        try:
+            win.show()
+            app.processEvents()
+            for key in PAGE_KEYS:  # every page built and shown once (the Reports page loads Qt's PDF module)
+                win.show_page(key)
+                app.processEvents()
+            return f"window shown on {app.platformName()}, {len(PAGE_KEYS)} pages visited"
+        finally:
+            win.close()
+            win.shutdown()
+            catalog.close()
+
+    results = selfcheck.run_checks(extra=(("window", window),))
+    return selfcheck.print_checks(results, lambda line: print(line, flush=True))
 
 
 if __name__ == "__main__":
