@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "qc": ("qc", "check the clips of a card or a day against the show profile (ingest QC)"),
     "dailies": ("dailies", "render dailies: proxies with the look and burn-ins that relink to the camera clips"),
     "drive": ("drive", "destination drives, shuttles and RAIDs: register, ship, receive, wipe, forecast"),
+    "where": ("where", "where a clip, card or file is: every drive holding it, verified when, mounted now"),
 }
 
 

@@ -405,7 +405,7 @@ def _wipe_verdict(s, drive: Drive, rule: SafeRule) -> WipeVerdict:
         blockers.append(f"the OS could not tell which physical drive {drive.label} is "
                         f"({drive.physical_note or 'no identity recorded'}): card folders written to it under "
                         "another mount point cannot be found, so its files cannot all be accounted for")
-    elif _mounted(drive):
+    elif is_mounted(drive):
         blockers += _strangers(s, drive, on)
     files = repo.files_on(s, on)
     excluded = on | repo.retired_destination_ids(s)
@@ -417,7 +417,7 @@ def _wipe_verdict(s, drive: Drive, rule: SafeRule) -> WipeVerdict:
     return drive_wipe_verdict(drive.label, rows, rule, blockers=blockers)
 
 
-def _mounted(drive: Drive) -> bool:
+def is_mounted(drive: Drive) -> bool:
     """Whether the drive itself is mounted at its recorded mount point (UUID, else physical drive, agree)."""
     if not drive.root or not os.path.isdir(drive.root):
         return False
