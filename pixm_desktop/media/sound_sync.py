@@ -37,14 +37,16 @@ def clip_span(start_frame: int, frames: int, fps_num: int, fps_den: int) -> Span
     return label_span(start_frame, int(frames), Fraction(fps_num, fps_den))
 
 
-def best_takes(pictures: Iterable[tuple[K, Span]], sounds: Sequence[SoundTake]) -> dict[K, SoundTake]:
+def best_takes(pictures: Iterable[tuple[K, Span]], sounds: Sequence[SoundTake], *,
+               slated_only: bool = True) -> dict[K, SoundTake]:
     """``{picture key: the sound take overlapping it most}`` for every picture span that meets a take.
 
-    ``pictures`` are ``(key, span)`` pairs (any hashable key, e.g. a clip id). Takes without scene and take
-    are passed over: they would slate nothing. Ties go to the take that starts first. O((P + S) log S) for
-    takes that do not overlap each other (a day of 2,000 clips and 500 takes matches in milliseconds).
+    ``pictures`` are ``(key, span)`` pairs (any hashable key, e.g. a clip id). With ``slated_only`` (the slate
+    pre-fill) takes without scene and take are passed over: they would slate nothing; synced sound wants
+    every take. Ties go to the take that starts first. O((P + S) log S) for takes that do not overlap each
+    other (a day of 2,000 clips and 500 takes matches in milliseconds).
     """
-    takes = sorted((t for t in sounds if t.scene or t.take), key=lambda t: t.span[0])
+    takes = sorted((t for t in sounds if t.scene or t.take or not slated_only), key=lambda t: t.span[0])
     if not takes:
         return {}
     starts = [t.span[0] for t in takes]
