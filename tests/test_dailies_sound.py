@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from pixm_desktop.core.states import DailiesJobOptions, JobKind
 from pixm_desktop.core.timecode import frames_to_tc, tc_to_frames
+from pixm_desktop.media.probe import probe_bwf
 from pixm_desktop.media.renditions import audio, presets
 from pixm_desktop.media.renditions.render import RenditionRequest, render
 from pixm_desktop.samples.bwf import BwfTake, click_pcm, write_bwf
@@ -146,6 +147,15 @@ def test_a_48048_pull_up_take_plays_at_the_pictures_rate_sample_for_sample(tmp_p
     assert clock.samples_per_frame == 2002
     pcm = _audio(_render(tmp_path, media, take).paths[0])
     assert pcm.shape[0] == 24 * 2002 and _click(pcm) == 12 * 2002
+
+
+def test_the_catalog_reads_a_pulled_takes_start_on_the_set_clock(tmp_path):
+    """The probe counts TimeReference at the same rate as placing does, so the slate pre-fill and the synced
+    take find a 48048 Hz take stamped 48000 at its set timecode (not 0.1 % later: 3.6 s per hour of TC)."""
+    take = _take(tmp_path / "p.WAV", fps=Fraction(24), start_tc="01:00:00:00", click_tc="01:00:01:00",
+                 rate=48000, recorded_rate=48048)
+    p = probe_bwf(take)
+    assert (p.start_tc, p.frames, p.sample_rate) == ("01:00:00:00", 4 * 24, 48000)
 
 
 def test_a_48048_take_under_a_true_24_picture_is_resampled(tmp_path):

@@ -37,6 +37,8 @@ class BwfTake:
     ``TIMECODE_FLAG``; ``time_reference`` is the first sample's position in samples since midnight at
     ``timestamp_rate`` (Hz; default ``sample_rate``, the rate stamped in ``fmt``). ``digitizer_rate`` is the
     rate the take was really recorded at (48048 for a pull-up file stamped 48000; default ``sample_rate``).
+    iXML ``TIMESTAMP_SAMPLE_RATE`` is ``timestamp_rate``, else ``sample_rate`` — left out for a pull-up file
+    without a ``timestamp_rate``, as some recorders do.
     """
 
     project: str
@@ -115,6 +117,9 @@ def bext_chunk(take: BwfTake, filename: str, channels: int) -> bytes:
 def ixml_chunk(take: BwfTake, filename: str) -> bytes:
     """The ``iXML`` payload (UTF-8 XML, iXML 1.61 element names)."""
     hi, lo = divmod(take.time_reference, 1 << 32)
+    pulled = take.digitizer_rate not in (None, take.sample_rate)
+    stamp_rate = take.timestamp_rate or (None if pulled else take.sample_rate)  # a pull-up may leave it out
+    stamp = f"<TIMESTAMP_SAMPLE_RATE>{stamp_rate}</TIMESTAMP_SAMPLE_RATE>" if stamp_rate else ""
     rate = rate_text(take.fps)
     track_xml = "".join(
         f"<TRACK><CHANNEL_INDEX>{i}</CHANNEL_INDEX><INTERLEAVE_INDEX>{i}</INTERLEAVE_INDEX>"
@@ -141,7 +146,7 @@ def ixml_chunk(take: BwfTake, filename: str) -> bytes:
         f"<DIGITIZER_SAMPLE_RATE>{take.digitizer_rate or take.sample_rate}</DIGITIZER_SAMPLE_RATE>"
         f"<TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI>{hi}</TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI>"
         f"<TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO>{lo}</TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO>"
-        f"<TIMESTAMP_SAMPLE_RATE>{take.timestamp_rate or take.sample_rate}</TIMESTAMP_SAMPLE_RATE></SPEED>"
+        f"{stamp}</SPEED>"
     )
     tracks = f"<TRACK_LIST><TRACK_COUNT>{len(take.tracks)}</TRACK_COUNT>{track_xml}</TRACK_LIST>"
     history = f"<HISTORY><ORIGINAL_FILENAME>{escape(filename)}</ORIGINAL_FILENAME></HISTORY>"

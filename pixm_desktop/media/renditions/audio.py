@@ -41,6 +41,7 @@ import wavinfo
 
 from pixm_desktop.core.errors import UsageError
 from pixm_desktop.core.timecode import has_drop_frame, nominal, parse_rate
+from pixm_desktop.media.sound_sync import hertz, timestamp_rate
 
 CHUNK = 4096  # take samples read or resampled at a time
 
@@ -86,17 +87,6 @@ class Placement:
 
     offset: int
     ratio: Fraction
-
-
-def timestamp_rate(file_rate: int, digitizer_rate: int, tc_rate: Fraction, stated: int | None) -> int:
-    """The rate ``TimeReference`` counts at (see the module docstring): ``stated`` (iXML
-    ``TIMESTAMP_SAMPLE_RATE``) when given; a stamped pull-up pairs a whole TC rate with the digitiser's rate
-    and a 1000/1001 rate with the stamped one; otherwise the file's rate. All in Hz."""
-    if stated:
-        return stated
-    if digitizer_rate != file_rate and tc_rate.denominator == 1:
-        return digitizer_rate
-    return file_rate
 
 
 def frames_per_day(rate: Fraction, drop_frame: bool) -> int:
@@ -159,8 +149,8 @@ def read_clock(path: Path) -> TakeClock:
     flag = (ix("TIMECODE_FLAG") or "").upper()
     drop = flag == "DF" or (not flag and (speed or "").strip().upper().endswith("-DF"))
     file_rate = info.fmt.sample_rate
-    digitizer = int(ix("DIGITIZER_SAMPLE_RATE") or file_rate)
-    stated = int(ix("TIMESTAMP_SAMPLE_RATE") or 0) or None
+    digitizer = hertz(ix("DIGITIZER_SAMPLE_RATE")) or file_rate
+    stated = hertz(ix("TIMESTAMP_SAMPLE_RATE"))
     return TakeClock(info.bext.time_reference, timestamp_rate(file_rate, digitizer, rate, stated), file_rate,
                      digitizer, rate, drop, info.fmt.channel_count, info.data.frame_count)
 
