@@ -139,11 +139,12 @@ def decoded(decode: RawDecode, source: Path, clip: str, work: Path,
     """Run the hook on ``source`` into a folder made in ``work`` and yield the intermediate; the folder is
     removed afterwards, whatever happens. Raises :class:`RawDecoderMissingError` (no command configured),
     :class:`RawDecodeFailedError` (the tool could not start, exited non-zero or wrote nothing) — each names
-    the clip, the tool and the command — and :class:`CancelledError` (the tool is killed)."""
+    the tool, the command and (as its ``path``) the clip's file; the job names the clip — and
+    :class:`CancelledError` (the tool is killed)."""
     d = decode.decoder
     if not d.command:
         raise RawDecoderMissingError(
-            f"{clip}: needs {d.tool}: configure decoders.{d.format}",
+            f"needs {d.tool}: configure decoders.{d.format}", path=source,
             hint=f"a command template in {user_decoders_file()} or `pixm dailies --decoders FILE` "
                  "(docs/dailies.md §Camera raw)")
     work.mkdir(parents=True, exist_ok=True)
@@ -151,34 +152,34 @@ def decoded(decode: RawDecode, source: Path, clip: str, work: Path,
     try:
         output = folder / f"{clip}.{d.extension}"
         argv = decode.argv(source, output, clip)
-        _run(argv, clip, d.tool, folder, cancelled)
+        _run(argv, source, d.tool, folder, cancelled)
         if not output.is_file() or output.stat().st_size == 0:
-            raise RawDecodeFailedError(f"{clip}: {d.tool} wrote no {output.name}; command: {_shown(argv)}")
+            raise RawDecodeFailedError(f"{d.tool} wrote no {output.name}; command: {_shown(argv)}", path=source)
         yield output
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _run(argv: list[str], clip: str, tool: str, folder: Path, cancelled: Callable[[], bool] | None) -> None:
+def _run(argv: list[str], source: Path, tool: str, folder: Path, cancelled: Callable[[], bool] | None) -> None:
     log = folder / "decoder.log"
     with open(log, "wb") as out:
         try:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                     cwd=folder)
         except OSError as exc:
-            raise RawDecodeFailedError(f"{clip}: {tool} could not be started ({exc.strerror or exc}); "
-                                       f"command: {_shown(argv)}") from None
+            raise RawDecodeFailedError(f"{tool} could not be started ({exc.strerror or exc}); "
+                                       f"command: {_shown(argv)}", path=source) from None
         while proc.poll() is None:
             if cancelled is not None and cancelled():
                 proc.kill()
                 proc.wait()
-                raise CancelledError(f"rendition of {clip} cancelled while {tool} decoded it")
+                raise CancelledError(f"rendition of {source.name} cancelled while {tool} decoded it")
             time.sleep(POLL)
     if proc.returncode != 0:
         text = log.read_bytes().decode("utf-8", "replace").strip()[-OUTPUT_TAIL:]
         last = text.splitlines()[-1] if text else "no output"
-        raise RawDecodeFailedError(f"{clip}: {tool} failed (exit {proc.returncode}): {last}; command: "
-                                   f"{_shown(argv)}", details=text)
+        raise RawDecodeFailedError(f"{tool} failed (exit {proc.returncode}): {last}; command: {_shown(argv)}",
+                                   path=source, details=text)
 
 
 def _shown(argv: list[str]) -> str:

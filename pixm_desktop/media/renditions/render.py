@@ -218,12 +218,11 @@ def render(req: RenditionRequest, progress: Callable[[int], None] | None = None,
         look = Look(req.cdl, req.lut)
         burn = BurnIn(req.burn_in, req.text, req.preset.burn_in, v["width"], v["height"]) if req.burn_in else None
         first, drop = tc_to_frames(start_tc, fps), is_drop_frame(start_tc)
-        sound = _sound_feed(req, tc_to_frames(start_tc, fps), fps)
-        if sound is not None:
+        sound = _sound_feed(req, first, fps)
+        if sound is not None:  # the synced take instead of the camera's audio
             ain, audio_in = None, (sound.channels, layout_name(sound.channels))
         else:
-            audio_in = (ain.codec_context.channels, ain.codec_context.layout.name if ain.codec_context.channels
-                        != 1 else "mono") if ain is not None else None
+            audio_in = _channels(ain)
         writer = _Writer(req, fps, start_tc, reel, audio_in)
         index = 0
         try:
@@ -256,6 +255,14 @@ def render(req: RenditionRequest, progress: Callable[[int], None] | None = None,
     if progress is not None:
         progress(index)
     return RenditionResult(tuple(paths), tuple(file_xxh64(p) for p in paths), index, fps, start_tc, reel)
+
+
+def _channels(ain) -> tuple[int, str] | None:
+    """``(channels, layout name)`` of the camera's audio stream, ``None`` without one."""
+    if ain is None:
+        return None
+    channels = ain.codec_context.channels
+    return channels, ain.codec_context.layout.name if channels != 1 else "mono"
 
 
 def _sound_feed(req: RenditionRequest, first: int, fps: Fraction) -> SoundFeed | None:

@@ -132,10 +132,11 @@ def _readable(clip) -> Path:
 
 @dataclass
 class _ClipInputs:
-    """What prepare reads once for every clip: the raw decoder hooks and the day's sound takes (by day id)."""
+    """What prepare reads once for every clip: the raw decoder hooks and, by shoot day id, the day's sound
+    takes ``(clip, media file name)`` with their spans."""
 
     decoders: dict[str, raw.Decoder]
-    takes: dict[int, list] = field(default_factory=dict)
+    takes: dict[int, tuple[list, list]] = field(default_factory=dict)
 
 
 def _synced_sound(clip, inputs: _ClipInputs):
@@ -147,15 +148,16 @@ def _synced_sound(clip, inputs: _ClipInputs):
     if session is None or day is None or None in (clip.start_frame, clip.frames, clip.fps_num, clip.fps_den):
         return None
     if day not in inputs.takes:
-        inputs.takes[day] = [(c, name) for c, name in clips_repo.day_clips(session, day) if c.kind == ClipKind.AUDIO]
-    takes = inputs.takes[day]
+        found = [(c, name) for c, name in clips_repo.day_clips(session, day) if c.kind == ClipKind.AUDIO]
+        spans = [sound_sync.SoundTake(sound_sync.clip_span(c.start_frame, c.frames, c.fps_num, c.fps_den),
+                                      c.scene, c.take, str(i)) for i, (c, _n) in enumerate(found)]
+        inputs.takes[day] = (found, spans)
+    takes, spans = inputs.takes[day]
     logged = LoggedFrom.parse(clip.logged_from)
     take = None
     if logged is not None and logged.source is SlateSource.SOUND:
         take = next((c for c, name in takes if name == logged.file), None)
     if take is None:
-        spans = [sound_sync.SoundTake(sound_sync.clip_span(c.start_frame, c.frames, c.fps_num, c.fps_den),
-                                      c.scene, c.take, str(i)) for i, (c, _n) in enumerate(takes)]
         span = sound_sync.clip_span(clip.start_frame, clip.frames, clip.fps_num, clip.fps_den)
         best = sound_sync.best_takes([(clip.id, span)], spans, slated_only=False).get(clip.id)
         take = takes[int(best.file)][0] if best is not None else None
