@@ -101,6 +101,9 @@ def test_decoder_hooks_come_from_the_shipped_file_then_the_users_then_the_option
     bad.write_text(json.dumps({"decoders": {"prores": {"command": ["x"]}}}))
     with pytest.raises(UsageError, match="unknown raw format 'prores'"):
         raw.load_decoders(bad, user_file=tmp_path / "none.json")
+    bad.write_text(json.dumps({"decoders": {"r3d": {"command": ["x"], "extension": "avi"}}}))
+    with pytest.raises(UsageError, match="extension 'avi' is neither a movie nor an image sequence"):
+        raw.load_decoders(bad, user_file=tmp_path / "none.json")
     bad.write_text(json.dumps({"decoders": {"r3d": {"command": "REDline --i {input}"}}}))
     with pytest.raises(UsageError, match="must be a list of strings"):
         raw.load_decoders(bad, user_file=tmp_path / "none.json")
@@ -135,6 +138,29 @@ def test_the_hook_gets_every_token_and_its_intermediate_renders_then_goes(tmp_pa
     p = probe_media(result.paths[0])
     assert (p.start_tc, p.fps, p.frames, p.tape_name) == (clip.start_timecode, F23, clip.frames, clip.tape_name)
     assert sorted(x.name for x in out.iterdir()) == [f"{clip.clip_name}.mov"]  # the intermediate is gone
+
+
+@pytest.mark.parametrize("ext", ["tif", "png"])
+def test_a_hook_that_writes_an_image_sequence_renders_at_the_catalogs_rate(tmp_path, red_db, ext):
+    _db, card = red_db
+    source, clip = _first_r3d(card)
+    log = tmp_path / "argv.jsonl"
+    decoder = raw.Decoder("r3d", "REDline", (*_command(log, "--seq", ext), "--dir", "{output_dir}"), ext)
+    preset = presets.get_preset("prores-proxy-mov", tmp_path / "none")
+    out = tmp_path / "out"
+    request = RenditionRequest(source, clip.clip_name, preset, out, start_tc=clip.start_timecode,
+                               raw=raw.RawDecode(decoder, 0, 0, 1920, 1080, F23))
+    result = render(request)
+    (argv,) = [json.loads(line) for line in log.read_text().splitlines()]
+    given = dict(zip(argv[::2], argv[1::2], strict=False))
+    assert Path(given["--o"]).name == clip.clip_name and given["--dir"] == str(Path(given["--o"]).parent)
+    p = probe_media(result.paths[0])
+    assert (p.start_tc, p.fps, p.frames) == (clip.start_timecode, F23, clip.frames)
+    assert sorted(x.name for x in out.iterdir()) == [f"{clip.clip_name}.mov"]
+
+    no_rate = raw.RawDecode(decoder, 0, 0, 1920, 1080, None)
+    with pytest.raises(RawDecodeFailedError, match=f"writes a .{ext} sequence, which has no frame rate"):
+        render(RenditionRequest(source, clip.clip_name, preset, out, start_tc=clip.start_timecode, raw=no_rate))
 
 
 def test_a_failing_decoder_names_the_clip_the_command_and_what_it_said(tmp_path, red_db):

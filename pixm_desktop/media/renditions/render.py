@@ -199,10 +199,16 @@ def render(req: RenditionRequest, progress: Callable[[int], None] | None = None,
     unreadable sound take), PyAV's errors for unreadable media, the decoder hook's errors (:mod:`.raw`) and
     :class:`CancelledError` (the partial files are removed)."""
     if req.raw is not None:
-        with decoded(req.raw, req.source, req.clip_name, req.out_dir, cancelled) as intermediate:
-            return render(replace(req, source=intermediate, raw=None), progress, cancelled)
+        with decoded(req.raw, req.source, req.clip_name, req.out_dir, cancelled) as made:
+            return _render(replace(req, source=made.path, raw=None), progress, cancelled, made.open_args)
+    return _render(req, progress, cancelled, {})
+
+
+def _render(req: RenditionRequest, progress, cancelled, open_args: dict) -> RenditionResult:
+    """:func:`render` of media FFmpeg reads; ``open_args`` go to ``av.open`` (an image sequence's demuxer and
+    rate)."""
     req.out_dir.mkdir(parents=True, exist_ok=True)
-    with av.open(str(req.source), metadata_errors="replace") as src:
+    with av.open(str(req.source), metadata_errors="replace", **open_args) as src:
         if not src.streams.video:
             raise UsageError(f"{req.source.name} has no picture to render")
         vin = src.streams.video[0]
