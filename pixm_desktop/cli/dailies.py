@@ -1,7 +1,8 @@
 """``pixm dailies (--day D | --card LABEL | --clips NAME…) [--preset P] [--lut FILE.cube] [--cdl FILE]
-[--burn-in FIELDS] [--watermark TEXT] [--to DIR] [--workers N]`` and ``pixm dailies presets``: renditions of
-catalogued clips (docs/dailies.md). A run is a ``dailies`` job (a row in ``jobs``); it resumes: renditions
-whose inputs did not change are not made again. Exit 13 when a clip could not be rendered.
+[--burn-in FIELDS] [--watermark TEXT] [--to DIR] [--workers N] [--decoders FILE]`` and ``pixm dailies presets``:
+renditions of catalogued clips (docs/dailies.md). A run is a ``dailies`` job (a row in ``jobs``); it resumes:
+renditions whose inputs did not change are not made again. Exit 13 when a clip could not be rendered (a
+camera-raw clip without a decoder hook is one: "needs REDline: configure decoders.r3d").
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def register(sub) -> None:
     p.add_argument("--to", type=Path, metavar="DIR", help="output folder (a folder per preset is made inside)")
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="clips rendered at once (default: the machine's cores)")
+    p.add_argument("--decoders", type=Path, metavar="FILE",
+                   help="camera-raw decoder hooks (JSON with a `decoders` object: a command template per format "
+                        "r3d, arriraw, braw, xocn), over the shipped file and your own dailies-decoders.json")
     reader_catalog_arg(p)
     p.set_defaults(func=cmd_dailies)
     cmds = p.add_subparsers(dest="dailies_command", metavar="{presets}", help="presets: list the presets")
@@ -63,7 +67,8 @@ def cmd_dailies(args) -> int:
     options = DailiesJobOptions(day=args.day.isoformat() if args.day else None, card=args.card,
                                 clips=",".join(args.clips or ()), preset=args.preset,
                                 lut=str(args.lut or ""), cdl=str(args.cdl or ""), burn_in=args.burn_in,
-                                watermark=args.watermark, folder=str(args.to), workers=args.workers)
+                                watermark=args.watermark, folder=str(args.to), workers=args.workers,
+                                decoders=str(args.decoders or ""))
     catalog = open_existing(args.catalog, create=args.create)
     try:
         with naming(catalog):

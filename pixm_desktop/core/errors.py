@@ -264,6 +264,20 @@ class QcErrorsFoundError(PixmError):
     exit_code = 12
 
 
+class RawDecoderMissingError(PixmError):
+    """A camera-raw clip (ARRIRAW, R3D, BRAW, X-OCN) has no decoder command configured: names the vendor's tool
+    and the setting (exit 13, as a clip that could not be rendered)."""
+
+    exit_code = 13
+
+
+class RawDecodeFailedError(PixmError):
+    """A camera-raw decoder command failed, was stopped or wrote no intermediate: names the clip and the
+    command, with the tool's output in ``details`` (exit 13)."""
+
+    exit_code = 13
+
+
 class RenditionsFailedError(PixmError):
     """``pixm dailies``: some clips could not be rendered (exit 13); each is named with the reason, the others
     were rendered and recorded, and the same command again renders only what is missing."""

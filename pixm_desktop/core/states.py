@@ -195,7 +195,8 @@ class DailiesJobOptions(_KindOptions):
     (comma-separated; "" = none) in ``preset``, with the ASC CDL file ``cdl`` and the ``.cube`` LUT ``lut``
     ("" = none), the burn-in fields ``burn_in`` (comma-separated, ``media.renditions.burnin.FIELDS``) and
     ``watermark`` text, into ``folder`` (a folder per preset inside); ``workers``: clips rendered at once
-    (0 = the machine's cores)."""
+    (0 = the machine's cores); ``decoders``: a camera-raw decoder hooks file ("" = the shipped and the
+    user's only)."""
 
     day: str | None = None
     card: str | None = None
@@ -207,6 +208,7 @@ class DailiesJobOptions(_KindOptions):
     watermark: str = ""
     folder: str = ""
     workers: int = 0
+    decoders: str = ""
 
 
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,

@@ -25,6 +25,7 @@ import wavinfo
 from pixm_desktop.core import cameras
 from pixm_desktop.core.states import ClipKind, ProbeStatus
 from pixm_desktop.core.timecode import fraction_of, frames_to_tc, is_drop_frame, parse_rate, tc_to_frames
+from pixm_desktop.media.sound_sync import hertz, timestamp_rate
 
 _BEXT_KEY = re.compile(r"^(?:[sg](?=[A-Z]))?([A-Z][A-Z0-9_]*)=(.*)$")
 _MODEL_KEYS = ("com.arri.camera.cameramodel", "com.apple.quicktime.model", "camera_model", "cameramodel", "model")
@@ -283,10 +284,13 @@ def probe_bwf(path: Path, result: ProbeResult | None = None) -> ProbeResult:
         r.fail(ProbeStatus.PARTIAL, f"{path.name}: no timecode rate in iXML or bext")
         return r
     r.fps = fps
-    if samples is not None and r.sample_rate:
-        r.frames = round(Fraction(samples) * fps / r.sample_rate)
-    if info.bext is not None and r.sample_rate:
-        r.start_frame = round(Fraction(info.bext.time_reference) * fps / r.sample_rate)
+    # samples count at the TimeReference's rate: a 48048 Hz take stamped 48000 says so in iXML
+    counted = timestamp_rate(r.sample_rate, hertz(ix("SPEED/DIGITIZER_SAMPLE_RATE")) or r.sample_rate, fps,
+                             hertz(ix("SPEED/TIMESTAMP_SAMPLE_RATE"))) if r.sample_rate else 0
+    if samples is not None and counted:
+        r.frames = round(Fraction(samples) * fps / counted)
+    if info.bext is not None and counted:
+        r.start_frame = round(Fraction(info.bext.time_reference) * fps / counted)
         r.drop_frame = drop
         r.start_tc = frames_to_tc(r.start_frame, fps, drop_frame=drop)
     else:

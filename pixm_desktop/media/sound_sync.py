@@ -37,14 +37,16 @@ def clip_span(start_frame: int, frames: int, fps_num: int, fps_den: int) -> Span
     return label_span(start_frame, int(frames), Fraction(fps_num, fps_den))
 
 
-def best_takes(pictures: Iterable[tuple[K, Span]], sounds: Sequence[SoundTake]) -> dict[K, SoundTake]:
+def best_takes(pictures: Iterable[tuple[K, Span]], sounds: Sequence[SoundTake], *,
+               slated_only: bool = True) -> dict[K, SoundTake]:
     """``{picture key: the sound take overlapping it most}`` for every picture span that meets a take.
 
-    ``pictures`` are ``(key, span)`` pairs (any hashable key, e.g. a clip id). Takes without scene and take
-    are passed over: they would slate nothing. Ties go to the take that starts first. O((P + S) log S) for
-    takes that do not overlap each other (a day of 2,000 clips and 500 takes matches in milliseconds).
+    ``pictures`` are ``(key, span)`` pairs (any hashable key, e.g. a clip id). With ``slated_only`` (the slate
+    pre-fill) takes without scene and take are passed over: they would slate nothing; synced sound wants
+    every take. Ties go to the take that starts first. O((P + S) log S) for takes that do not overlap each
+    other (a day of 2,000 clips and 500 takes matches in milliseconds).
     """
-    takes = sorted((t for t in sounds if t.scene or t.take), key=lambda t: t.span[0])
+    takes = sorted((t for t in sounds if t.scene or t.take or not slated_only), key=lambda t: t.span[0])
     if not takes:
         return {}
     starts = [t.span[0] for t in takes]
@@ -61,6 +63,28 @@ def best_takes(pictures: Iterable[tuple[K, Span]], sounds: Sequence[SoundTake]) 
         if best is not None:
             out[key] = best[1]
     return out
+
+
+def timestamp_rate(file_rate: int, digitizer_rate: int, tc_rate: Fraction, stated: int | None) -> int:
+    """The rate (Hz) a BWF's ``bext`` TimeReference counts samples since midnight at: ``stated`` (iXML
+    ``TIMESTAMP_SAMPLE_RATE``) when given; a pull-up file stamped at another rate than it was digitised at
+    (``DIGITIZER_SAMPLE_RATE`` 48048, ``fmt`` 48000) pairs a whole ``TIMECODE_RATE`` (24, 30: the clock on
+    set) with the digitiser's rate and a 1000/1001 rate with the stamped one; otherwise the file's rate. Both
+    pairings give the same samples per TC frame (48048/24 = 48000/(24000/1001) = 2002)."""
+    if stated:
+        return stated
+    if digitizer_rate != file_rate and tc_rate.denominator == 1:
+        return digitizer_rate
+    return file_rate
+
+
+def hertz(text: str | None) -> int | None:
+    """A sample rate as an iXML element spells it (``48048``, ``48000.000``), ``None`` when empty or not one."""
+    try:
+        value = round(float(text)) if text else 0
+    except ValueError:
+        return None
+    return value if value > 0 else None
 
 
 def sound_roll(tape: str | None, reel: str | None, card_label: str) -> str:
@@ -80,4 +104,5 @@ def clip_sound_roll(*, is_sound: bool, tape: str | None, reel: str | None, slate
     return None
 
 
-__all__ = ["SoundTake", "Span", "best_takes", "clip_span", "clip_sound_roll", "sound_roll"]
+__all__ = ["SoundTake", "Span", "best_takes", "clip_span", "clip_sound_roll", "hertz", "sound_roll",
+           "timestamp_rate"]

@@ -8,7 +8,9 @@ A recorder's poly WAV carries, besides ``fmt `` and ``data``:
   holds Sound Devices-style ``sKEY=value`` lines (``sSCENE=``, ``sTAKE=``, ``sTAPE=``…); other recorders
   spell the keys ``gSCENE=`` or ``SCENE=``, readers must accept all three.
 - ``iXML``: PROJECT, SCENE, TAKE, TAPE (sound roll), CIRCLED, NOTE, SPEED (rates as ``25/1`` or
-  ``24000/1001``, never ``23.976``) and TRACK_LIST.
+  ``24000/1001``, never ``23.976``; ``TIMECODE_FLAG`` DF/NDF; a pull-up recording's
+  ``DIGITIZER_SAMPLE_RATE`` 48048 beside the ``FILE_SAMPLE_RATE`` it is stamped at; the
+  ``TIMESTAMP_SAMPLE_RATE`` that TimeReference counts at) and TRACK_LIST.
 
 Only writing lives here; ``wavinfo`` reads real recorder files and is what the tests read ours with.
 """
@@ -31,8 +33,12 @@ BEXT_DESCRIPTION_BYTES = 256
 class BwfTake:
     """Slate and clock of one recording.
 
-    ``fps`` is the timecode rate (exact, e.g. ``Fraction(24000, 1001)``); ``time_reference`` is the first
-    sample's position in samples since midnight at ``sample_rate`` (Hz).
+    ``fps`` is the timecode rate (exact, e.g. ``Fraction(24000, 1001)``), ``drop_frame`` its iXML
+    ``TIMECODE_FLAG``; ``time_reference`` is the first sample's position in samples since midnight at
+    ``timestamp_rate`` (Hz; default ``sample_rate``, the rate stamped in ``fmt``). ``digitizer_rate`` is the
+    rate the take was really recorded at (48048 for a pull-up file stamped 48000; default ``sample_rate``).
+    iXML ``TIMESTAMP_SAMPLE_RATE`` is ``timestamp_rate``, else ``sample_rate`` — left out for a pull-up file
+    without a ``timestamp_rate``, as some recorders do.
     """
 
     project: str
@@ -50,12 +56,15 @@ class BwfTake:
     originator: str = "PIXM-SAMPLE"
     originator_ref: str = ""
     file_uid: str = ""
+    drop_frame: bool = False
+    digitizer_rate: int | None = None
+    timestamp_rate: int | None = None
 
 
-def speed_text(fps: Fraction) -> str:
-    """Sound Devices' ``sSPEED`` value: nominal rate with three decimals and ``-ND`` (non-drop), e.g.
-    ``023.976-ND``."""
-    return f"{float(fps):07.3f}-ND"
+def speed_text(fps: Fraction, drop_frame: bool = False) -> str:
+    """Sound Devices' ``sSPEED`` value: nominal rate with three decimals and ``-ND`` (non-drop) or ``-DF``,
+    e.g. ``023.976-ND``."""
+    return f"{float(fps):07.3f}-{'DF' if drop_frame else 'ND'}"
 
 
 def rate_text(fps: Fraction) -> str:
@@ -66,7 +75,7 @@ def rate_text(fps: Fraction) -> str:
 def bext_description(take: BwfTake, filename: str) -> str:
     """``sKEY=value`` lines joined by CR LF, cut at whole lines so they fit the 256-byte field."""
     lines = [
-        f"sSPEED={speed_text(take.fps)}",
+        f"sSPEED={speed_text(take.fps, take.drop_frame)}",
         f"sTAKE={take.take}",
         f"sSCENE={take.scene}",
         f"sTAPE={take.tape}",
@@ -108,6 +117,9 @@ def bext_chunk(take: BwfTake, filename: str, channels: int) -> bytes:
 def ixml_chunk(take: BwfTake, filename: str) -> bytes:
     """The ``iXML`` payload (UTF-8 XML, iXML 1.61 element names)."""
     hi, lo = divmod(take.time_reference, 1 << 32)
+    pulled = take.digitizer_rate not in (None, take.sample_rate)
+    stamp_rate = take.timestamp_rate or (None if pulled else take.sample_rate)  # a pull-up may leave it out
+    stamp = f"<TIMESTAMP_SAMPLE_RATE>{stamp_rate}</TIMESTAMP_SAMPLE_RATE>" if stamp_rate else ""
     rate = rate_text(take.fps)
     track_xml = "".join(
         f"<TRACK><CHANNEL_INDEX>{i}</CHANNEL_INDEX><INTERLEAVE_INDEX>{i}</INTERLEAVE_INDEX>"
@@ -128,12 +140,13 @@ def ixml_chunk(take: BwfTake, filename: str) -> bytes:
     speed = (
         f"<SPEED><NOTE>{escape(take.note)}</NOTE><MASTER_SPEED>{rate}</MASTER_SPEED>"
         f"<CURRENT_SPEED>{rate}</CURRENT_SPEED><TIMECODE_RATE>{rate}</TIMECODE_RATE>"
-        f"<TIMECODE_FLAG>NDF</TIMECODE_FLAG><FILE_SAMPLE_RATE>{take.sample_rate}</FILE_SAMPLE_RATE>"
+        f"<TIMECODE_FLAG>{'DF' if take.drop_frame else 'NDF'}</TIMECODE_FLAG>"
+        f"<FILE_SAMPLE_RATE>{take.sample_rate}</FILE_SAMPLE_RATE>"
         f"<AUDIO_BIT_DEPTH>{take.bit_depth}</AUDIO_BIT_DEPTH>"
-        f"<DIGITIZER_SAMPLE_RATE>{take.sample_rate}</DIGITIZER_SAMPLE_RATE>"
+        f"<DIGITIZER_SAMPLE_RATE>{take.digitizer_rate or take.sample_rate}</DIGITIZER_SAMPLE_RATE>"
         f"<TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI>{hi}</TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI>"
         f"<TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO>{lo}</TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO>"
-        f"<TIMESTAMP_SAMPLE_RATE>{take.sample_rate}</TIMESTAMP_SAMPLE_RATE></SPEED>"
+        f"{stamp}</SPEED>"
     )
     tracks = f"<TRACK_LIST><TRACK_COUNT>{len(take.tracks)}</TRACK_COUNT>{track_xml}</TRACK_LIST>"
     history = f"<HISTORY><ORIGINAL_FILENAME>{escape(filename)}</ORIGINAL_FILENAME></HISTORY>"
@@ -185,6 +198,19 @@ def tone_pcm(samples: int, channels: int, *, level: float = 0.1) -> bytes:
     return block * whole + block[: rest * 3 * channels]
 
 
+def click_pcm(samples: int, channels: int, at: int, *, level: float = 0.9) -> bytes:
+    """``samples`` sample frames of 24-bit silence with a one-sample click at sample ``at`` (0 = the first):
+    channel ``c`` clicks at ``level × (1 - c/10)`` of full scale, so the channel order can be checked too.
+    A marker to find again after placing the take (``at`` outside the range gives silence only)."""
+    pcm = bytearray(samples * channels * 3)
+    if 0 <= at < samples:
+        for c in range(channels):
+            value = int(level * (1 - c / 10) * (2**23 - 1))
+            offset = (at * channels + c) * 3
+            pcm[offset:offset + 3] = value.to_bytes(3, "little", signed=True)
+    return bytes(pcm)
+
+
 def _chunk(ident: bytes, payload: bytes) -> bytes:
     pad = b"\0" if len(payload) % 2 else b""  # RIFF chunks are word aligned
     return ident + struct.pack("<I", len(payload)) + payload + pad
@@ -198,6 +224,7 @@ __all__ = [
     "BwfTake",
     "bext_chunk",
     "bext_description",
+    "click_pcm",
     "ixml_chunk",
     "rate_text",
     "speed_text",

@@ -15,9 +15,10 @@ from pixm_desktop.store.models import Card, Clip, ClipFile, Rendition, ShootDay,
 
 def clips_for(session: Session, *, day: dt.date | None = None, card_label: str | None = None,
               names: tuple[str, ...] = ()) -> list[Clip]:
-    """The video clips of shoot day ``day``, of the cards labelled ``card_label``, or named ``names``, with
-    their files loaded, in card then start order. (Sound and raw clips are not rendered here.)"""
-    q = (select(Clip).join(Card, Card.id == Clip.card_id).where(Clip.kind == ClipKind.VIDEO.value)
+    """The video and camera-raw clips of shoot day ``day``, of the cards labelled ``card_label``, or named
+    ``names``, with their files loaded, in card then start order (sound clips are not rendered)."""
+    q = (select(Clip).join(Card, Card.id == Clip.card_id)
+         .where(Clip.kind.in_((ClipKind.VIDEO.value, ClipKind.RAW.value)))
          .options(selectinload(Clip.files).selectinload(ClipFile.file), selectinload(Clip.card))
          .order_by(Card.id, Clip.start_frame, Clip.name))
     if day is not None:

@@ -3,7 +3,10 @@ apply the look (:mod:`.colour`), draw the burn-ins (:mod:`.burnin`), encode, and
 camera original: the clip name (file name; MXF ``material_package_name``; MOV/MP4 ``title``), the start
 timecode (MOV/MP4 ``tmcd`` track, MXF timecode), the reel/tape name (MOV ``reel_name`` on the track, MXF tape
 source package), the exact frame rate and every frame. Camera audio is passed through (PCM for MXF/MOV, AAC
-for MP4); MXF OP-Atom writes one file per track (``<clip>_V1.mxf``, ``<clip>_A1.mxf``… one per channel).
+for MP4) unless a synced sound take is given (:mod:`.audio`: placed from its BWF time reference, instead of
+the camera's); MXF OP-Atom writes one file per track (``<clip>_V1.mxf``, ``<clip>_A1.mxf``… one per channel).
+A camera-raw clip (:mod:`.raw`) is first decoded by its vendor tool to an intermediate that is rendered like
+any clip and removed after.
 
 Files are written under a ``.partial`` name and renamed when complete: a killed render leaves no file that
 looks finished.
@@ -13,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,9 +27,11 @@ import xxhash
 from pixm_desktop.core.errors import CancelledError, UsageError
 from pixm_desktop.core.timecode import frames_to_tc, is_drop_frame, tc_to_frames
 from pixm_desktop.media.probe import stream_rate
+from pixm_desktop.media.renditions.audio import SoundFeed, SyncedSound, layout_name, rendition_samples
 from pixm_desktop.media.renditions.burnin import BurnIn, ClipText
 from pixm_desktop.media.renditions.colour import Cdl, Look
 from pixm_desktop.media.renditions.presets import Preset
+from pixm_desktop.media.renditions.raw import RawDecode, decoded
 
 PROGRESS_EVERY = 8  # frames between two progress calls
 HASH_CHUNK = 1 << 20
@@ -35,7 +40,8 @@ HASH_CHUNK = 1 << 20
 @dataclass(frozen=True)
 class RenditionRequest:
     """One clip → one preset. ``start_tc``/``reel`` override what the media says (the catalog's values);
-    ``burn_in`` is the field names (:data:`.burnin.FIELDS`), ``text`` their fixed texts."""
+    ``burn_in`` is the field names (:data:`.burnin.FIELDS`), ``text`` their fixed texts; ``sound`` a synced
+    take that replaces the camera audio; ``raw`` the decoder hook of a camera-raw ``source``."""
 
     source: Path
     clip_name: str
@@ -47,6 +53,8 @@ class RenditionRequest:
     lut: Path | None = None
     burn_in: tuple[str, ...] = ()
     text: ClipText = field(default_factory=ClipText)
+    sound: SyncedSound | None = None
+    raw: RawDecode | None = None
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,11 @@ def file_xxh64(path: Path) -> str:
 class _Writer:
     """The output containers and streams of one rendition."""
 
-    def __init__(self, req: RenditionRequest, fps: Fraction, start_tc: str, reel: str, audio_in):
+    def __init__(self, req: RenditionRequest, fps: Fraction, start_tc: str, reel: str,
+                 audio_in: tuple[int, str] | None):
         p = req.preset
         self.fps, self.preset = fps, p
-        channels = audio_in.codec_context.channels if audio_in is not None else 0
+        channels = audio_in[0] if audio_in is not None else 0
         self.finals = output_paths(p, req.out_dir, req.clip_name, channels)
         self.partials = [f.with_name(f".{f.name}.partial") for f in self.finals]
         fmt = "mxf_opatom" if p.op_atom else p.container
@@ -106,8 +115,7 @@ class _Writer:
             if p.op_atom:
                 self.audio = [self._audio_stream(c, rate, "mono", reel) for c in self.containers[1:]]
             else:
-                layout = audio_in.codec_context.layout.name if channels != 1 else "mono"
-                self.audio = [self._audio_stream(self.containers[0], rate, layout, reel)]
+                self.audio = [self._audio_stream(self.containers[0], rate, audio_in[1], reel)]
         self.audio_samples = 0
 
     def _video_stream(self, container, reel: str):
@@ -187,10 +195,20 @@ def render(req: RenditionRequest, progress: Callable[[int], None] | None = None,
            cancelled: Callable[[], bool] | None = None) -> RenditionResult:
     """Render ``req``; ``progress(frames done)`` every few frames; ``cancelled()`` is asked every frame.
 
-    Raises :class:`UsageError` (no video stream, no rate, no start timecode anywhere, a bad look), PyAV's
-    errors for unreadable media, and :class:`CancelledError` (the partial files are removed)."""
+    Raises :class:`UsageError` (no video stream, no rate, no start timecode anywhere, a bad look, an
+    unreadable sound take), PyAV's errors for unreadable media, the decoder hook's errors (:mod:`.raw`) and
+    :class:`CancelledError` (the partial files are removed)."""
+    if req.raw is not None:
+        with decoded(req.raw, req.source, req.clip_name, req.out_dir, cancelled) as made:
+            return _render(replace(req, source=made.path, raw=None), progress, cancelled, made.open_args)
+    return _render(req, progress, cancelled, {})
+
+
+def _render(req: RenditionRequest, progress, cancelled, open_args: dict) -> RenditionResult:
+    """:func:`render` of media FFmpeg reads; ``open_args`` go to ``av.open`` (an image sequence's demuxer and
+    rate)."""
     req.out_dir.mkdir(parents=True, exist_ok=True)
-    with av.open(str(req.source), metadata_errors="replace") as src:
+    with av.open(str(req.source), metadata_errors="replace", **open_args) as src:
         if not src.streams.video:
             raise UsageError(f"{req.source.name} has no picture to render")
         vin = src.streams.video[0]
@@ -206,7 +224,12 @@ def render(req: RenditionRequest, progress: Callable[[int], None] | None = None,
         look = Look(req.cdl, req.lut)
         burn = BurnIn(req.burn_in, req.text, req.preset.burn_in, v["width"], v["height"]) if req.burn_in else None
         first, drop = tc_to_frames(start_tc, fps), is_drop_frame(start_tc)
-        writer = _Writer(req, fps, start_tc, reel, ain)
+        sound = _sound_feed(req, first, fps)
+        if sound is not None:  # the synced take instead of the camera's audio
+            ain, audio_in = None, (sound.channels, layout_name(sound.channels))
+        else:
+            audio_in = _channels(ain)
+        writer = _Writer(req, fps, start_tc, reel, audio_in)
         index = 0
         try:
             streams = [vin] + ([ain] if writer.audio else [])
@@ -224,12 +247,44 @@ def render(req: RenditionRequest, progress: Callable[[int], None] | None = None,
                         rgb = burn.draw(rgb, frames_to_tc(first + index, fps, drop_frame=drop), index)
                     writer.video_frame(rgb, index)
                     index += 1
+                    if sound is not None and writer.audio:
+                        _write_sound(writer, sound, rendition_samples(index, fps, sound.out_rate))
                     if progress is not None and index % PROGRESS_EVERY == 0:
                         progress(index)
             paths = writer.finish()
         except BaseException:
             writer.discard()
             raise
+        finally:
+            if sound is not None:
+                sound.close()
     if progress is not None:
         progress(index)
     return RenditionResult(tuple(paths), tuple(file_xxh64(p) for p in paths), index, fps, start_tc, reel)
+
+
+def _channels(ain) -> tuple[int, str] | None:
+    """``(channels, layout name)`` of the camera's audio stream, ``None`` without one."""
+    if ain is None:
+        return None
+    channels = ain.codec_context.channels
+    return channels, ain.codec_context.layout.name if channels != 1 else "mono"
+
+
+def _sound_feed(req: RenditionRequest, first: int, fps: Fraction) -> SoundFeed | None:
+    """The synced take's feed when the request has one and the preset keeps audio."""
+    codec = req.preset.audio["codec"]
+    if req.sound is None or codec == "none":
+        return None
+    rate = req.preset.audio.get("sample_rate", 48000)
+    return SoundFeed(req.sound, first, fps, rate, codec)
+
+
+def _write_sound(writer: _Writer, sound: SoundFeed, total: int) -> None:
+    """The take's samples up to ``total`` rendition samples, after the frame just written."""
+    pcm = sound.until(total)
+    if len(pcm):
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(pcm).reshape(1, -1), format="s32",
+                                           layout=layout_name(sound.channels))
+        frame.sample_rate = sound.out_rate
+        writer.audio_frame(frame)

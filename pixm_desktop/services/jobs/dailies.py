@@ -7,6 +7,9 @@ that may not start processes of its own (PyAV's codecs release the GIL); progres
 render (their partial files are removed; finished renditions stay recorded). Resume: a clip whose
 ``renditions`` row has the same inputs key (clip content hash + preset + look/CDL file hashes + burn-in texts)
 and whose files all exist is skipped, so a run killed mid-day redoes only the clips it had not finished.
+Per clip: the sound take that overlaps it by timecode replaces the camera audio (:mod:`media.renditions.audio`);
+a camera-raw clip goes through its format's decoder hook (:mod:`media.renditions.raw`; without one it fails
+with "needs <tool>").
 Pool workers end by themselves when the job's process dies (SIGKILL included).
 """
 
@@ -20,6 +23,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from queue import SimpleQueue
 
@@ -28,8 +32,10 @@ from sqlalchemy.orm import object_session
 
 from pixm_desktop.core.errors import CancelledError, UsageError
 from pixm_desktop.core.model import CancelToken, JobStatus
-from pixm_desktop.core.states import DailiesJobOptions, JobKind
-from pixm_desktop.media.renditions import burnin, colour, presets
+from pixm_desktop.core.states import ClipKind, DailiesJobOptions, JobKind, LoggedFrom, SlateSource
+from pixm_desktop.media import sound_sync
+from pixm_desktop.media.renditions import burnin, colour, presets, raw
+from pixm_desktop.media.renditions.audio import SyncedSound
 from pixm_desktop.media.renditions.render import RenditionRequest, file_xxh64, render
 from pixm_desktop.services.jobs.contract import JobKindBase, Prepared, stopped
 from pixm_desktop.services.jobs.ingest import CPU
@@ -91,9 +97,12 @@ def _content_hash(clip) -> str:
 
 
 def inputs_key(clip, preset: presets.Preset, look_hashes: tuple[str, str], fields: tuple[str, ...],
-               text: burnin.ClipText) -> str:
-    """128-bit hex key of everything a rendition depends on (see the module docstring)."""
+               text: burnin.ClipText, extra: tuple = ()) -> str:
+    """128-bit hex key of everything a rendition depends on (see the module docstring); ``extra``: the synced
+    take's content and the raw decoder's command, when there are."""
     data = [_content_hash(clip), preset.data, look_hashes, fields, asdict(text) if fields else None]
+    if extra:  # clips without either keep the key they had
+        data.append(list(extra))
     return xxhash.xxh3_128_hexdigest(json.dumps(data, sort_keys=True, default=str).encode())
 
 
@@ -119,6 +128,55 @@ def _readable(clip) -> Path:
                 return Path(os.fsdecode(path))
     probed = (clip.probe_source or "").partition(":")[2]
     return Path(probed) if probed and Path(probed).is_file() else Path("")
+
+
+@dataclass
+class _ClipInputs:
+    """What prepare reads once for every clip: the raw decoder hooks and, by shoot day id, the day's sound
+    takes ``(clip, media file name)`` with their spans."""
+
+    decoders: dict[str, raw.Decoder]
+    takes: dict[int, tuple[list, list]] = field(default_factory=dict)
+
+
+def _synced_sound(clip, inputs: _ClipInputs):
+    """``(the sound take clip, its readable path)`` to put under ``clip``: the take the slate was pre-filled
+    from (``logged_from = "sound:<file>"``), else the take of its shoot day overlapping it most by timecode
+    (:func:`media.sound_sync.best_takes`, slated or not); ``None`` when no take meets it or none is
+    readable (the camera audio stays)."""
+    session, day = object_session(clip), clip.card.shoot_day_id
+    if session is None or day is None or None in (clip.start_frame, clip.frames, clip.fps_num, clip.fps_den):
+        return None
+    if day not in inputs.takes:
+        found = [(c, name) for c, name in clips_repo.day_clips(session, day) if c.kind == ClipKind.AUDIO]
+        spans = [sound_sync.SoundTake(sound_sync.clip_span(c.start_frame, c.frames, c.fps_num, c.fps_den),
+                                      c.scene, c.take, str(i)) for i, (c, _n) in enumerate(found)]
+        inputs.takes[day] = (found, spans)
+    takes, spans = inputs.takes[day]
+    logged = LoggedFrom.parse(clip.logged_from)
+    take = None
+    if logged is not None and logged.source is SlateSource.SOUND:
+        take = next((c for c, name in takes if name == logged.file), None)
+    if take is None:
+        span = sound_sync.clip_span(clip.start_frame, clip.frames, clip.fps_num, clip.fps_den)
+        best = sound_sync.best_takes([(clip.id, span)], spans, slated_only=False).get(clip.id)
+        take = takes[int(best.file)][0] if best is not None else None
+    path = _readable(take) if take is not None else Path("")
+    return (take, path) if path.name else None
+
+
+def _raw_decode(clip, source: Path, preset: presets.Preset, inputs: _ClipInputs) -> raw.RawDecode | None:
+    """The decoder hook of a camera-raw clip (by its media's extension, else the probe's codec), ``None`` for
+    media FFmpeg reads. A format without a configured command still gets one (it fails: "needs <tool>")."""
+    media = renditions_repo.media_files(clip)
+    name = Path(source.name or (media[0].relpath if media else ""))
+    fmt = raw.raw_format(name, clip.codec, clip.codec_profile)
+    if fmt is None and clip.kind != ClipKind.RAW:
+        return None
+    fmt = fmt or name.suffix.lower().lstrip(".") or "raw"
+    decoder = inputs.decoders.get(fmt) or raw.Decoder(fmt, f"a {fmt} decoder")
+    fps = Fraction(clip.fps_num, clip.fps_den) if clip.fps_num and clip.fps_den else None
+    return raw.RawDecode(decoder, 0, clip.frames or 0, preset.video["width"], preset.video["height"], fps)
 
 
 def _scope(options: DailiesJobOptions) -> dict:
@@ -189,24 +247,29 @@ class DailiesKind(JobKindBase):
         if options.cdl:
             colour.read_cdl(Path(options.cdl))  # fails now, not in every worker
         look_hashes = (_file_hash(options.cdl), _file_hash(options.lut))
+        inputs = _ClipInputs(raw.load_decoders(Path(options.decoders) if options.decoders else None))
         out = Path(options.folder) / preset.name
         with catalog.session() as s:
             clips = renditions_repo.clips_for(s, **scope)
             if not clips:
                 raise UsageError(f"no video clip in the catalog for {scope}", hint="`pixm clips list` lists them")
-            tasks = [self._task(c, preset, options, fields, look_hashes, out) for c in clips]
+            tasks = [self._task(c, preset, options, fields, look_hashes, out, inputs) for c in clips]
         label = f"{len(tasks)} clip(s) → {preset.name}"
         return Prepared(catalog, options, label=label, detail=(preset, tasks), notes=[f"into {out}"])
 
     @staticmethod
-    def _task(clip, preset, options, fields, look_hashes, out: Path) -> _Task:
+    def _task(clip, preset, options, fields, look_hashes, out: Path, inputs: _ClipInputs) -> _Task:
         text = _clip_text(clip, options.watermark)
         cdl = colour.cdl_for(Path(options.cdl), clip.name) if options.cdl else None
-        request = RenditionRequest(_readable(clip), clip.name, preset, out,
+        source = _readable(clip)
+        sound, decode = _synced_sound(clip, inputs), _raw_decode(clip, source, preset, inputs)
+        extra = ((_content_hash(sound[0]),) if sound else ()) + ((decode.decoder.command,) if decode else ())
+        request = RenditionRequest(source, clip.name, preset, out,
                                    start_tc=clip.start_tc, reel=clip.tape_name or clip.reel, cdl=cdl,
-                                   lut=Path(options.lut) if options.lut else None, burn_in=fields, text=text)
-        return _Task(clip.id, clip.name, clip.frames or 0, inputs_key(clip, preset, look_hashes, fields, text),
-                     request)
+                                   lut=Path(options.lut) if options.lut else None, burn_in=fields, text=text,
+                                   sound=SyncedSound(sound[1]) if sound else None, raw=decode)
+        return _Task(clip.id, clip.name, clip.frames or 0,
+                     inputs_key(clip, preset, look_hashes, fields, text, extra), request)
 
     def resources(self, prepared: Prepared) -> frozenset[str]:
         return frozenset({CPU})
