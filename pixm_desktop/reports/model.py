@@ -69,6 +69,9 @@ class ClipLine:
     logged_from: str | None = None
     source_file: str | None = None
     sound_roll: str | None = None
+    sound_tc: str | None = None  # start timecode of the sound take the clip is synced to (turnovers)
+    asc_sop: str | None = None  # the ASC CDL of its proxy: "(s s s)(o o o)(p p p)" (turnovers)
+    asc_sat: str | None = None
     thumbnail: Path | None = None
     probe_status: str = "pending"
     probe_error: str | None = None
