@@ -17,6 +17,7 @@ from pathlib import Path
 import aaf2
 import opentimelineio as otio
 import pytest
+from pypdf import PdfReader
 
 from pixm_desktop.core.errors import TurnoverCheckError
 from pixm_desktop.core.states import DailiesJobOptions, JobKind, TurnoverJobOptions, job_options
@@ -27,6 +28,7 @@ from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
 from pixm_desktop.services import clips, jobs
 from pixm_desktop.services import turnover as turnover_service
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
+from pixm_desktop.services.reports import write_daily_report
 from pixm_desktop.services.settings import open_catalog
 from pixm_desktop.services.turnover import package
 from pixm_desktop.store.models import Clip, Rendition
@@ -263,6 +265,10 @@ def test_a_truncation_collision_stops_the_turnover_with_the_clip_names(shoot, tm
     assert not to.exists() and not _leftovers(to)
     (info,) = turnover_service.turnovers(shoot)
     assert info.status == "refused" and {c.subject for c in info.failed_checks} == set(names)
+    # the daily report says so
+    write_daily_report(shoot, DAY, tmp_path / "day.pdf")
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(tmp_path / "day.pdf").pages)
+    assert "Turnovers (1)" in text and "REFUSED" in text and names[0] in text.split("Turnovers (1)", 1)[1]
 
 
 def test_a_missing_proxy_stops_the_turnover_and_the_cli_exits_14(shoot, tmp_path):
