@@ -19,9 +19,10 @@ import opentimelineio as otio
 import pytest
 from pypdf import PdfReader
 
-from pixm_desktop.core.errors import TurnoverCheckError
+from pixm_desktop.core.errors import TurnoverCheckError, UsageError, VerificationFailedError
 from pixm_desktop.core.states import DailiesJobOptions, JobKind, TurnoverJobOptions, job_options
 from pixm_desktop.core.timecode import tc_to_frames
+from pixm_desktop.media.renditions import presets
 from pixm_desktop.post import tapes
 from pixm_desktop.reports.exports import TURNOVER_ALE_COLUMNS
 from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
@@ -30,8 +31,8 @@ from pixm_desktop.services import turnover as turnover_service
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.services.reports import write_daily_report
 from pixm_desktop.services.settings import open_catalog
-from pixm_desktop.services.turnover import package
-from pixm_desktop.store.models import Clip, Rendition
+from pixm_desktop.services.turnover import editorial, package
+from pixm_desktop.store.models import Card, Clip, Rendition
 from support.cards import make_card
 from support.cli import cli
 from support.mhl import ascmhl_verify, assert_ascmhl_clean, generations, manifest_hashes
@@ -163,6 +164,7 @@ def test_editorial_package_reads_back_in_every_format(shoot, tmp_path):
         proxies = {c.name: json.loads(r.paths) for r in s.query(Rendition) for c in [s.get(Clip, r.clip_id)]}
         tape = {n: c.tape_name for n, c in clip_rows.items()}
         start = {n: c.start_tc for n, c in clip_rows.items()}
+        label = {n: c.card.label for n, c in clip_rows.items()}
     names = sorted(clip_rows)
 
     # ALE: OTIO reads every column back, the look and the sync included
@@ -201,8 +203,7 @@ def test_editorial_package_reads_back_in_every_format(shoot, tmp_path):
                 tc_slot = next(x for x in ref.mob.slots if x.media_kind == "Timecode").segment
                 tc = tc_slot.components[0] if hasattr(tc_slot, "components") else tc_slot
                 found.add((ref.mob.name, tc.start + ref.start))
-            assert urls == [(to / "media" / "A001RSF3" / Path(p).name).as_uri() for p in proxies[name]] or \
-                [Path(u).name for u in urls] == [Path(p).name for p in proxies[name]]
+            assert urls == [(to / "media" / label[name] / Path(p).name).as_uri() for p in proxies[name]]
             assert found == {(tape[name], tc_to_frames(start[name], FPS))}
             for u in urls:
                 assert Path(u.removeprefix("file://")).is_file()
@@ -217,7 +218,8 @@ def test_editorial_package_reads_back_in_every_format(shoot, tmp_path):
         assert got[name].source_range.start_time.to_timecode() == start[name]
 
     # reports, look, manifest; the package's own history
-    assert sorted(p.name for p in (docs / "reports").iterdir()) == ["2026-11-23_daily.pdf", "A001RSF3_offload.pdf"]
+    assert sorted(p.name for p in (docs / "reports").iterdir()) == ["2026-11-23_daily.pdf",
+                                                                     f"{label[names[0]]}_offload.pdf"]
     assert (docs / "looks" / "day01.cc").read_text() == CC
     manifest = json.loads((docs / "manifest.json").read_text())
     media = [e for e in manifest["files"] if e["role"] == "media"]
@@ -241,8 +243,9 @@ def test_second_turnover_of_the_day_adds_a_generation_with_only_the_new_card(sho
     second = set(manifest_hashes(to / "ascmhl" / generations(to)[1]))
     assert second == set(result.new) and not second & first
     assert {p.split("/")[0] for p in second} == {"media", "turnover_0002"}
-    assert {p.split("/")[1] for p in second if p.startswith("media/")} == {"A002RSF3"} or all(
-        "A002" in p for p in second if p.startswith("media/"))
+    with shoot.session() as s:
+        new_card = s.query(Card).filter(Card.label.startswith("A002")).one().label
+    assert {p.split("/")[1] for p in second if p.startswith("media/")} == {new_card}
     assert len(result.unchanged) == 2 and all("/A001" in p for p in result.unchanged)
     _assert_files_clean(to)
 
@@ -333,3 +336,81 @@ def test_turnover_options_round_trip_through_the_jobs_row():
     options = TurnoverJobOptions(kind="sound", rolls="SR01,SR02", folder="/Volumes/SOUND/day01")
     assert job_options(JobKind.TURNOVER.value, options.to_json()) == options
     assert job_options(JobKind.TURNOVER.value, '{"template": 8, "kind": "editorial"}') == TurnoverJobOptions()
+
+
+# --- more rules ----------------------------------------------------------------------------------------------
+
+
+def test_a_clip_neither_synced_nor_mos_stops_the_turnover_until_named_mos(shoot, tmp_path):
+    with shoot.session() as s:
+        clip = s.query(Clip).filter(Clip.notes == "MOS insert").one()
+        clip.notes, name = "insert", clip.name
+        s.commit()
+    to = tmp_path / "EDIT"
+    with pytest.raises(TurnoverCheckError) as err:
+        _editorial(shoot, to)
+    assert err.value.failures == (("synced_or_mos", name, f"clip {name}: no sound take meets its timecode and it "
+                                                          "is not marked MOS (notes or --mos)"),)
+    assert not to.exists()
+    result = _editorial(shoot, to, mos=name)
+    assert any(c.rule == "synced_or_mos" and c.text == "1 clip(s) synced, 1 MOS" for c in result.checks)
+
+
+def test_burn_ins_the_preset_places_must_be_on_the_proxy(shoot, tmp_path):
+    plan = editorial.plan(shoot, TurnoverJobOptions(day=DAY.isoformat(), folder=str(tmp_path / "EDIT")))
+    assert [c for c in plan.checks if c.rule == "burn_in"] == [
+        turnover_service.Check("burn_in", "*", True, "preset avid-dnxhd36-mxf asks for no burn-in")]
+    assert all(i.look.burn_in == ("tc", "clip") for i in plan.items)  # told by the dailies job's inputs key
+    plan.preset = presets.Preset(plan.preset.name, {**plan.preset.data, "burn_in": {
+        "positions": {"tc": "bottom-right", "clip": "bottom-left", "scene_take": "top-left"}}})
+    failed = editorial._burn_in_checks(plan)
+    assert [(c.rule, c.subject, c.ok) for c in failed] == [("burn_in", i.name, False) for i in plan.items]
+    assert "burn-in scene_take missing" in failed[0].text
+
+
+def test_a_mov_preset_goes_without_aaf_for_ama(shoot, shoot_db, tmp_path):
+    jobs.execute(shoot, JobKind.DAILIES, DailiesJobOptions(day=DAY.isoformat(), preset="avid-dnxhd36-mov",
+                                                           folder=str(tmp_path / "proxies"), workers=1))
+    to = tmp_path / "AMA"
+    result = _editorial(shoot, to, preset="avid-dnxhd36-mov")
+    with shoot.session() as s:
+        media = sorted(f"media/{c.card.label}/{c.name}.mov" for c in s.query(Clip).filter(Clip.kind == "video"))
+    assert sorted(p for p in result.new if p.startswith("media/")) == media
+    docs = to / "turnover_0001"
+    assert not list(docs.glob("*.aaf")) and len(list(docs.glob("*.ale"))) == 1
+    (xml,) = docs.glob("*.xml")
+    urls = [c.media_reference.target_url for c in otio.adapters.read_from_file(str(xml)).find_clips()]
+    assert urls == [(to / p).as_uri() for p in sorted(result.new) if p.endswith(".mov")]
+    assert_ascmhl_clean(to)
+
+
+def test_a_copy_that_does_not_hash_as_the_catalog_stops_and_leaves_nothing(shoot, tmp_path, monkeypatch):
+    real = package._copy_hashed
+    monkeypatch.setattr(package, "_copy_hashed", lambda src, dest: real(src, dest)[::-1])  # as if a bit flipped
+    to = tmp_path / "EDIT"
+    with pytest.raises(VerificationFailedError, match="after copying, the catalog holds"):
+        _editorial(shoot, to)
+    assert not to.exists() and not _leftovers(to)
+
+
+def test_a_sound_take_without_a_verified_copy_stops_the_sound_turnover(shoot, tmp_path):
+    with shoot.session() as s:
+        card = s.query(Card).filter(Card.camera == "sound").one()
+        card.source_path = str(tmp_path / "ejected")
+        for n, d in enumerate(card.destinations):
+            d.path_raw = os.fsencode(tmp_path / f"unmounted-{n}")
+        s.commit()
+    to = tmp_path / "SOUND"
+    with pytest.raises(TurnoverCheckError) as err:
+        jobs.execute(shoot, JobKind.TURNOVER, TurnoverJobOptions(kind="sound", rolls="SR01", folder=str(to)))
+    assert [f[0] for f in err.value.failures] == ["sound_copy"]
+    assert "12A_1.WAV of roll SR01: no verified copy" in str(err.value) and not to.exists()
+
+
+def test_a_folder_that_is_no_package_is_refused(shoot, tmp_path):
+    to = tmp_path / "EDIT"
+    to.mkdir()
+    (to / "notes.txt").write_text("someone else's")
+    with pytest.raises(UsageError, match="not a turnover package"):
+        _editorial(shoot, to)
+    assert sorted(p.name for p in to.iterdir()) == ["notes.txt"]

@@ -95,6 +95,9 @@ def check_target(options: TurnoverJobOptions) -> Path:
     if not target.parent.is_dir():
         raise UsageError(f"the folder {target.parent} does not exist", path=target.parent,
                          hint="mount the drive or choose another --to folder")
+    if target.is_dir() and not (target / "ascmhl").is_dir() and any(target.iterdir()):
+        raise UsageError(f"{target} holds files and no ASC MHL history: it is not a turnover package", path=target,
+                         hint="choose an empty or new folder, or the folder of an earlier turnover")
     return target
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from pixm_desktop.core.errors import UsageError
 from pixm_desktop.core.model import CancelToken, JobStatus
 from pixm_desktop.core.states import (
     ClipKind,
@@ -106,7 +107,7 @@ def _clips(s, options: TurnoverJobOptions) -> list:
     for label in common.names(options.cards):
         found = renditions_repo.clips_for(s, card_label=label)
         if not found:
-            raise common.UsageError(f"no video clip of a card labelled {label!r} in the catalog",
+            raise UsageError(f"no video clip of a card labelled {label!r} in the catalog",
                                     hint="`pixm catalog cards` lists the cards")
         out += found
     return out
@@ -122,7 +123,7 @@ def _dailies_looks(s, preset: str) -> list[tuple[Look, str]]:
         if o.preset == preset:
             try:
                 fields = burnin.parse_fields(o.burn_in)
-            except common.UsageError:
+            except UsageError:
                 continue
             out.append((Look(o.cdl, o.lut, fields), o.watermark))
     return out
@@ -182,7 +183,7 @@ def plan(catalog: Catalog, options: TurnoverJobOptions) -> Plan:
     with catalog.session() as s:
         clips = _clips(s, options)
         if not clips:
-            raise common.UsageError(f"no video clip for {common.scope_words(options)} in the catalog")
+            raise UsageError(f"no video clip for {common.scope_words(options)} in the catalog")
         candidates = _dailies_looks(s, preset.name)
         by_day: dict[int | None, set[int]] = defaultdict(set)
         gathered = []

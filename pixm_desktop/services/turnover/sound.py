@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from pixm_desktop.core.errors import UsageError
 from pixm_desktop.core.hashes import HashAlgorithm
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.core.naming import natural_key
@@ -69,7 +70,7 @@ def _takes(s, options: TurnoverJobOptions) -> list[Clip]:
         clips = [c for c in clips if _roll(c) in rolls or c.card.label in rolls]
         unknown = rolls - {_roll(c) for c in clips} - {c.card.label for c in clips}
         if unknown:
-            raise common.UsageError(f"no sound roll {', '.join(sorted(unknown))} in the catalog",
+            raise UsageError(f"no sound roll {', '.join(sorted(unknown))} in the catalog",
                                     hint="`pixm catalog cards` lists the sound rolls")
     return clips
 
@@ -127,7 +128,7 @@ def plan(catalog: Catalog, options: TurnoverJobOptions) -> Plan:
     with catalog.session() as s:
         clips = _takes(s, options)
         if not clips:
-            raise common.UsageError(f"no sound take for {common.scope_words(options)} in the catalog")
+            raise UsageError(f"no sound take for {common.scope_words(options)} in the catalog")
         for clip in clips:
             card = clip.card
             if card.shoot_day is not None:
