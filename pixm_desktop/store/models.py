@@ -410,7 +410,8 @@ class Turnover(Base):
     ``folder`` it went to, the ASC MHL ``generation`` number it added there, the scope asked (``scope``, e.g.
     ``day 2026-11-23``), ``files`` (JSON list of ``{"path", "size", "xxh64", "change"}``, paths relative to the
     folder, change ``new`` | ``unchanged``), ``checks`` (JSON list of ``{"rule", "subject", "ok", "text"}``),
-    ``status`` completed | failed and the job that wrote it. ``created_at`` UTC."""
+    ``status`` completed | refused (a check failed: nothing written, ``error`` says why) and the job that wrote
+    it. ``created_at`` UTC."""
 
     __tablename__ = "turnovers"
     id: Mapped[int] = mapped_column(primary_key=True)
