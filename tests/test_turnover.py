@@ -19,7 +19,8 @@ import opentimelineio as otio
 import pytest
 from pypdf import PdfReader
 
-from pixm_desktop.core.errors import TurnoverCheckError, UsageError, VerificationFailedError
+from pixm_desktop.core.errors import CancelledError, TurnoverCheckError, UsageError, VerificationFailedError
+from pixm_desktop.core.model import CancelToken
 from pixm_desktop.core.states import DailiesJobOptions, JobKind, TurnoverJobOptions, job_options
 from pixm_desktop.core.timecode import tc_to_frames
 from pixm_desktop.media.renditions import presets
@@ -28,11 +29,12 @@ from pixm_desktop.reports.exports import TURNOVER_ALE_COLUMNS
 from pixm_desktop.samples.bwf import BwfTake, tone_pcm, write_bwf
 from pixm_desktop.services import clips, jobs
 from pixm_desktop.services import turnover as turnover_service
+from pixm_desktop.services.jobs.supervisor import run_job_in_child
 from pixm_desktop.services.offload import OffloadRequest, OffloadService
 from pixm_desktop.services.reports import write_daily_report
 from pixm_desktop.services.settings import open_catalog
 from pixm_desktop.services.turnover import editorial, package
-from pixm_desktop.store.models import Card, Clip, Rendition
+from pixm_desktop.store.models import Card, Clip, Job, Rendition, Turnover
 from support.cards import make_card
 from support.cli import cli
 from support.mhl import ascmhl_verify, assert_ascmhl_clean, generations, manifest_hashes
@@ -414,3 +416,46 @@ def test_a_folder_that_is_no_package_is_refused(shoot, tmp_path):
     with pytest.raises(UsageError, match="not a turnover package"):
         _editorial(shoot, to)
     assert sorted(p.name for p in to.iterdir()) == ["notes.txt"]
+
+
+def test_a_turnover_runs_as_a_job_in_a_child_process_and_is_recorded_with_it(shoot, tmp_path):
+    """The window's way: the job layer's child process; the ``jobs`` row and the ``turnovers`` row name each
+    other, and a refusal is a failed job whose error names the clip and the rule."""
+    to = tmp_path / "SOUND"
+    options = TurnoverJobOptions(kind="sound", day=DAY.isoformat(), folder=str(to))
+    ids: list[int] = []
+    result = run_job_in_child(shoot.path, JobKind.TURNOVER, options, None, lambda p: None, on_job=ids.append)
+    assert result.generation == 1 and "SR01/12A_1.WAV" in result.new
+    with shoot.session() as s:
+        job = s.get(Job, ids[0])
+        row = s.query(Turnover).one()
+        assert (job.kind, job.status, row.job_id, row.status) == ("turnover", "completed", job.id, "completed")
+        assert job_options(job.kind, job.options) == options
+    with shoot.session() as s:
+        for c in s.query(Clip).filter(Clip.kind == "video"):
+            c.tape_name = f"{c.name[:7]}_{c.name[7]}"  # A001C00_1, A001C00_2: both "A001C00_" at 8
+        s.commit()
+    with pytest.raises(TurnoverCheckError):
+        _editorial(shoot, tmp_path / "EDIT", template="cmx3600")
+    with shoot.session() as s:
+        job = s.query(Job).filter(Job.kind == "turnover").order_by(Job.id.desc()).first()
+        refused = s.query(Turnover).filter(Turnover.status == "refused").one()
+        assert job.status == "failed" and "tape_truncation_collision" not in job.error
+        assert "becomes A001C00_ at 8" in job.error and refused.job_id == job.id
+
+
+def test_a_cancelled_turnover_writes_nothing_and_a_card_turnover_takes_its_cards(shoot, tmp_path):
+    token = CancelToken()
+    token.cancel()
+    to = tmp_path / "EDIT"
+    with pytest.raises(CancelledError):
+        jobs.execute(shoot, JobKind.TURNOVER, TurnoverJobOptions(day=DAY.isoformat(), folder=str(to)), cancel=token)
+    assert not to.exists() and not _leftovers(to)
+    with shoot.session() as s:
+        label = s.query(Card).filter(Card.camera == "arri").one().label
+    run = cli("turnover", "editorial", "--card", label, "--to", to, "--catalog", shoot.path)
+    assert run.code == 0, run.text
+    assert f"new  turnover_0001/{label}_23.976.ale" in run.text
+    with aaf2.open(str(to / "turnover_0001" / f"{label}.aaf")) as f:
+        for m in f.content.mastermobs():
+            assert [(s.media_kind, s["PhysicalTrackNumber"].value) for s in m.slots] == [("Picture", 1)]

@@ -53,7 +53,7 @@ def _options(args) -> TurnoverJobOptions:
 
 
 def cmd_turnover(args) -> int:
-    if any("," in n for n in (getattr(args, "card", None) or ()) + tuple(getattr(args, "roll", None) or ())):
+    if any("," in n for n in [*(getattr(args, "card", None) or ()), *(getattr(args, "roll", None) or ())]):
         raise UsageError("a card or roll name with a comma cannot be turned over by name", hint="use --day")
     catalog = open_existing(args.catalog, create=args.create)
     try:

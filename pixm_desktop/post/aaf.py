@@ -4,7 +4,7 @@ with pyaaf2 (AAF object specification v1.1 through its ``link_external_mxf``).
 Avid finds OP-Atom media by the **file package UMID** inside each MXF, so each file's source mob keeps the
 UMID the MXF carries. FFmpeg writes one material package per file; Avid wants one master clip per camera clip,
 so the per-file master mobs are replaced by one :class:`MasterMob` per clip (named as the clip) whose slots
-(V1, A1, A2 …) reference the file mobs. Each file mob references a tape mob named as the clip's tape, whose
+(V1, A1, A2 …, with their physical track numbers) reference the file mobs. Each file mob references a tape mob named as the clip's tape, whose
 timecode track gives the start timecode. Locators are ``file://`` URLs of the files where the package lands.
 """
 
@@ -44,6 +44,7 @@ def _essence_slot(mob):
 def _link_clip(f, clip: AafClip) -> None:
     master = f.create.MasterMob(clip.name)
     f.content.mobs.append(master)
+    tracks = {"Picture": 0, "Sound": 0}
     for path, url in zip(clip.files, clip.urls, strict=True):
         linked_master, file_mob, tape = _split(f.content.link_external_mxf(str(path)))
         f.content.mobs.pop(linked_master.mob_id)
@@ -55,6 +56,8 @@ def _link_clip(f, clip: AafClip) -> None:
         essence = _essence_slot(file_mob)
         slot = master.create_timeline_slot(essence.edit_rate)
         slot.segment = file_mob.create_source_clip(slot_id=essence.slot_id)
+        tracks[essence.media_kind] += 1  # V1, A1, A2…: the track Avid puts it on
+        slot["PhysicalTrackNumber"].value = tracks[essence.media_kind]
 
 
 def write_aaf(path: Path, clips: Sequence[AafClip]) -> int:

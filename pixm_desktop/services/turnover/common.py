@@ -14,7 +14,7 @@ from pixm_desktop.core.errors import Remedy, TurnoverCheckError, UsageError
 from pixm_desktop.core.states import TurnoverJobOptions
 from pixm_desktop.post.manifest import ManifestEntry, write_manifest
 from pixm_desktop.services import context
-from pixm_desktop.services.turnover.package import Staging, existing_state
+from pixm_desktop.services.turnover.package import Staging
 from pixm_desktop.store import turnovers_repo
 from pixm_desktop.store.db import Catalog
 
@@ -53,7 +53,6 @@ class TurnoverResult:
     unchanged: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     turnover_id: int | None = None
-    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"turnover {self.kind} → {self.folder}: generation {self.generation}, {len(self.new)} new file(s), "
@@ -154,10 +153,6 @@ def manifest(staging: Staging, docs: str, head: dict, unchanged: list[ManifestEn
                    head, listed)
     staging.seal()
     return unchanged + staging.entries()
-
-
-def state_of(target: Path) -> tuple[int, dict[str, str]]:
-    return existing_state(target)
 
 
 def load_json(text: str | None) -> list:

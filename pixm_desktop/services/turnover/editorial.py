@@ -34,6 +34,7 @@ from pixm_desktop.core.timecode import fps_label
 from pixm_desktop.media.renditions import burnin, colour, presets
 from pixm_desktop.media.sound_sync import SoundTake, best_takes, clip_span, sound_roll
 from pixm_desktop.post import aaf, fcpxml, tapes
+from pixm_desktop.post.manifest import ManifestEntry
 from pixm_desktop.reports import exports
 from pixm_desktop.reports.model import ClipLine
 from pixm_desktop.services.jobs import dailies
@@ -42,7 +43,7 @@ from pixm_desktop.services.reports import write_daily_report, write_offload_repo
 from pixm_desktop.services.reports.clip_lines import lines_for_cards
 from pixm_desktop.services.turnover import common
 from pixm_desktop.services.turnover.common import Check
-from pixm_desktop.services.turnover.package import PackageFile, Staging, deliver, file_xxh64
+from pixm_desktop.services.turnover.package import PackageFile, Staging, deliver, existing_state, file_xxh64
 from pixm_desktop.store import clips_repo, renditions_repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Job
@@ -177,7 +178,7 @@ def plan(catalog: Catalog, options: TurnoverJobOptions) -> Plan:
     preset = presets.get_preset(options.preset)
     template = TapeTemplate(options.template)
     result = Plan(options, target, preset)
-    result.generations, result.held = common.state_of(target)
+    result.generations, result.held = existing_state(target)
     mos = set(common.names(options.mos))
     file_hashes: dict[str, str] = {}
     with catalog.session() as s:
@@ -386,7 +387,7 @@ def write(catalog: Catalog, p: Plan, cancel: CancelToken) -> common.TurnoverResu
                     staging.copy(f)
                     stopped(cancel, *STOP)
         _documents(catalog, p, staging, docs, cancel)
-        kept = [common.ManifestEntry(f.rel, Path(f.source).stat().st_size, f.xxh64, f.role, f.clip, "unchanged")
+        kept = [ManifestEntry(f.rel, Path(f.source).stat().st_size, f.xxh64, f.role, f.clip, "unchanged")
                 for i in p.items for f in i.files if f.rel in unchanged]
         head = {"tool": common.tool(), "kind": TurnoverKind.EDITORIAL.value,
                 "scope": common.scope_words(p.options), "created": dt.datetime.now(dt.UTC).isoformat(),

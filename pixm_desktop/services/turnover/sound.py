@@ -24,12 +24,13 @@ from pixm_desktop.core.states import ClipFileRole, ClipKind, TurnoverJobOptions,
 from pixm_desktop.core.timecode import end_and_duration
 from pixm_desktop.media.sound_sync import sound_roll
 from pixm_desktop.mhl.verify import plain_hash_file
+from pixm_desktop.post.manifest import ManifestEntry
 from pixm_desktop.reports.sound import SoundReport, SoundTakeLine, write_sound_csv, write_sound_report
 from pixm_desktop.services.jobs.contract import stopped
 from pixm_desktop.services.reports.common import ReportOptions, report_context
 from pixm_desktop.services.turnover import common
 from pixm_desktop.services.turnover.common import Check
-from pixm_desktop.services.turnover.package import PackageFile, Staging, deliver
+from pixm_desktop.services.turnover.package import PackageFile, Staging, deliver, existing_state
 from pixm_desktop.store import clips_repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Card, Clip, ClipFile, ShootDay
@@ -124,7 +125,7 @@ def plan(catalog: Catalog, options: TurnoverJobOptions) -> Plan:
     :class:`UsageError` for a bad scope or folder; failed checks are in ``Plan.checks``."""
     target = common.check_target(options)
     result = Plan(options, target)
-    result.generations, result.held = common.state_of(target)
+    result.generations, result.held = existing_state(target)
     with catalog.session() as s:
         clips = _takes(s, options)
         if not clips:
@@ -178,7 +179,7 @@ def write(catalog: Catalog, p: Plan, cancel: CancelToken) -> common.TurnoverResu
         report = SoundReport(report_context(ReportOptions()), p.project or "—", scope, p.takes)
         write_sound_report(report, staging.add(f"{docs}/sound_report.pdf", "report"))
         write_sound_csv(p.takes, staging.add(f"{docs}/sound_report.csv", "report"))
-        kept = [common.ManifestEntry(f.rel, f.source.stat().st_size, f.xxh64, f.role, f.clip, "unchanged")
+        kept = [ManifestEntry(f.rel, f.source.stat().st_size, f.xxh64, f.role, f.clip, "unchanged")
                 for f in p.files if f.rel in unchanged]
         head = {"tool": common.tool(), "kind": TurnoverKind.SOUND.value, "scope": scope,
                 "created": dt.datetime.now(dt.UTC).isoformat(), "generation": generation}
