@@ -324,10 +324,11 @@ def test_sound_package_keeps_the_bwf_untouched_with_a_report(shoot, shoot_db, tm
     assert (to / "SR01" / "12A_1.WAV").read_bytes() == original.read_bytes()
     assert package.file_xxh64(to / "SR01" / "12A_1.WAV") == package.file_xxh64(original)
     rows = (to / "turnover_0001" / "sound_report.csv").read_text().splitlines()
-    assert rows[0] == "roll,file,scene,take,tc_in,tc_out,sample_rate,channels,tracks,circled,notes"
-    assert rows[1].startswith("SR01,SR01/12A_1.WAV,12A,1,") and "MixL | MixR" in rows[1] and "48000,2" in rows[1]
+    assert rows[0] == "roll,file,scene,take,tc_in,tc_out,tc_rate,sample_rate,channels,tracks,circled,notes"
+    assert rows[1].startswith("SR01,SR01/12A_1.WAV,12A,1,") and ",25,48000,2,MixL | MixR," in rows[1]
     assert rows[1].endswith(",Y,plane overhead")
-    assert (to / "turnover_0001" / "sound_report.pdf").read_bytes()[:5] == b"%PDF-"
+    pdf = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(to / "turnover_0001" / "sound_report.pdf").pages)
+    assert "Roll SR01 (1 take)" in pdf and "SR01/12A_1.WAV" in pdf and "MixL, MixR" in pdf and "plane overhead" in pdf
     assert_ascmhl_clean(to)
     again = cli("turnover", "sound", "--roll", "SR01", "--to", to, "--catalog", shoot.path)
     assert again.code == 0 and "unchanged: 1 file(s)" in again.text and len(generations(to)) == 2

@@ -17,14 +17,15 @@ from pixm_desktop.reports.model import ReportContext, ReportResult
 from pixm_desktop.reports.pdf import MARGIN, Kit, PageFrame, build_pdf, footer_text, page_size, spacer
 from pixm_desktop.reports.text import clean, plural
 
-CSV_COLUMNS = ("roll", "file", "scene", "take", "tc_in", "tc_out", "sample_rate", "channels", "tracks", "circled",
-               "notes")
+CSV_COLUMNS = ("roll", "file", "scene", "take", "tc_in", "tc_out", "tc_rate", "sample_rate", "channels", "tracks",
+               "circled", "notes")
 
 
 @dataclass(slots=True)
 class SoundTakeLine:
     """One take: its ``roll`` and ``file`` (path in the package), slate, ``tc_in``/``tc_out`` labels (out
-    exclusive), ``sample_rate`` Hz, ``channels`` and their iXML ``tracks`` names, circled, notes."""
+    exclusive) at the timecode rate ``tc_rate`` ("25", "23.976"), ``sample_rate`` Hz, ``channels`` and their iXML
+    ``tracks`` names, circled, notes."""
 
     roll: str
     file: str
@@ -32,6 +33,7 @@ class SoundTakeLine:
     take: str = ""
     tc_in: str = ""
     tc_out: str = ""
+    tc_rate: str = ""
     sample_rate: int | None = None
     channels: int | None = None
     tracks: list[str] = field(default_factory=list)
@@ -51,7 +53,7 @@ class SoundReport:
 
 def _cells(t: SoundTakeLine) -> dict[str, str]:
     return {"roll": t.roll, "file": t.file, "scene": t.scene, "take": t.take, "tc_in": t.tc_in, "tc_out": t.tc_out,
-            "sample_rate": str(t.sample_rate or ""), "channels": str(t.channels or ""),
+            "tc_rate": t.tc_rate, "sample_rate": str(t.sample_rate or ""), "channels": str(t.channels or ""),
             "tracks": " | ".join(t.tracks), "circled": "Y" if t.circled else "", "notes": t.notes}
 
 
@@ -69,14 +71,15 @@ def _story(r: SoundReport, kit: Kit, width: float) -> list[Flowable]:
     rolls = sorted({t.roll for t in r.takes})
     story: list[Flowable] = [kit.p(f"Sound report — {r.project}", kit.h1), kit.p(r.scope, kit.sub), spacer(6),
                              kit.facts([("Rolls", ", ".join(rolls) or "—"), ("Takes", str(len(r.takes)))], width)]
-    header = ["Roll", "File", "Scene", "Take", "TC in", "TC out", "Rate", "Ch", "Tracks", "Circled", "Notes"]
-    w = [0.07, 0.17, 0.06, 0.05, 0.08, 0.08, 0.06, 0.04, 0.2, 0.05, 0.14]
+    header = ["Roll", "File", "Scene", "Take", "TC in", "TC out", "TC rate", "Sample rate", "Ch", "Tracks", "Circled",
+              "Notes"]
+    w = [0.07, 0.16, 0.06, 0.05, 0.08, 0.08, 0.05, 0.06, 0.04, 0.18, 0.05, 0.12]
     for roll in rolls:
         rows = [[kit.p(t.roll, bold=True), kit.p(t.file, mono=True), t.scene, t.take, t.tc_in, t.tc_out,
-                 str(t.sample_rate or "—"), str(t.channels or "—"), ", ".join(t.tracks) or "—",
+                 t.tc_rate or "—", str(t.sample_rate or "—"), str(t.channels or "—"), ", ".join(t.tracks) or "—",
                  "●" if t.circled else "", t.notes] for t in r.takes if t.roll == roll]
         story += [*kit.section(f"Roll {roll} ({plural(len(rows), 'take')})"),
-                  kit.table(header, rows, [x * width for x in w], right=(6, 7))]
+                  kit.table(header, rows, [x * width for x in w], right=(6, 7, 8))]
     return story
 
 

@@ -21,7 +21,7 @@ from pixm_desktop.core.hashes import HashAlgorithm
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.core.naming import natural_key
 from pixm_desktop.core.states import ClipFileRole, ClipKind, TurnoverJobOptions, TurnoverKind
-from pixm_desktop.core.timecode import end_and_duration
+from pixm_desktop.core.timecode import end_and_duration, fps_label
 from pixm_desktop.media.sound_sync import sound_roll
 from pixm_desktop.mhl.verify import plain_hash_file
 from pixm_desktop.post.manifest import ManifestEntry
@@ -116,7 +116,7 @@ def _line(clip: Clip, roll: str, rel: str) -> SoundTakeLine:
         meta = {}
     tracks = [str(t) for t in meta.get("tracks") or []]
     return SoundTakeLine(roll=roll, file=rel, scene=clip.scene or "", take=clip.take or "", tc_in=clip.start_tc or "",
-                         tc_out=tc_out or "", sample_rate=clip.sample_rate, channels=clip.audio_channels,
+                         tc_out=tc_out or "", tc_rate=fps_label(fps), sample_rate=clip.sample_rate, channels=clip.audio_channels,
                          tracks=tracks, circled=bool(clip.circled), notes=clip.notes or "")
 
 
