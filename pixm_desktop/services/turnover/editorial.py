@@ -91,6 +91,7 @@ class Plan:
     generations: int = 0
     unchanged: list[str] = field(default_factory=list)
     held: dict[str, str] = field(default_factory=dict)
+    verified: int = 0  # proxy files found as recorded
 
     @property
     def failed(self) -> list[Check]:
@@ -109,7 +110,7 @@ def _clips(s, options: TurnoverJobOptions) -> list:
         found = renditions_repo.clips_for(s, card_label=label)
         if not found:
             raise UsageError(f"no video clip of a card labelled {label!r} in the catalog",
-                                    hint="`pixm catalog cards` lists the cards")
+                             hint="`pixm catalog cards` lists the cards")
         out += found
     return out
 
@@ -163,6 +164,21 @@ def _proxy_files(clip, row, card: str) -> tuple[list[PackageFile], list[Check]]:
     return files, checks
 
 
+def _proxy(s, clip, result: Plan, candidates, file_hashes: dict[str, str]) -> tuple[list[PackageFile], Look | None]:
+    """The clip's proxy files (checked present and as recorded: failures go to ``result.checks``) and the look
+    it was made with."""
+    row = renditions_repo.find(s, clip.id, result.preset.name)
+    if row is None:
+        result.checks.append(Check(common.RULE_MISSING, clip.name, False,
+                                   f"clip {clip.name} has no {result.preset.name} proxy: run `pixm dailies`"))
+        return [], None
+    files, checks = _proxy_files(clip, row, clip.card.label)
+    result.checks += checks
+    if not checks:
+        result.verified += len(files)
+    return files, _look_of(clip, row, result.preset, candidates, file_hashes)
+
+
 def _lines(catalog: Catalog, by_day: dict[int | None, set[int]]) -> dict[int, ClipLine]:
     out = {}
     for day_id, card_ids in by_day.items():
@@ -180,12 +196,11 @@ def plan(catalog: Catalog, options: TurnoverJobOptions) -> Plan:
     result = Plan(options, target, preset)
     result.generations, result.held = existing_state(target)
     mos = set(common.names(options.mos))
-    file_hashes: dict[str, str] = {}
     with catalog.session() as s:
         clips = _clips(s, options)
         if not clips:
             raise UsageError(f"no video clip for {common.scope_words(options)} in the catalog")
-        candidates = _dailies_looks(s, preset.name)
+        candidates, file_hashes = _dailies_looks(s, preset.name), {}
         by_day: dict[int | None, set[int]] = defaultdict(set)
         gathered = []
         for clip in clips:
@@ -195,15 +210,7 @@ def plan(catalog: Catalog, options: TurnoverJobOptions) -> Plan:
                 result.days.append(card.shoot_day.day)
             if card.label not in result.cards:
                 result.cards.append(card.label)
-            row = renditions_repo.find(s, clip.id, preset.name)
-            if row is None:
-                result.checks.append(Check(common.RULE_MISSING, clip.name, False,
-                                           f"clip {clip.name} has no {preset.name} proxy: run `pixm dailies`"))
-                gathered.append((clip.id, clip.name, card.label, [], clip.start_frame, None, card.shoot_day_id))
-                continue
-            files, checks = _proxy_files(clip, row, card.label)
-            result.checks += checks
-            look = _look_of(clip, row, preset, candidates, file_hashes)
+            files, look = _proxy(s, clip, result, candidates, file_hashes)
             gathered.append((clip.id, clip.name, card.label, files, clip.start_frame, look, card.shoot_day_id))
         sounds = {day_id: _sound_takes(s, day_id) for day_id in by_day if day_id is not None}
     lines = _lines(catalog, by_day)
@@ -212,17 +219,14 @@ def plan(catalog: Catalog, options: TurnoverJobOptions) -> Plan:
         tape = line.tape or line.reel or line.card_label
         result.items.append(Item(clip_id, name, card, line, tapes.target_tape(tape, template), files, start, look,
                                  day_id))
-    result.checks += _tape_checks(result, template, lines)
-    result.checks += _rate_checks(result)
-    result.checks += _burn_in_checks(result)
-    result.checks += _look_checks(result)
-    result.checks += _sync_checks(result, sounds, mos)
-    conflicts, same = common.conflicts([f for i in result.items for f in i.files], result.held)
+    for rules in (_tape_checks(result, template, lines), _rate_checks(result), _burn_in_checks(result),
+                  _look_checks(result), _sync_checks(result, sounds, mos)):
+        result.checks += rules
+    conflicts, result.unchanged = common.conflicts([f for i in result.items for f in i.files], result.held)
     result.checks += conflicts
-    result.unchanged = same
-    if not result.failed:
+    if not any(c.rule in (common.RULE_MISSING, common.RULE_CHANGED) for c in result.failed):
         result.checks.append(Check(common.RULE_MISSING, "*", True,
-                                   f"{sum(len(i.files) for i in result.items)} proxy file(s) present and verified"))
+                                   f"{result.verified} proxy file(s) present and as the catalog recorded them"))
     return result
 
 
@@ -237,6 +241,7 @@ def _sound_takes(s, day_id: int) -> list[tuple[SoundTake, str, str]]:
 
 
 def _tape_checks(p: Plan, template: TapeTemplate, lines: dict[int, ClipLine]) -> list[Check]:
+    """Tape names legal for the template and still unique after its truncation (``post.tapes``)."""
     named = {i.name: (lines[i.clip_id].tape or lines[i.clip_id].reel or i.card) for i in p.items}
     problems = tapes.tape_problems(named, template)
     if not problems:
@@ -246,6 +251,7 @@ def _tape_checks(p: Plan, template: TapeTemplate, lines: dict[int, ClipLine]) ->
 
 
 def _rate_checks(p: Plan) -> list[Check]:
+    """Every clip has a rate and timecode; the ALEs (one per rate) said."""
     out = [Check(common.RULE_TIMECODE, i.name, False, f"clip {i.name} has no frame rate or timecode: Avid cannot "
                                                       "link it") for i in p.items
            if not (i.line.fps and i.line.start_tc and i.line.end_tc)]
@@ -258,6 +264,7 @@ def _rate_checks(p: Plan) -> list[Check]:
 
 
 def _burn_in_checks(p: Plan) -> list[Check]:
+    """The burn-ins the preset places (``burn_in.positions``) are among the fields the proxy's job drew."""
     wanted = tuple(p.preset.burn_in.get("positions", {}))
     if not wanted:
         return [Check(common.RULE_BURN_IN, "*", True, f"preset {p.preset.name} asks for no burn-in")]
