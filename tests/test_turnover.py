@@ -286,7 +286,7 @@ def test_a_missing_proxy_stops_the_turnover_and_the_cli_exits_14(shoot, tmp_path
     to = tmp_path / "EDIT"
     run = cli("turnover", "editorial", "--day", DAY.isoformat(), "--to", to, "--catalog", shoot.path)
     assert run.code == 14, run.text
-    assert name in run.text and "proxy_missing" not in run.text and "missing" in run.text
+    assert f"[proxy_missing] clip {name}: proxy {name}_V1.mxf is missing" in run.text
     assert not to.exists() and not _leftovers(to)
 
 
@@ -441,7 +441,7 @@ def test_a_turnover_runs_as_a_job_in_a_child_process_and_is_recorded_with_it(sho
     with shoot.session() as s:
         job = s.query(Job).filter(Job.kind == "turnover").order_by(Job.id.desc()).first()
         refused = s.query(Turnover).filter(Turnover.status == "refused").one()
-        assert job.status == "failed" and "tape_truncation_collision" not in job.error
+        assert job.status == "failed" and "[tape_truncation_collision] clip" in job.error
         assert "becomes A001C00_ at 8" in job.error and refused.job_id == job.id
 
 

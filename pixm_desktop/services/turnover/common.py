@@ -118,7 +118,8 @@ def conflicts(items, held: dict[str, str]) -> tuple[list[Check], list[str]]:
 def refuse(catalog: Catalog, kind: str, target: Path, scope: str, day, checks: list[Check]) -> None:
     """Record the refused turnover with its checks, then raise :class:`TurnoverCheckError` naming each failure."""
     failed = [c for c in checks if not c.ok]
-    words = "; ".join(c.text for c in failed[:8]) + (f"; and {len(failed) - 8} more" if len(failed) > 8 else "")
+    words = "; ".join(f"[{c.rule}] {c.text}" for c in failed[:8]) + (f"; and {len(failed) - 8} more"
+                                                                    if len(failed) > 8 else "")
     record(catalog, kind, target, scope, day, None, "refused", [], checks, words)
     raise TurnoverCheckError(f"{len(failed)} turnover check(s) failed, nothing was written: {words}", path=target,
                              hint="fix the clips named (or the options), then turn over again",
