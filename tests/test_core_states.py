@@ -20,11 +20,16 @@ from pixm_desktop.core.states import (
     QcRule,
     QcSeverity,
     SlateSource,
+    TapeTemplate,
     ThumbnailStatus,
+    TurnoverKind,
 )
 
 STORED = {  # the strings catalogs written by every PIXM so far hold: changing one needs a migration
-    JobKind: {"offload", "verify", "ingest", "report", "aftercare", "qc", "dailies"},  # verify… 0005, qc 0006, dailies 0009
+    # verify… 0005, qc 0006, dailies 0009, turnover 0011
+    JobKind: {"offload", "verify", "ingest", "report", "aftercare", "qc", "dailies", "turnover"},
+    TurnoverKind: {"editorial", "sound"},  # turnovers, since migration 0011
+    TapeTemplate: {"cmx3600", "file32"},
     JobDestinationStatus: {"pending", "completed", "failed"},
     ProbeStatus: {"pending", "ok", "partial", "no_decoder", "failed"},
     ThumbnailStatus: {"pending", "ok", "failed", "none"},

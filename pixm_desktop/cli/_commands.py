@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("show", "the show profile: expected cameras, sound, copy rule, deliveries"),
     "qc": ("qc", "check the clips of a card or a day against the show profile (ingest QC)"),
     "dailies": ("dailies", "render dailies: proxies with the look and burn-ins that relink to the camera clips"),
+    "turnover": ("turnover", "checked packages for editorial (proxies, AAF, ALE, XML) and sound (BWF), own ASC MHL"),
     "drive": ("drive", "destination drives, shuttles and RAIDs: register, ship, receive, wipe, forecast"),
     "where": ("where", "where a clip, card or file is: every drive holding it, verified when, mounted now"),
 }

@@ -32,6 +32,7 @@ class Remedy(StrEnum):
     FIX_PROFILE = "fix-profile"  # correct the show profile at the line named, then import it again
     UPDATE_PIXM = "update-pixm"  # the file comes from a newer PIXM: update PIXM on this cart
     INSTALL_PROFILE = "install-profile"  # no show profile on this cart yet: create or import one
+    FIX_TURNOVER = "fix-turnover"  # a turnover check failed: fix the clips named (or the options), then again
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +284,14 @@ class RenditionsFailedError(PixmError):
     were rendered and recorded, and the same command again renders only what is missing."""
 
     exit_code = 13
+
+
+class TurnoverCheckError(PixmError):
+    """A turnover's checks failed before anything was written (exit 14): each failure names the clip (or file)
+    and the rule it broke (``failures``: ``(rule, subject, text)`` tuples); the target folder is unchanged."""
+
+    exit_code = 14
+
+    def __init__(self, message: str, *, failures: tuple = (), **kwargs):
+        super().__init__(message, **kwargs)
+        self.failures = tuple(failures)

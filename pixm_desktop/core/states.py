@@ -22,6 +22,7 @@ class JobKind(StrEnum):
     AFTERCARE = "aftercare"  # what follows a verified offload: the ingest, then the offload report
     QC = "qc"  # ingest QC: the clips of cards (or a day) checked against the show profile
     DAILIES = "dailies"  # renditions (proxies) of clips in a preset, with look and burn-ins
+    TURNOVER = "turnover"  # a checked package for editorial or sound, with its own ASC MHL
 
 
 class JobDestinationStatus(StrEnum):
@@ -211,8 +212,41 @@ class DailiesJobOptions(_KindOptions):
     decoders: str = ""
 
 
+class TurnoverKind(StrEnum):
+    """What a turnover package is for (``turnovers.kind``)."""
+
+    EDITORIAL = "editorial"  # proxies + AAF/ALE/FCP7 XML, reports, looks, manifest
+    SOUND = "sound"  # the original BWF files by sound roll, sound report
+
+
+class TapeTemplate(StrEnum):
+    """The edit list a turnover's tape names must fit (``--template``): CMX 3600 reels (8 characters) or
+    Avid's File_32 (32 characters)."""
+
+    CMX3600 = "cmx3600"
+    FILE32 = "file32"
+
+
+@dataclass(frozen=True, slots=True)
+class TurnoverJobOptions(_KindOptions):
+    """A turnover of ``kind`` (:class:`TurnoverKind`) into ``folder``: the clips of ``day`` (ISO date) or of the
+    cards ``cards`` / sound rolls ``rolls`` (comma-separated; "" = none). Editorial: the renditions of
+    ``preset``, tape names checked against ``template`` (:class:`TapeTemplate`); ``mos``: comma-separated picture
+    clip names shot without sound (besides clips whose notes say MOS)."""
+
+    kind: str = TurnoverKind.EDITORIAL.value
+    day: str | None = None
+    cards: str = ""
+    rolls: str = ""
+    folder: str = ""
+    preset: str = "avid-dnxhd36-mxf"
+    template: str = TapeTemplate.FILE32.value
+    mos: str = ""
+
+
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,
-            JobKind.AFTERCARE: AftercareJobOptions, JobKind.QC: QcJobOptions, JobKind.DAILIES: DailiesJobOptions}
+            JobKind.AFTERCARE: AftercareJobOptions, JobKind.QC: QcJobOptions, JobKind.DAILIES: DailiesJobOptions,
+            JobKind.TURNOVER: TurnoverJobOptions}
 
 
 def job_options(kind: str, text: str | None):

@@ -1,5 +1,5 @@
-"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Settings),
-notices in a strip under the pages (``gui.notices``).
+"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Turnovers,
+Settings), notices in a strip under the pages (``gui.notices``).
 
 The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
 (offload jobs and the 100 ms progress poll) and the shared :class:`AppState` (catalog + settings). It never
@@ -35,6 +35,7 @@ from pixm_desktop.gui.pages.logger import LoggerPage
 from pixm_desktop.gui.pages.offload import OffloadPage
 from pixm_desktop.gui.pages.reports import ReportsPage
 from pixm_desktop.gui.pages.settings import SettingsPage
+from pixm_desktop.gui.pages.turnovers import TurnoversPage
 from pixm_desktop.gui.pages.verification import VerificationPage
 from pixm_desktop.gui.queue import QueueController
 from pixm_desktop.gui.runner import JobRunner
@@ -55,6 +56,7 @@ PAGES = (
     ("reports", "Reports", "reports"),
     ("history", "History", "history"),
     ("drives", "Drives", "drives"),
+    ("turnovers", "Turnovers", "turnovers"),
     ("settings", "Settings", "settings"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
@@ -97,6 +99,7 @@ class CartWindow(QMainWindow):
         self.logger_page = LoggerPage(self.state, self.stack)
         self.drives_page = DrivesPage(self.state, self.stack)
         self.settings_page = SettingsPage(self.state, self.stack)
+        self.turnovers_page = TurnoversPage(self.state, self.stack)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
@@ -105,6 +108,7 @@ class CartWindow(QMainWindow):
             "reports": self.reports_page,
             "history": self.history_page,
             "drives": self.drives_page,
+            "turnovers": self.turnovers_page,
             "settings": self.settings_page,
         }
         for key, title, icon in PAGES:
@@ -141,6 +145,7 @@ class CartWindow(QMainWindow):
         self.verification_page.notice.connect(self.notify)
         self.reports_page.notice.connect(self.notify)
         self.history_page.notice.connect(self.notify)
+        self.turnovers_page.notice.connect(self.notify)
         self.history_page.open_card.connect(self.open_card)
         self.clips_page.notice.connect(self.notify)
         self.logger_page.notice.connect(self.notify)
@@ -298,7 +303,7 @@ class CartWindow(QMainWindow):
         page = self.stack.currentWidget()
         if page in (self.clips_page, self.logger_page):
             self.undo_group.setActiveStack(page.writer.undo_stack)
-        if page is self.drives_page:
+        if page in (self.drives_page, self.turnovers_page):
             page.refresh()
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every

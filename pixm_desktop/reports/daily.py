@@ -3,7 +3,8 @@
 Landscape pages: the day's verdict and totals, every card offloaded that day, totals per camera (clips,
 duration as timecode and h:m:s, bytes), sound rolls, storage used per destination drive and the storage forecast (bytes this day,
 average per shoot day, each registered drive's free space and days to full), ingest QC findings by card
-(acknowledged ones with their note; open QC errors also in the ATTENTION box), warnings and failures, then
+(acknowledged ones with their note; open QC errors also in the ATTENTION box), the turnovers written for
+editorial and sound (their generation, files, a refusal's failed checks), warnings and failures, then
 every picture clip with a thumbnail and the logger's fields, and the sound takes. Every page
 says "Page X of Y" and carries the creation time and tool version.
 """
@@ -116,6 +117,7 @@ def _story(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
     story += _storage(r, kit, width)
     story += _forecast(r, kit, width)
     story += _qc(r, kit, width)
+    story += _turnovers(r, kit, width)
     story += _issues(r, kit, width)
     story += _clips(r, kit, width)
     story += _sound_takes(r, kit, width)
@@ -242,6 +244,23 @@ def _qc(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
         rows.append([q.card, word, q.rule, q.subject, q.expected, q.found, ack])
     out.append(kit.table(header, rows, [x * width for x in w], mark_rows=marks))
     return out
+
+
+def _turnovers(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    if not r.turnovers:
+        return []
+    header = ["Turnover", "Written", "Folder", "ASC MHL generation", "Files", "Outcome"]
+    w = [0.09, 0.1, 0.38, 0.1, 0.1, 0.23]
+    rows = []
+    for t in r.turnovers:
+        parts = [("REFUSED", "b"), *((f, "br") for f in t.failures[:3])]
+        if len(t.failures) > 3:
+            parts.append((f"… and {len(t.failures) - 3} more", "br"))
+        outcome = kit.word("DELIVERED", GOOD) if t.status == "completed" else kit.rich(parts)
+        rows.append([kit.p(t.kind, bold=True), clock(t.created_at), kit.p(t.folder, mono=True),
+                     str(t.generation) if t.generation is not None else "—", f"{t.new_files} new of {t.files}",
+                     outcome])
+    return [*kit.section(f"Turnovers ({len(r.turnovers)})"), kit.table(header, rows, [x * width for x in w])]
 
 
 def _issues(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:

@@ -50,6 +50,11 @@ ALE_COLUMNS = (
     "Name", "Tape", "Start", "End", "Duration", "FPS", "Tracks", "Source File", "Scene", "Take", "Camroll",
     "Circled", "Comments", "Soundroll", "Camera", "Codec", "Resolution", "Card", "Shoot Date",
 )
+#: the editorial turnover's ALE (issue 14): what an assistant editor merges into the bin, the look included
+TURNOVER_ALE_COLUMNS = (
+    "Name", "Tape", "Start", "End", "Duration", "Tracks", "Source File", "Camroll", "Soundroll", "Sound TC",
+    "Scene", "Take", "Circled", "Camera", "ASC_SOP", "ASC_SAT", "Comments",
+)
 AUDIO_FORMAT = "48khz"
 
 
@@ -129,13 +134,15 @@ def ale_values(c: ClipLine) -> dict[str, str]:
         "Scene": c.scene, "Take": c.take, "Camroll": c.reel, "Circled": "Y" if c.circled else "",
         "Comments": c.notes, "Soundroll": c.sound_roll, "Camera": c.camera, "Codec": c.codec,
         "Resolution": c.resolution, "Card": c.card_label, "Shoot Date": c.day.isoformat() if c.day else None,
+        "Sound TC": c.sound_tc, "ASC_SOP": c.asc_sop, "ASC_SAT": c.asc_sat,
     }
-    return {k: one_line(values[k]) for k in ALE_COLUMNS}
+    return {k: one_line(v) for k, v in values.items()}
 
 
 def ale_text(clips: Sequence[ClipLine], fps: Fraction, *, video: str | None = None,
-             audio: str = AUDIO_FORMAT) -> str:
-    """The ALE text of ``clips`` (all at ``fps``, all with timecode). Raises ``ValueError`` otherwise."""
+             audio: str = AUDIO_FORMAT, columns: Sequence[str] = ALE_COLUMNS) -> str:
+    """The ALE text of ``clips`` (all at ``fps``, all with timecode) in ``columns`` (:data:`ALE_COLUMNS`, or
+    :data:`TURNOVER_ALE_COLUMNS`). Raises ``ValueError`` otherwise."""
     for c in clips:
         if c.fps != fps:
             raise ValueError(f"clip {c.name} runs at {fps_label(c.fps) or 'an unknown rate'}, not {fps_label(fps)}: "
@@ -143,20 +150,22 @@ def ale_text(clips: Sequence[ClipLine], fps: Fraction, *, video: str | None = No
         if not (c.start_tc and c.end_tc and c.duration_tc):
             raise ValueError(f"clip {c.name} has no timecode")
     lines = ["Heading", "FIELD_DELIM\tTABS", f"VIDEO_FORMAT\t{video or video_format(clips)}",
-             f"AUDIO_FORMAT\t{audio}", f"FPS\t{fps_label(fps)}", "", "Column", "\t".join(ALE_COLUMNS), "", "Data"]
+             f"AUDIO_FORMAT\t{audio}", f"FPS\t{fps_label(fps)}", "", "Column", "\t".join(columns), "", "Data"]
     for c in clips:
         cells = ale_values(c)
-        lines.append("\t".join(cells[k] for k in ALE_COLUMNS))
+        lines.append("\t".join(cells[k] for k in columns))
     return "\r\n".join(lines) + "\r\n"
 
 
-def write_ale(clips: Sequence[ClipLine], path: Path, fps: Fraction, *, video: str | None = None) -> ReportResult:
-    """Write an ALE of the ``clips`` at ``fps`` that have timecode; the others are named in the warnings."""
+def write_ale(clips: Sequence[ClipLine], path: Path, fps: Fraction, *, video: str | None = None,
+              columns: Sequence[str] = ALE_COLUMNS) -> ReportResult:
+    """Write an ALE of the ``clips`` at ``fps`` that have timecode (in ``columns``, see :func:`ale_text`); the
+    others are named in the warnings."""
     started = time.perf_counter()
     path = Path(path)
     usable = [c for c in clips if c.start_tc and c.end_tc and c.duration_tc]
     skipped = [c.name for c in clips if not (c.start_tc and c.end_tc and c.duration_tc)]
-    text = ale_text(usable, fps, video=video)
+    text = ale_text(usable, fps, video=video, columns=columns)
     tmp = path.with_name(f".{path.name}.part")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -179,6 +188,7 @@ __all__ = [
     "ALE_COLUMNS",
     "AUDIO_FORMAT",
     "CSV_COLUMNS",
+    "TURNOVER_ALE_COLUMNS",
     "ale_text",
     "ale_values",
     "csv_row",

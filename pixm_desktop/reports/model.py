@@ -69,6 +69,9 @@ class ClipLine:
     logged_from: str | None = None
     source_file: str | None = None
     sound_roll: str | None = None
+    sound_tc: str | None = None  # start timecode of the sound take the clip is synced to (turnovers)
+    asc_sop: str | None = None  # the ASC CDL of its proxy: "(s s s)(o o o)(p p p)" (turnovers)
+    asc_sat: str | None = None
     thumbnail: Path | None = None
     probe_status: str = "pending"
     probe_error: str | None = None
@@ -283,6 +286,21 @@ class StorageForecast:
     drives: tuple[DriveRoom, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class TurnoverLine:
+    """A turnover of the day (issue 14): kind (editorial | sound), folder, ASC MHL generation, status (completed |
+    refused), when, files new and in all, and the words of the checks that failed (a refusal)."""
+
+    kind: str
+    folder: str
+    generation: int | None
+    status: str
+    created_at: dt.datetime | None
+    new_files: int
+    files: int
+    failures: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class DailyReport:
     """Everything the daily report of one shoot day prints."""
@@ -302,6 +320,7 @@ class DailyReport:
     qc: list[QcLine] = field(default_factory=list)  # the day's cards' ingest QC findings, errors first
     qc_profile: str | None = None  # the show profile installed ("Big Film rev 3 (schema v1)"), None: no QC
     forecast: StorageForecast | None = None
+    turnovers: list[TurnoverLine] = field(default_factory=list)  # packages written for editorial and sound
 
     @property
     def open_qc_errors(self) -> list[QcLine]:
@@ -348,4 +367,5 @@ __all__ = [
     "SoundRoll",
     "StorageForecast",
     "StorageLine",
+    "TurnoverLine",
 ]

@@ -403,3 +403,26 @@ class Rendition(Base):
     inputs_key: Mapped[str] = mapped_column(String(32))
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Turnover(Base):
+    """A turnover package written (issue 14): ``kind`` editorial | sound (``core.states.TurnoverKind``), the
+    ``folder`` it went to, the ASC MHL ``generation`` number it added there, the scope asked (``scope``, e.g.
+    ``day 2026-11-23``), ``files`` (JSON list of ``{"path", "size", "xxh64", "change"}``, paths relative to the
+    folder, change ``new`` | ``unchanged``), ``checks`` (JSON list of ``{"rule", "subject", "ok", "text"}``),
+    ``status`` completed | refused (a check failed: nothing written, ``error`` says why) and the job that wrote
+    it. ``created_at`` UTC."""
+
+    __tablename__ = "turnovers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    folder: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    day: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    generation: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    files: Mapped[str] = mapped_column(Text, default="[]")
+    checks: Mapped[str] = mapped_column(Text, default="[]")
+    error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -23,6 +23,7 @@ KINDS: dict[JobKind, str] = {
     JobKind.AFTERCARE: f"{_PACKAGE}.aftercare:AftercareKind",
     JobKind.QC: f"{_PACKAGE}.qc:QcKind",
     JobKind.DAILIES: f"{_PACKAGE}.dailies:DailiesKind",
+    JobKind.TURNOVER: f"{_PACKAGE}.turnover:TurnoverKindSpec",
 }
 
 

@@ -1,5 +1,6 @@
 """The daily report of a shoot day: cards and their verdicts, camera and sound-roll totals, clips, storage
-(with the forecast of ``services.drives``), ingest QC findings (``services.qc``), issues."""
+(with the forecast of ``services.drives``), ingest QC findings (``services.qc``), turnovers
+(``services.turnover``), issues."""
 
 from __future__ import annotations
 
@@ -31,11 +32,13 @@ from pixm_desktop.reports.model import (
     SoundRoll,
     StorageForecast,
     StorageLine,
+    TurnoverLine,
 )
 from pixm_desktop.services import drives, qc, show, status
 from pixm_desktop.services.reports.clip_lines import lines_for_cards
 from pixm_desktop.services.reports.common import ReportOptions, report_context, resolve_day, writing
 from pixm_desktop.services.reports.offload import read_creator
+from pixm_desktop.services.turnover.records import day_turnovers
 from pixm_desktop.store import reports_repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Job
@@ -136,7 +139,14 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
         clips=[x for x in lines if x.kind != ClipKind.AUDIO],
         sound_takes=[x for x in lines if x.kind == ClipKind.AUDIO],
         sound_rolls=sound_rolls, storage=storage, issues=issues, qc=_qc_lines(catalog, [c.id for c in card_lines]),
-        qc_profile=show.job_stamp(catalog.path), forecast=_forecast(catalog, day, sum(c.bytes for c in card_lines)))
+        qc_profile=show.job_stamp(catalog.path), forecast=_forecast(catalog, day, sum(c.bytes for c in card_lines)),
+        turnovers=_turnovers(catalog, day))
+
+
+def _turnovers(catalog: Catalog, day: dt.date) -> list[TurnoverLine]:
+    """The turnovers of the day (``services.turnover``), oldest first, refusals with the failed checks' words."""
+    return [TurnoverLine(t.kind, t.folder, t.generation, t.status, t.created_at, t.new_files, t.files,
+                         tuple(c.text for c in t.failed_checks)) for t in day_turnovers(catalog, day)]
 
 
 def _qc_lines(catalog: Catalog, card_ids: list[int]) -> list[QcLine]:
