@@ -195,7 +195,10 @@ class DailiesJobOptions(_KindOptions):
     (comma-separated; "" = none) in ``preset``, with the ASC CDL file ``cdl`` and the ``.cube`` LUT ``lut``
     ("" = none), the burn-in fields ``burn_in`` (comma-separated, ``media.renditions.burnin.FIELDS``) and
     ``watermark`` text, into ``folder`` (a folder per preset inside); ``workers``: clips rendered at once
-    (0 = the machine's cores)."""
+    (0 = the machine's cores). An OpenColorIO look instead of the LUT: ``look`` (a look or view of the config),
+    ``ocio_config`` (``ocio://`` built-in or a ``.ocio`` file; "" = the ACES studio config) and
+    ``colour_space`` (the clips' camera space; "" = the preset's or the camera's usual one); any of the three
+    set turns it on."""
 
     day: str | None = None
     card: str | None = None
@@ -207,6 +210,9 @@ class DailiesJobOptions(_KindOptions):
     watermark: str = ""
     folder: str = ""
     workers: int = 0
+    look: str = ""
+    ocio_config: str = ""
+    colour_space: str = ""
 
 
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,

@@ -56,6 +56,16 @@ class Preset:
         return self.data.get("burn_in", {})
 
     @property
+    def geometry(self) -> dict:
+        """``desqueeze`` and ``extraction`` (:mod:`.geometry`); ``{}``: the whole picture to the whole frame."""
+        return self.data.get("geometry", {})
+
+    @property
+    def colour_space(self) -> str | None:
+        """The clips' camera colour space for an OpenColorIO look, when the preset names one."""
+        return self.data.get("colour_space")
+
+    @property
     def op_atom(self) -> bool:
         """One file per track (MXF OP-Atom, the Avid MediaFiles layout)."""
         return self.container == "mxf_opatom"

@@ -1,5 +1,6 @@
 """The dailies job kind: renditions (proxies) of the video clips of a day, of a card or named, in one preset,
-with the look (ASC CDL then a ``.cube`` LUT, through OpenColorIO) and burn-ins (:mod:`media.renditions`).
+with the look (ASC CDL then a ``.cube`` LUT or an OpenColorIO pipeline whose input is each clip's camera colour
+space, through OpenColorIO) and burn-ins (:mod:`media.renditions`).
 
 Options: :class:`DailiesJobOptions`. Clips render side by side in a process pool (``workers``, default the
 machine's cores; resources ``cpu``) — in a thread pool inside the supervisor's job child, a daemonic process
@@ -121,6 +122,50 @@ def _readable(clip) -> Path:
     return Path(probed) if probed and Path(probed).is_file() else Path("")
 
 
+def uses_ocio(options: DailiesJobOptions) -> bool:
+    """Whether the look is an OpenColorIO pipeline (any of look, config, colour space given)."""
+    return bool(options.look or options.ocio_config or options.colour_space)
+
+
+def clip_pipelines(clips, options: DailiesJobOptions, preset: presets.Preset) -> dict[int, colour.OcioLook]:
+    """``{clip id: pipeline}`` when the options ask for an OpenColorIO look (else ``{}``): each clip's input
+    space is ``options.colour_space``, else the preset's, else its camera's usual one (the make the clip's
+    metadata names, else the card's camera family). Raises
+    :class:`UsageError` naming the choices (unknown config, look or colour space; a clip whose space is not
+    known)."""
+    if not uses_ocio(options):
+        return {}
+    ref = options.ocio_config or colour.DEFAULT_CONFIG
+    config = colour.load_config(ref)
+    if options.look:
+        colour.ocio_look(ref, colour.colour_spaces(config)[0], options.look)  # the look's error first
+    by_space: dict[str, colour.OcioLook] = {}
+    found, unknown = {}, []
+    for clip in clips:
+        space = (options.colour_space or preset.colour_space
+                 or colour.camera_space(config, clip.camera_make or clip.card.camera, clip.camera_model))
+        if space is None:
+            unknown.append(clip.name)
+            continue
+        if space not in by_space:
+            by_space[space] = colour.ocio_look(ref, space, options.look)
+        found[clip.id] = by_space[space]
+    if unknown:
+        raise UsageError(f"the camera colour space of {', '.join(unknown)} is not known: say it (--colour-space)",
+                         hint=f"colour spaces of {ref}: {', '.join(colour.colour_spaces(config))}")
+    return found
+
+
+def clip_request(clip, preset: presets.Preset, options: DailiesJobOptions, fields: tuple[str, ...], out: Path,
+                 pipeline: colour.OcioLook | None = None) -> RenditionRequest:
+    """The rendition of ``clip`` (a catalog row) the options ask for. Raises :class:`UsageError` (CDL)."""
+    cdl = colour.cdl_for(Path(options.cdl), clip.name) if options.cdl else None
+    return RenditionRequest(_readable(clip), clip.name, preset, out, start_tc=clip.start_tc,
+                            reel=clip.tape_name or clip.reel, cdl=cdl,
+                            lut=Path(options.lut) if options.lut else None, burn_in=fields,
+                            text=_clip_text(clip, options.watermark), ocio=pipeline)
+
+
 def _scope(options: DailiesJobOptions) -> dict:
     names = tuple(n.strip() for n in options.clips.split(",") if n.strip())
     if options.day:
@@ -188,23 +233,26 @@ class DailiesKind(JobKindBase):
             raise UsageError(f"no LUT file {options.lut}")
         if options.cdl:
             colour.read_cdl(Path(options.cdl))  # fails now, not in every worker
+        if uses_ocio(options) and options.lut:
+            raise UsageError("a .cube LUT (--lut) and an OpenColorIO look (--look, --ocio-config, --colour-space) "
+                             "are alternatives: give one")
         look_hashes = (_file_hash(options.cdl), _file_hash(options.lut))
         out = Path(options.folder) / preset.name
         with catalog.session() as s:
             clips = renditions_repo.clips_for(s, **scope)
             if not clips:
                 raise UsageError(f"no video clip in the catalog for {scope}", hint="`pixm clips list` lists them")
-            tasks = [self._task(c, preset, options, fields, look_hashes, out) for c in clips]
+            pipelines = clip_pipelines(clips, options, preset)
+            tasks = [self._task(c, preset, options, fields, look_hashes, out, pipelines.get(c.id)) for c in clips]
         label = f"{len(tasks)} clip(s) → {preset.name}"
         return Prepared(catalog, options, label=label, detail=(preset, tasks), notes=[f"into {out}"])
 
     @staticmethod
-    def _task(clip, preset, options, fields, look_hashes, out: Path) -> _Task:
+    def _task(clip, preset, options, fields, look_hashes, out: Path, pipeline=None) -> _Task:
         text = _clip_text(clip, options.watermark)
-        cdl = colour.cdl_for(Path(options.cdl), clip.name) if options.cdl else None
-        request = RenditionRequest(_readable(clip), clip.name, preset, out,
-                                   start_tc=clip.start_tc, reel=clip.tape_name or clip.reel, cdl=cdl,
-                                   lut=Path(options.lut) if options.lut else None, burn_in=fields, text=text)
+        request = clip_request(clip, preset, options, fields, out, pipeline)
+        if pipeline is not None:  # a .cube run keeps its old key
+            look_hashes = (*look_hashes, pipeline.identity)
         return _Task(clip.id, clip.name, clip.frames or 0, inputs_key(clip, preset, look_hashes, fields, text),
                      request)
 
