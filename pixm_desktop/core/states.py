@@ -198,7 +198,8 @@ class DailiesJobOptions(_KindOptions):
     (0 = the machine's cores). An OpenColorIO look instead of the LUT: ``look`` (a look or view of the config),
     ``ocio_config`` (``ocio://`` built-in or a ``.ocio`` file; "" = the ACES studio config) and
     ``colour_space`` (the clips' camera space; "" = the preset's or the camera's usual one); any of the three
-    set turns it on."""
+    set turns it on. ``burn_in_layout``: JSON ``{"positions": {field: anchor}, "size": fraction}`` over the
+    preset's burn-in style ("" = the preset's)."""
 
     day: str | None = None
     card: str | None = None
@@ -213,6 +214,7 @@ class DailiesJobOptions(_KindOptions):
     look: str = ""
     ocio_config: str = ""
     colour_space: str = ""
+    burn_in_layout: str = ""
 
 
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,

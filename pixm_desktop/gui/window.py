@@ -1,4 +1,5 @@
-"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Settings),
+"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Settings,
+Dailies),
 notices in a strip under the pages (``gui.notices``).
 
 The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
@@ -29,6 +30,7 @@ from pixm_desktop.gui.aftercare import AftercareController
 from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
 from pixm_desktop.gui.notices import NoticeStrip
 from pixm_desktop.gui.pages.clips import ClipsPage
+from pixm_desktop.gui.pages.dailies import DailiesPage
 from pixm_desktop.gui.pages.drives import DrivesPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
@@ -56,6 +58,7 @@ PAGES = (
     ("history", "History", "history"),
     ("drives", "Drives", "drives"),
     ("settings", "Settings", "settings"),
+    ("dailies", "Dailies", "dailies"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
 REFRESH_AFTER_SWITCH_MS = 40
@@ -97,6 +100,7 @@ class CartWindow(QMainWindow):
         self.logger_page = LoggerPage(self.state, self.stack)
         self.drives_page = DrivesPage(self.state, self.stack)
         self.settings_page = SettingsPage(self.state, self.stack)
+        self.dailies_page = DailiesPage(self.state, self.stack, selected_clips=self._selected_clip_names)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
@@ -106,6 +110,7 @@ class CartWindow(QMainWindow):
             "history": self.history_page,
             "drives": self.drives_page,
             "settings": self.settings_page,
+            "dailies": self.dailies_page,
         }
         for key, title, icon in PAGES:
             QListWidgetItem(page_icon(icon), title, self.nav)
@@ -138,6 +143,7 @@ class CartWindow(QMainWindow):
         self.aftercare.notify.connect(self.notify)
         self.aftercare.finished.connect(self._aftercare_finished)
         self.drives_page.notice.connect(self.notify)
+        self.dailies_page.notice.connect(self.notify)
         self.verification_page.notice.connect(self.notify)
         self.reports_page.notice.connect(self.notify)
         self.history_page.notice.connect(self.notify)
@@ -278,6 +284,11 @@ class CartWindow(QMainWindow):
         """Show a page by key (``"verification"``) or by its row in the page list."""
         self.nav.setCurrentRow(PAGE_KEYS.index(page) if isinstance(page, str) else page)
 
+    def _selected_clip_names(self) -> list[str]:
+        """The names of the clips selected on the Clips page (the Dailies page's "Selected clips")."""
+        rows = self.clips_page.selected_rows()
+        return [c.name for r in rows if (c := self.clips_page.model.row(r)) is not None]
+
     def current_page(self) -> str:
         return PAGE_KEYS[self.stack.currentIndex()]
 
@@ -298,7 +309,7 @@ class CartWindow(QMainWindow):
         page = self.stack.currentWidget()
         if page in (self.clips_page, self.logger_page):
             self.undo_group.setActiveStack(page.writer.undo_stack)
-        if page is self.drives_page:
+        if page in (self.drives_page, self.dailies_page):
             page.refresh()
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every
@@ -441,6 +452,7 @@ class CartWindow(QMainWindow):
         self.history_page.debounce.stop()
         self.clips_page.stop()
         self.logger_page.stop()
+        self.dailies_page.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()

@@ -45,7 +45,9 @@ POLL = 0.25  # seconds between progress values
 @dataclass
 class DailiesProgress:
     """Where a dailies run is: clips (total, done, skipped as already current, failed), frames (total of the
-    clips to render, done), frames per second since the start and the ETA in seconds (``None``: unknown)."""
+    clips to render, done), frames per second since the start and the ETA in seconds (``None``: unknown);
+    per clip id, the frames rendered so far (``clip_frames``) and how it ended (``clip_ends``: ``"done"``,
+    ``"current"`` or ``"failed: why"``) — the window's render queue."""
 
     clips_total: int = 0
     clips_done: int = 0
@@ -55,6 +57,8 @@ class DailiesProgress:
     frames_done: int = 0
     fps: float = 0.0
     eta_s: float | None = None
+    clip_frames: dict[int, int] = field(default_factory=dict)
+    clip_ends: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,6 +126,18 @@ def _readable(clip) -> Path:
     return Path(probed) if probed and Path(probed).is_file() else Path("")
 
 
+def burn_in_layout(options: DailiesJobOptions) -> dict:
+    """``options.burn_in_layout`` (JSON: ``positions`` by field, ``size``) as a dict. Raises
+    :class:`UsageError` for text that is not a JSON object."""
+    try:
+        layout = json.loads(options.burn_in_layout) if options.burn_in_layout else {}
+    except ValueError:
+        layout = None
+    if not isinstance(layout, dict):
+        raise UsageError(f"the burn-in layout is not a JSON object: {options.burn_in_layout!r}")
+    return layout
+
+
 def uses_ocio(options: DailiesJobOptions) -> bool:
     """Whether the look is an OpenColorIO pipeline (any of look, config, colour space given)."""
     return bool(options.look or options.ocio_config or options.colour_space)
@@ -166,7 +182,9 @@ def clip_request(clip, preset: presets.Preset, options: DailiesJobOptions, field
                             text=_clip_text(clip, options.watermark), ocio=pipeline)
 
 
-def _scope(options: DailiesJobOptions) -> dict:
+def clip_scope(options: DailiesJobOptions) -> dict:
+    """The scope of ``options`` as :func:`store.renditions_repo.clips_for` takes it. Raises :class:`UsageError`
+    (a bad day, no scope)."""
     names = tuple(n.strip() for n in options.clips.split(",") if n.strip())
     if options.day:
         try:
@@ -224,8 +242,8 @@ class DailiesKind(JobKindBase):
     def prepare(self, catalog: Catalog, options: DailiesJobOptions) -> Prepared:
         """The clips, the preset, the look and the output folder. Raises :class:`UsageError` (no scope, no such
         clips, unknown preset or burn-in field, unreadable CDL, missing LUT, no output folder)."""
-        scope = _scope(options)
-        preset = presets.get_preset(options.preset)
+        scope = clip_scope(options)
+        preset = presets.with_burn_in(presets.get_preset(options.preset), burn_in_layout(options))
         fields = burnin.parse_fields(options.burn_in)
         if not options.folder:
             raise UsageError("dailies needs an output folder (--to)")
@@ -273,6 +291,9 @@ class DailiesKind(JobKindBase):
                 todo.append(t)
         progress = DailiesProgress(clips_total=len(tasks), clips_skipped=len(result.skipped),
                                    clips_failed=len(result.failed), frames_total=sum(t.frames for t in todo))
+        for t in tasks:
+            if t.name in result.skipped or t.name in result.failed:
+                _end(progress, t, "current" if t.name in result.skipped else f"failed: {result.failed[t.name]}")
         yield progress
         if todo:
             workers = prepared.options.workers or os.cpu_count() or 1
@@ -311,6 +332,7 @@ class DailiesKind(JobKindBase):
         except Exception as exc:  # one clip's failure never stops the day
             result.failed[task.name] = str(exc)
             progress.clips_failed += 1
+            _end(progress, task, f"failed: {exc}")
             return
         frames[clip_id] = rendition.frames
         with catalog.session() as s:
@@ -320,6 +342,7 @@ class DailiesKind(JobKindBase):
             s.commit()
         result.rendered.append(task.name)
         progress.clips_done += 1
+        _end(progress, task, "done")
 
     def status_of(self, result: DailiesResult) -> tuple[JobStatus, str | None]:
         if result.failed:
@@ -344,7 +367,12 @@ def _executor(workers: int):
     return pool, queue, stop
 
 
+def _end(progress: DailiesProgress, task: _Task, how: str) -> None:
+    progress.clip_ends[task.clip_id] = how
+
+
 def _figures(progress: DailiesProgress, frames: dict[int, int], started: float) -> None:
+    progress.clip_frames = dict(frames)
     progress.frames_done = sum(frames.values())
     elapsed = time.monotonic() - started
     progress.fps = progress.frames_done / elapsed if elapsed > 0 else 0.0
