@@ -116,7 +116,8 @@ class DailiesPage(QWidget):
     def _settings_column(self) -> QWidget:
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(400)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the column fits its width
+        scroll.setMinimumWidth(380)
         inner = QWidget(scroll)
         v = QVBoxLayout(inner)
         v.setContentsMargins(0, 0, 6, 0)
@@ -124,10 +125,18 @@ class DailiesPage(QWidget):
         v.addWidget(self._preset_box())
         v.addWidget(self._look_box())
         v.addWidget(self._burn_in_box())
-        v.addWidget(self._output_box())
         v.addStretch(1)
+        for combo in inner.findChildren(QComboBox):  # long names (configs, views) never widen the column
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         scroll.setWidget(inner)
-        return scroll
+        column = QWidget(self)  # the folder and Render stay in sight below the scrolled settings
+        outer = QVBoxLayout(column)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll, 1)
+        outer.addWidget(self._output_box())
+        return column
 
     def _scope_box(self) -> QGroupBox:
         box = QGroupBox("Clips", self)
@@ -148,7 +157,7 @@ class DailiesPage(QWidget):
         v = QVBoxLayout(box)
         self.preset_list = QListWidget(box)
         self.preset_list.setObjectName("dailiesPresets")
-        self.preset_list.setMaximumHeight(130)
+        self.preset_list.setMaximumHeight(110)
         self.preset_list.currentRowChanged.connect(self._preset_changed)
         self.preset_text = QLabel("", box)
         self.preset_text.setObjectName("hint")
@@ -166,7 +175,7 @@ class DailiesPage(QWidget):
         line.setClearButtonEnabled(True)
         line.editingFinished.connect(self.changed)
         pick = QPushButton("…", w)
-        pick.setFixedWidth(32)
+        pick.setFixedWidth(40)
         pick.setToolTip(f"Choose the {title}")
 
         def choose() -> None:
@@ -198,8 +207,6 @@ class DailiesPage(QWidget):
         self.colour_space = QComboBox(box)
         self.look_name = QComboBox(box)
         for combo in (self.colour_space, self.look_name):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(18)
             combo.currentIndexChanged.connect(self.changed)
         form.addRow("Camera space", self.colour_space)
         form.addRow("Look / view", self.look_name)
@@ -244,7 +251,7 @@ class DailiesPage(QWidget):
         self.folder = QLineEdit(box)
         self.folder.setPlaceholderText("output folder (a folder per preset is made inside)")
         pick = QPushButton("…", box)
-        pick.setFixedWidth(32)
+        pick.setFixedWidth(40)
         pick.setToolTip("Choose the output folder")
         pick.clicked.connect(self._choose_folder)
         h.addWidget(self.folder, 1)
@@ -555,6 +562,8 @@ class DailiesPage(QWidget):
         self.result = result
         self._finish()
         failed = len(result.failed)
+        self.queue_title.setText(f"Render queue · {len(result.rendered)} rendered · {len(result.skipped)} current "
+                                 f"already · {failed} failed")
         text = (f"{len(result.rendered)} rendered, {len(result.skipped)} current already, {failed} failed "
                 f"→ {result.folder}")
         details = "\n".join(f"{n}: {why}" for n, why in result.failed.items())
