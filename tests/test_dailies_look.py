@@ -315,3 +315,29 @@ def test_a_2x_anamorphic_clip_renders_desqueezed_and_letterboxed(tmp_path):
     flat = presets.get_preset(_small_preset(tmp_path, "small-flat"))  # no geometry: stretched as before
     rgb = preview_frame(RenditionRequest(source, "A001C001_ANA", flat, tmp_path / "out"))[0]
     assert _bright_box(rgb) == pytest.approx((115, 45, 205, 135), abs=2)
+
+
+# --- the window's service ------------------------------------------------------------------------------------
+
+
+def test_clip_states_of_a_running_job_and_the_burn_in_layout():
+    from pixm_desktop.services import dailies as service
+    from pixm_desktop.services.jobs.dailies import DailiesProgress
+
+    item = service.ClipItem(7, "A001C001", "A001", 48)
+    assert service.clip_state(item, None) == ("pending", 0.0)
+    running = DailiesProgress(clip_frames={7: 12})
+    assert service.clip_state(item, running) == ("rendering", 0.25)
+    assert service.clip_state(item, DailiesProgress(clip_ends={7: "done"})) == ("done", 1.0)
+    assert service.clip_state(item, DailiesProgress(clip_ends={7: "current"})) == ("current already", 1.0)
+    assert service.clip_state(item, DailiesProgress(clip_ends={7: "failed: disk full"})) == ("failed: disk full", 0.0)
+    raw = service.clip_state(item, DailiesProgress(clip_ends={7: "failed: R3D needs REDline"}))
+    assert raw == ("needs decoder: R3D needs REDline", 0.0)
+
+    review = presets.get_preset("h264-review-mp4")
+    moved = presets.with_burn_in(review, {"positions": {"tc": "top-left"}, "size": 0.06})
+    assert moved.burn_in["positions"] == {**review.burn_in["positions"], "tc": "top-left"}
+    assert moved.burn_in["size"] == 0.06 and moved.name == review.name and moved.data != review.data
+    assert presets.with_burn_in(review, {}) is review
+    with pytest.raises(UsageError, match="burn-in layout .* not valid at burn_in/positions/tc"):
+        presets.with_burn_in(review, {"positions": {"tc": "upside-down"}})

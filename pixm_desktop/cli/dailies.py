@@ -22,7 +22,8 @@ FIELDS = "tc, clip, reel, scene_take, circle, frame, watermark"
 def register(sub) -> None:
     p = sub.add_parser("dailies", help=command_help("dailies"),
                        description="Render the clips of a day, a card or by name in a preset: the look (ASC CDL, "
-                                   "then a .cube LUT, through OpenColorIO) and burn-ins; each proxy keeps the "
+                                   "then a .cube LUT or an OpenColorIO config's view, through OpenColorIO), the "
+                                   "preset's desqueeze and extraction, and burn-ins; each proxy keeps the "
                                    "clip name, start timecode, reel, rate and frame count of its camera clip.")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--day", metavar="D", type=day_arg, help="the clips of shoot day D, YYYY-MM-DD")
