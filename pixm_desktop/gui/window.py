@@ -1,6 +1,5 @@
 """The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Settings,
-Dailies),
-notices in a strip under the pages (``gui.notices``).
+Dailies), notices in a strip under the pages (``gui.notices``).
 
 The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
 (offload jobs and the 100 ms progress poll) and the shared :class:`AppState` (catalog + settings). It never

@@ -344,6 +344,7 @@ class DailiesPage(QWidget):
     def _scope_kind_changed(self, *_a) -> None:
         kind = self.scope_kind.currentData()
         self._loading = True
+        keep = self.scope_value.currentText()  # the page shown again keeps its day or card
         self.scope_value.clear()
         if kind == "day":
             self.scope_value.addItems(getattr(self, "days", []))
@@ -352,6 +353,7 @@ class DailiesPage(QWidget):
         else:
             names = self.selected_clips()
             self.scope_value.addItem(f"{len(names)} clip(s) selected on the Clips page", ",".join(names))
+        self.scope_value.setCurrentIndex(max(0, self.scope_value.findText(keep)))
         self.scope_value.setEnabled(kind != "clips")
         self._loading = False
         self._scope_changed()
