@@ -25,6 +25,10 @@ after "Copy anyway", the Offload, Verification and History pages (``offload-not-
 (``settings-show-profile.png``), an ARRI card shot at 25 fps on the 23.976 show with the QC line on its tile
 (``offload-qc.png``) and its QC findings, one acknowledged (``verification-qc.png``), and the shuttle registered on the Drives page after a wipe check
 (``drives.png``).
+
+``--dailies`` shows the Dailies page (issue 13): an ARRI card offloaded and ingested, the review preset with
+timecode, clip and reel burn-ins and the ACES studio config's SDR view, its preview frame
+(``dailies-preview.png``), then after Render the queue with every clip done (``dailies.png``).
 """
 
 from __future__ import annotations
@@ -99,6 +103,9 @@ def main() -> int:
                          "verification-reverify-*.png, verification-*.png)")
     ap.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT (default 1280x720)")
     ap.add_argument("--only", default="", help="comma-separated shot names to save (default: every shot)")
+    ap.add_argument("--dailies", action="store_true",
+                    help="only the Dailies page: a preview frame, then the render queue after Render "
+                         "(dailies-preview, dailies)")
     ap.add_argument("--show-qc-drives", action="store_true",
                     help="only the show profile, QC and Drives shots (settings-show-profile, verification-qc, drives)")
     args = ap.parse_args()
@@ -113,6 +120,9 @@ def main() -> int:
     if args.show_qc_drives:
         _reexec_under_xvfb()
         return show_qc_drives_shots(args)
+    if args.dailies:
+        _reexec_under_xvfb()
+        return dailies_shots(args)
     _reexec_under_xvfb()
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
@@ -527,6 +537,86 @@ def show_qc_drives_shots(args) -> int:
             window.close()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def dailies_shots(args) -> int:
+    """The Dailies page on an offloaded, ingested ARRI card: the preview through the ACES SDR view with burn-ins,
+    then the render queue after Render."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    os.environ.setdefault("PIXM_AUTHOR", "Screenshot DIT")
+    from fractions import Fraction
+
+    from PySide6.QtCore import QSettings
+
+    from pixm_desktop.gui.app import settle_interpreter
+    from pixm_desktop.gui.settings_store import save_settings
+    from pixm_desktop.gui.window import CartWindow
+    from pixm_desktop.services import clips
+    from pixm_desktop.services.offload import OffloadRequest, OffloadService
+    from pixm_desktop.services.samples import make_card
+    from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, open_catalog
+
+    work, app = _fresh_work_and_app(args)
+    window = None
+    try:
+        raid, shuttle = work / "volumes" / "RAID-A", work / "volumes" / "SHUTTLE-B"
+        for d in (raid, shuttle):
+            d.mkdir(parents=True)
+        catalog = open_catalog(work / "catalog.sqlite")
+        card = make_card(work / "cards", "arri", clips=5, seconds=1.5, reel="A001", fps=Fraction(24000, 1001))
+        service = OffloadService(catalog)
+        result = service.run(service.prepare(OffloadRequest(card.root, [raid, shuttle], project="Big Film",
+                                                            day=dt.date.today())))
+        clips.ingest_card(catalog, result.card_id)
+        qs = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+        save_settings(qs, OffloadSettings(
+            destinations=[DestinationSetting(str(raid)), DestinationSetting(str(shuttle))], project="Big Film",
+            mount_roots=[str(work / "media")], distinct_drives=False, ingest_clips=False, auto_report=False,
+            production="Big Film", company="Acme Pictures", dit="Ana Lopez", unit="Main unit"))
+        window = CartWindow(catalog, qs, use_tray=False)
+        window.resize(*args.size)
+        window.show()
+        settle_interpreter()
+
+        def wait(cond, timeout=300.0, what="condition"):
+            end = time.monotonic() + timeout
+            while not cond():
+                if time.monotonic() > end:
+                    raise SystemExit(f"timed out waiting for {what}")
+                app.processEvents()
+                time.sleep(0.02)
+
+        def shot(name: str) -> None:
+            for _ in range(20):
+                app.processEvents()
+                time.sleep(0.05)
+            if args.only and name not in args.only:
+                return
+            window.grab().save(str(args.out / f"{name}.png"))
+            print(f"{name}: window {window.width()}x{window.height()}")
+
+        window.show_page("dailies")
+        page = window.dailies_page
+        wait(lambda: page.preset_list.count() > 0 and page.preview_clip.count() == 5, what="presets and clips")
+        for name in ("tc", "clip", "reel"):
+            page.field_boxes[name].setChecked(True)
+        page.watermark.setText("BIG FILM — A. LOPEZ")
+        page.field_boxes["watermark"].setChecked(True)
+        page.set_ocio_config("ocio://studio-config-latest")
+        page.folder.setText(str(work / "dailies"))
+        page.preview_clip.setCurrentIndex(2)
+        before = page.previews
+        wait(lambda: page.previews > before and page._preview_task is None and not page.preview_timer.isActive(),
+             what="the preview frame")
+        shot("dailies-preview")
+        page.render()
+        wait(lambda: not page.running, what="the render")
+        shot("dailies")
+    finally:
+        if window is not None:
+            window.shutdown()
+            window.close()
+    return 0
 
 
 def offload_pages_shots(args) -> int:

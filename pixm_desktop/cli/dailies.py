@@ -1,8 +1,9 @@
 """``pixm dailies (--day D | --card LABEL | --clips NAME…) [--preset P] [--lut FILE.cube] [--cdl FILE]
-[--burn-in FIELDS] [--watermark TEXT] [--to DIR] [--workers N] [--decoders FILE]`` and ``pixm dailies presets``:
-renditions of catalogued clips (docs/dailies.md). A run is a ``dailies`` job (a row in ``jobs``); it resumes:
-renditions whose inputs did not change are not made again. Exit 13 when a clip could not be rendered (a
-camera-raw clip without a decoder hook is one: "needs REDline: configure decoders.r3d").
+[--look NAME] [--ocio-config FILE.ocio|ocio://NAME] [--colour-space NAME] [--burn-in FIELDS] [--watermark TEXT]
+[--to DIR] [--workers N] [--decoders FILE]`` and ``pixm dailies presets``: renditions of catalogued clips
+(docs/dailies.md). A run is a ``dailies`` job (a row in ``jobs``); it resumes: renditions whose inputs did not
+change are not made again. Exit 13 when a clip could not be rendered (a camera-raw clip without a decoder hook
+is one: "needs REDline: configure decoders.r3d").
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ FIELDS = "tc, clip, reel, scene_take, circle, frame, watermark"
 def register(sub) -> None:
     p = sub.add_parser("dailies", help=command_help("dailies"),
                        description="Render the clips of a day, a card or by name in a preset: the look (ASC CDL, "
-                                   "then a .cube LUT, through OpenColorIO) and burn-ins; each proxy keeps the "
+                                   "then a .cube LUT or an OpenColorIO config's view, through OpenColorIO), the "
+                                   "preset's desqueeze and extraction, and burn-ins; each proxy keeps the "
                                    "clip name, start timecode, reel, rate and frame count of its camera clip.")
     which = p.add_mutually_exclusive_group()
     which.add_argument("--day", metavar="D", type=day_arg, help="the clips of shoot day D, YYYY-MM-DD")
@@ -34,6 +36,15 @@ def register(sub) -> None:
     p.add_argument("--lut", type=Path, metavar="FILE.cube", help="the show LUT (.cube 3D LUT), after the CDL")
     p.add_argument("--cdl", type=Path, metavar="FILE",
                    help="ASC CDL (.cdl, .cc or .ccc; a correction whose id is the clip name is used for that clip)")
+    p.add_argument("--look", default="", metavar="NAME",
+                   help="an OpenColorIO look instead of --lut: a look of the config, a view of its Rec.709 display, "
+                        "or DISPLAY/VIEW (default with --ocio-config/--colour-space: the display's default view)")
+    p.add_argument("--ocio-config", default="", metavar="FILE.ocio",
+                   help="the OpenColorIO config: a .ocio file or a built-in ocio://NAME (default "
+                        "ocio://studio-config-latest, ACES)")
+    p.add_argument("--colour-space", "--color-space", dest="colour_space", default="", metavar="NAME",
+                   help="the clips' camera colour space in the config, e.g. 'ARRI LogC4' (default: the preset's, "
+                        "else the camera's usual one)")
     p.add_argument("--burn-in", default="", metavar="FIELDS", help=f"comma-separated burn-in fields: {FIELDS}")
     p.add_argument("--watermark", default="", metavar="TEXT", help="the watermark field's text")
     p.add_argument("--to", type=Path, metavar="DIR", help="output folder (a folder per preset is made inside)")
@@ -68,7 +79,8 @@ def cmd_dailies(args) -> int:
                                 clips=",".join(args.clips or ()), preset=args.preset,
                                 lut=str(args.lut or ""), cdl=str(args.cdl or ""), burn_in=args.burn_in,
                                 watermark=args.watermark, folder=str(args.to), workers=args.workers,
-                                decoders=str(args.decoders or ""))
+                                decoders=str(args.decoders or ""), look=args.look,
+                                ocio_config=args.ocio_config, colour_space=args.colour_space)
     catalog = open_existing(args.catalog, create=args.create)
     try:
         with naming(catalog):

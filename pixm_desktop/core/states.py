@@ -197,7 +197,11 @@ class DailiesJobOptions(_KindOptions):
     ("" = none), the burn-in fields ``burn_in`` (comma-separated, ``media.renditions.burnin.FIELDS``) and
     ``watermark`` text, into ``folder`` (a folder per preset inside); ``workers``: clips rendered at once
     (0 = the machine's cores); ``decoders``: a camera-raw decoder hooks file ("" = the shipped and the
-    user's only)."""
+    user's only). An OpenColorIO look instead of the LUT: ``look`` (a look or view of the config),
+    ``ocio_config`` (``ocio://`` built-in or a ``.ocio`` file; "" = the ACES studio config) and
+    ``colour_space`` (the clips' camera space; "" = the preset's or the camera's usual one); any of the three
+    set turns it on. ``burn_in_layout``: JSON ``{"positions": {field: anchor}, "size": fraction}`` over the
+    preset's burn-in style ("" = the preset's)."""
 
     day: str | None = None
     card: str | None = None
@@ -210,6 +214,10 @@ class DailiesJobOptions(_KindOptions):
     folder: str = ""
     workers: int = 0
     decoders: str = ""
+    look: str = ""
+    ocio_config: str = ""
+    colour_space: str = ""
+    burn_in_layout: str = ""
 
 
 class TurnoverKind(StrEnum):

@@ -9,7 +9,8 @@ Lanes are plain thread pools sized for their work:
 - ``offload``: one worker per running offload; the queue decides what may run (``services.jobs.schedule``
   over the jobs' resource keys: per-drive order);
 - ``aftercare``: one worker for what follows a verified offload (clips, thumbnails, offload report: the
-  ``aftercare`` job kind, which holds the ``cpu`` key).
+  ``aftercare`` job kind, which holds the ``cpu`` key);
+- ``dailies``: one worker that waits on a dailies render (the ``dailies`` job kind, in a child process).
 
 Nothing else in the GUI starts threads, and progress never travels as signals: offloads write into a
 ``ProgressSnapshot`` that the window polls every 100 ms.
@@ -29,7 +30,7 @@ from PySide6.QtCore import QObject, Signal
 from pixm_desktop.core import logs
 
 log = logging.getLogger(__name__)
-LANES = {"catalog": 1, "io": 4, "offload": 8, "aftercare": 1}
+LANES = {"catalog": 1, "io": 4, "offload": 8, "aftercare": 1, "dailies": 1}
 
 
 @dataclass(eq=False)

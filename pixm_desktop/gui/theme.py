@@ -216,7 +216,8 @@ def status_icon(kind: str, size: int = 32) -> QIcon:
 #: page → Lucide icon (resources/icons/lucide, ISC licence beside them)
 PAGE_ICONS = {"offload": "hard-drive-download", "verification": "shield-check", "clips": "film",
               "log": "notebook-pen", "reports": "file-text", "history": "history", "drives": "hard-drive",
-              "turnovers": "package", "settings": "settings", "grid": "layout-grid", "table": "table", "shortcuts": "keyboard"}
+              "turnovers": "package", "settings": "settings", "dailies": "clapperboard", "grid": "layout-grid",
+              "table": "table", "shortcuts": "keyboard"}
 
 
 @cache

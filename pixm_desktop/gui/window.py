@@ -1,5 +1,5 @@
-"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Turnovers,
-Settings), notices in a strip under the pages (``gui.notices``).
+"""The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Dailies,
+Turnovers, Settings), notices in a strip under the pages (``gui.notices``).
 
 The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
 (offload jobs and the 100 ms progress poll) and the shared :class:`AppState` (catalog + settings). It never
@@ -29,6 +29,7 @@ from pixm_desktop.gui.aftercare import AftercareController
 from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
 from pixm_desktop.gui.notices import NoticeStrip
 from pixm_desktop.gui.pages.clips import ClipsPage
+from pixm_desktop.gui.pages.dailies import DailiesPage
 from pixm_desktop.gui.pages.drives import DrivesPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
@@ -47,7 +48,7 @@ from pixm_desktop.services import qc as qc_service
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
-# (key, title in the page list, icon — see theme.PAGE_ICONS): the order of the list and of the Ctrl+1… shortcuts
+# (key, title in the page list, icon — see theme.PAGE_ICONS): the order of the list and of the Ctrl+1…9, 0 shortcuts
 PAGES = (
     ("offload", "Offload", "offload"),
     ("verification", "Verification", "verification"),
@@ -56,6 +57,7 @@ PAGES = (
     ("reports", "Reports", "reports"),
     ("history", "History", "history"),
     ("drives", "Drives", "drives"),
+    ("dailies", "Dailies", "dailies"),
     ("turnovers", "Turnovers", "turnovers"),
     ("settings", "Settings", "settings"),
 )
@@ -100,6 +102,7 @@ class CartWindow(QMainWindow):
         self.drives_page = DrivesPage(self.state, self.stack)
         self.settings_page = SettingsPage(self.state, self.stack)
         self.turnovers_page = TurnoversPage(self.state, self.stack)
+        self.dailies_page = DailiesPage(self.state, self.stack, selected_clips=self._selected_clip_names)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
@@ -110,6 +113,7 @@ class CartWindow(QMainWindow):
             "drives": self.drives_page,
             "turnovers": self.turnovers_page,
             "settings": self.settings_page,
+            "dailies": self.dailies_page,
         }
         for key, title, icon in PAGES:
             QListWidgetItem(page_icon(icon), title, self.nav)
@@ -142,6 +146,7 @@ class CartWindow(QMainWindow):
         self.aftercare.notify.connect(self.notify)
         self.aftercare.finished.connect(self._aftercare_finished)
         self.drives_page.notice.connect(self.notify)
+        self.dailies_page.notice.connect(self.notify)
         self.verification_page.notice.connect(self.notify)
         self.reports_page.notice.connect(self.notify)
         self.history_page.notice.connect(self.notify)
@@ -223,7 +228,7 @@ class CartWindow(QMainWindow):
         act(m, "&Eject card", ["Ctrl+E"], self._eject)
         m = mb.addMenu("&View")
         for i, (key, title, _icon) in enumerate(PAGES):
-            act(m, f"&{title}", [f"Ctrl+{i + 1}"], lambda _c=False, key=key: self.show_page(key))
+            act(m, f"&{title}", [f"Ctrl+{(i + 1) % 10}"], lambda _c=False, key=key: self.show_page(key))
         act(m, "&Find in history", ["Ctrl+F"], self._find)
         act(m, "Re&fresh", ["F5"], self.refresh_views)
         m = mb.addMenu("&Help")
@@ -283,6 +288,11 @@ class CartWindow(QMainWindow):
         """Show a page by key (``"verification"``) or by its row in the page list."""
         self.nav.setCurrentRow(PAGE_KEYS.index(page) if isinstance(page, str) else page)
 
+    def _selected_clip_names(self) -> list[str]:
+        """The names of the clips selected on the Clips page (the Dailies page's "Selected clips")."""
+        rows = self.clips_page.selected_rows()
+        return [c.name for r in rows if (c := self.clips_page.model.row(r)) is not None]
+
     def current_page(self) -> str:
         return PAGE_KEYS[self.stack.currentIndex()]
 
@@ -303,7 +313,7 @@ class CartWindow(QMainWindow):
         page = self.stack.currentWidget()
         if page in (self.clips_page, self.logger_page):
             self.undo_group.setActiveStack(page.writer.undo_stack)
-        if page in (self.drives_page, self.turnovers_page):
+        if page in (self.drives_page, self.turnovers_page, self.dailies_page):
             page.refresh()
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every
@@ -446,6 +456,7 @@ class CartWindow(QMainWindow):
         self.history_page.debounce.stop()
         self.clips_page.stop()
         self.logger_page.stop()
+        self.dailies_page.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()

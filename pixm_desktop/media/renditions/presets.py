@@ -56,6 +56,16 @@ class Preset:
         return self.data.get("burn_in", {})
 
     @property
+    def geometry(self) -> dict:
+        """``desqueeze`` and ``extraction`` (:mod:`.geometry`); ``{}``: the whole picture to the whole frame."""
+        return self.data.get("geometry", {})
+
+    @property
+    def colour_space(self) -> str | None:
+        """The clips' camera colour space for an OpenColorIO look, when the preset names one."""
+        return self.data.get("colour_space")
+
+    @property
     def op_atom(self) -> bool:
         """One file per track (MXF OP-Atom, the Avid MediaFiles layout)."""
         return self.container == "mxf_opatom"
@@ -71,6 +81,26 @@ class Preset:
         if key in rates:
             return options, rates[key]
         return options | self.video.get("fallback_options", {}), None
+
+
+def with_burn_in(preset: Preset, layout: dict) -> Preset:
+    """``preset`` with ``layout`` (``positions`` by field merged over the preset's, ``size``, ``font``,
+    ``watermark``) as its burn-in style; the same preset when ``layout`` is empty. Its name stays (the same
+    output folder); its data changes, so the inputs key does. Raises :class:`UsageError` naming what the schema
+    refuses."""
+    if not layout:
+        return preset
+    style = dict(preset.burn_in)
+    style.update({k: v for k, v in layout.items() if k != "positions"})
+    if "positions" in layout:
+        style["positions"] = {**style.get("positions", {}), **layout["positions"]}
+    data = {**preset.data, "burn_in": style}
+    try:
+        jsonschema.validate(data, _schema())
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
+        raise UsageError(f"burn-in layout for {preset.name} is not valid at {where}: {exc.message}") from None
+    return Preset(preset.name, data, preset.path)
 
 
 def user_presets_folder() -> Path:

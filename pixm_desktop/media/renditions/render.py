@@ -1,5 +1,6 @@
-"""Render one rendition of a clip (pure media work, no catalog): decode with PyAV, scale to the preset's size,
-apply the look (:mod:`.colour`), draw the burn-ins (:mod:`.burnin`), encode, and keep what relinks to the
+"""Render one rendition of a clip (pure media work, no catalog): decode with PyAV, desqueeze, crop and scale to
+the preset's frame (:mod:`.geometry`), apply the look (:mod:`.colour`), draw the burn-ins (:mod:`.burnin`),
+encode, and keep what relinks to the
 camera original: the clip name (file name; MXF ``material_package_name``; MOV/MP4 ``title``), the start
 timecode (MOV/MP4 ``tmcd`` track, MXF timecode), the reel/tape name (MOV ``reel_name`` on the track, MXF tape
 source package), the exact frame rate and every frame. Camera audio is passed through (PCM for MXF/MOV, AAC
@@ -25,11 +26,12 @@ import numpy as np
 import xxhash
 
 from pixm_desktop.core.errors import CancelledError, UsageError
-from pixm_desktop.core.timecode import frames_to_tc, is_drop_frame, tc_to_frames
+from pixm_desktop.core.timecode import fraction_of, frames_to_tc, is_drop_frame, tc_to_frames
 from pixm_desktop.media.probe import stream_rate
+from pixm_desktop.media.renditions import geometry
 from pixm_desktop.media.renditions.audio import SoundFeed, SyncedSound, layout_name, rendition_samples
 from pixm_desktop.media.renditions.burnin import BurnIn, ClipText
-from pixm_desktop.media.renditions.colour import Cdl, Look
+from pixm_desktop.media.renditions.colour import Cdl, Look, OcioLook
 from pixm_desktop.media.renditions.presets import Preset
 from pixm_desktop.media.renditions.raw import RawDecode, decoded
 
@@ -55,6 +57,7 @@ class RenditionRequest:
     text: ClipText = field(default_factory=ClipText)
     sound: SyncedSound | None = None
     raw: RawDecode | None = None
+    ocio: OcioLook | None = None  # an OpenColorIO pipeline instead of the LUT
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,41 @@ class _Writer:
             partial.unlink(missing_ok=True)
 
 
+class Picture:
+    """Decoded frames → the output's RGB frames: the preset's geometry (the source's stored size and pixel
+    aspect ratio), the look on the picture (not on the bars), the burn-ins on the frame. Raises
+    :class:`UsageError` (a preset geometry that does not fit the source, a bad look)."""
+
+    def __init__(self, req: RenditionRequest, vin):
+        v, g = req.preset.video, req.preset.data.get("geometry", {})
+        width, height = vin.codec_context.width, vin.codec_context.height
+        try:
+            self.plan = geometry.plan(width, height, v["width"], v["height"],
+                                      par=fraction_of(getattr(vin, "sample_aspect_ratio", None)),
+                                      desqueeze=g.get("desqueeze"), extraction=g.get("extraction"))
+        except ValueError as exc:
+            raise UsageError(f"preset {req.preset.name} on {req.source.name} ({width}×{height}): {exc}") from None
+        self.look = Look(req.cdl, req.lut, req.ocio)
+        self.burn = BurnIn(req.burn_in, req.text, req.preset.burn_in, v["width"], v["height"]) \
+            if req.burn_in else None
+
+    def rgb(self, frame: av.VideoFrame, index: int, tc: str) -> np.ndarray:
+        """The output frame ``index`` (0-based, source timecode ``tc``) made of ``frame``: H×W×3 uint8."""
+        p = self.plan
+        rgb = frame.reformat(width=p.scale_to[0], height=p.scale_to[1], format="rgb24",
+                             interpolation="BICUBIC").to_ndarray()
+        if p.full_frame:
+            rgb = self.look.apply(rgb)
+        else:
+            (wx, wy), (pw, ph), (px, py) = p.window, p.picture, p.place
+            out = np.zeros((p.frame[1], p.frame[0], 3), np.uint8)
+            out[py:py + ph, px:px + pw] = self.look.apply(np.ascontiguousarray(rgb[wy:wy + ph, wx:wx + pw]))
+            rgb = out
+        if self.burn is not None:
+            rgb = self.burn.draw(rgb, tc, index)
+        return rgb
+
+
 def _tag(container, key: str) -> str | None:
     """``key`` from the container's metadata or any stream's (MOV keeps ``reel_name`` on its tmcd track)."""
     for tags in [container.metadata] + [s.metadata for s in container.streams]:
@@ -220,9 +258,7 @@ def _render(req: RenditionRequest, progress, cancelled, open_args: dict) -> Rend
         if not start_tc:
             raise UsageError(f"{req.source.name}: no start timecode (a proxy that cannot relink is not made)")
         reel = req.reel or _tag(src, "reel_name") or req.clip_name[:32]
-        v = req.preset.video
-        look = Look(req.cdl, req.lut)
-        burn = BurnIn(req.burn_in, req.text, req.preset.burn_in, v["width"], v["height"]) if req.burn_in else None
+        picture = Picture(req, vin)
         first, drop = tc_to_frames(start_tc, fps), is_drop_frame(start_tc)
         sound = _sound_feed(req, first, fps)
         if sound is not None:  # the synced take instead of the camera's audio
@@ -232,7 +268,7 @@ def _render(req: RenditionRequest, progress, cancelled, open_args: dict) -> Rend
         writer = _Writer(req, fps, start_tc, reel, audio_in)
         index = 0
         try:
-            streams = [vin] + ([ain] if writer.audio else [])
+            streams = [vin] + ([ain] if writer.audio and ain is not None else [])
             for packet in src.demux(*streams):
                 for frame in packet.decode():
                     if isinstance(frame, av.AudioFrame):
@@ -240,11 +276,7 @@ def _render(req: RenditionRequest, progress, cancelled, open_args: dict) -> Rend
                         continue
                     if cancelled is not None and cancelled():
                         raise CancelledError(f"rendition of {req.clip_name} cancelled")
-                    rgb = frame.reformat(width=v["width"], height=v["height"], format="rgb24",
-                                         interpolation="BICUBIC").to_ndarray()
-                    rgb = look.apply(rgb)
-                    if burn is not None:
-                        rgb = burn.draw(rgb, frames_to_tc(first + index, fps, drop_frame=drop), index)
+                    rgb = picture.rgb(frame, index, frames_to_tc(first + index, fps, drop_frame=drop))
                     writer.video_frame(rgb, index)
                     index += 1
                     if sound is not None and writer.audio:
@@ -288,3 +320,29 @@ def _write_sound(writer: _Writer, sound: SoundFeed, total: int) -> None:
                                            layout=layout_name(sound.channels))
         frame.sample_rate = sound.out_rate
         writer.audio_frame(frame)
+def preview_frame(req: RenditionRequest, at: float = 0.5) -> tuple[np.ndarray, int, str]:
+    """One frame of ``req`` as the rendition would have it, for a preview: ``(H×W×3 uint8 RGB, frame index,
+    source timecode)``, the frame at ``at`` (0–1) of the clip's duration (the last decodable frame when the
+    clip is shorter than its header says). Nothing is written. Raises as :func:`render`."""
+    with av.open(str(req.source), metadata_errors="replace") as src:
+        if not src.streams.video:
+            raise UsageError(f"{req.source.name} has no picture to preview")
+        vin = src.streams.video[0]
+        fps = stream_rate(vin) or Fraction(24)
+        start_tc = req.start_tc or vin.metadata.get("timecode") or src.metadata.get("timecode") or "00:00:00:00"
+        picture = Picture(req, vin)
+        frames = vin.frames or round(float(vin.duration * vin.time_base * fps) if vin.duration else 0)
+        target = max(0, min(frames - 1, int(frames * at))) if frames else 0
+        begin = vin.start_time or 0
+        if target:
+            src.seek(begin + int(target / fps / vin.time_base), stream=vin, backward=True)
+        chosen, index = None, 0
+        for frame in src.decode(vin):
+            index = round((frame.pts - begin) * vin.time_base * fps) if frame.pts is not None else index + 1
+            chosen = frame
+            if index >= target:
+                break
+        if chosen is None:
+            raise UsageError(f"{req.source.name}: no frame could be decoded")
+        tc = frames_to_tc(tc_to_frames(start_tc, fps) + index, fps, drop_frame=is_drop_frame(start_tc))
+        return picture.rgb(chosen, index, tc), index, tc

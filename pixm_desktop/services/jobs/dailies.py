@@ -1,5 +1,6 @@
 """The dailies job kind: renditions (proxies) of the video clips of a day, of a card or named, in one preset,
-with the look (ASC CDL then a ``.cube`` LUT, through OpenColorIO) and burn-ins (:mod:`media.renditions`).
+with the look (ASC CDL then a ``.cube`` LUT or an OpenColorIO pipeline whose input is each clip's camera colour
+space, through OpenColorIO) and burn-ins (:mod:`media.renditions`).
 
 Options: :class:`DailiesJobOptions`. Clips render side by side in a process pool (``workers``, default the
 machine's cores; resources ``cpu``) — in a thread pool inside the supervisor's job child, a daemonic process
@@ -23,6 +24,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
+from dataclasses import replace as dc_replace
 from fractions import Fraction
 from pathlib import Path
 from queue import SimpleQueue
@@ -50,7 +52,9 @@ POLL = 0.25  # seconds between progress values
 @dataclass
 class DailiesProgress:
     """Where a dailies run is: clips (total, done, skipped as already current, failed), frames (total of the
-    clips to render, done), frames per second since the start and the ETA in seconds (``None``: unknown)."""
+    clips to render, done), frames per second since the start and the ETA in seconds (``None``: unknown);
+    per clip id, the frames rendered so far (``clip_frames``) and how it ended (``clip_ends``: ``"done"``,
+    ``"current"`` or ``"failed: why"``) — the window's render queue."""
 
     clips_total: int = 0
     clips_done: int = 0
@@ -60,6 +64,8 @@ class DailiesProgress:
     frames_done: int = 0
     fps: float = 0.0
     eta_s: float | None = None
+    clip_frames: dict[int, int] = field(default_factory=dict)
+    clip_ends: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -179,7 +185,65 @@ def _raw_decode(clip, source: Path, preset: presets.Preset, inputs: _ClipInputs)
     return raw.RawDecode(decoder, 0, clip.frames or 0, preset.video["width"], preset.video["height"], fps)
 
 
-def _scope(options: DailiesJobOptions) -> dict:
+def burn_in_layout(options: DailiesJobOptions) -> dict:
+    """``options.burn_in_layout`` (JSON: ``positions`` by field, ``size``) as a dict. Raises
+    :class:`UsageError` for text that is not a JSON object."""
+    try:
+        layout = json.loads(options.burn_in_layout) if options.burn_in_layout else {}
+    except ValueError:
+        layout = None
+    if not isinstance(layout, dict):
+        raise UsageError(f"the burn-in layout is not a JSON object: {options.burn_in_layout!r}")
+    return layout
+
+
+def uses_ocio(options: DailiesJobOptions) -> bool:
+    """Whether the look is an OpenColorIO pipeline (any of look, config, colour space given)."""
+    return bool(options.look or options.ocio_config or options.colour_space)
+
+
+def clip_pipelines(clips, options: DailiesJobOptions, preset: presets.Preset) -> dict[int, colour.OcioLook]:
+    """``{clip id: pipeline}`` when the options ask for an OpenColorIO look (else ``{}``): each clip's input
+    space is ``options.colour_space``, else the preset's, else its camera's usual one (the make the clip's
+    metadata names, else the card's camera family). Raises
+    :class:`UsageError` naming the choices (unknown config, look or colour space; a clip whose space is not
+    known)."""
+    if not uses_ocio(options):
+        return {}
+    ref = options.ocio_config or colour.DEFAULT_CONFIG
+    config = colour.load_config(ref)
+    if options.look:
+        colour.ocio_look(ref, colour.colour_spaces(config)[0], options.look)  # the look's error first
+    by_space: dict[str, colour.OcioLook] = {}
+    found, unknown = {}, []
+    for clip in clips:
+        space = (options.colour_space or preset.colour_space
+                 or colour.camera_space(config, clip.camera_make or clip.card.camera, clip.camera_model))
+        if space is None:
+            unknown.append(clip.name)
+            continue
+        if space not in by_space:
+            by_space[space] = colour.ocio_look(ref, space, options.look)
+        found[clip.id] = by_space[space]
+    if unknown:
+        raise UsageError(f"the camera colour space of {', '.join(unknown)} is not known: say it (--colour-space)",
+                         hint=f"colour spaces of {ref}: {', '.join(colour.colour_spaces(config))}")
+    return found
+
+
+def clip_request(clip, preset: presets.Preset, options: DailiesJobOptions, fields: tuple[str, ...], out: Path,
+                 pipeline: colour.OcioLook | None = None) -> RenditionRequest:
+    """The rendition of ``clip`` (a catalog row) the options ask for. Raises :class:`UsageError` (CDL)."""
+    cdl = colour.cdl_for(Path(options.cdl), clip.name) if options.cdl else None
+    return RenditionRequest(_readable(clip), clip.name, preset, out, start_tc=clip.start_tc,
+                            reel=clip.tape_name or clip.reel, cdl=cdl,
+                            lut=Path(options.lut) if options.lut else None, burn_in=fields,
+                            text=_clip_text(clip, options.watermark), ocio=pipeline)
+
+
+def clip_scope(options: DailiesJobOptions) -> dict:
+    """The scope of ``options`` as :func:`store.renditions_repo.clips_for` takes it. Raises :class:`UsageError`
+    (a bad day, no scope)."""
     names = tuple(n.strip() for n in options.clips.split(",") if n.strip())
     if options.day:
         try:
@@ -237,8 +301,8 @@ class DailiesKind(JobKindBase):
     def prepare(self, catalog: Catalog, options: DailiesJobOptions) -> Prepared:
         """The clips, the preset, the look and the output folder. Raises :class:`UsageError` (no scope, no such
         clips, unknown preset or burn-in field, unreadable CDL, missing LUT, no output folder)."""
-        scope = _scope(options)
-        preset = presets.get_preset(options.preset)
+        scope = clip_scope(options)
+        preset = presets.with_burn_in(presets.get_preset(options.preset), burn_in_layout(options))
         fields = burnin.parse_fields(options.burn_in)
         if not options.folder:
             raise UsageError("dailies needs an output folder (--to)")
@@ -246,6 +310,9 @@ class DailiesKind(JobKindBase):
             raise UsageError(f"no LUT file {options.lut}")
         if options.cdl:
             colour.read_cdl(Path(options.cdl))  # fails now, not in every worker
+        if uses_ocio(options) and options.lut:
+            raise UsageError("a .cube LUT (--lut) and an OpenColorIO look (--look, --ocio-config, --colour-space) "
+                             "are alternatives: give one")
         look_hashes = (_file_hash(options.cdl), _file_hash(options.lut))
         inputs = _ClipInputs(raw.load_decoders(Path(options.decoders) if options.decoders else None))
         out = Path(options.folder) / preset.name
@@ -253,21 +320,21 @@ class DailiesKind(JobKindBase):
             clips = renditions_repo.clips_for(s, **scope)
             if not clips:
                 raise UsageError(f"no video clip in the catalog for {scope}", hint="`pixm clips list` lists them")
-            tasks = [self._task(c, preset, options, fields, look_hashes, out, inputs) for c in clips]
+            pipelines = clip_pipelines(clips, options, preset)
+            tasks = [self._task(c, preset, options, fields, look_hashes, out, inputs, pipelines.get(c.id))
+                     for c in clips]
         label = f"{len(tasks)} clip(s) → {preset.name}"
         return Prepared(catalog, options, label=label, detail=(preset, tasks), notes=[f"into {out}"])
 
     @staticmethod
-    def _task(clip, preset, options, fields, look_hashes, out: Path, inputs: _ClipInputs) -> _Task:
+    def _task(clip, preset, options, fields, look_hashes, out: Path, inputs: _ClipInputs, pipeline=None) -> _Task:
         text = _clip_text(clip, options.watermark)
-        cdl = colour.cdl_for(Path(options.cdl), clip.name) if options.cdl else None
-        source = _readable(clip)
-        sound, decode = _synced_sound(clip, inputs), _raw_decode(clip, source, preset, inputs)
+        request = clip_request(clip, preset, options, fields, out, pipeline)
+        sound, decode = _synced_sound(clip, inputs), _raw_decode(clip, request.source, preset, inputs)
         extra = ((_content_hash(sound[0]),) if sound else ()) + ((decode.decoder.command,) if decode else ())
-        request = RenditionRequest(source, clip.name, preset, out,
-                                   start_tc=clip.start_tc, reel=clip.tape_name or clip.reel, cdl=cdl,
-                                   lut=Path(options.lut) if options.lut else None, burn_in=fields, text=text,
-                                   sound=SyncedSound(sound[1]) if sound else None, raw=decode)
+        request = dc_replace(request, sound=SyncedSound(sound[1]) if sound else None, raw=decode)
+        if pipeline is not None:  # a .cube run keeps its old key
+            look_hashes = (*look_hashes, pipeline.identity)
         return _Task(clip.id, clip.name, clip.frames or 0,
                      inputs_key(clip, preset, look_hashes, fields, text, extra), request)
 
@@ -288,6 +355,9 @@ class DailiesKind(JobKindBase):
                 todo.append(t)
         progress = DailiesProgress(clips_total=len(tasks), clips_skipped=len(result.skipped),
                                    clips_failed=len(result.failed), frames_total=sum(t.frames for t in todo))
+        for t in tasks:
+            if t.name in result.skipped or t.name in result.failed:
+                _end(progress, t, "current" if t.name in result.skipped else f"failed: {result.failed[t.name]}")
         yield progress
         if todo:
             workers = prepared.options.workers or os.cpu_count() or 1
@@ -326,6 +396,7 @@ class DailiesKind(JobKindBase):
         except Exception as exc:  # one clip's failure never stops the day
             result.failed[task.name] = str(exc)
             progress.clips_failed += 1
+            _end(progress, task, f"failed: {exc}")
             return
         frames[clip_id] = rendition.frames
         with catalog.session() as s:
@@ -335,6 +406,7 @@ class DailiesKind(JobKindBase):
             s.commit()
         result.rendered.append(task.name)
         progress.clips_done += 1
+        _end(progress, task, "done")
 
     def status_of(self, result: DailiesResult) -> tuple[JobStatus, str | None]:
         if result.failed:
@@ -359,7 +431,12 @@ def _executor(workers: int):
     return pool, queue, stop
 
 
+def _end(progress: DailiesProgress, task: _Task, how: str) -> None:
+    progress.clip_ends[task.clip_id] = how
+
+
 def _figures(progress: DailiesProgress, frames: dict[int, int], started: float) -> None:
+    progress.clip_frames = dict(frames)
     progress.frames_done = sum(frames.values())
     elapsed = time.monotonic() - started
     progress.fps = progress.frames_done / elapsed if elapsed > 0 else 0.0
