@@ -195,7 +195,8 @@ class DailiesJobOptions(_KindOptions):
     (comma-separated; "" = none) in ``preset``, with the ASC CDL file ``cdl`` and the ``.cube`` LUT ``lut``
     ("" = none), the burn-in fields ``burn_in`` (comma-separated, ``media.renditions.burnin.FIELDS``) and
     ``watermark`` text, into ``folder`` (a folder per preset inside); ``workers``: clips rendered at once
-    (0 = the machine's cores)."""
+    (0 = the machine's cores); ``cluster``: a Dask scheduler's address ("" = this machine's process pool) and
+    ``path_map`` its ``CART=NODE`` prefix pairs, one a line."""
 
     day: str | None = None
     card: str | None = None
@@ -207,6 +208,8 @@ class DailiesJobOptions(_KindOptions):
     watermark: str = ""
     folder: str = ""
     workers: int = 0
+    cluster: str = ""
+    path_map: str = ""
 
 
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,
