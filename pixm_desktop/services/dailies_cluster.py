@@ -11,9 +11,11 @@ returns what it wrote; the job maps the paths back, re-hashes and probes the fil
   scheduler but its bounded event log), and the job's client receives them (``Client.subscribe_topic``). A
   distributed ``Queue`` would cost a scheduler round trip per put from the render thread.
 - **Cancel**: a distributed ``Event`` per run that a render asks at most every :data:`CANCEL_EVERY` seconds
-  (a render thread cannot be interrupted by cancelling its future), then the futures are cancelled.
+  (cancelling a future does not stop a running task's thread); the job waits for the renders to end, then
+  cancels the futures and removes any partial file left.
 - **A node that dies**: the scheduler re-runs its tasks elsewhere (``distributed.scheduler.allowed-failures``,
-  default 3); ``retries`` re-runs a task that raised (a shared-storage hiccup). Files are written under a
+  default 3); ``retries`` re-runs a task that raised (a shared-storage hiccup; a PIXM error, which would only
+  happen again, comes back as a value instead). Files are written under a
   ``.partial`` name and renamed when complete, so a dead node's leftovers never look finished; the retry
   writes the same partial name again.
 - **Resources**: a task may need worker resources (``{"raw": 1}``: a node with a raw decoder, started with
@@ -30,14 +32,16 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+from queue import Empty, SimpleQueue
 
-from pixm_desktop.core.errors import UsageError
+from pixm_desktop.core.errors import PixmError, UsageError
 from pixm_desktop.media.probe import probe_media
 from pixm_desktop.media.renditions.render import RenditionRequest, RenditionResult, file_xxh64, render
 
 RETRIES = 2  # re-runs of a task that raised (a dead node's tasks are re-run by the scheduler itself)
 CANCEL_EVERY = 0.5  # seconds between two looks at the run's cancel event from a render
 CONNECT_TIMEOUT = 20  # seconds to reach the scheduler
+SETTLE = 30  # seconds a cancel waits for the running renders to see the stop and remove their partial files
 
 
 class PathMap:
@@ -116,14 +120,19 @@ class _Every:
 
 def render_on_node(clip_id: int, request: RenditionRequest, topic: str, stop: str) -> tuple:
     """On a Dask worker: render ``request`` (node paths), logging ``[clip_id, frames]`` on ``topic`` and
-    stopping when the distributed Event ``stop`` is set. Returns ``(RenditionResult, worker address, pid)``;
-    raises what :func:`render` raises."""
+    stopping when the distributed Event ``stop`` is set. Returns ``(RenditionResult or None, PixmError or None,
+    worker address, pid)``: a PIXM error (a clip without timecode, a cancel) comes back as a value, since
+    running it again would give the same answer; anything else (an I/O error on the shared storage) is raised
+    and the task retried."""
     from distributed import Event, get_worker
 
     worker = get_worker()
     cancelled = _Every(Event(stop).is_set, CANCEL_EVERY)
-    result = render(request, progress=lambda n: _report(worker, topic, clip_id, n), cancelled=cancelled)
-    return result, worker.address, os.getpid()
+    try:
+        result = render(request, progress=lambda n: _report(worker, topic, clip_id, n), cancelled=cancelled)
+    except PixmError as exc:
+        return None, exc, worker.address, os.getpid()
+    return result, None, worker.address, os.getpid()
 
 
 # --- on the cart -----------------------------------------------------------------------------------------------
@@ -169,6 +178,8 @@ class ClusterRun:
         self.topic, self.stop_name = f"pixm-dailies-{run}", f"pixm-dailies-stop-{run}"
         self.stop = Event(self.stop_name, client=self.client)
         self.frames: dict[int, int] = {}
+        self._ended: SimpleQueue = SimpleQueue()  # futures that ended (put by their done callbacks)
+        self._seen: set = set()
         self.client.subscribe_topic(self.topic, self._event)
 
     def _event(self, event) -> None:  # on the client's event loop thread: one dict store
@@ -188,22 +199,37 @@ class ClusterRun:
         if short:
             return (f"no render node offers {', '.join(short)} (start one with `dask worker ADDRESS --resources "
                     f"{','.join(short)}`)")
-        return self.client.submit(render_on_node, clip_id, self.paths.request(request), self.topic,
-                                  self.stop_name, resources=resources or None, retries=self.retries, pure=False,
-                                  key=f"pixm-dailies-{clip_id}-{uuid.uuid4().hex[:8]}")
+        future = self.client.submit(render_on_node, clip_id, self.paths.request(request), self.topic,
+                                    self.stop_name, resources=resources or None, retries=self.retries,
+                                    pure=False, key=f"pixm-dailies-{clip_id}-{uuid.uuid4().hex[:8]}")
+        future.add_done_callback(self._ended.put)
+        return future
 
-    @staticmethod
-    def wait(futures, timeout: float) -> set:
-        from distributed import wait as dask_wait
-
+    def wait(self, futures: set, timeout: float) -> set:
+        """The futures of ``futures`` that ended, after waiting up to ``timeout`` s for a first one (done
+        callbacks: ``distributed.wait`` would need a default client, which a job does not set)."""
+        ended = set()
         try:
-            return set(dask_wait(list(futures), timeout=timeout, return_when="FIRST_COMPLETED").done)
-        except TimeoutError:
-            return set()
+            ended.add(self._ended.get(timeout=timeout))
+            while True:
+                ended.add(self._ended.get_nowait())
+        except Empty:
+            pass
+        self._seen |= ended
+        return {f for f in futures if f in self._seen}
 
-    def cancel(self, futures) -> None:
+    def cancel(self, futures: set, requests: list[RenditionRequest]) -> None:
+        """Stop the run: the renders see the stop event and end, removing their partial files (waited for up
+        to :data:`SETTLE` s), then the futures are cancelled and the partial files a dead or stuck node left
+        are removed on the cart's side (``requests``, cart paths)."""
         self.stop.set()
-        self.client.cancel(list(futures), force=True)
+        deadline = time.monotonic() + SETTLE
+        while not futures <= self._seen and time.monotonic() < deadline:
+            self.wait(futures, 0.1)
+        if futures:
+            self.client.cancel(list(futures), force=True)
+        for request in requests:
+            remove_partials(request)
 
     def close(self) -> None:
         try:

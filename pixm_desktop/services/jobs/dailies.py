@@ -288,19 +288,19 @@ class DailiesKind(JobKindBase):
                     yield run.figures()
                     stopped(cancel, *STOP)
             except BaseException:
-                cluster.cancel(pending)
-                for future in pending:
-                    dailies_cluster.remove_partials(of[future].request)
+                cluster.cancel(pending, [of[f].request for f in pending])
                 raise
 
     @staticmethod
     def _from_node(run: _Run, future, task: _Task, paths) -> None:
         """A node's render verified on the cart (re-hashed, frames probed), then recorded."""
         try:
-            rendition, node, _pid = future.result()
+            rendition, error, node, _pid = future.result()
+            if error is not None:
+                raise error
             rendition, wrong = dailies_cluster.verify_on_cart(rendition, paths)
         except Exception as exc:  # one clip's failure never stops the day (a node lost too often included)
-            run.failed(task, f"{type(exc).__name__}: {exc}" if not str(exc) else str(exc))
+            run.failed(task, str(exc) or type(exc).__name__)
             return
         if wrong:
             run.failed(task, f"the render node's output did not verify: {wrong}")
