@@ -99,7 +99,7 @@ def cdl_for(path: Path, clip_name: str) -> Cdl:
 
 class Look:
     """An OCIO CPU processor for CDL then LUT (either may be absent). ``apply(rgb)`` takes an H×W×3 uint8
-    RGB array and returns a new one (the float32 result clamped to 0–1 and rounded)."""
+    RGB array and returns a new one (OCIO's 8-bit in/out processor: float inside, rounded)."""
 
     def __init__(self, cdl: Cdl | None = None, lut: Path | None = None):
         self.identity = cdl is None and lut is None
@@ -121,6 +121,9 @@ class Look:
         except ocio.Exception as exc:
             raise UsageError(f"OpenColorIO cannot build the look ({lut or 'CDL'}): {exc}") from None
         self._cpu = processor.getDefaultCPUProcessor()
+        # 8-bit frames straight in and out: OCIO converts per pixel inside (3× faster than numpy's float passes)
+        self._cpu8 = processor.getOptimizedCPUProcessor(ocio.BIT_DEPTH_UINT8, ocio.BIT_DEPTH_UINT8,
+                                                        ocio.OPTIMIZATION_DEFAULT)
 
     def apply_float(self, rgb: np.ndarray) -> np.ndarray:
         """Apply in place to a C-contiguous float32 H×W×3 array; returns it."""
@@ -130,6 +133,6 @@ class Look:
     def apply(self, rgb: np.ndarray) -> np.ndarray:
         if self.identity:
             return rgb
-        work = np.ascontiguousarray(rgb, dtype=np.float32) / np.float32(255.0)
-        self.apply_float(work)
-        return np.clip(np.rint(work * 255.0), 0, 255).astype(np.uint8)
+        work = np.array(rgb, dtype=np.uint8, order="C")  # a copy, processed in place
+        self._cpu8.applyRGB(work)
+        return work
