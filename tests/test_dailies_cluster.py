@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import signal
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -89,7 +90,7 @@ class _Spy(WorkerPlugin):
         folder, kill, render, report = Path(self.folder), self.kill, node.render, node._report
 
         def spied_render(request, **kw):
-            line = {"pid": os.getpid(), "address": worker.address, "clip": request.clip_name,
+            line = {"at": time.time_ns(), "pid": os.getpid(), "address": worker.address, "clip": request.clip_name,
                     "source": str(request.source), "out_dir": str(request.out_dir)}
             with open(folder / f"{os.getpid()}.jsonl", "a") as f:
                 f.write(json.dumps(line) + "\n")
@@ -110,7 +111,9 @@ class _Spy(WorkerPlugin):
 
 
 def _spied(folder: Path) -> list[dict]:
-    return [json.loads(line) for p in sorted(folder.glob("*.jsonl")) for line in p.read_text().splitlines()]
+    """The renders the workers started, in the order they started."""
+    lines = [json.loads(line) for p in folder.glob("*.jsonl") for line in p.read_text().splitlines()]
+    return sorted(lines, key=lambda line: line["at"])
 
 
 def _names(catalog) -> dict[int, str]:
@@ -175,15 +178,21 @@ def test_path_mapping_and_worker_resources(tmp_path, shoot, monkeypatch):
         options = DailiesJobOptions(clips=",".join(names), preset="prores-proxy-mov", folder=str(out),
                                     **dailies_cluster_options(settings))
         result = jobs.execute(shoot, JobKind.DAILIES, options)
+        run = cli("dailies", "--clips", names[0], "--preset", "h264-review-mp4", "--to", out,
+                  "--cluster", cluster.scheduler_address, "--path-map", f"{media}={tmp_path / 'node-media'}",
+                  "--path-map", f"{out}={tmp_path / 'node-out'}", "--catalog", shoot.path)
     assert result.rendered == [names[0]]
     assert "no render node offers gpu=1" in result.failed[names[1]]
-    (started,) = _spied(spy)
+    assert run.code == 0 and "1 rendered" in run.out, run.text
+    started, by_cli = _spied(spy)
+    assert by_cli["out_dir"] == str(tmp_path / "node-out" / "h264-review-mp4")
     assert started["source"] == str(PathMap([(str(media), str(tmp_path / "node-media"))]).to_node(source))
     assert started["source"].startswith(str(tmp_path / "node-media") + "/")
     assert started["out_dir"] == str(tmp_path / "node-out" / "prores-proxy-mov")
     with shoot.session() as s:
-        (row,) = renditions_repo.of_clips(s, list(_names(shoot)))
-        assert json.loads(row.paths) == [str(out / "prores-proxy-mov" / f"{names[0]}.mov")]
+        rows = renditions_repo.of_clips(s, list(_names(shoot)))
+        assert sorted(json.loads(r.paths)[0] for r in rows) == [str(out / "h264-review-mp4" / f"{names[0]}.mp4"),
+                                                                 str(out / "prores-proxy-mov" / f"{names[0]}.mov")]
 
 
 def test_cancel_on_the_cluster_stops_every_render_and_leaves_no_partial_file(tmp_path, shoot):
