@@ -13,6 +13,7 @@ Usage::
 
     python benchmarks/dailies.py --work /tmp/dailies-bench [--seconds 10] [--repeat 3] [--presets a,b]
         [--json FILE]
+    python benchmarks/dailies.py --work /tmp/dailies-bench --presets P --once pixm|ffmpeg  # one render
 """
 
 from __future__ import annotations
@@ -156,6 +157,17 @@ def bench_preset(preset: presets.Preset, src: Path, lut: Path, work: Path, frame
             "ffmpeg_command": " ".join(cmd)}
 
 
+def once(who: str, preset: presets.Preset, src: Path, lut: Path, out: Path) -> None:
+    font = resource_path("fonts", preset.burn_in.get("font", "DejaVuSansMono.ttf"))
+    out.mkdir(parents=True, exist_ok=True)
+    if who == "pixm":
+        render(RenditionRequest(src, CLIP, preset, out, reel=REEL, lut=lut, burn_in=FIELDS,
+                                text=ClipText(clip=CLIP, reel=REEL)))
+    else:
+        ext = "mxf" if preset.op_atom else preset.extension
+        subprocess.run(ffmpeg_command(preset, src, lut, out / f"{CLIP}.ffmpeg.{ext}", font), check=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--work", type=Path, required=True, help="scratch folder (emptied first)")
@@ -163,13 +175,19 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=3, help="alternating runs per preset (default 3)")
     p.add_argument("--presets", default="", help="comma-separated presets (default: every shipped preset)")
     p.add_argument("--json", type=Path, help="also write the figures to this file")
+    p.add_argument("--once", choices=("pixm", "ffmpeg"),
+                   help="render the first preset once, by PIXM or by ffmpeg, from the clip and LUT already in "
+                        "--work (for timing the whole process from outside, e.g. /usr/bin/time -v)")
     args = p.parse_args()
+    src, lut = args.work / f"{CLIP}.mov", args.work / "show.cube"
+    names = [n for n in args.presets.split(",") if n] or list(presets.all_presets())
+    if args.once:
+        once(args.once, presets.get_preset(names[0]), src, lut, args.work / "once")
+        return
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
-    src, lut = args.work / f"{CLIP}.mov", args.work / "show.cube"
     frames = make_clip(src, args.seconds)
     make_lut(lut)
-    names = [n for n in args.presets.split(",") if n] or list(presets.all_presets())
     rows = [bench_preset(presets.get_preset(n), src, lut, args.work, frames, args.repeat) for n in names]
     print(f"source: {frames} frames 1920x1080 ProRes 422 HQ @ {FPS} fps; LUT {LUT_SIZE}^3 + burn-in "
           f"{','.join(FIELDS)}; {os.cpu_count()} cores; medians of {args.repeat} alternating runs")
