@@ -1,6 +1,7 @@
 """``pixm dailies (--day D | --card LABEL | --clips NAME…) [--preset P] [--lut FILE.cube] [--cdl FILE]
 [--look NAME] [--ocio-config FILE.ocio|ocio://NAME] [--colour-space NAME] [--burn-in FIELDS] [--watermark TEXT]
-[--to DIR] [--workers N] [--decoders FILE]`` and ``pixm dailies presets``: renditions of catalogued clips
+[--to DIR] [--workers N] [--decoders FILE] [--cluster ADDRESS [--path-map CART=NODE]…]`` and ``pixm dailies
+presets``: renditions of catalogued clips, on this machine or on the render nodes of a Dask cluster
 (docs/dailies.md). A run is a ``dailies`` job (a row in ``jobs``); it resumes: renditions whose inputs did not
 change are not made again. Exit 13 when a clip could not be rendered (a camera-raw clip without a decoder hook
 is one: "needs REDline: configure decoders.r3d").
@@ -49,7 +50,13 @@ def register(sub) -> None:
     p.add_argument("--watermark", default="", metavar="TEXT", help="the watermark field's text")
     p.add_argument("--to", type=Path, metavar="DIR", help="output folder (a folder per preset is made inside)")
     p.add_argument("--workers", type=int, default=0, metavar="N",
-                   help="clips rendered at once (default: the machine's cores)")
+                   help="clips rendered at once on this machine (default: the machine's cores)")
+    p.add_argument("--cluster", default="", metavar="ADDRESS",
+                   help="render on the Dask cluster whose scheduler is ADDRESS (tcp://HOST:8786) instead of "
+                        "this machine; the render nodes must see the media and --to on shared storage")
+    p.add_argument("--path-map", action="append", default=[], metavar="CART=NODE",
+                   help="with --cluster: a path prefix on this cart and the same folder's prefix on the render "
+                        "nodes (repeat for each shared volume: sources, --to, the LUT)")
     p.add_argument("--decoders", type=Path, metavar="FILE",
                    help="camera-raw decoder hooks (JSON with a `decoders` object: a command template per format "
                         "r3d, arriraw, braw, xocn), over the shipped file and your own dailies-decoders.json")
@@ -75,12 +82,15 @@ def cmd_dailies(args) -> int:
         raise UsageError("pixm dailies needs --to DIR, the output folder")
     if args.workers < 0:
         raise UsageError("--workers must be 0 (the machine's cores) or more")
+    if args.path_map and not args.cluster:
+        raise UsageError("--path-map maps paths for the render nodes of --cluster", hint="add --cluster ADDRESS")
     options = DailiesJobOptions(day=args.day.isoformat() if args.day else None, card=args.card,
                                 clips=",".join(args.clips or ()), preset=args.preset,
                                 lut=str(args.lut or ""), cdl=str(args.cdl or ""), burn_in=args.burn_in,
                                 watermark=args.watermark, folder=str(args.to), workers=args.workers,
                                 decoders=str(args.decoders or ""), look=args.look,
-                                ocio_config=args.ocio_config, colour_space=args.colour_space)
+                                ocio_config=args.ocio_config, colour_space=args.colour_space,
+                                cluster=args.cluster, path_map="\n".join(args.path_map))
     catalog = open_existing(args.catalog, create=args.create)
     try:
         with naming(catalog):

@@ -201,7 +201,8 @@ class DailiesJobOptions(_KindOptions):
     ``ocio_config`` (``ocio://`` built-in or a ``.ocio`` file; "" = the ACES studio config) and
     ``colour_space`` (the clips' camera space; "" = the preset's or the camera's usual one); any of the three
     set turns it on. ``burn_in_layout``: JSON ``{"positions": {field: anchor}, "size": fraction}`` over the
-    preset's burn-in style ("" = the preset's)."""
+    preset's burn-in style ("" = the preset's). ``cluster``: a Dask scheduler's address ("" = this machine's
+    process pool) and ``path_map`` its ``CART=NODE`` prefix pairs, one a line."""
 
     day: str | None = None
     card: str | None = None
@@ -218,6 +219,8 @@ class DailiesJobOptions(_KindOptions):
     ocio_config: str = ""
     colour_space: str = ""
     burn_in_layout: str = ""
+    cluster: str = ""
+    path_map: str = ""
 
 
 class TurnoverKind(StrEnum):

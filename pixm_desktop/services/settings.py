@@ -28,7 +28,7 @@ from pixm_desktop.services.sources import default_mount_roots
 from pixm_desktop.store.db import Catalog, default_catalog_path, open_catalog
 
 __all__ = ["DEFAULT_TEMPLATE", "TEMPLATE_TOKENS", "Catalog", "DestinationSetting", "DestinationSpace",
-           "OffloadSettings", "Production", "build_request", "default_catalog_path", "destination_space",
+           "OffloadSettings", "Production", "build_request", "dailies_cluster_options", "default_catalog_path", "destination_space",
            "check_token", "open_catalog", "preview_path", "production_defaults", "production_tokens",
            "shoot_day_number"]
 
@@ -69,6 +69,10 @@ class OffloadSettings:
     day_one: str = ""  # ISO date of shoot day 1: day N is counted from it …
     shoot_day: int = 0  # … unless a number is set for today (> 0)
     shortcuts: dict[str, str] = field(default_factory=dict)  # action name → keys (Qt portable text, "" none)
+    # dailies on render nodes (docs/dailies.md "Render nodes"): a Dask scheduler's address ("" = this machine)
+    # and "CART_PREFIX=NODE_PREFIX" path mappings between the cart and the nodes
+    dailies_cluster: str = ""
+    dailies_path_map: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,15 @@ class Production:
     company: str = ""
     dit: str = ""
     unit: str = ""
+
+
+def dailies_cluster_options(settings: OffloadSettings) -> dict[str, str]:
+    """The ``cluster`` and ``path_map`` fields of a dailies job's options from the settings. Raises
+    :class:`UsageError` for a mapping that is not ``CART=NODE``."""
+    from pixm_desktop.services.dailies_cluster import PathMap
+
+    return {"cluster": settings.dailies_cluster.strip(),
+            "path_map": PathMap.parse(settings.dailies_path_map).text()}
 
 
 def production_defaults(settings: OffloadSettings, catalog: Path | None = None) -> Production:

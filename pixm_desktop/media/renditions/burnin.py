@@ -19,6 +19,7 @@ DEFAULT_POSITIONS = {"tc": "bottom-right", "frame": "bottom-right", "clip": "bot
                      "scene_take": "top-left", "circle": "top-left", "watermark": "top-center"}
 MARGIN = 0.02  # of the picture height, around the picture's edge
 PAD = 0.15  # of the text height, around the text in its box
+PATCHES = 64  # drawn boxes kept per clip
 
 
 def parse_fields(text: str | None) -> tuple[str, ...]:
@@ -60,6 +61,7 @@ class BurnIn:
         self.positions = DEFAULT_POSITIONS | style.get("positions", {})
         self.font = font(style.get("font", "DejaVuSansMono.ttf"), max(8, round(height * style.get("size", 0.04))))
         self.watermark = clip.watermark or style.get("watermark", "")
+        self._patches: dict[tuple, np.ndarray] = {}
 
     def line(self, name: str, tc: str, index: int) -> str:
         """The text of field ``name`` on frame ``index`` (0-based) whose source timecode is ``tc``."""
@@ -94,10 +96,28 @@ class BurnIn:
         return out
 
     def draw(self, rgb: np.ndarray, tc: str, index: int) -> np.ndarray:
-        image = Image.fromarray(rgb)
-        pen = ImageDraw.Draw(image)
+        # a box is opaque: its pixels depend on its text only, so each box is drawn as a small patch (the
+        # fixed texts once per clip, from the cache) and copied in; the frame never goes through Pillow
+        out = np.array(rgb, dtype=np.uint8, order="C")
         for anchor, lines in self.texts(tc, index):
             for (box, origin), text in zip(self.boxes(anchor, lines), lines, strict=True):
-                pen.rectangle(box, fill=(0, 0, 0))
-                pen.text(origin, text, font=self.font, fill=(255, 255, 255))
-        return np.asarray(image)
+                self._paste(out, box, origin, text)
+        return out
+
+    def _paste(self, out: np.ndarray, box: tuple[int, int, int, int], origin: tuple[int, int], text: str) -> None:
+        left, top, right, bottom = box  # inclusive, as Pillow's rectangle fills it
+        patch = self._patch(text, right - left + 1, bottom - top + 1, origin[0] - left, origin[1] - top)
+        x0, y0 = max(left, 0), max(top, 0)
+        x1, y1 = min(right + 1, out.shape[1]), min(bottom + 1, out.shape[0])
+        if x0 < x1 and y0 < y1:
+            out[y0:y1, x0:x1] = patch[y0 - top:y1 - top, x0 - left:x1 - left]
+
+    def _patch(self, text: str, width: int, height: int, dx: int, dy: int) -> np.ndarray:
+        key = (text, width, height, dx, dy)
+        if key not in self._patches:
+            if len(self._patches) >= PATCHES:  # the per-frame texts (timecode, counter) must not pile up
+                self._patches.clear()
+            image = Image.new("RGB", (width, height), (0, 0, 0))
+            ImageDraw.Draw(image).text((dx, dy), text, font=self.font, fill=(255, 255, 255))
+            self._patches[key] = np.asarray(image)
+        return self._patches[key]

@@ -132,6 +132,7 @@ class _Writer:
         if "gop" in v:
             stream.codec_context.gop_size = v["gop"]
         cc = stream.codec_context
+        cc.thread_type = "AUTO"  # frame and slice threads, as the ffmpeg command uses (PyAV: slice only)
         cc.colorspace, cc.color_primaries, cc.color_trc = 1, 1, 1  # ITU-R BT.709, as the frames are converted
         stream.metadata["reel_name"] = reel
         return stream
@@ -250,6 +251,7 @@ def _render(req: RenditionRequest, progress, cancelled, open_args: dict) -> Rend
         if not src.streams.video:
             raise UsageError(f"{req.source.name} has no picture to render")
         vin = src.streams.video[0]
+        vin.thread_type = "AUTO"
         ain = src.streams.audio[0] if src.streams.audio else None
         fps = stream_rate(vin)
         if fps is None:

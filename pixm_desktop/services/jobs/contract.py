@@ -45,6 +45,8 @@ class Prepared:
     notes: list[str] = field(default_factory=list)  # lines for the job's log (warnings of the plan…)
     #: set by the job layer for a kind that records itself: call with the row's id once the engine made it
     on_row: Callable[[int], None] | None = None
+    #: set by the job layer once the job's row exists (``None``: not recorded, or a kind that records itself)
+    job_id: int | None = None
 
 
 class JobKindBase:

@@ -3,10 +3,11 @@ with the look (ASC CDL then a ``.cube`` LUT or an OpenColorIO pipeline whose inp
 space, through OpenColorIO) and burn-ins (:mod:`media.renditions`).
 
 Options: :class:`DailiesJobOptions`. Clips render side by side in a process pool (``workers``, default the
-machine's cores; resources ``cpu``) — in a thread pool inside the supervisor's job child, a daemonic process
-that may not start processes of its own (PyAV's codecs release the GIL); progress is :class:`DailiesProgress` (frames/s, ETA). Cancel stops every
-render (their partial files are removed; finished renditions stay recorded). Resume: a clip whose
-``renditions`` row has the same inputs key (clip content hash + preset + look/CDL file hashes + burn-in texts)
+machine's cores; resources ``cpu``), in the supervisor's job child too; or, with ``cluster``, on the render nodes
+of a Dask cluster (:mod:`services.dailies_cluster`: path mapping, worker resources, a node's output re-hashed and
+probed on the cart before it is recorded). Progress is :class:`DailiesProgress` (frames/s, ETA). Cancel stops
+every render (their partial files are removed; finished renditions stay recorded with the job's id). Resume: a
+clip whose ``renditions`` row has the same inputs key (clip content hash + preset + look/CDL file hashes + burn-in texts)
 and whose files all exist is skipped, so a run killed mid-day redoes only the clips it had not finished.
 Per clip: the sound take that overlaps it by timecode replaces the camera audio (:mod:`media.renditions.audio`);
 a camera-raw clip goes through its format's decoder hook (:mod:`media.renditions.raw`; without one it fails
@@ -22,12 +23,12 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from dataclasses import replace as dc_replace
 from fractions import Fraction
 from pathlib import Path
-from queue import SimpleQueue
 
 import xxhash
 from sqlalchemy.orm import object_session
@@ -39,6 +40,7 @@ from pixm_desktop.media import sound_sync
 from pixm_desktop.media.renditions import burnin, colour, presets, raw
 from pixm_desktop.media.renditions.audio import SyncedSound
 from pixm_desktop.media.renditions.render import RenditionRequest, file_xxh64, render
+from pixm_desktop.services import dailies_cluster
 from pixm_desktop.services.jobs.contract import JobKindBase, Prepared, stopped
 from pixm_desktop.services.jobs.ingest import CPU
 from pixm_desktop.store import clips_repo, renditions_repo
@@ -70,13 +72,15 @@ class DailiesProgress:
 
 @dataclass
 class DailiesResult:
-    """Clip names rendered, skipped (current already) and failed (``{name: why}``), the preset and folder."""
+    """Clip names rendered, skipped (current already) and failed (``{name: why}``), the preset and folder, and
+    where each rendered clip was rendered."""
 
     preset: str
     folder: str
     rendered: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    nodes: dict[str, str] = field(default_factory=dict)  # rendered clip → "local" or the Dask worker's address
 
 
 @dataclass(frozen=True)
@@ -273,11 +277,9 @@ _queue = None
 _stop = None
 
 
-def _worker_init(queue, stop, parent: int | None) -> None:
+def _worker_init(queue, stop, parent: int) -> None:
     global _queue, _stop
     _queue, _stop = queue, stop
-    if parent is None:  # threads of this process
-        return
 
     def orphaned() -> None:  # the job's process was killed: a worker never outlives it
         while True:
@@ -293,6 +295,13 @@ def _render_task(task: _Task):
     return task.clip_id, result
 
 
+def resources_for(request: RenditionRequest) -> dict[str, float]:
+    """The Dask worker resources a clip's render needs on a cluster: ``{"raw": 1}`` (a node with the vendor's
+    raw decoder, started with ``--resources raw=1``) for a camera-raw clip, else none. The local pool ignores
+    them."""
+    return {"raw": 1} if request.raw is not None else {}
+
+
 class DailiesKind(JobKindBase):
     """Dailies renditions (see the module docstring)."""
 
@@ -300,7 +309,8 @@ class DailiesKind(JobKindBase):
 
     def prepare(self, catalog: Catalog, options: DailiesJobOptions) -> Prepared:
         """The clips, the preset, the look and the output folder. Raises :class:`UsageError` (no scope, no such
-        clips, unknown preset or burn-in field, unreadable CDL, missing LUT, no output folder)."""
+        clips, unknown preset or burn-in field, unreadable CDL, missing LUT, no output folder, a bad path
+        map, a LUT together with an OpenColorIO look)."""
         scope = clip_scope(options)
         preset = presets.with_burn_in(presets.get_preset(options.preset), burn_in_layout(options))
         fields = burnin.parse_fields(options.burn_in)
@@ -313,6 +323,7 @@ class DailiesKind(JobKindBase):
         if uses_ocio(options) and options.lut:
             raise UsageError("a .cube LUT (--lut) and an OpenColorIO look (--look, --ocio-config, --colour-space) "
                              "are alternatives: give one")
+        _path_map(options)
         look_hashes = (_file_hash(options.cdl), _file_hash(options.lut))
         inputs = _ClipInputs(raw.load_decoders(Path(options.decoders) if options.decoders else None))
         out = Path(options.folder) / preset.name
@@ -324,7 +335,8 @@ class DailiesKind(JobKindBase):
             tasks = [self._task(c, preset, options, fields, look_hashes, out, inputs, pipelines.get(c.id))
                      for c in clips]
         label = f"{len(tasks)} clip(s) → {preset.name}"
-        return Prepared(catalog, options, label=label, detail=(preset, tasks), notes=[f"into {out}"])
+        where = f" on the cluster {options.cluster}" if options.cluster else ""
+        return Prepared(catalog, options, label=label, detail=(preset, tasks), notes=[f"into {out}{where}"])
 
     @staticmethod
     def _task(clip, preset, options, fields, look_hashes, out: Path, inputs: _ClipInputs, pipeline=None) -> _Task:
@@ -343,8 +355,8 @@ class DailiesKind(JobKindBase):
 
     def run(self, prepared: Prepared, cancel: CancelToken):
         preset, tasks = prepared.detail
-        catalog = prepared.catalog
-        result = DailiesResult(preset.name, str(Path(prepared.options.folder) / preset.name))
+        catalog, options = prepared.catalog, prepared.options
+        result = DailiesResult(preset.name, str(Path(options.folder) / preset.name))
         todo = []
         for t in tasks:
             if _done(catalog, t):
@@ -359,54 +371,85 @@ class DailiesKind(JobKindBase):
             if t.name in result.skipped or t.name in result.failed:
                 _end(progress, t, "current" if t.name in result.skipped else f"failed: {result.failed[t.name]}")
         yield progress
-        if todo:
-            workers = prepared.options.workers or os.cpu_count() or 1
-            yield from self._pool(catalog, todo, min(workers, len(todo)), cancel, progress, result)
+        if not todo:
+            return result
+        run = _Run(catalog, prepared.job_id, progress, result)
+        if options.cluster:
+            yield from self._cluster(run, todo, options.cluster, _path_map(options), cancel)
+        else:
+            workers = options.workers or os.cpu_count() or 1
+            yield from self._pool(run, todo, min(workers, len(todo)), cancel)
         return result
 
-    def _pool(self, catalog, todo: list[_Task], workers: int, cancel, progress: DailiesProgress, result):
-        frames: dict[int, int] = {}
-        pool, queue, stop = _executor(workers)
-        started = time.monotonic()
-        try:
-            of = {pool.submit(_render_task, t): t for t in todo}
+    def _pool(self, run: _Run, todo: list[_Task], workers: int, cancel):
+        """The clips on this machine, in a process pool."""
+        with _executor(workers) as (pool, queue, stop):
+            try:
+                of = {pool.submit(_render_task, t): t for t in todo}
+                pending = set(of)
+                while pending:
+                    done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
+                    while not queue.empty():
+                        clip_id, n = queue.get_nowait()
+                        run.frames[clip_id] = n
+                    for future in done:
+                        self._finished(run, future, of[future])
+                    yield run.figures()
+                    stopped(cancel, *STOP)
+            except BaseException:
+                stop.set()
+                raise
+
+    def _cluster(self, run: _Run, todo: list[_Task], address: str, paths, cancel):
+        """The clips on the Dask cluster at ``address`` (:mod:`services.dailies_cluster`)."""
+        with dailies_cluster.ClusterRun(address, paths) as cluster:
+            offered, of = cluster.offered(), {}
+            for t in todo:
+                future = cluster.submit(t.clip_id, t.request, resources_for(t.request), offered)
+                if isinstance(future, str):
+                    run.failed(t, future)
+                else:
+                    of[future] = t
             pending = set(of)
-            while pending:
-                done, pending = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
-                while not queue.empty():
-                    clip_id, n = queue.get_nowait()
-                    frames[clip_id] = n
-                for future in done:
-                    self._finished(catalog, future, of[future], frames, progress, result)
-                _figures(progress, frames, started)
-                yield progress
-                stopped(cancel, *STOP)
-        except BaseException:
-            stop.set()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            try:
+                while pending:
+                    done = cluster.wait(pending, POLL)
+                    pending -= done
+                    run.frames.update(cluster.frames)
+                    for future in done:
+                        self._from_node(run, future, of[future], paths)
+                    yield run.figures()
+                    stopped(cancel, *STOP)
+            except BaseException:
+                cluster.cancel(pending, [of[f].request for f in pending])
+                raise
 
     @staticmethod
-    def _finished(catalog, future, task: _Task, frames, progress: DailiesProgress, result: DailiesResult) -> None:
+    def _from_node(run: _Run, future, task: _Task, paths) -> None:
+        """A node's render verified on the cart (re-hashed, frames probed), then recorded."""
         try:
-            clip_id, rendition = future.result()
+            rendition, error, node, _pid = future.result()
+            if error is not None:
+                raise error
+            rendition, wrong = dailies_cluster.verify_on_cart(rendition, paths)
+        except Exception as exc:  # one clip's failure never stops the day (a node lost too often included)
+            run.failed(task, str(exc) or type(exc).__name__)
+            return
+        if wrong:
+            run.failed(task, f"the render node's output did not verify: {wrong}")
+            return
+        run.record(task, rendition, node)
+
+    @staticmethod
+    def _finished(run: _Run, future, task: _Task) -> None:
+        try:
+            _clip_id, rendition = future.result()
         except CancelledError:
             return
         except Exception as exc:  # one clip's failure never stops the day
-            result.failed[task.name] = str(exc)
-            progress.clips_failed += 1
-            _end(progress, task, f"failed: {exc}")
+            run.failed(task, str(exc))
             return
-        frames[clip_id] = rendition.frames
-        with catalog.session() as s:
-            renditions_repo.record(s, clip_id=clip_id, preset=task.request.preset.name,
-                                   paths=[str(p) for p in rendition.paths], xxh64=list(rendition.xxh64),
-                                   frames=rendition.frames, inputs_key=task.key, job_id=None)
-            s.commit()
-        result.rendered.append(task.name)
-        progress.clips_done += 1
-        _end(progress, task, "done")
+        run.record(task, rendition, "local")
 
     def status_of(self, result: DailiesResult) -> tuple[JobStatus, str | None]:
         if result.failed:
@@ -418,30 +461,71 @@ class DailiesKind(JobKindBase):
                 f" {len(result.failed)} failed → {result.folder}")
 
 
+@contextmanager
 def _executor(workers: int):
-    """``(pool, progress queue, stop event)``: a process pool; in a daemonic process (the supervisor's job
-    child, which may not have children) a thread pool, where PyAV's decoders and encoders release the GIL."""
-    if mp.current_process().daemon:
-        queue, stop = SimpleQueue(), threading.Event()
-        _worker_init(queue, stop, None)
-        return ThreadPoolExecutor(workers, thread_name_prefix="pixm-dailies"), queue, stop
+    """``(pool, progress queue, stop event)``: a process pool whose workers end with the job's process. In the
+    supervisor's job child (a daemonic process, which multiprocessing forbids to start children) the flag is
+    lifted while the pool lives: it only guards against orphans, and these workers watch their parent
+    (:func:`_worker_init`) and exit when it dies, SIGKILL included."""
+    me = mp.current_process()
+    daemonic = me.daemon
+    if daemonic:
+        me.daemon = False
     queue, stop = _CTX.Queue(), _CTX.Event()
     pool = ProcessPoolExecutor(workers, mp_context=_CTX, initializer=_worker_init,
                                initargs=(queue, stop, os.getpid()))
-    return pool, queue, stop
+    try:
+        yield pool, queue, stop
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if daemonic:
+            me.daemon = True
 
 
 def _end(progress: DailiesProgress, task: _Task, how: str) -> None:
+    """How a clip ended, for the window's render queue (done, current already, failed: why)."""
     progress.clip_ends[task.clip_id] = how
 
 
-def _figures(progress: DailiesProgress, frames: dict[int, int], started: float) -> None:
-    progress.clip_frames = dict(frames)
-    progress.frames_done = sum(frames.values())
-    elapsed = time.monotonic() - started
-    progress.fps = progress.frames_done / elapsed if elapsed > 0 else 0.0
-    left = progress.frames_total - progress.frames_done
-    progress.eta_s = left / progress.fps if progress.fps > 0 else None
+def _path_map(options: DailiesJobOptions) -> dailies_cluster.PathMap:
+    """The run's cart → node path mapping (raises :class:`UsageError` for a bad pair)."""
+    return dailies_cluster.PathMap.parse(options.path_map)
+
+
+class _Run:
+    """The job's side of a run, whatever renders: frames per clip, the progress and result, the records."""
+
+    def __init__(self, catalog: Catalog, job_id: int | None, progress: DailiesProgress, result: DailiesResult):
+        self.catalog, self.job_id, self.progress, self.result = catalog, job_id, progress, result
+        self.frames: dict[int, int] = {}
+        self.started = time.monotonic()
+
+    def failed(self, task: _Task, why: str) -> None:
+        self.result.failed[task.name] = why
+        self.progress.clips_failed += 1
+        _end(self.progress, task, f"failed: {why}")
+
+    def record(self, task: _Task, rendition, node: str) -> None:
+        self.frames[task.clip_id] = rendition.frames
+        with self.catalog.session() as s:
+            renditions_repo.record(s, clip_id=task.clip_id, preset=task.request.preset.name,
+                                   paths=[str(p) for p in rendition.paths], xxh64=list(rendition.xxh64),
+                                   frames=rendition.frames, inputs_key=task.key, job_id=self.job_id)
+            s.commit()
+        self.result.rendered.append(task.name)
+        self.result.nodes[task.name] = node
+        self.progress.clips_done += 1
+        _end(self.progress, task, "done")
+
+    def figures(self) -> DailiesProgress:
+        p = self.progress
+        p.clip_frames = dict(self.frames)  # per clip, for the window's render queue
+        p.frames_done = sum(self.frames.values())
+        elapsed = time.monotonic() - self.started
+        p.fps = p.frames_done / elapsed if elapsed > 0 else 0.0
+        left = p.frames_total - p.frames_done
+        p.eta_s = left / p.fps if p.fps > 0 else None
+        return p
 
 
 def preset_table() -> list[tuple[str, str, str]]:

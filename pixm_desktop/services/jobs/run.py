@@ -53,7 +53,7 @@ class JobRun:
         p, spec = self.prepared, self.spec
 
         def row(job_id: int) -> None:
-            self.job_id = job_id
+            self.job_id = p.job_id = job_id
             if on_job is not None:
                 on_job(job_id)
 
