@@ -115,8 +115,8 @@ def _clips(s, options: TurnoverJobOptions) -> list:
     return out
 
 
-def _dailies_looks(s, preset: str) -> list[tuple[Look, str]]:
-    """Completed dailies jobs of ``preset``, newest first, as ``(look, watermark)``."""
+def _dailies_looks(s, preset: str) -> list[tuple[int, Look, str]]:
+    """Completed dailies jobs of ``preset``, newest first, as ``(job id, look, watermark)``."""
     jobs = s.scalars(select(Job).where(Job.kind == JobKind.DAILIES.value, Job.status == JobStatus.COMPLETED.value)
                      .order_by(Job.id.desc()))
     out = []
@@ -127,7 +127,7 @@ def _dailies_looks(s, preset: str) -> list[tuple[Look, str]]:
                 fields = burnin.parse_fields(o.burn_in)
             except UsageError:
                 continue
-            out.append((Look(o.cdl, o.lut, fields), o.watermark))
+            out.append((job.id, Look(o.cdl, o.lut, fields), o.watermark))
     return out
 
 
@@ -137,8 +137,11 @@ def _look_of(clip, row, preset: presets.Preset, candidates, file_hashes: dict[st
             file_hashes[path] = file_xxh64(Path(path)) if path and Path(path).is_file() else ""
         return file_hashes[path]
 
-    for look, watermark in candidates:
-        # the dailies job's own key of this clip (services.jobs.dailies): the one that matches made the proxy
+    by_job = {job_id: look for job_id, look, _w in candidates}
+    if getattr(row, "job_id", None) in by_job:  # the rendition names the dailies job that made it
+        return by_job[row.job_id]
+    for _job_id, look, watermark in candidates:
+        # older renditions name no job: the dailies job whose own key of this clip matches made the proxy
         text = dailies._clip_text(clip, watermark)
         key = dailies.inputs_key(clip, preset, (hashed(look.cdl), hashed(look.lut)), look.burn_in, text)
         if key == row.inputs_key:
