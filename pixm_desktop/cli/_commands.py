@@ -21,6 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "qc": ("qc", "check the clips of a card or a day against the show profile (ingest QC)"),
     "dailies": ("dailies", "render dailies: proxies with the look and burn-ins that relink to the camera clips"),
     "drive": ("drive", "destination drives, shuttles and RAIDs: register, ship, receive, wipe, forecast"),
+    "cut": ("cut", "editorial cuts (EDL, FCP XML, OTIO, AAF): import, resolve to camera clips, lock, diff"),
+    "vfx": ("cut", "mark events of a cut as VFX shots"),
+    "pull": ("pull", "VFX pulls: shot ranges with handles, pull list, package of camera files with ASC MHL"),
+    "deliver": ("deliver", "DI delivery: the camera files a cut uses, by reel, with EDLs and ASC MHL"),
 }
 
 

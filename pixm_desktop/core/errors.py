@@ -269,3 +269,10 @@ class RenditionsFailedError(PixmError):
     were rendered and recorded, and the same command again renders only what is missing."""
 
     exit_code = 13
+
+
+class CutFormatError(PixmError):
+    """An editorial file (CMX 3600 EDL, FCP XML, FCPXML, OTIO, AAF) that cannot be read as a cut (exit 2): the
+    message names the file and each bad line (number and text, the first few); nothing of it was imported."""
+
+    exit_code = 2
