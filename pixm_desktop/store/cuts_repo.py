@@ -10,8 +10,20 @@ from collections.abc import Iterable
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from pixm_desktop.core.model import CopyState
 from pixm_desktop.core.states import ClipFileRole
-from pixm_desktop.store.models import Card, Clip, ClipFile, Cut, CutEvent, File, Pull
+from pixm_desktop.store.models import (
+    Card,
+    Clip,
+    ClipFile,
+    ClipThumbnail,
+    Copy,
+    Cut,
+    CutEvent,
+    Destination,
+    File,
+    Pull,
+)
 
 CHUNK = 900  # SQLite's bound-parameter limit is 999 on older builds
 
@@ -106,3 +118,28 @@ def pulls_by_clip(session: Session, clip_ids: Iterable[int], kind: str = "vfx") 
 
 def pulls_of(session: Session, cut_ids: Iterable[int]) -> list[Pull]:
     return list(session.scalars(select(Pull).where(Pull.cut_id.in_(list(cut_ids))).order_by(Pull.id)))
+
+
+def verified_copies(session: Session, file_ids: list[int]) -> dict[int, list[bytes]]:
+    """``{file id: [absolute path (raw bytes) of each copy verified on a destination]}``, newest verification
+    first."""
+    out: dict[int, list[bytes]] = defaultdict(list)
+    for i in range(0, len(file_ids), CHUNK):
+        q = (select(Copy.file_id, Destination.path_raw, File.relpath_raw)
+             .join(Destination, Destination.id == Copy.destination_id).join(File, File.id == Copy.file_id)
+             .where(Copy.file_id.in_(file_ids[i:i + CHUNK]), Copy.state == CopyState.VERIFIED.value)
+             .order_by(Copy.verified_at.desc()))
+        for file_id, root, rel in session.execute(q):
+            out[file_id].append(os.path.join(root, rel))
+    return out
+
+
+def first_thumbnails(session: Session, clip_ids: list[int]) -> dict[int, str]:
+    """``{clip id: path of its middle thumbnail}`` for the clips that have thumbnails."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for i in range(0, len(clip_ids), CHUNK):
+        q = (select(ClipThumbnail.clip_id, ClipThumbnail.path)
+             .where(ClipThumbnail.clip_id.in_(clip_ids[i:i + CHUNK])).order_by(ClipThumbnail.position))
+        for clip_id, path in session.execute(q):
+            out[clip_id].append(path)
+    return {k: v[len(v) // 2] for k, v in out.items() if v}
