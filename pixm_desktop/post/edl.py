@@ -28,7 +28,17 @@ import re
 from fractions import Fraction
 from pathlib import Path
 
-import pycmx
+from pycmx.parse_cmx_statements import parse_cmx3600_statements
+from pycmx.statements import (
+    StmtCdlSat,
+    StmtCdlSop,
+    StmtClipName,
+    StmtCorruptRemark,
+    StmtEvent,
+    StmtRemark,
+    StmtSourceFile,
+    StmtUnrecognized,
+)
 
 from pixm_desktop.core.errors import CutFormatError
 from pixm_desktop.core.timecode import nominal, parse_rate, tc_to_frames
@@ -53,14 +63,14 @@ def read_edl(path: Path, fps: Fraction | None = None, *, track: int = 1) -> CutD
         raise _format_error(path, bad)
     drop = bool(re.search(r"^FCM:\s*DROP FRAME", text, re.M))
     rate = fps or (Fraction(30000, 1001) if drop else Fraction(24000, 1001))
-    edl = pycmx.parse_cmx3600(io.StringIO(text), tolerant=True)
+    statements = parse_cmx3600_statements(io.StringIO(text), tolerant=True)
     doc = CutDocument(title=_title(text), fps=rate, drop_frame=drop, format="cmx3600")
     bad = []
-    for event in edl.events:
+    for number, edits, others in _group(statements):
         try:
-            doc.events += _read_event(event, rate, track, bad)
+            doc.events += _read_event(number, edits, others, rate, track, bad)
         except (ValueError, IndexError, ZeroDivisionError) as exc:
-            bad.append((_first_line(event), str(exc)))
+            bad.append((edits[0].line_number + 1, str(exc)))
         if len(bad) >= MAX_REPORTED:
             break
     if bad:
@@ -92,6 +102,8 @@ def _scan(text: str) -> list[tuple[int, str]]:
         s = line.strip()
         if len(line) > MAX_LINE:
             bad.append((number, f"line of {len(line):,} characters"))
+        elif s.startswith("M2") and not _M2.match(s):
+            bad.append((number, f"M2 line not understood: {s[:80]}"))
         elif not s or s.startswith(_KNOWN):
             pass
         elif _EVENT.match(s) and len(s.split()) >= 6:
@@ -118,62 +130,85 @@ def _title(text: str) -> str:
     return m.group(1).strip()[:200] if m else ""
 
 
-def _first_line(event) -> int:
-    return min((s.line_number for s in event.statements), default=-1) + 1
+def _group(statements: list) -> list[tuple[int, list, list]]:
+    """``(event number, its event lines, the statements after them)`` per event. (pycmx's own grouping loses
+    an event line that has nothing but a blank line before it, so the statements are grouped here.)"""
+    out: list[tuple[int, list, list]] = []
+    for st in statements:
+        if isinstance(st, StmtEvent):
+            if out and out[-1][0] == st.event:
+                out[-1][1].append(st)  # the second line of a dissolve or wipe
+            else:
+                out.append((st.event, [st], []))
+        elif out:
+            out[-1][2].append(st)
+    return out
 
 
-def _read_event(event, rate: Fraction, track: int, bad: list) -> list[CutEvent]:
-    remarks = _remarks(event, bad)
+def _read_event(number: int, edits: list, others: list, rate: Fraction, track: int, bad: list) -> list[CutEvent]:
+    remarks = _remarks(others, bad)
     out = []
-    edits = [e for e in event.edits if e.channels.video]
-    for edit in edits:
-        src_in, src_out = tc_to_frames(edit.source_in, rate), tc_to_frames(edit.source_out, rate)
-        rec_in, rec_out = tc_to_frames(edit.record_in, rate), tc_to_frames(edit.record_out, rate)
+    pictures = [e for e in edits if "V" in e.channels.upper() or e.channels.upper() == "B"]
+    files = remarks["files"]
+    for i, st in enumerate(pictures):
+        src_in, src_out = tc_to_frames(st.source_in, rate), tc_to_frames(st.source_out, rate)
+        rec_in, rec_out = tc_to_frames(st.record_in, rate), tc_to_frames(st.record_out, rate)
         if src_out < src_in or rec_out < rec_in:
-            raise ValueError(f"event {event.number}: out before in")
-        trans = edit.transition.transition or "C"
-        dissolve = _dissolve_length(edit)
-        if rec_out == rec_in and len(edits) > 1:
+            raise ValueError(f"event {number}: out before in")
+        dissolve = _dissolve_length(st)
+        if rec_out == rec_in and len(pictures) > 1:
             continue  # the outgoing side of a dissolve: extends the previous event instead
-        ev = CutEvent(number=event.number, track=track, reel=edit.source.strip(), src_in=src_in,
-                      src_out=src_out, rec_in=rec_in, rec_out=rec_out,
-                      source_file=edit.source_file or remarks.get("file"), clip_name=edit.clip_name,
-                      transition="D" if dissolve else trans[:1], dissolve=dissolve,
-                      line=edit.line_number + 1, cdl=_cdl(edit))
-        if (m2 := remarks.get("m2")) is not None:
-            _apply_speed(ev, m2, rate)
+        name = remarks["to"] if len(pictures) > 1 and i == len(pictures) - 1 and remarks["to"] else remarks["from"]
+        source_file = files[i] if len(files) == len(pictures) else files[0] if files else None
+        ev = CutEvent(number=number, track=track, reel=st.source.strip(), src_in=src_in, src_out=src_out,
+                      rec_in=rec_in, rec_out=rec_out, source_file=source_file, clip_name=name,
+                      transition="D" if dissolve else (st.trans or "C")[:1], dissolve=dissolve,
+                      line=st.line_number + 1, cdl=remarks["cdl"])
+        if remarks["m2"] is not None:
+            _apply_speed(ev, remarks["m2"], rate)
         out.append(ev)
     return out
 
 
-def _dissolve_length(edit) -> int:
-    t = edit.transition
-    if t.dissolve:
+def _dissolve_length(st: StmtEvent) -> int:
+    if st.trans.upper().startswith("D"):
         try:
-            return int(t.operand or 0)
+            return int(st.trans_op or 0)
         except ValueError:
-            raise ValueError(f"dissolve length {t.operand!r} is not a number") from None
+            raise ValueError(f"dissolve length {st.trans_op!r} is not a number") from None
     return 0
 
 
-def _remarks(event, bad: list) -> dict:
-    out: dict = {}
-    for s in event.statements:
-        kind = type(s).__name__
-        if kind == "StmtRemark":
-            for prefix in _FILE_REMARKS:
-                if s.text.startswith(prefix) and "file" not in out:
-                    out["file"] = s.text[len(prefix):].strip()
-        elif kind == "StmtUnrecognized" and s.content.strip().startswith("M2"):
+def _remarks(others: list, bad: list) -> dict:
+    out: dict = {"files": [], "from": None, "to": None, "m2": None, "cdl": None}
+    sop, sat = None, None
+    for s in others:
+        if isinstance(s, StmtSourceFile):
+            out["files"].append(s.filename)
+        elif isinstance(s, StmtClipName):
+            out["from" if s.affect == "from" else "to"] = s.name
+        elif isinstance(s, StmtRemark):
+            for prefix in _FILE_REMARKS[1:]:
+                if s.text.startswith(prefix):
+                    out["files"].append(s.text[len(prefix):].strip())
+        elif isinstance(s, StmtCdlSop):
+            sop = s.cdl_sop
+        elif isinstance(s, StmtCdlSat):
+            sat = s.value
+        elif isinstance(s, StmtUnrecognized) and s.content.strip().startswith("M2"):
             m = _M2.match(s.content.strip())
             if m is None:
                 bad.append((s.line_number + 1, f"M2 line not understood: {s.content.strip()[:80]}"))
             else:
                 out["m2"] = Fraction(m["speed"])
-        elif kind == "StmtUnrecognized" and s.content.strip():
+        elif isinstance(s, StmtUnrecognized) and s.content.strip():
             bad.append((s.line_number + 1, s.content.strip()[:80]))
-        elif kind == "StmtCorruptRemark":
+        elif isinstance(s, StmtCorruptRemark):
             bad.append((s.line_number + 1, f"corrupt {s.selector} remark"))
+    if sop is not None:
+        rgb = lambda c: (c.red, c.green, c.blue)  # noqa: E731
+        out["cdl"] = Cdl(rgb(sop.slope), rgb(sop.offset), rgb(sop.power), 1.0 if sat is None else sat)
+    out["files"] = [f for f in out["files"] if f]
     return out
 
 
@@ -199,15 +234,6 @@ def m2_speed(fps_speed: Fraction, rate: Fraction) -> Fraction:
     if abs(by_base - round(by_base * 100) / 100) <= Fraction(1, 1000):
         return Fraction(round(by_base * 1000), 1000)
     return (fps_speed / rate).limit_denominator(1000)
-
-
-def _cdl(edit) -> Cdl | None:
-    sop = edit.asc_sop
-    if sop is None:
-        return None
-    rgb = lambda c: (c.red, c.green, c.blue)  # noqa: E731
-    sat = edit.asc_sat
-    return Cdl(rgb(sop.slope), rgb(sop.offset), rgb(sop.power), 1.0 if sat is None else sat)
 
 
 def _apply_dissolves(events: list[CutEvent]) -> None:
