@@ -6,8 +6,8 @@ event the same reel and source file) with overlapping source ranges; the pair wi
 Trims are in frames of the cut's rate: ``head +4`` means four more frames at the head (the source in moved four
 frames earlier), ``tail -2`` two fewer at the tail. A shot is *moved* when its place among the shots both
 versions keep changed (outside the longest run that kept its order) or its track changed. An event of the new
-version whose record range covers an omitted one on the same track is a *source change* of that slot. An
-added event that an earlier version had (same source, overlapping) is *reinstated*.
+version whose record range covers an omitted one on the same track is a *source change* of that slot, unless
+an earlier version had it (same source, overlapping): then it is *reinstated* (and the other one omitted).
 
 Re-pull: an event on a clip with recorded pulls whose new range (clip frames, without handles) is not inside
 any pulled range that overlaps it needs a re-pull.
@@ -127,11 +127,11 @@ def diff(old: list[DiffEvent], new: list[DiffEvent], *, earlier: list[DiffEvent]
             continue
         if o is not None:
             changes.append(_matched(o, n, id(n) in moved))
+        elif any(e.key == n.key and _overlap(e, n) > 0 for e in earlier):
+            changes.append(Change("reinstated", None, n))
         elif (was := _covered(n, omitted)) is not None:
             omitted.remove(was)
             changes.append(Change("source changed", was, n))
-        elif any(e.key == n.key and _overlap(e, n) > 0 for e in earlier):
-            changes.append(Change("reinstated", None, n))
         else:
             changes.append(Change("added", None, n))
     changes += [Change("omitted", o, None) for o in omitted]

@@ -47,7 +47,8 @@ from pixm_desktop.post.model import Cdl, CutDocument, CutEvent
 MAX_BYTES = 32 * 1024 * 1024
 MAX_LINE = 512
 MAX_REPORTED = 20
-_EVENT = re.compile(r"^\d{1,6}\s")
+_TCX = r"\d\d[:;.]\d\d[:;.]\d\d[:;.,]\d\d"
+_EVENT = re.compile(rf"^\d{{1,6}}\s+\S.*?(\s+{_TCX}){{4}}\s*$")
 _KNOWN = ("TITLE:", "FCM:", "*", "M2", "AUD", "EFFECTS NAME IS", "SPLIT:", ">>> SOURCE", "SWM", "FRMC")
 _M2 = re.compile(r"^M2\s+(?P<reel>.+?)\s+(?P<speed>-?\d{1,4}(?:\.\d+)?)\s+(?P<tc>\d\d[:;.]\d\d[:;.]\d\d[:;.,]\d\d)\s*$")
 _FILE_REMARKS = ("SOURCE FILE:", "FROM CLIP:", "FROM FILE:", "OTIO REFERENCE FROM:")
@@ -106,7 +107,7 @@ def _scan(text: str) -> list[tuple[int, str]]:
             bad.append((number, f"M2 line not understood: {s[:80]}"))
         elif not s or s.startswith(_KNOWN):
             pass
-        elif _EVENT.match(s) and len(s.split()) >= 6:
+        elif _EVENT.match(s) and len(s.split()) >= 7:
             events += 1
         else:
             bad.append((number, s[:80]))

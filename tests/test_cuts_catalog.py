@@ -1,0 +1,229 @@
+"""Cuts against a real catalog (issue 15): generated cards (ARRI 23.976 with an 8-character tape name per
+card, Sony 25 with a tape name per clip, ARRI 29.97 cut in drop-frame labels) offloaded and ingested; EDLs
+written by OpenTimelineIO from those clips' own names and timecodes; import, show, list, resolution, the same
+cut as EDL and FCP XML, versions, lock and diff through the CLI and the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+from opentimelineio import opentime
+from sqlalchemy import select
+
+from pixm_desktop.core.errors import CutFormatError
+from pixm_desktop.core.timecode import frames_to_tc, tc_to_frames
+from pixm_desktop.services import clips as clips_service
+from pixm_desktop.services import cuts
+from pixm_desktop.services.offload import OffloadRequest, OffloadService
+from pixm_desktop.services.samples import make_card
+from pixm_desktop.services.settings import open_catalog
+from pixm_desktop.store.models import CutEvent
+from support.cli import cli
+
+F24, F25, F2997 = Fraction(24000, 1001), Fraction(25), Fraction(30000, 1001)
+DAY = dt.date(2026, 11, 23)
+
+
+def _offload(catalog, source: Path, dests: list[Path]) -> int:
+    for d in dests:
+        d.mkdir(parents=True, exist_ok=True)
+    service = OffloadService(catalog)
+    result = service.run(service.prepare(OffloadRequest(source, dests, project="Film", day=DAY)))
+    assert result.ok
+    clips_service.ingest_card(catalog, result.card_id)
+    return result.card_id
+
+
+def build_post_shoot(base: Path) -> tuple[Path, dict]:
+    """Cards A001 (ARRI 23.976, 3 clips of 1 s), B002 (Sony 25, 2 clips), C003 (ARRI 29.97, 2 clips),
+    offloaded to two destinations and ingested; returns the catalog and ``{clip name: SampleClip}``."""
+    catalog = open_catalog(base / "catalog.sqlite")
+    dests = [base / "RAID-A", base / "SHUTTLE-B"]
+    found = {}
+    for cam, reel, fps, n in (("arri", "A001", F24, 3), ("sony", "B002", F25, 2), ("arri", "C003", F2997, 2)):
+        card = make_card(base / "cards", cam, clips=n, seconds=1, reel=reel, fps=fps, width=160, height=90)
+        _offload(catalog, card.root, dests)
+        found |= {c.clip_name: c for c in card.clips}
+    catalog.close()
+    return base / "catalog.sqlite", found
+
+
+@pytest.fixture(scope="module")
+def post_shoot(tmp_path_factory):
+    return build_post_shoot(tmp_path_factory.mktemp("post-shoot"))
+
+
+@pytest.fixture
+def shoot(post_shoot, tmp_path):
+    """A copy of the shoot's catalog for this test, its path and the sample clips by name."""
+    db, found = post_shoot
+    path = tmp_path / "catalog.sqlite"
+    shutil.copy(db, path)
+    catalog = open_catalog(path)
+    yield catalog, path, found
+    catalog.close()
+
+
+def start(sample) -> int:
+    """The clip's first frame counted in the 24-frame labels of a 23.976 cut (a 25 fps clip's start label
+    rounded up to the next 24-base frame), or in its own labels for the 29.97 clips."""
+    own = tc_to_frames(sample.start_timecode, sample.fps)
+    base = round(sample.fps)
+    return own if base in (24, 30) else -(-own * 24 // base)
+
+
+def clip_item(sample, first: int, frames: int, *, reel: str | None = None, name: str = "editor's name",
+              rate: float = 24000 / 1001, url: str | None = None) -> otio.schema.Clip:
+    """An OTIO clip showing frames ``[first, first + frames)`` of the sample clip (frames of its own rate)."""
+    s = opentime.RationalTime(start(sample) + first, rate)
+    ref = otio.schema.ExternalReference(
+        target_url=url if url is not None else f"file:///Volumes/RAID/{sample.files[0].rsplit('/', 1)[-1]}",
+        available_range=opentime.TimeRange(opentime.RationalTime(start(sample), rate),
+                                           opentime.RationalTime(sample.frames, rate)))
+    c = otio.schema.Clip(name=name, media_reference=ref,
+                         source_range=opentime.TimeRange(s, opentime.RationalTime(frames, rate)))
+    if reel:
+        c.metadata["cmx_3600"] = {"reel": reel}
+    return c
+
+
+def by_name(found: dict, prefix: str) -> list:
+    return [found[k] for k in sorted(found) if k.startswith(prefix)]
+
+
+def write_cut(tmp_path: Path, name: str, items: list, adapter: str = "cmx_3600", **kw) -> Path:
+    tl = otio.schema.Timeline(name=name)
+    tr = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    for it in items:
+        tr.append(it)
+    tl.tracks.append(tr)
+    path = tmp_path / f"{name}.{'edl' if adapter == 'cmx_3600' else 'xml'}"
+    otio.adapters.write_to_file(tl, str(path), adapter_name=adapter, **kw)
+    return path
+
+
+def test_an_otio_edl_resolves_by_tape_name_and_source_file_and_lists_the_unmatched(shoot, tmp_path):
+    catalog, path, found = shoot
+    a1, a2, a3 = by_name(found, "A001")
+    b1, _ = by_name(found, "B002")
+    items = [clip_item(a1, 2, 10, reel=a1.tape_name), clip_item(b1, 3, 8, reel=b1.tape_name),
+             clip_item(a2, 0, 12, reel=a2.tape_name, url="file:///nowhere/unknown.mov"),
+             clip_item(a3, 4, 4, reel="NOBODY", name=a3.clip_name, url="file:///x/not_a_clip.mov")]
+    edl = write_cut(tmp_path, "R1", items, style="avid")
+    run = cli("cut", "import", edl, "--name", "R1", "--catalog", path)
+    assert run.code == 0, run.text
+    assert "3 resolved, 1 unmatched" in run.out and "not used to match" in run.out
+    view = cuts.show_cut(catalog, "R1")
+    assert [e.clip for e in view.events] == [a1.clip_name, b1.clip_name, a2.clip_name, None]
+    assert [e.match_by for e in view.events[:3]] == ["source file", "source file", "reel"]  # unknown.mov: by reel
+    assert view.events[0].src_in == frames_to_tc(start(a1) + 2, F24)
+    listed = json.loads(cli("cut", "list", "--json", "--catalog", path).out)
+    assert listed[0] | {"imported_at": None} == listed[0] | {
+        "name": "R1", "version": 1, "events": 4, "resolved": 3, "unmatched": 1, "imported_at": None}
+
+
+def test_the_same_cut_as_edl_and_as_fcp_xml_resolves_identically(shoot, tmp_path):
+    catalog, _, found = shoot
+    a1, a2, _ = by_name(found, "A001")
+    b1, b2 = by_name(found, "B002")
+    items = lambda: [clip_item(a1, 0, 6, reel=a1.tape_name), clip_item(a2, 5, 12, reel=a2.tape_name),  # noqa: E731
+                     clip_item(b2, 2, 6, reel=b2.tape_name), clip_item(b1, 1, 4, reel=b1.tape_name)]
+    edl = cuts.import_cut(catalog, [write_cut(tmp_path, "E", items(), style="avid")], "E")
+    xml = cuts.import_cut(catalog, [write_cut(tmp_path, "X", items(), adapter="fcp_xml")], "X")
+    assert xml.format == "fcp_xml" and edl.format == "cmx3600"
+    key = lambda v: [(e.status, e.clip, e.src_in, e.src_out, e.rec_in, e.rec_out) for e in v.events]  # noqa: E731
+    assert key(edl) == key(xml)
+    assert {e.status for e in xml.events} == {"resolved"} and xml.events[0].match_by == "source file"
+
+
+def test_full_name_reels_and_source_file_comments(shoot, tmp_path):
+    catalog, _, found = shoot
+    a1, a2, _ = by_name(found, "A001")
+    s1, s2 = start(a1), start(a2)
+    text = ("TITLE: FULL\nFCM: NON-DROP FRAME\n\n"
+            f"001  {a1.clip_name:32} V     C        {frames_to_tc(s1 + 1, F24)} {frames_to_tc(s1 + 9, F24)} "
+            "01:00:00:00 01:00:00:08\n"
+            f"002  {'AX':32} V     C        {frames_to_tc(s2, F24)} {frames_to_tc(s2 + 5, F24)} "
+            "01:00:00:08 01:00:00:13\n"
+            f"* SOURCE FILE: {a2.clip_name}\n")
+    (tmp_path / "full.edl").write_text(text)
+    view = cuts.import_cut(catalog, [tmp_path / "full.edl"], "FULL")
+    assert [(e.clip, e.match_by) for e in view.events] == [(a1.clip_name, "reel"), (a2.clip_name, "source file")]
+
+
+def test_a_drop_frame_cut_finds_its_2997_clips_frame_for_frame(shoot, tmp_path):
+    catalog, _, found = shoot
+    c1, c2 = by_name(found, "C003")
+    tc = lambda f: frames_to_tc(f, F2997, drop_frame=True)  # noqa: E731
+    text = ("TITLE: DF\nFCM: DROP FRAME\n\n"
+            f"001  {c1.tape_name:8} V     C        {tc(start(c1) + 3)} {tc(start(c1) + 20)} 01:00:00;00 "
+            f"{tc(tc_to_frames('01:00:00;00', F2997) + 17)}\n"
+            f"* SOURCE FILE: {c1.clip_name}.mov\n"
+            f"002  {c2.tape_name:8} V     C        {tc(start(c2))} {tc(start(c2) + 30)} "
+            f"{tc(tc_to_frames('01:00:00;00', F2997) + 17)} {tc(tc_to_frames('01:00:00;00', F2997) + 47)}\n")
+    (tmp_path / "df.edl").write_text(text)
+    view = cuts.import_cut(catalog, [tmp_path / "df.edl"], "DF")
+    assert view.fps == "30000/1001" and [e.clip for e in view.events] == [c1.clip_name, c2.clip_name]
+    assert [e.frames for e in view.events] == [17, 30]
+
+
+def test_a_malformed_edl_is_never_half_imported(shoot, tmp_path):
+    catalog, path, found = shoot
+    a1 = by_name(found, "A001")[0]
+    good = write_cut(tmp_path, "G", [clip_item(a1, 0, 6, reel=a1.tape_name)]).read_text()
+    bad = tmp_path / "bad.edl"
+    bad.write_text(good + "002  A001 V C garbage here\nthis is not an EDL line\n")
+    run = cli("cut", "import", bad, "--name", "BAD", "--catalog", path)
+    assert run.code == 2 and "bad.edl" in run.err and "line 6" in run.err and "line 7" in run.err
+    assert cuts.list_cuts(catalog) == []
+    with pytest.raises(CutFormatError):
+        cuts.import_cut(catalog, [bad], "BAD")
+    with catalog.session() as s:
+        assert s.scalars(select(CutEvent)).all() == []
+
+
+def test_two_edls_are_two_video_tracks(shoot, tmp_path):
+    catalog, _, found = shoot
+    a1, a2, _ = by_name(found, "A001")
+    b1, _ = by_name(found, "B002")
+    v1 = write_cut(tmp_path, "V1", [clip_item(a1, 0, 12, reel=a1.tape_name), clip_item(a2, 0, 12, reel=a2.tape_name)])
+    v2 = write_cut(tmp_path, "V2", [clip_item(b1, 0, 6, reel=b1.tape_name)])
+    view = cuts.import_cut(catalog, [v1, v2], "TRACKS")
+    assert [(e.track, e.clip) for e in view.events] == [(1, a1.clip_name), (1, a2.clip_name), (2, b1.clip_name)]
+
+
+def test_versions_lock_and_diff_against_the_lock(shoot, tmp_path):
+    catalog, path, found = shoot
+    a1, a2, a3 = by_name(found, "A001")
+    b1, b2 = by_name(found, "B002")
+    v1 = [clip_item(a1, 4, 12, reel=a1.tape_name), clip_item(a2, 0, 10, reel=a2.tape_name),
+          clip_item(b1, 0, 10, reel=b1.tape_name)]
+    v2 = [clip_item(a1, 2, 13, reel=a1.tape_name),  # head +2, tail -1
+          clip_item(b1, 0, 10, reel=b1.tape_name), clip_item(a2, 0, 10, reel=a2.tape_name),  # swapped
+          clip_item(a3, 0, 8, reel=a3.tape_name)]  # added
+    cuts.import_cut(catalog, [write_cut(tmp_path, "v1", v1)], "R7")
+    lock = cli("cut", "lock", "R7", "--by", "Editor Ed", "--catalog", path)
+    assert lock.code == 0 and "LOCKED by Editor Ed" in lock.out
+    cuts.import_cut(catalog, [write_cut(tmp_path, "v2", v2)], "R7")
+    v3 = [clip_item(b2, 0, 10, reel=b2.tape_name)] + v2[1:]  # a1 replaced by b2 in its slot
+    cuts.import_cut(catalog, [write_cut(tmp_path, "v3", v3)], "R7")
+    shown = cuts.show_cut(catalog, "R7")
+    assert shown.version == 3 and shown.locked_version == 1 and shown.locked_at is None
+    d = cuts.diff_cuts(catalog, "R7@1", "R7@2")
+    kinds = {c.new.label.split()[0] if c.new else c.old.label.split()[0]: c for c in d.changes}
+    assert (kinds[a1.clip_name].kind, kinds[a1.clip_name].head, kinds[a1.clip_name].tail) == ("trimmed", 2, -1)
+    assert kinds[a3.clip_name].kind == "added"
+    assert sum(c.moved for c in d.changes) == 1
+    against = cli("cut", "diff", "R7", "--json", "--catalog", path)
+    data = json.loads(against.out)
+    assert data["old"] == "R7@1" and data["new"] == "R7@3" and data["against_lock"]
+    assert data["counts"]["source changed"] == 1 and data["counts"]["added"] == 1
+    again = cuts.import_cut(catalog, [write_cut(tmp_path, "v4", v1)], "R7")  # back to the locked cut
+    d4 = cuts.diff_cuts(catalog, "R7@3", f"R7@{again.version}")
+    assert any(c.kind == "reinstated" and c.new.label.startswith(a1.clip_name) for c in d4.changes)
