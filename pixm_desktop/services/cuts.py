@@ -181,10 +181,17 @@ def _resolve(s, cut: Cut, doc: CutDocument | None) -> None:
                      rec_in=e.rec_in, rec_out=e.rec_out, source_file=e.source_file, clip_name=e.clip_name,
                      extended=e.extended) for e in cut.events]
     names, reels = wanted_keys(docs)
-    refs = [clip_ref(c, label, files) for c, label, files in cuts_repo.candidate_clips(s, names, reels)]
-    resolver = Resolver(refs, fps)
+    resolver = Resolver(candidate_refs(s, names, reels), fps)
     for row, ev in zip(cut.events, docs, strict=True):
         _store_match(row, resolver.resolve(ev))
+
+
+def candidate_refs(s, names: set[str], reels: set[str]) -> list[ClipRef]:
+    """The clips the catalog holds under these names and reels (see ``post.resolve.wanted_keys``)."""
+    return [ClipRef(cid, name, reel, tape, start, frames,
+                    Fraction(num, den) if num and den else None, files, label)
+            for cid, name, reel, tape, start, frames, num, den, label, files
+            in cuts_repo.candidate_clips(s, names, reels)]
 
 
 def clip_ref(c, label: str = "", files: list[str] = ()) -> ClipRef:

@@ -58,25 +58,31 @@ def event_counts(session: Session) -> dict[int, dict[str, int]]:
     return out
 
 
-def candidate_clips(session: Session, names: Iterable[str], reels: Iterable[str]) -> list[tuple[Clip, str, list[str]]]:
-    """``(clip, card label, media file base names)`` of every clip whose name is in ``names`` or whose name,
-    tape name or reel is in ``reels`` (all compared upper-case)."""
+CANDIDATE_COLUMNS = (Clip.id, Clip.name, Clip.reel, Clip.tape_name, Clip.start_frame, Clip.frames, Clip.fps_num,
+                     Clip.fps_den, Card.label)
+
+
+def candidate_clips(session: Session, names: Iterable[str], reels: Iterable[str]) -> list[tuple]:
+    """``(id, name, reel, tape name, start frame, frames, fps_num, fps_den, card label, media file base names)``
+    of every clip whose name is in ``names`` or whose name, tape name or reel is in ``reels`` (all compared
+    upper-case). Plain rows, not ORM objects: a reel shared by a whole card brings hundreds of candidates. The
+    file names are read only for the clips found by name (a source file may name a clip's file)."""
     names, reels = sorted(set(names)), sorted(set(reels))
-    found: dict[int, tuple[Clip, str]] = {}
-    for i in range(0, max(len(names), len(reels)), CHUNK):
-        n, r = names[i:i + CHUNK], reels[i:i + CHUNK]
-        conds = []
-        if n:
-            conds.append(func.upper(Clip.name).in_(n))
-        if r:
-            conds += [func.upper(Clip.name).in_(r), func.upper(Clip.tape_name).in_(r), func.upper(Clip.reel).in_(r)]
-        if not conds:
-            continue
-        for clip, label in session.execute(select(Clip, Card.label).join(Card, Card.id == Clip.card_id)
-                                           .where(or_(*conds))):
-            found[clip.id] = (clip, label)
-    files = media_files(session, list(found))
-    return [(clip, label, [os.path.basename(p) for p in files.get(cid, [])]) for cid, (clip, label) in found.items()]
+    found: dict[int, tuple] = {}
+    by_name: set[int] = set()
+    for i in range(0, len(names), CHUNK):
+        for row in session.execute(select(*CANDIDATE_COLUMNS).join(Card, Card.id == Clip.card_id)
+                                   .where(func.upper(Clip.name).in_(names[i:i + CHUNK]))):
+            found[row[0]] = tuple(row)
+            by_name.add(row[0])
+    for i in range(0, len(reels), CHUNK):
+        r = reels[i:i + CHUNK]
+        q = (select(*CANDIDATE_COLUMNS).join(Card, Card.id == Clip.card_id)
+             .where(or_(func.upper(Clip.name).in_(r), func.upper(Clip.tape_name).in_(r), func.upper(Clip.reel).in_(r))))
+        for row in session.execute(q):
+            found.setdefault(row[0], tuple(row))
+    files = media_files(session, sorted(by_name))
+    return [row + (tuple(os.path.basename(p) for p in files.get(cid, [])),) for cid, row in found.items()]
 
 
 def media_files(session: Session, clip_ids: list[int]) -> dict[int, list[str]]:
