@@ -35,7 +35,6 @@ from sqlalchemy import text  # noqa: E402
 
 from pixm_desktop.core.timecode import frames_to_tc  # noqa: E402
 from pixm_desktop.post.edl import read_edl  # noqa: E402
-from pixm_desktop.post.resolve import Resolver, wanted_keys  # noqa: E402
 from pixm_desktop.services import cuts  # noqa: E402
 from pixm_desktop.services.settings import open_catalog  # noqa: E402
 
@@ -76,13 +75,19 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=2_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--reuse", action="store_true", help="keep the catalog a previous run built in --work")
     args = ap.parse_args()
-    shutil.rmtree(args.work, ignore_errors=True)
-    args.work.mkdir(parents=True)
     db = args.work / "catalog.sqlite"
-    build_s, _ = build_catalog(db, args.clips)
+    if not (args.reuse and db.exists()):
+        shutil.rmtree(args.work, ignore_errors=True)
+        args.work.mkdir(parents=True)
+        build_s, _ = build_catalog(db, args.clips)
+    else:
+        build_s = 0.0
     catalog = open_catalog(db)
     with catalog.session() as s:
+        s.execute(text("DELETE FROM cut_events"))
+        s.execute(text("DELETE FROM cuts"))
         # 200 clips a card, 700 frames apart, shorter than that: one clip per tape name and timecode, all
         # within one day of labels
         s.execute(text("UPDATE clips SET frames = 100 + id % 500, start_frame = 864000 + ((id - 1) % 200) * 700"))
@@ -95,18 +100,15 @@ def main() -> None:
 
     def resolve():
         with catalog.session() as s:
-            names, reels = wanted_keys(doc.events)
-            refs = cuts.candidate_refs(s, names, reels)
-            r = Resolver(refs, doc.fps)
-            return [r.resolve(e).status for e in doc.events], len(refs)
+            return [m.status for m in cuts.resolve_events(s, doc.events, doc.fps)]
 
-    resolve_s, (statuses, candidates) = median_s(resolve, args.repeat)
+    resolve_s, statuses = median_s(resolve, args.repeat)
     import_s, view = median_s(lambda: cuts.import_cut(catalog, [edl], "BENCH"), args.repeat)
     catalog.close()
     counts = {k: statuses.count(k) for k in sorted(set(statuses))}
     figures = {"clips": args.clips, "events": len(doc.events), "catalog_build_s": round(build_s, 2),
                "read_edl_s": round(read_s, 3), "lookup_and_match_s": round(resolve_s, 3),
-               "candidates": candidates, "import_cut_total_s": round(import_s, 3), "statuses": counts,
+               "import_cut_total_s": round(import_s, 3), "statuses": counts,
                "stored_counts": view.counts}
     print(json.dumps(figures, indent=2))
     if args.json:

@@ -33,6 +33,7 @@ from pixm_desktop.gui.pages.drives import DrivesPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
 from pixm_desktop.gui.pages.offload import OffloadPage
+from pixm_desktop.gui.pages.post import PostPage
 from pixm_desktop.gui.pages.reports import ReportsPage
 from pixm_desktop.gui.pages.settings import SettingsPage
 from pixm_desktop.gui.pages.verification import VerificationPage
@@ -56,6 +57,7 @@ PAGES = (
     ("history", "History", "history"),
     ("drives", "Drives", "drives"),
     ("settings", "Settings", "settings"),
+    ("post", "Post", "table"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
 REFRESH_AFTER_SWITCH_MS = 40
@@ -97,6 +99,7 @@ class CartWindow(QMainWindow):
         self.logger_page = LoggerPage(self.state, self.stack)
         self.drives_page = DrivesPage(self.state, self.stack)
         self.settings_page = SettingsPage(self.state, self.stack)
+        self.post_page = PostPage(self.state, self.stack)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
@@ -106,6 +109,7 @@ class CartWindow(QMainWindow):
             "history": self.history_page,
             "drives": self.drives_page,
             "settings": self.settings_page,
+            "post": self.post_page,
         }
         for key, title, icon in PAGES:
             QListWidgetItem(page_icon(icon), title, self.nav)
@@ -144,6 +148,7 @@ class CartWindow(QMainWindow):
         self.history_page.open_card.connect(self.open_card)
         self.clips_page.notice.connect(self.notify)
         self.logger_page.notice.connect(self.notify)
+        self.post_page.notice.connect(self.notify)
         self.clips_page.open_in_logger.connect(lambda ids: (self.show_page("log"), self.logger_page.show_clips(ids)))
         self.offload_page.sources.ejected.connect(self.notify)
         self.state.catalog_changed.connect(self._catalog_changed)
@@ -298,7 +303,7 @@ class CartWindow(QMainWindow):
         page = self.stack.currentWidget()
         if page in (self.clips_page, self.logger_page):
             self.undo_group.setActiveStack(page.writer.undo_stack)
-        if page is self.drives_page:
+        if page in (self.drives_page, self.post_page):
             page.refresh()
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every

@@ -68,14 +68,20 @@ def file_stem(source_file: str) -> str:
     return base.rsplit(".", 1)[0] if "." in base else base
 
 
+def name_keys(e: CutEvent) -> set[str]:
+    """The names an event's source file gives (upper case): the clip name it implies and its file name."""
+    if not e.source_file:
+        return set()
+    return {file_stem(e.source_file).upper(), re.split(r"[\\/]", e.source_file)[-1].upper()}
+
+
 def wanted_keys(events: list[CutEvent]) -> tuple[set[str], set[str]]:
     """``(names, reels)`` to look up in the catalog for these events (upper case): clip names and file names
     from the source files; reels, tape names and the names a reel implies under the camera reel rules."""
     names: set[str] = set()
     reels: set[str] = set()
     for e in events:
-        if e.source_file:
-            names |= {file_stem(e.source_file).upper(), re.split(r"[\\/]", e.source_file)[-1].upper()}
+        names |= name_keys(e)
         reels |= reel_keys(e.reel)
     return names, reels
 
@@ -98,11 +104,21 @@ class Resolver:
         self.base = nominal(cut_fps)
         self.by_name: dict[str, list[ClipRef]] = defaultdict(list)
         self.by_reel: dict[str, list[ClipRef]] = defaultdict(list)
-        for c in clips:
-            for key in {c.name.upper(), *(f.upper() for f in c.files)}:
-                self.by_name[key].append(c)
-            for key in {c.name.upper(), (c.tape_name or "").upper(), (c.reel or "").upper()} - {""}:
-                self.by_reel[key].append(c)
+        rates: dict[Fraction, int] = {}
+        self._bases = {c.id: rates.get(c.fps) or rates.setdefault(c.fps, nominal(c.fps))
+                       for c in clips if c.fps is not None}
+        for c in clips:  # plain loops: a card's roll can bring 100,000 candidates
+            name = c.name.upper()
+            self.by_name[name].append(c)
+            for f in c.files:
+                if (key := f.upper()) != name:
+                    self.by_name[key].append(c)
+            self.by_reel[name].append(c)
+            tape, reel = (c.tape_name or "").upper(), (c.reel or "").upper()
+            if tape and tape != name:
+                self.by_reel[tape].append(c)
+            if reel and reel not in (name, tape):
+                self.by_reel[reel].append(c)
 
     def resolve(self, e: CutEvent) -> Match:
         """The match of ``e`` (see :class:`Match`)."""
@@ -127,16 +143,23 @@ class Resolver:
     def _unique(clips: list[ClipRef]) -> list[ClipRef]:
         return list({c.id: c for c in clips}.values())
 
+    def _fits(self, c: ClipRef, first: int, last: int) -> bool:
+        """Whether ``c`` holds the cut frames ``[first, last)`` (label seconds compared as integers:
+        ``a / base_a <= b / base_b`` ⟺ ``a · base_b <= b · base_a``)."""
+        if c.start_frame is None or c.frames is None or c.fps is None:
+            return False
+        base = self._bases.get(c.id) or nominal(c.fps)
+        return c.start_frame * self.base <= first * base and last * base <= (c.start_frame + c.frames) * self.base
+
     def _contain(self, e: CutEvent, found: list[ClipRef], by: str, what: str) -> Match:
-        start = Fraction(e.src_in, self.base)
-        end = Fraction(e.src_out - e.extended, self.base)
-        fits = [c for c in found if (s := c.span()) is not None and s[0] <= start and end <= s[1]]
-        names = [c.describe() for c in sorted(found, key=lambda c: (c.name, c.id))][:10]
+        first, last = e.src_in, e.src_out - e.extended
+        fits = [c for c in found if self._fits(c, first, last)]
         if len(fits) == 1:
             return Match("resolved", fits[0], by)
         if fits:
             return Match("ambiguous", by=by, reason=f"{what}: {len(fits)} clips hold the source timecode",
                          candidates=[c.describe() for c in fits][:10])
+        names = [c.describe() for c in sorted(found, key=lambda c: (c.name, c.id))[:10]]
         tc = f"{frames_to_tc(e.src_in, Fraction(self.base))}–{frames_to_tc(e.src_out - e.extended, Fraction(self.base))}"
         return Match("unmatched", by=by, reason=f"{what}: no clip holds source timecode {tc}", candidates=names)
 

@@ -23,7 +23,7 @@ from pixm_desktop.post.model import CutDocument
 from pixm_desktop.post.model import CutEvent as DocEvent
 from pixm_desktop.post.otio_read import ADAPTERS, read_otio
 from pixm_desktop.post.pulls import DEFAULT_TEMPLATE, safe_name, shot_id
-from pixm_desktop.post.resolve import ClipRef, Match, Resolver, clip_frames, wanted_keys
+from pixm_desktop.post.resolve import ClipRef, Match, Resolver, clip_frames, name_keys, wanted_keys
 from pixm_desktop.services.context import Catalog, current_user
 from pixm_desktop.store import cuts_repo
 from pixm_desktop.store.models import Cut, CutEvent, utcnow
@@ -180,16 +180,30 @@ def _resolve(s, cut: Cut, doc: CutDocument | None) -> None:
     docs = [DocEvent(number=e.number, track=e.track, reel=e.reel, src_in=e.src_in, src_out=e.src_out,
                      rec_in=e.rec_in, rec_out=e.rec_out, source_file=e.source_file, clip_name=e.clip_name,
                      extended=e.extended) for e in cut.events]
-    names, reels = wanted_keys(docs)
-    resolver = Resolver(candidate_refs(s, names, reels), fps)
-    for row, ev in zip(cut.events, docs, strict=True):
-        _store_match(row, resolver.resolve(ev))
+    for row, match in zip(cut.events, resolve_events(s, docs, fps), strict=True):
+        _store_match(row, match)
+
+
+def resolve_events(s, events: list[DocEvent], fps: Fraction) -> list[Match]:
+    """The match of each event against the catalog: the clips named by source files are read first; the
+    clips of the events' reels (a card's whole roll) only for the events no name found."""
+    names, _ = wanted_keys(events)
+    by_name = candidate_refs(s, names, set())
+    known = {c.name.upper() for c in by_name} | {f.upper() for c in by_name for f in c.files}
+    rest = [e for e in events if not (name_keys(e) & known)]
+    _, reels = wanted_keys(rest)
+    resolver = Resolver(by_name + (candidate_refs(s, set(), reels) if reels else []), fps)
+    return [resolver.resolve(e) for e in events]
 
 
 def candidate_refs(s, names: set[str], reels: set[str]) -> list[ClipRef]:
     """The clips the catalog holds under these names and reels (see ``post.resolve.wanted_keys``)."""
-    return [ClipRef(cid, name, reel, tape, start, frames,
-                    Fraction(num, den) if num and den else None, files, label)
+    rates: dict[tuple[int, int], Fraction] = {}
+
+    def rate(num, den) -> Fraction | None:
+        return (rates.get((num, den)) or rates.setdefault((num, den), Fraction(num, den))) if num and den else None
+
+    return [ClipRef(cid, name, reel, tape, start, frames, rate(num, den), files, label)
             for cid, name, reel, tape, start, frames, num, den, label, files
             in cuts_repo.candidate_clips(s, names, reels)]
 
