@@ -138,3 +138,17 @@ def test_versions_lock_and_diff_against_the_lock(shoot, tmp_path):
     again = cuts.import_cut(catalog, [write_cut(tmp_path, "v4", v1)], "R7")  # back to the locked cut
     d4 = cuts.diff_cuts(catalog, "R7@3", f"R7@{again.version}")
     assert any(c.kind == "reinstated" and c.new.label.startswith(a1.clip_name) for c in d4.changes)
+
+
+def test_vfx_shots_from_the_editors_markers(shoot, tmp_path):
+    catalog, path, found = shoot
+    a1, a2, _ = by_name(found, "A001")
+    edl = write_cut(tmp_path, "M", [clip_item(a1, 0, 6, reel=a1.tape_name), clip_item(a2, 0, 6, reel=a2.tape_name)])
+    lines = edl.read_text().splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("002"))
+    lines.insert(at + 1, "* LOC: 00:00:00:08 RED     ABC_030_0100 comp the sky")
+    edl.write_text("\n".join(lines) + "\n")
+    cuts.import_cut(catalog, [edl], "M")
+    run = cli("vfx", "mark", "--cut", "M", "--markers", "--json", "--catalog", path)
+    assert run.code == 0, run.text
+    assert json.loads(run.out) == [{"event": 2, "track": 1, "shot": "ABC_030_0100"}]

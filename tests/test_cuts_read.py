@@ -316,3 +316,15 @@ def test_repull_needed_exactly_when_the_new_range_leaves_the_pulled_one():
     old, new = ev(1, "clip:1", 100, 110, 0, clip_in=20), ev(1, "clip:1", 100, 121, 0, clip_in=20)
     (change,) = diff([old], [new], pulls={1: pulled})
     assert change.kind == "trimmed" and change.tail == 11 and change.repull
+
+
+def test_an_otio_file_reads_and_a_speed_ramp_is_reported_not_guessed(tmp_path):
+    ramp = otio_clip("b", "file:///x/A001C002_261123_RSF3.mov", "08:26:11:16", 10)
+    ramp.effects.append(otio.schema.TimeEffect(name="ramp", effect_name="SpeedRamp"))
+    tl = timeline([otio_clip("a", "file:///x/A001C001_261123_RSF3.mov", "08:25:23:02", 6), ramp])
+    path = tmp_path / "cut.otio"
+    otio.adapters.write_to_file(tl, str(path))
+    doc = read_otio(path)
+    assert doc.format == "otio_json" and [(e.rec_in, e.rec_out, e.frames) for e in doc.events] == [(0, 6, 6),
+                                                                                                  (6, 16, 10)]
+    assert doc.events[1].speed is None and "SpeedRamp effect (speed ramp) read at normal speed" in doc.warnings[0]

@@ -66,6 +66,8 @@ def _register_vfx(sub) -> None:
     which = m.add_mutually_exclusive_group(required=True)
     which.add_argument("--events", metavar="3,7", help="event numbers (every track)")
     which.add_argument("--shots", type=Path, metavar="FILE.csv", help="CSV with columns event, shot [, track]")
+    which.add_argument("--markers", action="store_true",
+                       help="every event with an editor's marker (Avid LOC, XML marker), named by its first word")
     m.add_argument("--show", default="SHOW", help="the show code in the shot names (default SHOW)")
     m.add_argument("--seq", default="010", help="the sequence in the shot names (default 010)")
     m.add_argument("--template", default="{show}_{seq}_{shot:04d}",
@@ -167,8 +169,9 @@ def cmd_mark(args) -> int:
         events = [int(x) for x in args.events.split(",") if x.strip()] if args.events else None
     except ValueError:
         raise UsageError(f"--events {args.events!r}: event numbers separated by commas") from None
-    marked = _run(args, lambda c: cuts.mark_vfx(c, args.cut, events=events, shots_csv=args.shots, show=args.show,
-                                                 seq=args.seq, template=args.template))
+    marked = _run(args, lambda c: cuts.mark_vfx(c, args.cut, events=events, shots_csv=args.shots,
+                                                 markers=args.markers, show=args.show, seq=args.seq,
+                                                 template=args.template))
     if args.json:
         print(json.dumps(marked, indent=2))
     for m in [] if args.json else marked:

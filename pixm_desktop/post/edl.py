@@ -51,6 +51,8 @@ _TCX = r"\d\d[:;.]\d\d[:;.]\d\d[:;.,]\d\d"
 _EVENT = re.compile(rf"^\d{{1,6}}\s+\S.*?(\s+{_TCX}){{4}}\s*$")
 _KNOWN = ("TITLE:", "FCM:", "*", "M2", "AUD", "EFFECTS NAME IS", "SPLIT:", ">>> SOURCE", "SWM", "FRMC")
 _M2 = re.compile(r"^M2\s+(?P<reel>.+?)\s+(?P<speed>-?\d{1,4}(?:\.\d+)?)\s+(?P<tc>\d\d[:;.]\d\d[:;.]\d\d[:;.,]\d\d)\s*$")
+#: Avid locator remark: ``* LOC: 01:00:03:12 RED     ABC_010_0010 comp``.
+_LOC = re.compile(r"^LOC:\s*\S+\s+[A-Z]+\s+(?P<text>.+)$")
 _FILE_REMARKS = ("SOURCE FILE:", "FROM CLIP:", "FROM FILE:", "OTIO REFERENCE FROM:")
 
 
@@ -164,7 +166,7 @@ def _read_event(number: int, edits: list, others: list, rate: Fraction, track: i
         ev = CutEvent(number=number, track=track, reel=st.source.strip(), src_in=src_in, src_out=src_out,
                       rec_in=rec_in, rec_out=rec_out, source_file=source_file, clip_name=name,
                       transition="D" if dissolve else (st.trans or "C")[:1], dissolve=dissolve,
-                      line=st.line_number + 1, cdl=remarks["cdl"])
+                      line=st.line_number + 1, cdl=remarks["cdl"], markers=list(remarks["markers"]))
         if remarks["m2"] is not None:
             _apply_speed(ev, remarks["m2"], rate)
         out.append(ev)
@@ -181,13 +183,15 @@ def _dissolve_length(st: StmtEvent) -> int:
 
 
 def _remarks(others: list, bad: list) -> dict:
-    out: dict = {"files": [], "from": None, "to": None, "m2": None, "cdl": None}
+    out: dict = {"files": [], "from": None, "to": None, "m2": None, "cdl": None, "markers": []}
     sop, sat = None, None
     for s in others:
         if isinstance(s, StmtSourceFile):
             out["files"].append(s.filename)
         elif isinstance(s, StmtClipName):
             out["from" if s.affect == "from" else "to"] = s.name
+        elif isinstance(s, StmtRemark) and (m := _LOC.match(s.text)):
+            out["markers"].append(m["text"].strip()[:120])
         elif isinstance(s, StmtRemark):
             for prefix in _FILE_REMARKS[1:]:
                 if s.text.startswith(prefix):

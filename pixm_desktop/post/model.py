@@ -34,7 +34,8 @@ class CutEvent:
     ``[in, out)`` at the cut's rate; ``rec_in``/``rec_out``: record frames; ``speed``: playback rate as a
     fraction of normal (2 for an M2 of 48 fps at 24, 0 freeze, negative reverse), ``None`` when normal;
     ``transition``: ``C`` cut or ``D`` dissolve (``dissolve`` frames long); ``extended``: frames the source
-    out was extended because the next event dissolves out of this one; ``line``: 1-based line in the file.
+    out was extended because the next event dissolves out of this one; ``line``: 1-based line in the file;
+    ``markers``: the texts of the editor's markers on it (Avid ``* LOC:`` locators, XML/OTIO clip markers).
     """
 
     number: int
@@ -53,6 +54,7 @@ class CutEvent:
     line: int = 0
     cdl: Cdl | None = None
     notes: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
 
     @property
     def frames(self) -> int:

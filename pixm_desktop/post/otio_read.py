@@ -95,6 +95,8 @@ def _track_events(track, number: int, rate: Fraction, offset: int, warnings: lis
         ev = CutEvent(number=len(out) + 1, track=number, reel=_reel(item), src_in=src_in,
                       src_out=src_in + _frames(src.duration, rate), rec_in=rec_in, rec_out=rec_out,
                       source_file=_file_name(item.media_reference), clip_name=item.name or None)
+        ev.markers = [str(m.name or (m.metadata.get("fcp_xml", {}) or {}).get("comment", ""))[:120]
+                      for m in item.markers if m.name]
         _speed(ev, item, warnings, otio)
         _transitions(ev, items, i, rate, otio)
         out.append(ev)

@@ -158,6 +158,7 @@ def import_cut(catalog: Catalog, paths: list[Path], name: str, fps: Fraction | N
                 clip_name=e.clip_name, src_in=e.src_in, src_out=e.src_out, rec_in=e.rec_in, rec_out=e.rec_out,
                 speed=None if e.speed is None else str(e.speed), transition=e.transition, dissolve=e.dissolve,
                 extended=e.extended, line=e.line, notes="; ".join(e.notes), status="unmatched",
+                markers=json.dumps(e.markers),
                 cdl=None if e.cdl is None else json.dumps({"slope": e.cdl.slope, "offset": e.cdl.offset,
                                                            "power": e.cdl.power, "sat": e.cdl.sat})))
         _resolve(s, cut, doc)
@@ -345,20 +346,26 @@ def _doc_event(e: CutEvent):
 
 
 def mark_vfx(catalog: Catalog, ref: str, *, events: list[int] | None = None, shots_csv: Path | None = None,
-             show: str = "SHOW", seq: str = "010", template: str = DEFAULT_TEMPLATE, step: int = 10) -> list[dict]:
+             markers: bool = False, show: str = "SHOW", seq: str = "010", template: str = DEFAULT_TEMPLATE,
+             step: int = 10) -> list[dict]:
     """Mark events of cut ``ref`` as VFX shots: ``events`` (event numbers, every track; shot numbers in steps
-    of ``step`` in record order, named by ``template``), or ``shots_csv`` (columns ``event`` and ``shot``,
-    optional ``track``: names as given). Returns ``[{event, track, shot}]``. Raises :class:`UsageError` for
+    of ``step`` in record order, named by ``template``), ``shots_csv`` (columns ``event`` and ``shot``,
+    optional ``track``: names as given) or ``markers`` (every event with an editor's marker, named by the
+    marker's first word). Returns ``[{event, track, shot}]``. Raises :class:`UsageError` for
     an event the cut does not have, a bad template or CSV."""
     with catalog.session() as s:
         cut = _get(s, ref)
         wanted = _csv_shots(shots_csv) if shots_csv is not None else None
+        if markers:
+            wanted = [(e.number, e.track, (json.loads(e.markers)[0].split() or ["marker"])[0]) for e in cut.events
+                      if json.loads(e.markers or "[]")]
         numbers = set(events or []) | {n for n, _, _ in wanted or []}
         present = {e.number for e in cut.events}
         if missing := sorted(numbers - present):
             raise UsageError(f"cut {cut.name}@{cut.version} has no event {', '.join(map(str, missing))}")
         if not numbers:
-            raise UsageError("no events to mark", hint="--events 3,7 or --shots FILE.csv")
+            raise UsageError("no events to mark", hint="--events 3,7, --shots FILE.csv or --markers (on the cut's "
+                                                       "markers)")
         marked = []
         n = 0
         for e in sorted(cut.events, key=lambda e: (e.rec_in, e.track)):

@@ -434,7 +434,7 @@ class CutEvent(Base):
     """A picture event of a cut, as read (``post.model.CutEvent``: frames at the cut's rate, ``[in, out)``;
     ``speed`` as a fraction text, ``cdl`` JSON or ``None``) and as resolved: ``status`` (``resolved``,
     ``ambiguous``, ``unmatched``), the clip, how (``match_by``), ``reason`` and ``candidates`` (JSON list).
-    ``shot``: the VFX shot name when marked."""
+    ``shot``: the VFX shot name when marked; ``markers``: the editor's marker texts (JSON list)."""
 
     __tablename__ = "cut_events"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -462,6 +462,7 @@ class CutEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     candidates: Mapped[str] = mapped_column(Text, default="[]")
     shot: Mapped[str | None] = mapped_column(String(64))
+    markers: Mapped[str] = mapped_column(Text, default="[]")
     cut: Mapped[Cut] = relationship(back_populates="events")
     clip: Mapped[Clip | None] = relationship()
 

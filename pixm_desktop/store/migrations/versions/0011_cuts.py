@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("candidates", sa.Text(), nullable=False),
         sa.Column("shot", sa.String(length=64), nullable=True),
+        sa.Column("markers", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["cut_id"], ["cuts.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["clip_id"], ["clips.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
