@@ -66,7 +66,8 @@ def split_ref(ref: str) -> tuple[str, int | None]:
     return m["name"], int(m["version"]) if m["version"] else None
 
 
-def _get(s, ref: str) -> Cut:
+def get_cut(s, ref: str) -> Cut:
+    """Cut ``ref`` (``NAME`` or ``NAME@N``) in session ``s``; :class:`UsageError` naming the known cuts if none."""
     name, version = split_ref(ref)
     cut = cuts_repo.find(s, name, version)
     if cut is None:
@@ -170,7 +171,7 @@ def import_cut(catalog: Catalog, paths: list[Path], name: str, fps: Fraction | N
 def resolve_again(catalog: Catalog, ref: str) -> CutView:
     """Resolve every event of cut ``ref`` again (after more cards were ingested)."""
     with catalog.session() as s:
-        cut = _get(s, ref)
+        cut = get_cut(s, ref)
         _resolve(s, cut, None)
         s.commit()
         return _view(s, cut)
@@ -234,7 +235,7 @@ def list_cuts(catalog: Catalog) -> list[dict]:
 def show_cut(catalog: Catalog, ref: str) -> CutView:
     """Cut ``ref`` with its events (raises :class:`UsageError` when there is no such cut)."""
     with catalog.session() as s:
-        return _view(s, _get(s, ref))
+        return _view(s, get_cut(s, ref))
 
 
 def _stamp(when) -> str | None:
@@ -263,7 +264,7 @@ def lock_cut(catalog: Catalog, ref: str, by: str | None = None) -> CutView:
     """Lock version ``ref`` (who, when UTC). A version already locked keeps its first lock; locking another
     version of the name is allowed (the newest lock is what later versions are shown against)."""
     with catalog.session() as s:
-        cut = _get(s, ref)
+        cut = get_cut(s, ref)
         if cut.locked_at is None:
             cut.locked_by, cut.locked_at = by or current_user(), utcnow()
             s.commit()
@@ -306,18 +307,18 @@ def diff_cuts(catalog: Catalog, a: str, b: str | None = None) -> DiffView:
         against_lock = False
         if b is None:
             name, _ = split_ref(a)
-            new = _get(s, name)
+            new = get_cut(s, name)
             older = [v for v in cuts_repo.versions(s, name) if v.version < new.version]
             locked = [v for v in older if v.locked_at is not None]
             if not older:
                 raise UsageError(f"cut {name!r} has one version: nothing to compare",
                                  hint="`pixm cut diff A B` compares two cuts")
             old, against_lock = (locked[-1], True) if locked else (older[-1], False)
-            old = _get(s, f"{name}@{old.version}")
+            old = get_cut(s, f"{name}@{old.version}")
         else:
-            old, new = _get(s, a), _get(s, b)
+            old, new = get_cut(s, a), get_cut(s, b)
         earlier = [e for v in cuts_repo.versions(s, old.name) if v.version < old.version
-                   for e in _diff_events(_get(s, f"{v.name}@{v.version}"))] if old.name == new.name else []
+                   for e in _diff_events(get_cut(s, f"{v.name}@{v.version}"))] if old.name == new.name else []
         new_events = _diff_events(new)
         pulls = cuts_repo.pulls_by_clip(s, [e.clip_id for e in new_events if e.clip_id])
         changes = diff_mod.diff(_diff_events(old), new_events, earlier=earlier, pulls=pulls)
@@ -331,7 +332,7 @@ def _diff_events(cut: Cut) -> list[diff_mod.DiffEvent]:
         if e.clip is not None:
             ref = clip_ref(e.clip)
             key, label = f"clip:{e.clip_id}", e.clip.name
-            cin, cout = clip_frames(_doc_event(e), ref, fps) if ref.span() else (None, None)
+            cin, cout = clip_frames(doc_event(e), ref, fps) if ref.span() else (None, None)
         else:
             key, label, cin, cout = f"reel:{e.reel.upper()}|{e.source_file or ''}", e.reel or "?", None, None
         tc = f" {frames_to_tc(e.src_in, fps)}–{frames_to_tc(e.src_out, fps)}"
@@ -340,7 +341,8 @@ def _diff_events(cut: Cut) -> list[diff_mod.DiffEvent]:
     return out
 
 
-def _doc_event(e: CutEvent):
+def doc_event(e: CutEvent) -> DocEvent:
+    """A stored event as ``post.model.CutEvent`` (the ranges resolution and pulls compute with)."""
     return DocEvent(number=e.number, track=e.track, reel=e.reel, src_in=e.src_in, src_out=e.src_out,
                     rec_in=e.rec_in, rec_out=e.rec_out, extended=e.extended)
 
@@ -354,7 +356,7 @@ def mark_vfx(catalog: Catalog, ref: str, *, events: list[int] | None = None, sho
     marker's first word). Returns ``[{event, track, shot}]``. Raises :class:`UsageError` for
     an event the cut does not have, a bad template or CSV."""
     with catalog.session() as s:
-        cut = _get(s, ref)
+        cut = get_cut(s, ref)
         wanted = _csv_shots(shots_csv) if shots_csv is not None else None
         if markers:
             wanted = [(e.number, e.track, (json.loads(e.markers)[0].split() or ["marker"])[0]) for e in cut.events

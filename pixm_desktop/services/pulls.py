@@ -202,7 +202,7 @@ def pull(catalog: Catalog, ref: str, to: Path, *, handles: int = 8, first_frame:
     if handles < 0 or first_frame < 0:
         raise UsageError("--handles and --first-frame cannot be negative")
     with catalog.session() as s:
-        cut = cuts_service._get(s, ref)
+        cut = cuts_service.get_cut(s, ref)
         fps = Fraction(cut.fps_num, cut.fps_den)
         marked = [e for e in cut.events if e.shot and (not shots or e.shot in shots)]
         if not marked:
@@ -258,7 +258,7 @@ def _plan_shots(marked, fps: Fraction, handles: int, first_frame: int, result: P
         if ref.span() is None:
             result.problems.append(f"{e.shot}: clip {clip.name} has no timecode in the catalog")
             continue
-        cin, cout = clip_frames(cuts_service._doc_event(e), ref, fps)
+        cin, cout = clip_frames(cuts_service.doc_event(e), ref, fps)
         try:
             rng = P.pull_range(cin, cout, clip.frames, handles, first_frame)
         except ValueError as exc:
@@ -341,7 +341,7 @@ def deliver_di(catalog: Catalog, ref: str, to: Path, *, handles: int = 10, trim:
     reason. Raises :class:`UsageError` (nothing resolved, no verified copy mounted, folder not empty),
     :class:`VerificationFailedError`, ``OSError``."""
     with catalog.session() as s:
-        cut = cuts_service._get(s, ref)
+        cut = cuts_service.get_cut(s, ref)
         fps = Fraction(cut.fps_num, cut.fps_den)
         used = [e for e in cut.events if e.status == "resolved" and e.clip is not None]
         if not used:
@@ -354,7 +354,7 @@ def deliver_di(catalog: Catalog, ref: str, to: Path, *, handles: int = 10, trim:
         ranges: dict[int, list[tuple[int, int]]] = {}
         for e in used:
             ref_ = cuts_service.clip_ref(e.clip)
-            cin, cout = clip_frames(cuts_service._doc_event(e), ref_, fps)
+            cin, cout = clip_frames(cuts_service.doc_event(e), ref_, fps)
             ranges.setdefault(e.clip_id, []).append((max(0, cin - handles), min(e.clip.frames or cout, cout + handles)))
         merged = {cid: P.merge(r) for cid, r in ranges.items()}
         clips = {e.clip_id: e.clip for e in used}
