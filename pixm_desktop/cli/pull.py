@@ -15,7 +15,7 @@ from pixm_desktop.services import pulls
 
 def register(sub) -> None:
     p = sub.add_parser("pull", help=command_help("pull"))
-    p.add_argument("--cut", required=True, metavar="NAME[@N]")
+    p.add_argument("--cut", required=True, metavar="NAME[@N]", help="the cut: NAME (its newest version) or NAME@N")
     p.add_argument("--shots", metavar="A,B", help="only these shots (default: every marked shot)")
     p.add_argument("--handles", type=int, default=8, help="frames each side of the cut range (default 8)")
     p.add_argument("--first-frame", type=int, default=1001,
@@ -23,7 +23,7 @@ def register(sub) -> None:
     p.add_argument("--to", type=Path, required=True, metavar="DIR", help="the package folder goes in DIR")
     p.add_argument("--trim", action="store_true",
                    help="cut ProRes/DNx MOV files to range + handles by stream copy (raw and long-GOP: whole files)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="the package, its rows, files and problems as JSON")
     reader_catalog_arg(p)
     p.set_defaults(func=cmd_pull)
 
