@@ -1,6 +1,6 @@
 """cuts: editorial cuts by name and version, their events resolved to camera clips, VFX pulls and DI deliveries
 
-Revision ID: 0011_cuts
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01 15:00:00.000000
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-01 15:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_cuts"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
