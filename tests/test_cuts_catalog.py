@@ -152,3 +152,15 @@ def test_vfx_shots_from_the_editors_markers(shoot, tmp_path):
     run = cli("vfx", "mark", "--cut", "M", "--markers", "--json", "--catalog", path)
     assert run.code == 0, run.text
     assert json.loads(run.out) == [{"event": 2, "track": 1, "shot": "ABC_030_0100"}]
+
+
+def test_marking_shots_twice_never_gives_two_events_one_name(shoot, tmp_path):
+    catalog, _, found = shoot
+    a1, a2, a3 = by_name(found, "A001")
+    edl = write_cut(tmp_path, "S", [clip_item(a1, 0, 6, reel=a1.tape_name), clip_item(a2, 0, 6, reel=a2.tape_name),
+                                    clip_item(a3, 0, 6, reel=a3.tape_name)])
+    cuts.import_cut(catalog, [edl], "S")
+    assert cuts.mark_vfx(catalog, "S", events=[2], show="ABC") == [{"event": 2, "track": 1, "shot": "ABC_010_0010"}]
+    again = cuts.mark_vfx(catalog, "S", events=[1, 3], show="ABC")
+    assert [m["shot"] for m in again] == ["ABC_010_0020", "ABC_010_0030"]
+    assert [e.shot for e in cuts.show_cut(catalog, "S").events] == ["ABC_010_0020", "ABC_010_0010", "ABC_010_0030"]

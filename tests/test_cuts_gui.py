@@ -51,6 +51,10 @@ def test_versions_events_and_the_change_list(page, tmp_path):
     p.cut_list.setCurrentRow(0)
     p.lock_selected()
     assert "LOCKED" in p.cut_list.item(0).text()
+    p.cut_list.setCurrentRow(1)
+    p.events.selectRow(0)
+    assert p.mark_selected("ABC") == [{"event": 1, "track": 1, "shot": "ABC_010_0010"}]
+    assert cells(p.events, 0)[7] == "ABC_010_0010"
 
 
 def test_a_malformed_cut_is_said_and_not_imported(page, tmp_path):

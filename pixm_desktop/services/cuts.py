@@ -351,7 +351,8 @@ def mark_vfx(catalog: Catalog, ref: str, *, events: list[int] | None = None, sho
              markers: bool = False, show: str = "SHOW", seq: str = "010", template: str = DEFAULT_TEMPLATE,
              step: int = 10) -> list[dict]:
     """Mark events of cut ``ref`` as VFX shots: ``events`` (event numbers, every track; shot numbers in steps
-    of ``step`` in record order, named by ``template``), ``shots_csv`` (columns ``event`` and ``shot``,
+    of ``step`` in record order, named by ``template``, skipping names other events already have),
+    ``shots_csv`` (columns ``event`` and ``shot``,
     optional ``track``: names as given) or ``markers`` (every event with an editor's marker, named by the
     marker's first word). Returns ``[{event, track, shot}]``. Raises :class:`UsageError` for
     an event the cut does not have, a bad template or CSV."""
@@ -379,9 +380,13 @@ def mark_vfx(catalog: Catalog, ref: str, *, events: list[int] | None = None, sho
                     continue
                 e.shot = safe_name(names[0])[:64]
             else:
-                n += step
+                taken = {x.shot for x in cut.events if x.shot and x is not e}
                 try:
-                    e.shot = shot_id(template, show=show, seq=seq, shot=n, event=e.number)
+                    while True:  # a shot named before (an earlier mark) keeps its name: the next number is used
+                        n += step
+                        e.shot = shot_id(template, show=show, seq=seq, shot=n, event=e.number)
+                        if e.shot not in taken or "{shot" not in template:
+                            break
                 except ValueError as exc:
                     raise UsageError(str(exc)) from None
             marked.append({"event": e.number, "track": e.track, "shot": e.shot})

@@ -1,5 +1,6 @@
 """The Post page: editorial cuts and their versions, each event with the camera clip it resolved to (or why
-not), the lock, and a change list between two versions in colours *and* words (docs/post.md).
+not), VFX shots marked on the event list, the lock, and a change list between two versions in colours *and*
+words (docs/post.md).
 
 Reading a cut and listing it are quick catalog work (a 2,000-event cut resolves in about a second), so they
 run here; pulls and DI deliveries copy media and stay with ``pixm pull`` / ``pixm deliver di``.
@@ -76,8 +77,10 @@ class PostPage(QWidget):
         bar = QHBoxLayout()
         self.import_button = QPushButton("Import cut…", self)
         self.lock_button = QPushButton("Lock version", self)
+        self.mark_button = QPushButton("Mark VFX shots", self)
+        self.mark_button.setToolTip("Name the selected events as VFX shots (SHOW_SEQ_SHOT); pull them with pixm pull")
         self.refresh_button = QPushButton("Refresh", self)
-        for b in (self.import_button, self.lock_button, self.refresh_button):
+        for b in (self.import_button, self.lock_button, self.mark_button, self.refresh_button):
             bar.addWidget(b)
         bar.addStretch(1)
         self.summary = QLabel("", self)
@@ -108,6 +111,7 @@ class PostPage(QWidget):
         self.cut_list.currentItemChanged.connect(lambda *_: self._show_selected())
         self.import_button.clicked.connect(self.choose_import)
         self.lock_button.clicked.connect(self.lock_selected)
+        self.mark_button.clicked.connect(self._ask_mark)
         self.refresh_button.clicked.connect(self.refresh)
         self.compare_button.clicked.connect(self.compare)
         self.refresh()
@@ -194,6 +198,28 @@ class PostPage(QWidget):
         if ref is not None:
             cuts.lock_cut(self.state.catalog, ref)
             self.refresh()
+
+    def mark_selected(self, show: str, seq: str = "010") -> list[dict]:
+        """Mark the events selected in the list as VFX shots named ``{show}_{seq}_{shot:04d}``."""
+        ref = self.selected_ref()
+        rows = sorted({i.row() for i in self.events.selectedIndexes()})
+        if ref is None or self.view is None or not rows:
+            return []
+        numbers = [self.view.events[r].number for r in rows]
+        try:
+            marked = cuts.mark_vfx(self.state.catalog, ref, events=numbers, show=show, seq=seq)
+        except PixmError as exc:
+            self.summary.setText(str(exc))
+            return []
+        self._show_selected()
+        return marked
+
+    def _ask_mark(self) -> None:
+        show, ok = QInputDialog.getText(self, "VFX shots", "Show code:", text="SHOW")
+        if ok and show.strip():
+            seq, ok = QInputDialog.getText(self, "VFX shots", "Sequence:", text="010")
+            if ok:
+                self.mark_selected(show.strip(), seq.strip() or "010")
 
     def compare(self, old: str | None = None, new: str | None = None) -> cuts.DiffView | None:
         """Fill the change list from ``old`` to ``new`` (default: the two boxes)."""
