@@ -295,3 +295,10 @@ class TurnoverCheckError(PixmError):
     def __init__(self, message: str, *, failures: tuple = (), **kwargs):
         super().__init__(message, **kwargs)
         self.failures = tuple(failures)
+
+
+class CutFormatError(PixmError):
+    """An editorial file (CMX 3600 EDL, FCP XML, FCPXML, OTIO, AAF) that cannot be read as a cut (exit 2): the
+    message names the file and each bad line (number and text, the first few); nothing of it was imported."""
+
+    exit_code = 2

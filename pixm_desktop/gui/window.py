@@ -1,5 +1,5 @@
 """The cart window: pages on the left (Offload, Verification, Clips, Logger, Reports, History, Drives, Dailies,
-Turnovers, Settings), notices in a strip under the pages (``gui.notices``).
+Turnovers, Post, Settings), notices in a strip under the pages (``gui.notices``).
 
 The window owns one :class:`JobRunner` (the only way background work runs), one :class:`QueueController`
 (offload jobs and the 100 ms progress poll) and the shared :class:`AppState` (catalog + settings). It never
@@ -34,6 +34,7 @@ from pixm_desktop.gui.pages.drives import DrivesPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
 from pixm_desktop.gui.pages.offload import OffloadPage
+from pixm_desktop.gui.pages.post import PostPage
 from pixm_desktop.gui.pages.reports import ReportsPage
 from pixm_desktop.gui.pages.settings import SettingsPage
 from pixm_desktop.gui.pages.turnovers import TurnoversPage
@@ -48,7 +49,8 @@ from pixm_desktop.services import qc as qc_service
 from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
-# (key, title in the page list, icon — see theme.PAGE_ICONS): the order of the list and of the Ctrl+1…9, 0 shortcuts
+# (key, title in the page list, icon — see theme.PAGE_ICONS): the order of the list and of the Ctrl+1…9, Ctrl+0
+# shortcuts of the first ten; Settings is Ctrl+, (the platforms' Preferences key)
 PAGES = (
     ("offload", "Offload", "offload"),
     ("verification", "Verification", "verification"),
@@ -59,6 +61,7 @@ PAGES = (
     ("drives", "Drives", "drives"),
     ("dailies", "Dailies", "dailies"),
     ("turnovers", "Turnovers", "turnovers"),
+    ("post", "Post", "table"),
     ("settings", "Settings", "settings"),
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
@@ -103,6 +106,7 @@ class CartWindow(QMainWindow):
         self.settings_page = SettingsPage(self.state, self.stack)
         self.turnovers_page = TurnoversPage(self.state, self.stack)
         self.dailies_page = DailiesPage(self.state, self.stack, selected_clips=self._selected_clip_names)
+        self.post_page = PostPage(self.state, self.stack)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
@@ -114,6 +118,7 @@ class CartWindow(QMainWindow):
             "turnovers": self.turnovers_page,
             "settings": self.settings_page,
             "dailies": self.dailies_page,
+            "post": self.post_page,
         }
         for key, title, icon in PAGES:
             QListWidgetItem(page_icon(icon), title, self.nav)
@@ -154,6 +159,7 @@ class CartWindow(QMainWindow):
         self.history_page.open_card.connect(self.open_card)
         self.clips_page.notice.connect(self.notify)
         self.logger_page.notice.connect(self.notify)
+        self.post_page.notice.connect(self.notify)
         self.clips_page.open_in_logger.connect(lambda ids: (self.show_page("log"), self.logger_page.show_clips(ids)))
         self.offload_page.sources.ejected.connect(self.notify)
         self.state.catalog_changed.connect(self._catalog_changed)
@@ -228,7 +234,9 @@ class CartWindow(QMainWindow):
         act(m, "&Eject card", ["Ctrl+E"], self._eject)
         m = mb.addMenu("&View")
         for i, (key, title, _icon) in enumerate(PAGES):
-            act(m, f"&{title}", [f"Ctrl+{(i + 1) % 10}"], lambda _c=False, key=key: self.show_page(key))
+            keys = [f"Ctrl+{(i + 1) % 10}"] if i < 10 else []
+            keys += ["Ctrl+,"] if key == "settings" else []
+            act(m, f"&{title}", keys, lambda _c=False, key=key: self.show_page(key))
         act(m, "&Find in history", ["Ctrl+F"], self._find)
         act(m, "Re&fresh", ["F5"], self.refresh_views)
         m = mb.addMenu("&Help")
@@ -313,7 +321,7 @@ class CartWindow(QMainWindow):
         page = self.stack.currentWidget()
         if page in (self.clips_page, self.logger_page):
             self.undo_group.setActiveStack(page.writer.undo_stack)
-        if page in (self.drives_page, self.turnovers_page, self.dailies_page):
+        if page in (self.drives_page, self.turnovers_page, self.dailies_page, self.post_page):
             page.refresh()
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every

@@ -425,4 +425,89 @@ class Turnover(Base):
     checks: Mapped[str] = mapped_column(Text, default="[]")
     error: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+
+
+class Cut(Base):
+    """One version of an editorial cut (issue 15): ``name`` (``R1``) and ``version`` (1, 2, …) identify it;
+    ``format`` (``cmx3600``, ``fcp_xml``…), the files it was read from (``source``, JSON list), its rate, who
+    imported it and when (UTC). ``locked_by``/``locked_at``: the reel lock; ``warnings``: JSON list."""
+
+    __tablename__ = "cuts"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255), default="")
+    format: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(Text, default="[]")
+    fps_num: Mapped[int] = mapped_column(Integer)
+    fps_den: Mapped[int] = mapped_column(Integer)
+    drop_frame: Mapped[bool] = mapped_column(Boolean, default=False)
+    imported_by: Mapped[str] = mapped_column(String(255), default="")
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_by: Mapped[str | None] = mapped_column(String(255))
+    locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    warnings: Mapped[str] = mapped_column(Text, default="[]")
+    events: Mapped[list[CutEvent]] = relationship(back_populates="cut", cascade="all, delete-orphan",
+                                                  order_by="CutEvent.position")
+
+
+class CutEvent(Base):
+    """A picture event of a cut, as read (``post.model.CutEvent``: frames at the cut's rate, ``[in, out)``;
+    ``speed`` as a fraction text, ``cdl`` JSON or ``None``) and as resolved: ``status`` (``resolved``,
+    ``ambiguous``, ``unmatched``), the clip, how (``match_by``), ``reason`` and ``candidates`` (JSON list).
+    ``shot``: the VFX shot name when marked; ``markers``: the editor's marker texts (JSON list)."""
+
+    __tablename__ = "cut_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cut_id: Mapped[int] = mapped_column(ForeignKey("cuts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    track: Mapped[int] = mapped_column(Integer, default=1)
+    reel: Mapped[str] = mapped_column(String(128), default="")
+    source_file: Mapped[str | None] = mapped_column(Text)
+    clip_name: Mapped[str | None] = mapped_column(Text)
+    src_in: Mapped[int] = mapped_column(Integer)
+    src_out: Mapped[int] = mapped_column(Integer)
+    rec_in: Mapped[int] = mapped_column(Integer)
+    rec_out: Mapped[int] = mapped_column(Integer)
+    speed: Mapped[str | None] = mapped_column(String(32))
+    transition: Mapped[str] = mapped_column(String(4), default="C")
+    dissolve: Mapped[int] = mapped_column(Integer, default=0)
+    extended: Mapped[int] = mapped_column(Integer, default=0)
+    line: Mapped[int] = mapped_column(Integer, default=0)
+    cdl: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12))
+    clip_id: Mapped[int | None] = mapped_column(ForeignKey("clips.id", ondelete="SET NULL"), index=True)
+    match_by: Mapped[str] = mapped_column(String(20), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    candidates: Mapped[str] = mapped_column(Text, default="[]")
+    shot: Mapped[str | None] = mapped_column(String(64))
+    markers: Mapped[str] = mapped_column(Text, default="[]")
+    cut: Mapped[Cut] = relationship(back_populates="events")
+    clip: Mapped[Clip | None] = relationship()
+
+
+class Pull(Base):
+    """A VFX shot pulled (or a DI delivery's clip, ``kind`` ``di``): the cut version and event, the clip, the
+    cut range and the pulled range in clip frames ``[in, out)`` (0 = the clip's first frame), the handles asked,
+    the first VFX frame, the package folder and whether the file was trimmed; who and when (UTC)."""
+
+    __tablename__ = "pulls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), default="vfx")
+    cut_id: Mapped[int] = mapped_column(ForeignKey("cuts.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("cut_events.id", ondelete="SET NULL"))
+    shot: Mapped[str] = mapped_column(String(64))
+    clip_id: Mapped[int | None] = mapped_column(ForeignKey("clips.id", ondelete="SET NULL"), index=True)
+    cut_in: Mapped[int] = mapped_column(Integer)
+    cut_out: Mapped[int] = mapped_column(Integer)
+    pull_in: Mapped[int] = mapped_column(Integer)
+    pull_out: Mapped[int] = mapped_column(Integer)
+    handles: Mapped[int] = mapped_column(Integer)
+    first_frame: Mapped[int] = mapped_column(Integer)
+    package: Mapped[str] = mapped_column(Text)
+    trimmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
