@@ -66,7 +66,8 @@ def test_a_malformed_cut_is_said_and_not_imported(page, tmp_path):
     assert p.cut_list.count() == 0
 
 
-def test_the_post_page_is_in_the_navigation_after_the_others():
+def test_the_post_page_is_in_the_navigation_before_settings():
     from pixm_desktop.gui.window import PAGES
 
-    assert PAGES[-1][:2] == ("post", "Post") and [k for k, _t, _i in PAGES].index("settings") == 7
+    keys = [k for k, _t, _i in PAGES]
+    assert keys[-2:] == ["post", "settings"] and keys.index("post") == keys.index("turnovers") + 1

@@ -74,3 +74,16 @@ def test_help_lists_every_shortcut(cart, qtbot):
     names = {dlg.table.item(r, 0).text(): dlg.table.item(r, 1).text() for r in range(dlg.table.rowCount())}
     assert names["Undo the last log edit"] == "Ctrl+Z" and names["Eject card"] == "Ctrl+E"
     dlg.reject()
+
+
+def test_pages_have_distinct_keys_and_settings_has_the_preferences_key(cart):
+    """Ctrl+1…9 and Ctrl+0 for the first ten pages, never the same keys twice; Settings also Ctrl+,."""
+    from pixm_desktop.gui.window import PAGES
+
+    win = cart.window(start=False)
+    keys = {s.name: s.action.shortcuts() for s in win.shortcuts}
+    used = [k.toString() for ks in keys.values() for k in ks]
+    assert len(used) == len(set(used))
+    numbered = [f"Ctrl+{(i + 1) % 10}" for i in range(min(10, len(PAGES)))]
+    assert [keys[title][0].toString() for _k, title, _i in PAGES[:10]] == numbered
+    assert QKeySequence("Ctrl+,") in keys["Settings"]

@@ -98,8 +98,8 @@ def smoke_test(argv: list[str]) -> int:
                 app.processEvents()
             return f"window shown on {app.platformName()}, {len(PAGE_KEYS)} pages visited"
         finally:
-            win.close()
             win.shutdown()
+            win.close()
             catalog.close()
 
     results = selfcheck.run_checks(extra=(("window", window),))

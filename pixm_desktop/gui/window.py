@@ -464,6 +464,7 @@ class CartWindow(QMainWindow):
         self.history_page.debounce.stop()
         self.clips_page.stop()
         self.logger_page.stop()
+        self.reports_page.stop()
         self.dailies_page.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()

@@ -290,6 +290,10 @@ class ReportsPage(QWidget):
             self.addAction(a)
             self.actions_by_name[name] = a
 
+    def stop(self) -> None:
+        """The window is closing: no preview is built any more."""
+        self.preview_timer.stop()
+
     # -- reading the catalog ------------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
