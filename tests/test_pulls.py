@@ -193,3 +193,29 @@ def test_a_copy_that_does_not_match_the_catalog_is_refused_and_no_history_writte
     assert not (root / "ascmhl").exists()
     with catalog.session() as s:
         assert s.scalars(select(Pull)).all() == []
+
+
+def test_a_trim_copies_the_cameras_own_frames_and_its_sound(tmp_path):
+    """Stream copy, not a re-encode: each frame of the range is the source's packet, byte for byte; the
+    clip's audio comes along for the same span; the start timecode is the first frame's."""
+    import av
+
+    from pixm_desktop.media.probe import probe_media
+    from pixm_desktop.media.trim import stream_copy_range
+    from support.cards import make_card
+
+    card = make_card(tmp_path / "cards", "arri", clips=1, seconds=2.0)
+    src = card.root / card.clips[0].files[0]
+    with av.open(str(src)) as c:
+        frames = [bytes(p) for p in c.demux(video=0) if p.size]
+        has_audio = bool(c.streams.audio)
+    dest = tmp_path / "trim.mov"
+    assert stream_copy_range(src, dest, card.clips[0].fps, 10, 20, "01:00:00:10") == 20
+    with av.open(str(dest)) as c:
+        assert [bytes(p) for p in c.demux(video=0) if p.size] == frames[10:30]
+        assert bool(c.streams.audio) == has_audio
+    back = probe_media(dest)
+    assert (back.start_tc, back.frames) == ("01:00:00:10", 20)
+    with pytest.raises(ValueError, match="empty frame range"):
+        stream_copy_range(src, tmp_path / "none.mov", card.clips[0].fps, 5, 0, "01:00:00:00")
+    assert not (tmp_path / "none.mov").exists()

@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -35,6 +34,7 @@ from pixm_desktop.core.errors import UsageError, VerificationFailedError
 from pixm_desktop.core.hashes import HashAlgorithm, MultiHasher
 from pixm_desktop.core.timecode import frames_to_tc, nominal
 from pixm_desktop.media.probe import probe_media
+from pixm_desktop.media.trim import stream_copy_range
 from pixm_desktop.mhl import MhlFileRecord, Process, write_generation
 from pixm_desktop.post import pulls as P
 from pixm_desktop.post.model import Cdl
@@ -174,16 +174,16 @@ def _trim_reason(clip: Clip, files: list[File]) -> str:
 
 def trim_mov(src: Path, dest: Path, fps: Fraction, start_frame: int, first: int, count: int, drop: bool) -> None:
     """Cut ``count`` frames from frame ``first`` (0 = the clip's first) of the MOV ``src`` to ``dest`` by
-    stream copy, its start timecode set to the first frame's, then probe ``dest`` back: its start timecode and
+    stream copy (:func:`media.trim.stream_copy_range`, PyAV: no ffmpeg command needed), its start timecode set
+    to the first frame's, then probe ``dest`` back: its start timecode and
     frame count must be the ones asked. Raises :class:`VerificationFailedError` otherwise, ``OSError``."""
     tc = frames_to_tc(start_frame + first, fps, drop_frame=drop)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-ss", f"{float(Fraction(first) / fps):.6f}", "-i", os.fspath(src),
-           "-map", "0:v:0", "-map", "0:a?", "-c", "copy", "-frames:v", str(count), "-timecode", tc,
-           "-map_metadata", "0", "-movflags", "+faststart", "-y", os.fspath(dest)]
-    run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-    if run.returncode != 0:
-        raise VerificationFailedError(f"ffmpeg could not trim {src.name}", path=dest, details=run.stderr[-2000:])
+    try:
+        stream_copy_range(src, dest, fps, first, count, tc)
+    except ValueError as exc:
+        raise VerificationFailedError(f"{src.name} could not be trimmed by stream copy: {exc}", path=dest,
+                                      hint="pull without --trim (whole files)") from None
     back = probe_media(dest)
     want_start = start_frame + first
     if back.start_frame != want_start or back.frames != count:
