@@ -71,3 +71,38 @@ def test_the_post_page_is_in_the_navigation_before_settings():
 
     keys = [k for k, _t, _i in PAGES]
     assert keys[-2:] == ["post", "settings"] and keys.index("post") == keys.index("turnovers") + 1
+
+
+def test_a_pull_runs_from_the_page_as_a_job_and_says_what_it_made(qtbot, shoot, tmp_path):
+    """Pull VFX shots… from the Post page: a ``pull`` job (its row), the step shown while it runs, then the
+    package's rows and files; the buttons come back."""
+    from sqlalchemy import select
+
+    from pixm_desktop.core.states import JobKind
+    from pixm_desktop.gui.runner import JobRunner
+    from pixm_desktop.store.models import Job, Pull
+    from support.cli import cli
+
+    catalog, path, found = shoot
+    runner = JobRunner()
+    p = PostPage(SimpleNamespace(catalog=catalog, runner=runner))
+    qtbot.addWidget(p)
+    try:
+        a1, a2, _ = by_name(found, "A001")
+        cut = write_cut(tmp_path, "gp", [clip_item(a1, 4, 12, reel=a1.tape_name), clip_item(a2, 10, 3, reel=a2.tape_name)])
+        assert p.import_file([cut], "GP") is not None
+        assert cli("vfx", "mark", "--cut", "GP", "--events", "1,2", "--catalog", path).code == 0
+        out = tmp_path / "out"
+        out.mkdir()
+        assert p.start_package(JobKind.PULL, out)
+        assert not p.pull_button.isEnabled() and p.cancel_button.isEnabled()
+        qtbot.waitUntil(lambda: p.package_result is not None, timeout=120_000)
+        assert not isinstance(p.package_result, BaseException), p.package_result
+        assert "2 row(s)" in p.job_label.text() and str(out) in p.job_label.text()
+        assert p.pull_button.isEnabled() and not p.cancel_button.isEnabled()
+        with catalog.session() as s:
+            assert [j.status for j in s.scalars(select(Job).where(Job.kind == "pull"))] == ["completed"]
+            assert len(s.scalars(select(Pull)).all()) == 2
+    finally:
+        p.stop()
+        runner.shutdown(wait=True)

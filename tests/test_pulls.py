@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from pixm_desktop.core.errors import VerificationFailedError
+from pixm_desktop.core.errors import CancelledError, VerificationFailedError
 from pixm_desktop.core.timecode import frames_to_tc, tc_to_frames
 from pixm_desktop.media.probe import probe_media
 from pixm_desktop.post.edl import read_edl
@@ -219,3 +219,39 @@ def test_a_trim_copies_the_cameras_own_frames_and_its_sound(tmp_path):
     with pytest.raises(ValueError, match="empty frame range"):
         stream_copy_range(src, tmp_path / "none.mov", card.clips[0].fps, 5, 0, "01:00:00:00")
     assert not (tmp_path / "none.mov").exists()
+
+
+def test_a_pull_is_a_job_and_a_cancelled_one_leaves_nothing(shoot, tmp_path, monkeypatch):
+    """``pixm pull`` runs as a ``pull`` job (its row in ``jobs``); a cancel between two steps removes the new
+    package folder and records no pull."""
+    from pixm_desktop.core.model import CancelToken
+    from pixm_desktop.core.states import JobKind, PostJobOptions
+    from pixm_desktop.services import jobs
+    from pixm_desktop.store.models import Job
+
+    catalog, path, found = shoot
+    a1, a2, _ = by_name(found, "A001")
+    items = [clip_item(a1, 4, 12, reel=a1.tape_name), clip_item(a2, 10, 3, reel=a2.tape_name)]
+    cuts.import_cut(catalog, [write_cut(tmp_path, "J1", items, style="avid")], "J1")
+    assert cli("vfx", "mark", "--cut", "J1", "--events", "1,2", "--catalog", path).code == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    token, copy = CancelToken(), pulls._copy_hashed
+
+    def copy_then_cancel(*args):  # the loader presses Cancel while the first camera file is copied
+        token.cancel()
+        return copy(*args)
+
+    monkeypatch.setattr(pulls, "_copy_hashed", copy_then_cancel)
+    with pytest.raises(CancelledError):
+        jobs.execute(catalog, JobKind.PULL, PostJobOptions(cut="J1", folder=str(out)), cancel=token)
+    monkeypatch.setattr(pulls, "_copy_hashed", copy)
+    assert os.listdir(out) == []
+    with catalog.session() as s:
+        assert s.scalars(select(Pull)).all() == []
+    run = cli("pull", "--cut", "J1", "--to", out, "--catalog", path)
+    assert run.code == 0, run.text
+    assert "copying " in run.err  # the job's steps, as they happen
+    with catalog.session() as s:
+        kinds = [(j.kind, j.status) for j in s.scalars(select(Job).where(Job.kind == JobKind.PULL.value))]
+        assert kinds[-1] == ("pull", "completed") and len(s.scalars(select(Pull)).all()) == 2

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pixm_desktop.cli._catalog import naming, open_existing, reader_catalog_arg
+from pixm_desktop.cli._catalog import reader_catalog_arg
 from pixm_desktop.cli._commands import command_help
-from pixm_desktop.cli.pull import _progress, print_package
-from pixm_desktop.services import pulls
+from pixm_desktop.cli.pull import print_package, run_package_job
+from pixm_desktop.core.states import JobKind, PostJobOptions
 
 
 def register(sub) -> None:
@@ -25,12 +25,6 @@ def register(sub) -> None:
 
 
 def cmd_di(args) -> int:
-    catalog = open_existing(args.catalog, create=args.create)
-    try:
-        with naming(catalog):
-            result = pulls.deliver_di(catalog, args.cut, args.to, handles=args.handles, trim=args.trim,
-                                      progress=None if args.json else _progress)
-    finally:
-        catalog.close()
-    print_package(result, args.json, "clip range")
+    options = PostJobOptions(cut=args.cut, folder=str(args.to), handles=args.handles, trim=args.trim)
+    print_package(run_package_job(args, JobKind.DELIVERY, options), args.json, "clip range")
     return 0

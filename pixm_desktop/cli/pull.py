@@ -10,7 +10,8 @@ from pathlib import Path
 from pixm_desktop.cli._catalog import naming, open_existing, reader_catalog_arg
 from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, out
-from pixm_desktop.services import pulls
+from pixm_desktop.core.states import JobKind, PostJobOptions
+from pixm_desktop.services import jobs, pulls
 
 
 def register(sub) -> None:
@@ -29,20 +30,32 @@ def register(sub) -> None:
 
 
 def cmd_pull(args) -> int:
-    shots = [x.strip() for x in args.shots.split(",") if x.strip()] if args.shots else None
-    catalog = open_existing(args.catalog, create=args.create)
-    try:
-        with naming(catalog):
-            result = pulls.pull(catalog, args.cut, args.to, handles=args.handles, first_frame=args.first_frame,
-                                shots=shots, trim=args.trim, progress=None if args.json else _progress)
-    finally:
-        catalog.close()
-    print_package(result, args.json, "shot")
+    options = PostJobOptions(cut=args.cut, folder=str(args.to), handles=args.handles, first_frame=args.first_frame,
+                             shots=args.shots or "", trim=args.trim)
+    print_package(run_package_job(args, JobKind.PULL, options), args.json, "shot")
     return 0
 
 
-def _progress(message: str) -> None:
-    console.print(message, markup=False)
+def run_package_job(args, kind: JobKind, options: PostJobOptions) -> pulls.PackageResult:
+    """The pull or delivery as a job (a row in ``jobs``), its steps printed unless ``--json``."""
+    catalog = open_existing(args.catalog, create=args.create)
+    try:
+        with naming(catalog):
+            return jobs.execute(catalog, kind, options, on_progress=None if args.json else _Steps())
+    finally:
+        catalog.close()
+
+
+class _Steps:
+    """Prints each new step of the job's progress (``copying …``, ``trimming …``) once."""
+
+    def __init__(self):
+        self.seen = 0
+
+    def __call__(self, progress) -> None:
+        if getattr(progress, "steps", 0) > self.seen:
+            self.seen = progress.steps
+            console.print(progress.current, markup=False)
 
 
 def print_package(result: pulls.PackageResult, as_json: bool, key: str) -> None:

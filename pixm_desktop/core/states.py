@@ -23,6 +23,8 @@ class JobKind(StrEnum):
     QC = "qc"  # ingest QC: the clips of cards (or a day) checked against the show profile
     DAILIES = "dailies"  # renditions (proxies) of clips in a preset, with look and burn-ins
     TURNOVER = "turnover"  # a checked package for editorial or sound, with its own ASC MHL
+    PULL = "pull"  # the VFX shots of a cut, with handles: pull list and camera files, fresh ASC MHL
+    DELIVERY = "delivery"  # the camera files a cut uses (DI), by reel, with EDLs and a fresh ASC MHL
 
 
 class JobDestinationStatus(StrEnum):
@@ -255,9 +257,24 @@ class TurnoverJobOptions(_KindOptions):
     mos: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PostJobOptions(_KindOptions):
+    """A VFX pull (``pull``) or a DI delivery (``delivery``) of the cut ``cut`` (``NAME`` or ``NAME@N``) into a
+    new package folder in ``folder``: ``handles`` frames each side (a pull's default 8, a delivery's 10),
+    ``first_frame`` the VFX number of a pull's first handle frame, ``shots`` (comma-separated; "" = every
+    marked one), ``trim`` (ProRes/DNx MOV cut to range + handles by stream copy)."""
+
+    cut: str = ""
+    folder: str = ""
+    handles: int = 8
+    first_frame: int = 1001
+    shots: str = ""
+    trim: bool = False
+
+
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,
             JobKind.AFTERCARE: AftercareJobOptions, JobKind.QC: QcJobOptions, JobKind.DAILIES: DailiesJobOptions,
-            JobKind.TURNOVER: TurnoverJobOptions}
+            JobKind.TURNOVER: TurnoverJobOptions, JobKind.PULL: PostJobOptions, JobKind.DELIVERY: PostJobOptions}
 
 
 def job_options(kind: str, text: str | None):

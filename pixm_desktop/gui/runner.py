@@ -30,7 +30,7 @@ from PySide6.QtCore import QObject, Signal
 from pixm_desktop.core import logs
 
 log = logging.getLogger(__name__)
-LANES = {"catalog": 1, "io": 4, "offload": 8, "aftercare": 1, "dailies": 1}
+LANES = {"catalog": 1, "io": 4, "offload": 8, "aftercare": 1, "dailies": 1, "post": 1}
 
 
 @dataclass(eq=False)

@@ -466,6 +466,7 @@ class CartWindow(QMainWindow):
         self.logger_page.stop()
         self.reports_page.stop()
         self.dailies_page.stop()
+        self.post_page.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()

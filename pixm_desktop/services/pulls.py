@@ -26,11 +26,12 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from pixm_desktop.core.errors import UsageError, VerificationFailedError
+from pixm_desktop.core.errors import CancelledError, UsageError, VerificationFailedError
 from pixm_desktop.core.hashes import HashAlgorithm, MultiHasher
 from pixm_desktop.core.timecode import frames_to_tc, nominal
 from pixm_desktop.media.probe import probe_media
@@ -76,6 +77,17 @@ def _package_root(to: Path, cut: Cut, kind: str) -> Path:
                          hint="move it away or give another --to")
     root.mkdir(exist_ok=True)
     return root
+
+
+@contextmanager
+def _removed_if_cancelled(root: Path):
+    """A new package folder is removed when its job is cancelled (the progress callback raised): nothing
+    half-written is left, and the catalog rows of the session are never committed."""
+    try:
+        yield
+    except CancelledError:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
 
 
 def _inside(root: Path, rel: str) -> Path:
@@ -209,42 +221,43 @@ def pull(catalog: Catalog, ref: str, to: Path, *, handles: int = 8, first_frame:
             raise UsageError(f"cut {cut.name}@{cut.version} has no VFX shots" + (f" named {shots}" if shots else ""),
                              hint="`pixm vfx mark --cut NAME --events 3,7` marks them")
         root = _package_root(to, cut, "vfx")
-        pkg, result = _Package(s, root, progress), PackageResult(root)
-        files = cuts_repo.clip_file_rows(s, [e.clip_id for e in marked if e.clip_id])
-        planned = _plan_shots(marked, fps, handles, first_frame, result)
-        edl_lines, ranges_by_clip = [], {}
-        for _e, clip, rng in planned:
-            ranges_by_clip.setdefault(clip.id, []).append((rng.pull_in, rng.pull_out))
-        merged = {cid: P.merge(r) for cid, r in ranges_by_clip.items()}
-        packaged = _package_media(pkg, {e.clip_id: e.clip for e, _, _ in planned}, files, merged, trim, result)
-        rec = 0
-        for e, clip, rng in planned:
-            cfps = Fraction(clip.fps_num, clip.fps_den)
-            row = _shot_row(e, clip, cfps, rng, packaged.get(clip.id, ("", False)))
-            result.rows.append(row)
-            label = Fraction(nominal(fps), nominal(cfps))  # the EDL counts the cut's labels
-            src_in, src_out = (round((clip.start_frame + f) * label) for f in (rng.pull_in, rng.pull_out))
-            edl_lines.append(P.EdlLine(reel=(clip.tape_name or clip.reel or "AX")[:8], src_in=src_in,
-                                       src_out=src_out, rec_in=rec, rec_out=rec + src_out - src_in,
-                                       clip_name=e.shot, source_file=clip.name))
-            rec += src_out - src_in
-            if e.cdl:
-                c = json.loads(e.cdl)
-                pkg.made_file(f"CDL/{e.shot}.cdl", P.cdl_xml(e.shot, Cdl(tuple(c["slope"]), tuple(c["offset"]),
-                                                                          tuple(c["power"]), c["sat"])).encode(),
-                              origin="cut CDL")
-            s.add(Pull(kind="vfx", cut_id=cut.id, event_id=e.id, shot=e.shot, clip_id=clip.id,
-                       cut_in=rng.cut_in, cut_out=rng.cut_out, pull_in=rng.pull_in, pull_out=rng.pull_out,
-                       handles=handles, first_frame=first_frame, package=str(root), trimmed=row["trimmed"],
-                       created_by=by or current_user()))
-        pkg.made_file("pull_list.csv", P.pull_list_csv(result.rows).encode(), origin="pixm")
-        pkg.made_file("pull_list.edl", P.write_edl(f"{cut.name} v{cut.version} VFX pulls", edl_lines, fps,
-                                                   drop_frame=cut.drop_frame).encode(), origin="pixm")
-        _count_sheet(s, pkg, cut, result.rows, [c for _, c, _ in planned], handles)
-        result.mhl = pkg.finish()
-        result.files = sorted(pkg.records)
-        s.commit()
-        return result
+        with _removed_if_cancelled(root):
+            pkg, result = _Package(s, root, progress), PackageResult(root)
+            files = cuts_repo.clip_file_rows(s, [e.clip_id for e in marked if e.clip_id])
+            planned = _plan_shots(marked, fps, handles, first_frame, result)
+            edl_lines, ranges_by_clip = [], {}
+            for _e, clip, rng in planned:
+                ranges_by_clip.setdefault(clip.id, []).append((rng.pull_in, rng.pull_out))
+            merged = {cid: P.merge(r) for cid, r in ranges_by_clip.items()}
+            packaged = _package_media(pkg, {e.clip_id: e.clip for e, _, _ in planned}, files, merged, trim, result)
+            rec = 0
+            for e, clip, rng in planned:
+                cfps = Fraction(clip.fps_num, clip.fps_den)
+                row = _shot_row(e, clip, cfps, rng, packaged.get(clip.id, ("", False)))
+                result.rows.append(row)
+                label = Fraction(nominal(fps), nominal(cfps))  # the EDL counts the cut's labels
+                src_in, src_out = (round((clip.start_frame + f) * label) for f in (rng.pull_in, rng.pull_out))
+                edl_lines.append(P.EdlLine(reel=(clip.tape_name or clip.reel or "AX")[:8], src_in=src_in,
+                                           src_out=src_out, rec_in=rec, rec_out=rec + src_out - src_in,
+                                           clip_name=e.shot, source_file=clip.name))
+                rec += src_out - src_in
+                if e.cdl:
+                    c = json.loads(e.cdl)
+                    pkg.made_file(f"CDL/{e.shot}.cdl", P.cdl_xml(e.shot, Cdl(tuple(c["slope"]), tuple(c["offset"]),
+                                                                              tuple(c["power"]), c["sat"])).encode(),
+                                  origin="cut CDL")
+                s.add(Pull(kind="vfx", cut_id=cut.id, event_id=e.id, shot=e.shot, clip_id=clip.id,
+                           cut_in=rng.cut_in, cut_out=rng.cut_out, pull_in=rng.pull_in, pull_out=rng.pull_out,
+                           handles=handles, first_frame=first_frame, package=str(root), trimmed=row["trimmed"],
+                           created_by=by or current_user()))
+            pkg.made_file("pull_list.csv", P.pull_list_csv(result.rows).encode(), origin="pixm")
+            pkg.made_file("pull_list.edl", P.write_edl(f"{cut.name} v{cut.version} VFX pulls", edl_lines, fps,
+                                                       drop_frame=cut.drop_frame).encode(), origin="pixm")
+            _count_sheet(s, pkg, cut, result.rows, [c for _, c, _ in planned], handles)
+            result.mhl = pkg.finish()
+            result.files = sorted(pkg.records)
+            s.commit()
+            return result
 
 
 def _plan_shots(marked, fps: Fraction, handles: int, first_frame: int, result: PackageResult) -> list:
@@ -347,41 +360,42 @@ def deliver_di(catalog: Catalog, ref: str, to: Path, *, handles: int = 10, trim:
         if not used:
             raise UsageError(f"cut {cut.name}@{cut.version} has no resolved event to deliver")
         root = _package_root(to, cut, "di")
-        pkg, result = _Package(s, root, progress), PackageResult(root)
-        result.problems += [f"V{e.track} event {e.number}: {e.status}: {e.reason}" for e in cut.events
-                            if e.status != "resolved"]
-        files = cuts_repo.clip_file_rows(s, list({e.clip_id for e in used}))
-        ranges: dict[int, list[tuple[int, int]]] = {}
-        for e in used:
-            ref_ = cuts_service.clip_ref(e.clip)
-            cin, cout = clip_frames(cuts_service.doc_event(e), ref_, fps)
-            ranges.setdefault(e.clip_id, []).append((max(0, cin - handles), min(e.clip.frames or cout, cout + handles)))
-        merged = {cid: P.merge(r) for cid, r in ranges.items()}
-        clips = {e.clip_id: e.clip for e in used}
-        written = _package_media(pkg, clips, files, merged, trim, result, folder=_reel_folder)
-        for cid, clip in clips.items():
-            cf = Fraction(clip.fps_num, clip.fps_den)
-            for a, b in merged[cid]:
-                result.rows.append({"clip": clip.name, "card": clip.card.label, "reel": clip.reel or "",
-                                    "tape": clip.tape_name or "", "tc_in": frames_to_tc(clip.start_frame + a, cf),
-                                    "tc_out": frames_to_tc(clip.start_frame + b, cf), "frames": b - a,
-                                    "files": written[cid][0]})
-                s.add(Pull(kind="di", cut_id=cut.id, shot=clip.name, clip_id=cid, cut_in=a + handles, cut_out=b - handles,
-                           pull_in=a, pull_out=b, handles=handles, first_frame=0, package=str(root),
-                           trimmed=written[cid][1],
-                           created_by=by or current_user()))
-        for track in sorted({e.track for e in cut.events}):
-            lines = [P.EdlLine(e.reel or "AX", e.src_in, e.src_out, e.rec_in, e.rec_out, e.clip_name or "",
-                               e.source_file or (e.clip.name if e.clip else "")) for e in cut.events if e.track == track]
-            pkg.made_file(f"EDL/{P.safe_name(cut.name)}_V{track}.edl",
-                          P.write_edl(f"{cut.name} v{cut.version} V{track}", lines, fps,
-                                      drop_frame=cut.drop_frame).encode(), origin="cut")
-        report = ["clip,card,reel,tape,tc_in,tc_out,frames,files"] + [
-            ",".join(P._csv_safe(str(r[k])).replace(",", " ") for k in ("clip", "card", "reel", "tape", "tc_in",
-                                                                       "tc_out", "frames", "files"))
-            for r in result.rows] + [f"# not delivered: {p}" for p in result.problems]
-        pkg.made_file("delivery_report.csv", ("\n".join(report) + "\n").encode(), origin="pixm")
-        result.mhl = pkg.finish()
-        result.files = sorted(pkg.records)
-        s.commit()
-        return result
+        with _removed_if_cancelled(root):
+            pkg, result = _Package(s, root, progress), PackageResult(root)
+            result.problems += [f"V{e.track} event {e.number}: {e.status}: {e.reason}" for e in cut.events
+                                if e.status != "resolved"]
+            files = cuts_repo.clip_file_rows(s, list({e.clip_id for e in used}))
+            ranges: dict[int, list[tuple[int, int]]] = {}
+            for e in used:
+                ref_ = cuts_service.clip_ref(e.clip)
+                cin, cout = clip_frames(cuts_service.doc_event(e), ref_, fps)
+                ranges.setdefault(e.clip_id, []).append((max(0, cin - handles), min(e.clip.frames or cout, cout + handles)))
+            merged = {cid: P.merge(r) for cid, r in ranges.items()}
+            clips = {e.clip_id: e.clip for e in used}
+            written = _package_media(pkg, clips, files, merged, trim, result, folder=_reel_folder)
+            for cid, clip in clips.items():
+                cf = Fraction(clip.fps_num, clip.fps_den)
+                for a, b in merged[cid]:
+                    result.rows.append({"clip": clip.name, "card": clip.card.label, "reel": clip.reel or "",
+                                        "tape": clip.tape_name or "", "tc_in": frames_to_tc(clip.start_frame + a, cf),
+                                        "tc_out": frames_to_tc(clip.start_frame + b, cf), "frames": b - a,
+                                        "files": written[cid][0]})
+                    s.add(Pull(kind="di", cut_id=cut.id, shot=clip.name, clip_id=cid, cut_in=a + handles, cut_out=b - handles,
+                               pull_in=a, pull_out=b, handles=handles, first_frame=0, package=str(root),
+                               trimmed=written[cid][1],
+                               created_by=by or current_user()))
+            for track in sorted({e.track for e in cut.events}):
+                lines = [P.EdlLine(e.reel or "AX", e.src_in, e.src_out, e.rec_in, e.rec_out, e.clip_name or "",
+                                   e.source_file or (e.clip.name if e.clip else "")) for e in cut.events if e.track == track]
+                pkg.made_file(f"EDL/{P.safe_name(cut.name)}_V{track}.edl",
+                              P.write_edl(f"{cut.name} v{cut.version} V{track}", lines, fps,
+                                          drop_frame=cut.drop_frame).encode(), origin="cut")
+            report = ["clip,card,reel,tape,tc_in,tc_out,frames,files"] + [
+                ",".join(P._csv_safe(str(r[k])).replace(",", " ") for k in ("clip", "card", "reel", "tape", "tc_in",
+                                                                           "tc_out", "frames", "files"))
+                for r in result.rows] + [f"# not delivered: {p}" for p in result.problems]
+            pkg.made_file("delivery_report.csv", ("\n".join(report) + "\n").encode(), origin="pixm")
+            result.mhl = pkg.finish()
+            result.files = sorted(pkg.records)
+            s.commit()
+            return result

@@ -3,14 +3,16 @@ not), VFX shots marked on the event list, the lock, and a change list between tw
 words (docs/post.md).
 
 Reading a cut and listing it are quick catalog work (a 2,000-event cut resolves in about a second), so they
-run here; pulls and DI deliveries copy media and stay with ``pixm pull`` / ``pixm deliver di``.
+run here. A VFX pull of the marked shots and a DI delivery copy media: they run as ``pull`` / ``delivery``
+jobs in a child process (as ``pixm pull`` / ``pixm deliver di`` do), their current step shown, cancellable
+(a cancelled one leaves no package folder).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,8 +33,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pixm_desktop.core.errors import PixmError
+from pixm_desktop.core.errors import CancelledError, PixmError
+from pixm_desktop.core.model import CancelToken
+from pixm_desktop.core.states import JobKind, PostJobOptions
+from pixm_desktop.gui.errors import explain
 from pixm_desktop.services import cuts
+from pixm_desktop.services import jobs as job_layer
+from pixm_desktop.services.jobs.supervisor import run_job_in_child
 
 EVENT_COLUMNS = ("Track", "Event", "Reel", "Source in", "Source out", "Record in", "Camera clip", "Shot", "Why")
 DIFF_COLUMNS = ("Change", "Track", "Event", "Source", "Was", "Head", "Tail", "Re-pull")
@@ -80,12 +87,28 @@ class PostPage(QWidget):
         self.mark_button = QPushButton("Mark VFX shots", self)
         self.mark_button.setToolTip("Name the selected events as VFX shots (SHOW_SEQ_SHOT); pull them with pixm pull")
         self.refresh_button = QPushButton("Refresh", self)
-        for b in (self.import_button, self.lock_button, self.mark_button, self.refresh_button):
+        self.pull_button = QPushButton("Pull VFX shots…", self)
+        self.pull_button.setToolTip("The marked shots with 8 handles: pull list, camera files, a fresh ASC MHL")
+        self.deliver_button = QPushButton("Deliver to DI…", self)
+        self.deliver_button.setToolTip("The camera files the cut uses, by reel, with EDLs and a fresh ASC MHL")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        for b in (self.import_button, self.lock_button, self.mark_button, self.refresh_button, self.pull_button,
+                  self.deliver_button, self.cancel_button):
             bar.addWidget(b)
         bar.addStretch(1)
         self.summary = QLabel("", self)
         bar.addWidget(self.summary)
         lay.addLayout(bar)
+        self.job_label = QLabel("", self)  # the pull or delivery under way, its step; then what it made
+        self.job_label.setWordWrap(True)
+        lay.addWidget(self.job_label)
+        self.package_cancel: CancelToken | None = None
+        self.package_progress = None
+        self.package_result = None
+        self.poll = QTimer(self)
+        self.poll.setInterval(250)
+        self.poll.timeout.connect(self._show_step)
         split = QSplitter(self)
         self.cut_list = QListWidget(split)
         self.cut_list.setMinimumWidth(200)
@@ -114,6 +137,9 @@ class PostPage(QWidget):
         self.mark_button.clicked.connect(self._ask_mark)
         self.refresh_button.clicked.connect(self.refresh)
         self.compare_button.clicked.connect(self.compare)
+        self.pull_button.clicked.connect(lambda: self._choose_package(JobKind.PULL))
+        self.deliver_button.clicked.connect(lambda: self._choose_package(JobKind.DELIVERY))
+        self.cancel_button.clicked.connect(self.cancel_package)
         self.refresh()
 
     # ------------------------------------------------------------------------------------------ data
@@ -245,3 +271,80 @@ class PostPage(QWidget):
                 self.diff.setItem(row, col, _item(value, "#f6d5d5" if col == 7 and repull else colour))
         self.tabs.setCurrentIndex(1)
         return d
+
+
+    # ------------------------------------------------------------------------------- pulls and deliveries
+
+    def _choose_package(self, kind: JobKind) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the package")
+        if folder:
+            self.start_package(kind, Path(folder))
+
+    def start_package(self, kind: JobKind, folder: Path, *, trim: bool = False) -> bool:
+        """Start a ``pull`` or ``delivery`` job of the selected cut version into ``folder`` (one at a time);
+        ``False`` when nothing was started (no cut selected, one running)."""
+        ref = self.selected_ref()
+        if ref is None or self.package_cancel is not None:
+            return False
+        options = PostJobOptions(cut=ref, folder=str(folder), handles=8 if kind == JobKind.PULL else 10,
+                                 trim=trim)
+        self.package_cancel, self.package_progress, self.package_result = CancelToken(), None, None
+        for b in (self.pull_button, self.deliver_button):
+            b.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.job_label.setText(f"{kind.value} of {ref}: starting…")
+        self.poll.start()
+        self.state.runner.submit(self._run_package, kind, options, self.package_cancel, lane="post",
+                                 name=kind.value, on_done=self._package_done, on_error=self._package_failed)
+        return True
+
+    def _run_package(self, kind: JobKind, options: PostJobOptions, cancel: CancelToken):
+        """Worker thread: the job in a child process (a catalog without a file: on this thread)."""
+        def keep(p) -> None:
+            self.package_progress = p
+
+        catalog = self.state.catalog
+        if catalog.path is not None:
+            return run_job_in_child(catalog.path, kind, options, cancel, keep, name=f"pixm-{kind.value}")
+        return job_layer.execute(catalog, kind, options, cancel=cancel, on_progress=keep)
+
+    def cancel_package(self) -> None:
+        if self.package_cancel is not None:
+            self.package_cancel.cancel()
+            self.cancel_button.setEnabled(False)
+
+    def _show_step(self) -> None:
+        p = self.package_progress
+        if p is not None and getattr(p, "current", ""):
+            self.job_label.setText(f"step {p.steps}: {p.current}")
+
+    def _package_done(self, result) -> None:
+        self.package_result = result
+        self._package_ended()
+        left = f"; left out: {'; '.join(result.problems)}" if result.problems else ""
+        text = f"{len(result.rows)} row(s), {len(result.files)} files, ASC MHL {Path(result.mhl).name} → {result.root}"
+        self.job_label.setText(text + left)
+        self.notice.emit("Package written", text, "warn" if result.problems else "ok", "\n".join(result.problems))
+        self.refresh()
+
+    def _package_failed(self, exc: BaseException) -> None:
+        self.package_result = exc
+        self._package_ended()
+        if isinstance(exc, CancelledError):
+            self.job_label.setText("cancelled: no package folder was left and nothing recorded")
+            return
+        e = explain(exc)
+        self.job_label.setText(e.text())
+        self.notice.emit("Package not written", e.text(), "warn", e.details)
+
+    def _package_ended(self) -> None:
+        self.package_cancel = None
+        self.poll.stop()
+        for b in (self.pull_button, self.deliver_button):
+            b.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def stop(self) -> None:
+        """The window closes: a running pull or delivery is cancelled (its folder removed), the poll stops."""
+        self.cancel_package()
+        self.poll.stop()

@@ -24,6 +24,8 @@ KINDS: dict[JobKind, str] = {
     JobKind.QC: f"{_PACKAGE}.qc:QcKind",
     JobKind.DAILIES: f"{_PACKAGE}.dailies:DailiesKind",
     JobKind.TURNOVER: f"{_PACKAGE}.turnover:TurnoverKindSpec",
+    JobKind.PULL: f"{_PACKAGE}.post:PullKind",
+    JobKind.DELIVERY: f"{_PACKAGE}.post:DeliveryKind",
 }
 
 
