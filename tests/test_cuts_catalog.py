@@ -19,8 +19,8 @@ from support.post_shoot import F24, F2997, by_name, clip_item, start, write_cut
 
 pytest_plugins = ["support.post_shoot"]
 
-def test_an_otio_edl_resolves_by_tape_name_and_source_file_and_lists_the_unmatched(shoot, tmp_path):
-    catalog, path, found = shoot
+def test_an_otio_edl_resolves_by_tape_name_and_source_file_and_lists_the_unmatched(cut_shoot, tmp_path):
+    catalog, path, found = cut_shoot
     a1, a2, a3 = by_name(found, "A001")
     b1, _ = by_name(found, "B002")
     items = [clip_item(a1, 2, 10, reel=a1.tape_name), clip_item(b1, 3, 8, reel=b1.tape_name),
@@ -39,8 +39,8 @@ def test_an_otio_edl_resolves_by_tape_name_and_source_file_and_lists_the_unmatch
         "name": "R1", "version": 1, "events": 4, "resolved": 3, "unmatched": 1, "imported_at": None}
 
 
-def test_the_same_cut_as_edl_and_as_fcp_xml_resolves_identically(shoot, tmp_path):
-    catalog, _, found = shoot
+def test_the_same_cut_as_edl_and_as_fcp_xml_resolves_identically(cut_shoot, tmp_path):
+    catalog, _, found = cut_shoot
     a1, a2, _ = by_name(found, "A001")
     b1, b2 = by_name(found, "B002")
     items = lambda: [clip_item(a1, 0, 6, reel=a1.tape_name), clip_item(a2, 5, 12, reel=a2.tape_name),  # noqa: E731
@@ -53,8 +53,8 @@ def test_the_same_cut_as_edl_and_as_fcp_xml_resolves_identically(shoot, tmp_path
     assert {e.status for e in xml.events} == {"resolved"} and xml.events[0].match_by == "source file"
 
 
-def test_full_name_reels_and_source_file_comments(shoot, tmp_path):
-    catalog, _, found = shoot
+def test_full_name_reels_and_source_file_comments(cut_shoot, tmp_path):
+    catalog, _, found = cut_shoot
     a1, a2, _ = by_name(found, "A001")
     s1, s2 = start(a1), start(a2)
     text = ("TITLE: FULL\nFCM: NON-DROP FRAME\n\n"
@@ -68,8 +68,8 @@ def test_full_name_reels_and_source_file_comments(shoot, tmp_path):
     assert [(e.clip, e.match_by) for e in view.events] == [(a1.clip_name, "reel"), (a2.clip_name, "source file")]
 
 
-def test_a_drop_frame_cut_finds_its_2997_clips_frame_for_frame(shoot, tmp_path):
-    catalog, _, found = shoot
+def test_a_drop_frame_cut_finds_its_2997_clips_frame_for_frame(cut_shoot, tmp_path):
+    catalog, _, found = cut_shoot
     c1, c2 = by_name(found, "C003")
     tc = lambda f: frames_to_tc(f, F2997, drop_frame=True)  # noqa: E731
     text = ("TITLE: DF\nFCM: DROP FRAME\n\n"
@@ -84,8 +84,8 @@ def test_a_drop_frame_cut_finds_its_2997_clips_frame_for_frame(shoot, tmp_path):
     assert [e.frames for e in view.events] == [17, 30]
 
 
-def test_a_malformed_edl_is_never_half_imported(shoot, tmp_path):
-    catalog, path, found = shoot
+def test_a_malformed_edl_is_never_half_imported(cut_shoot, tmp_path):
+    catalog, path, found = cut_shoot
     a1 = by_name(found, "A001")[0]
     good = write_cut(tmp_path, "G", [clip_item(a1, 0, 6, reel=a1.tape_name)]).read_text()
     bad = tmp_path / "bad.edl"
@@ -99,8 +99,8 @@ def test_a_malformed_edl_is_never_half_imported(shoot, tmp_path):
         assert s.scalars(select(CutEvent)).all() == []
 
 
-def test_two_edls_are_two_video_tracks(shoot, tmp_path):
-    catalog, _, found = shoot
+def test_two_edls_are_two_video_tracks(cut_shoot, tmp_path):
+    catalog, _, found = cut_shoot
     a1, a2, _ = by_name(found, "A001")
     b1, _ = by_name(found, "B002")
     v1 = write_cut(tmp_path, "V1", [clip_item(a1, 0, 12, reel=a1.tape_name), clip_item(a2, 0, 12, reel=a2.tape_name)])
@@ -109,8 +109,8 @@ def test_two_edls_are_two_video_tracks(shoot, tmp_path):
     assert [(e.track, e.clip) for e in view.events] == [(1, a1.clip_name), (1, a2.clip_name), (2, b1.clip_name)]
 
 
-def test_versions_lock_and_diff_against_the_lock(shoot, tmp_path):
-    catalog, path, found = shoot
+def test_versions_lock_and_diff_against_the_lock(cut_shoot, tmp_path):
+    catalog, path, found = cut_shoot
     a1, a2, a3 = by_name(found, "A001")
     b1, b2 = by_name(found, "B002")
     v1 = [clip_item(a1, 4, 12, reel=a1.tape_name), clip_item(a2, 0, 10, reel=a2.tape_name),
@@ -140,8 +140,8 @@ def test_versions_lock_and_diff_against_the_lock(shoot, tmp_path):
     assert any(c.kind == "reinstated" and c.new.label.startswith(a1.clip_name) for c in d4.changes)
 
 
-def test_vfx_shots_from_the_editors_markers(shoot, tmp_path):
-    catalog, path, found = shoot
+def test_vfx_shots_from_the_editors_markers(cut_shoot, tmp_path):
+    catalog, path, found = cut_shoot
     a1, a2, _ = by_name(found, "A001")
     edl = write_cut(tmp_path, "M", [clip_item(a1, 0, 6, reel=a1.tape_name), clip_item(a2, 0, 6, reel=a2.tape_name)])
     lines = edl.read_text().splitlines()
@@ -154,8 +154,8 @@ def test_vfx_shots_from_the_editors_markers(shoot, tmp_path):
     assert json.loads(run.out) == [{"event": 2, "track": 1, "shot": "ABC_030_0100"}]
 
 
-def test_marking_shots_twice_never_gives_two_events_one_name(shoot, tmp_path):
-    catalog, _, found = shoot
+def test_marking_shots_twice_never_gives_two_events_one_name(cut_shoot, tmp_path):
+    catalog, _, found = cut_shoot
     a1, a2, a3 = by_name(found, "A001")
     edl = write_cut(tmp_path, "S", [clip_item(a1, 0, 6, reel=a1.tape_name), clip_item(a2, 0, 6, reel=a2.tape_name),
                                     clip_item(a3, 0, 6, reel=a3.tape_name)])

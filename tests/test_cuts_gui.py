@@ -15,8 +15,8 @@ pytest_plugins = ["support.post_shoot"]
 
 
 @pytest.fixture
-def page(qtbot, shoot):
-    catalog, _, found = shoot
+def page(qtbot, cut_shoot):
+    catalog, _, found = cut_shoot
     p = PostPage(SimpleNamespace(catalog=catalog))
     qtbot.addWidget(p)
     return p, found
@@ -73,7 +73,7 @@ def test_the_post_page_is_in_the_navigation_before_settings():
     assert keys[-2:] == ["post", "settings"] and keys.index("post") == keys.index("turnovers") + 1
 
 
-def test_a_pull_runs_from_the_page_as_a_job_and_says_what_it_made(qtbot, shoot, tmp_path):
+def test_a_pull_runs_from_the_page_as_a_job_and_says_what_it_made(qtbot, cut_shoot, tmp_path):
     """Pull VFX shots… from the Post page: a ``pull`` job (its row), the step shown while it runs, then the
     package's rows and files; the buttons come back."""
     from sqlalchemy import select
@@ -83,7 +83,7 @@ def test_a_pull_runs_from_the_page_as_a_job_and_says_what_it_made(qtbot, shoot, 
     from pixm_desktop.store.models import Job, Pull
     from support.cli import cli
 
-    catalog, path, found = shoot
+    catalog, path, found = cut_shoot
     runner = JobRunner()
     p = PostPage(SimpleNamespace(catalog=catalog, runner=runner))
     qtbot.addWidget(p)

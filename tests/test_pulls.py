@@ -35,10 +35,10 @@ def own_start(sample) -> int:
 
 
 @pytest.fixture
-def pulled(shoot, tmp_path):
+def pulled(cut_shoot, tmp_path):
     """Cut P1 (four shots: two overlapping on A001C001 near its head, one on B002's MXF, one on A001C002
     with room for every handle) marked and pulled with --trim and 8 handles."""
-    catalog, path, found = shoot
+    catalog, path, found = cut_shoot
     a1, a2, _ = by_name(found, "A001")
     b1, _ = by_name(found, "B002")
     items = [clip_item(a1, 4, 12, reel=a1.tape_name), clip_item(a1, 10, 4, reel=a1.tape_name),
@@ -125,8 +125,8 @@ def test_the_next_version_flags_a_re_pull_exactly_when_it_leaves_the_pulled_rang
     assert "RE-PULL NEEDED" in text
 
 
-def test_di_delivery_by_reel_with_an_edl_per_track(shoot, tmp_path):
-    catalog, path, found = shoot
+def test_di_delivery_by_reel_with_an_edl_per_track(cut_shoot, tmp_path):
+    catalog, path, found = cut_shoot
     a1, a2, _ = by_name(found, "A001")
     b1, _ = by_name(found, "B002")
     v1 = write_cut(tmp_path, "DI1", [clip_item(a1, 0, 10, reel=a1.tape_name), clip_item(a2, 3, 6, reel=a2.tape_name),
@@ -151,8 +151,8 @@ def test_di_delivery_by_reel_with_an_edl_per_track(shoot, tmp_path):
     assert "not delivered: V1 event 3: unmatched" in report
 
 
-def test_untrusted_shot_names_and_cut_names_stay_inside_the_package(shoot, tmp_path):
-    catalog, path, found = shoot
+def test_untrusted_shot_names_and_cut_names_stay_inside_the_package(cut_shoot, tmp_path):
+    catalog, path, found = cut_shoot
     a1 = by_name(found, "A001")[0]
     cuts.import_cut(catalog, [write_cut(tmp_path, "U", [clip_item(a1, 4, 4, reel=a1.tape_name)])], "../../U")
     shots = tmp_path / "shots.csv"
@@ -169,8 +169,8 @@ def test_untrusted_shot_names_and_cut_names_stay_inside_the_package(shoot, tmp_p
     assert result.rows[0]["shot"] == "evil"
 
 
-def test_a_copy_that_does_not_match_the_catalog_is_refused_and_no_history_written(shoot, tmp_path):
-    catalog, path, found = shoot
+def test_a_copy_that_does_not_match_the_catalog_is_refused_and_no_history_written(cut_shoot, tmp_path):
+    catalog, path, found = cut_shoot
     a3 = by_name(found, "A001")[2]
     cuts.import_cut(catalog, [write_cut(tmp_path, "H", [clip_item(a3, 4, 4, reel=a3.tape_name)])], "H")
     cuts.mark_vfx(catalog, "H", events=[1])
@@ -221,7 +221,7 @@ def test_a_trim_copies_the_cameras_own_frames_and_its_sound(tmp_path):
     assert not (tmp_path / "none.mov").exists()
 
 
-def test_a_pull_is_a_job_and_a_cancelled_one_leaves_nothing(shoot, tmp_path, monkeypatch):
+def test_a_pull_is_a_job_and_a_cancelled_one_leaves_nothing(cut_shoot, tmp_path, monkeypatch):
     """``pixm pull`` runs as a ``pull`` job (its row in ``jobs``); a cancel between two steps removes the new
     package folder and records no pull."""
     from pixm_desktop.core.model import CancelToken
@@ -229,7 +229,7 @@ def test_a_pull_is_a_job_and_a_cancelled_one_leaves_nothing(shoot, tmp_path, mon
     from pixm_desktop.services import jobs
     from pixm_desktop.store.models import Job
 
-    catalog, path, found = shoot
+    catalog, path, found = cut_shoot
     a1, a2, _ = by_name(found, "A001")
     items = [clip_item(a1, 4, 12, reel=a1.tape_name), clip_item(a2, 10, 3, reel=a2.tape_name)]
     cuts.import_cut(catalog, [write_cut(tmp_path, "J1", items, style="avid")], "J1")

@@ -54,7 +54,7 @@ def post_shoot(tmp_path_factory):
 
 
 @pytest.fixture
-def shoot(post_shoot, tmp_path):
+def cut_shoot(post_shoot, tmp_path):
     """A copy of the shoot's catalog for this test, its path and the sample clips by name."""
     db, found = post_shoot
     path = tmp_path / "catalog.sqlite"
