@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "turnover": ("turnover", "checked packages for editorial (proxies, AAF, ALE, XML) and sound (BWF), own ASC MHL"),
     "drive": ("drive", "destination drives, shuttles and RAIDs: register, ship, receive, wipe, forecast"),
     "where": ("where", "where a clip, card or file is: every drive holding it, verified when, mounted now"),
+    "risk": ("risk", "the risk ledger: files below the copy rule now, if a drive died, copies not re-verified"),
     "cut": ("cut", "editorial cuts (EDL, FCP XML, OTIO, AAF): import, resolve to camera clips, lock, diff"),
     "vfx": ("cut", "mark events of a cut as VFX shots"),
     "pull": ("pull", "VFX pulls: shot ranges with handles, pull list, package of camera files with ASC MHL"),
