@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import signal
 import threading
 import time
@@ -30,14 +29,13 @@ from pixm_desktop.core.timecode import frames_to_tc, tc_to_frames
 from pixm_desktop.media.probe import probe_media
 from pixm_desktop.media.renditions import burnin, colour, presets
 from pixm_desktop.media.renditions.render import RenditionRequest, file_xxh64, render
-from pixm_desktop.services import clips, jobs
+from pixm_desktop.services import jobs
 from pixm_desktop.services.jobs.supervisor import run_job_in_child
-from pixm_desktop.services.offload import OffloadRequest, OffloadService
-from pixm_desktop.services.settings import open_catalog
 from pixm_desktop.store import renditions_repo
 from pixm_desktop.store.models import Job
 from support.cards import make_card
 from support.cli import cli
+from support.shoots import catalog_copy, offloaded_shoot
 
 DAY = dt.date(2026, 11, 23)
 PRESETS = ("avid-dnxhd36-mxf", "avid-dnxhd36-mov", "prores-proxy-mov", "h264-review-mp4")
@@ -92,28 +90,13 @@ def sources(tmp_path_factory):
 @pytest.fixture(scope="module")
 def shoot_db(tmp_path_factory) -> Path:
     """A catalog with ARRI card A001 (3 clips, 23.976) and A002 (2 clips, 25) offloaded and ingested."""
-    base = tmp_path_factory.mktemp("dailies-shoot")
-    catalog = open_catalog(base / "catalog.sqlite")
-    dests = [base / "RAID-A", base / "SHUTTLE-B"]
-    for d in dests:
-        d.mkdir()
-    for reel, fps, n in (("A001", Fraction(24000, 1001), 3), ("A002", Fraction(25), 2)):
-        card = make_card(base / "cards", "arri", clips=n, reel=reel, fps=fps)
-        service = OffloadService(catalog)
-        result = service.run(service.prepare(OffloadRequest(card.root, dests, project="Film", day=DAY)))
-        assert result.ok
-        clips.ingest_card(catalog, result.card_id)
-    catalog.close()
-    return base / "catalog.sqlite"
+    return offloaded_shoot(tmp_path_factory.mktemp("dailies-shoot"),
+                           [("A001", Fraction(24000, 1001), 3, 1.0), ("A002", Fraction(25), 2, 1.0)], DAY)
 
 
 @pytest.fixture
 def shoot(tmp_path, shoot_db):
-    path = tmp_path / "catalog.sqlite"
-    shutil.copy(shoot_db, path)
-    catalog = open_catalog(path)
-    yield catalog
-    catalog.close()
+    yield from catalog_copy(tmp_path, shoot_db)
 
 
 def _clip_rows(catalog, **scope):

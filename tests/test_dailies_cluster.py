@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import signal
 import time
 from fractions import Fraction
@@ -28,15 +27,14 @@ from pixm_desktop.core.model import CancelToken
 from pixm_desktop.core.states import DailiesJobOptions, JobKind
 from pixm_desktop.media.probe import probe_media
 from pixm_desktop.media.renditions.render import file_xxh64
-from pixm_desktop.services import clips, jobs
+from pixm_desktop.services import jobs
 from pixm_desktop.services.dailies_cluster import PathMap
 from pixm_desktop.services.jobs import dailies
-from pixm_desktop.services.offload import OffloadRequest, OffloadService
-from pixm_desktop.services.settings import OffloadSettings, dailies_cluster_options, open_catalog
+from pixm_desktop.services.settings import OffloadSettings, dailies_cluster_options
 from pixm_desktop.store import renditions_repo
 from pixm_desktop.store.models import Job
-from support.cards import make_card
 from support.cli import cli
+from support.shoots import catalog_copy, offloaded_shoot
 
 DAY = dt.date(2026, 11, 23)
 
@@ -51,26 +49,14 @@ def own_config(tmp_path, monkeypatch):
 def shoot_db(tmp_path_factory) -> Path:
     """A catalog with cards A001 (2 clips, 23.976) and A002 (2 clips, 25) of 1 s at 320×180, offloaded to
     ``RAID`` under the module's folder and ingested."""
-    base = tmp_path_factory.mktemp("cluster-shoot")
-    catalog = open_catalog(base / "catalog.sqlite")
-    (base / "RAID").mkdir()
-    for reel, fps in (("A001", Fraction(24000, 1001)), ("A002", Fraction(25))):
-        card = make_card(base / "cards", "arri", clips=2, seconds=1, reel=reel, fps=fps)
-        service = OffloadService(catalog)
-        result = service.run(service.prepare(OffloadRequest(card.root, [base / "RAID"], project="Film", day=DAY)))
-        assert result.ok
-        clips.ingest_card(catalog, result.card_id)
-    catalog.close()
-    return base / "catalog.sqlite"
+    return offloaded_shoot(tmp_path_factory.mktemp("cluster-shoot"),
+                           [("A001", Fraction(24000, 1001), 2, 1.0), ("A002", Fraction(25), 2, 1.0)], DAY,
+                           dests=("RAID",))
 
 
 @pytest.fixture
 def shoot(tmp_path, shoot_db):
-    path = tmp_path / "catalog.sqlite"
-    shutil.copy(shoot_db, path)
-    catalog = open_catalog(path)
-    yield catalog
-    catalog.close()
+    yield from catalog_copy(tmp_path, shoot_db)
 
 
 def _cluster(**kw) -> LocalCluster:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,12 +22,10 @@ from pixm_desktop.core.errors import UsageError
 from pixm_desktop.core.states import DailiesJobOptions, JobKind
 from pixm_desktop.media.renditions import colour, geometry, presets
 from pixm_desktop.media.renditions.render import RenditionRequest, preview_frame, render
-from pixm_desktop.services import clips, jobs
-from pixm_desktop.services.offload import OffloadRequest, OffloadService
-from pixm_desktop.services.settings import open_catalog
+from pixm_desktop.services import jobs
 from pixm_desktop.store import renditions_repo
-from support.cards import make_card
 from support.cli import cli
+from support.shoots import catalog_copy, offloaded_shoot
 
 DAY = dt.date(2026, 11, 24)
 STUDIO = "ocio://studio-config-latest"
@@ -151,27 +148,12 @@ def test_a_user_config_file_with_its_own_look(tmp_path):
 @pytest.fixture(scope="module")
 def card_db(tmp_path_factory) -> Path:
     """A catalog with one ARRI card (2 clips, 25 fps), offloaded and ingested."""
-    base = tmp_path_factory.mktemp("dailies-look")
-    catalog = open_catalog(base / "catalog.sqlite")
-    dests = [base / "RAID-A", base / "SHUTTLE-B"]
-    for d in dests:
-        d.mkdir()
-    card = make_card(base / "cards", "arri", clips=2, reel="A007", fps=Fraction(25))
-    service = OffloadService(catalog)
-    result = service.run(service.prepare(OffloadRequest(card.root, dests, project="Film", day=DAY)))
-    assert result.ok
-    clips.ingest_card(catalog, result.card_id)
-    catalog.close()
-    return base / "catalog.sqlite"
+    return offloaded_shoot(tmp_path_factory.mktemp("dailies-look"), [("A007", Fraction(25), 2, 1.0)], DAY)
 
 
 @pytest.fixture
 def shoot(tmp_path, card_db):
-    path = tmp_path / "catalog.sqlite"
-    shutil.copy(card_db, path)
-    catalog = open_catalog(path)
-    yield catalog
-    catalog.close()
+    yield from catalog_copy(tmp_path, card_db)
 
 
 def _keys(catalog) -> dict[str, str]:

@@ -35,6 +35,9 @@ class AtRisk:
     copies: int
     why: str
 
+    def as_dict(self) -> dict:
+        return {"card": self.card, "relpath": self.relpath, "copies": self.copies, "why": self.why}
+
 
 @dataclass(frozen=True, slots=True)
 class Stale:
@@ -64,16 +67,12 @@ class RiskLedger:
     def as_dict(self) -> dict:
         return {"rule": {"min_copies": self.rule.min_copies, "distinct_drives": self.rule.distinct_drives},
                 "files": self.files, "below_count": self.below_count,
-                "below": [vars_of(a) for a in self.below], "drive": self.drive,
+                "below": [a.as_dict() for a in self.below], "drive": self.drive,
                 "if_lost": None if self.if_lost is None else [{"card": c, "relpath": r, "why": w}
                                                              for c, r, w in self.if_lost],
                 "stale_days": self.stale_days,
                 "stale": [{"card": s.card, "folder": s.folder, "drive": s.drive, "oldest": iso_utc(s.oldest)}
                           for s in self.stale]}
-
-
-def vars_of(a: AtRisk) -> dict:
-    return {"card": a.card, "relpath": a.relpath, "copies": a.copies, "why": a.why}
 
 
 def ledger(catalog: Catalog, *, drive: str | None = None, stale_days: int = 30, rule: SafeRule = SafeRule(),
