@@ -49,6 +49,41 @@ def test_work_runs_off_the_gui_thread_and_results_arrive_on_it(qtbot, no_thread_
     runner.deleteLater()
 
 
+class Mortal:
+    """Records the thread it is destroyed on (a stand-in for a widget, which must die on the GUI thread)."""
+
+    deaths: list[str] = []
+
+    def __init__(self, value=0):
+        self.value = value
+
+    def work(self):
+        return Mortal(self.value + 1)  # a result object, as thumbnails or rows are
+
+    def done(self, result):
+        self.seen = result.value
+
+    def __del__(self):
+        Mortal.deaths.append(threading.current_thread().name)
+
+
+def test_the_worker_never_drops_the_last_reference_to_the_work_its_callbacks_or_results(qtbot, no_thread_leaks):
+    """Whichever of the worker and the GUI thread lets go last, the objects of a task (the bound method's
+    owner, its arguments, its result, the callbacks' owner) are destroyed on the GUI thread."""
+    runner = JobRunner(lanes={"io": 4})
+    Mortal.deaths = []
+    tasks = []
+    for i in range(200):
+        owner = Mortal(i)
+        tasks.append(runner.submit(owner.work, on_done=owner.done))
+        del owner  # the runner holds the only references from here on
+    qtbot.waitUntil(lambda: all(t.done for t in tasks), timeout=30_000)
+    qtbot.waitUntil(lambda: len(Mortal.deaths) == 400, timeout=30_000)  # 200 owners and 200 results
+    assert set(Mortal.deaths) == {threading.main_thread().name}, sorted(set(Mortal.deaths))
+    runner.shutdown()
+    runner.deleteLater()
+
+
 def test_many_signal_emissions_from_threads_do_not_crash(tmp_path):
     script = textwrap.dedent("""
         import threading
@@ -129,3 +164,23 @@ def test_service_process_runs_catalog_work_in_a_child_and_keeps_errors_readable(
         services.shutdown()
         services.shutdown()
         catalog.close()
+
+
+def test_cycles_are_collected_on_the_gui_thread_not_on_the_worker_that_crossed_the_threshold(qtbot, no_thread_leaks):
+    """``no_thread_leaks`` installs the window's collector (``gui.collector``): a worker allocating past the
+    collection threshold no longer collects a cycle holding a (stand-in) widget; the GUI thread's timer does."""
+    Mortal.deaths = []
+    m = Mortal()
+    m.me = m  # a reference cycle: only the cyclic collector frees it
+    del m
+    kept = []
+
+    def allocate():  # enough live containers to cross generation 0's threshold many times over
+        kept.append([[i] for i in range(50_000)])
+
+    worker = threading.Thread(target=allocate)
+    worker.start()
+    worker.join()
+    assert Mortal.deaths == []  # the worker did not collect
+    qtbot.waitUntil(lambda: bool(Mortal.deaths), timeout=10_000)
+    assert Mortal.deaths == [threading.main_thread().name]

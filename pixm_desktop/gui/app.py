@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pixm_desktop import APP_NAME, __version__
 from pixm_desktop.core import logs
 from pixm_desktop.core.errors import PixmError
+from pixm_desktop.gui.collector import GuiThreadCollector
 from pixm_desktop.gui.settings_store import APP, ORG
 from pixm_desktop.gui.theme import apply_dark_theme
 from pixm_desktop.gui.window import PAGE_KEYS, CartWindow
@@ -67,10 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     window = CartWindow(catalog)
     window.show()
     settle_interpreter()
+    collector = GuiThreadCollector(app)
+    collector.install()
     try:
         return app.exec()
     finally:
         window.shutdown()
+        collector.uninstall()
         catalog.close()
 
 

@@ -14,6 +14,11 @@ Lanes are plain thread pools sized for their work:
 
 Nothing else in the GUI starts threads, and progress never travels as signals: offloads write into a
 ``ProgressSnapshot`` that the window polls every 100 ms.
+
+A worker never holds the last reference to anything the GUI gave it or will get back: the call, its outcome
+and the callbacks ride on the ``Task`` and are let go on the GUI thread. Otherwise a widget whose bound
+method was the work (or a Qt object in a result) could be destroyed on a worker thread when that thread drops
+it, which corrupts Qt's widget list (a crash seen in a teardown's ``topLevelWidgets()``).
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class Task:
     done: bool = False
     discarded: bool = False
     error_details: str = field(default="", repr=False)
+    call: tuple | None = field(default=None, repr=False)  # (fn, args, kwargs) until delivered
+    outcome: tuple | None = field(default=None, repr=False)  # (ok, result or exception) until delivered
 
     def discard(self) -> None:
         self.discarded = True
@@ -53,7 +60,7 @@ class Task:
 class JobRunner(QObject):
     """Runs callables on worker threads and hands their outcome to the GUI thread."""
 
-    _finished = Signal(object, bool, object)  # task, ok, result or exception
+    _finished = Signal(object)  # task, its outcome set
     task_finished = Signal(object)  # task (after its callback ran): tests and the status bar listen
 
     def __init__(self, parent: QObject | None = None, lanes: dict[str, int] | None = None):
@@ -67,37 +74,40 @@ class JobRunner(QObject):
 
     def submit(self, fn: Callable, *args, on_done: Callable | None = None, on_error: Callable | None = None,
                lane: str = "io", name: str = "", **kwargs) -> Task:
-        task = Task(next(self._ids), name or getattr(fn, "__name__", "task"), lane, on_done, on_error)
+        task = Task(next(self._ids), name or getattr(fn, "__name__", "task"), lane, on_done, on_error,
+                    call=(fn, args, kwargs))
         if self._closed:  # a timer that fired while the window closes: nothing runs, nothing is called back
             task.done = task.discarded = True
             return task
         self._open[task.id] = task
-        self._pools[lane].submit(self._work, task, fn, args, kwargs)
+        self._pools[lane].submit(self._work, task)
         return task
 
-    def _work(self, task: Task, fn: Callable, args, kwargs) -> None:
+    def _work(self, task: Task) -> None:
+        fn, args, kwargs = task.call
         try:
-            result = fn(*args, **kwargs)
+            task.outcome = (True, fn(*args, **kwargs))
         except BaseException as exc:  # handed to on_error on the GUI thread
             task.error_details = traceback.format_exc()
             logs.log_error(log, exc, task.name)  # every failure of the window's work, with its hint or traceback
-            ok, result = False, exc
-        else:
-            ok = True
+            task.outcome = (False, exc)
+        del fn, args, kwargs  # the task keeps them: the GUI thread lets them go (see the module's docstring)
         if not self._closed:
-            self._finished.emit(task, ok, result)
+            self._finished.emit(task)
 
-    def _deliver(self, task: Task, ok: bool, result) -> None:
+    def _deliver(self, task: Task) -> None:
         task.done = True
         self._open.pop(task.id, None)
+        (ok, result), on_done, on_error = task.outcome, task.on_done, task.on_error
+        task.call = task.outcome = task.on_done = task.on_error = None
         if self._closed or task.discarded:
             return
         try:
-            if ok and task.on_done is not None:
-                task.on_done(result)
+            if ok and on_done is not None:
+                on_done(result)
             elif not ok:
-                if task.on_error is not None:
-                    task.on_error(result)
+                if on_error is not None:
+                    on_error(result)
                 else:
                     raise result
         finally:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
+from pixm_desktop.gui.collector import GuiThreadCollector
 from pixm_desktop.gui.dnd import folder_mime
 from pixm_desktop.gui.settings_store import save_settings
 from pixm_desktop.gui.window import CartWindow
@@ -27,9 +28,13 @@ from pixm_desktop.services.settings import DestinationSetting, OffloadSettings, 
 
 @pytest.fixture
 def no_thread_leaks(qapp):
-    """Fail the test if a thread it started is still alive after its windows were shut down."""
+    """Fail the test if a thread it started is still alive after its windows were shut down. Garbage is
+    collected on the GUI thread only while the test runs, as in the application (``gui.collector``)."""
     before = set(threading.enumerate())
+    collector = GuiThreadCollector()
+    collector.install()
     yield
+    collector.uninstall()
     leaked = [t for t in threading.enumerate()
               if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)]
     for t in leaked:
