@@ -125,6 +125,36 @@ def verified_copies(session: Session, file_ids: Iterable[int] | None = None,
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class TapeHolding:
+    """A tape holding copies of some card files: how many verified and failed there, the oldest and newest
+    read-back among the verified ones (UTC), the tape's copy set, state and last mount point."""
+
+    label: str
+    copy: str
+    state: str
+    mount_point: str
+    verified: int
+    failed: int
+    oldest_verified: dt.datetime | None
+    newest_verified: dt.datetime | None
+
+
+def holdings(session: Session, file_ids: Sequence[int]) -> list[TapeHolding]:
+    """Every tape holding a row of any of ``file_ids``, copy A first, then by label."""
+    if not file_ids:
+        return []
+    verified = func.sum(func.iif(TapeFile.state == VERIFIED, 1, 0))
+    failed = func.sum(func.iif(TapeFile.state == BAD, 1, 0))
+    when = func.iif(TapeFile.state == VERIFIED, TapeFile.verified_at, None)
+    rows = session.execute(
+        select(Tape.label, Tape.copy, Tape.state, Tape.mount_point, verified, failed, func.min(when), func.max(when))
+        .join(TapeFile, TapeFile.tape_id == Tape.id).where(TapeFile.file_id.in_(list(file_ids)))
+        .group_by(Tape.id).order_by(Tape.copy, Tape.label)).all()
+    return [TapeHolding(label, copy, state, mount, int(v or 0), int(f or 0), _utc(lo), _utc(hi))
+            for label, copy, state, mount, v, f, lo, hi in rows]
+
+
 def files_on(session: Session, tape_id: int) -> list[tuple[int, str, str]]:
     """``(file id, card label, relpath)`` of the card files with a verified copy on the tape, by card then path."""
     rows = session.execute(select(File.id, Card.label, File.relpath).join(Card, Card.id == File.card_id)
@@ -158,5 +188,5 @@ def _utc(value) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-__all__ = ["BAD", "FAILED", "FULL", "OPEN", "VERIFIED", "WRITTEN", "Content", "TapeCopy", "add_file", "archived_ids",
-           "contents", "files_on", "get_or_add", "next_position", "rows_by_path", "tape", "tapes", "verified_copies"]
+__all__ = ["BAD", "FAILED", "FULL", "OPEN", "VERIFIED", "WRITTEN", "Content", "TapeCopy", "TapeHolding", "add_file", "archived_ids",
+           "contents", "files_on", "get_or_add", "holdings", "next_position", "rows_by_path", "tape", "tapes", "verified_copies"]

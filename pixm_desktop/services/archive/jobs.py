@@ -18,9 +18,9 @@ from pixm_desktop.core.states import ArchiveJobOptions, JobKind, RestoreJobOptio
 from pixm_desktop.services.archive import restore as restore_mod
 from pixm_desktop.services.archive.run import (
     CALIBRATION_NOTE,
+    Archiver,
     ArchiveRequest,
     ArchiveResult,
-    Archiver,
     TapeTarget,
 )
 from pixm_desktop.services.archive.select import Scope
