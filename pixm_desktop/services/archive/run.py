@@ -176,12 +176,12 @@ class Archiver:
         """The card sets, checked against the tapes' sizes. Raises :class:`UsageError`."""
         check_request(self.req)
         with self.catalog.session() as s:
-            sets = card_sets(s, self.req.scope, from_card=self.req.from_card)
             for t in self.req.tapes:
                 row = tapes_repo.tape(s, t.label)
                 if row is not None and row.copy != self.req.copy:
                     raise UsageError(f"tape {t.label} holds copy {row.copy}, not {self.req.copy}",
                                      hint=f"give --copy {row.copy}, or another tape for copy {self.req.copy}")
+            sets = card_sets(s, self.req.scope, from_card=self.req.from_card)
         smallest = min(self._capacity(t.mount) for t in self.req.tapes)
         for cs in sets:
             for it in cs.items:
