@@ -305,6 +305,8 @@ class Archiver:
                                      "there: an interrupted archive left it", path=dest_root,
                                      hint="archive this card onto another tape (LTFS cannot rewrite files)")
                 out.cards.append(cs.label)
+                if cs.whole:
+                    _folders(cs.source_root, dest_root)
                 for it in cs.items:
                     self._stop()
                     self.progress.current = it.tape_path
@@ -414,6 +416,16 @@ class Archiver:
             if full:
                 tape.state = tapes_repo.FULL
             s.commit()
+
+
+def _folders(source: Path, dest: Path) -> None:
+    """The card folder's tree, empty folders too (a history records them), without ``ascmhl`` folders."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for folder, dirs, _files in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if d != "ascmhl")
+        rel = os.path.relpath(folder, source)
+        for d in dirs:
+            (dest / rel / d).mkdir(exist_ok=True)
 
 
 def _used(mount: Path, counted: int) -> int:
