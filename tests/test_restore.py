@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -52,7 +53,7 @@ def test_restore_of_a_cut_reads_only_its_files_in_tape_order(archived):
     total = sum(1 for _ in tape.glob("2026-*/*/**/*") if _.is_file() and "ascmhl" not in _.parts)
     assert len(read) < total
     for r in read:
-        assert open(r["to"], "rb").read() == (tape / r["path"]).read_bytes()
+        assert Path(r["to"]).read_bytes() == (tape / r["path"]).read_bytes()
 
 
 def test_restore_names_the_tape_to_load_and_prefers_a_mounted_copy(archived):
