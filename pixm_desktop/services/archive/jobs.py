@@ -37,7 +37,7 @@ def parse_tapes(text: str) -> tuple[TapeTarget, ...]:
         label, sep, mount = part.partition("=")
         if not sep or not label or not mount:
             raise UsageError(f"not a tape: {part!r}", hint="give LABEL=MOUNTPOINT (CLI: --tape LABEL --to MOUNT)")
-        out.append(TapeTarget(label.strip(), Path(mount.strip())))
+        out.append(TapeTarget(label.strip(), Path(mount.strip()).expanduser().resolve()))
     return tuple(out)
 
 
