@@ -28,13 +28,13 @@ from pixm_desktop import APP_NAME, __version__
 from pixm_desktop.gui.aftercare import AftercareController
 from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
 from pixm_desktop.gui.notices import NoticeStrip
+from pixm_desktop.gui.pages.archive import ArchivePage
 from pixm_desktop.gui.pages.clips import ClipsPage
 from pixm_desktop.gui.pages.dailies import DailiesPage
 from pixm_desktop.gui.pages.drives import DrivesPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
 from pixm_desktop.gui.pages.offload import OffloadPage
-from pixm_desktop.gui.pages.archive import ArchivePage
 from pixm_desktop.gui.pages.post import PostPage
 from pixm_desktop.gui.pages.reports import ReportsPage
 from pixm_desktop.gui.pages.settings import SettingsPage
