@@ -101,9 +101,12 @@ def test_a_day_onto_a_tape_keeps_each_card_history_and_writes_manifest_index_and
         assert attr == index["files"][0]["md5"]
     again = _archive(cat, tape)  # the same day again: already there, verified; nothing rewritten
     assert again.code == 0 and json.loads(again.out)["tapes"][0]["skipped"] == sorted(t["cards"])
-    verify = cli("verify", "--tape", tape, "--catalog", cat)
+    verify = cli("verify", "--tape", tape, "--catalog", cat)  # by its mount point
     assert verify.code == 0, verify.text
     assert "8 file(s) read in tape order, 0 failed" in verify.out
+    (tape / DAY.isoformat() / "stray.mov").write_bytes(b"not archived by PIXM")
+    verify = cli("verify", "--tape", "LTO001", "--catalog", cat)
+    assert verify.code == 5 and f"UNLISTED {DAY}/stray.mov" in verify.out, verify.text
 
 
 def test_verify_tape_finds_a_flipped_byte_and_names_it_in_the_read_order(cat, tmp_path):

@@ -39,6 +39,8 @@ def test_archive_from_the_page_fills_the_tape_tables(qtbot, catalog, tmp_path):
     qtbot.addWidget(page)
     try:
         assert page.tapes.rowCount() == 0
+        # RAID-A and SHUTTLE-B share tmp's disk: one copy each by the rule until a tape holds one
+        assert "4 of 4 file(s) below the copy rule now" in page.risk_label.text()
         assert cells(page.gaps, 0)[0] == DAY.isoformat() and cells(page.gaps, 0)[2].startswith("4 ")
         tape = tmp_path / "LTO001"
         tape.mkdir()
@@ -50,6 +52,7 @@ def test_archive_from_the_page_fills_the_tape_tables(qtbot, catalog, tmp_path):
         assert cells(page.tapes, 0)[:4] == ["LTO001", "A", "OPEN", "4"] and cells(page.tapes, 0)[6] == "yes"
         assert page.contents.rowCount() == 4 and [cells(page.contents, r)[0] for r in range(4)] == ["1", "2", "3", "4"]
         assert cells(page.contents, 0)[5] == "VERIFIED"
+        assert "all 4 file(s) meet the copy rule" in page.risk_label.text()
         assert cells(page.gaps, 0)[2:] == ["all on A", cells(page.gaps, 0)[3]] and cells(page.gaps, 0)[3].startswith("4 ")
         with catalog.session() as s:
             assert s.scalars(select(Job.status).where(Job.kind == "archive")).all() == ["completed"]

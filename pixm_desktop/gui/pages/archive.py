@@ -25,6 +25,7 @@ from pixm_desktop.core.model import CancelToken
 from pixm_desktop.core.states import ArchiveJobOptions, JobKind, RestoreJobOptions
 from pixm_desktop.gui.errors import explain
 from pixm_desktop.services import jobs as job_layer
+from pixm_desktop.services import risk
 from pixm_desktop.services.archive import status
 from pixm_desktop.services.jobs.supervisor import run_job_in_child
 
@@ -81,6 +82,9 @@ class ArchivePage(QWidget):
         self.summary = QLabel("", self)
         bar.addWidget(self.summary)
         lay.addLayout(bar)
+        self.risk_label = QLabel("", self)  # the risk ledger in one line (pixm risk for the files)
+        self.risk_label.setWordWrap(True)
+        lay.addWidget(self.risk_label)
         self.job_label = QLabel("", self)
         self.job_label.setWordWrap(True)
         lay.addWidget(self.job_label)
@@ -132,10 +136,21 @@ class ArchivePage(QWidget):
                 self.gaps.setItem(r, c, _item(value, c == 1))
         self.summary.setText(f"{len(rows)} tape(s); {sum(g.missing_a for g in gaps)} file(s) not on copy A, "
                              f"{sum(g.missing_b for g in gaps)} not on copy B")
+        self._show_risk()
         labels = [t.label for t in rows]
         if labels:
             self.tapes.selectRow(labels.index(current) if current in labels else 0)
         self._show_contents()
+
+    def _show_risk(self) -> None:
+        """The risk ledger's counts: files below the copy rule now (drives and tapes counted), card folders not
+        re-verified for 30 days."""
+        ledger = risk.ledger(self.state.catalog)
+        below = (f"{ledger.below_count} of {ledger.files} file(s) below the copy rule now"
+                 if ledger.below_count else f"all {ledger.files} file(s) meet the copy rule")
+        stale = f"; {len(ledger.stale)} card folder(s) not re-verified for 30 days" if ledger.stale else ""
+        self.risk_label.setText(f"Risk: {below}{stale} (pixm risk lists them)")
+        self.risk_label.setStyleSheet("color: #b00000;" if ledger.below_count else "")
 
     def selected_tape(self) -> str | None:
         rows = self.tapes.selectionModel().selectedRows() if self.tapes.selectionModel() else []

@@ -188,7 +188,7 @@ class Archiver:
                 if it.size > smallest:
                     raise UsageError(f"{cs.label}/{it.relpath} ({it.size:,} bytes) is larger than a tape "
                                      f"({smallest:,} bytes): LTFS cannot split a file across tapes")
-            if self._need(cs, 4096) > smallest:
+            if self._need(cs, 4096) > smallest - RESERVE:
                 raise UsageError(f"card {cs.label} ({cs.bytes:,} bytes) does not fit on one tape "
                                  f"({smallest:,} bytes); PIXM keeps a card and its history on one tape",
                                  hint="archive its files by cut, or onto a larger tape generation")
@@ -262,11 +262,11 @@ class Archiver:
                 budget -= need
             else:
                 left.append(cs)
-        if not taking and not out.skipped:
-            with self.catalog.session() as s:
-                row = tapes_repo.tape(s, target.label)
-                row.state = tapes_repo.FULL
-                s.commit()
+        if not taking:  # nothing new for this tape: no sidecars rewritten (LTFS never frees their space)
+            if left:
+                with self.catalog.session() as s:
+                    tapes_repo.tape(s, target.label).state = tapes_repo.FULL
+                    s.commit()
             return left
         tape_io.write_volume(target.mount, target.label, self.req.copy)
         written = self._write(target, tape_id, taking, out)

@@ -14,9 +14,10 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pixm_desktop.core.hashes import HashAlgorithm, MultiHasher
+from pixm_desktop.core.hashes import HashAlgorithm, new_hasher, text_form
 
 CHUNK = 8 * 1024 * 1024  # LTFS writes 512 KiB blocks; big sequential writes keep the drive streaming
 SIDECARS = "PIXM_TAPE"  # PIXM's own files on a tape: volume marker, index, manifest, report
@@ -69,22 +70,27 @@ def drop_cache(paths: list[Path]) -> None:
 def hash_file(path: Path, formats: tuple[HashAlgorithm, ...], ltfs_hash: str,
               cancelled: Callable[[], bool] = lambda: False) -> tuple[dict, str, int] | None:
     """Read ``path`` once: ``({format: text}, LTFS hash hex (md5 or sha256), bytes read)``; ``None`` when
-    cancelled. Raises ``OSError``."""
-    multi = MultiHasher(formats)
+    cancelled. Raises ``OSError``.
+
+    Each format hashes on its own thread while the next chunk is read (hashlib and xxhash release the
+    interpreter lock on big buffers): the read-back runs at the pace of the slowest hash, not their sum."""
+    hashers = {a: new_hasher(a) for a in formats}
     extra = hashlib.sha256() if ltfs_hash == "sha256" else None
+    updates = [h.update for h in hashers.values()] + ([extra.update] if extra is not None else [])
     n = 0
-    with open(path, "rb", buffering=0) as fh:
+    with open(path, "rb", buffering=0) as fh, ThreadPoolExecutor(len(updates), "pixm-tape-hash") as pool:
+        pending: list = []
         while True:
             if cancelled():
                 return None
             chunk = fh.read(CHUNK)
+            for f in pending:
+                f.result()
             if not chunk:
                 break
-            multi.update(chunk)
-            if extra is not None:
-                extra.update(chunk)
+            pending = [pool.submit(update, chunk) for update in updates]
             n += len(chunk)
-    hashes = multi.hexdigests()
+    hashes = {a: text_form(a, h.digest()) for a, h in hashers.items()}
     ltfs = extra.hexdigest() if extra is not None else hashes[HashAlgorithm.MD5]
     return hashes, ltfs, n
 
