@@ -255,3 +255,33 @@ def test_risk_ledger_names_exactly_the_files_whose_only_second_copy_is_on_the_ta
     assert [(p["drive"], p["verified"], p["mounted"]) for p in tape] == [("LTO001", len(ids), True)]
     assert where["copies"] == 2
     assert cli("risk", "--tape", "NO-SUCH", "--catalog", cat).code == 2
+
+
+def test_a_cancelled_archive_leaves_its_files_unverified_and_counted_nowhere(cat, tmp_path):
+    from pixm_desktop.core.errors import CancelledError
+    from pixm_desktop.core.model import CancelToken
+
+    tape = tmp_path / "LTO001"
+    tape.mkdir()
+    cancel = CancelToken()
+    db = open_catalog(cat)
+    try:
+        with pytest.raises(CancelledError):  # cancelled while the tape is being remounted: no read-back
+            jobs.execute(db, ArchiveKind(remount=lambda _m: cancel.cancel()),
+                         ArchiveJobOptions(day=DAY.isoformat(), tapes=f"LTO001={tape}"), cancel=cancel)
+        with db.session() as s:
+            assert set(s.scalars(select(TapeFile.state))) == {"written"}
+            assert s.scalars(select(Job.status).where(Job.kind == "archive")).one() == "interrupted"
+    finally:
+        db.close()
+    assert not list(tape.glob("*/*/ascmhl"))
+    where = json.loads(cli("where", "--json", "--catalog", cat, _card_label(cat)).out)[0]
+    assert [p for p in where["places"] if p["kind"] == "lto" and p["verified"]] == []
+
+
+def _card_label(cat: Path) -> str:
+    db = open_catalog(cat)
+    with db.session() as s:
+        label = s.scalars(select(Card.label).order_by(Card.label)).first()
+    db.close()
+    return label

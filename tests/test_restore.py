@@ -87,3 +87,21 @@ def test_a_cut_archived_alone_gets_a_fresh_history(archived):
     assert {p.relative_to(root).as_posix().split("/", 1)[1] for p in root.glob("*/**/*")
             if p.is_file() and "ascmhl" not in p.parts} == wanted
     assert_ascmhl_clean(root)
+
+
+def test_a_file_that_differs_on_tape_is_not_restored(archived):
+    from support.cards import flip_byte
+
+    _catalog, path, tape, wanted, tmp_path = archived
+    victim = next(p for p in sorted(tape.glob("2026-*/*/**/*")) if p.is_file() and p.name.split("/")[-1] in
+                  {w.rsplit("/", 1)[-1] for w in wanted})
+    flip_byte(victim)
+    out = tmp_path / "restored"
+    out.mkdir()
+    run = cli("restore", "--cut", "R1", "--to", out, "--json", "--catalog", path)
+    assert run.code == 5, run.text
+    result = json.loads(run.out)
+    assert [f["path"] for f in result["failed"]] == [victim.relative_to(tape).as_posix()]
+    assert "differs from the catalog" in result["failed"][0]["why"]
+    assert not (out / victim.relative_to(tape / victim.relative_to(tape).parts[0])).exists()
+    assert len(result["read"]) == len(wanted) - 1
