@@ -88,3 +88,30 @@ def test_the_window_opens_the_archive_page_with_ctrl_shift_a(qtbot, catalog):
         assert window.stack.currentWidget() is window.archive_page
     finally:
         window.close()
+
+
+def test_a_full_tape_offers_to_continue_on_the_next_one(qtbot, tmp_path):
+    db = offloaded_shoot(tmp_path, [("A001", Fraction(25), 2, 1.0), ("A002", Fraction(25), 2, 1.0)], DAY)
+    catalog = open_catalog(db)
+    runner = JobRunner()
+    page = ArchivePage(SimpleNamespace(catalog=catalog, runner=runner))
+    qtbot.addWidget(page)
+    try:
+        one, two = tmp_path / "LTO001", tmp_path / "LTO002"
+        one.mkdir()
+        two.mkdir()
+        # 1 MB "tapes": one card (about 0.6 MB with its room for history and sidecars) each
+        assert page.start_job(JobKind.ARCHIVE, ArchiveJobOptions(day=DAY.isoformat(), tapes=f"LTO001={one}",
+                                                                 capacity=1_000_000))
+        qtbot.waitUntil(lambda: page.job_result is not None, timeout=120_000)
+        assert "tape full, cards left" in page.job_label.text() and not page.next_tape_button.isHidden()
+        assert page.continue_on(f"LTO002={two}")
+        qtbot.waitUntil(lambda: page.job_cancel is None, timeout=120_000)
+        assert not isinstance(page.job_result, BaseException), page.job_result
+        assert page.job_result.ok and page.next_tape_button.isHidden()
+        assert [cells(page.tapes, r)[:4] for r in range(2)] == [["LTO001", "A", "FULL", "4"],
+                                                                ["LTO002", "A", "OPEN", "4"]]
+    finally:
+        page.stop()
+        runner.shutdown(wait=True)
+        catalog.close()

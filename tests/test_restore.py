@@ -105,3 +105,22 @@ def test_a_file_that_differs_on_tape_is_not_restored(archived):
     assert "differs from the catalog" in result["failed"][0]["why"]
     assert not (out / victim.relative_to(tape / victim.relative_to(tape).parts[0])).exists()
     assert len(result["read"]) == len(wanted) - 1
+
+
+def test_a_cut_continued_on_the_next_tape_takes_only_the_cards_named(archived):
+    _catalog, path, _tape, _wanted, tmp_path = archived
+    tape = tmp_path / "LTO304"
+    tape.mkdir()
+    last = next(label for label in sorted(_labels(path)) if label.startswith("B002"))
+    other = next(label for label in sorted(_labels(path)) if label.startswith("C003"))
+    run = cli("archive", "--cut", "R1", "--card", other, "--tape", "LTO304", "--to", tape, "--catalog", path)
+    assert run.code == 2 and f"uses no file on card {other}" in run.text
+    run = cli("archive", "--cut", "R1", "--card", last, "--tape", "LTO304", "--to", tape, "--json",
+              "--catalog", path)
+    assert run.code == 0, run.text
+    assert [p.name for p in (tape / "R1_v1").iterdir() if p.is_dir() and p.name != "ascmhl"] == [last]
+    assert_ascmhl_clean(tape / "R1_v1")
+
+
+def _labels(path) -> set[str]:
+    return {c["label"] for c in json.loads(cli("catalog", "cards", "--json", "--catalog", path).out)}

@@ -18,14 +18,15 @@ from pixm_desktop.core.errors import OffloadIncompleteError, UsageError, Verific
 from pixm_desktop.core.states import ArchiveJobOptions, JobKind
 from pixm_desktop.services import jobs
 from pixm_desktop.services.archive.run import CALIBRATION_NOTE, ArchiveResult
+from pixm_desktop.services.archive.select import Scope, check_scope
 
 
 def register(sub) -> None:
     p = sub.add_parser("archive", help=command_help("archive"))
-    scope = p.add_mutually_exclusive_group(required=True)
-    scope.add_argument("--day", metavar="YYYY-MM-DD", help="every card of this shoot day")
-    scope.add_argument("--card", action="append", metavar="LABEL", help="this card (repeat for more)")
-    scope.add_argument("--cut", metavar="NAME[@N]", help="the camera files the cut's clips use (fresh ASC MHL)")
+    p.add_argument("--day", metavar="YYYY-MM-DD", help="every card of this shoot day")
+    p.add_argument("--card", action="append", metavar="LABEL",
+                   help="this card (repeat for more); with --cut: only the cut's files on these cards")
+    p.add_argument("--cut", metavar="NAME[@N]", help="the camera files the cut's clips use (fresh ASC MHL)")
     p.add_argument("--tape", required=True, metavar="LABEL", help="the LTFS label (barcode) of the tape mounted")
     p.add_argument("--to", required=True, type=Path, metavar="MOUNTPOINT", help="where that tape is mounted")
     p.add_argument("--copy", default="A", choices=("A", "B"), help="the copy set this tape belongs to (default A)")
@@ -58,6 +59,7 @@ def cmd_archive(args) -> int:
     options = ArchiveJobOptions(day=args.day or "", cards=",".join(args.card or []), cut=args.cut or "",
                                 tapes=_tapes(args), copy=args.copy, from_card=args.from_card,
                                 ltfs_hash=args.ltfs_hash, capacity=int((args.capacity or 0) * 1e12))
+    check_scope(Scope(day=options.day, labels=tuple(args.card or ()), cut=options.cut))
     if not args.json:
         console.print(f"[yellow]note:[/] {escape(CALIBRATION_NOTE)}")
     catalog = open_existing(args.catalog, create=args.create)

@@ -73,10 +73,14 @@ class ArchivePage(QWidget):
                                        "remount, ASC MHL carried, index and tape report on the tape")
         self.restore_button = QPushButton("Restore cut…", self)
         self.restore_button.setToolTip("The camera files a cut uses, back from tape in tape order, checked")
+        self.next_tape_button = QPushButton("Continue on next tape…", self)
+        self.next_tape_button.setToolTip("The tape filled: load the next one and archive the cards left onto it")
+        self.next_tape_button.setVisible(False)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
         self.refresh_button = QPushButton("Refresh", self)
-        for b in (self.archive_button, self.restore_button, self.cancel_button, self.refresh_button):
+        for b in (self.archive_button, self.restore_button, self.next_tape_button, self.cancel_button,
+                  self.refresh_button):
             bar.addWidget(b)
         bar.addStretch(1)
         self.summary = QLabel("", self)
@@ -102,6 +106,7 @@ class ArchivePage(QWidget):
         split.setSizes([520, 700])  # the tapes' columns whole; the contents take the rest
         lay.addWidget(split, 1)
         self.job_cancel: CancelToken | None = None
+        self.left: ArchiveJobOptions | None = None  # the cards a full tape left, waiting for the next tape
         self.job_progress = None
         self.job_result = None
         self.poll = QTimer(self)
@@ -112,6 +117,7 @@ class ArchivePage(QWidget):
         self.archive_button.clicked.connect(self._ask_archive)
         self.restore_button.clicked.connect(self._ask_restore)
         self.cancel_button.clicked.connect(self.cancel_job)
+        self.next_tape_button.clicked.connect(self._ask_next_tape)
         self.refresh()
 
     # ------------------------------------------------------------------------------------------ data
@@ -186,11 +192,25 @@ class ArchivePage(QWidget):
         if ok and folder:
             self.start_job(JobKind.RESTORE, RestoreJobOptions(cut=cut.strip(), folder=folder.strip()))
 
+    def _ask_next_tape(self) -> None:
+        tape, ok = QInputDialog.getText(self, "Next tape", "Load the next tape, then its label and mount point "
+                                        "(LABEL=/mnt/ltfs):")
+        if ok and tape:
+            self.continue_on(tape.strip())
+
+    def continue_on(self, tape: str) -> bool:
+        """Archive the cards the last run left onto the tape ``LABEL=MOUNTPOINT`` (same copy set)."""
+        if self.left is None:
+            return False
+        options = ArchiveJobOptions(**{**self.left.to_dict(), "tapes": tape})
+        return self.start_job(JobKind.ARCHIVE, options)
+
     def start_job(self, kind: JobKind, options) -> bool:
         """Start an ``archive`` or ``restore`` job (one at a time); ``False`` when one is running."""
         if self.job_cancel is not None:
             return False
         self.job_cancel, self.job_progress, self.job_result = CancelToken(), None, None
+        self.job_options = options
         for b in (self.archive_button, self.restore_button):
             b.setEnabled(False)
         self.cancel_button.setEnabled(True)
@@ -228,7 +248,12 @@ class ArchivePage(QWidget):
         if hasattr(result, "tapes"):
             text = "; ".join(f"tape {t.label}: {t.verified}/{t.files} files verified" for t in result.tapes)
             if result.left:
-                text += f"; cards left: {', '.join(result.left)} — {result.continue_command}"
+                text += f"; tape full, cards left: {', '.join(result.left)} — load the next tape and continue"
+                self.left = ArchiveJobOptions(**{**self.job_options.to_dict(), "day": "",
+                                                 "cards": ",".join(result.left)})  # a cut keeps its cut
+            else:
+                self.left = None
+            self.next_tape_button.setVisible(self.left is not None)
         else:
             text = f"restored {len(result.read)} file(s) into {result.folder}"
             if result.to_load:

@@ -235,7 +235,8 @@ class Archiver:
 
     def _continue_command(self, pending: list[CardSet]) -> str:
         scope = self.req.scope
-        what = f"--cut {scope.cut}" if scope.cut else " ".join(f"--card {cs.label}" for cs in pending)
+        cards = " ".join(f"--card {cs.label}" for cs in pending)
+        what = f"--cut {scope.cut} {cards}" if scope.cut else cards
         return f"pixm archive {what} --tape NEXT-LABEL --to /path/to/next/tape --copy {self.req.copy}"
 
     def _one_tape(self, target: TapeTarget, pending: list[CardSet]) -> list[CardSet]:

@@ -60,7 +60,8 @@ class CardSet:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What to archive: ``day`` (ISO date), card ``labels``, or the cut ``cut`` (``NAME`` / ``NAME@N``)."""
+    """What to archive: ``day`` (ISO date), card ``labels``, or the cut ``cut`` (``NAME`` / ``NAME@N``; with
+    ``labels``: only the cut's files on those cards, as when a run continues on the next tape)."""
 
     day: str = ""
     labels: tuple[str, ...] = ()
@@ -69,15 +70,17 @@ class Scope:
     def words(self) -> str:
         if self.day:
             return f"day {self.day}"
-        if self.labels:
-            return f"card{'s' if len(self.labels) > 1 else ''} {', '.join(self.labels)}"
-        return f"cut {self.cut}"
+        cards = f"card{'s' if len(self.labels) > 1 else ''} {', '.join(self.labels)}"
+        if self.cut:
+            return f"cut {self.cut}" + (f" ({cards})" if self.labels else "")
+        return cards
 
 
 def check_scope(scope: Scope) -> None:
     """Raises :class:`UsageError` unless exactly one of day, cards, cut is given (and the day is a date)."""
-    if sum(map(bool, (scope.day, scope.labels, scope.cut))) != 1:
-        raise UsageError("archive one of: --day D, --card LABEL…, --cut NAME")
+    if bool(scope.day) == bool(scope.labels or scope.cut) or (scope.day and (scope.labels or scope.cut)):
+        raise UsageError("archive one of: --day D, --card LABEL…, --cut NAME (with --card: the cut's files on "
+                         "those cards)")
     if scope.day:
         try:
             dt.date.fromisoformat(scope.day)
@@ -92,7 +95,12 @@ def card_sets(s, scope: Scope, *, from_card: bool = False) -> list[CardSet]:
     verified (and ``from_card`` is not given or the card is not mounted either)."""
     check_scope(scope)
     if scope.cut:
-        return _cut_sets(s, scope.cut, from_card)
+        sets = _cut_sets(s, scope.cut, from_card)
+        kept = [cs for cs in sets if cs.label in scope.labels] if scope.labels else sets
+        if not kept:
+            raise UsageError(f"cut {scope.cut} uses no file on card {', '.join(scope.labels)}",
+                             hint=f"its cards: {', '.join(cs.label for cs in sets)}")
+        return kept
     if scope.day:
         cards = list(s.scalars(select(Card).join(ShootDay, ShootDay.id == Card.shoot_day_id)
                                .where(ShootDay.day == dt.date.fromisoformat(scope.day)).order_by(Card.label)))
