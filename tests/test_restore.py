@@ -124,3 +124,20 @@ def test_a_cut_continued_on_the_next_tape_takes_only_the_cards_named(archived):
 
 def _labels(path) -> set[str]:
     return {c["label"] for c in json.loads(cli("catalog", "cards", "--json", "--catalog", path).out)}
+
+
+def test_restore_follows_the_ltfs_start_blocks_when_the_tape_gives_them(archived):
+    _catalog, path, tape, wanted, tmp_path = archived
+    files = sorted(p for p in tape.glob("2026-*/*/**/*") if p.is_file() and "ascmhl" not in p.parts)
+    try:  # an LTFS tape tells where each file starts; here the files sit in the reverse of the written order
+        for n, p in enumerate(reversed(files)):
+            os.setxattr(p, "user.ltfs.startblock", str(1000 + 10 * n).encode())
+    except OSError as exc:
+        pytest.skip(f"the test folder's filesystem takes no user extended attributes: {exc}")
+    out = tmp_path / "restored"
+    out.mkdir()
+    run = cli("restore", "--cut", "R1", "--to", out, "--json", "--catalog", path)
+    assert run.code == 0, run.text
+    read = json.loads(run.out)["read"]
+    positions = [r["position"] for r in read]
+    assert len(read) == len(wanted) and positions == sorted(positions, reverse=True)

@@ -127,7 +127,7 @@ def restore(catalog: Catalog, req: RestoreRequest, *, cancel: CancelToken | None
     progress.files_total = sum(len(v) for v in plan.values())
     for (label, mount), items in sorted(plan.items()):
         progress.tape = label
-        for position, path, f in sorted(items, key=lambda x: x[0]):
+        for position, path, f in tape_io.in_tape_order(items, lambda x, m=mount: Path(m) / x[1], lambda x: x[0]):
             cancel.wait_if_paused()
             if cancel.cancelled:
                 raise CancelledError("restore cancelled: the files restored so far are kept",

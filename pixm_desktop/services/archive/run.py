@@ -339,6 +339,7 @@ class Archiver:
         else:
             tape_io.drop_cache([p for _, _, p in written])
         self.progress.phase = "reading back"
+        written = tape_io.in_tape_order(written, lambda w: w[2], lambda w: w[0])
         attr_note = None
         with self.catalog.session() as s:
             for row_id, it, path in written:

@@ -116,6 +116,27 @@ def get_ltfs_hash(path: Path, kind: str) -> str | None:
         return None
 
 
+START_BLOCK_XATTR = "user.ltfs.startblock"  # LTFS: the tape block where a file's first extent starts
+
+
+def start_block(path: Path) -> int | None:
+    """Where ``path`` starts on the tape (LTFS ``ltfs.startblock``), or ``None`` (not LTFS, not readable)."""
+    try:
+        return int(os.getxattr(path, START_BLOCK_XATTR).decode("ascii").strip())
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def in_tape_order(entries: list, path: Callable[[object], Path], position: Callable[[object], int]) -> list:
+    """``entries`` in the order the tape holds them: by LTFS start block when the filesystem tells every one
+    (files written by other tools, or appended later, may sit elsewhere), else by the order PIXM wrote them."""
+    blocks = [start_block(path(e)) for e in entries]
+    if entries and all(b is not None for b in blocks):
+        return [e for _b, _p, e in sorted(((b, position(e), e) for b, e in zip(blocks, entries, strict=True)),
+                                          key=lambda x: (x[0], x[1]))]
+    return sorted(entries, key=position)
+
+
 def read_volume(mount: Path) -> dict | None:
     """The volume marker PIXM wrote on the tape (``{"label", "copy", …}``), or ``None``."""
     try:
@@ -134,5 +155,5 @@ def write_volume(mount: Path, label: str, copy: str) -> None:
         path.write_text(json.dumps({"label": label, "copy": copy, "format": "pixm-tape/1"}) + "\n", "utf-8")
 
 
-__all__ = ["CHUNK", "LTFS_XATTR", "SIDECARS", "drop_cache", "get_ltfs_hash", "hash_file", "read_volume",
-           "set_ltfs_hash", "write_file", "write_volume"]
+__all__ = ["CHUNK", "LTFS_XATTR", "SIDECARS", "START_BLOCK_XATTR", "drop_cache", "get_ltfs_hash", "hash_file",
+           "in_tape_order", "read_volume", "set_ltfs_hash", "start_block", "write_file", "write_volume"]

@@ -98,6 +98,7 @@ def verify_tape(catalog: Catalog, what: str, *, cancel: CancelToken | None = Non
         rows = list(s.scalars(select(TapeFile).where(TapeFile.tape_id == tape.id).order_by(TapeFile.position))) \
             if tape else []
         expected = {r.path: (r, s.get(File, r.file_id)) for r in rows}
+        rows = tape_io.in_tape_order(rows, lambda r: mount / r.path, lambda r: r.position)
         order = [r.path for r in rows] + [p for p in manifest if p not in expected]
         out = TapeVerifyResult(label, str(mount), str(manifest_path) if manifest_path else None)
         for n, path in enumerate(order, 1):
