@@ -285,3 +285,20 @@ def _card_label(cat: Path) -> str:
         label = s.scalars(select(Card.label).order_by(Card.label)).first()
     db.close()
     return label
+
+
+def test_a_filesystem_without_user_attributes_is_said_and_the_hashes_stay_in_the_index(cat, tmp_path, monkeypatch):
+    import errno
+
+    def refuse(*_a, **_k):
+        raise OSError(errno.ENOTSUP, "Operation not supported")
+
+    monkeypatch.setattr(os, "setxattr", refuse)
+    tape = tmp_path / "LTO001"
+    run = _archive(cat, tape)
+    assert run.code == 0, run.text
+    result = json.loads(run.out)
+    note = next(n for n in result["notes"] if "LTFS hash attributes" in n)
+    assert "not set on LTO001" in note and "takes no user extended attributes" in note
+    index = json.loads(Path(result["tapes"][0]["sidecars"][1]).read_text())
+    assert all(len(r["md5"]) == 32 for r in index["files"])
