@@ -26,8 +26,10 @@ from pixm_desktop.core.states import (
 )
 
 STORED = {  # the strings catalogs written by every PIXM so far hold: changing one needs a migration
-    # verify… 0005, qc 0006, dailies 0009, turnover 0011, pull and delivery 0012 (their rows in pulls)
-    JobKind: {"offload", "verify", "ingest", "report", "aftercare", "qc", "dailies", "turnover", "pull", "delivery"},
+    # verify… 0005, qc 0006, dailies 0009, turnover 0011, pull and delivery 0012 (their rows in pulls),
+    # archive and restore 0013 (their rows in tapes, tape_files)
+    JobKind: {"offload", "verify", "ingest", "report", "aftercare", "qc", "dailies", "turnover", "pull", "delivery",
+              "archive", "restore"},
     TurnoverKind: {"editorial", "sound"},  # turnovers, since migration 0011
     TapeTemplate: {"cmx3600", "file32"},
     JobDestinationStatus: {"pending", "completed", "failed"},

@@ -70,7 +70,7 @@ def test_the_post_page_is_in_the_navigation_before_settings():
     from pixm_desktop.gui.window import PAGES
 
     keys = [k for k, _t, _i in PAGES]
-    assert keys[-2:] == ["post", "settings"] and keys.index("post") == keys.index("turnovers") + 1
+    assert keys[keys.index("post") + 1] == "settings" and keys.index("post") == keys.index("turnovers") + 1
 
 
 def test_a_pull_runs_from_the_page_as_a_job_and_says_what_it_made(qtbot, cut_shoot, tmp_path):

@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vfx": ("cut", "mark events of a cut as VFX shots"),
     "pull": ("pull", "VFX pulls: shot ranges with handles, pull list, package of camera files with ASC MHL"),
     "deliver": ("deliver", "DI delivery: the camera files a cut uses, by reel, with EDLs and ASC MHL"),
+    "archive": ("archive", "archive cards to LTO tape (LTFS): read back after remount, ASC MHL, index, tape report"),
+    "restore": ("restore", "restore the camera files of clips or a cut from tape, checked against the catalog"),
 }
 
 

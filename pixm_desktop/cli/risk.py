@@ -1,4 +1,4 @@
-"""``pixm risk [--drive LABEL] [--stale-days N] [--min-copies N] [--json]``: the risk ledger — files below the
+"""``pixm risk [--drive LABEL] [--tape LABEL] [--stale-days N] [--min-copies N] [--json]``: the risk ledger — files below the
 card rule now, the files that would fall below it if drive LABEL died, card folders not re-verified for N days.
 
 Exit codes: 0 nothing below the rule (now, and without LABEL when given) · 10 some file is, or would be ·
@@ -21,6 +21,7 @@ SHOWN = 20  # files named per section on the terminal (--json lists up to servic
 def register(sub) -> None:
     p = sub.add_parser("risk", help=command_help("risk"))
     p.add_argument("--drive", metavar="LABEL", help="also: the files that fall below the rule if this drive dies")
+    p.add_argument("--tape", metavar="LABEL", help="also: the files that fall below the rule if this tape dies")
     p.add_argument("--stale-days", type=int, default=30, metavar="N",
                    help="list card folders whose verified copies were last verified more than N days ago (30)")
     p.add_argument("--min-copies", type=int, default=SafeRule().min_copies, metavar="N",
@@ -36,14 +37,14 @@ def cmd_risk(args) -> int:
     catalog = open_existing(args.catalog, create=args.create)
     try:
         ledger = risk.ledger(catalog, drive=args.drive, stale_days=args.stale_days,
-                             rule=SafeRule(min_copies=args.min_copies))
+                             rule=SafeRule(min_copies=args.min_copies), tape=args.tape)
     finally:
         catalog.close()
     if args.json:
         print(json.dumps(ledger.as_dict(), indent=2, ensure_ascii=False))
     else:
         _print(ledger)
-    if ledger.below_count or ledger.if_lost:
+    if ledger.below_count or ledger.if_lost or ledger.if_tape_lost:
         raise DriveNotSafeToWipeError(_headline(ledger), hint="offload or copy the files named to another drive, "
                                       "then check again")
     return 0
@@ -55,6 +56,8 @@ def _headline(ledger: risk.RiskLedger) -> str:
         parts.append(f"{ledger.below_count} file(s) below the rule now")
     if ledger.if_lost:
         parts.append(f"{len(ledger.if_lost)} file(s) would fall below it if {ledger.drive} died")
+    if ledger.if_tape_lost:
+        parts.append(f"{len(ledger.if_tape_lost)} file(s) would fall below it if tape {ledger.tape} died")
     return "; ".join(parts)
 
 
@@ -77,6 +80,15 @@ def _print(ledger: risk.RiskLedger) -> None:
             _more(len(lost), SHOWN)
         else:
             out.print(f"[green]if {escape(ledger.drive)} died, every file would still meet the rule[/]")
+    if ledger.tape is not None:
+        lost = ledger.if_tape_lost or []
+        if lost:
+            out.print(f"[red]IF TAPE {escape(ledger.tape)} DIED: {len(lost)} file(s) would fall below the rule[/]")
+            for card, rel, why in lost[:SHOWN]:
+                out.print(f"  {escape(card)}/{escape(rel)}: {escape(why)}")
+            _more(len(lost), SHOWN)
+        else:
+            out.print(f"[green]if tape {escape(ledger.tape)} died, every file would still meet the rule[/]")
     if ledger.stale:
         out.print(f"[yellow]not re-verified for {ledger.stale_days} days: {len(ledger.stale)} card folder(s)[/]")
         for s in ledger.stale[:SHOWN]:

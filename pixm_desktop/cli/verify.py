@@ -17,8 +17,10 @@ from pixm_desktop.services.verify import VerifyOutcome, verify_folder
 
 def register(sub) -> None:
     v = sub.add_parser("verify", help=command_help("verify"))
-    v.add_argument("path", type=Path, help="a destination card folder (the one holding ascmhl/), or a folder "
-                                           "with an MHL v1 file")
+    v.add_argument("path", type=Path, nargs="?", help="a destination card folder (the one holding ascmhl/), or a "
+                                                      "folder with an MHL v1 file")
+    v.add_argument("--tape", metavar="LABEL|MOUNTPOINT",
+                   help="verify an LTO tape against its own manifest and the catalog, in tape order")
     v.add_argument("--no-write", action="store_true", help="do not append an in-place generation")
     reader_catalog_arg(v)
     v.set_defaults(func=cmd_verify)
@@ -30,7 +32,13 @@ def cmd_verify(args) -> int:
     7 the bytes verified but the generation could not be written; 8 the catalog could not be read or written.
     The verdict is always printed first. A path that is no folder is a usage error (2). A catalog file that does
     not exist (and no ``--create``) is neither created nor read: the folder is checked against its history alone,
-    and a note says so."""
+    and a note says so. ``--tape``: see :func:`pixm_desktop.cli.archive.cmd_verify_tape`."""
+    if args.tape:
+        from pixm_desktop.cli.archive import cmd_verify_tape
+
+        return cmd_verify_tape(args)
+    if args.path is None:
+        raise UsageError("verify needs a card folder, or --tape LABEL|MOUNTPOINT")
     if not args.path.is_dir():
         what = "no such folder" if not args.path.exists() else "not a folder"
         raise UsageError(f"{what}: {args.path}",

@@ -25,6 +25,8 @@ class JobKind(StrEnum):
     TURNOVER = "turnover"  # a checked package for editorial or sound, with its own ASC MHL
     PULL = "pull"  # the VFX shots of a cut, with handles: pull list and camera files, fresh ASC MHL
     DELIVERY = "delivery"  # the camera files a cut uses (DI), by reel, with EDLs and a fresh ASC MHL
+    ARCHIVE = "archive"  # card files onto LTO tapes (LTFS), read back, ASC MHL carried, tape index and report
+    RESTORE = "restore"  # the camera files of clips or a cut back from tape, checked on the way
 
 
 class JobDestinationStatus(StrEnum):
@@ -272,9 +274,38 @@ class PostJobOptions(_KindOptions):
     trim: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveJobOptions(_KindOptions):
+    """An archive to tape: ``day`` (ISO date), ``cards`` (comma-separated labels) or ``cut``; ``tapes``
+    (comma-separated ``LABEL=MOUNTPOINT``, in the order they are filled); copy set ``copy`` A | B; ``from_card``:
+    read from the card when no verified copy is mounted; ``ltfs_hash`` md5 | sha256; ``capacity``: native bytes
+    per tape (0: the filesystem's size)."""
+
+    day: str = ""
+    cards: str = ""
+    cut: str = ""
+    tapes: str = ""
+    copy: str = "A"
+    from_card: bool = False
+    ltfs_hash: str = "md5"
+    capacity: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreJobOptions(_KindOptions):
+    """A restore from tape into ``folder``: the clips ``clips`` (comma-separated names) or the cut ``cut`` with
+    ``handles``."""
+
+    folder: str = ""
+    clips: str = ""
+    cut: str = ""
+    handles: int = 0
+
+
 _OPTIONS = {JobKind.VERIFY: VerifyJobOptions, JobKind.INGEST: IngestJobOptions, JobKind.REPORT: ReportJobOptions,
             JobKind.AFTERCARE: AftercareJobOptions, JobKind.QC: QcJobOptions, JobKind.DAILIES: DailiesJobOptions,
-            JobKind.TURNOVER: TurnoverJobOptions, JobKind.PULL: PostJobOptions, JobKind.DELIVERY: PostJobOptions}
+            JobKind.TURNOVER: TurnoverJobOptions, JobKind.PULL: PostJobOptions, JobKind.DELIVERY: PostJobOptions,
+            JobKind.ARCHIVE: ArchiveJobOptions, JobKind.RESTORE: RestoreJobOptions}
 
 
 def job_options(kind: str, text: str | None):

@@ -28,6 +28,7 @@ from pixm_desktop import APP_NAME, __version__
 from pixm_desktop.gui.aftercare import AftercareController
 from pixm_desktop.gui.jobs import HOLDS_VOLUMES, JobState
 from pixm_desktop.gui.notices import NoticeStrip
+from pixm_desktop.gui.pages.archive import ArchivePage
 from pixm_desktop.gui.pages.clips import ClipsPage
 from pixm_desktop.gui.pages.dailies import DailiesPage
 from pixm_desktop.gui.pages.drives import DrivesPage
@@ -63,6 +64,7 @@ PAGES = (
     ("turnovers", "Turnovers", "turnovers"),
     ("post", "Post", "table"),
     ("settings", "Settings", "settings"),
+    ("archive", "Archive", "package"),  # Ctrl+Shift+T
 )
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
 REFRESH_AFTER_SWITCH_MS = 40
@@ -107,6 +109,7 @@ class CartWindow(QMainWindow):
         self.turnovers_page = TurnoversPage(self.state, self.stack)
         self.dailies_page = DailiesPage(self.state, self.stack, selected_clips=self._selected_clip_names)
         self.post_page = PostPage(self.state, self.stack)
+        self.archive_page = ArchivePage(self.state, self.stack)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
@@ -119,6 +122,7 @@ class CartWindow(QMainWindow):
             "settings": self.settings_page,
             "dailies": self.dailies_page,
             "post": self.post_page,
+            "archive": self.archive_page,
         }
         for key, title, icon in PAGES:
             QListWidgetItem(page_icon(icon), title, self.nav)
@@ -160,6 +164,7 @@ class CartWindow(QMainWindow):
         self.clips_page.notice.connect(self.notify)
         self.logger_page.notice.connect(self.notify)
         self.post_page.notice.connect(self.notify)
+        self.archive_page.notice.connect(self.notify)
         self.clips_page.open_in_logger.connect(lambda ids: (self.show_page("log"), self.logger_page.show_clips(ids)))
         self.offload_page.sources.ejected.connect(self.notify)
         self.state.catalog_changed.connect(self._catalog_changed)
@@ -236,6 +241,7 @@ class CartWindow(QMainWindow):
         for i, (key, title, _icon) in enumerate(PAGES):
             keys = [f"Ctrl+{(i + 1) % 10}"] if i < 10 else []
             keys += ["Ctrl+,"] if key == "settings" else []
+            keys += ["Ctrl+Shift+T"] if key == "archive" else []
             act(m, f"&{title}", keys, lambda _c=False, key=key: self.show_page(key))
         act(m, "&Find in history", ["Ctrl+F"], self._find)
         act(m, "Re&fresh", ["F5"], self.refresh_views)
@@ -321,7 +327,7 @@ class CartWindow(QMainWindow):
         page = self.stack.currentWidget()
         if page in (self.clips_page, self.logger_page):
             self.undo_group.setActiveStack(page.writer.undo_stack)
-        if page in (self.drives_page, self.turnovers_page, self.dailies_page, self.post_page):
+        if page in (self.drives_page, self.turnovers_page, self.dailies_page, self.post_page, self.archive_page):
             page.refresh()
         if page in (self.verification_page, self.history_page):
             # paint the page first: a catalog read on the worker thread during the paint would make every
@@ -467,6 +473,7 @@ class CartWindow(QMainWindow):
         self.reports_page.stop()
         self.dailies_page.stop()
         self.post_page.stop()
+        self.archive_page.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()

@@ -4,7 +4,8 @@ wipe"), and which card folders have not been re-verified for a while (``stale_da
 
 A copy counts when the catalog holds it verified; drives are told apart as the SAFE TO FORMAT verdict does
 (``core.verdict.count_drives``: folders on one physical drive are one copy, unknown drives never distinct).
-Retired drives hold nothing.
+Retired drives hold nothing. A tape's verified copies count as one copy on a drive of its own (``--tape``: the
+files that would fall below the rule if that tape died); a failed tape holds nothing.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from pixm_desktop.core.errors import UsageError
 from pixm_desktop.core.model import CopyState
 from pixm_desktop.core.timeutil import aware_utc, iso_utc
 from pixm_desktop.core.verdict import SafeRule, count_drives
 from pixm_desktop.services import drives as drive_service
-from pixm_desktop.store import drives_repo
+from pixm_desktop.store import drives_repo, tapes_repo
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Card, Copy, Destination
 
@@ -63,6 +65,8 @@ class RiskLedger:
     if_lost: list[tuple[str, str, str]] | None = None
     stale_days: int = 0
     stale: list[Stale] = field(default_factory=list)
+    tape: str | None = None
+    if_tape_lost: list[tuple[str, str, str]] | None = None
 
     def as_dict(self) -> dict:
         return {"rule": {"min_copies": self.rule.min_copies, "distinct_drives": self.rule.distinct_drives},
@@ -72,15 +76,23 @@ class RiskLedger:
                                                              for c, r, w in self.if_lost],
                 "stale_days": self.stale_days,
                 "stale": [{"card": s.card, "folder": s.folder, "drive": s.drive, "oldest": iso_utc(s.oldest)}
-                          for s in self.stale]}
+                          for s in self.stale],
+                "tape": self.tape,
+                "if_tape_lost": None if self.if_tape_lost is None else [{"card": c, "relpath": r, "why": w}
+                                                                       for c, r, w in self.if_tape_lost]}
 
 
 def ledger(catalog: Catalog, *, drive: str | None = None, stale_days: int = 30, rule: SafeRule = SafeRule(),
-           now: dt.datetime | None = None) -> RiskLedger:
-    """The ledger (see the module docstring). ``drive``: a registered drive's label; ``stale_days`` ≥ 1.
-    Raises :class:`UsageError` for an unknown drive label."""
-    out = RiskLedger(rule, drive=drive, stale_days=stale_days)
+           now: dt.datetime | None = None, tape: str | None = None) -> RiskLedger:
+    """The ledger (see the module docstring). ``drive``: a registered drive's label; ``tape``: a tape's label
+    (its verified copies count as one copy on a drive of its own, as every tape does); ``stale_days`` ≥ 1.
+    Raises :class:`UsageError` for an unknown drive or tape label."""
+    out = RiskLedger(rule, drive=drive, stale_days=stale_days, tape=tape)
     with catalog.session() as s:
+        on_tape = tapes_repo.verified_copies(s)
+        tape_row = _tape(s, tape) if tape else None
+        if tape_row is not None:
+            out.if_tape_lost = []
         retired = drives_repo.retired_destination_ids(s)
         dests = [d for d, *_ in drives_repo.destinations(s) if d not in retired]
         names = drives_repo.drive_labels(s)
@@ -89,8 +101,14 @@ def ledger(catalog: Catalog, *, drive: str | None = None, stale_days: int = 30, 
         out.files = len(files)
         for fid, card, rel in files:
             held = tuple((names.get(d) or vol or path, drive_id, note) for d, path, vol, drive_id, note
-                         in copies.get(fid, []))
+                         in copies.get(fid, [])) + tuple((f"tape {c.label}", f"tape:{c.label}", None)
+                                                          for c in on_tape.get(fid, []))
             n, why = count_drives(held, rule)
+            if tape_row is not None and any(c.label == tape for c in on_tape.get(fid, [])):
+                rest = tuple(h for h in held if h[1] != f"tape:{tape}")
+                left, _ = count_drives(rest, rule)
+                if n >= rule.min_copies > left:
+                    out.if_tape_lost.append((card, rel, _few(left, rule)))
             if n < rule.min_copies:
                 out.below_count += 1
                 if len(out.below) < LISTED:
@@ -99,6 +117,13 @@ def ledger(catalog: Catalog, *, drive: str | None = None, stale_days: int = 30, 
     if drive:
         out.if_lost = list(drive_service.wipe_check(catalog, drive, rule).lacking)
     return out
+
+
+def _tape(s, label: str):
+    row = tapes_repo.tape(s, label)
+    if row is None:
+        raise UsageError(f"no tape {label!r} in the catalog", hint="the Archive page lists the tapes")
+    return row
 
 
 def _few(n: int, rule: SafeRule) -> str:

@@ -15,7 +15,7 @@ from pixm_desktop.core.timeutil import iso_utc
 from pixm_desktop.core.verdict import SafeRule, count_drives
 from pixm_desktop.engine.drives import PhysicalDrive, physical_drive
 from pixm_desktop.services import drives as drive_service
-from pixm_desktop.store import drives_repo, locations_repo
+from pixm_desktop.store import drives_repo, locations_repo, tapes_repo
 from pixm_desktop.store.db import Catalog
 
 
@@ -94,12 +94,14 @@ def where(catalog: Catalog, name: str, *, rule: SafeRule = SafeRule(),
                              hint="`pixm clips` lists the clips and `pixm catalog cards` the cards the catalog knows")
         labels = drives_repo.drive_labels(s)
         registered = {d.label: d for d in drives_repo.drives(s)}
-        return [_whereabouts(t, locations_repo.holdings(s, t.file_ids), labels, registered, rule, drive_of)
+        return [_whereabouts(t, locations_repo.holdings(s, t.file_ids), labels, registered, rule, drive_of,
+                             tapes_repo.holdings(s, t.file_ids))
                 for t in found]
 
 
-def _whereabouts(t: locations_repo.Target, holdings, labels, registered, rule, drive_of) -> Whereabouts:
-    places = tuple(_place(h, len(t.file_ids), labels, registered, drive_of) for h in holdings)
+def _whereabouts(t: locations_repo.Target, holdings, labels, registered, rule, drive_of, tapes=()) -> Whereabouts:
+    places = tuple(_place(h, len(t.file_ids), labels, registered, drive_of) for h in holdings) \
+        + tuple(_tape_place(h, len(t.file_ids)) for h in tapes)
     labels_seen = [p.drive for p in places if p.complete]
     complete = [(p.drive if p.drive and labels_seen.count(p.drive) == 1 else p.path, p.drive_id, None)
                 for p in places if p.complete]
@@ -119,6 +121,17 @@ def _place(h: locations_repo.Holding, total: int, labels, registered, drive_of) 
     return Place(h.path, label or h.volume_label, drive.kind if drive else "", drive.holder if drive else "",
                  drive.location if drive else "", drive.status if drive else "", total, h.verified, h.failed,
                  h.oldest_verified, h.newest_verified, mounted, folder_found, h.drive_id)
+
+
+def _tape_place(h: tapes_repo.TapeHolding, total: int) -> Place:
+    """A tape as a place: kind ``lto``, its copy set as the location, a failed tape holding nothing that counts;
+    each tape is its own drive (``tape:<label>``)."""
+    from pixm_desktop.services.archive.restore import mounted
+
+    good = h.verified if h.state != tapes_repo.FAILED else 0
+    here = mounted(h.label, h.mount_point)
+    return Place(h.mount_point, h.label, "lto", "", f"copy {h.copy}", h.state, total, good, h.failed,
+                 h.oldest_verified, h.newest_verified, here, here, f"tape:{h.label}")
 
 
 __all__ = ["Place", "Whereabouts", "where"]

@@ -512,3 +512,51 @@ class Pull(Base):
     trimmed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Tape(Base):
+    """An LTO tape (LTFS) of the archive (issue 16): ``label`` (the LTFS volume name, usually the barcode),
+    ``barcode``, ``copy`` A or B (the two sets kept in two places), ``capacity_bytes`` (native, as planned) and
+    ``used_bytes`` (bytes of the files written by PIXM plus its sidecars), ``state`` open | full | failed,
+    the mount point it was last seen at and when (UTC)."""
+
+    __tablename__ = "tapes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(64), unique=True)
+    barcode: Mapped[str] = mapped_column(String(64), default="")
+    copy: Mapped[str] = mapped_column(String(1), default="A")
+    capacity_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    used_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    mount_point: Mapped[str] = mapped_column(Text, default="")
+    mounted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    files: Mapped[list[TapeFile]] = relationship(back_populates="tape", cascade="all, delete-orphan",
+                                                 order_by="TapeFile.position")
+
+
+class TapeFile(Base):
+    """A card file (``file_id``) written on a tape at ``path`` (relative to the tape's root, ``/``-separated),
+    the ``position``-th file written there (the tape order), with the hashes read back from the tape
+    (``xxh64``, ``md5``, ``sha256`` hex; ``None`` when not computed), the archive job, when it was written and
+    when it was last read back and found equal to the catalog (``verified_at``, UTC; ``None``: not yet, or
+    ``state`` failed with ``reason``)."""
+
+    __tablename__ = "tape_files"
+    __table_args__ = (UniqueConstraint("tape_id", "path"), Index("ix_tape_files_file_id", "file_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tape_id: Mapped[int] = mapped_column(ForeignKey("tapes.id", ondelete="CASCADE"))
+    file_id: Mapped[int] = mapped_column(ForeignKey("files.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger)
+    xxh64: Mapped[str | None] = mapped_column(String(16))
+    md5: Mapped[str | None] = mapped_column(String(32))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="written")
+    reason: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    written_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    tape: Mapped[Tape] = relationship(back_populates="files")
+    file: Mapped[File] = relationship()

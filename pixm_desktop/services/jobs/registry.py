@@ -26,6 +26,8 @@ KINDS: dict[JobKind, str] = {
     JobKind.TURNOVER: f"{_PACKAGE}.turnover:TurnoverKindSpec",
     JobKind.PULL: f"{_PACKAGE}.post:PullKind",
     JobKind.DELIVERY: f"{_PACKAGE}.post:DeliveryKind",
+    JobKind.ARCHIVE: "pixm_desktop.services.archive.jobs:ArchiveKind",
+    JobKind.RESTORE: "pixm_desktop.services.archive.jobs:RestoreKind",
 }
 
 
