@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vfx": ("cut", "mark events of a cut as VFX shots"),
     "pull": ("pull", "VFX pulls: shot ranges with handles, pull list, package of camera files with ASC MHL"),
     "deliver": ("deliver", "DI delivery: the camera files a cut uses, by reel, with EDLs and ASC MHL"),
+    "sync": ("sync", "sync this cart's catalog with the show's central PostgreSQL catalog (status, conflicts)"),
+    "central": ("central", "the central PostgreSQL catalog: create or upgrade its schema"),
 }
 
 
