@@ -79,8 +79,9 @@ class PgServer:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
-def start_server() -> PgServer:
-    """Initialise and start a server in a new temporary folder (raises ``RuntimeError`` with pg's words)."""
+def start_server(*, durable: bool = False) -> PgServer:
+    """Initialise and start a server in a new temporary folder (raises ``RuntimeError`` with pg's words).
+    Not ``durable`` (the tests): no fsync, as a crash of a test server loses nothing anyone needs."""
     binaries = pg_bin()
     if binaries is None:
         raise FileNotFoundError("PostgreSQL's initdb/pg_ctl not found (Debian: apt-get install postgresql)")
@@ -94,8 +95,8 @@ def start_server() -> PgServer:
     server = PgServer(root, _free_port(), binaries, as_postgres)
     steps = [("initdb", "-D", str(root / "data"), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"),
              ("pg_ctl", "-D", str(root / "data"), "-l", str(root / "server.log"), "-w", "-o",
-              f"-k {root / 'sock'} -p {server.port} -c listen_addresses='' -c fsync=off "
-              "-c synchronous_commit=off -c full_page_writes=off", "start")]
+              f"-k {root / 'sock'} -p {server.port} -c listen_addresses=''" + (
+                  "" if durable else " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"), "start")]
     for step in steps:
         r = server.run(*step)
         if r.returncode != 0:
@@ -111,8 +112,8 @@ def stop_server(server: PgServer) -> None:
 
 
 @contextlib.contextmanager
-def running_server() -> Iterator[PgServer]:
-    server = start_server()
+def running_server(*, durable: bool = False) -> Iterator[PgServer]:
+    server = start_server(durable=durable)
     try:
         yield server
     finally:
