@@ -185,6 +185,8 @@ def test_a_field_edited_on_two_carts_offline_goes_to_the_later_stamp_and_leaves_
     assert (c.row_name, c.field, c.kept_value, c.kept_cart, c.lost_value, c.lost_cart) == \
         (clip, "scene", "12B", "cart-B", "12A", "cart-A")
     assert c.kept_hlc > c.lost_hlc
+    listed = cli("sync", "--conflicts", "--catalog", b)
+    assert listed.code == 0 and clip in listed.out and '"12A"' in listed.out and "cart-A" in listed.out
     # an edit made after seeing the other's value is no conflict
     _log(a, clip, "12C")
     _sync(a, central_url), _sync(b, central_url)
@@ -268,3 +270,71 @@ def test_the_central_catalog_answers_where_and_clips_for_the_whole_show(carts, c
     status = json.loads(cli("sync", "--status", "--json", "--catalog", a).out)
     assert (status["pending"], status["pending_fields"], status["conflicts"]) == (0, 0, 0)
     assert status["url"] == central_url and status["connected"]
+
+
+def test_a_sync_stuck_on_the_server_never_blocks_the_carts_writes(carts, central_url, pg_server):
+    import threading
+    import time
+
+    a, _ = carts
+    central.init(central_url)
+    outcome: list = []
+    with psycopg.connect(central_url) as locker:
+        locker.execute("LOCK TABLE copies IN ACCESS EXCLUSIVE MODE")  # the sync will wait here, mid-batch
+        worker = threading.Thread(target=lambda: outcome.append(_sync(a, central_url)))
+        worker.start()
+        deadline = time.monotonic() + 120
+        with psycopg.connect(central_url, autocommit=True) as watcher:  # a fresh statistics snapshot each time
+            while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pixm-sync' "
+                                      "AND wait_event_type = 'Lock'").fetchone()[0]:
+                assert time.monotonic() < deadline, "the sync never reached the locked table"
+                time.sleep(0.05)
+        # meanwhile the cart records new work without waiting a millisecond for the catalog
+        with sqlite3.connect(a, timeout=0) as conn:
+            conn.execute("UPDATE clips SET rating = 4")
+            conn.execute("INSERT INTO projects (name, created_at) VALUES ('Pickups', '2026-11-24 08:00:00')")
+        locker.rollback()
+    worker.join()
+    assert outcome and outcome[0].fields_pushed == 2  # the sync went on with what was written meanwhile
+    assert _counts(central_url) == _local_counts(a)
+    with psycopg.connect(central_url) as conn:
+        assert conn.execute("SELECT count(*) FROM projects WHERE name = 'Pickups'").fetchone()[0] == 1
+        assert {r for (r,) in conn.execute("SELECT rating FROM clips")} == {4}
+    assert not _sync(a, central_url).changed_anything
+
+
+def test_watch_syncs_until_stopped_and_reports_a_failure_without_stopping(carts, central_url):
+    import threading
+
+    a, _ = carts
+    seen: list = []
+    stop = threading.Event()
+
+    def on_result(outcome) -> None:
+        seen.append(outcome)
+        if len(seen) == 1:
+            central.init(central_url)  # the first tick met an uninitialised server; the next one works
+        else:
+            stop.set()
+
+    catalog = open_catalog(a)
+    try:
+        sync.watch(catalog, central_url, interval_s=0, stop=stop, on_result=on_result)
+    finally:
+        catalog.close()
+    assert isinstance(seen[0], CentralError) and "not initialised" in seen[0].message
+    assert isinstance(seen[1], sync.SyncResult) and seen[1].rows == sum(_local_counts(a).values())
+
+
+def test_a_row_naming_a_parent_the_central_lacks_is_refused_with_its_batch(carts, central_url):
+    a, _ = carts
+    central.init(central_url)
+    _sync(a, central_url)
+    with psycopg.connect(central_url) as conn:  # someone removed the card's folders centrally
+        conn.execute("DELETE FROM destinations")
+    with sqlite3.connect(a) as conn:
+        conn.execute("UPDATE copies SET reason = 'checked' WHERE id = (SELECT min(id) FROM copies)")
+    before = _dump(central_url)
+    with pytest.raises(CentralError, match="refused a batch: 1 copies row"):
+        _sync(a, central_url)
+    assert _dump(central_url) == before

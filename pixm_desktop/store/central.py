@@ -60,10 +60,12 @@ def upsert_rows(conn: Connection, spec: Synced, rows: Sequence[tuple], cart: str
         for r in rows:
             cp.write_row([f(v) if f is not None and v is not None else v for f, v in zip(coerce, r, strict=False)]
                          + list(r[len(cols):]))
+    conn.execute(sql.SQL("ANALYZE {}").format(stage))  # so parents are found by their UUID index, not scanned
     joins = sql.SQL(" ").join(
         sql.SQL("LEFT JOIN {} {} ON {}.sync_uuid = s.{}").format(
             sql.Identifier(parent), sql.Identifier(f"j{i}"), sql.Identifier(f"j{i}"), sql.Identifier(f"p_{fk}"))
         for i, (fk, parent) in enumerate(spec.parents.items()))
+    _refuse_unknown_parents(conn, spec, stage, joins)
     target = [*cols, *fks, "sync_cart"]
     values = [sql.SQL("s.{}").format(sql.Identifier(c)) for c in cols] + \
         [sql.SQL("j{}.id").format(sql.SQL(str(i))) for i in range(len(fks))] + [sql.Placeholder("cart")]
@@ -77,6 +79,22 @@ def upsert_rows(conn: Connection, spec: Synced, rows: Sequence[tuple], cart: str
     cur = conn.execute(query, {"cart": cart})
     conn.execute(sql.SQL("DROP TABLE {}").format(stage))
     return cur.rowcount
+
+
+def _refuse_unknown_parents(conn: Connection, spec: Synced, stage, joins) -> None:
+    """Raise :class:`UnknownParentError` when a staged row names a parent UUID the central catalog lacks."""
+    if not spec.parents:
+        return
+    missing = sql.SQL(" OR ").join(
+        sql.SQL("(s.{} IS NOT NULL AND {}.id IS NULL)").format(sql.Identifier(f"p_{fk}"), sql.Identifier(f"j{i}"))
+        for i, fk in enumerate(spec.parents))
+    n = conn.execute(sql.SQL("SELECT count(*) FROM {} s {} WHERE {}").format(stage, joins, missing)).fetchone()[0]
+    if n:
+        raise UnknownParentError(f"{n} {spec.table} row(s) refer to rows the central catalog does not hold")
+
+
+class UnknownParentError(RuntimeError):
+    """A pushed row names a parent the central catalog lacks (the batch is rolled back)."""
 
 
 def delete_rows(conn: Connection, spec: Synced, uuids: Sequence[str]) -> int:

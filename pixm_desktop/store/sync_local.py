@@ -27,6 +27,10 @@ _TICK = (f"UPDATE sync_cart SET hlc_count = CASE WHEN {_NOW_MS} > hlc_ms THEN 0 
          f"hlc_ms = MAX(hlc_ms, {_NOW_MS}) WHERE id = 1;")
 _HLC = f"(SELECT hlc_ms * {1 << COUNTER_BITS} + hlc_count FROM sync_cart WHERE id = 1)"
 _QUIET = "NOT EXISTS (SELECT 1 FROM sync_apply)"
+#: A random RFC 4122 version-4 UUID as text, from one randomblob (the variant nibble from one of its digits).
+_UUID4 = ("(SELECT substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-' || "
+          "substr('89ab', 1 + unicode(substr(h, 17, 1)) % 4, 1) || substr(h, 18, 3) || '-' || substr(h, 21, 12) "
+          "FROM (SELECT lower(hex(randomblob(16))) AS h))")
 
 
 def trigger_sql(spec: Synced) -> list[str]:
@@ -34,6 +38,8 @@ def trigger_sql(spec: Synced) -> list[str]:
     edits of ``spec.table``."""
     t = spec.table
     stamp = f"UPDATE {t} SET sync_hlc = {_HLC} WHERE id = NEW.id;"
+    if spec.identity is None:  # a row only this cart has: a random (version 4) UUID as it is written
+        stamp = f"UPDATE {t} SET sync_hlc = {_HLC}, sync_uuid = COALESCE(sync_uuid, {_UUID4}) WHERE id = NEW.id;"
     queue = f"INSERT INTO sync_outbox (tbl, row_id, op, hlc) VALUES ('{t}', NEW.id, 'u', {_HLC});"
     out = [
         f"CREATE TRIGGER IF NOT EXISTS sync_{t}_ins AFTER INSERT ON {t} WHEN {_QUIET} "
@@ -119,12 +125,14 @@ def assign_uuids(conn: Connection, spec: Synced, ids: Iterable[int] | None, cart
     if not rows:
         return 0
     updates = [(r["id"], row_uuid(spec, r, r["parent_uuid"], cart)) for r in rows]
-    # through a temporary table and one UPDATE … FROM: a statement per row costs more than the rest together
+    # through a temporary table and one UPDATE: a statement per row costs more than the rest together
     cur = conn.connection.driver_connection.cursor()
     cur.execute("CREATE TEMP TABLE IF NOT EXISTS sync_new_uuid (id INTEGER PRIMARY KEY, uuid TEXT)")
     cur.execute("DELETE FROM sync_new_uuid")
     cur.executemany("INSERT INTO sync_new_uuid (id, uuid) VALUES (?, ?)", updates)
-    cur.execute(f"UPDATE {spec.table} SET sync_uuid = n.uuid FROM sync_new_uuid n WHERE n.id = {spec.table}.id")
+    # by primary key on both sides (an UPDATE … FROM would scan the whole table once per batch)
+    cur.execute(f"UPDATE {spec.table} SET sync_uuid = (SELECT n.uuid FROM sync_new_uuid n WHERE n.id = "
+                f"{spec.table}.id) WHERE id IN (SELECT id FROM sync_new_uuid)")
     cur.execute("DELETE FROM sync_new_uuid")
     cur.close()
     return len(updates)

@@ -6,7 +6,8 @@ columns in a migration) and the triggers, the push, the central schema and the s
 it the same id and the central catalog holds it once):
 ``("", fields)`` — from the PIXM namespace and the fields (a project by name);
 ``(fk, fields)`` — inside the parent row's UUID (a shoot day inside its project, a file inside its card);
-``None`` — inside the cart's own UUID with the local row id (facts only one cart has: its jobs, its copies).
+``None`` — facts only one cart has (its jobs, its copies): a random UUID given by the insert trigger (rows
+written before migration 0013: inside the cart's own UUID with the local row id).
 
 ``parents``: ``{foreign-key column: parent table}``; central rows refer to their parents by UUID on the way
 in. Tables are listed parents first (the push order). ``both_ways``: fields people edit on any cart (logger

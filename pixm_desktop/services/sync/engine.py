@@ -99,6 +99,11 @@ def sync_once(catalog: Catalog, url: str | None = None, *, batch: int = store_ce
         raise CentralError(f"the sync with {display_url(url)} stopped: {str(exc).strip().splitlines()[0]}",
                            hint="run `pixm sync` again: it resumes after the last batch the central catalog "
                                 "committed") from None
+    except store_central.UnknownParentError as exc:
+        _record(catalog, url, error=str(exc))
+        raise CentralError(f"the central catalog {display_url(url)} refused a batch: {exc}",
+                           hint="nothing of the batch was written; run `pixm sync` again, and if it says the "
+                                "same, push everything again with a new central database (docs/sync.md)") from None
     except CentralError as exc:
         _record(catalog, url, error=exc.message)
         raise
