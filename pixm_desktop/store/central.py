@@ -136,6 +136,7 @@ class FieldOutcome:
     kept_hlc: int  # the stamp the central catalog holds after it (the edit's own when it won)
     won: bool
     conflict: bool
+    kept_value: object = None  # the value the central catalog holds after it
 
 
 def push_fields(conn: Connection, cart: str, edits: Sequence[FieldEdit]) -> list[FieldOutcome]:
@@ -146,7 +147,7 @@ def push_fields(conn: Connection, cart: str, edits: Sequence[FieldEdit]) -> list
                            "AND field = %s FOR UPDATE", [e.tbl, e.row_uuid, e.field]).fetchone()
         if cur is None:
             _set_field(conn, e, cart)
-            out.append(FieldOutcome(e, e.hlc, True, False))
+            out.append(FieldOutcome(e, e.hlc, True, False, e.value))
             continue
         v0, h0, c0 = cur
         won = (e.hlc, cart) > (h0, c0)
@@ -160,7 +161,7 @@ def push_fields(conn: Connection, cart: str, edits: Sequence[FieldEdit]) -> list
                          "lost_value, lost_hlc, lost_cart) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                          [e.tbl, e.row_uuid, e.field, json.dumps(kept[0]), kept[1], kept[2],
                           json.dumps(lost[0]), lost[1], lost[2]])
-        out.append(FieldOutcome(e, e.hlc if won else h0, won, conflict))
+        out.append(FieldOutcome(e, e.hlc if won else h0, won, conflict, e.value if won else v0))
     return out
 
 

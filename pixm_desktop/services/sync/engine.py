@@ -112,8 +112,16 @@ def sync_once(catalog: Catalog, url: str | None = None, *, batch: int = store_ce
             lock.release()
 
 
+#: SQLite page cache for the sync's reads (KiB, as a negative ``cache_size``): a batch reads rows all over the
+#: file by id, and the default 2 MB cache makes an initial sync of a big catalog re-read pages many times.
+SYNC_CACHE_KIB = 65536
+
+
 def _sync(catalog: Catalog, url: str, batch: int, on_batch: BatchHook | None) -> SyncResult:
     result = SyncResult(display_url(url))
+    if catalog.engine.dialect.name == "sqlite":
+        with catalog.engine.connect() as conn:
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{SYNC_CACHE_KIB}")
     cart = cart_row(catalog)
     with central_db.connect(url) as pg:
         central_db.check_schema(pg, url)
@@ -238,11 +246,17 @@ def _push_fields(catalog: Catalog, pg: psycopg.Connection, cart: dict, batch: in
         outcomes = store_central.push_fields(pg, cart["uuid"], [e for _, e in edits])
         pg.commit()
         with catalog.engine.begin() as conn:
+            sync_local.quiet(conn)
             for (row_id, _), o in zip(edits, outcomes, strict=True):
                 # an edit made meanwhile keeps its pending flag (its hlc differs from the one pushed)
-                conn.execute(text("UPDATE sync_fields SET pending = 0, base = :k WHERE tbl = :t AND row_id = :r "
-                                  "AND field = :f AND hlc = :h"),
-                             {"k": o.kept_hlc, "t": o.edit.tbl, "r": row_id, "f": o.edit.field, "h": o.edit.hlc})
+                done = conn.execute(text("UPDATE sync_fields SET pending = 0, base = :k WHERE tbl = :t AND "
+                                         "row_id = :r AND field = :f AND hlc = :h"),
+                                    {"k": o.kept_hlc, "t": o.edit.tbl, "r": row_id, "f": o.edit.field,
+                                     "h": o.edit.hlc}).rowcount
+                if done and not o.won:  # take the value that was kept now (the pull would not see it again)
+                    _apply_field(conn, o.edit.tbl, o.edit.row_uuid, o.edit.field, o.kept_value, o.kept_hlc)
+                sync_local.tick(conn, o.kept_hlc)
+            sync_local.loud(conn)
         result.fields_pushed += len(outcomes)
         result.fields_lost += sum(not o.won for o in outcomes)
         result.conflicts += sum(o.conflict for o in outcomes)
@@ -276,8 +290,8 @@ def _apply_field(conn, tbl: str, row_uuid: str, fld: str, value, hlc: int) -> in
         return 0  # a row this cart does not have
     mine = conn.execute(text("SELECT hlc, pending FROM sync_fields WHERE tbl = :t AND row_id = :r AND field = :f"),
                         {"t": tbl, "r": row_id, "f": fld}).one_or_none()
-    if mine is not None and (mine[1] and mine[0] > hlc or mine[0] > hlc):
-        return 0  # a newer local edit (pushed next time)
+    if mine is not None and (mine[1] or mine[0] > hlc):
+        return 0  # a local edit not pushed yet (the next push settles it by the rule), or a newer value
     current = sync_local.field_value(conn, tbl, row_id, fld)
     conn.execute(text("INSERT INTO sync_fields (tbl, row_id, field, hlc, base, pending) VALUES (:t, :r, :f, :h, :h, 0) "
                       "ON CONFLICT (tbl, row_id, field) DO UPDATE SET hlc = :h, base = :h, pending = 0"),
