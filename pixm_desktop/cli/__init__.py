@@ -7,7 +7,8 @@ Exit codes (stable, see README): 0 everything verified · 1 internal error · 2 
 writes the same destination folder (``--no-wait``) · 10 not safe to format (``--require-safe``) or to wipe
 (``pixm drive wipe-check|retire``) · 11 show profile refused (unreadable, malformed at a named line, from a
 newer PIXM, an older revision; or none installed for ``pixm qc``) · 12 ingest QC found errors nobody
-acknowledged (``pixm qc``) · 130 cancelled (Ctrl-C, SIGINT) · 143 stopped (SIGTERM).
+acknowledged (``pixm qc``) · 15 central catalog unreachable, not initialised or connection lost (``pixm sync``,
+``pixm central``, ``--central``) · 130 cancelled (Ctrl-C, SIGINT) · 143 stopped (SIGTERM).
 
 A closed standard output (``pixm … | head -1``) never stops a command nor prints a traceback: the rest of
 the output is dropped and the work goes on (``_common.pipe_guard``).
@@ -43,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         logs.configure(verbose=args.verbose)
         log.info("pixm %s %s", __version__, args.command)
         try:
+            if args.central:
+                from pixm_desktop.cli import _catalog
+
+                with _catalog.reading_central(args.central, args.command):
+                    return int(args.func(args) or 0)
             return int(args.func(args) or 0)
         except PixmError as exc:
             return _error(exc)
@@ -91,8 +97,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     p.add_argument("--smoke-test", action="store_true",
                    help="check that every part of this installation works (catalog, resources, offload, ASC MHL, "
                         "probe, proxy, PDF) on generated data in a temporary folder; exit 0 or name what failed")
+    p.add_argument("--central", metavar="URL",
+                   help="read the show's central PostgreSQL catalog instead of this cart's (where, clips, catalog)")
     sub = p.add_subparsers(dest="command", required=True)
-    wanted = None if argv is None else next((a for a in argv if not a.startswith("-")), "")
+    words = None if argv is None else [a for i, a in enumerate(argv) if i == 0 or argv[i - 1] != "--central"]
+    wanted = None if words is None else next((a for a in words if not a.startswith("-")), "")
     loaded: set[str] = set()
     for name, (module, help_) in COMMANDS.items():
         if wanted is None or COMMANDS.get(wanted, ("",))[0] == module:

@@ -39,9 +39,34 @@ def catalog_name(catalog: Catalog | Path | None) -> str:
     return f"catalog {path}" if path is not None else "the catalog"
 
 
+#: ``pixm --central URL``: the commands that may read the central catalog instead (read-only), and its URL.
+CENTRAL_READERS = frozenset({"where", "clips", "catalog"})
+_central_url: str | None = None
+
+
+@contextlib.contextmanager
+def reading_central(url: str, command: str) -> Iterator[None]:
+    """Within: :func:`open_existing` opens the central catalog at ``url`` read-only (``pixm --central URL …``).
+    :class:`UsageError` for a command that writes or is not about the catalog."""
+    global _central_url
+    if command not in CENTRAL_READERS:
+        raise UsageError(f"--central works with {', '.join(sorted(CENTRAL_READERS))}, not {command}",
+                         hint="the central catalog is written only by `pixm sync`")
+    _central_url = url
+    try:
+        yield
+    finally:
+        _central_url = None
+
+
 def open_existing(path: Path | None, *, create: bool = False) -> Catalog:
-    """Open the catalog at ``path`` (see :func:`catalog_path`). Raises :class:`CatalogError` (exit 8) naming
-    the file when it does not exist and ``create`` is false; otherwise as ``store.db.open_catalog``."""
+    """Open the catalog at ``path`` (see :func:`catalog_path`), or the central one after :func:`read_central`.
+    Raises :class:`CatalogError` (exit 8) naming the file when it does not exist and ``create`` is false;
+    otherwise as ``store.db.open_catalog``."""
+    if _central_url is not None:
+        from pixm_desktop.services.sync.central import open_reader
+
+        return open_reader(_central_url)
     db_path = catalog_path(path)
     if not create and not db_path.exists():
         source = "--catalog" if path is not None else f"${ENV_VAR}" if os.environ.get(ENV_VAR) else "default"

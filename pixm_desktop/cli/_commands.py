@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deliver": ("deliver", "DI delivery: the camera files a cut uses, by reel, with EDLs and ASC MHL"),
     "archive": ("archive", "archive cards to LTO tape (LTFS): read back after remount, ASC MHL, index, tape report"),
     "restore": ("restore", "restore the camera files of clips or a cut from tape, checked against the catalog"),
+    "sync": ("sync", "sync this cart's catalog with the show's central PostgreSQL catalog (status, conflicts)"),
+    "central": ("central", "the central PostgreSQL catalog: create or upgrade its schema"),
 }
 
 

@@ -302,3 +302,10 @@ class CutFormatError(PixmError):
     message names the file and each bad line (number and text, the first few); nothing of it was imported."""
 
     exit_code = 2
+
+
+class CentralError(PixmError):
+    """The central catalog (PostgreSQL) cannot be reached, refused the login, is not initialised or has an
+    older or newer schema, or the connection dropped mid-sync (exit 15). A sync resumes where it stopped."""
+
+    exit_code = 15

@@ -44,6 +44,7 @@ from pixm_desktop.gui.queue import QueueController
 from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.gui.settings_store import default_qsettings, load_bytes
 from pixm_desktop.gui.state import AppState
+from pixm_desktop.gui.sync_indicator import SyncIndicator
 from pixm_desktop.gui.theme import page_icon, status_icon
 from pixm_desktop.gui.widgets import Shortcut, ShortcutsDialog, apply_shortcuts, keys_text
 from pixm_desktop.services import qc as qc_service
@@ -140,6 +141,8 @@ class CartWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.aftercare_bar)
         self.queue_status = QLabel("", self)
         self.statusBar().addPermanentWidget(self.queue_status)
+        self.sync_indicator = SyncIndicator(catalog, self.runner, self.state.qsettings, self)
+        self.statusBar().addPermanentWidget(self.sync_indicator)
 
         self.tray: QSystemTrayIcon | None = None
         if use_tray and QSystemTrayIcon.isSystemTrayAvailable():
@@ -191,6 +194,7 @@ class CartWindow(QMainWindow):
                            on_error=lambda e: self.notify("Catalog", str(e), "error", ""))
         self.verification_page.refresh()
         self.history_page.refresh()
+        self.sync_indicator.start()
 
     def _recovered(self, jobs: list[status_service.ResumableJob]) -> None:
         for r in jobs:
@@ -474,6 +478,7 @@ class CartWindow(QMainWindow):
         self.dailies_page.stop()
         self.post_page.stop()
         self.archive_page.stop()
+        self.sync_indicator.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()

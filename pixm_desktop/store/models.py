@@ -560,3 +560,73 @@ class TapeFile(Base):
     verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     tape: Mapped[Tape] = relationship(back_populates="files")
     file: Mapped[File] = relationship()
+
+
+# --- sync with a central catalog (issue 17, store.sync_registry) ---------------------------------------------
+
+def _add_sync_columns() -> None:
+    """Every synced table's ``sync_uuid`` (global id, text) and ``sync_hlc`` (its last change's hybrid
+    logical clock value); the triggers of migration 0014 keep them."""
+    from pixm_desktop.store.sync_registry import SYNCED_TABLES
+
+    by_table = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
+    for name in SYNCED_TABLES:
+        model = by_table[name]
+        model.sync_uuid = mapped_column(String(36), nullable=True, index=True, unique=True)
+        model.sync_hlc = mapped_column(BigInteger, nullable=True)
+
+
+_add_sync_columns()
+
+
+class SyncCart(Base):
+    """This cart (one row, ``id`` 1): its UUID and name, the central catalog's URL (never with a password),
+    how far its outbox was pushed (``pushed_seq``) and the central field changes read (``pulled_seq``), its
+    hybrid logical clock (``hlc_ms``, ``hlc_count``), the last sync (UTC), its error, the conflicts seen."""
+
+    __tablename__ = "sync_cart"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36))
+    name: Mapped[str] = mapped_column(String(255))
+    central_url: Mapped[str | None] = mapped_column(Text)
+    pushed_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    pulled_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    hlc_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    hlc_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    conflicts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SyncOutbox(Base):
+    """A change to push: ``op`` ``u`` (row inserted or updated: push its current state) or ``d`` (deleted:
+    ``uuid`` says which), with the HLC of the change. ``seq`` never repeats (AUTOINCREMENT)."""
+
+    __tablename__ = "sync_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tbl: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(1), default="u")
+    uuid: Mapped[str | None] = mapped_column(String(36))
+    hlc: Mapped[int] = mapped_column(BigInteger)
+
+
+class SyncField(Base):
+    """A both-ways field's stamp on this cart: ``hlc`` of its current value, ``base`` the stamp of the value
+    last agreed with the central catalog, ``pending`` while a local edit waits to be pushed."""
+
+    __tablename__ = "sync_fields"
+    tbl: Mapped[str] = mapped_column(String(40), primary_key=True)
+    row_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    hlc: Mapped[int] = mapped_column(BigInteger)
+    base: Mapped[int] = mapped_column(BigInteger, default=0)
+    pending: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SyncApply(Base):
+    """Holds a row only inside the sync's own local transactions: the triggers record no change then."""
+
+    __tablename__ = "sync_apply"
+    id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,16 @@
+"""Sync every cart's catalog with a central PostgreSQL catalog (issue 17; rules in docs/sync.md).
+
+- :mod:`.url`: central URLs — passwords stripped from anything shown or stored, libpq finds them
+  (``PGPASSFILE``, ``~/.pgpass``, a service file) or the URL gives one for this run only.
+- :mod:`.central`: ``pixm central init|upgrade`` (the catalog's own Alembic migrations on PostgreSQL) and the
+  central catalog opened read-only for ``pixm --central URL where|clips``.
+- :mod:`.engine`: one sync (push the outbox in batches, push and pull both-ways fields) and the watch loop.
+- :mod:`.status`: what the window's indicator and ``pixm sync --status|--conflicts`` show.
+"""
+
+from pixm_desktop.services.sync.engine import SyncResult, sync_once, watch
+from pixm_desktop.services.sync.status import SyncStatus, list_conflicts, set_central, sync_status
+from pixm_desktop.services.sync.url import display_url
+
+__all__ = ["SyncResult", "SyncStatus", "display_url", "list_conflicts", "set_central", "sync_once",
+           "sync_status", "watch"]
