@@ -1,8 +1,10 @@
 """Post work made on a cart reaches the central catalog (issue 17): a VFX pull (its cut, events, the shots
-marked, the clips it names) and a turnover (here one refused for missing proxies: recorded with its checks
-all the same), pushed by ``pixm sync`` into a real PostgreSQL server."""
+marked, the clips it names), a turnover (here one refused for missing proxies: recorded with its checks
+all the same) and an LTO tape with the files on it, pushed by ``pixm sync`` into a real PostgreSQL server."""
 
 from __future__ import annotations
+
+import sqlite3
 
 import psycopg
 
@@ -27,6 +29,10 @@ def test_a_turnover_and_a_pull_made_on_a_cart_appear_centrally(cut_shoot, tmp_pa
     assert pull.code == 0, pull.text
     turnover = cli("turnover", "editorial", "--day", "2026-11-23", "--to", tmp_path / "EDIT", "--catalog", path)
     assert turnover.code == 14, turnover.text  # no proxies rendered: refused, and recorded as such
+    (tmp_path / "LTO001").mkdir()
+    archived = cli("archive", "--day", "2026-11-23", "--tape", "LTO001", "--to", tmp_path / "LTO001", "--copy", "B",
+                   "--catalog", path)
+    assert archived.code == 0, archived.text
     synced = cli("sync", "--catalog", path)  # the URL this cart used last
     assert synced.code == 0, synced.text
     with psycopg.connect(central_url) as conn:
@@ -36,9 +42,18 @@ def test_a_turnover_and_a_pull_made_on_a_cart_appear_centrally(cut_shoot, tmp_pa
         marked = conn.execute("SELECT count(*) FROM central_fields WHERE tbl = 'cut_events' AND field = 'shot'"
                               ).fetchone()[0]
         turnovers = conn.execute("SELECT kind, status, day::text, checks <> '[]' FROM turnovers").fetchall()
-        jobs = conn.execute("SELECT kind FROM jobs WHERE kind IN ('pull', 'turnover') ORDER BY kind").fetchall()
+        jobs = conn.execute("SELECT kind FROM jobs WHERE kind IN ('pull', 'turnover', 'archive') ORDER BY kind"
+                            ).fetchall()
+        tapes = conn.execute("SELECT label, copy, state FROM tapes").fetchall()
+        on_tape = conn.execute("SELECT f.relpath, t.path, t.md5 FROM tape_files t JOIN files f ON f.id = t.file_id "
+                               "ORDER BY t.path").fetchall()
+    with sqlite3.connect(path) as local:
+        local_on_tape = local.execute("SELECT f.relpath, t.path, t.md5 FROM tape_files t "
+                                      "JOIN files f ON f.id = t.file_id ORDER BY t.path").fetchall()
     assert [(p[1], p[2]) for p in pulls] == [(a1.clip_name, "P1"), (a2.clip_name, "P1")]
     assert [p[0] for p in pulls] == [s for (s,) in shots] and len(shots) == 2 and marked == 2
     assert all(p[3] < p[4] for p in pulls)
     assert turnovers == [("editorial", "refused", "2026-11-23", True)]
-    assert jobs == [("pull",), ("turnover",)]
+    assert jobs == [("archive",), ("pull",), ("turnover",)]
+    assert [(label, copy) for label, copy, _ in tapes] == [("LTO001", "B")]
+    assert on_tape == local_on_tape and len(on_tape) > 0 and all(md5 for _, _, md5 in on_tape)
