@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "vfx": ("cut", "mark events of a cut as VFX shots"),
     "pull": ("pull", "VFX pulls: shot ranges with handles, pull list, package of camera files with ASC MHL"),
     "deliver": ("deliver", "DI delivery: the camera files a cut uses, by reel, with EDLs and ASC MHL"),
+    "portal": ("portal", "the review portal: serve the day's clips to invited viewers, take their circles and notes"),
 }
 
 

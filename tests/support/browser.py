@@ -1,0 +1,62 @@
+"""The review portal under test (issue 18): a shoot whose clips have browser proxies with the timecode burnt
+in (rendered by the dailies job in the shipped ``h264-review-mp4`` preset), a portal server on a free loopback
+port in this process, and Debian's Chromium driven by Playwright (``executable_path``; no browser download)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from fractions import Fraction
+from pathlib import Path
+
+from pixm_desktop.core.states import DailiesJobOptions, JobKind
+from pixm_desktop.services import jobs
+from pixm_desktop.services.review import access
+from pixm_desktop.services.review.server import PortalOptions, PortalServer
+from pixm_desktop.services.settings import open_catalog
+from support.shoots import offloaded_shoot
+
+DAY = dt.date(2026, 11, 23)
+FPS = Fraction(25)
+PRESET = "h264-review-mp4"
+
+
+def chromium_path() -> str | None:
+    """Debian's ``chromium`` (``.ci/run`` installs it), or ``None``."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def review_shoot(base: Path) -> Path:
+    """``base/catalog.sqlite``: ARRI card A001 (3 clips of 1 s at 25 fps) offloaded, ingested (thumbnails) and
+    rendered to H.264 MP4 proxies with the timecode burnt in (bottom right), into ``base/dailies``."""
+    db = offloaded_shoot(base, [("A001", FPS, 3, 1.0)], DAY)
+    catalog = open_catalog(db)
+    try:
+        result = jobs.execute(catalog, JobKind.DAILIES, DailiesJobOptions(
+            day=DAY.isoformat(), preset=PRESET, folder=str(base / "dailies"), workers=2, burn_in="tc"))
+        assert len(result.rendered) == 3 and not result.failed, result
+    finally:
+        catalog.close()
+    return db
+
+
+@contextmanager
+def portal(db: Path) -> Iterator[PortalServer]:
+    """A portal server on the catalog ``db`` at a free port of 127.0.0.1, stopped after."""
+    server = PortalServer(PortalOptions(db, host="127.0.0.1", port=0))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def link(db: Path, server: PortalServer, name: str, role: str, days: int = 1) -> str:
+    """A new invite link for ``name`` as ``role`` on ``server``."""
+    catalog = open_catalog(db)
+    try:
+        return access.invite(catalog, name, role, days).link(server.url)
+    finally:
+        catalog.close()
