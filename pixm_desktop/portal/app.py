@@ -101,7 +101,8 @@ class Gate:
             sid = _cookie(scope)
             viewer = await anyio.to_thread.run_sync(access.authenticate, self.catalog, sid)
             if viewer is None:
-                self.limiter.failed(address)
+                if sid is not None:  # a session id that opens nothing is an attempt; no cookie is not
+                    self.limiter.failed(address)
                 await anyio.to_thread.run_sync(access.log, self.catalog, None, address, method, path, 403)
                 return await _plain(send, 403, "A review link is needed",
                                     "Open the link you were sent (it may have expired or been revoked).")
@@ -122,11 +123,11 @@ class Gate:
                                            status["code"])
 
 
-def create_app(catalog_path, *, secure: bool = False, limiter: access.FailureLimiter | None = None) -> FastAPI:
+def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) -> FastAPI:
     """The portal app on the catalog at ``catalog_path`` (opened here, kept open while the app lives);
-    ``secure``: cookies only over HTTPS. ``limiter``: the failed-attempt limit (default 10 a minute)."""
+    ``secure``: cookies only over HTTPS; ``max_failures``: failed attempts an address may make a minute."""
     catalog = open_catalog(catalog_path)
-    limiter = limiter or access.FailureLimiter()
+    limiter = access.FailureLimiter(max_failures)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.catalog = catalog
     templates = Jinja2Templates(directory=str(HERE / "templates"))

@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from pixm_desktop.core.states import DailiesJobOptions, JobKind
-from pixm_desktop.services import jobs
+from pixm_desktop.services import clips, jobs
 from pixm_desktop.services.review import access
 from pixm_desktop.services.review.server import PortalOptions, PortalServer
 from pixm_desktop.services.settings import open_catalog
@@ -30,10 +30,12 @@ def chromium_path() -> str | None:
 
 def review_shoot(base: Path) -> Path:
     """``base/catalog.sqlite``: ARRI card A001 (3 clips of 1 s at 25 fps) offloaded, ingested (thumbnails) and
-    rendered to H.264 MP4 proxies with the timecode burnt in (bottom right), into ``base/dailies``."""
+    logged scene 12A takes 1–3, rendered to H.264 MP4 proxies with the timecode burnt in (bottom right), into ``base/dailies``."""
     db = offloaded_shoot(base, [("A001", FPS, 3, 1.0)], DAY)
     catalog = open_catalog(db)
     try:
+        for take, row in enumerate(clips.list_clips(catalog), start=1):
+            clips.update_log(catalog, [row.id], scene="12A", take=str(take))
         result = jobs.execute(catalog, JobKind.DAILIES, DailiesJobOptions(
             day=DAY.isoformat(), preset=PRESET, folder=str(base / "dailies"), workers=2, burn_in="tc"))
         assert len(result.rendered) == 3 and not result.failed, result
@@ -43,9 +45,10 @@ def review_shoot(base: Path) -> Path:
 
 
 @contextmanager
-def portal(db: Path) -> Iterator[PortalServer]:
-    """A portal server on the catalog ``db`` at a free port of 127.0.0.1, stopped after."""
-    server = PortalServer(PortalOptions(db, host="127.0.0.1", port=0))
+def portal(db: Path, max_failures: int = 1000) -> Iterator[PortalServer]:
+    """A portal server on the catalog ``db`` at a free port of 127.0.0.1, stopped after (the tests' refusals
+    all come from 127.0.0.1: the failure limit is high unless a test is about it)."""
+    server = PortalServer(PortalOptions(db, host="127.0.0.1", port=0, max_failures=max_failures))
     server.start()
     try:
         yield server

@@ -11,7 +11,7 @@
   const video = document.getElementById("video");
   const still = document.getElementById("still");
   const $ = (id) => document.getElementById(id);
-  let current = 0, markIn = null, markOut = null;
+  let current = 0, presented = null, markIn = null, markOut = null;
 
   // SMPTE ST 12-1 label of a frame count since midnight (as core.timecode.frames_to_tc)
   function label(frames) {
@@ -47,7 +47,9 @@
   }
   function seek(frame) {
     frame = Math.min(last, Math.max(0, frame));
-    if (video) {
+    if (video && frame === presented && video.paused) {
+      show(frame, "frame");  // already on screen: a seek to it would present no new frame
+    } else if (video) {
       $("tc").dataset.source = "seeking";
       video.currentTime = (frame + 0.5) / fps;  // the middle of the frame: never the edge of its neighbour
     } else if (still && cfg.thumbs.length) {
@@ -60,7 +62,8 @@
   }
   if (video) {
     const onFrame = (_now, meta) => {
-      show(Math.min(last, Math.max(0, Math.round(meta.mediaTime * fps))), "frame");
+      presented = Math.min(last, Math.max(0, Math.round(meta.mediaTime * fps)));
+      show(presented, "frame");
       video.requestVideoFrameCallback(onFrame);
     };
     if ("requestVideoFrameCallback" in HTMLVideoElement.prototype) {

@@ -25,13 +25,14 @@ DEFAULT_PORT = 8686
 @dataclass(frozen=True)
 class PortalOptions:
     """Where to serve: the catalog file, host and port (0: any free port), TLS certificate and key (PEM; both
-    or neither)."""
+    or neither), and how many failed attempts an address may make a minute before it is refused (429)."""
 
     catalog: Path
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    max_failures: int = 10
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -59,7 +60,8 @@ class PortalServer:
     def __init__(self, options: PortalOptions):
         self.options = options
         self._sock = self._bind()
-        app = importlib.import_module(APP_MODULE).create_app(options.catalog, secure=options.tls_cert is not None)
+        app = importlib.import_module(APP_MODULE).create_app(
+            options.catalog, secure=options.tls_cert is not None, max_failures=options.max_failures)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                                 ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
                                 ssl_keyfile=str(options.tls_key) if options.tls_key else None)
