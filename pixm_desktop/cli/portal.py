@@ -98,7 +98,7 @@ def cmd_viewers(args) -> int:
         catalog.close()
     for v in rows:
         state = f"revoked {v.revoked_at:%Y-%m-%d %H:%M}" if v.revoked_at else f"until {v.expires_at:%Y-%m-%d %H:%M}"
-        out.print(f"{escape(v.name)}\t{v.role}\t{state}")
+        out.print(f"{escape(v.name)}  {v.role}  {state}")
     return 0
 
 
@@ -109,8 +109,8 @@ def cmd_log(args) -> int:
     finally:
         catalog.close()
     for a in lines:
-        out.print(f"{a.at:%Y-%m-%d %H:%M:%S}\t{escape(a.viewer or '-')}\t{a.address}\t{a.method} "
-                  f"{escape(a.path)}\t{a.status}")
+        out.print(f"{a.at:%Y-%m-%d %H:%M:%S}  {escape(a.viewer or '-')}  {a.address}  {a.method} "
+                  f"{escape(a.path)}  {a.status}")
     return 0
 
 
