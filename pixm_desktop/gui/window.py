@@ -34,6 +34,7 @@ from pixm_desktop.gui.pages.drives import DrivesPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
 from pixm_desktop.gui.pages.offload import OffloadPage
+from pixm_desktop.gui.pages.portal import PortalPage
 from pixm_desktop.gui.pages.post import PostPage
 from pixm_desktop.gui.pages.reports import ReportsPage
 from pixm_desktop.gui.pages.settings import SettingsPage
@@ -60,6 +61,7 @@ PAGES = (
     ("history", "History", "history"),
     ("drives", "Drives", "drives"),
     ("dailies", "Dailies", "dailies"),
+    ("portal", "Portal", "layout-grid"),
     ("turnovers", "Turnovers", "turnovers"),
     ("post", "Post", "table"),
     ("settings", "Settings", "settings"),
@@ -107,6 +109,7 @@ class CartWindow(QMainWindow):
         self.turnovers_page = TurnoversPage(self.state, self.stack)
         self.dailies_page = DailiesPage(self.state, self.stack, selected_clips=self._selected_clip_names)
         self.post_page = PostPage(self.state, self.stack)
+        self.portal_page = PortalPage(self.state, self.stack)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
@@ -119,6 +122,7 @@ class CartWindow(QMainWindow):
             "settings": self.settings_page,
             "dailies": self.dailies_page,
             "post": self.post_page,
+            "portal": self.portal_page,
         }
         for key, title, icon in PAGES:
             QListWidgetItem(page_icon(icon), title, self.nav)
@@ -160,6 +164,7 @@ class CartWindow(QMainWindow):
         self.clips_page.notice.connect(self.notify)
         self.logger_page.notice.connect(self.notify)
         self.post_page.notice.connect(self.notify)
+        self.portal_page.notice.connect(self.notify)
         self.clips_page.open_in_logger.connect(lambda ids: (self.show_page("log"), self.logger_page.show_clips(ids)))
         self.offload_page.sources.ejected.connect(self.notify)
         self.state.catalog_changed.connect(self._catalog_changed)
@@ -467,6 +472,7 @@ class CartWindow(QMainWindow):
         self.reports_page.stop()
         self.dailies_page.stop()
         self.post_page.stop()
+        self.portal_page.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()

@@ -91,3 +91,7 @@ def day_clip_ids(session: Session, day: dt.date) -> list[int]:
     q = (select(Clip.id).join(Card, Card.id == Clip.card_id).join(ShootDay, ShootDay.id == Card.shoot_day_id)
          .where(ShootDay.day == day))
     return list(session.scalars(q))
+
+
+def latest_comment_id(session: Session) -> int:
+    return session.scalar(select(func.max(ReviewComment.id))) or 0

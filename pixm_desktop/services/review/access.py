@@ -240,3 +240,21 @@ class FailureLimiter:
     def failed(self, address: str) -> None:
         with self._lock:
             self._recent(address).append(self.clock())
+
+
+def qr_png(text: str, scale: int = 6) -> bytes:
+    """A QR code of ``text`` (ISO/IEC 18004, error correction M, by segno) as PNG bytes: the window shows
+    it for phones to open a link."""
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="png", scale=scale, border=2)
+    return buf.getvalue()
+
+
+def latest_decision(catalog: Catalog) -> int:
+    """The id of the newest comment or decision (0: none): the window reloads its clip pages when it grows."""
+    with catalog.session() as s:
+        return review_repo.latest_comment_id(s)
