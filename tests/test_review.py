@@ -183,3 +183,22 @@ def test_the_review_tables_come_with_migration_0013(shoot):
         cols = {r[1] for r in conn.execute(text("PRAGMA table_info(comments)"))}
     assert {"review_viewers", "review_sessions", "review_access", "comments"} <= names
     assert {"uuid", "clip_id", "author", "role", "kind", "text", "frame_in", "tc_in", "created_at"} <= cols
+
+
+def test_the_daily_report_lists_the_portals_calls_and_comments_with_who(shoot, tmp_path):
+    from pypdf import PdfReader
+
+    from pixm_desktop.services import reports
+
+    clip = _clip_rows(shoot)[0]
+    ana = _viewer(shoot, "Ana Director", "director")
+    decisions.circle(shoot, ana, clip.id)
+    decisions.comment(shoot, ana, clip.id, "hold for the wide", 6)
+    data = reports.daily_report_data(shoot, DAY)
+    assert [(x.clip, x.author, x.kind) for x in data.review] == [(clip.name, "Ana Director", "circle"),
+                                                                 (clip.name, "Ana Director", "comment")]
+    assert data.review[1].tc_in == frames_to_tc(clip.start_frame + 6, FPS)
+    path = tmp_path / "day.pdf"
+    reports.write_daily_report(shoot, DAY, path)
+    words = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "Review portal (2)" in words and "hold for the wide" in words and "Ana Director (director)" in words

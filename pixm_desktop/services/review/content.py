@@ -232,3 +232,12 @@ def thumbnail_file(catalog: Catalog, clip_id: int, position: int) -> Path | None
 def day_clip_ids(catalog: Catalog, day: str) -> list[int]:
     with catalog.session() as s:
         return review_repo.day_clip_ids(s, _day(day))
+
+
+def day_notes(catalog: Catalog, day: dt.date) -> list[tuple[str, Comment]]:
+    """``(clip name, comment or decision)`` on the clips of shoot ``day``, in the order they were made (the
+    daily report's Review section)."""
+    with catalog.session() as s:
+        ids = review_repo.day_clip_ids(s, day)
+        names = dict(s.query(Clip.id, Clip.name).filter(Clip.id.in_(ids)).all()) if ids else {}
+        return [(names[c.clip_id], _comment(c)) for c in review_repo.comments_of(s, ids)]
