@@ -28,17 +28,17 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def review_shoot(base: Path) -> Path:
-    """``base/catalog.sqlite``: ARRI card A001 (3 clips of 1 s at 25 fps) offloaded, ingested (thumbnails) and
+def review_shoot(base: Path, clips_n: int = 3, seconds: float = 1.0) -> Path:
+    """``base/catalog.sqlite``: ARRI card A001 (``clips_n`` clips of ``seconds`` s at 25 fps) offloaded, ingested (thumbnails) and
     logged scene 12A takes 1–3, rendered to H.264 MP4 proxies with the timecode burnt in (bottom right), into ``base/dailies``."""
-    db = offloaded_shoot(base, [("A001", FPS, 3, 1.0)], DAY)
+    db = offloaded_shoot(base, [("A001", FPS, clips_n, seconds)], DAY)
     catalog = open_catalog(db)
     try:
         for take, row in enumerate(clips.list_clips(catalog), start=1):
             clips.update_log(catalog, [row.id], scene="12A", take=str(take))
         result = jobs.execute(catalog, JobKind.DAILIES, DailiesJobOptions(
             day=DAY.isoformat(), preset=PRESET, folder=str(base / "dailies"), workers=2, burn_in="tc"))
-        assert len(result.rendered) == 3 and not result.failed, result
+        assert len(result.rendered) == clips_n and not result.failed, result
     finally:
         catalog.close()
     return db
