@@ -274,3 +274,37 @@ def test_failed_attempts_are_rate_limited(shoot):
         assert statuses == [403] * 5
         assert client.get(good).status_code == 429  # even the right link, until the minute has passed
         assert client.get(f"{limited.url}/").status_code == 429
+
+
+def test_a_clip_without_a_proxy_shows_its_thumbnails_and_scrubs_through_them(browser, shoot, tmp_path):
+    import shutil
+
+    from pixm_desktop.store.models import Rendition
+
+    db = tmp_path / "catalog.sqlite"
+    shutil.copy(shoot, db)
+    catalog = open_catalog(db)
+    try:
+        with catalog.session() as s:
+            s.query(Rendition).delete()
+            s.commit()
+    finally:
+        catalog.close()
+    clip_id = _clips(db)[0][0]
+    with portal(db) as s:
+        ctx = browser.new_context(viewport=LAPTOP, bypass_csp=True)
+        try:
+            page = ctx.new_page()
+            assert page.goto(link(db, s, "Ana Director", "director")).ok
+            page.goto(f"{s.url}/day/{DAY}")
+            assert page.locator(".tile .badge.play").count() == 0 and page.locator(".tile img").count() == 3
+            page.goto(f"{s.url}/clip/{clip_id}")
+            assert page.locator("#video").count() == 0
+            first = page.locator("#still").get_attribute("src")
+            assert "/thumb/0?" in first
+            page.locator("#scrub").fill("24")  # the last frame: the last thumbnail
+            page.wait_for_function("document.getElementById('still').src.includes('/thumb/2?')", timeout=WAIT)
+            assert page.locator("#tc").get_attribute("data-source") == "thumb"
+            page.wait_for_function("document.getElementById('still').naturalWidth > 0", timeout=WAIT)
+        finally:
+            ctx.close()
