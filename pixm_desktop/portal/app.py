@@ -10,6 +10,8 @@ media opens go to the access log."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import shutil
 import tempfile
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -19,6 +21,7 @@ import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
 
 from pixm_desktop.core.errors import UsageError
 from pixm_desktop.services import reports
@@ -124,7 +127,7 @@ class Gate:
 
 
 def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) -> FastAPI:
-    """The portal app on the catalog at ``catalog_path`` (opened here, kept open while the app lives);
+    """The portal app on the catalog at ``catalog_path`` (opened here, kept open until ``app.state.close()``);
     ``secure``: cookies only over HTTPS; ``max_failures``: failed attempts an address may make a minute."""
     catalog = open_catalog(catalog_path)
     limiter = access.FailureLimiter(max_failures)
@@ -225,12 +228,13 @@ def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) ->
             date = dt.date.fromisoformat(day)
         except ValueError:
             raise HTTPException(404, "no such day") from None
-        path = reports_dir / f"daily-{date.isoformat()}.pdf"
+        path = reports_dir / f"daily-{date.isoformat()}-{secrets.token_hex(6)}.pdf"  # one file per request
         try:
             reports.write_daily_report(catalog, date, path)
         except UsageError as exc:
             raise HTTPException(404, exc.message) from None
-        return FileResponse(path, media_type="application/pdf", filename=f"daily-report-{date.isoformat()}.pdf")
+        return FileResponse(path, media_type="application/pdf", filename=f"daily-report-{date.isoformat()}.pdf",
+                            background=BackgroundTask(path.unlink, missing_ok=True))
 
     async def _body(request: Request) -> dict:
         v = viewer_of(request)
@@ -305,6 +309,11 @@ def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) ->
         return HTMLResponse(REFUSED.format(title=str(exc.status_code), text=_escape(str(exc.detail))),
                             status_code=exc.status_code)
 
+    def close() -> None:
+        catalog.close()
+        shutil.rmtree(reports_dir, ignore_errors=True)
+
+    app.state.close = close
     app.add_middleware(Gate, catalog=catalog, limiter=limiter)
     return app
 

@@ -60,7 +60,7 @@ class PortalServer:
     def __init__(self, options: PortalOptions):
         self.options = options
         self._sock = self._bind()
-        app = importlib.import_module(APP_MODULE).create_app(
+        self._app = app = importlib.import_module(APP_MODULE).create_app(
             options.catalog, secure=options.tls_cert is not None, max_failures=options.max_failures)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                                 ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
@@ -97,7 +97,12 @@ class PortalServer:
         return f"{scheme}://{host}:{self.port}"
 
     def run(self) -> None:
-        self._server.run(sockets=[self._sock])
+        """Serve until stopped (in the foreground: until Ctrl+C or SIGTERM, then the app is closed)."""
+        try:
+            self._server.run(sockets=[self._sock])
+        finally:
+            if self._thread is None:
+                self._app.state.close()
 
     def start(self, timeout: float = 10.0) -> str:
         self._thread = threading.Thread(target=self.run, name="pixm-portal", daemon=True)
@@ -115,6 +120,7 @@ class PortalServer:
         if self._thread is not None:
             self._thread.join(10)
         self._sock.close()
+        self._app.state.close()
 
     @property
     def running(self) -> bool:
