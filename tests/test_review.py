@@ -12,7 +12,7 @@ import opentimelineio as otio
 import pytest
 from sqlalchemy import text
 
-from pixm_desktop.core.errors import UsageError
+from pixm_desktop.core.errors import ReviewNotAllowedError, UsageError
 from pixm_desktop.core.timecode import frames_to_tc
 from pixm_desktop.services import clips
 from pixm_desktop.services.review import access, content, decisions, export
@@ -105,9 +105,9 @@ def test_decisions_and_comments_are_written_with_who_when_and_timecode(shoot):
     decisions.rate(shoot, director, clip.id, 5)
     decisions.select(shoot, director, clip.id)
     uid = decisions.comment(shoot, director, clip.id, "soft focus", 3, 10)
-    with pytest.raises(decisions.NotAllowedError):
+    with pytest.raises(ReviewNotAllowedError):
         decisions.circle(shoot, producer, clip.id)
-    with pytest.raises(decisions.NotAllowedError):
+    with pytest.raises(ReviewNotAllowedError):
         decisions.rate(shoot, producer, clip.id, 1)
     decisions.comment(shoot, producer, clip.id, "over budget?")
     for bad in (dict(text=" "), dict(text="x", frame_in=25), dict(text="x", frame_in=5, frame_out=2),

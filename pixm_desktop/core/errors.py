@@ -302,3 +302,10 @@ class CutFormatError(PixmError):
     message names the file and each bad line (number and text, the first few); nothing of it was imported."""
 
     exit_code = 2
+
+
+class ReviewNotAllowedError(PixmError):
+    """A review portal viewer's role may not do this (circle, rate, select: see ``services.review.roles``); the
+    portal answers 403 (exit 2 where a command meets it)."""
+
+    exit_code = 2

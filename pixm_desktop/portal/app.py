@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
 
-from pixm_desktop.core.errors import UsageError
+from pixm_desktop.core.errors import ReviewNotAllowedError, UsageError
 from pixm_desktop.services import reports
 from pixm_desktop.services.context import open_catalog
 from pixm_desktop.services.review import access, content, decisions
@@ -255,7 +255,7 @@ def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) ->
     def _write(fn, *args) -> JSONResponse:
         try:
             result = fn(*args)
-        except decisions.NotAllowedError as exc:
+        except ReviewNotAllowedError as exc:
             raise HTTPException(403, exc.message) from None
         except UsageError as exc:
             raise HTTPException(400, exc.message) from None

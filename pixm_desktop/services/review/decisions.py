@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from fractions import Fraction
 
-from pixm_desktop.core.errors import UsageError
+from pixm_desktop.core.errors import ReviewNotAllowedError, UsageError
 from pixm_desktop.core.states import ClipKind
 from pixm_desktop.core.timecode import frames_to_tc
 from pixm_desktop.services.review.access import Viewer
@@ -17,10 +17,6 @@ from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Clip, ReviewComment, utcnow
 
 MAX_COMMENT = 2000  # characters
-
-
-class NotAllowedError(UsageError):
-    """The viewer's role may not do this (the portal answers 403)."""
 
 
 def _clip(s, clip_id: int) -> Clip:
@@ -32,7 +28,7 @@ def _clip(s, clip_id: int) -> Clip:
 
 def _need(viewer: Viewer, action: Action) -> None:
     if not viewer.may(action):
-        raise NotAllowedError(f"a {viewer.role} may not {action.value}")
+        raise ReviewNotAllowedError(f"a {viewer.role} may not {action.value}")
 
 
 def _row(viewer: Viewer, clip_id: int, kind: str, text: str = "", **extra) -> ReviewComment:
@@ -41,7 +37,7 @@ def _row(viewer: Viewer, clip_id: int, kind: str, text: str = "", **extra) -> Re
 
 
 def circle(catalog: Catalog, viewer: Viewer, clip_id: int, on: bool = True) -> None:
-    """Circle (or un-circle) the take. Raises :class:`NotAllowedError`, :class:`UsageError` (no such clip)."""
+    """Circle (or un-circle) the take. Raises :class:`ReviewNotAllowedError`, :class:`UsageError` (no such clip)."""
     _need(viewer, Action.CIRCLE)
     with catalog.session() as s:
         clip = _clip(s, clip_id)
@@ -51,7 +47,7 @@ def circle(catalog: Catalog, viewer: Viewer, clip_id: int, on: bool = True) -> N
 
 
 def rate(catalog: Catalog, viewer: Viewer, clip_id: int, rating: int) -> None:
-    """Rate the take 0–5. Raises :class:`NotAllowedError`, :class:`UsageError` (no clip, rating out of range)."""
+    """Rate the take 0–5. Raises :class:`ReviewNotAllowedError`, :class:`UsageError` (no clip, rating out of range)."""
     _need(viewer, Action.CIRCLE)
     if not 0 <= rating <= 5:
         raise UsageError("a rating is 0 to 5")
@@ -63,7 +59,7 @@ def rate(catalog: Catalog, viewer: Viewer, clip_id: int, rating: int) -> None:
 
 
 def select(catalog: Catalog, viewer: Viewer, clip_id: int, on: bool = True) -> None:
-    """Mark the take a select (or not). Raises :class:`NotAllowedError`, :class:`UsageError`."""
+    """Mark the take a select (or not). Raises :class:`ReviewNotAllowedError`, :class:`UsageError`."""
     _need(viewer, Action.CIRCLE)
     with catalog.session() as s:
         _clip(s, clip_id)
@@ -74,7 +70,7 @@ def select(catalog: Catalog, viewer: Viewer, clip_id: int, on: bool = True) -> N
 def comment(catalog: Catalog, viewer: Viewer, clip_id: int, text: str, frame_in: int | None = None,
             frame_out: int | None = None) -> str:
     """A comment at clip frame ``frame_in`` (0-based; ``None``: the whole clip), up to ``frame_out``
-    (inclusive) for a range; returns its UUID. Raises :class:`NotAllowedError`, :class:`UsageError` (empty or
+    (inclusive) for a range; returns its UUID. Raises :class:`ReviewNotAllowedError`, :class:`UsageError` (empty or
     too long text, frames outside the clip or reversed)."""
     _need(viewer, Action.COMMENT)
     text = text.strip()
