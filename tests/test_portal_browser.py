@@ -5,10 +5,12 @@ What a viewer can and cannot do: no token → refused; a director's link → the
 player seeks to a frame and shows that frame's timecode, the one burnt into the picture it shows; circling and
 commenting at a timecode land in the catalog with the viewer's name; a producer cannot circle; a revoked link
 and its open session are refused; media URLs with ``..`` or another clip's key are refused. Screenshots of the
-grid and the clip page (laptop and phone) go to ``docs/screenshots/``."""
+grid and the clip page (laptop and phone) are taken too, into ``$PIXM_SCREENSHOTS`` when set
+(``PIXM_SCREENSHOTS=docs/screenshots`` renews the README's), else into the test's temporary folder."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -25,10 +27,16 @@ from support.cli import cli
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(chromium_path() is None, reason="needs Debian's chromium package (.ci/run)")
 
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 LAPTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 WAIT = 30_000  # ms: Playwright's own waits (they end as soon as the condition holds)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("PIXM_SCREENSHOTS") or tmp_path_factory.mktemp("portal-screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +95,7 @@ def test_no_token_is_refused(context, server, shoot):
     assert response.status == 403
 
 
-def test_a_director_link_opens_the_days_grid_with_thumbnails(context, server, shoot):
+def test_a_director_link_opens_the_days_grid_with_thumbnails(context, server, shoot, shots):
     page = _signed_in(context, shoot, server, "Ana Director", "director")
     page.click(f"a[href='/day/{DAY}']")
     page.wait_for_url(f"**/day/{DAY}")
@@ -100,10 +108,10 @@ def test_a_director_link_opens_the_days_grid_with_thumbnails(context, server, sh
     assert page.locator(".tile img").count() == 3
     assert page.locator(".tile .verdict").first.inner_text() in ("SAFE TO FORMAT", "NOT SAFE TO FORMAT")
     assert page.locator(".tile .badge.play").count() == 3  # every clip has its proxy
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "portal-grid.png"), full_page=True)
+    page.screenshot(path=str(shots / "portal-grid.png"), full_page=True)
     page.set_viewport_size(PHONE)
-    page.screenshot(path=str(SHOTS / "portal-grid-phone.png"), full_page=True)
+    page.screenshot(path=str(shots / "portal-grid-phone.png"), full_page=True)
+    assert (shots / "portal-grid-phone.png").stat().st_size > 0
 
 
 def _burnt_tc_errors(page, labels: list[str]) -> dict[str, float]:
@@ -151,7 +159,7 @@ def test_the_player_seeks_to_a_frame_and_shows_the_tc_burnt_into_it(context, ser
     assert page.locator("#watermark span").first.inner_text() == "Dee Op"
 
 
-def test_circling_and_a_comment_at_a_tc_land_in_the_catalog_with_the_viewers_name(context, server, shoot):
+def test_circling_and_a_comment_at_a_tc_land_in_the_catalog_with_the_viewers_name(context, server, shoot, shots):
     clip_id, name, start, _tc = _clips(shoot)[2]
     page = _signed_in(context, shoot, server, "Sam Script", "script")
     page.goto(f"{server.url}/clip/{clip_id}")
@@ -166,9 +174,9 @@ def test_circling_and_a_comment_at_a_tc_land_in_the_catalog_with_the_viewers_nam
     page.fill("#commenttext", "boom in frame, top left")
     page.click("#send")
     page.wait_for_function("document.getElementById('status').textContent.includes('comment at')", timeout=WAIT)
-    page.screenshot(path=str(SHOTS / "portal-clip.png"), full_page=True)
+    page.screenshot(path=str(shots / "portal-clip.png"), full_page=True)
     page.set_viewport_size(PHONE)
-    page.screenshot(path=str(SHOTS / "portal-clip-phone.png"), full_page=True)
+    page.screenshot(path=str(shots / "portal-clip-phone.png"), full_page=True)
 
     catalog = open_catalog(shoot)
     try:
