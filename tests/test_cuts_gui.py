@@ -66,11 +66,11 @@ def test_a_malformed_cut_is_said_and_not_imported(page, tmp_path):
     assert p.cut_list.count() == 0
 
 
-def test_the_post_page_is_in_the_navigation_before_settings():
+def test_the_post_page_follows_turnovers_and_keeps_ctrl_0():
     from pixm_desktop.gui.window import PAGES
 
     keys = [k for k, _t, _i in PAGES]
-    assert keys[keys.index("post") + 1] == "settings" and keys.index("post") == keys.index("turnovers") + 1
+    assert keys.index("post") == keys.index("turnovers") + 1 == 9  # the tenth page: Ctrl+0
 
 
 def test_a_pull_runs_from_the_page_as_a_job_and_says_what_it_made(qtbot, cut_shoot, tmp_path):

@@ -71,7 +71,7 @@ def test_the_archive_page_is_in_the_window_with_its_shortcut():
     assert "archive" in keys and keys.index("archive") >= 10  # after the ten numbered pages
 
 
-def test_the_window_opens_the_archive_page_with_ctrl_shift_a(qtbot, catalog):
+def test_the_window_opens_the_archive_page_with_ctrl_shift_t(qtbot, catalog):
     from PySide6.QtCore import QSettings
 
     from pixm_desktop.gui.window import CartWindow

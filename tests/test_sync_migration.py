@@ -20,7 +20,7 @@ from pixm_desktop.store.db import MIGRATIONS, SCHEMA_HEAD
 from pixm_desktop.store.sync_registry import NAMESPACE, SYNCED, SYNCED_TABLES
 
 pytest_plugins = ["support.sync_carts"]
-BEFORE_SYNC = "0013"  # the revision the sync identity migration follows
+BEFORE_SYNC = "0014"  # the revision the sync identity migration follows
 
 
 def _to(path: Path, revision: str) -> None:

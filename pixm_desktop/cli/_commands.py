@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "restore": ("restore", "restore the camera files of clips or a cut from tape, checked against the catalog"),
     "sync": ("sync", "sync this cart's catalog with the show's central PostgreSQL catalog (status, conflicts)"),
     "central": ("central", "the central PostgreSQL catalog: create or upgrade its schema"),
+    "portal": ("portal", "the review portal: serve the day's clips to invited viewers, take their circles and notes"),
 }
 
 

@@ -309,3 +309,10 @@ class CentralError(PixmError):
     older or newer schema, or the connection dropped mid-sync (exit 15). A sync resumes where it stopped."""
 
     exit_code = 15
+
+
+class ReviewNotAllowedError(PixmError):
+    """A review portal viewer's role may not do this (circle, rate, select: see ``services.review.roles``); the
+    portal answers 403 (exit 2 where a command meets it)."""
+
+    exit_code = 2

@@ -35,6 +35,7 @@ from pixm_desktop.gui.pages.drives import DrivesPage
 from pixm_desktop.gui.pages.history import HistoryPage
 from pixm_desktop.gui.pages.logger import LoggerPage
 from pixm_desktop.gui.pages.offload import OffloadPage
+from pixm_desktop.gui.pages.portal import PortalPage
 from pixm_desktop.gui.pages.post import PostPage
 from pixm_desktop.gui.pages.reports import ReportsPage
 from pixm_desktop.gui.pages.settings import SettingsPage
@@ -52,7 +53,7 @@ from pixm_desktop.services import status as status_service
 from pixm_desktop.services.settings import Catalog
 
 # (key, title in the page list, icon — see theme.PAGE_ICONS): the order of the list and of the Ctrl+1…9, Ctrl+0
-# shortcuts of the first ten; Settings is Ctrl+, (the platforms' Preferences key)
+# shortcuts of the first ten; the later pages have keys of their own (PAGE_EXTRA_KEYS)
 PAGES = (
     ("offload", "Offload", "offload"),
     ("verification", "Verification", "verification"),
@@ -64,9 +65,12 @@ PAGES = (
     ("dailies", "Dailies", "dailies"),
     ("turnovers", "Turnovers", "turnovers"),
     ("post", "Post", "table"),
+    ("portal", "Portal", "layout-grid"),
+    ("archive", "Archive", "package"),
     ("settings", "Settings", "settings"),
-    ("archive", "Archive", "package"),  # Ctrl+Shift+T
 )
+# Settings is also Ctrl+, (the platforms' Preferences key)
+PAGE_EXTRA_KEYS = {"portal": ["Ctrl+Shift+V"], "archive": ["Ctrl+Shift+T"], "settings": ["Ctrl+,"]}
 PAGE_KEYS = tuple(k for k, _t, _i in PAGES)
 REFRESH_AFTER_SWITCH_MS = 40
 
@@ -111,6 +115,7 @@ class CartWindow(QMainWindow):
         self.dailies_page = DailiesPage(self.state, self.stack, selected_clips=self._selected_clip_names)
         self.post_page = PostPage(self.state, self.stack)
         self.archive_page = ArchivePage(self.state, self.stack)
+        self.portal_page = PortalPage(self.state, self.stack)
         self.pages: dict[str, QWidget] = {
             "offload": self.offload_page,
             "verification": self.verification_page,
@@ -124,6 +129,7 @@ class CartWindow(QMainWindow):
             "dailies": self.dailies_page,
             "post": self.post_page,
             "archive": self.archive_page,
+            "portal": self.portal_page,
         }
         for key, title, icon in PAGES:
             QListWidgetItem(page_icon(icon), title, self.nav)
@@ -168,6 +174,7 @@ class CartWindow(QMainWindow):
         self.logger_page.notice.connect(self.notify)
         self.post_page.notice.connect(self.notify)
         self.archive_page.notice.connect(self.notify)
+        self.portal_page.notice.connect(self.notify)
         self.clips_page.open_in_logger.connect(lambda ids: (self.show_page("log"), self.logger_page.show_clips(ids)))
         self.offload_page.sources.ejected.connect(self.notify)
         self.state.catalog_changed.connect(self._catalog_changed)
@@ -244,8 +251,7 @@ class CartWindow(QMainWindow):
         m = mb.addMenu("&View")
         for i, (key, title, _icon) in enumerate(PAGES):
             keys = [f"Ctrl+{(i + 1) % 10}"] if i < 10 else []
-            keys += ["Ctrl+,"] if key == "settings" else []
-            keys += ["Ctrl+Shift+T"] if key == "archive" else []
+            keys += PAGE_EXTRA_KEYS.get(key, [])
             act(m, f"&{title}", keys, lambda _c=False, key=key: self.show_page(key))
         act(m, "&Find in history", ["Ctrl+F"], self._find)
         act(m, "Re&fresh", ["F5"], self.refresh_views)
@@ -479,6 +485,7 @@ class CartWindow(QMainWindow):
         self.post_page.stop()
         self.archive_page.stop()
         self.sync_indicator.stop()
+        self.portal_page.stop()
         self.aftercare.shutdown()
         self.queue.shutdown()
         self.state.services.shutdown()

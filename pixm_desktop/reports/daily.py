@@ -118,6 +118,7 @@ def _story(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
     story += _forecast(r, kit, width)
     story += _qc(r, kit, width)
     story += _turnovers(r, kit, width)
+    story += _review(r, kit, width)
     story += _issues(r, kit, width)
     story += _clips(r, kit, width)
     story += _sound_takes(r, kit, width)
@@ -261,6 +262,17 @@ def _turnovers(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
                      str(t.generation) if t.generation is not None else "—", f"{t.new_files} new of {t.files}",
                      outcome])
     return [*kit.section(f"Turnovers ({len(r.turnovers)})"), kit.table(header, rows, [x * width for x in w])]
+
+
+def _review(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:
+    if not r.review:
+        return []
+    header = ["Clip", "At", "Who", "Call or comment", "When"]
+    w = [0.22, 0.17, 0.18, 0.33, 0.1]
+    rows = [[kit.p(x.clip, mono=True), (x.tc_in or "clip") + (f"–{x.tc_out}" if x.tc_out else ""),
+             f"{x.author} ({x.role})", kit.p(x.text if x.kind == "comment" else f"{x.kind} {x.text}".strip()),
+             clock(x.created_at)] for x in r.review]
+    return [*kit.section(f"Review portal ({len(r.review)})"), kit.table(header, rows, [x * width for x in w])]
 
 
 def _issues(r: DailyReport, kit: Kit, width: float) -> list[Flowable]:

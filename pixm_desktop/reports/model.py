@@ -301,6 +301,21 @@ class TurnoverLine:
     failures: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """A call or comment from the review portal (issue 18): the clip, who (name, role), what (``kind``:
+    comment, circle, uncircle, rating, select, unselect; ``text``), at which timecode(s), when (UTC)."""
+
+    clip: str
+    author: str
+    role: str
+    kind: str
+    text: str
+    tc_in: str | None
+    tc_out: str | None
+    created_at: dt.datetime
+
+
 @dataclass(slots=True)
 class DailyReport:
     """Everything the daily report of one shoot day prints."""
@@ -321,6 +336,7 @@ class DailyReport:
     qc_profile: str | None = None  # the show profile installed ("Big Film rev 3 (schema v1)"), None: no QC
     forecast: StorageForecast | None = None
     turnovers: list[TurnoverLine] = field(default_factory=list)  # packages written for editorial and sound
+    review: list[ReviewLine] = field(default_factory=list)  # the review portal's calls and comments, in order
 
     @property
     def open_qc_errors(self) -> list[QcLine]:

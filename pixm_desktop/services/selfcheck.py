@@ -161,6 +161,35 @@ def _pdf(w: _Work) -> str:
     return f"offload report PDF, {path.stat().st_size} bytes"
 
 
+def _portal(w: _Work) -> str:
+    """The review portal (its templates, static files and the web stack) serves one page to an invited viewer."""
+    import http.cookiejar
+    import urllib.request
+
+    from pixm_desktop.services import context
+    from pixm_desktop.services.review import access
+    from pixm_desktop.services.review.server import PortalOptions, PortalServer
+
+    catalog = context.open_catalog(w.catalog_path)
+    try:
+        invite = access.invite(catalog, "Self Check", "director", 1)
+    finally:
+        catalog.close()
+    server = PortalServer(PortalOptions(w.catalog_path, host="127.0.0.1", port=0))
+    url = server.start()
+    try:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with opener.open(invite.link(url), timeout=30) as r:
+            page = r.read().decode()
+        with opener.open(url + "/static/player.js", timeout=30) as r:
+            script = r.read()
+    finally:
+        server.stop()
+    if "Shoot days" not in page or "Self Check" not in page or b"requestVideoFrameCallback" not in script:
+        raise RuntimeError("the portal's days page or player script is not what it should be")
+    return f"review portal page served ({len(page)} characters) and its player script"
+
+
 def _first_clip(w: _Work) -> Path:
     if w.card is None:
         raise RuntimeError("no sample card (the offload check failed)")
@@ -178,6 +207,7 @@ CHECKS: tuple[tuple[str, Callable[[_Work], str]], ...] = (
     ("probe", _probe),
     ("proxy with a LUT", _proxy),
     ("PDF report", _pdf),
+    ("review portal", _portal),
 )
 
 

@@ -562,11 +562,79 @@ class TapeFile(Base):
     file: Mapped[File] = relationship()
 
 
+class ReviewViewer(Base):
+    """A person invited to the review portal (issue 18): ``name`` (unique, shown in the watermark and on every
+    decision), ``role`` (``services.review.roles.Role``), the invite token's SHA-256 hex (``token_hash``; the
+    token itself is never stored), expiry and revocation (UTC; revoked viewers are refused at once)."""
+
+    __tablename__ = "review_viewers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewSession(Base):
+    """A browser signed in with a viewer's link: the session id's SHA-256 hex (the cookie holds the id), the
+    client address and browser, when it began, was last seen and ended (revoked, UTC)."""
+
+    __tablename__ = "review_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("review_viewers.id", ondelete="CASCADE"), index=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    viewer: Mapped[ReviewViewer] = relationship()
+
+
+class ReviewAccess(Base):
+    """The portal's access log: who (``viewer_id``; ``None`` for a refused request), from where, what
+    (method and path, never a query string), the HTTP status and when (UTC)."""
+
+    __tablename__ = "review_access"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int | None] = mapped_column(ForeignKey("review_viewers.id", ondelete="SET NULL"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(Integer)
+
+
+class ReviewComment(Base):
+    """A decision or comment from the portal on a clip, with who and when: ``kind`` comment | circle |
+    uncircle | rating | select | unselect, ``text`` (the comment, or the rating as text), the clip-relative
+    frames ``[frame_in, frame_out]`` (``None``: the whole clip) and their timecodes. ``uuid`` is stable
+    across catalogs (the central sync's key); ``author``/``role`` are kept as text so they outlive the viewer."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    clip_id: Mapped[int] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    viewer_id: Mapped[int | None] = mapped_column(ForeignKey("review_viewers.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(12), default="comment")
+    text: Mapped[str] = mapped_column(Text, default="")
+    frame_in: Mapped[int | None] = mapped_column(Integer)
+    frame_out: Mapped[int | None] = mapped_column(Integer)
+    tc_in: Mapped[str | None] = mapped_column(String(16))
+    tc_out: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # --- sync with a central catalog (issue 17, store.sync_registry) ---------------------------------------------
 
 def _add_sync_columns() -> None:
     """Every synced table's ``sync_uuid`` (global id, text) and ``sync_hlc`` (its last change's hybrid
-    logical clock value); the triggers of migration 0014 keep them."""
+    logical clock value); the triggers of migration 0015 keep them."""
     from pixm_desktop.store.sync_registry import SYNCED_TABLES
 
     by_table = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}

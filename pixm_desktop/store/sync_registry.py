@@ -7,7 +7,7 @@ it the same id and the central catalog holds it once):
 ``("", fields)`` — from the PIXM namespace and the fields (a project by name);
 ``(fk, fields)`` — inside the parent row's UUID (a shoot day inside its project, a file inside its card);
 ``None`` — facts only one cart has (its jobs, its copies): a random UUID given by the insert trigger (rows
-written before migration 0014: inside the cart's own UUID with the local row id).
+written before migration 0015: inside the cart's own UUID with the local row id).
 
 ``parents``: ``{foreign-key column: parent table}``; central rows refer to their parents by UUID on the way
 in. Tables are listed parents first (the push order). ``both_ways``: fields people edit on any cart (logger
@@ -52,6 +52,7 @@ SYNCED: tuple[Synced, ...] = (
     Synced("cuts"),
     Synced("cut_events", {"cut_id": "cuts", "clip_id": "clips"}, both_ways=("shot",)),
     Synced("pulls", {"cut_id": "cuts", "event_id": "cut_events", "clip_id": "clips"}),
+    Synced("comments", {"clip_id": "clips"}, ("", ("uuid",))),  # the portal's calls and notes, who and when
     Synced("tapes", identity=("", ("label",))),  # a tape's label is its barcode: one tape, whichever cart wrote it
     Synced("tape_files", {"tape_id": "tapes", "file_id": "files", "job_id": "jobs"}, ("tape_id", ("path",))),
 )

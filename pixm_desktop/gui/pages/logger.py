@@ -36,6 +36,7 @@ from pixm_desktop.gui.clip_widgets import BatchEditBox, EmptyState, FilterBar
 from pixm_desktop.gui.pages.clip_page import ClipListPage
 from pixm_desktop.gui.state import AppState
 from pixm_desktop.services import clips as clips_service
+from pixm_desktop.services.review import content as review_content
 
 LOG_COLUMNS = ("name", "start", "duration", "reel", "scene", "take", "camera", "notes", "circled", "rating",
                "flagged", "slate")
@@ -153,6 +154,10 @@ class LoggerPage(ClipListPage):
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.help)
+        self.review = QLabel("", self)  # the review portal's calls and comments on the current clip, with who
+        self.review.setObjectName("reviewNotes")
+        self.review.setWordWrap(True)
+        lay.addWidget(self.review)
         self._set_only_label()
         self._wire()
         self._make_shortcuts()
@@ -194,6 +199,8 @@ class LoggerPage(ClipListPage):
         self.model.edit_requested.connect(self.writer.write)
         self.writer.failed.connect(lambda text, details: self.notice.emit("Log not saved", text, "error", details))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.selectionModel().currentRowChanged.connect(self.load_review_notes)
+        self.model.reloaded.connect(self.load_review_notes)
         self.table.toggle.connect(self.toggle)
         self.table.rate.connect(self.rate)
         self.batch.apply_requested.connect(self.apply_batch)
@@ -276,6 +283,20 @@ class LoggerPage(ClipListPage):
 
     def _selection_changed(self, *_a) -> None:
         self.batch.set_selected(len(self.selected_rows()))
+
+    def load_review_notes(self, *_a) -> None:
+        clip = self.model.row(self.table.currentIndex().row()) if self.table.currentIndex().isValid() else None
+        if clip is not None:
+            self.state.runner.submit(review_content.comments, self.state.catalog, [clip.id], lane="catalog",
+                                     name="review notes", on_done=lambda notes, i=clip.id: self._review_notes(notes, i),
+                                     on_error=self._catalog_error)
+
+    def _review_notes(self, notes: dict, clip_id: int) -> None:
+        """Show the portal's decisions and comments on ``clip_id``: who, when (UTC), at which timecode."""
+        lines = [f"{n.created_at:%Y-%m-%d %H:%M} {n.author} ({n.role}): "
+                 + (f"{n.tc_in} " if n.tc_in else "") + (n.text if n.kind == "comment" else n.kind + (
+                     f" {n.text}" if n.text else "")) for n in notes.get(clip_id, [])]
+        self.review.setText("Review: " + " · ".join(lines) if lines else "")
 
     def _with_selected(self, then) -> None:
         rows = self.selected_rows()

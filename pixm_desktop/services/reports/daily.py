@@ -29,6 +29,7 @@ from pixm_desktop.reports.model import (
     Issue,
     QcLine,
     ReportResult,
+    ReviewLine,
     SoundRoll,
     StorageForecast,
     StorageLine,
@@ -38,6 +39,7 @@ from pixm_desktop.services import drives, qc, show, status
 from pixm_desktop.services.reports.clip_lines import lines_for_cards
 from pixm_desktop.services.reports.common import ReportOptions, report_context, resolve_day, writing
 from pixm_desktop.services.reports.offload import read_creator
+from pixm_desktop.services.review import content as review_content
 from pixm_desktop.services.turnover.records import day_turnovers
 from pixm_desktop.store import reports_repo
 from pixm_desktop.store.db import Catalog
@@ -140,7 +142,13 @@ def daily_report_data(catalog: Catalog, day: dt.date, *, project: str | None = N
         sound_takes=[x for x in lines if x.kind == ClipKind.AUDIO],
         sound_rolls=sound_rolls, storage=storage, issues=issues, qc=_qc_lines(catalog, [c.id for c in card_lines]),
         qc_profile=show.job_stamp(catalog.path), forecast=_forecast(catalog, day, sum(c.bytes for c in card_lines)),
-        turnovers=_turnovers(catalog, day))
+        turnovers=_turnovers(catalog, day), review=_review(catalog, day))
+
+
+def _review(catalog: Catalog, day: dt.date) -> list[ReviewLine]:
+    """The review portal's calls and comments on the day's clips (``services.review``), in the order made."""
+    return [ReviewLine(name, c.author, c.role, c.kind, c.text, c.tc_in, c.tc_out, c.created_at)
+            for name, c in review_content.day_notes(catalog, day)]
 
 
 def _turnovers(catalog: Catalog, day: dt.date) -> list[TurnoverLine]:

@@ -7,8 +7,8 @@ the whole catalog; triggers capture every later change (store.sync_local). On th
 destination path, a cut's name and version) gives way to the UUID, and carts, field values and conflicts get
 tables of their own (store.central).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 17:30:00.000000
 """
 
@@ -19,8 +19,8 @@ from sqlalchemy.dialects import postgresql
 from pixm_desktop.store import sync_local
 from pixm_desktop.store.sync_registry import CART_SCOPED_UNIQUE, SYNCED, SYNCED_TABLES
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
