@@ -1,6 +1,6 @@
 """Post work made on a cart reaches the central catalog (issue 17): a VFX pull (its cut, events, the shots
 marked, the clips it names), a turnover (here one refused for missing proxies: recorded with its checks
-all the same) and an LTO tape with the files on it, pushed by ``pixm sync`` into a real PostgreSQL server."""
+all the same), a review portal comment and an LTO tape with the files on it, pushed by ``pixm sync`` into a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import sqlite3
 
 import psycopg
 
-from pixm_desktop.services import cuts
+from pixm_desktop.services import clips, cuts
+from pixm_desktop.services.review import access, decisions
 from support.cli import cli
 from support.post_shoot import by_name, clip_item, write_cut
 
@@ -33,6 +34,9 @@ def test_a_turnover_and_a_pull_made_on_a_cart_appear_centrally(cut_shoot, tmp_pa
     archived = cli("archive", "--day", "2026-11-23", "--tape", "LTO001", "--to", tmp_path / "LTO001", "--copy", "B",
                    "--catalog", path)
     assert archived.code == 0, archived.text
+    _sid, viewer = access.sign_in(catalog, access.invite(catalog, "Ana Director", "director").token)
+    [clip] = [c for c in clips.list_clips(catalog) if c.name == a1.clip_name]
+    decisions.comment(catalog, viewer, clip.id, "hold for the wide", 6)  # a note from the review portal
     synced = cli("sync", "--catalog", path)  # the URL this cart used last
     assert synced.code == 0, synced.text
     with psycopg.connect(central_url) as conn:
@@ -45,6 +49,8 @@ def test_a_turnover_and_a_pull_made_on_a_cart_appear_centrally(cut_shoot, tmp_pa
         jobs = conn.execute("SELECT kind FROM jobs WHERE kind IN ('pull', 'turnover', 'archive') ORDER BY kind"
                             ).fetchall()
         tapes = conn.execute("SELECT label, copy, state FROM tapes").fetchall()
+        notes = conn.execute("SELECT c.name, n.author, n.role, n.kind, n.text FROM comments n "
+                             "JOIN clips c ON c.id = n.clip_id").fetchall()
         on_tape = conn.execute("SELECT f.relpath, t.path, t.md5 FROM tape_files t JOIN files f ON f.id = t.file_id "
                                "ORDER BY t.path").fetchall()
     with sqlite3.connect(path) as local:
@@ -56,4 +62,5 @@ def test_a_turnover_and_a_pull_made_on_a_cart_appear_centrally(cut_shoot, tmp_pa
     assert turnovers == [("editorial", "refused", "2026-11-23", True)]
     assert jobs == [("archive",), ("pull",), ("turnover",)]
     assert [(label, copy) for label, copy, _ in tapes] == [("LTO001", "B")]
+    assert notes == [(a1.clip_name, "Ana Director", "director", "comment", "hold for the wide")]
     assert on_tape == local_on_tape and len(on_tape) > 0 and all(md5 for _, _, md5 in on_tape)
