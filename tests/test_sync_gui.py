@@ -10,6 +10,7 @@ import psycopg
 from PySide6.QtWidgets import QDialog
 
 from pixm_desktop.gui.sync_indicator import SyncIndicator, describe
+from pixm_desktop.services import catalog as catalog_views
 from pixm_desktop.services import clips, sync
 from pixm_desktop.services.settings import open_catalog
 from pixm_desktop.services.sync import central
@@ -93,3 +94,51 @@ def test_the_conflict_log_lists_kept_and_overwritten_values(qtbot):
     qtbot.addWidget(dlg)
     assert [dlg.table.item(0, j).text() for j in range(7)] == \
         ["2026-11-23 18:05", "A001C001", "scene", "12B", "cart-B", "12A", "cart-A"]
+
+
+def test_the_whole_show_lists_every_carts_cards_with_the_verdict_over_all_their_copies(
+        carts, central_url, qtbot, no_thread_leaks):
+    """Cart A offloaded card A001; cart B offloaded A001 too, and B002. Read from the central catalog, A001 is one
+    card held by both carts, its verdict counting all four folders (on one disk here: NOT SAFE), and B002's
+    verdict is cart B's own."""
+    from PySide6.QtCore import QSettings
+
+    from pixm_desktop.gui.runner import JobRunner
+    from pixm_desktop.services import status
+
+    a, b = carts
+    central.init(central_url)
+    for path in (a, b):
+        cat = open_catalog(path)
+        try:
+            sync.sync_once(cat, central_url)
+        finally:
+            cat.close()
+    local_b = open_catalog(b)
+    try:
+        [y_id] = [c["id"] for c in catalog_views.cards(local_b) if c["label"].startswith("B002")]
+        b002_on_cart_b = status.card_verdicts(local_b, [y_id])[y_id]
+    finally:
+        local_b.close()
+    catalog = open_catalog(a)
+    runner = JobRunner()
+    ind = SyncIndicator(catalog, runner, QSettings(str(a.parent / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(ind)
+    try:
+        ind.start()
+        qtbot.waitUntil(lambda: ind.status is not None and ind.status.url == central_url)
+        ind.open_show()
+        qtbot.waitUntil(lambda: ind.show_dialog is not None, timeout=60000)
+        rows = {r[1][:4]: r for r in ind.show_dialog.rows()}
+        assert sorted(rows) == ["A001", "B002"]
+        assert rows["A001"][5] == "cart-A, cart-B" and rows["B002"][5] == "cart-B"
+        assert rows["A001"][6].startswith("NOT SAFE: ") and "4 folders" in rows["A001"][6]
+        # the same verdict as on cart B (the drives may be named in another order: central row ids differ)
+        assert rows["B002"][6].startswith("NOT SAFE: ") and b002_on_cart_b.state.value == "not_safe"
+        assert sorted(rows["B002"][6].split()) == sorted(f"NOT SAFE: {b002_on_cart_b.reason}".split())
+        assert ind.show_dialog.summary.text().startswith("2 cards from 2 carts (cart-A, cart-B)")
+        ind.show_dialog.close()
+    finally:
+        ind.stop()
+        runner.shutdown(wait=True)
+        catalog.close()

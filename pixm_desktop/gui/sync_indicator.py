@@ -1,6 +1,7 @@
 """The window's sync indicator (issue 17): a button in the status bar saying where this cart stands with the
 central catalog — not set up, synced N min ago, changes pending, offline (the last error), conflicts — with
-Sync now, the settings box and the conflict log in its menu.
+Sync now, the settings box, the conflict log and the whole show (every cart's cards and their verdict, read
+from the central catalog) in its menu.
 
 The state is read from the cart's own catalog (``services.sync.sync_status``: no network) every few seconds
 on the ``catalog`` lane; a sync runs on the ``io`` lane (its own connections, never blocking an offload),
@@ -28,6 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from pixm_desktop.gui.runner import JobRunner
+from pixm_desktop.gui.theme import status_icon
+from pixm_desktop.gui.widgets import fmt_bytes, verdict_kind, verdict_words
 from pixm_desktop.services import sync as sync_service
 from pixm_desktop.services.settings import Catalog
 
@@ -66,12 +69,14 @@ class SyncIndicator(QToolButton):
         self.status: sync_service.SyncStatus | None = None
         self.syncing = False
         self.last_error: str | None = None
+        self.show_dialog: ShowDialog | None = None
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.setAutoRaise(True)
         menu = QMenu(self)
         self.sync_action = menu.addAction("Sync now", self.sync_now)
         menu.addAction("Sync settings…", self.open_settings)
         menu.addAction("Conflicts…", self.open_conflicts)
+        self.show_action = menu.addAction("The whole show (central, read-only)…", self.open_show)
         self.setMenu(menu)
         self.setText("Sync: …")
         self._poll = QTimer(self)
@@ -150,6 +155,18 @@ class SyncIndicator(QToolButton):
         self.runner.submit(sync_service.list_conflicts, self.status.url, on_done=self._conflicts_dialog,
                            on_error=self._failed, lane="io", name="sync conflicts")
 
+    def open_show(self) -> None:
+        """Every cart's cards with their verdict, read from the central catalog on the ``io`` lane."""
+        if self.status is None or not self.status.url:
+            return
+        self.runner.submit(sync_service.show_cards, self.status.url, on_done=self._show_dialog,
+                           on_error=self._failed, lane="io", name="the whole show")
+
+    def _show_dialog(self, cards) -> ShowDialog:
+        self.show_dialog = ShowDialog(cards, self.status.url if self.status else "", self)
+        self.show_dialog.open()
+        return self.show_dialog
+
     def _conflicts_dialog(self, rows) -> ConflictsDialog:
         dlg = ConflictsDialog(rows, self)
         dlg.open()
@@ -210,3 +227,39 @@ class ConflictsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+class ShowDialog(QDialog):
+    """The whole show, read-only: one row per card of every cart (shoot day, card, camera, files, size, the
+    carts holding copies, THE verdict with its icon; green only for SAFE TO FORMAT)."""
+
+    HEADERS = ("Day", "Card", "Camera", "Files", "Size", "Carts", "Verdict")
+
+    def __init__(self, cards, url: str, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(f"The whole show — {sync_service.display_url(url)} (read-only)")
+        self.resize(1000, 480)
+        layout = QVBoxLayout(self)
+        carts = sorted({c for card in cards for c in card.carts})
+        safe = sum(1 for c in cards if c.verdict is not None and c.verdict.safe)
+        self.summary = QLabel(f"{len(cards)} cards from {len(carts)} carts ({', '.join(carts) or 'none'}); "
+                              f"{safe} safe to format", self)
+        layout.addWidget(self.summary)
+        self.table = QTableWidget(len(cards), len(self.HEADERS), self)
+        self.table.setHorizontalHeaderLabels(self.HEADERS)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for i, c in enumerate(cards):
+            cells = (c.day or "", c.label, c.camera or "", str(c.files), fmt_bytes(c.size), ", ".join(c.carts),
+                     verdict_words(c.verdict) if c.verdict is not None else "no destinations")
+            for j, text in enumerate(cells):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+            self.table.item(i, 6).setIcon(status_icon(verdict_kind(c.verdict), 16))
+        self.table.resizeColumnsToContents()
+        layout.addWidget(self.table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def rows(self) -> list[list[str]]:
+        return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
+                for r in range(self.table.rowCount())]
