@@ -63,7 +63,8 @@ def run_verify(src: Path, card: Path, pristine: Path, work: Path, write: bool) -
            str(work / "no-catalog.sqlite")] + ([] if write else ["--no-write"])
     env = {**os.environ, "PYTHONPATH": str(src), "PIXM_LOG_DIR": str(work / "logs")}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # cwd=src: ``python -m`` puts the working folder first on the path, before PYTHONPATH
+    proc = subprocess.Popen(cmd, env=env, cwd=src, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     return time.perf_counter() - t0, usage.ru_maxrss * 1024, os.waitstatus_to_exitcode(status)
 

@@ -27,7 +27,7 @@ X64 = HashAlgorithm.XXH64
 
 
 def _items():
-    odd = ["a&b <c>.mov", 'quote"s\'.wav', "tab\there.txt", "é" * 40 + ".mxf", " lead space"]
+    odd = ["a&b <c>.mov", 'quote"s\'.wav', "tab\there.txt", "é" * 40 + ".mxf", " lead space", "new\nline>.txt"]
     items = []
     for i, name in enumerate(odd):
         hashes = {X64: f"{i:016x}", HashAlgorithm.MD5: f"{i:032x}"}
@@ -35,11 +35,12 @@ def _items():
         items.append(("hash", MhlFileRecord(f"A001/{name}".encode(), i * 1000, 10**18 + i, hashes,
                                             action=Action.VERIFIED if i % 2 else Action.FAILED, hashdate=when)))
     items.append(("hash", MhlFileRecord(b"A001/no-size-no-date.bin", None, None, {X64: "f" * 16})))
+    items.append(("hash", MhlFileRecord(b"A001/empty-value.bin", 0, 0, {X64: ""})))  # written <xxh64 ... />
     items.append(("dir", DirectoryHash(b"A001", {X64: "1" * 16}, {X64: "2" * 16}, mtime_ns=10**18)))
     return items
 
 
-@pytest.mark.parametrize("count", [0, 1, 7])
+@pytest.mark.parametrize("count", [0, 1, 9])
 def test_streamed_manifest_is_byte_for_byte_the_whole_document(count):
     items = _items()[:count]
     args = dict(creator=CREATOR, when=WHEN, process="in-place",
@@ -70,3 +71,74 @@ def test_written_generation_and_chain_match_the_document(tmp_path):
     report = verify_history(card, creator=CREATOR, when=WHEN, write=False)
     assert {e.status for e in report.entries if e.relpath != b"B002/gone.mov"} == {VerifyStatus.VERIFIED}
     assert not any(n.endswith(".tmp") for n in os.listdir(card / "ascmhl"))  # the temp manifest is gone
+
+
+# ------------------------------------------------------------------------------------------ the spool
+
+
+def _records_of(root, rels, action=Action.ORIGINAL):
+    out = []
+    for rel in rels:
+        data = (root / rel).read_bytes()
+        out.append(MhlFileRecord(rel.encode(), len(data), 10**18, {X64: hash_bytes(data, X64)}, action=action))
+    return out
+
+
+def test_spool_answers_what_the_history_answers(tmp_path):
+    # three generations with every action, formats that come and go, a nested history and a parent record of a
+    # path the nested history now owns: the spool's answers equal MhlHistory's for every recorded path
+    card = tmp_path / "card"
+    for rel in ("A/a.mov", "A/b.mov", "A/c.mov", "N/x.mov", "N/y.mov", "top.txt"):
+        (card / rel).parent.mkdir(parents=True, exist_ok=True)
+        (card / rel).write_bytes(rel.encode() * 3)
+    write_generation(card, _records_of(card, ["A/a.mov", "A/b.mov", "top.txt", "N/x.mov"]), creator=CREATOR,
+                     when=WHEN)
+    write_generation(card / "N", _records_of(card / "N", ["x.mov", "y.mov"]), creator=CREATOR, when=WHEN)
+    second = [MhlFileRecord(b"A/a.mov", 5, 10**18, {X64: "0" * 16, HashAlgorithm.MD5: "1" * 32},
+                            action=Action.FAILED),
+              MhlFileRecord(b"A/b.mov", None, 10**18, {HashAlgorithm.MD5: "2" * 32}, action=Action.VERIFIED),
+              *_records_of(card, ["A/c.mov"])]
+    write_generation(card, second, creator=CREATOR, when=WHEN)
+    from pixm_desktop.mhl.reader import read_history
+    from pixm_desktop.mhl.spool import VerifySpool
+    from pixm_desktop.mhl.verify import _owner_prefix
+
+    full = read_history(card)
+    spool = VerifySpool()
+    spooled = read_history(card, sink=spool.add_record)
+    assert spooled.records_spooled and not full.records_spooled
+    with pytest.raises(RuntimeError):
+        spooled.expected_hashes(b"A/a.mov")  # never a silent "not recorded"
+    paths = [b"A/a.mov", b"A/b.mov", b"A/c.mov", b"N/x.mov", b"N/y.mov", b"top.txt", b"nowhere.bin"]
+    for rel in paths:
+        assert spool.expected(_owner_prefix(spooled, rel), rel) == (full.expected_hashes(rel),
+                                                                    full.expected_size(rel)), rel
+    spool.close()
+
+
+def test_a_large_card_verifies_with_the_same_findings(tmp_path):
+    # 4,000 files in 8 folders (the spool reads a folder at a time): clean, the reference tool accepts the in-place generation; then damaged,
+    # missing, stray and replaced files are each found, and nothing else
+    card = tmp_path / "card"
+    rels = [f"C{i // 500:02d}/F{i:05d}.dng" for i in range(4_000)]
+    for i, rel in enumerate(rels):
+        (card / rel).parent.mkdir(parents=True, exist_ok=True)
+        (card / rel).write_bytes(b"%d" % i * (1 + i % 7))
+    write_generation(card, _records_of(card, rels), creator=CREATOR, when=WHEN)
+    clean = verify_history(card, creator=CREATOR, when=WHEN)
+    assert clean.ok and len(clean.entries) == 4_000 and clean.counts[VerifyStatus.VERIFIED] == 4_000
+    assert [e.relpath for e in clean.entries] == sorted(r.encode() for r in rels)
+    assert clean.entries[-1].relpath == rels[-1].encode() and clean.entries[5].status == VerifyStatus.VERIFIED
+    from support.mhl import assert_ascmhl_clean
+
+    assert_ascmhl_clean(card)
+    (card / rels[10]).write_bytes(b"damaged")
+    (card / rels[2500]).unlink()
+    (card / "C03" / "stray.bin").write_bytes(b"?")
+    (card / rels[3700]).unlink()
+    (card / rels[3700]).symlink_to(card / rels[3701])
+    report = verify_history(card, creator=CREATOR, when=WHEN, write=False)
+    problems = {(e.relpath.decode(), str(e.status)) for e in report.entries if e.status != VerifyStatus.VERIFIED}
+    assert problems == {(rels[10], "failed"), (rels[2500], "missing"), ("C03/stray.bin", "unrecorded"),
+                        (rels[3700], "failed")}
+    assert report.counts[VerifyStatus.VERIFIED] == 4_000 - 3 and not report.ok

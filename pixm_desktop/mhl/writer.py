@@ -486,15 +486,40 @@ def _manifest_chunks(
 
 def _entry_bytes(item: tuple[str, MhlFileRecord | DirectoryHash]) -> bytes:
     """One ``<hash>``/``<directoryhash>`` element, indented as the third level of the manifest."""
-    holder = ET.Element("hashes")
     kind, obj = item
     if kind == "hash":
-        _hash_element(holder, obj)  # type: ignore[arg-type]
-    else:
-        _directory_element(holder, obj)  # type: ignore[arg-type]
+        return _hash_text(obj).encode("utf-8")  # type: ignore[arg-type]
+    holder = ET.Element("hashes")
+    _directory_element(holder, obj)  # type: ignore[arg-type]
     el = holder[0]
     ET.indent(el, space="  ", level=2)
     return ET.tostring(el, encoding="unicode").encode("utf-8")
+
+
+_IN3 = "\n      "  # ET.indent's whitespace before a child of <hash> (level 3)
+_cdata = ET._escape_cdata  # ElementTree's own escaping: the bytes stay those of ET.tostring
+_attr = ET._escape_attrib
+
+
+def _hash_text(rec: MhlFileRecord) -> str:
+    """``<hash>`` as :func:`_hash_element` + ``ET.indent`` + ``ET.tostring`` write it, formatted directly (a
+    card's entries are serialized ~10× faster; the test compares the two)."""
+    attrs = f' size="{rec.size}"' if rec.size is not None else ""
+    if rec.mtime_ns is not None:
+        attrs += f' lastmodificationdate="{_attr(iso_from_ns(rec.mtime_ns))}"'
+    parts = ["<hash>", _IN3, _text_element("path", path_text(rec.relpath) or "", attrs)]
+    hash_attrs = f' action="{_attr(str(rec.action))}"'
+    if rec.hashdate is not None:
+        hash_attrs += f' hashdate="{_attr(iso_datetime(rec.hashdate, microseconds=True))}"'
+    for algorithm in MHL_ORDER:
+        if algorithm in rec.hashes:
+            parts += (_IN3, _text_element(algorithm.value, rec.hashes[algorithm], hash_attrs))
+    parts.append("\n    </hash>")
+    return "".join(parts)
+
+
+def _text_element(tag: str, text: str, attrs: str) -> str:
+    return f"<{tag}{attrs}>{_cdata(text)}</{tag}>" if text else f"<{tag}{attrs} />"
 
 
 def _creator_element(root: ET.Element, creator: CreatorInfo, when: datetime) -> None:

@@ -44,7 +44,9 @@ class VerifyOutcome:
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     generation: Path | None = None
     notes: list[str] = field(default_factory=list)
-    compared: set[str] = field(default_factory=set)  # files whose bytes were re-read and matched every hash
+    #: files whose bytes were re-read and matched every hash (filled when ``catalog_checked``: the catalog's
+    #: copy states follow them; a folder it does not know keeps only the count, ``verified``)
+    compared: set[str] = field(default_factory=set)
     write_error: str | None = None
     catalog_error: str | None = None
     catalog_checked: bool = False
@@ -149,9 +151,11 @@ def _hasher(root: Path, known: dict[bytes, dict[HashAlgorithm, str]], found: dic
         rel = os.path.relpath(os.fsencode(file), base).replace(os.sep.encode(), b"/")
         if on_file is not None:
             on_file(_name(rel))
-        wanted = list(dict.fromkeys([*formats, *known.get(rel, {})]))
+        card = known.get(rel)
+        wanted = list(dict.fromkeys([*formats, *(card or {})]))
         hashes = hash_file_for_mhl(file, wanted)
-        found[rel] = hashes
+        if card is not None:  # kept only to compare with the card's hashes (a card of 200,000 files otherwise)
+            found[rel] = hashes
         return {a: hashes[a] for a in formats}
 
     return hash_file
@@ -176,7 +180,8 @@ def _outcome(path: Path, kind: str, report, known, found) -> VerifyOutcome:
                 out.notes.append(f"{name}: verified against the history; not a file of the card in the catalog")
         if problem is None:
             out.verified += 1
-            out.compared.add(name)
+            if known is not None:  # what _record marks verified: only for a folder the catalog knows
+                out.compared.add(name)
         else:
             out.problems.append((name, *problem))
     if known is not None:  # the catalog keeps those copies' own states (never verified by this run)
