@@ -194,11 +194,15 @@ def open_bounded(path: Path, limit: int) -> io.BufferedReader:
 
 def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of a small history file (chain), see :func:`open_bounded`."""
+    chunks, size = [], 0
     with open_bounded(path, limit) as fh:
-        try:
-            data = fh.read(limit + 1)
+        try:  # in chunks: one read of ``limit`` bytes would reserve all of it whatever the file's size
+            while size <= limit and (chunk := fh.read(_CHUNK)):
+                chunks.append(chunk)
+                size += len(chunk)
         except OSError as exc:
             raise MhlFormatError(f"cannot read {path.name}: {exc.strerror or exc}", path=path) from None
+    data = b"".join(chunks)
     if len(data) > limit:
         raise MhlFormatError(f"{path.name} grew past {limit} bytes while read", path=path)
     return data

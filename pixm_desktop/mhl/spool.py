@@ -20,7 +20,7 @@ from pixm_desktop.core.hashes import MHL_ORDER, HashAlgorithm
 
 from .model import Action, MhlFileRecord, VerifyEntry, VerifyStatus
 
-_BATCH = 5000
+_BATCH = 1000
 _FAILED = str(Action.FAILED)
 
 _SCHEMA = """
@@ -28,6 +28,7 @@ CREATE TABLE rec (seq INTEGER PRIMARY KEY, hist BLOB NOT NULL, rel BLOB NOT NULL
                   action TEXT NOT NULL, size INTEGER, hashes TEXT NOT NULL);
 CREATE TABLE entry (n INTEGER PRIMARY KEY, rel BLOB NOT NULL, status TEXT NOT NULL, expected TEXT NOT NULL,
                     actual TEXT NOT NULL, reason TEXT);
+CREATE INDEX entry_rel ON entry (rel, n);  -- the report reads entries in path order without a sort
 CREATE TABLE disk (rel BLOB PRIMARY KEY, dir BLOB NOT NULL, hist BLOB NOT NULL, hashes TEXT NOT NULL,
                    size INTEGER, mtime_ns INTEGER, kept TEXT, action TEXT, hashdate TEXT);
 CREATE INDEX disk_dir ON disk (dir);

@@ -165,9 +165,10 @@ def _outcome(path: Path, kind: str, report, known, found) -> VerifyOutcome:
     written = report.generation
     out = VerifyOutcome(path=path, kind=kind, generation=written.path if written else None,
                         write_error=report.write_error, catalog_checked=known is not None)
-    seen: set[bytes] = set()
+    seen: set[bytes] = set()  # only to name the card's files this folder lacks (a catalogued folder)
     for entry in report.entries:
-        seen.add(entry.relpath)
+        if known is not None:
+            seen.add(entry.relpath)
         name = _name(entry.relpath)
         if entry.status == "unrepresentable":
             out.notes.append(f"{name}: name is not valid UTF-8, not listed in the history")
