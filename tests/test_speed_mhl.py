@@ -5,6 +5,7 @@ found when it held them."""
 from __future__ import annotations
 
 import os
+import shutil
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
@@ -142,3 +143,8 @@ def test_a_large_card_verifies_with_the_same_findings(tmp_path):
     assert problems == {(rels[10], "failed"), (rels[2500], "missing"), ("C03/stray.bin", "unrecorded"),
                         (rels[3700], "failed")}
     assert report.counts[VerifyStatus.VERIFIED] == 4_000 - 3 and not report.ok
+    shutil.rmtree(card / "C07")  # a whole folder gone: each of its 500 files is missing, once
+    gone = verify_history(card, creator=CREATOR, when=WHEN, write=False)
+    missing = [e.relpath for e in gone.entries if e.status == VerifyStatus.MISSING]
+    assert missing == sorted([r.encode() for r in rels[3500:]] + [rels[2500].encode()])
+    assert all(e.expected for e in gone.entries if e.status == VerifyStatus.MISSING)

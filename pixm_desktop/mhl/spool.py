@@ -149,10 +149,11 @@ class VerifySpool:
         """``(owner prefix, scope path)`` of every recorded path (any action) with no file on disk, once per
         history recording it, folder by folder."""
         self._ready()
-        yield from self._db.execute(
+        self._flush("entry")
+        yield from _drain(self._db.execute(
             "SELECT hist, rel FROM rec WHERE rel NOT IN (SELECT rel FROM disk) GROUP BY hist, rel "
             "ORDER BY dir, MIN(seq)"  # by folder: expected() reads a folder at a time
-        ).fetchall()
+        ))
 
     def formats_of(self, owner: bytes) -> Iterator[dict[HashAlgorithm, str]]:
         """The hash maps of every record (any action) of the history at ``owner``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -242,18 +242,16 @@ def _same(algorithm: HashAlgorithm, expected: str, actual: str) -> bool:
 
 def _missing(
     scope_root: Path, history: MhlHistory, spool: VerifySpool, ignored: Callable[[bytes, bool], bool]
-) -> list[VerifyEntry]:
+) -> Iterator[VerifyEntry]:
     """Recorded paths (every history) not found as files, unless the ignore list now covers them."""
-    out = []
     for _hist, rel in spool.missing():
         if not ignored(rel, False):
             expected, _ = spool.expected(_owner_prefix(history, rel), rel)
             problem = path_problem(scope_root, rel)
             if problem is None:
-                out.append(VerifyEntry(rel, VerifyStatus.MISSING, expected, reason="not on disk"))
+                yield VerifyEntry(rel, VerifyStatus.MISSING, expected, reason="not on disk")
             else:
-                out.append(VerifyEntry(rel, VerifyStatus.FAILED, expected, reason=problem))
-    return out
+                yield VerifyEntry(rel, VerifyStatus.FAILED, expected, reason=problem)
 
 
 def _directory_formats(history: MhlHistory, spool: VerifySpool) -> tuple[HashAlgorithm, ...]:
