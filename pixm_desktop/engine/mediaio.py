@@ -9,6 +9,7 @@ re-read may be served from the cache, and :data:`CACHE_BYPASS` says so.
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 import stat
 import sys
@@ -144,10 +145,11 @@ _buffers = threading.local()
 
 def _read_buffer(size: int) -> memoryview:
     """This thread's read buffer of ``size`` bytes, reused from file to file: a fresh 8 MiB buffer per file
-    costs an allocation (and heap growth) for every 4 KB still of a stills card."""
+    costs an allocation (and heap growth) for every 4 KB still of a stills card. Anonymous memory, so only the
+    pages a read has filled are resident (a thread that hashed only small files holds a few KB)."""
     buf = getattr(_buffers, "buf", None)
     if buf is None or len(buf) != size:
-        buf = _buffers.buf = memoryview(bytearray(size))
+        buf = _buffers.buf = memoryview(mmap.mmap(-1, size))
     return buf
 
 
