@@ -9,7 +9,7 @@ Hash values are ASC MHL text forms (see :mod:`pixm_desktop.core.hashes`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -179,6 +179,9 @@ class MhlHistory:
     scope_root: Path
     generations: tuple[MhlGeneration, ...]
     children: Mapping[bytes, MhlHistory] = field(default_factory=dict)
+    #: Read with a record sink (``reader.read_history(sink=…)``): the generations hold no file records, and
+    #: asking this history about a path raises rather than answering "never recorded".
+    records_spooled: bool = False
     _by_path: dict[bytes, list[MhlFileRecord]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -209,11 +212,17 @@ class MhlHistory:
 
     def own_paths(self) -> set[bytes]:
         """Paths recorded in this history's own generations (relative to its root; no nested histories)."""
+        self._check_records()
         return set(self._by_path)
+
+    def _check_records(self) -> None:
+        if self.records_spooled:
+            raise RuntimeError("this history was read with a record sink: its records are in the sink")
 
     def records_for(self, relpath: bytes) -> tuple[MhlFileRecord, ...]:
         """Every record of ``relpath`` (delegating to nested histories), oldest first."""
         history, rel = self.owner(relpath)
+        history._check_records()
         return tuple(history._by_path.get(rel, ()))
 
     def latest(self, relpath: bytes, *, include_failed: bool = False) -> MhlFileRecord | None:
@@ -301,7 +310,7 @@ class VerifyReport:
     """
 
     scope_root: Path
-    entries: tuple[VerifyEntry, ...]
+    entries: Sequence[VerifyEntry]  # sorted by path; a verify's are read from its spool as they are iterated
     generations: tuple[GenerationInfo, ...] = ()
     write_error: str | None = None
 

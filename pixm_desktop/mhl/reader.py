@@ -7,10 +7,11 @@ generation file must be named in the chain; anything else raises :class:`MhlChai
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +47,12 @@ MAX_CHAIN_BYTES = 64 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _STABLE_READS = 20  # attempts to read chain and folder listing while no writer moves them
 
+#: ``sink(history prefix, relpath, size, action, {format: value})``: receives each file record as it is parsed
+#: instead of the history keeping it (``prefix``: the nested history's folder from the scope root, ``b""`` for
+#: the root's own; ``relpath`` relative to that history). Dates are not parsed for it (they decide nothing).
+RecordSink = Callable[[bytes, bytes, "int | None", str, "dict[HashAlgorithm, str]"], None]
+_OwnSink = Callable[[bytes, "int | None", str, "dict[HashAlgorithm, str]"], None]
+
 
 @dataclass(frozen=True)
 class ChainEntry:
@@ -60,15 +67,19 @@ class ChainEntry:
 # --------------------------------------------------------------------------------------------- public
 
 
-def read_history(scope_root: Path) -> MhlHistory:
+def read_history(scope_root: Path, *, sink: RecordSink | None = None) -> MhlHistory:
     """The history of ``scope_root`` with every generation (oldest first) and every nested history.
+
+    With ``sink`` each file record goes to ``sink`` as it is parsed (oldest generation first, file order) and
+    the history keeps none (``records_spooled``): a history of a million files is not held in memory. The
+    same checks run either way.
 
     Raises :class:`MhlHistoryNotFoundError` (no ``ascmhl`` folder, or no generation in it),
     :class:`MhlChainError` (chain missing, a manifest missing, modified or not in the chain) and
     :class:`MhlFormatError` (not well-formed, not ASC MHL v2.0).
     """
     scope_root = Path(scope_root)
-    history = load_history(scope_root)
+    history = load_history(scope_root, sink=sink)
     if not history.generations:
         raise MhlHistoryNotFoundError(
             f"no ASC MHL generation in {scope_root / ASCMHL_FOLDER}",
@@ -78,18 +89,21 @@ def read_history(scope_root: Path) -> MhlHistory:
     return history
 
 
-def load_history(scope_root: Path) -> MhlHistory:
+def load_history(scope_root: Path, *, sink: RecordSink | None = None, _prefix: bytes = b"") -> MhlHistory:
     """Like :func:`read_history` but a folder without ``ascmhl/`` gives an empty history (for appending)."""
     scope_root = Path(scope_root)
     if not scope_root.is_dir():
         raise MhlHistoryNotFoundError(f"{scope_root} is not a folder", path=scope_root)
-    generations = _load_generations(scope_root)
+    own_sink = None if sink is None else functools.partial(sink, _prefix)
+    generations = _load_generations(scope_root, own_sink)
     children = {}
     for rel in _find_nested(scope_root):
-        child = load_history(scope_root / os.fsdecode(rel))
+        child = load_history(scope_root / os.fsdecode(rel), sink=sink,
+                             _prefix=_prefix + b"/" + rel if _prefix else rel)
         if child.generations or child.children:  # an empty ascmhl/ folder is no history
             children[rel] = child
-    history = MhlHistory(scope_root=scope_root, generations=generations, children=children)
+    history = MhlHistory(scope_root=scope_root, generations=generations, children=children,
+                         records_spooled=sink is not None)
     _check_references(history)
     return history
 
@@ -110,9 +124,11 @@ def read_chain(chain_path: Path, data: bytes | None = None) -> list[ChainEntry]:
     return [_chain_entry(el, chain_path) for el in root if local_name(el.tag) == "hashlist"]
 
 
-def read_manifest(path: Path, number: int = 0, chain_c4: str | None = None) -> MhlGeneration:
-    """Parse one ``.mhl`` manifest. Raises :class:`MhlFormatError` naming the file."""
-    parser = _ManifestParser(path)
+def read_manifest(path: Path, number: int = 0, chain_c4: str | None = None,
+                  sink: _OwnSink | None = None) -> MhlGeneration:
+    """Parse one ``.mhl`` manifest (its file records to ``sink`` instead when given, see :func:`read_history`).
+    Raises :class:`MhlFormatError` naming the file."""
+    parser = _ManifestParser(path, sink)
     try:
         with open_bounded(path, MAX_MANIFEST_BYTES) as fh:
             for event, elem in ET.iterparse(fh, events=("start", "end")):
@@ -178,11 +194,15 @@ def open_bounded(path: Path, limit: int) -> io.BufferedReader:
 
 def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of a small history file (chain), see :func:`open_bounded`."""
+    chunks, size = [], 0
     with open_bounded(path, limit) as fh:
-        try:
-            data = fh.read(limit + 1)
+        try:  # in chunks: one read of ``limit`` bytes would reserve all of it whatever the file's size
+            while size <= limit and (chunk := fh.read(_CHUNK)):
+                chunks.append(chunk)
+                size += len(chunk)
         except OSError as exc:
             raise MhlFormatError(f"cannot read {path.name}: {exc.strerror or exc}", path=path) from None
+    data = b"".join(chunks)
     if len(data) > limit:
         raise MhlFormatError(f"{path.name} grew past {limit} bytes while read", path=path)
     return data
@@ -204,7 +224,7 @@ def hash_history_file(path: Path, algorithm: HashAlgorithm) -> str:
 # ------------------------------------------------------------------------------------------ history
 
 
-def _load_generations(scope_root: Path) -> tuple[MhlGeneration, ...]:
+def _load_generations(scope_root: Path, sink: _OwnSink | None = None) -> tuple[MhlGeneration, ...]:
     folder = check_history_folder(scope_root)
     if not folder.is_dir():
         return ()
@@ -230,7 +250,7 @@ def _load_generations(scope_root: Path) -> tuple[MhlGeneration, ...]:
             break  # no writer finished meanwhile: an orphan, refused below
     by_name = check_chain(folder, chain, files)
     generations = [
-        read_manifest(path, number, by_name[path.name].value)
+        read_manifest(path, number, by_name[path.name].value, sink)
         for number, paths in sorted(files.items())
         for path in paths
     ]
@@ -395,8 +415,9 @@ def confined_path(scope_root: Path, relpath: str, named_in: Path) -> Path | None
 class _ManifestParser:
     """Streaming parser: handles each ``hash``/``directoryhash`` when it ends and drops it (big manifests)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, sink: _OwnSink | None = None):
         self.path = path
+        self.sink = sink
         self.root: ET.Element | None = None
         self.hashes_el: ET.Element | None = None
         self.creator: CreatorInfo | None = None
@@ -421,7 +442,12 @@ class _ManifestParser:
         tag = local_name(elem.tag)
         if tag in ("hash", "directoryhash") and self.hashes_el is not None:
             if tag == "hash":
-                self.records.extend(self._file_records(elem))
+                if self.sink is None:
+                    self.records.extend(self._file_records(elem))
+                else:
+                    relpath, size, _, groups = self._file_hash(elem)
+                    for action, (hashes, _) in groups.items():
+                        self.sink(relpath, size, action, hashes)
             else:
                 self.directories.append(self._directory_hash(elem, with_path=True))
             self.hashes_el.remove(elem)  # always the first child left: O(1)
@@ -510,14 +536,24 @@ class _ManifestParser:
 
     def _file_records(self, elem: ET.Element) -> list[MhlFileRecord]:
         """One record per distinct ``action`` in the element (nearly always exactly one)."""
+        relpath, size, path_el, groups = self._file_hash(elem)
+        mtime_ns = to_ns(parse_datetime(path_el.get("lastmodificationdate")))
+        return [
+            MhlFileRecord(relpath, size, mtime_ns, hashes, action=action, hashdate=parse_datetime(hashdate))
+            for action, (hashes, hashdate) in groups.items()
+        ]
+
+    def _file_hash(
+        self, elem: ET.Element
+    ) -> tuple[bytes, int | None, ET.Element, dict[str, tuple[dict[HashAlgorithm, str], str | None]]]:
+        """A ``<hash>`` checked: path, size, its ``<path>`` element and ``{action: (hashes, hashdate text)}``."""
         relpath, path_el = self._path(elem)
         size_text = path_el.get("size")
         try:
             size = int(size_text) if size_text else None
         except ValueError:
             raise self.fail(f"bad size {size_text!r} for {relpath!r}") from None
-        mtime_ns = to_ns(parse_datetime(path_el.get("lastmodificationdate")))
-        groups: dict[str, tuple[dict[HashAlgorithm, str], datetime | None]] = {}
+        groups: dict[str, tuple[dict[HashAlgorithm, str], str | None]] = {}
         for child in elem:
             algorithm = _FORMATS.get(local_name(child.tag))
             if algorithm is None:
@@ -525,14 +561,11 @@ class _ManifestParser:
             action = child.get("action") or Action.ORIGINAL  # XSD: optional; absent means first record
             if action not in _ACTIONS:
                 raise self.fail(f"unknown action {action!r} for {relpath!r}")
-            hashes, _ = groups.setdefault(action, ({}, parse_datetime(child.get("hashdate"))))
+            hashes, _ = groups.setdefault(str(action), ({}, child.get("hashdate")))
             hashes[algorithm] = (child.text or "").strip()
         if not groups:
             raise self.fail(f"<hash> for {relpath!r} has no hash value")
-        return [
-            MhlFileRecord(relpath, size, mtime_ns, hashes, action=action, hashdate=hashdate)
-            for action, (hashes, hashdate) in groups.items()
-        ]
+        return relpath, size, path_el, groups
 
     def _directory_hash(self, elem: ET.Element, *, with_path: bool) -> DirectoryHash:
         relpath, mtime_ns = b"", None

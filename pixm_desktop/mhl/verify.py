@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from .model import (
     VerifyStatus,
 )
 from .reader import read_history
+from .spool import VerifySpool
 from .writer import append_generation, common_formats, make_ignore_fn
 
 #: ``hash_file(path, formats) -> {format: text form}``; injected so callers can bypass the page cache.
@@ -88,31 +89,43 @@ def verify_history(
     scope_root = Path(scope_root)
     if when.tzinfo is None:
         raise ValueError("`when` must be a timezone-aware datetime")  # before hours of hashing, not after
-    history = read_history(scope_root)
-    hash_file = hash_file or plain_hash_file
-    ignored = make_ignore_fn(history)
-    tree = scan_tree(scope_root, ignored)
-    dir_formats = _directory_formats(history) if write else ()
+    spool = VerifySpool()  # the history's records and each file's outcome: on disk, not in memory
+    try:
+        history = read_history(scope_root, sink=spool.add_record)
+        hash_file = hash_file or plain_hash_file
+        ignored = make_ignore_fn(history)
+        tree = scan_tree(scope_root, ignored)
+        dir_formats = _directory_formats(history, spool) if write else ()
 
-    outcomes: dict[bytes, _Outcome] = {}
-    for rel in tree.iter_files():
-        outcomes[rel] = _check_file(scope_root, rel, history, hash_file, dir_formats, write and record_new)
-        if progress is not None and outcomes[rel].hashes:
-            progress(outcomes[rel].hashed_bytes)
+        for rel in tree.iter_files():
+            owner = _owner_prefix(history, rel)
+            outcome = _check_file(scope_root, rel, spool.expected(owner, rel), hash_file, dir_formats,
+                                  write and record_new)
+            spool.add_entry(outcome.entry)
+            spool.add_disk(rel, owner, outcome.hashes, outcome.record)
+            if progress is not None and outcome.hashes:
+                progress(outcome.hashed_bytes)
+        for entry in _missing(scope_root, history, spool, ignored):
+            spool.add_entry(entry)
 
-    entries = [o.entry for o in outcomes.values()]
-    entries += _missing(scope_root, history, set(outcomes), ignored)
-    entries.sort(key=lambda e: e.relpath)
+        written: list[GenerationInfo] = []
+        write_error = None
+        if write:
+            try:
+                _write_results(history, tree, spool, dir_formats, creator, when, written)
+            except (OSError, MhlError) as exc:
+                # The hashing is done and the verdict stands; losing it to a read-only drive would be worse.
+                write_error = str(exc)
+        return VerifyReport(scope_root, spool.entries(), tuple(written), write_error)
+    except BaseException:
+        spool.close()
+        raise
 
-    written: list[GenerationInfo] = []
-    write_error = None
-    if write:
-        try:
-            _write_results(history, tree, outcomes, dir_formats, creator, when, written)
-        except (OSError, MhlError) as exc:
-            # The hashing is done and the verdict stands; losing it to a read-only drive would be worse.
-            write_error = str(exc)
-    return VerifyReport(scope_root, tuple(entries), tuple(written), write_error)
+
+def _owner_prefix(history: MhlHistory, rel: bytes) -> bytes:
+    """The scope path of the closest history holding ``rel`` (``b""`` for the root's own)."""
+    inner = history.owner(rel)[1]
+    return rel[: len(rel) - len(inner) - 1] if len(inner) < len(rel) else b""
 
 
 # ---------------------------------------------------------------------------------------------- files
@@ -121,15 +134,16 @@ def verify_history(
 def _check_file(
     scope_root: Path,
     rel: bytes,
-    history: MhlHistory,
+    recorded: tuple[dict[HashAlgorithm, str], int | None],
     hash_file: HashFileFn,
     dir_formats: Sequence[HashAlgorithm],
     record_new: bool,
 ) -> _Outcome:
+    """``recorded``: the newest trusted hashes and size the history holds for ``rel``."""
     if path_text(rel) is None:
         reason = "name is not valid UTF-8 or holds characters XML cannot carry"
         return _Outcome(VerifyEntry(rel, VerifyStatus.UNREPRESENTABLE, reason=reason), None, {})
-    expected = history.expected_hashes(rel)
+    expected, want_size = recorded
     if not expected:
         return _new_file(scope_root, rel, hash_file, dir_formats if record_new else ())
     usable = {a: v for a, v in expected.items() if v}
@@ -156,7 +170,6 @@ def _check_file(
     reason = None
     if mismatched:
         reason = "hash mismatch: " + ", ".join(a.value for a in mismatched)
-    want_size = history.expected_size(rel)
     if want_size is not None and want_size != st.st_size:
         reason = f"size {st.st_size} bytes, recorded {want_size}" + (f"; {reason}" if reason else "")
     status = VerifyStatus.FAILED if reason else VerifyStatus.VERIFIED
@@ -228,29 +241,25 @@ def _same(algorithm: HashAlgorithm, expected: str, actual: str) -> bool:
 
 
 def _missing(
-    scope_root: Path, history: MhlHistory, on_disk: set[bytes], ignored: Callable[[bytes, bool], bool]
-) -> list[VerifyEntry]:
+    scope_root: Path, history: MhlHistory, spool: VerifySpool, ignored: Callable[[bytes, bool], bool]
+) -> Iterator[VerifyEntry]:
     """Recorded paths (every history) not found as files, unless the ignore list now covers them."""
-    out = []
-    for prefix, sub in history.walk():
-        for own in sub.own_paths():
-            rel = prefix + b"/" + own if prefix else own
-            if rel not in on_disk and not ignored(rel, False):
-                expected = history.expected_hashes(rel)
-                problem = path_problem(scope_root, rel)
-                if problem is None:
-                    out.append(VerifyEntry(rel, VerifyStatus.MISSING, expected, reason="not on disk"))
-                else:
-                    out.append(VerifyEntry(rel, VerifyStatus.FAILED, expected, reason=problem))
-    return out
+    for _hist, rel in spool.missing():
+        if not ignored(rel, False):
+            expected, _ = spool.expected(_owner_prefix(history, rel), rel)
+            problem = path_problem(scope_root, rel)
+            if problem is None:
+                yield VerifyEntry(rel, VerifyStatus.MISSING, expected, reason="not on disk")
+            else:
+                yield VerifyEntry(rel, VerifyStatus.FAILED, expected, reason=problem)
 
 
-def _directory_formats(history: MhlHistory) -> tuple[HashAlgorithm, ...]:
+def _directory_formats(history: MhlHistory, spool: VerifySpool) -> tuple[HashAlgorithm, ...]:
     """Formats for the new directory hashes: the newest root hash's, else those every record shares."""
     for gen in reversed(history.generations):
         if gen.root_hash is not None and gen.root_hash.content:
             return tuple(gen.root_hash.content)
-    shared = common_formats([rec.hashes for gen in history.generations for rec in gen.records])
+    shared = common_formats(spool.formats_of(b""))
     return shared or (DEFAULT_ALGORITHM,)
 
 
@@ -260,7 +269,7 @@ def _directory_formats(history: MhlHistory) -> tuple[HashAlgorithm, ...]:
 def _write_results(
     history: MhlHistory,
     tree: Folder,
-    outcomes: Mapping[bytes, _Outcome],
+    spool: VerifySpool,
     dir_formats: Sequence[HashAlgorithm],
     creator: CreatorInfo,
     when: datetime,
@@ -270,23 +279,17 @@ def _write_results(
 
     Appends each written generation to ``written_out`` as it goes (so a later failure keeps the earlier ones).
     """
-    file_hashes = {rel: o.hashes for rel, o in outcomes.items() if o.hashes}
-    dir_hashes = compute_directory_hashes(tree, file_hashes, dir_formats)
+    dir_hashes = compute_directory_hashes(tree, spool.file_hashes(), dir_formats)
     folders = {f.relpath: f for f in tree.iter_folders()}
     written: dict[bytes, GenerationInfo] = {}
     for prefix, sub in history.walk():
         node = folders.get(prefix)
         if node is None:
             continue  # the nested history's folder is gone or ignored: its files are reported missing
-        records = {
-            rel: o.record
-            for rel, o in outcomes.items()
-            if o.record is not None and history.owner(rel)[0] is sub
-        }
         info = append_generation(
             sub,
             node=node,
-            records=records,
+            records=spool.records(prefix),
             dir_hashes=dir_hashes,
             patterns=sub.ignore_patterns,
             process=Process.IN_PLACE,

@@ -44,7 +44,9 @@ class VerifyOutcome:
     problems: list[tuple[str, str, str]] = field(default_factory=list)
     generation: Path | None = None
     notes: list[str] = field(default_factory=list)
-    compared: set[str] = field(default_factory=set)  # files whose bytes were re-read and matched every hash
+    #: files whose bytes were re-read and matched every hash (filled when ``catalog_checked``: the catalog's
+    #: copy states follow them; a folder it does not know keeps only the count, ``verified``)
+    compared: set[str] = field(default_factory=set)
     write_error: str | None = None
     catalog_error: str | None = None
     catalog_checked: bool = False
@@ -149,9 +151,11 @@ def _hasher(root: Path, known: dict[bytes, dict[HashAlgorithm, str]], found: dic
         rel = os.path.relpath(os.fsencode(file), base).replace(os.sep.encode(), b"/")
         if on_file is not None:
             on_file(_name(rel))
-        wanted = list(dict.fromkeys([*formats, *known.get(rel, {})]))
+        card = known.get(rel)
+        wanted = list(dict.fromkeys([*formats, *(card or {})]))
         hashes = hash_file_for_mhl(file, wanted)
-        found[rel] = hashes
+        if card is not None:  # kept only to compare with the card's hashes (a card of 200,000 files otherwise)
+            found[rel] = hashes
         return {a: hashes[a] for a in formats}
 
     return hash_file
@@ -161,9 +165,10 @@ def _outcome(path: Path, kind: str, report, known, found) -> VerifyOutcome:
     written = report.generation
     out = VerifyOutcome(path=path, kind=kind, generation=written.path if written else None,
                         write_error=report.write_error, catalog_checked=known is not None)
-    seen: set[bytes] = set()
+    seen: set[bytes] = set()  # only to name the card's files this folder lacks (a catalogued folder)
     for entry in report.entries:
-        seen.add(entry.relpath)
+        if known is not None:
+            seen.add(entry.relpath)
         name = _name(entry.relpath)
         if entry.status == "unrepresentable":
             out.notes.append(f"{name}: name is not valid UTF-8, not listed in the history")
@@ -176,7 +181,8 @@ def _outcome(path: Path, kind: str, report, known, found) -> VerifyOutcome:
                 out.notes.append(f"{name}: verified against the history; not a file of the card in the catalog")
         if problem is None:
             out.verified += 1
-            out.compared.add(name)
+            if known is not None:  # what _record marks verified: only for a folder the catalog knows
+                out.compared.add(name)
         else:
             out.problems.append((name, *problem))
     if known is not None:  # the catalog keeps those copies' own states (never verified by this run)

@@ -1,0 +1,43 @@
+"""``pixm`` starts fast because it imports only what the command it runs needs: a regression guard on the
+modules loaded (a fresh interpreter each time), never on a time."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+#: Libraries that cost tenths of a second or tens of MB to import and that no command list needs.
+HEAVY = ("sqlalchemy", "alembic", "av", "reportlab", "numpy", "opentimelineio", "PySide6", "lxml", "PIL",
+         "PyOpenColorIO", "aaf2", "distributed", "dask")
+
+
+def _loaded_after(code: str) -> list[str]:
+    probe = (f"import sys, contextlib, io\n{code}\n"
+             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return ast.literal_eval(r.stdout.strip().splitlines()[-1])
+
+
+def test_importing_the_cli_loads_no_heavy_library():
+    assert _loaded_after("import pixm_desktop.cli") == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["verify", "--help"]])
+def test_help_and_version_load_no_heavy_library_beyond_their_command(argv):
+    # the command list and version load nothing heavy; a command's own --help loads what its module needs:
+    # verify the catalog, never a video, PDF or edit library
+    code = ("from pixm_desktop.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    try:\n        main({argv!r})\n    except SystemExit:\n        pass")
+    loaded = _loaded_after(code)
+    allowed = {"sqlalchemy", "alembic"} if argv[0] == "verify" else set()
+    assert set(loaded) <= allowed, loaded
+
+
+def test_the_guard_sees_a_heavy_import():
+    # the probe is not blind: importing the catalog layer shows up
+    assert "sqlalchemy" in _loaded_after("import pixm_desktop.store.db")
