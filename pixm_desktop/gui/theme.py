@@ -217,7 +217,7 @@ def status_icon(kind: str, size: int = 32) -> QIcon:
 PAGE_ICONS = {"offload": "hard-drive-download", "verification": "shield-check", "clips": "film",
               "log": "notebook-pen", "reports": "file-text", "history": "history", "drives": "hard-drive",
               "turnovers": "package", "settings": "settings", "dailies": "clapperboard", "grid": "layout-grid",
-              "table": "table", "shortcuts": "keyboard"}
+              "table": "table", "shortcuts": "keyboard", "portal": "monitor-play", "archive": "archive"}
 
 
 @cache

@@ -65,8 +65,8 @@ PAGES = (
     ("dailies", "Dailies", "dailies"),
     ("turnovers", "Turnovers", "turnovers"),
     ("post", "Post", "table"),
-    ("portal", "Portal", "layout-grid"),
-    ("archive", "Archive", "package"),
+    ("portal", "Portal", "portal"),
+    ("archive", "Archive", "archive"),
     ("settings", "Settings", "settings"),
 )
 # Settings is also Ctrl+, (the platforms' Preferences key)
