@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from pathlib import Path
 
 from pixm_desktop.core.errors import MhlChainError, MhlWriteError
 
 from ._xml import fsync_dir, replace_file, write_new_file
 from .lock import HistoryLock
-from .model import ASCMHL_FOLDER, CHAIN_FILE, MhlHistory
+from .model import ASCMHL_FOLDER, CHAIN_FILE, MhlFileRecord, MhlHistory
 from .reader import (
     MAX_CHAIN_BYTES,
     MAX_MANIFEST_BYTES,
@@ -45,6 +46,22 @@ class CarriedHistory:
 
     def names(self, prefix: bytes = b"") -> frozenset[str]:
         return frozenset(self.manifests.get(prefix, ()))
+
+
+def nested_records(records: list[MhlFileRecord], carried: CarriedHistory | None,
+                   ) -> list[tuple[bytes, list[MhlFileRecord]]]:
+    """``(folder, records relative to it)`` for each nested history ``carried`` to a destination, deepest
+    first: a nested history gets its own generation before the parent's references it (ASC MHL v2.0 nested
+    histories: a file belongs to the closest history). Records of the root history are not returned."""
+    prefixes = sorted((p for p in (carried.manifests if carried else {}) if p), key=lambda p: (-p.count(b"/"), p))
+    out, taken = [], set()
+    for prefix in prefixes:
+        head = prefix + b"/"
+        mine = [r for r in records if r.relpath.startswith(head) and r.relpath not in taken]
+        taken.update(r.relpath for r in mine)
+        if mine:
+            out.append((prefix, [dc_replace(r, relpath=r.relpath[len(head):]) for r in mine]))
+    return out
 
 
 def carry_history(source: MhlHistory, dest_root: Path) -> CarriedHistory:

@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from dataclasses import replace as dc_replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -41,7 +40,7 @@ from pixm_desktop.engine.mediaio import hash_from_media
 from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadPlan, make_plan, relocate
 from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
 from pixm_desktop.mhl import MhlFileRecord, MhlHistory, write_generation
-from pixm_desktop.mhl.carry import CarriedHistory, carry_history
+from pixm_desktop.mhl.carry import CarriedHistory, carry_history, nested_records
 from pixm_desktop.mhl.reader import iter_records, load_history
 from pixm_desktop.services import context, locks, show
 from pixm_desktop.store import repo
@@ -576,7 +575,7 @@ class _Run:
                 if not records:
                     continue
                 ignore = _mhl_ignores(self.p.source_history)
-                for prefix, sub in _nested_records(records, carried):
+                for prefix, sub in nested_records(records, carried):
                     write_generation(d.card_path / os.fsdecode(prefix), sub, process="transfer", creator=who,
                                      when=when, ignore=ignore)
                 info = write_generation(d.card_path, records, process="transfer", creator=who, when=when,
@@ -679,21 +678,6 @@ def _recorded_hashes(card_path: Path, carried: frozenset[str] = frozenset()) -> 
     own = {rec.relpath for gen in history.generations if gen.path.name not in carried for rec in gen.records}
     return {rel: history.latest(rel) for rel in own}
 
-
-def _nested_records(records: list[MhlFileRecord], carried: CarriedHistory | None,
-                    ) -> list[tuple[bytes, list[MhlFileRecord]]]:
-    """``(folder, records relative to it)`` for each nested history carried from the card, deepest first: a
-    nested history gets its own ``transfer`` generation before the parent's references it (ASC MHL v2.0
-    nested histories: a file belongs to the closest history)."""
-    prefixes = sorted((p for p in (carried.manifests if carried else {}) if p), key=lambda p: (-p.count(b"/"), p))
-    out, taken = [], set()
-    for prefix in prefixes:
-        head = prefix + b"/"
-        mine = [r for r in records if r.relpath.startswith(head) and r.relpath not in taken]
-        taken.update(r.relpath for r in mine)
-        if mine:
-            out.append((prefix, [dc_replace(r, relpath=r.relpath[len(head):]) for r in mine]))
-    return out
 
 
 def _source_history(request: OffloadRequest, scan) -> MhlHistory | None:

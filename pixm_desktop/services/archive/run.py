@@ -18,14 +18,13 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from dataclasses import replace as dc_replace
 from pathlib import Path
 
 from pixm_desktop.core.errors import CancelledError, UsageError
 from pixm_desktop.core.hashes import HashAlgorithm
 from pixm_desktop.core.model import CancelToken
 from pixm_desktop.mhl import MhlFileRecord, write_generation
-from pixm_desktop.mhl.carry import CarriedHistory, carry_history
+from pixm_desktop.mhl.carry import carry_history, nested_records
 from pixm_desktop.mhl.reader import load_history
 from pixm_desktop.services import context
 from pixm_desktop.services.archive import sidecars, tape_io
@@ -396,7 +395,7 @@ class Archiver:
             if not cs.from_card and (cs.source_root / "ascmhl").is_dir():
                 carried = carry_history(load_history(cs.source_root), dest)
             records = [_record(it, by_path[it.tape_path], when) for it in cs.items]
-            for prefix, sub in _nested(records, carried):
+            for prefix, sub in nested_records(records, carried):
                 write_generation(dest / os.fsdecode(prefix), sub, process="transfer", creator=self.who, when=when)
             info = write_generation(dest, records, process="transfer", creator=self.who, when=when)
             out.generations.append(str(info.path))
@@ -453,19 +452,6 @@ def _record(it: Item, row: TapeFile, when: dt.datetime, head: bytes = b"") -> Mh
     return MhlFileRecord(relpath=head + it.relpath_raw, size=it.size, mtime_ns=it.mtime_ns, hashes=hashes,
                          action="original", hashdate=when)
 
-
-def _nested(records: list[MhlFileRecord], carried: CarriedHistory | None) -> list[tuple[bytes, list[MhlFileRecord]]]:
-    """``(folder, records relative to it)`` for each nested history carried, deepest first (ASC MHL v2.0: a file
-    belongs to the closest history; the nested generation comes before the parent's reference to it)."""
-    prefixes = sorted((p for p in (carried.manifests if carried else {}) if p), key=lambda p: (-p.count(b"/"), p))
-    out, taken = [], set()
-    for prefix in prefixes:
-        head = prefix + b"/"
-        mine = [r for r in records if r.relpath.startswith(head) and r.relpath not in taken]
-        taken.update(r.relpath for r in mine)
-        if mine:
-            out.append((prefix, [dc_replace(r, relpath=r.relpath[len(head):]) for r in mine]))
-    return out
 
 
 __all__ = ["CALIBRATION_NOTE", "LTO9_NATIVE", "ArchiveProgress", "ArchiveRequest", "ArchiveResult", "Archiver",
