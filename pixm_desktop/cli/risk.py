@@ -72,29 +72,27 @@ def _print(ledger: risk.RiskLedger) -> None:
     else:
         out.print("[green]every file meets the rule now[/]")
     if ledger.drive is not None:
-        lost = ledger.if_lost or []
-        if lost:
-            out.print(f"[red]IF {escape(ledger.drive)} DIED: {len(lost)} file(s) would fall below the rule[/]")
-            for card, rel, why in lost[:SHOWN]:
-                out.print(f"  {escape(card)}/{escape(rel)}: {escape(why)}")
-            _more(len(lost), SHOWN)
-        else:
-            out.print(f"[green]if {escape(ledger.drive)} died, every file would still meet the rule[/]")
+        _print_if_lost(ledger.drive, ledger.drive, ledger.if_lost or [])
     if ledger.tape is not None:
-        lost = ledger.if_tape_lost or []
-        if lost:
-            out.print(f"[red]IF TAPE {escape(ledger.tape)} DIED: {len(lost)} file(s) would fall below the rule[/]")
-            for card, rel, why in lost[:SHOWN]:
-                out.print(f"  {escape(card)}/{escape(rel)}: {escape(why)}")
-            _more(len(lost), SHOWN)
-        else:
-            out.print(f"[green]if tape {escape(ledger.tape)} died, every file would still meet the rule[/]")
+        _print_if_lost(f"TAPE {ledger.tape}", f"tape {ledger.tape}", ledger.if_tape_lost or [])
     if ledger.stale:
         out.print(f"[yellow]not re-verified for {ledger.stale_days} days: {len(ledger.stale)} card folder(s)[/]")
         for s in ledger.stale[:SHOWN]:
             where = f" on {s.drive}" if s.drive else ""
             out.print(f"  {escape(s.card)}{escape(where)}: {escape(s.folder)} (since {s.oldest:%Y-%m-%d})")
         _more(len(ledger.stale), SHOWN)
+
+
+def _print_if_lost(loud: str, plain: str, lost: list) -> None:
+    """The files that would fall below the rule if that drive or tape died (``loud``/``plain``: its name in a
+    warning and in a sentence)."""
+    if not lost:
+        out.print(f"[green]if {escape(plain)} died, every file would still meet the rule[/]")
+        return
+    out.print(f"[red]IF {escape(loud)} DIED: {len(lost)} file(s) would fall below the rule[/]")
+    for card, rel, why in lost[:SHOWN]:
+        out.print(f"  {escape(card)}/{escape(rel)}: {escape(why)}")
+    _more(len(lost), SHOWN)
 
 
 def _more(total: int, shown: int) -> None:
