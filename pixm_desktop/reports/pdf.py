@@ -204,8 +204,8 @@ class Kit:
             ("TOPPADDING", (0, 0), (-1, -1), 2.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.2),
             ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ]
-        if zebra:
-            style += [("BACKGROUND", (0, i), (-1, i), ZEBRA) for i in range(2, len(body) + 1, 2)]
+        if zebra:  # one command, not one per row: a split re-maps every command (quadratic on long tables)
+            style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, ZEBRA]))
         for i in mark_rows:
             style.append(("LINEBEFORE", (0, i + 1), (0, i + 1), 2.5, INK))
         t.setStyle(TableStyle(style))
