@@ -256,14 +256,14 @@ def _appendix(r: OffloadReport, kit: Kit, width: float) -> list[Flowable]:
     rows = []
     for n, f in enumerate(r.files, 1):
         if single:
-            sums = kit.p(f.hashes.get(algs[0], "—"), mono=True)
+            sums = f.hashes.get(algs[0], "—")
         else:
             parts: list[tuple[object, str]] = []
             for i, a in enumerate(algs):
                 parts += [(("" if i == 0 else "\n") + f"{a} ", "small"), (f.hashes.get(a, "—"), "mono")]
             sums = kit.rich(parts, kit.mono)
-        rows.append([str(n), kit.p(f.path), f"{f.size:,}".replace(",", " "), sums])
-    out.append(kit.table(header, rows, [x * width for x in w], right=(0, 2)))
+        rows.append([str(n), f.path, f"{f.size:,}".replace(",", " "), sums])
+    out.append(kit.table(header, rows, [x * width for x in w], right=(0, 2), mono=(3,) if single else ()))
     if not r.files:
         out.append(kit.p("No files recorded.", kit.body))
     return out

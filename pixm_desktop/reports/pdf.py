@@ -37,7 +37,7 @@ from reportlab.platypus import (
 
 from pixm_desktop.reports.fonts import Fonts, load_fonts
 from pixm_desktop.reports.model import ReportContext
-from pixm_desktop.reports.text import when
+from pixm_desktop.reports.text import clean, when
 
 INK = colors.black
 RULE = colors.Color(0.45, 0.45, 0.45)
@@ -106,12 +106,13 @@ class Kit:
             markup = f"<b>{markup}</b>"
         return Paragraph(markup, style or (self.mono if mono else self.cell))
 
-    def fits(self, width: float, *, bold: bool = False):
+    def fits(self, width: float, *, bold: bool = False, mono: bool = False):
         """A test ``fits(text) -> bool``: does ``text`` fit on one line of a table cell ``width`` points wide
-        (in the cell font; the cell's padding taken off)?"""
-        font = self.fonts.bold if bold else self.fonts.regular
+        (in the cell font, or the mono font; the cell's padding taken off)?"""
+        font = self.fonts.mono if mono else self.fonts.bold if bold else self.fonts.regular
+        size = self.mono.fontSize if mono else self.cell.fontSize
         room = width - CELL_PADDING
-        return lambda text: pdfmetrics.stringWidth(text, font, self.cell.fontSize) <= room
+        return lambda text: pdfmetrics.stringWidth(text, font, size) <= room
 
     def rich(self, parts: Sequence[tuple[object, str]], style: ParagraphStyle | None = None) -> Paragraph:
         """A Paragraph from ``(text, how)`` parts; ``how`` is ``""``, ``"b"``, ``"small"``, ``"mono"``,
@@ -181,19 +182,15 @@ class Kit:
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[float], *,
               right: Sequence[int] = (), zebra: bool = True, mark_rows: Sequence[int] = (),
-              valign: str = "TOP") -> Table:
+              valign: str = "TOP", mono: Sequence[int] = ()) -> Flowable:
         """A ruled table with a header row repeated on every page. Cells that are not flowables become
         wrapped Paragraphs; ``right`` are right-aligned column indexes; ``mark_rows`` (data row indexes) get
         a thick left rule, so a failed row stands out in black and white too."""
         head = [Paragraph(self.fonts.markup(h), self.head_right if i in right else self.head)
                 for i, h in enumerate(header)]
-        body = []
-        for r in rows:
-            body.append([c if isinstance(c, Flowable) else
-                         self.p("" if c is None else c, self.cell_right if i in right else self.cell)
-                         for i, c in enumerate(r)])
-        heights = _row_heights([head, *body], widths, pad=(2.2, 2.2))
-        t = Table([head, *body], colWidths=list(widths), rowHeights=heights, repeatRows=1, hAlign="LEFT")
+        fits = [self.fits(w, mono=i in mono) for i, w in enumerate(widths)]
+        body = [[self._cell(c, fits[i], i in right, i in mono) for i, c in enumerate(r)] for r in rows]
+        heights = _row_heights([head, *body], widths, pad=(2.2, 2.2), line=self.cell.leading)
         style = [
             ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular),
             ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
@@ -203,13 +200,23 @@ class Kit:
             ("VALIGN", (0, 0), (-1, -1), valign),
             ("TOPPADDING", (0, 0), (-1, -1), 2.2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.2),
             ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("FONTSIZE", (0, 1), (-1, -1), self.cell.fontSize, self.cell.leading),
+            ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+            *[("ALIGN", (i, 1), (i, -1), "RIGHT") for i in right],
+            *[("FONT", (i, 1), (i, -1), self.fonts.mono, self.mono.fontSize, self.mono.leading) for i in mono],
         ]
-        if zebra:  # one command, not one per row: a split re-maps every command (quadratic on long tables)
-            style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, ZEBRA]))
-        for i in mark_rows:
-            style.append(("LINEBEFORE", (0, i + 1), (0, i + 1), 2.5, INK))
-        t.setStyle(TableStyle(style))
-        return t
+        rows_table = RowsTable(head, body, widths, heights, style, zebra=zebra, marked=frozenset(mark_rows))
+        return rows_table if len(body) > RowsTable.PAGE_ROWS else rows_table.table(0, len(body))
+
+    def _cell(self, value: object, fits, right: bool, mono: bool = False) -> Flowable | str:
+        """A table cell: a flowable as given; plain text that is ASCII and fits on one line as a plain string
+        (drawn directly: a Paragraph per cell made long tables slow); anything else a wrapped Paragraph."""
+        if isinstance(value, Flowable):
+            return value
+        text = clean("" if value is None else value)
+        if text.isascii() and "\n" not in text and fits(text):
+            return text
+        return self.p(text, mono=True) if mono else self.p(text, self.cell_right if right else self.cell)
 
     def section(self, title: str, need: float = 35 * mm) -> list[Flowable]:
         """A section heading; starts a new page when less than ``need`` is left (no heading alone at the foot
@@ -252,19 +259,68 @@ def _shrink(path: Path, max_w: int, max_h: int) -> tuple[bytes, int, int] | None
         return None
 
 
-def _row_heights(rows: Sequence[Sequence[object]], widths: Sequence[float], pad: tuple[float, float]
-                 ) -> list[float]:
-    """Each row's height, measured once (a long table then splits across pages without re-measuring every
-    remaining row at every page break)."""
+def _row_heights(rows: Sequence[Sequence[object]], widths: Sequence[float], pad: tuple[float, float],
+                 line: float) -> list[float]:
+    """Each row's height in points, measured once (a long table then splits across pages without
+    re-measuring every remaining row at every page break); a plain string cell is one ``line``."""
     out = []
     for row in rows:
-        h = 0.0
+        h = line if any(isinstance(c, str) and c for c in row) else 0.0
         for cell, w in zip(row, widths, strict=True):
             if isinstance(cell, Flowable):
                 _cw, ch = cell.wrap(w - 6, 10_000)
                 h = max(h, ch)
         out.append(h + pad[0] + pad[1] + 0.5)
     return out
+
+
+class RowsTable(Flowable):
+    """A long ruled table that splits page by page in linear time: each page's rows become their own
+    ``Table`` (header repeated), so reportlab never re-measures or re-maps the styles of the rows still to
+    come at every page break (a 20,000-row appendix was quadratic). Rows are never split within a page."""
+
+    PAGE_ROWS = 60  # a table up to this long is a plain Table
+
+    def __init__(self, head: list, body: list, widths: Sequence[float], heights: list[float], style: list,
+                 *, zebra: bool, marked: frozenset[int], first: int = 0) -> None:
+        super().__init__()
+        self._head, self._body, self._widths, self._heights = head, body, list(widths), heights
+        self._style, self._zebra, self._marked, self._first = style, zebra, marked, first
+
+    def table(self, start: int, stop: int) -> Table:
+        """Rows ``start``..``stop`` of this piece (0-based, header excluded) as one Table."""
+        t = Table([self._head, *self._body[start:stop]], colWidths=self._widths,
+                  rowHeights=[self._heights[0], *self._heights[1 + start:1 + stop]], repeatRows=1, hAlign="LEFT")
+        style = list(self._style)
+        if self._zebra:  # the stripes keep their phase across pages: row n of the whole table
+            odd = (self._first + start) % 2
+            style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [ZEBRA, None] if odd else [None, ZEBRA]))
+        for i in range(start, stop):
+            if self._first + i in self._marked:
+                style.append(("LINEBEFORE", (0, i - start + 1), (0, i - start + 1), 2.5, INK))
+        t.setStyle(TableStyle(style))
+        return t
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return sum(self._widths), sum(self._heights[:1 + len(self._body)])
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        room, n = avail_height - self._heights[0], 0
+        while n < len(self._body) and self._heights[1 + n] <= room:
+            room -= self._heights[1 + n]
+            n += 1
+        if n == 0:
+            return []
+        if n == len(self._body):
+            return [self.table(0, n)]
+        rest = RowsTable(self._head, self._body[n:], self._widths, [self._heights[0], *self._heights[1 + n:]],
+                         self._style, zebra=self._zebra, marked=self._marked, first=self._first + n)
+        return [self.table(0, n), rest]
+
+    def draw(self) -> None:
+        t = self.table(0, len(self._body))
+        t.wrapOn(self.canv, sum(self._widths), self.height)
+        t.drawOn(self.canv, 0, 0)
 
 
 # --- the document ------------------------------------------------------------------------------------------------
