@@ -7,6 +7,7 @@ job, temp files that the next run removes, and never a ``verified`` row for byte
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fnmatch
 import logging
@@ -218,7 +219,7 @@ class OffloadService:
         started = time.monotonic()
         dests = ", ".join(str(d.card_path) for d in plan.destinations)
         with self.catalog.session() as s:
-            run = _Run(s, prepared, progress, cancel, show.job_stamp(self.catalog.path))
+            run = _Run(s, prepared, progress, cancel, show.job_stamp(self.catalog.path), self.catalog.session)
             if self.on_job is not None:
                 self.on_job(run.job.id)
             log.info("job %s started: offload of card %s (%s, %d files, %d bytes) to %s", run.job.id,
@@ -338,8 +339,10 @@ class _Run:
     """One offload run: the catalog rows it owns and the bookkeeping of events."""
 
     def __init__(self, s: Session, prepared: PreparedOffload, progress: ProgressSnapshot, cancel: CancelToken,
-                 show_profile: str | None = None):
+                 show_profile: str | None = None, sessions: Callable[[], Session] | None = None):
         self.s, self.p, self.plan, self.req = s, prepared, prepared.plan, prepared.request
+        # copy states and hashes are committed off the reader's thread, through a session of their own
+        self.flusher = repo.BackgroundFlush(sessions) if sessions is not None else None
         self.show_profile = show_profile  # the stamp of the show profile the job runs under
         self.progress, self.cancel = progress, cancel
         self.algorithms = self.plan.algorithms
@@ -548,8 +551,13 @@ class _Run:
 
     def _commit(self, force: bool = False) -> None:
         if force or time.monotonic() - self._last_commit >= COMMIT_EVERY:
-            self.writer.flush()
-            self.s.commit()
+            if self.flusher is None:
+                self.writer.flush()
+                self.s.commit()
+            else:
+                self.flusher.submit(self.writer.take())
+                if force:
+                    self.flusher.drain()
             self._last_commit = time.monotonic()
 
     # ASC MHL ---------------------------------------------------------------------------------------
@@ -634,10 +642,13 @@ class _Run:
     def finish(self, status: JobStatus, error: str | None) -> None:
         s = self.s
         try:
-            self.writer.flush()
-            s.commit()  # keep the states recorded so far (they are all true statements)
+            self._commit(force=True)  # keep the states recorded so far (they are all true statements)
         except Exception:
             s.rollback()
+        finally:
+            if self.flusher is not None:
+                with contextlib.suppress(Exception):  # its error, if any, was met just above
+                    self.flusher.close()
         try:
             self.job.status, self.job.error, self.job.finished_at = status.value, error, utcnow()
             for jd, out in zip(sorted(self.job.job_destinations, key=lambda j: j.position), self.outcomes, strict=True):
