@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 with warnings.catch_warnings():  # Starlette's note that it would rather have httpx2; httpx is what is installed
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 from pixm_desktop.core.errors import UsageError
@@ -132,6 +132,8 @@ def test_the_day_grid_shows_both_carts_clips_their_carts_and_the_verdict_over_al
         image = client.get(url)
         assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
         assert image.content[:3] == b"\xff\xd8\xff"
+    report = client.get(f"/day/{DAY}/report.pdf")
+    assert report.status_code == 200 and report.content[:5] == b"%PDF-", report.text[:500]
 
 
 def test_a_proxy_reachable_through_a_media_map_plays_with_range_requests(show, portal):
