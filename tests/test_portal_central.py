@@ -8,8 +8,10 @@ catalog opens no other; ``pixm portal … --central``."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import subprocess
 import warnings
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from pixm_desktop.portal.app import create_app
 from pixm_desktop.services import sync
 from pixm_desktop.services.review import access
 from pixm_desktop.services.review.central import MediaMap, media_maps, reachable
+from pixm_desktop.services.review.server import PortalOptions, PortalServer
 from pixm_desktop.services.settings import open_catalog
 from pixm_desktop.services.sync import central, show_cards
 from pixm_desktop.store.models import Clip, Rendition
@@ -272,3 +275,52 @@ def test_pixm_portal_commands_with_central(show, tmp_path):
     finally:
         catalog.close()
 
+
+
+def test_the_central_grid_and_player_in_chromium(show, tmp_path):
+    """Debian's Chromium through Playwright: the central portal's day grid with both carts' clips and their
+    thumbnails, a mapped proxy that loads in the player, an unreachable one said in words. Screenshots into
+    ``$PIXM_SCREENSHOTS`` when set."""
+    from support.browser import chromium_path
+
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if chromium_path() is None:
+        pytest.skip("needs Debian's chromium package (.ci/run)")
+    mp4 = show["shared"] / "dailies" / "b002c001.mp4"  # a real H.264 proxy this time, for the browser to load
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=24:duration=1",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-g", "1", "-movflags", "+faststart", str(mp4)],
+                   check=True, timeout=120)
+    shots = Path(os.environ.get("PIXM_SCREENSHOTS") or tmp_path)
+    ids = _central_clips(show["url"])
+    catalog = central.open_writer(show["url"])
+    try:
+        invite = access.invite(catalog, "Ana Director", "director")
+    finally:
+        catalog.close()
+    server = PortalServer(PortalOptions(None, host="127.0.0.1", port=0, central=show["url"],
+                                        media_maps=show["maps"]))
+    server.start()
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            assert page.goto(invite.link(server.url)).ok
+            page.click(f"a[href='/day/{DAY}']")
+            page.wait_for_url(f"**/day/{DAY}")
+            assert page.locator(".tile").count() == 4
+            page.wait_for_function("[...document.querySelectorAll('.tile img')].length === 4 && "
+                                   "[...document.querySelectorAll('.tile img')].every(i => i.complete && "
+                                   "i.naturalWidth > 0)", timeout=30_000)
+            assert sorted(page.locator(".tile .carts").all_inner_texts()) == ["on cart-A, cart-B"] * 2 + \
+                ["on cart-B"] * 2
+            page.screenshot(path=str(shots / "portal-central-grid.png"))
+            page.goto(f"{server.url}/clip/{ids[show['b_clip']]}")
+            page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=30_000)
+            assert page.evaluate("document.getElementById('video').duration") == pytest.approx(1.0, abs=0.1)
+            page.goto(f"{server.url}/clip/{ids[show['a_clip']]}")
+            assert "proxy on cart cart-A" in page.locator("#proxy-note").inner_text()
+            page.wait_for_function("document.getElementById('still').naturalWidth > 0", timeout=30_000)
+            page.screenshot(path=str(shots / "portal-central-clip.png"))
+            browser.close()
+    finally:
+        server.stop()
