@@ -79,9 +79,8 @@ def show(carts, central_url, tmp_path):
     (outside / "secret.mp4").write_bytes(b"not for viewers")
     (shared / "dailies" / "evil.mp4").symlink_to(outside / "secret.mp4")
     central.init(central_url)
-    for db in (a, b):
-        _sync(db, central_url)
-    return dict(url=central_url, a=a, b=b, shared=shared, outside=outside, a_clip=a_clip, b_clip=b_clip,
+    carried = [_sync(db, central_url).thumbnails for db in (a, b)]
+    return dict(url=central_url, a=a, b=b, carried=carried, shared=shared, outside=outside, a_clip=a_clip, b_clip=b_clip,
                 evil_clip=evil_clip, maps=media_maps([("cart-B", B_ROOT, str(shared))]))
 
 
@@ -129,6 +128,7 @@ def test_the_day_grid_shows_both_carts_clips_their_carts_and_the_verdict_over_al
         assert ("on cart-B" in html) == (card == "B002"), name
         assert verdicts[card] in html, name  # the card's verdict as the whole show counts it
     # the thumbnails came with the sync: the grid's images are JPEGs from the central catalog
+    assert show["carried"] == [6, 6]  # three per clip; cart B's copies of A001's were there already
     thumbs = re.findall(r'src="(/media/\d+/thumb/\d\?k=[0-9a-f]+)"', page.text)
     assert len(thumbs) == 4
     for url in thumbs:
@@ -161,6 +161,9 @@ def test_a_proxy_not_reachable_says_which_cart_holds_it_and_scrubs_thumbnails(sh
     assert f"proxy on cart cart-A ({A_PROXY_DIR}/a001c001.mp4), not reachable from this server" in note
     key = re.search(r"/media/\d+/thumb/0\?k=([0-9a-f]+)", page.text).group(1)
     assert client.get(f"/media/{clip_id}/proxy?k={key}").status_code == 403  # a thumbnail's key opens no proxy
+    other = _central_clips(show["url"])[show["b_clip"]]
+    assert client.get(f"/media/{other}/thumb/0?k={key}").status_code == 403  # nor another clip's thumbnail
+    assert client.get(f"/media/{clip_id}/thumb/0?k={key}").status_code == 200
 
 
 def test_a_media_map_never_leads_out_of_its_folder(show, portal, tmp_path):
@@ -213,10 +216,11 @@ def test_decisions_on_the_central_portal_reach_every_cart_holding_the_clip(show,
                             "k.uuid = f.cart JOIN clips c ON c.sync_uuid = f.row_uuid WHERE c.name = %s ORDER BY 1",
                             [name]).fetchall()
     assert held == [("circled", True, "central portal"), ("rating", 4, "central portal")]
+    assert _cart_clip(show["a"], name) == (0, 0)
+    r = cli("sync", "--to", show["url"], "--catalog", show["a"])  # as the DIT runs it on the cart
+    assert r.code == 0 and "pulled 2; review comments pulled 4, thumbnails carried 0" in r.text, r.text
+    assert _sync(show["b"], show["url"]).comments_pulled == 4
     for db in (show["a"], show["b"]):
-        assert _cart_clip(db, name) == (0, 0)
-        result = _sync(db, show["url"])
-        assert result.pulled == 2 and result.comments_pulled == 4
         assert _cart_clip(db, name) == (1, 4)
         notes = _cart_notes(db, name)
         assert [n[:4] for n in notes] == [("Ana Director", "director", "circle", ""),
