@@ -100,8 +100,6 @@ class ProxyPlace:
 class CentralMedia:
     """What the portal shows and serves from the central catalog (see the module's text)."""
 
-    central = True
-
     def __init__(self, maps: list[MediaMap] | None = None):
         self.maps = list(maps or ())
 

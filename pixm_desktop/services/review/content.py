@@ -137,8 +137,6 @@ class CartMedia:
     """Media of the cart's own catalog: renditions and thumbnails are files at the paths it recorded. The
     central catalog's are ``services.review.central.CentralMedia`` (same methods)."""
 
-    central = False
-
     def proxies(self, s, clip_ids: list[int]) -> dict[int, Path]:
         return _proxy_rows(s, clip_ids)
 
