@@ -6,7 +6,12 @@ viewer's link (the token is shown once; the catalog keeps its hash). ``revoke NA
 the viewer's open sessions at once. ``export-comments --day D -o FILE`` writes the day's comments as markers
 (``.edl`` locators, ``.xml`` FCP 7, ``.txt`` Avid marker list, ``.otio``).
 
-Exit codes: 0 done · 2 usage (unknown role or viewer, no comments, address in use) · 8 catalog."""
+Every command takes ``--central URL`` instead of a cart's catalog: the portal then serves the whole show from
+the central PostgreSQL catalog (its viewers, sessions and access log live there; ``serve --media-map CART FROM
+TO`` reaches a cart's proxies on a shared volume).
+
+Exit codes: 0 done · 2 usage (unknown role or viewer, no comments, address in use) · 8 catalog · 15 central
+catalog unreachable or not at this PIXM's schema."""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from pathlib import Path
 from pixm_desktop.cli._catalog import catalog_path, open_existing, reader_catalog_arg
 from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, day_arg, escape, out
+from pixm_desktop.core.errors import UsageError
 from pixm_desktop.services.context import current_user
 from pixm_desktop.services.review import access, export
 from pixm_desktop.services.review.roles import Role
@@ -29,7 +35,10 @@ def register(sub) -> None:
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     s.add_argument("--tls-cert", type=Path, metavar="PEM", help="serve HTTPS with this certificate")
     s.add_argument("--tls-key", type=Path, metavar="PEM", help="and this private key")
-    reader_catalog_arg(s)
+    s.add_argument("--media-map", nargs=3, action="append", default=[], metavar=("CART", "FROM", "TO"),
+                   help="with --central: cart CART's folder FROM (as it recorded its proxies) is reachable on this "
+                        "server at TO (a shared dailies volume); repeatable")
+    _catalog_args(s)
     s.set_defaults(func=cmd_serve)
     i = cmds.add_parser("invite", help="print a review link for a viewer (a new token each time)")
     i.add_argument("name", help="the viewer's name (shown on the player's watermark and on every decision)")
@@ -38,39 +47,60 @@ def register(sub) -> None:
                         "producer, editor (comment); all view and read the report")
     i.add_argument("--days", type=int, default=access.DEFAULT_DAYS, help="the link works this many days (7)")
     i.add_argument("--url", help=f"the portal's base URL (default http://<this machine>:{DEFAULT_PORT})")
-    reader_catalog_arg(i)
+    _catalog_args(i)
     i.set_defaults(func=cmd_invite)
     r = cmds.add_parser("revoke", help="refuse a viewer's link and end their open sessions now")
     r.add_argument("name", help="the viewer's name as invited")
-    reader_catalog_arg(r)
+    _catalog_args(r)
     r.set_defaults(func=cmd_revoke)
     v = cmds.add_parser("viewers", help="the invited viewers, their roles and links' state")
-    reader_catalog_arg(v)
+    _catalog_args(v)
     v.set_defaults(func=cmd_viewers)
     lg = cmds.add_parser("log", help="the access log (newest first)")
     lg.add_argument("--viewer", metavar="NAME", help="only this viewer's requests")
     lg.add_argument("--limit", type=int, default=50, help="lines shown (50)")
-    reader_catalog_arg(lg)
+    _catalog_args(lg)
     lg.set_defaults(func=cmd_log)
     e = cmds.add_parser("export-comments", help="the comments of a day as markers for editorial")
     e.add_argument("--day", type=day_arg, required=True, metavar="YYYY-MM-DD", help="the shoot day")
     e.add_argument("-o", "--output", type=Path, required=True,
                    help=".edl (locators), .xml (FCP 7 markers), .txt (Avid marker list) or .otio")
-    reader_catalog_arg(e)
+    _catalog_args(e)
     e.set_defaults(func=cmd_export)
 
 
+def _catalog_args(p) -> None:
+    reader_catalog_arg(p)
+    p.add_argument("--central", dest="central_url", metavar="URL",
+                   help="the show's central PostgreSQL catalog instead of this cart's (docs/portal.md)")
+
+
+def _open(args):
+    """The catalog a portal command works on: the central one (writable: viewers, sessions, decisions) or the
+    cart's."""
+    if args.central_url:
+        from pixm_desktop.services.sync.central import open_writer  # psycopg: only when asked for
+
+        return open_writer(args.central_url)
+    return open_existing(args.catalog, create=getattr(args, "create", False))
+
+
 def cmd_serve(args) -> int:
-    open_existing(args.catalog, create=args.create).close()
-    server = PortalServer(PortalOptions(catalog_path(args.catalog), args.host, args.port, args.tls_cert,
-                                        args.tls_key))
+    if args.media_map and not args.central_url:
+        raise UsageError("--media-map needs --central (a cart's portal serves its own paths)")
+    from pixm_desktop.services.review import central
+
+    _open(args).close()
+    server = PortalServer(PortalOptions(None if args.central_url else catalog_path(args.catalog), args.host,
+                                        args.port, args.tls_cert, args.tls_key, central=args.central_url,
+                                        media_maps=central.media_maps(args.media_map)))
     console.print(f"PIXM review portal on {server.url} (Ctrl+C stops it)")
     server.run()
     return 0
 
 
 def cmd_invite(args) -> int:
-    catalog = open_existing(args.catalog, create=args.create)
+    catalog = _open(args)
     try:
         inv = access.invite(catalog, args.name, args.role, args.days, created_by=current_user())
     finally:
@@ -83,7 +113,7 @@ def cmd_invite(args) -> int:
 
 
 def cmd_revoke(args) -> int:
-    catalog = open_existing(args.catalog)
+    catalog = _open(args)
     try:
         ended = access.revoke(catalog, args.name)
     finally:
@@ -93,7 +123,7 @@ def cmd_revoke(args) -> int:
 
 
 def cmd_viewers(args) -> int:
-    catalog = open_existing(args.catalog, create=args.create)
+    catalog = _open(args)
     try:
         rows = access.viewers(catalog)
     finally:
@@ -105,7 +135,7 @@ def cmd_viewers(args) -> int:
 
 
 def cmd_log(args) -> int:
-    catalog = open_existing(args.catalog, create=args.create)
+    catalog = _open(args)
     try:
         lines = access.access_log(catalog, args.viewer, args.limit)
     finally:
@@ -117,7 +147,7 @@ def cmd_log(args) -> int:
 
 
 def cmd_export(args) -> int:
-    catalog = open_existing(args.catalog, create=args.create)
+    catalog = _open(args)
     try:
         result = export.export_comments(catalog, args.day, args.output)
     finally:

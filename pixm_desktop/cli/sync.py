@@ -58,7 +58,8 @@ def _report(r: sync_service.SyncResult, as_json: bool) -> int:
     out.print(f"synced with {escape(r.url)}: {r.entries} change{'s' if r.entries != 1 else ''} in {r.batches} "
               f"batch{'es' if r.batches != 1 else ''}, {r.rows} central rows written"
               + (f" ({escape(tables)})" if tables else "") + f"; fields pushed {r.fields_pushed} "
-              f"({r.fields_lost} lost to newer edits), pulled {r.pulled}; new conflicts {r.conflicts}")
+              f"({r.fields_lost} lost to newer edits), pulled {r.pulled}; review comments pulled {r.comments_pulled}, "
+              f"thumbnails carried {r.thumbnails}; new conflicts {r.conflicts}")
     return 0
 
 

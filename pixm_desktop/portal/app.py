@@ -5,7 +5,10 @@ Every request but the invite link ``/r/<token>`` passes :class:`Gate`: a session
 revoked or expired, or 403 (and the failure counts against the address: too many and it gets 429). Writes need
 the session's CSRF token in ``X-CSRF-Token`` and, when the browser sends one, an ``Origin`` of this server.
 Media are found by catalog ID and need the URL's key, made for that ID in that session. Pages, writes and
-media opens go to the access log."""
+media opens go to the access log.
+
+Served from the central catalog (``central=URL``) the same pages show the whole show: the carts holding each
+card, thumbnails carried there by the sync, proxies reachable from this server (``services.review.central``)."""
 
 from __future__ import annotations
 
@@ -19,14 +22,14 @@ from urllib.parse import urlsplit
 
 import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
 
 from pixm_desktop.core.errors import ReviewNotAllowedError, UsageError
 from pixm_desktop.services import reports
 from pixm_desktop.services.context import open_catalog
-from pixm_desktop.services.review import access, content, decisions
+from pixm_desktop.services.review import access, central, content, decisions
 from pixm_desktop.services.review.access import Viewer
 from pixm_desktop.services.review.roles import Action
 
@@ -126,10 +129,18 @@ class Gate:
                                            status["code"])
 
 
-def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) -> FastAPI:
-    """The portal app on the catalog at ``catalog_path`` (opened here, kept open until ``app.state.close()``);
-    ``secure``: cookies only over HTTPS; ``max_failures``: failed attempts an address may make a minute."""
-    catalog = open_catalog(catalog_path)
+def create_app(catalog_path=None, *, secure: bool = False, max_failures: int = 10, central_url: str | None = None,
+               media_maps: list[central.MediaMap] | None = None) -> FastAPI:
+    """The portal app on the catalog at ``catalog_path``, or on the central catalog at ``central_url`` with
+    proxies found through ``media_maps`` (opened here, kept open until ``app.state.close()``); ``secure``:
+    cookies only over HTTPS; ``max_failures``: failed attempts an address may make a minute. Raises
+    ``CentralError`` when the central catalog cannot be opened."""
+    if central_url:
+        from pixm_desktop.services.sync.central import open_writer
+
+        catalog, media = open_writer(central_url), central.CentralMedia(media_maps)
+    else:
+        catalog, media = open_catalog(catalog_path), content.CART
     limiter = access.FailureLimiter(max_failures)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.catalog = catalog
@@ -181,7 +192,8 @@ def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) ->
                  selected: str = "", scene: str = ""):
         try:
             tiles = content.day_grid(catalog, day, text=q, camera=camera, scene=scene, min_rating=rating,
-                                     circled=True if circled else None, selected=True if selected else None)
+                                     circled=True if circled else None, selected=True if selected else None,
+                                     media=media)
         except UsageError as exc:
             raise HTTPException(404, exc.message) from None
         thumbs = {t.id: [f"/media/{t.id}/thumb/{n}?k={key(request, f'thumb{n}', t.id)}"
@@ -192,7 +204,7 @@ def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) ->
     @app.get("/clip/{clip_id}", response_class=HTMLResponse)
     def clip_page(request: Request, clip_id: int):
         try:
-            c = content.clip_view(catalog, clip_id)
+            c = content.clip_view(catalog, clip_id, media)
         except UsageError as exc:
             raise HTTPException(404, exc.message) from None
         proxy = f"/media/{c.id}/proxy?k={key(request, 'proxy', c.id)}" if c.proxy else None
@@ -214,12 +226,15 @@ def create_app(catalog_path, *, secure: bool = False, max_failures: int = 10) ->
     @app.get("/media/{clip_id}/proxy")
     def proxy(request: Request, clip_id: int, k: str = ""):
         _check_key(request, "proxy", clip_id, k)
-        return _file(content.proxy_file(catalog, clip_id), "video/mp4")
+        return _file(content.proxy_file(catalog, clip_id, media), "video/mp4")
 
     @app.get("/media/{clip_id}/thumb/{position}")
     def thumbnail(request: Request, clip_id: int, position: int, k: str = ""):
         _check_key(request, f"thumb{position}", clip_id, k)
-        return _file(content.thumbnail_file(catalog, clip_id, position), "image/jpeg")
+        found = content.thumbnail_file(catalog, clip_id, position, media)
+        if isinstance(found, bytes):  # carried to the central catalog by the sync
+            return Response(found, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+        return _file(found, "image/jpeg")
 
     @app.get("/day/{day}/report.pdf")
     def report(request: Request, day: str):

@@ -75,7 +75,7 @@ def days_with_clips(session: Session) -> list[tuple[dt.date, str, int]]:
          .join(Project, Project.id == ShootDay.project_id)
          .join(Card, Card.shoot_day_id == ShootDay.id).join(Clip, Clip.card_id == Card.id)
          .where(Clip.kind != ClipKind.AUDIO.value)
-         .group_by(ShootDay.id).order_by(ShootDay.day.desc(), Project.name))
+         .group_by(ShootDay.id, ShootDay.day, Project.name).order_by(ShootDay.day.desc(), Project.name))
     return [(d, p, n) for d, p, n in session.execute(q)]
 
 

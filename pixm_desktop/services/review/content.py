@@ -55,6 +55,7 @@ class GridClip:
     verdict: str
     verdict_reason: str
     safe: bool
+    carts: tuple[str, ...] = ()  # served from the central catalog: the carts holding copies of the card
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class ClipView:
     next_id: int | None
     verdict: str
     comments: list[Comment] = field(default_factory=list)
+    carts: tuple[str, ...] = ()  # served from the central catalog: the carts holding copies of the card
+    proxy_note: str = ""  # why no proxy plays when one exists elsewhere ("proxy on cart B …, not reachable")
 
 
 def days(catalog: Catalog) -> list[Day]:
@@ -130,6 +133,31 @@ def _proxy_rows(s, clip_ids: list[int]) -> dict[int, Path]:
     return {cid: p for cid, (_rank, p) in best.items()}
 
 
+class CartMedia:
+    """Media of the cart's own catalog: renditions and thumbnails are files at the paths it recorded. The
+    central catalog's are ``services.review.central.CentralMedia`` (same methods)."""
+
+    def proxies(self, s, clip_ids: list[int]) -> dict[int, Path]:
+        return _proxy_rows(s, clip_ids)
+
+    def proxy_note(self, s, clip_id: int) -> str:
+        return ""
+
+    def thumb_counts(self, s, rows) -> dict[int, int]:
+        return {r.id: len(r.thumbnails) for r in rows}
+
+    def thumbnail(self, s, clip_id: int, position: int) -> Path | None:
+        t = s.query(ClipThumbnail).filter_by(clip_id=clip_id, position=position).one_or_none()
+        path = Path(t.path) if t is not None else None
+        return path if path is not None and path.is_file() else None
+
+    def carts(self, s, card_ids) -> dict[int, tuple[str, ...]]:
+        return {}
+
+
+CART = CartMedia()
+
+
 def _fps(num, den) -> Fraction | None:
     return Fraction(num, den) if num and den else None
 
@@ -148,17 +176,19 @@ def _day(text: str) -> dt.date:
 
 def day_grid(catalog: Catalog, day: str, *, text: str | None = None, camera: str | None = None,
              circled: bool | None = None, min_rating: int | None = None, selected: bool | None = None,
-             scene: str | None = None) -> list[GridClip]:
+             scene: str | None = None, media: CartMedia = CART) -> list[GridClip]:
     """The picture clips of shoot day ``day`` (ISO) in the day's order (card, start TC, name), filtered like
-    the window's browser (free text, camera letter, circle, minimum rating, scene) and by select. Raises
-    :class:`UsageError` for a malformed day."""
+    the window's browser (free text, camera letter, circle, minimum rating, scene) and by select; proxies,
+    thumbnails and carts as ``media`` finds them. Raises :class:`UsageError` for a malformed day."""
     f = ClipFilter(day=_day(day), text=text or None, camera=camera or None, circled=circled,
                    min_rating=min_rating or None, scene=scene or None, limit=PAGE)
     rows = [r for r in clips.list_clips(catalog, f) if r.kind != ClipKind.AUDIO]
     ids = [r.id for r in rows]
     with catalog.session() as s:
         chosen = _selected(review_repo.comments_of(s, ids, ("select", "unselect")))
-        proxies = _proxy_rows(s, ids)
+        proxies = media.proxies(s, ids)
+        thumbs = media.thumb_counts(s, rows)
+        carts = media.carts(s, {r.card_id for r in rows})
     verdicts = status.card_verdicts(catalog, {r.card_id for r in rows})
     out = []
     for r in rows:
@@ -168,7 +198,8 @@ def day_grid(catalog: Catalog, day: str, *, text: str | None = None, camera: str
         out.append(GridClip(
             r.id, r.name, r.card_label, r.camera or "", r.scene or "", r.take or "", r.start_tc or "",
             _duration(r), fps_label(_fps(r.fps_num, r.fps_den)), r.circled, r.rating, r.id in chosen,
-            r.id in proxies, len(r.thumbnails), v.title if v else "", v.reason if v else "", bool(v and v.safe)))
+            r.id in proxies, thumbs.get(r.id, 0), v.title if v else "", v.reason if v else "", bool(v and v.safe),
+            carts.get(r.card_id, ())))
     return out
 
 
@@ -186,8 +217,9 @@ def comments(catalog: Catalog, clip_ids: list[int], kinds: tuple[str, ...] | Non
     return out
 
 
-def clip_view(catalog: Catalog, clip_id: int) -> ClipView:
-    """Clip ``clip_id`` for the player. Raises :class:`UsageError` for an unknown or sound-only clip."""
+def clip_view(catalog: Catalog, clip_id: int, media: CartMedia = CART) -> ClipView:
+    """Clip ``clip_id`` for the player (proxy, thumbnails and carts as ``media`` finds them). Raises
+    :class:`UsageError` for an unknown or sound-only clip."""
     with catalog.session() as s:
         clip = s.get(Clip, clip_id)
         if clip is None or clip.kind == ClipKind.AUDIO or clip.card.shoot_day is None:
@@ -196,8 +228,10 @@ def clip_view(catalog: Catalog, clip_id: int) -> ClipView:
         order = [c.id for c in (r for r in clips_repo.query_clips(s, ClipFilter(day=day)))
                  if c.kind != ClipKind.AUDIO]
         notes = review_repo.comments_of(s, [clip_id])
-        has_proxy = clip_id in _proxy_rows(s, [clip_id])
-        thumbs = len(clip.thumbnails)
+        has_proxy = clip_id in media.proxies(s, [clip_id])
+        note = "" if has_proxy else media.proxy_note(s, clip_id)
+        thumbs = media.thumb_counts(s, [clip]).get(clip_id, 0)
+        carts = media.carts(s, [clip.card_id]).get(clip.card_id, ())
         card_id = clip.card_id
         fps = _fps(clip.fps_num, clip.fps_den)
         end, _dur = end_and_duration(clip.start_tc, clip.frames, fps)
@@ -211,22 +245,21 @@ def clip_view(catalog: Catalog, clip_id: int) -> ClipView:
                     next_id=order[i + 1] if i + 1 < len(order) else None)
     v = status.card_verdicts(catalog, [card_id]).get(card_id)
     return ClipView(**view, verdict=v.headline if v else "",
-                    comments=[_comment(c) for c in notes if c.kind == "comment"])
+                    comments=[_comment(c) for c in notes if c.kind == "comment"], carts=carts, proxy_note=note)
 
 
-def proxy_file(catalog: Catalog, clip_id: int) -> Path | None:
-    """The browser-playable rendition of clip ``clip_id`` (a path from the catalog), or ``None``."""
+def proxy_file(catalog: Catalog, clip_id: int, media: CartMedia = CART) -> Path | None:
+    """The browser-playable rendition of clip ``clip_id`` (a path from the catalog, mapped by ``media``), or
+    ``None``."""
     with catalog.session() as s:
-        return _proxy_rows(s, [clip_id]).get(clip_id)
+        return media.proxies(s, [clip_id]).get(clip_id)
 
 
-def thumbnail_file(catalog: Catalog, clip_id: int, position: int) -> Path | None:
-    """Thumbnail ``position`` (0 first, 1 middle, 2 last) of clip ``clip_id`` (a path from the catalog), or
-    ``None`` when there is none or its file is gone."""
+def thumbnail_file(catalog: Catalog, clip_id: int, position: int, media: CartMedia = CART) -> Path | bytes | None:
+    """Thumbnail ``position`` (0 first, 1 middle, 2 last) of clip ``clip_id``: a file from the cart's catalog,
+    the JPEG's bytes from the central one, or ``None`` when there is none or its file is gone."""
     with catalog.session() as s:
-        t = s.query(ClipThumbnail).filter_by(clip_id=clip_id, position=position).one_or_none()
-        path = Path(t.path) if t is not None else None
-    return path if path is not None and path.is_file() else None
+        return media.thumbnail(s, clip_id, position)
 
 
 def day_clip_ids(catalog: Catalog, day: str) -> list[int]:

@@ -1,7 +1,8 @@
 """Decisions and comments from the review portal, written into the catalog with who and when (issue 18): the
 circle take and the rating go into the clip's logger fields (as the Logger page edits them) and every call is
 also a row of ``comments`` (kind circle/uncircle/rating/select/unselect/comment) naming the viewer, the role and
-the time (UTC). Comments sit at a frame of the clip (or a range of frames), with their timecodes."""
+the time (UTC). Comments sit at a frame of the clip (or a range of frames), with their timecodes. On the central
+catalog each is also stamped for the carts (``services.review.central.stamp``)."""
 
 from __future__ import annotations
 
@@ -36,14 +37,24 @@ def _row(viewer: Viewer, clip_id: int, kind: str, text: str = "", **extra) -> Re
                          role=viewer.role, kind=kind, text=text, created_at=utcnow(), **extra)
 
 
+def _record(s, clip: Clip, row: ReviewComment, **fields) -> None:
+    """Add the row (on the central catalog: the row and the fields stamped for the carts); commit."""
+    if s.get_bind().dialect.name == "postgresql":  # the central catalog (its module loads psycopg)
+        from pixm_desktop.services.review import central
+
+        central.stamp(s, clip, fields, row)
+    else:
+        s.add(row)
+    s.commit()
+
+
 def circle(catalog: Catalog, viewer: Viewer, clip_id: int, on: bool = True) -> None:
     """Circle (or un-circle) the take. Raises :class:`ReviewNotAllowedError`, :class:`UsageError` (no such clip)."""
     _need(viewer, Action.CIRCLE)
     with catalog.session() as s:
         clip = _clip(s, clip_id)
         clip.circled, clip.logged_at = on, utcnow()
-        s.add(_row(viewer, clip_id, "circle" if on else "uncircle"))
-        s.commit()
+        _record(s, clip, _row(viewer, clip_id, "circle" if on else "uncircle"), circled=on)
 
 
 def rate(catalog: Catalog, viewer: Viewer, clip_id: int, rating: int) -> None:
@@ -54,17 +65,15 @@ def rate(catalog: Catalog, viewer: Viewer, clip_id: int, rating: int) -> None:
     with catalog.session() as s:
         clip = _clip(s, clip_id)
         clip.rating, clip.logged_at = rating, utcnow()
-        s.add(_row(viewer, clip_id, "rating", str(rating)))
-        s.commit()
+        _record(s, clip, _row(viewer, clip_id, "rating", str(rating)), rating=rating)
 
 
 def select(catalog: Catalog, viewer: Viewer, clip_id: int, on: bool = True) -> None:
     """Mark the take a select (or not). Raises :class:`ReviewNotAllowedError`, :class:`UsageError`."""
     _need(viewer, Action.CIRCLE)
     with catalog.session() as s:
-        _clip(s, clip_id)
-        s.add(_row(viewer, clip_id, "select" if on else "unselect"))
-        s.commit()
+        clip = _clip(s, clip_id)
+        _record(s, clip, _row(viewer, clip_id, "select" if on else "unselect"))
 
 
 def comment(catalog: Catalog, viewer: Viewer, clip_id: int, text: str, frame_in: int | None = None,
@@ -89,8 +98,7 @@ def comment(catalog: Catalog, viewer: Viewer, clip_id: int, text: str, frame_in:
         tcs = [_tc(clip, f) for f in (frame_in, frame_out)]
         row = _row(viewer, clip_id, "comment", text, frame_in=frame_in, frame_out=frame_out, tc_in=tcs[0],
                    tc_out=tcs[1])
-        s.add(row)
-        s.commit()
+        _record(s, clip, row)
         return row.uuid
 
 

@@ -11,7 +11,7 @@ import importlib
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
@@ -24,15 +24,19 @@ DEFAULT_PORT = 8686
 
 @dataclass(frozen=True)
 class PortalOptions:
-    """Where to serve: the catalog file, host and port (0: any free port), TLS certificate and key (PEM; both
-    or neither), and how many failed attempts an address may make a minute before it is refused (429)."""
+    """Where to serve: the catalog file (or ``central``, the central catalog's URL, with ``media_maps`` to
+    reach carts' proxies: ``services.review.central``), host and port (0: any free port), TLS certificate and
+    key (PEM; both or neither), and how many failed attempts an address may make a minute before it is
+    refused (429)."""
 
-    catalog: Path
+    catalog: Path | None
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     tls_cert: Path | None = None
     tls_key: Path | None = None
     max_failures: int = 10
+    central: str | None = None
+    media_maps: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -60,8 +64,13 @@ class PortalServer:
     def __init__(self, options: PortalOptions):
         self.options = options
         self._sock = self._bind()
-        self._app = app = importlib.import_module(APP_MODULE).create_app(
-            options.catalog, secure=options.tls_cert is not None, max_failures=options.max_failures)
+        try:
+            self._app = app = importlib.import_module(APP_MODULE).create_app(
+                options.catalog, secure=options.tls_cert is not None, max_failures=options.max_failures,
+                central_url=options.central, media_maps=options.media_maps)
+        except BaseException:
+            self._sock.close()
+            raise
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                                 ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
                                 ssl_keyfile=str(options.tls_key) if options.tls_key else None)

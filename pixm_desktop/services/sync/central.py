@@ -105,3 +105,12 @@ def open_reader(url: str) -> Catalog:
     with connect(url) as conn:
         check_schema(conn, url)
     return Catalog(_engine(url, read_only=True), None)
+
+
+def open_writer(url: str) -> Catalog:
+    """The central catalog as a writable :class:`Catalog`, for the review portal served from it (its viewers,
+    sessions, access log, and the decisions it stamps like a cart's: ``services.review.central``). Raises
+    :class:`CentralError` as :func:`open_reader`."""
+    with connect(url) as conn:
+        check_schema(conn, url)
+    return Catalog(_engine(url), None)

@@ -30,7 +30,7 @@ from pixm_desktop.core.errors import BusyError, CentralError, UsageError
 from pixm_desktop.services.sync import central as central_db
 from pixm_desktop.services.sync.url import display_url
 from pixm_desktop.store import central as store_central
-from pixm_desktop.store import sync_local
+from pixm_desktop.store import central_review, sync_local
 from pixm_desktop.store.db import Catalog
 from pixm_desktop.store.models import Base
 from pixm_desktop.store.sync_registry import BY_TABLE, SYNCED
@@ -57,11 +57,14 @@ class SyncResult:
     conflicts: int = 0
     pulled: int = 0
     requeued: int = 0
+    comments_pulled: int = 0
+    thumbnails: int = 0
     per_table: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.rows or self.deleted or self.fields_pushed or self.pulled)
+        return bool(self.rows or self.deleted or self.fields_pushed or self.pulled or self.comments_pulled
+                    or self.thumbnails)
 
 
 def cart_row(catalog: Catalog) -> dict:
@@ -132,6 +135,8 @@ def _sync(catalog: Catalog, url: str, batch: int, on_batch: BatchHook | None) ->
                 on_batch(result.batches)
         _push_fields(catalog, pg, cart, batch, result)
         _pull_fields(catalog, pg, cart, batch, result)
+        _pull_comments(catalog, pg, cart, result)
+        _push_thumbnails(catalog, pg, cart, result)
         conflicts = store_central.conflict_count(pg)
         pg.rollback()
     _record(catalog, url, conflicts=conflicts)
@@ -300,6 +305,64 @@ def _apply_field(conn, tbl: str, row_uuid: str, fld: str, value, hlc: int) -> in
         return 0
     conn.execute(text(f"UPDATE {tbl} SET {fld} = :v WHERE id = :r"), {"v": value, "r": row_id})
     return 1
+
+
+def _pull_comments(catalog: Catalog, pg: psycopg.Connection, cart: dict, result: SyncResult) -> None:
+    """Comments and decisions made elsewhere (another cart, the central review portal) on clips this cart has:
+    inserted here as they are (quiet: they are not pushed back). The logger fields they set come by the
+    field pull; these are the who/when/what of them."""
+    rows = central_review.comments_from_elsewhere(pg, cart["uuid"])
+    pg.rollback()
+    if not rows:
+        return
+    table = Base.metadata.tables["comments"]
+    with catalog.engine.begin() as conn:
+        sync_local.quiet(conn)
+        have = set(conn.execute(text("SELECT uuid FROM comments")).scalars())
+        clip_ids = dict(conn.execute(text("SELECT sync_uuid, id FROM clips WHERE sync_uuid IS NOT NULL")).all())
+        new = []
+        for sync_uuid, clip_uuid, *values in rows:
+            row = dict(zip(central_review.COMMENT_COLUMNS, values, strict=True))
+            if row["uuid"] in have or clip_uuid not in clip_ids:
+                continue  # already here, or a clip this cart does not have
+            when = row["created_at"]
+            row["created_at"] = when.astimezone(dt.UTC).replace(tzinfo=None) if when.tzinfo else when
+            new.append(dict(row, sync_uuid=sync_uuid, clip_id=clip_ids[clip_uuid], viewer_id=None))
+            sync_local.tick(conn, row["sync_hlc"] or 0)
+        if new:
+            conn.execute(table.insert(), new)
+        sync_local.loud(conn)
+    result.comments_pulled += len(new)
+
+
+#: Thumbnails per central transaction while they are carried (a few MB each).
+THUMBNAIL_BATCH = 200
+
+
+def _push_thumbnails(catalog: Catalog, pg: psycopg.Connection, cart: dict, result: SyncResult) -> None:
+    """Carry the JPEGs of this cart's clip thumbnails the central catalog lacks (``central_thumbnails``), so the
+    review portal served from it shows the grid without reaching the cart's drive. A file gone is skipped."""
+    with catalog.engine.connect() as conn:
+        local = conn.execute(text("SELECT c.sync_uuid, t.position, t.path, t.width, t.height FROM clip_thumbnails t "
+                                  "JOIN clips c ON c.id = t.clip_id WHERE c.sync_uuid IS NOT NULL")).all()
+    held: set[tuple[str, int]] = set()
+    uuids = sorted({r[0] for r in local})
+    for i in range(0, len(uuids), 5000):
+        held |= central_review.thumbnails_held(pg, uuids[i:i + 5000])
+    pg.rollback()
+    todo = [r for r in local if (r[0], r[1]) not in held]
+    for i in range(0, len(todo), THUMBNAIL_BATCH):
+        rows = []
+        for clip_uuid, position, path, width, height in todo[i:i + THUMBNAIL_BATCH]:
+            try:
+                with open(path, "rb") as f:
+                    jpeg = f.read(central_review.MAX_THUMBNAIL_BYTES + 1)
+            except OSError:
+                continue
+            if len(jpeg) <= central_review.MAX_THUMBNAIL_BYTES:
+                rows.append((clip_uuid, position, jpeg, width, height))
+        result.thumbnails += central_review.put_thumbnails(pg, rows, cart["uuid"])
+        pg.commit()
 
 
 def watch(catalog: Catalog, url: str | None = None, *, interval_s: float = 30.0,

@@ -47,8 +47,14 @@ def show_cards(url: str) -> list[ShowCard]:
 
 def _carts_by_card(url: str) -> dict[int, tuple[str, ...]]:
     with central.connect(url) as conn:
-        rows = conn.execute("SELECT DISTINCT d.card_id, k.name FROM destinations d "
-                            "JOIN central_carts k ON k.uuid = d.sync_cart").fetchall()
+        return carts_by_card(conn)
+
+
+def carts_by_card(conn) -> dict[int, tuple[str, ...]]:
+    """``{central card id: names of the carts holding copies of it (sorted)}`` on an open psycopg connection
+    to the central catalog (also the review portal's "on cart …")."""
+    rows = conn.execute("SELECT DISTINCT d.card_id, k.name FROM destinations d "
+                        "JOIN central_carts k ON k.uuid = d.sync_cart").fetchall()
     out: dict[int, list[str]] = {}
     for card_id, name in rows:
         out.setdefault(card_id, []).append(name)
