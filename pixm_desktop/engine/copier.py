@@ -50,6 +50,9 @@ from pixm_desktop.engine.mediaio import (
 
 READ_AHEAD_FILES = 32  # small source files asked of the card ahead of the reader
 QUEUE_DEPTH = 4  # chunks buffered per destination writer: bounds memory to depth × chunk × destinations
+SMALL_FILE = 1024 * 1024  # files up to this size travel to the writers in batches, not message by message
+BATCH_BYTES = 4 * 1024 * 1024  # a batch is handed over at this many bytes of small files …
+BATCH_MESSAGES = 384  # … or this many messages (three per file), whichever comes first
 TEMP_PREFIX = ".pixm-"
 TEMP_SUFFIX = ".part"
 _FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENXIO, errno.ENODEV,
@@ -150,6 +153,8 @@ class _Destination:
         self._failed_kind = CopyFailure.WRITE
         self._existing = False
         self._received = 0  # bytes of the current file that reached this writer (written or skipped as a hole)
+        self._batch: list = []  # the reader's messages of small files not handed over yet
+        self._batch_bytes = 0
         self._writer_stopped = self._verifier_stopped = False
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -205,12 +210,29 @@ class _Destination:
         return None
 
     def put(self, item) -> None:
+        self.send()  # what was batched goes first: the writer sees every message in the reader's order
         self.inbox.put(item)
 
+    def post(self, item, size: int = 0) -> None:
+        """Batch a small file's message; the batch is handed over when full (thousands of small files cost
+        three queue hand-overs and thread switches each otherwise)."""
+        self._batch.append(item)
+        self._batch_bytes += size
+        if self._batch_bytes >= BATCH_BYTES or len(self._batch) >= BATCH_MESSAGES:
+            self.send()
+
+    def send(self) -> None:
+        """Hand the batched messages over to the writer (idempotent)."""
+        if self._batch:
+            batch, self._batch, self._batch_bytes = self._batch, [], 0
+            self.inbox.put(("many", batch))
+
     def stop_writing(self) -> None:
-        """No more files: the writer hands over its last batch and exits (idempotent)."""
+        """No more files: the writer hands over its last batch and exits (idempotent). Messages still batched
+        here are dropped: their files were never written and are reported nowhere (callers send first)."""
         if not self._writer_stopped:
             self._writer_stopped = True
+            self._batch, self._batch_bytes = [], 0
             self.inbox.put(_STOP)
 
     def busy(self) -> bool:
@@ -240,15 +262,22 @@ class _Destination:
                 self._abort_current("offload stopped before this file finished")
                 self._flush_pending(force=True)
                 return
-            kind = item[0]
-            if kind == "data":
-                self._write(item[1])
-            elif kind == "open":
-                self._open(item[1])
-            elif kind == "close":
-                self._close(item[1])
-            elif kind == "abort":
-                self._abort_current(*item[1], report=True)
+            if item[0] == "many":
+                for message in item[1]:
+                    self._handle(message)
+            else:
+                self._handle(item)
+
+    def _handle(self, item) -> None:
+        kind = item[0]
+        if kind == "data":
+            self._write(item[1])
+        elif kind == "open":
+            self._open(item[1])
+        elif kind == "close":
+            self._close(item[1])
+        elif kind == "abort":
+            self._abort_current(*item[1], report=True)
 
     def _open(self, msg: tuple[SourceFile, bool]) -> None:
         f, replace = msg
@@ -567,6 +596,7 @@ def run_copy(
             yield from _drain(results)
             yield from _copy_one(src_base, task, dests, algorithms, progress, cancel, expected)
         for d in dests:
+            d.send()
             d.stop_writing()
         while any([d.busy() for d in dests]):  # report verifications as they finish, not all at the very end
             yield from _drain(results, wait=0.1)
@@ -618,13 +648,14 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
             live.append(dests[i])
     progress.current_file = f.display
     path = os.path.join(src_base, f.relpath)
+    small = f.size <= SMALL_FILE
     for d in live:
-        d.put(("open", (f, d.index in task.replace)))
+        (d.post if small else d.put)(("open", (f, d.index in task.replace)))
     try:
-        hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel)
+        hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel, small=small)
     except _SourceFileError as exc:
         for d in live:
-            d.put(("abort", (str(exc), CopyFailure.SOURCE)))
+            (d.post if small else d.put)(("abort", (str(exc), CopyFailure.SOURCE)))
         if not os.path.isdir(src_base):
             raise SourceError("the card disappeared during the offload", hint="re-insert the card and run the "
                               "offload again: verified files are kept", path=src_base) from None
@@ -637,10 +668,11 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
     want = (expected or {}).get(f.relpath)
     if want and any(want.get(a) not in (None, h) for a, h in hashes.items()):
         for d in live:
-            d.put(("abort", ("cascade source does not match the card's hash; not copied", CopyFailure.SOURCE)))
+            (d.post if small else d.put)(("abort", ("cascade source does not match the card's hash; not copied",
+                                                    CopyFailure.SOURCE)))
     else:
         for d in live:
-            d.put(("close", (f, hashes)))
+            (d.post if small else d.put)(("close", (f, hashes)))
     progress.files_done += 1
     yield SourceHashed(f.relpath, hashes)
 
@@ -650,7 +682,7 @@ class _SourceFileError(Exception):
 
 
 def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algorithms, progress: ProgressSnapshot,
-                      cancel: CancelToken) -> dict[HashAlgorithm, str]:
+                      cancel: CancelToken, *, small: bool = False) -> dict[HashAlgorithm, str]:
     hasher = MultiHasher(algorithms)
     read = 0
     try:
@@ -667,7 +699,10 @@ def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algo
                 hasher.update(chunk)
                 for d in live:
                     if d.down_reason is None:
-                        d.put(("data", chunk))
+                        if small:
+                            d.post(("data", chunk), len(chunk))
+                        else:
+                            d.put(("data", chunk))
                 read += len(chunk)
                 progress.bytes_read += len(chunk)
             after = os.fstat(fh.fileno())
