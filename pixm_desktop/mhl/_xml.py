@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -65,7 +67,13 @@ def iso_datetime(when: datetime, *, microseconds: bool = False) -> str:
 
 def iso_from_ns(mtime_ns: int) -> str:
     """``lastmodificationdate`` text for a modification time in ns since the epoch."""
-    return iso_datetime(_EPOCH + timedelta(seconds=mtime_ns // 1_000_000_000))
+    return _iso_from_seconds(mtime_ns // 1_000_000_000, time.tzname)
+
+
+@functools.lru_cache(maxsize=8192)
+def _iso_from_seconds(seconds: int, _zone: tuple[str, str]) -> str:
+    # a card's files share few seconds; the local-time conversion was most of a large manifest's writing
+    return iso_datetime(_EPOCH + timedelta(seconds=seconds))
 
 
 def parse_datetime(text: str | None) -> datetime | None:

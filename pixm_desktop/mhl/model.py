@@ -59,7 +59,10 @@ class VerifyStatus(StrEnum):
 
 def _frozen_hashes(hashes: Mapping[HashAlgorithm | str, str]) -> Mapping[HashAlgorithm, str]:
     """Read-only ``{format: text}`` in MHL element order; raises ``ValueError`` for an unknown format."""
-    as_enum = {HashAlgorithm(k): v for k, v in hashes.items()}
+    if (isinstance(hashes, MappingProxyType) and all(type(k) is HashAlgorithm for k in hashes)
+            and list(hashes) == [a for a in MHL_ORDER if a in hashes]):
+        return hashes  # already one of ours (a record made from another record's hashes)
+    as_enum = {k if type(k) is HashAlgorithm else HashAlgorithm(k): v for k, v in hashes.items()}
     return MappingProxyType({a: as_enum[a] for a in MHL_ORDER if a in as_enum})
 
 
