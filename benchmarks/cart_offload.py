@@ -17,9 +17,9 @@ Per shape and repeat, alternating which goes first, caches dropped before each r
   rates measured with ``dd`` (``conv=fsync`` write, ``iflag=direct`` read) on the rig before the run.
 
 Shapes (``--scale`` multiplies clip sizes for the first three, file counts for the last two): *cinema* 4 clips
-of 80 MB; *red* R3D clips of 1–150 MB spanned into segments of at most 64 MB (RED's 4 GB, scaled by 1/64);
-*sony* XDCAM-style clips of 8–40 MB with proxies, XML and thumbnails; *stills* 3,000 files of 8–64 KB
-(DCIM folders of 999); *sound* 500 BWF files of 64–512 KB. Usage (root)::
+of 64 MB; *red* R3D clips of 1–120 MB (~200 MB) spanned into segments of at most 64 MB (RED's 4 GB, scaled by 1/64);
+*sony* XDCAM-style clips of 8–40 MB with proxies, XML and thumbnails (~150 MB); *stills* 2,500 files of 8–64 KB
+(DCIM folders of 999); *sound* 400 BWF files of 64–512 KB. Usage (root)::
 
     python benchmarks/cart_offload.py --repeat 3 --json cart.json
 """
@@ -64,15 +64,15 @@ def _span(prefix: str, total: int, segment: int) -> Plan:
 
 
 def plan_cinema(rng: random.Random, scale: float) -> Plan:
-    clip = int(80 * MB * scale)
+    clip = int(64 * MB * scale)
     plan = [(f"A001R1AB/A001C{c:03d}_261201_R1AB.mxf", clip + rng.randrange(4096)) for c in range(1, 5)]
     return plan + [("A001R1AB/A001R1AB.ale", 6_000)]
 
 
 def plan_red(rng: random.Random, scale: float) -> Plan:
     plan: Plan = []
-    target, segment = 240 * MB * scale, max(int(64 * MB * scale), 4096)
-    lo, hi = math.log(1 * MB * scale), math.log(150 * MB * scale)
+    target, segment = 200 * MB * scale, max(int(64 * MB * scale), 4096)
+    lo, hi = math.log(1 * MB * scale), math.log(120 * MB * scale)
     c = 0
     while sum(s for _, s in plan) < target:
         c += 1
@@ -85,7 +85,7 @@ def plan_red(rng: random.Random, scale: float) -> Plan:
 def plan_sony(rng: random.Random, scale: float) -> Plan:
     plan: Plan = [("XDROOT/MEDIAPRO.XML", 12_000), ("XDROOT/CUEUP.XML", 900)]
     c = 0
-    while sum(s for _, s in plan) < 180 * MB * scale:
+    while sum(s for _, s in plan) < 150 * MB * scale:
         c += 1
         size = int(rng.uniform(8, 40) * MB * scale)
         plan += [(f"XDROOT/Clip/C{c:04d}.MXF", size), (f"XDROOT/Clip/C{c:04d}M01.XML", 3_000 + rng.randrange(900)),
@@ -94,12 +94,12 @@ def plan_sony(rng: random.Random, scale: float) -> Plan:
 
 
 def plan_stills(rng: random.Random, scale: float) -> Plan:
-    n = max(1, round(3000 * scale))
+    n = max(1, round(2500 * scale))
     return [(f"DCIM/{100 + i // 999}GOPRO/GOPR{i % 999 + 1:04d}.JPG", rng.randrange(8_000, 64_000)) for i in range(n)]
 
 
 def plan_sound(rng: random.Random, scale: float) -> Plan:
-    n = max(1, round(500 * scale))
+    n = max(1, round(400 * scale))
     return [(f"SOUND_261201/SC{1 + i // 40:03d}/SC{1 + i // 40:03d}_T{i % 40 + 1:02d}.WAV",
              rng.randrange(64_000, 512_000)) for i in range(n)]
 
