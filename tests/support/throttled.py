@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -106,7 +107,7 @@ def _mounts() -> list[tuple[str, str]]:
     out = []
     for line in Path("/proc/self/mounts").read_text().splitlines():
         source, target = line.split()[:2]
-        out.append((source, target.encode().decode("unicode_escape")))
+        out.append((source, re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), target)))
     return out
 
 
@@ -229,13 +230,12 @@ def throttled_drives(specs: Sequence[DriveSpec], base: Path) -> Iterator[list[Dr
                 stack.close()
 
 
-def drop_caches(*paths: Path) -> bool:
-    """Write back the filesystems holding ``paths`` (``sync -f``; all of them when none is given), then drop the
-    clean page cache, as a card larger than RAM would force. Returns False when not allowed (not root)."""
-    if paths:
-        subprocess.run(["sync", "-f", *map(str, paths)], check=True)
-    else:
-        subprocess.run(["sync"], check=True)
+def drop_caches(*paths: Path, flush: bool = True) -> bool:
+    """Write back the filesystems holding ``paths`` (``sync -f``; every filesystem when none is given; nothing
+    with ``flush=False``), then drop the clean page cache, as a card larger than RAM would force. Dirty pages
+    stay cached. Returns False when not allowed (not root)."""
+    if flush:
+        subprocess.run(["sync", "-f", *map(str, paths)] if paths else ["sync"], check=True)
     try:
         Path("/proc/sys/vm/drop_caches").write_text("3\n")
         return True
