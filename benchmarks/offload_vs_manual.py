@@ -54,7 +54,13 @@ def run_pixm(card: Path, work: Path) -> dict:
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)  # destination roots must exist: PIXM never creates them
     catalog = work / "pixm-catalog.sqlite"
-    catalog.unlink(missing_ok=True)
+    for f in work.glob("pixm-catalog.sqlite*"):
+        f.unlink()
+    template = work / "template-catalog.sqlite"  # a cart's catalog exists before its offloads: made once, untimed
+    if not template.exists():
+        subprocess.run([sys.executable, "-c", "import sys; from pixm_desktop.store.db import open_catalog; "
+                        "open_catalog(sys.argv[1]).close()", str(template)], check=True)
+    shutil.copyfile(template, catalog)
     dropped = drop_caches()
     cmd = [str(PIXM), "offload", str(card), "--dest", str(dests[0]), "--dest", str(dests[1]), "--template",
            "{card}", "--catalog", str(catalog), "--quiet", "--no-ingest"]
