@@ -95,10 +95,14 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _text_ids(text: str):
-    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``text`` (FTS5)."""
-    return select(literal_column("rowid")).select_from(table("clip_search")).where(
+def _text_ids(text: str, within: tuple[int, int] | None = None):
+    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``text`` (FTS5); ``within``
+    (lowest, highest clip id) keeps to that range of ids, which FTS5 seeks to in its lists."""
+    q = select(literal_column("rowid")).select_from(table("clip_search")).where(
         literal_column("clip_search").op("MATCH")(bindparam("fts_q", fts_phrase(text))))
+    if within is not None:
+        q = q.where(literal_column("rowid").between(within[0], within[1]))
+    return q
 
 
 def _card_ids(*conds):
@@ -147,8 +151,10 @@ def _conditions(f: ClipFilter) -> list:
     return conds
 
 
-def _all_conditions(f: ClipFilter, session: Session) -> list:
-    return _conditions(f) + ([_text_condition(session, f.text)] if f.text else [])
+def _all_conditions(f: ClipFilter, session: Session, within: tuple[int, int] | None = None) -> list:
+    """Every condition of ``f``; ``within`` (lowest, highest clip id of the rows asked about) narrows the
+    text's matches read to that range."""
+    return _conditions(f) + ([_text_condition(session, f.text, within=within)] if f.text else [])
 
 
 def _likely(session: Session, conds: list) -> list:
@@ -176,12 +182,15 @@ def _fewer_than_text(session: Session, f: ClipFilter, conds: list) -> bool:
     return (session.scalar(others) or 0) < text_n
 
 
-def _text_condition(session: Session, text: str, driven_by_others: bool = False):
+def _text_condition(session: Session, text: str, driven_by_others: bool = False,
+                    within: tuple[int, int] | None = None):
     if _uses_fts(session, text):
         if driven_by_others:  # ``clips.id + 0`` is no index: SQLite checks rows against the list of matches
-            return (Clip.id + literal_column("0")).in_(_text_ids(text))
-        return Clip.id.in_(_text_ids(text))
+            return (Clip.id + literal_column("0")).in_(_text_ids(text, within))
+        return Clip.id.in_(_text_ids(text, within))
     pat = _like(text)  # one or two characters: a scan (they match most of a catalog anyway)
+    if session.get_bind().dialect.name == "sqlite":  # LIKE folds ASCII case as lower() does, without the calls
+        return or_(*(c.like(pat, escape="\\") for c in (Clip.name, Clip.tape_name, Clip.scene, Clip.notes)))
     return or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
                Clip.scene.ilike(pat, escape="\\"), Clip.notes.ilike(pat, escape="\\"))
 
@@ -198,7 +207,7 @@ def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = No
     if cards is None:
         q = _where(_joined(select(*cols)), f, session)
     else:  # by the card index, the other conditions checked on the cards' clips
-        others = _likely(session, _all_conditions(f, session))
+        others = _likely(session, _all_conditions(f, session, _id_range(session, cards)))
         q = _joined(select(*cols)).where(Clip.card_id.in_(list(cards)), *others)
     if f.order:
         col = ORDER_COLUMNS.get(f.order)
@@ -214,18 +223,24 @@ def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = No
     return q
 
 
-#: A page in the default order (day, card, start, name) of a filter matching at least this many clips walks
-#: the cards in that order and sorts only the clips of the cards the page falls on, instead of sorting every
-#: match (the order spans two joined tables, so no index can give it).
+#: A page in an order that starts with the card — the default (day, card, start, name), by card label, by
+#: day — of a filter matching at least this many clips walks the cards in that order and sorts only the
+#: clips of the cards the page falls on, instead of sorting every match (these orders span joined tables,
+#: so no index gives them).
 WALK_FROM = 20_000
 WALK_BATCH = 256  # at most this many cards counted per query while walking (the first query counts 4)
+#: A filtered walk to a page past this offset counts the matches of every card in one ``GROUP BY`` over
+#: the filter's index instead of card batch after card batch (each reading every clip of its cards).
+WALK_DEEP = 10_000
+CARD_ORDERS = (None, "card", "day")  # the orders a walk gives: by card (default), by card label, by day
 
 
 def query_clips(session: Session, f: ClipFilter) -> list[Row]:
     """One page of clips matching ``f`` as plain rows: every ``clips`` column plus ``card_label``,
     ``card_camera`` and ``day`` (no ORM objects: a page of 200 loads in a few ms). Raises ``ValueError`` for
     an unknown ``f.order``."""
-    if f.order or f.limit is None or f.ids is not None or count_clips(session, f, cap=WALK_FROM) < WALK_FROM:
+    if (f.order not in CARD_ORDERS or f.limit is None or f.ids is not None
+            or count_clips(session, f, cap=WALK_FROM) < WALK_FROM):
         return list(session.execute(page_query(session, f)))
     cards, skip = _cards_of_page(session, f)
     if not cards:
@@ -233,43 +248,107 @@ def query_clips(session: Session, f: ClipFilter) -> list[Row]:
     return list(session.execute(page_query(session, dataclasses.replace(f, offset=skip), cards)))
 
 
-def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
-    """The cards, in the default order, that page ``f`` falls on, and how many of their matches come before
-    the page: per-card counts of the matches (index on card id), card after card from the first."""
-    q = select(Card.id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id).where(*_card_conditions(f))
+def _card_only(f: ClipFilter) -> bool:
+    """Whether ``f`` has no condition but on the card (day, card, camera layout): its counts are the cards'."""
+    return dataclasses.replace(f, day=None, card_label=None, camera_kind=None, card_id=None, order=None,
+                               descending=False, offset=0, limit=None) == ClipFilter()
+
+
+def _card_groups(session: Session, f: ClipFilter) -> list[list[int]]:
+    """The cards ``f`` allows, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), as groups of cards
+    whose clips sort together: one card each in the default order; the cards of one label, or of one day,
+    whose clips then sort by id."""
+    q = select(Card.id, Card.label, ShootDay.day).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
+    q = q.where(*_card_conditions(f))
     if f.card_id is not None:
         q = q.where(Card.id == f.card_id)
-    order = list(session.scalars(q.order_by(ShootDay.day, Card.id)))
-    skip, run, covered, start, size = f.offset, [], 0, 0, min(4, WALK_BATCH)
-    while start < len(order):
-        batch, start, size = order[start:start + size], start + size, min(size * 2, WALK_BATCH)
-        per_card = select(Clip.card_id, func.count()).where(Clip.card_id.in_(batch),
-                                                             *_likely(session, _all_conditions(f, session)))
-        counts = dict(session.execute(per_card.group_by(Clip.card_id)).all())  # by the card index
-        for card in batch:
-            n = counts.get(card, 0)
-            if not run and skip >= n:
-                skip -= n
-                continue
-            run.append(card)
-            covered += n
-            if covered - skip >= (f.limit or 0):
-                return run, skip
+    if f.order is None:
+        return [[cid] for cid, _label, _day in session.execute(q.order_by(ShootDay.day, Card.id))]
+    col = Card.label if f.order == "card" else ShootDay.day
+    groups: list[list[int]] = []
+    last = object()
+    for cid, label, day in session.execute(q.order_by((col.desc() if f.descending else col.asc()).nulls_last(),
+                                                      Card.id)):
+        key = label if f.order == "card" else day
+        if groups and key == last:
+            groups[-1].append(cid)
+        else:
+            groups.append([cid])
+            last = key
+    return groups
+
+
+def _id_range(session: Session, cards: Sequence[int]) -> tuple[int, int] | None:
+    """The lowest and highest clip id of ``cards`` (their index entries), to narrow a text search to."""
+    lo, hi = session.execute(select(func.min(Clip.id), func.max(Clip.id)).where(Clip.card_id.in_(list(cards)))
+                             ).one()
+    return (lo, hi) if lo is not None else (0, -1)
+
+
+def _counts_of_cards(session: Session, f: ClipFilter, cards: Sequence[int]) -> dict[int, int]:
+    """``{card id: matches of f}`` for ``cards`` (a card without a match is left out): by the card index, the
+    other conditions checked on the cards' clips, the text's matches read for their range of ids only."""
+    conds = _likely(session, _all_conditions(f, session, _id_range(session, cards)))
+    q = select(Clip.card_id, func.count()).where(Clip.card_id.in_(list(cards)), *conds).group_by(Clip.card_id)
+    return dict(session.execute(q).all())
+
+
+def _counts_of_every_card(session: Session, f: ClipFilter) -> dict[int, int] | None:
+    """``{card id: matches of f}`` of every card at once, or ``None`` where a walk counts better batch by
+    batch: the maintained ``clip_card_counts`` for a filter on cards alone, one ``GROUP BY`` driven by the
+    filter's own index for a page past :data:`WALK_DEEP`."""
+    if _card_only(f) and _has_totals(session):
+        return dict(session.execute(select(literal_column("card_id"), literal_column("clips"))
+                                    .select_from(table("clip_card_counts"))).all())
+    if f.offset < WALK_DEEP:
+        return None
+    return dict(session.execute(_where(select(Clip.card_id, func.count()), f, session).group_by(Clip.card_id)).all())
+
+
+def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
+    """The cards, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), that page ``f`` falls on (whole
+    groups of :func:`_card_groups`), and how many of their matches come before the page: per-card counts
+    of the matches, group after group from the first."""
+    groups = _card_groups(session, f)
+    counts = _counts_of_every_card(session, f)
+    known, flat, pos, size = counts or {}, [c for g in groups for c in g], 0, min(4, WALK_BATCH)
+    skip, run, covered, seen = f.offset, [], 0, 0
+    for group in groups:
+        seen += len(group)
+        while counts is None and pos < seen:  # count the next batch of cards (at least to this group's end)
+            batch = flat[pos:max(seen, pos + size)]
+            pos, size = pos + len(batch), min(size * 2, WALK_BATCH)
+            known.update(_counts_of_cards(session, f, batch))
+        n = sum(known.get(card, 0) for card in group)
+        if not run and skip >= n:
+            skip -= n
+            continue
+        run.extend(group)
+        covered += n
+        if covered - skip >= (f.limit or 0):
+            return run, skip
     return run, skip
 
 
 def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Select:
     """The ``SELECT`` of :func:`count_clips`: on ``clips`` alone (no join); free text alone counts the
-    search index's matches; ``cap`` stops counting after that many rows."""
+    search index's matches; conditions on the card alone add up the cards' maintained counts; ``cap`` stops
+    counting after that many rows."""
     only_text = f.text and _uses_fts(session, f.text) and f == ClipFilter(
         text=f.text, order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
     if only_text:
         inner = _text_ids(f.text)
     else:
         inner = _where(select(Clip.id), f, session)
-    unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
-    if unfiltered and _has_totals(session):
-        return select(literal_column("clips")).select_from(table("clip_totals"))  # kept by triggers
+    if _card_only(f) and _has_totals(session):
+        unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+        if unfiltered:
+            return select(literal_column("clips")).select_from(table("clip_totals"))  # kept by triggers
+        cards = _card_ids(*_card_conditions(f))
+        if f.card_id is not None:
+            cards = cards.where(Card.id == f.card_id)
+        return select(func.coalesce(func.sum(literal_column("clips")), 0)).select_from(
+            table("clip_card_counts")).where(literal_column("card_id").in_(cards))  # kept by triggers
     if cap is None and not only_text:
         return _where(select(func.count(Clip.id)), f, session)
     if cap is not None:
