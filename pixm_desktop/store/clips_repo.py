@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -157,29 +158,39 @@ def _all_conditions(f: ClipFilter, session: Session, within: tuple[int, int] | N
     return _conditions(f) + ([_text_condition(session, f.text, within=within)] if f.text else [])
 
 
-def _likely(session: Session, conds: list) -> list:
-    """``conds`` marked as matching most rows (SQLite's ``likelihood``), so the planner drives the query by
-    another condition's index instead of theirs."""
-    if not conds or session.get_bind().dialect.name != "sqlite":
-        return conds
-    return [func.likelihood(and_(*conds), literal_column("0.9"))]  # a constant, never a parameter
-
-
-def _where(q: Select, f: ClipFilter, session: Session) -> Select:
+def _where(q: Select, f: ClipFilter, session: Session, ordered: bool = False) -> Select:
     """``f``'s conditions on ``clips`` alone, so a count needs no join and each condition can use its index.
-    Free text with other conditions: when those match fewer clips than the text, they drive the query (the
-    text's matches are read once into a list the rows are checked against), else the text does."""
+    A day or a card with other conditions keeps to its cards' range of clip ids (:func:`_id_range`). Free
+    text with other conditions: the text drives the query (each match's row read) only when it has few
+    matches and no more than the others; else the others do, each row checked against the text's matches
+    (read once into a list, from the ids' range only when there is one). ``ordered``: a page in the order of
+    an index, which the others drive when the text is frequent (read in that order until the page is full)."""
     conds = _conditions(f)
+    within = None
+    narrow = f.day is not None or f.card_label is not None or f.card_id is not None
+    if narrow and not _card_only(f) and f.ids is None:
+        within = _id_range(session, _card_ids_of(session, f))
+        conds.append(Clip.id.between(*within))
     if f.text:
-        driven = bool(conds) and _uses_fts(session, f.text) and _fewer_than_text(session, f, conds)
-        conds.append(_text_condition(session, f.text, driven_by_others=driven))
+        driven = bool(conds or ordered) and _uses_fts(session, f.text) and not _text_drives(session, f, conds,
+                                                                                          within)
+        conds.append(_text_condition(session, f.text, driven_by_others=driven, within=within))
     return q.where(*conds)
 
 
-def _fewer_than_text(session: Session, f: ClipFilter, conds: list) -> bool:
-    text_n = session.scalar(select(func.count()).select_from(_text_ids(f.text).subquery())) or 0
-    others = select(func.count()).select_from(select(Clip.id).where(*conds).limit(text_n).subquery())
-    return (session.scalar(others) or 0) < text_n
+#: Free text with more matches than this never drives a query with other conditions (reading each match's
+#: row costs more than checking the others' rows against the list of matches).
+TEXT_DRIVES = 5_000
+
+
+def _text_drives(session: Session, f: ClipFilter, conds: list, within: tuple[int, int] | None) -> bool:
+    """Whether the text's matches (at most :data:`TEXT_DRIVES`) are no more than the other conditions'."""
+    text_n = session.scalar(select(func.count()).select_from(
+        _text_ids(f.text, within).limit(TEXT_DRIVES + 1).subquery())) or 0
+    if text_n > TEXT_DRIVES:
+        return False
+    others = select(func.count()).select_from(select(Clip.id).where(*conds).limit(text_n + 1).subquery())
+    return text_n <= (session.scalar(others) or 0)
 
 
 def _text_condition(session: Session, text: str, driven_by_others: bool = False,
@@ -205,10 +216,11 @@ def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = No
     cols = [*Clip.__table__.c, Card.label.label("card_label"), Card.camera.label("card_camera"),
             ShootDay.day.label("day")]
     if cards is None:
-        q = _where(_joined(select(*cols)), f, session)
-    else:  # by the card index, the other conditions checked on the cards' clips
-        others = _likely(session, _all_conditions(f, session, _id_range(session, cards)))
-        q = _joined(select(*cols)).where(Clip.card_id.in_(list(cards)), *others)
+        q = _where(_joined(select(*cols)), f, session, ordered=f.order in ORDER_COLUMNS and f.limit is not None)
+    else:  # the cards' clips: by the card index, or by a condition's index sought to the cards' ids
+        within = _id_range(session, cards)
+        q = _joined(select(*cols)).where(Clip.card_id.in_(list(cards)), Clip.id.between(*within),
+                                         *_all_conditions(f, session, within))
     if f.order:
         col = ORDER_COLUMNS.get(f.order)
         if col is None:
@@ -254,32 +266,41 @@ def _card_only(f: ClipFilter) -> bool:
                                descending=False, offset=0, limit=None) == ClipFilter()
 
 
-def _card_groups(session: Session, f: ClipFilter) -> list[list[int]]:
+def _card_groups(session: Session, f: ClipFilter) -> Iterator[list[int]]:
     """The cards ``f`` allows, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), as groups of cards
     whose clips sort together: one card each in the default order; the cards of one label, or of one day,
-    whose clips then sort by id."""
+    whose clips then sort by id. Read lazily: a walk that stops early reads few rows."""
     q = select(Card.id, Card.label, ShootDay.day).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
     q = q.where(*_card_conditions(f))
     if f.card_id is not None:
         q = q.where(Card.id == f.card_id)
     if f.order is None:
-        return [[cid] for cid, _label, _day in session.execute(q.order_by(ShootDay.day, Card.id))]
+        yield from ([cid] for cid, _label, _day in session.execute(q.order_by(ShootDay.day, Card.id)))
+        return
     col = Card.label if f.order == "card" else ShootDay.day
-    groups: list[list[int]] = []
+    group: list[int] = []
     last = object()
     for cid, label, day in session.execute(q.order_by((col.desc() if f.descending else col.asc()).nulls_last(),
                                                       Card.id)):
         key = label if f.order == "card" else day
-        if groups and key == last:
-            groups[-1].append(cid)
-        else:
-            groups.append([cid])
-            last = key
-    return groups
+        if group and key != last:
+            yield group
+            group = []
+        group.append(cid)
+        last = key
+    if group:
+        yield group
 
 
-def _id_range(session: Session, cards: Sequence[int]) -> tuple[int, int] | None:
-    """The lowest and highest clip id of ``cards`` (their index entries), to narrow a text search to."""
+def _card_ids_of(session: Session, f: ClipFilter) -> list[int]:
+    q = _card_ids(*_card_conditions(f))
+    return list(session.scalars(q.where(Card.id == f.card_id) if f.card_id is not None else q))
+
+
+def _id_range(session: Session, cards: Sequence[int]) -> tuple[int, int]:
+    """The lowest and highest clip id of ``cards`` (their index entries): a text search reads only its
+    matches in that range, and an index on a filter's equalities (which ends in the rowid) seeks into it
+    instead of reading every clip of that value. Exact either way: the cards are still checked."""
     lo, hi = session.execute(select(func.min(Clip.id), func.max(Clip.id)).where(Clip.card_id.in_(list(cards)))
                              ).one()
     return (lo, hi) if lo is not None else (0, -1)
@@ -288,7 +309,8 @@ def _id_range(session: Session, cards: Sequence[int]) -> tuple[int, int] | None:
 def _counts_of_cards(session: Session, f: ClipFilter, cards: Sequence[int]) -> dict[int, int]:
     """``{card id: matches of f}`` for ``cards`` (a card without a match is left out): by the card index, the
     other conditions checked on the cards' clips, the text's matches read for their range of ids only."""
-    conds = _likely(session, _all_conditions(f, session, _id_range(session, cards)))
+    within = _id_range(session, cards)  # lets an index on the filter's equalities seek to the cards' ids
+    conds = [Clip.id.between(*within), *_all_conditions(f, session, within)]
     q = select(Clip.card_id, func.count()).where(Clip.card_id.in_(list(cards)), *conds).group_by(Clip.card_id)
     return dict(session.execute(q).all())
 
@@ -308,17 +330,19 @@ def _counts_of_every_card(session: Session, f: ClipFilter) -> dict[int, int] | N
 def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
     """The cards, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), that page ``f`` falls on (whole
     groups of :func:`_card_groups`), and how many of their matches come before the page: per-card counts
-    of the matches, group after group from the first."""
+    of the matches, group after group from the first (counted a batch of cards at a time, or all at once)."""
     groups = _card_groups(session, f)
     counts = _counts_of_every_card(session, f)
-    known, flat, pos, size = counts or {}, [c for g in groups for c in g], 0, min(4, WALK_BATCH)
-    skip, run, covered, seen = f.offset, [], 0, 0
-    for group in groups:
-        seen += len(group)
-        while counts is None and pos < seen:  # count the next batch of cards (at least to this group's end)
-            batch = flat[pos:max(seen, pos + size)]
-            pos, size = pos + len(batch), min(size * 2, WALK_BATCH)
-            known.update(_counts_of_cards(session, f, batch))
+    known, size, ahead = counts or {}, min(4, WALK_BATCH), []
+    skip, run, covered = f.offset, [], 0
+    while True:
+        if not ahead:
+            ahead = list(itertools.islice(groups, 1)) if counts is not None else _count_ahead(session, f, groups,
+                                                                                            size, known)
+            size = min(size * 2, WALK_BATCH)
+            if not ahead:
+                return run, skip
+        group = ahead.pop(0)
         n = sum(known.get(card, 0) for card in group)
         if not run and skip >= n:
             skip -= n
@@ -327,7 +351,20 @@ def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
         covered += n
         if covered - skip >= (f.limit or 0):
             return run, skip
-    return run, skip
+
+
+def _count_ahead(session: Session, f: ClipFilter, groups: Iterator[list[int]], size: int,
+                 known: dict[int, int]) -> list[list[int]]:
+    """The next groups, up to ``size`` cards (whole groups), with their cards' matches counted into ``known``."""
+    ahead, cards = [], []
+    for group in groups:
+        ahead.append(group)
+        cards.extend(group)
+        if len(cards) >= size:
+            break
+    if cards:
+        known.update(_counts_of_cards(session, f, cards))
+    return ahead
 
 
 def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Select:
