@@ -11,10 +11,22 @@
    HQ (MOV), DNxHR SQ (MXF) and H.264 (MP4), per clip, against the baseline of opening the file and decoding
    its first frame.
 
+3. ``--show``: a show's catalog, ``--clips`` (e.g. 1,000,000) clips of 200 a card over 100 days, each with
+   ``--files-per-clip`` (10) files and links (10,000,000 rows each), written by ``sqlite3`` directly (bench
+   fixture only: no journal, indexes made after the rows; 1M clips: ~2.5 min, 2.9 GB) and kept with
+   ``--reuse``. Every filter, sort order and page depth of the Clips page (``show_filters``): page and
+   count, median and minimum of ``--repeat`` runs, ``EXPLAIN QUERY PLAN``. The same-run baseline is the code of
+   another tree (``--before-src``, e.g. ``git archive <commit> | tar -x -C SRC``) measured in a child
+   process on the same file migrated down to its schema (``--before-revision``); the head's migration is
+   then timed and this tree's code measured; both must give the same pages and counts. Last, a 1,000-file
+   card of 100 clips written at both schemas, alternating (``--write-rounds``).
+
 Usage::
 
     python benchmarks/clips_catalog.py --work /tmp/clips-bench [--clips 10000] [--width 1920 --height 1080]
                                        [--no-thumbnails]
+    python benchmarks/clips_catalog.py --show --work /tmp/show --clips 1000000 [--reuse]
+                                       [--before-src SRC --before-revision 0015] [--repeat 5]
 
 Prints the figures as JSON (``--json FILE`` also writes them).
 """
@@ -564,6 +576,8 @@ def run_show(args) -> dict:
     after = _measure_in(here, db, facts, args.repeat)
     out["load_end"] = os.getloadavg()
     out["db_bytes"] = db.stat().st_size
+    if args.before_src and args.write_rounds:
+        out["card_writes"] = bench_card_writes(db, args.before_revision, args.write_rounds)
     for name, v in after.items():
         if before is not None:
             b = before[name]
@@ -572,6 +586,57 @@ def run_show(args) -> dict:
         v.pop("ids")
     out["filters"] = after
     return out
+
+
+def _write_card(path: Path, n: int, files: int = 1000, clips_: int = 100) -> dict:
+    """ms to write one more card as an offload and an ingest do, each its own transaction through
+    ``sqlite3`` with every trigger of the schema live: ``files`` file rows, then ``clips_`` clips and a link
+    per file."""
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA synchronous=NORMAL")
+    now = dt.datetime.now(dt.UTC).isoformat(" ")
+    card = con.execute("INSERT INTO cards (label, camera, reel, quick_fingerprint, file_count, total_bytes, "
+                       "source_path, shoot_day_id, created_at) VALUES (?, 'arri', 'W001', ?, 0, 0, '/w', 1, ?)",
+                       (f"W{n:04d}_CARD", f"w{n:031x}", now)).lastrowid
+    t0 = time.perf_counter()
+    con.execute("BEGIN")
+    rels = [f"W/C{k // 10:03d}_{k}.mov" for k in range(files)]
+    con.executemany("INSERT INTO files (card_id, relpath_raw, relpath, size, mtime_ns, xxh64) "
+                    "VALUES (?, ?, ?, 1, 1, ?)", [(card, r.encode(), r, f"{k:016x}") for k, r in enumerate(rels)])
+    con.execute("COMMIT")
+    t1 = time.perf_counter()
+    con.execute("BEGIN")
+    con.executemany("INSERT INTO clips (card_id, key, name, kind, probe_status, drop_frame, metadata_json, "
+                    "thumbnail_status, circled, rating, flagged, created_at, scene, take, camera, start_frame, "
+                    "frames, codec) VALUES (?, ?, ?, 'video', 'ok', 0, '{}', 'ok', 0, 0, 0, ?, '1', '1', 'A', ?, "
+                    "100, 'prores')", [(card, f"k{c}", f"W{n:04d}C{c:03d}", now, c * 100) for c in range(clips_)])
+    ids = [i for (i,) in con.execute("SELECT id FROM clips WHERE card_id = ? ORDER BY id", (card,))]
+    fids = [i for (i,) in con.execute("SELECT id FROM files WHERE card_id = ? ORDER BY id", (card,))]
+    con.executemany("INSERT INTO clip_files (clip_id, file_id, role, position) VALUES (?, ?, 'media', 0)",
+                    [(ids[k * clips_ // files], f) for k, f in enumerate(fids)])
+    con.execute("COMMIT")
+    t2 = time.perf_counter()
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute("DELETE FROM clip_files WHERE file_id IN (SELECT id FROM files WHERE card_id = ?)", (card,))
+    con.execute("DELETE FROM clips WHERE card_id = ?", (card,))
+    con.execute("DELETE FROM files WHERE card_id = ?", (card,))
+    con.execute("DELETE FROM cards WHERE id = ?", (card,))
+    con.close()
+    return {"files_ms": round((t1 - t0) * 1000, 1), "clips_and_links_ms": round((t2 - t1) * 1000, 1)}
+
+
+def bench_card_writes(path: Path, before_revision: str, rounds: int) -> dict:
+    """A 1,000-file card of 100 clips written at ``before_revision`` and at the head, alternating (the
+    schema migrated between rounds, not timed); medians over ``rounds``, 3 cards a round and schema."""
+    out: dict[str, list] = {"before": [], "after": []}
+    for _ in range(rounds):
+        for which in ("before", "after"):
+            if which == "before":
+                _alembic_to(path, before_revision)
+            else:
+                open_catalog(path).close()
+            out[which] += [_write_card(path, len(out[which]) + k) for k in range(3)]
+    return {w: {k: round(statistics.median(r[k] for r in runs), 1) for k in runs[0]} for w, runs in out.items()}
 
 
 def show_summary(res: dict) -> str:
@@ -586,6 +651,8 @@ def show_summary(res: dict) -> str:
                if b else "")
         now = (f"{v['page_ms']:.1f} + {v['count_ms']:.1f} ({v['page_min_ms'] + v['count_min_ms']:.1f})")
         lines.append(f"{name:42} {v['total']:>9} {was:>30} {now:>30} {v.get('same_as_before', '')}")
+    if "card_writes" in res:
+        lines.append(f"a 1,000-file card of 100 clips written (ms, median): {res['card_writes']}")
     return "\n".join(lines)
 
 
@@ -604,6 +671,7 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="--show: keep the catalog built by an earlier run")
     ap.add_argument("--before-src", type=Path, help="--show: a tree of the code to compare with (its pixm_desktop)")
     ap.add_argument("--before-revision", default="0015", help="--show: that code's schema head")
+    ap.add_argument("--write-rounds", type=int, default=3, help="--show: rounds of the 1,000-file card write")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one measure() in this process
     ap.add_argument("--facts", help=argparse.SUPPRESS)
     args = ap.parse_args()

@@ -269,27 +269,30 @@ def _card_only(f: ClipFilter) -> bool:
 def _card_groups(session: Session, f: ClipFilter) -> Iterator[list[int]]:
     """The cards ``f`` allows, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), as groups of cards
     whose clips sort together: one card each in the default order; the cards of one label, or of one day,
-    whose clips then sort by id. Read lazily: a walk that stops early reads few rows."""
+    whose clips then sort by id. Read lazily (a walk that stops early reads few rows); close it after."""
     q = select(Card.id, Card.label, ShootDay.day).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
     q = q.where(*_card_conditions(f))
     if f.card_id is not None:
         q = q.where(Card.id == f.card_id)
-    if f.order is None:
-        yield from ([cid] for cid, _label, _day in session.execute(q.order_by(ShootDay.day, Card.id)))
-        return
-    col = Card.label if f.order == "card" else ShootDay.day
-    group: list[int] = []
-    last = object()
-    for cid, label, day in session.execute(q.order_by((col.desc() if f.descending else col.asc()).nulls_last(),
-                                                      Card.id)):
-        key = label if f.order == "card" else day
-        if group and key != last:
+    col = {"card": Card.label, "day": ShootDay.day}.get(f.order)
+    if col is None:
+        result = session.execute(q.order_by(ShootDay.day, Card.id))
+    else:
+        result = session.execute(q.order_by((col.desc() if f.descending else col.asc()).nulls_last(), Card.id))
+    try:
+        group: list[int] = []
+        last = object()
+        for cid, label, day in result:
+            key = cid if col is None else label if f.order == "card" else day
+            if group and key != last:
+                yield group
+                group = []
+            group.append(cid)
+            last = key
+        if group:
             yield group
-            group = []
-        group.append(cid)
-        last = key
-    if group:
-        yield group
+    finally:
+        result.close()  # a walk that stopped early leaves no statement open on the connection
 
 
 def _card_ids_of(session: Session, f: ClipFilter) -> list[int]:
@@ -331,8 +334,17 @@ def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
     """The cards, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), that page ``f`` falls on (whole
     groups of :func:`_card_groups`), and how many of their matches come before the page: per-card counts
     of the matches, group after group from the first (counted a batch of cards at a time, or all at once)."""
-    groups = _card_groups(session, f)
     counts = _counts_of_every_card(session, f)
+    groups = _card_groups(session, f)
+    try:
+        return _walk(session, f, groups, counts)
+    finally:
+        groups.close()
+
+
+def _walk(session: Session, f: ClipFilter, groups: Iterator[list[int]],
+          counts: dict[int, int] | None) -> tuple[list[int], int]:
+    """The walk of :func:`_cards_of_page` over ``groups``, with ``counts`` of every card or counting ahead."""
     known, size, ahead = counts or {}, min(4, WALK_BATCH), []
     skip, run, covered = f.offset, [], 0
     while True:
