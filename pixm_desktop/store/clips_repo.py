@@ -159,6 +159,11 @@ def _all_conditions(f: ClipFilter, session: Session, within: tuple[int, int] | N
 
 
 def _where(q: Select, f: ClipFilter, session: Session, ordered: bool = False) -> Select:
+    """``q`` with :func:`_where_conditions`."""
+    return q.where(*_where_conditions(f, session, ordered))
+
+
+def _where_conditions(f: ClipFilter, session: Session, ordered: bool = False) -> list:
     """``f``'s conditions on ``clips`` alone, so a count needs no join and each condition can use its index.
     A day or a card with other conditions keeps to its cards' range of clip ids (:func:`_id_range`). Free
     text with other conditions: the text drives the query (each match's row read) only when it has few
@@ -175,7 +180,7 @@ def _where(q: Select, f: ClipFilter, session: Session, ordered: bool = False) ->
         driven = bool(conds or ordered) and _uses_fts(session, f.text) and not _text_drives(session, f, conds,
                                                                                           within)
         conds.append(_text_condition(session, f.text, driven_by_others=driven, within=within))
-    return q.where(*conds)
+    return conds
 
 
 #: Free text with more matches than this never drives a query with other conditions (reading each match's
@@ -210,29 +215,52 @@ def _joined(q: Select) -> Select:
     return q.join(Card, Card.id == Clip.card_id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
 
 
-def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = None) -> Select:
-    """The ``SELECT`` of one page of ``f`` (``cards``: only clips of those cards). Raises ``ValueError`` for
-    an unknown ``f.order``."""
+def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = None,
+               in_order: bool = False) -> Select:
+    """The ``SELECT`` of one page of ``f`` (``cards``: only clips of those cards; ``in_order``: the
+    conditions marked as matching most rows, so SQLite reads the sort column's index in order and stops
+    after the page). Raises ``ValueError`` for an unknown ``f.order``."""
     cols = [*Clip.__table__.c, Card.label.label("card_label"), Card.camera.label("card_camera"),
             ShootDay.day.label("day")]
     if cards is None:
-        q = _where(_joined(select(*cols)), f, session, ordered=f.order in ORDER_COLUMNS and f.limit is not None)
+        conds = _where_conditions(f, session, ordered=f.order in ORDER_COLUMNS and f.limit is not None)
+        if in_order and conds and session.get_bind().dialect.name == "sqlite":
+            conds = [func.likelihood(and_(*conds), literal_column("0.9"))]  # a constant, never a parameter
+        q = _joined(select(*cols)).where(*conds)
     else:  # the cards' clips: by the card index, or by a condition's index sought to the cards' ids
         within = _id_range(session, cards)
         q = _joined(select(*cols)).where(Clip.card_id.in_(list(cards)), Clip.id.between(*within),
                                          *_all_conditions(f, session, within))
-    if f.order:
-        col = ORDER_COLUMNS.get(f.order)
-        if col is None:
-            raise ValueError(f"cannot sort by {f.order!r} (choose from {', '.join(ORDER_COLUMNS)})")
-        q = q.order_by((col.desc() if f.descending else col.asc()).nulls_last(), Clip.id)
-    else:
-        q = q.order_by(ShootDay.day, Clip.card_id, Clip.start_frame.asc().nulls_last(), Clip.name, Clip.id)
+    q = _ordered(q, f)
     if f.offset:
         q = q.offset(f.offset)
     if f.limit is not None:
         q = q.limit(f.limit)
     return q
+
+
+def _ordered(q: Select, f: ClipFilter) -> Select:
+    if f.order:
+        col = ORDER_COLUMNS.get(f.order)
+        if col is None:
+            raise ValueError(f"cannot sort by {f.order!r} (choose from {', '.join(ORDER_COLUMNS)})")
+        return q.order_by((col.desc() if f.descending else col.asc()).nulls_last(), Clip.id)
+    return q.order_by(ShootDay.day, Clip.card_id, Clip.start_frame.asc().nulls_last(), Clip.name, Clip.id)
+
+
+def _sorted_page(session: Session, f: ClipFilter) -> list[Row]:
+    """A page sorted by a ``clips`` column (migration 0016 gives each an index in either direction). A
+    filter matching at least :data:`WALK_FROM` clips reads that index in order, its conditions checked on
+    the way (else the matches are sorted); an unfiltered page past the first finds its ids in the index
+    alone (no row read for the rows skipped), then reads their rows."""
+    if count_clips(session, f, cap=WALK_FROM) < WALK_FROM:
+        return list(session.execute(page_query(session, f)))
+    unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+    if not (unfiltered and f.offset):
+        return list(session.execute(page_query(session, f, in_order=True)))
+    ids = list(session.scalars(_ordered(select(Clip.id), f).offset(f.offset).limit(f.limit)))
+    rows = {r.id: r for r in session.execute(page_query(session, ClipFilter(ids=ids)))}
+    return [rows[i] for i in ids if i in rows]
 
 
 #: A page in an order that starts with the card — the default (day, card, start, name), by card label, by
@@ -251,6 +279,8 @@ def query_clips(session: Session, f: ClipFilter) -> list[Row]:
     """One page of clips matching ``f`` as plain rows: every ``clips`` column plus ``card_label``,
     ``card_camera`` and ``day`` (no ORM objects: a page of 200 loads in a few ms). Raises ``ValueError`` for
     an unknown ``f.order``."""
+    if f.limit is not None and f.ids is None and f.order not in CARD_ORDERS:
+        return _sorted_page(session, f)
     if (f.order not in CARD_ORDERS or f.limit is None or f.ids is not None
             or count_clips(session, f, cap=WALK_FROM) < WALK_FROM):
         return list(session.execute(page_query(session, f)))
