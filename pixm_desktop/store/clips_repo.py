@@ -357,7 +357,8 @@ def _counts_of_every_card(session: Session, f: ClipFilter) -> dict[int, int] | N
                                     .select_from(table("clip_card_counts"))).all())
     if f.offset < WALK_DEEP:
         return None
-    return dict(session.execute(_where(select(Clip.card_id, func.count()), f, session).group_by(Clip.card_id)).all())
+    per_card = _where(select(Clip.card_id, func.count()), f, session).group_by(Clip.card_id)
+    return dict(session.execute(per_card).all())
 
 
 def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
@@ -415,10 +416,6 @@ def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Sele
     counting after that many rows."""
     only_text = f.text and _uses_fts(session, f.text) and f == ClipFilter(
         text=f.text, order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
-    if only_text:
-        inner = _text_ids(f.text)
-    else:
-        inner = _where(select(Clip.id), f, session)
     if _card_only(f) and _has_totals(session):
         unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
         if unfiltered:
@@ -430,6 +427,7 @@ def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Sele
             table("clip_card_counts")).where(literal_column("card_id").in_(cards))  # kept by triggers
     if cap is None and not only_text:
         return _where(select(func.count(Clip.id)), f, session)
+    inner = _text_ids(f.text) if only_text else _where(select(Clip.id), f, session)
     if cap is not None:
         inner = inner.limit(cap)
     return select(func.count()).select_from(inner.subquery())
