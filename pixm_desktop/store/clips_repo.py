@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -95,10 +96,14 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _text_ids(text: str):
-    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``text`` (FTS5)."""
-    return select(literal_column("rowid")).select_from(table("clip_search")).where(
+def _text_ids(text: str, within: tuple[int, int] | None = None):
+    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``text`` (FTS5); ``within``
+    (lowest, highest clip id) keeps to that range of ids, which FTS5 seeks to in its lists."""
+    q = select(literal_column("rowid")).select_from(table("clip_search")).where(
         literal_column("clip_search").op("MATCH")(bindparam("fts_q", fts_phrase(text))))
+    if within is not None:
+        q = q.where(literal_column("rowid").between(within[0], within[1]))
+    return q
 
 
 def _card_ids(*conds):
@@ -147,41 +152,61 @@ def _conditions(f: ClipFilter) -> list:
     return conds
 
 
-def _all_conditions(f: ClipFilter, session: Session) -> list:
-    return _conditions(f) + ([_text_condition(session, f.text)] if f.text else [])
+def _all_conditions(f: ClipFilter, session: Session, within: tuple[int, int] | None = None) -> list:
+    """Every condition of ``f``; ``within`` (lowest, highest clip id of the rows asked about) narrows the
+    text's matches read to that range."""
+    return _conditions(f) + ([_text_condition(session, f.text, within=within)] if f.text else [])
 
 
-def _likely(session: Session, conds: list) -> list:
-    """``conds`` marked as matching most rows (SQLite's ``likelihood``), so the planner drives the query by
-    another condition's index instead of theirs."""
-    if not conds or session.get_bind().dialect.name != "sqlite":
-        return conds
-    return [func.likelihood(and_(*conds), literal_column("0.9"))]  # a constant, never a parameter
+def _where(q: Select, f: ClipFilter, session: Session, ordered: bool = False) -> Select:
+    """``q`` with :func:`_where_conditions`."""
+    return q.where(*_where_conditions(f, session, ordered))
 
 
-def _where(q: Select, f: ClipFilter, session: Session) -> Select:
+def _where_conditions(f: ClipFilter, session: Session, ordered: bool = False) -> list:
     """``f``'s conditions on ``clips`` alone, so a count needs no join and each condition can use its index.
-    Free text with other conditions: when those match fewer clips than the text, they drive the query (the
-    text's matches are read once into a list the rows are checked against), else the text does."""
+    A day or a card with other conditions keeps to its cards' range of clip ids (:func:`_id_range`). Free
+    text with other conditions: the text drives the query (each match's row read) only when it has few
+    matches and no more than the others; else the others do, each row checked against the text's matches
+    (read once into a list, from the ids' range only when there is one). ``ordered``: a page in the order of
+    an index, which the others drive when the text is frequent (read in that order until the page is full)."""
     conds = _conditions(f)
+    within = None
+    narrow = f.day is not None or f.card_label is not None or f.card_id is not None
+    if narrow and not _card_only(f) and f.ids is None:
+        within = _id_range(session, _card_ids_of(session, f))
+        conds.append(Clip.id.between(*within))
     if f.text:
-        driven = bool(conds) and _uses_fts(session, f.text) and _fewer_than_text(session, f, conds)
-        conds.append(_text_condition(session, f.text, driven_by_others=driven))
-    return q.where(*conds)
+        driven = bool(conds or ordered) and _uses_fts(session, f.text) and not _text_drives(session, f, conds,
+                                                                                          within)
+        conds.append(_text_condition(session, f.text, driven_by_others=driven, within=within))
+    return conds
 
 
-def _fewer_than_text(session: Session, f: ClipFilter, conds: list) -> bool:
-    text_n = session.scalar(select(func.count()).select_from(_text_ids(f.text).subquery())) or 0
-    others = select(func.count()).select_from(select(Clip.id).where(*conds).limit(text_n).subquery())
-    return (session.scalar(others) or 0) < text_n
+#: Free text with more matches than this never drives a query with other conditions (reading each match's
+#: row costs more than checking the others' rows against the list of matches).
+TEXT_DRIVES = 5_000
 
 
-def _text_condition(session: Session, text: str, driven_by_others: bool = False):
+def _text_drives(session: Session, f: ClipFilter, conds: list, within: tuple[int, int] | None) -> bool:
+    """Whether the text's matches (at most :data:`TEXT_DRIVES`) are no more than the other conditions'."""
+    text_n = session.scalar(select(func.count()).select_from(
+        _text_ids(f.text, within).limit(TEXT_DRIVES + 1).subquery())) or 0
+    if text_n > TEXT_DRIVES:
+        return False
+    others = select(func.count()).select_from(select(Clip.id).where(*conds).limit(text_n + 1).subquery())
+    return text_n <= (session.scalar(others) or 0)
+
+
+def _text_condition(session: Session, text: str, driven_by_others: bool = False,
+                    within: tuple[int, int] | None = None):
     if _uses_fts(session, text):
         if driven_by_others:  # ``clips.id + 0`` is no index: SQLite checks rows against the list of matches
-            return (Clip.id + literal_column("0")).in_(_text_ids(text))
-        return Clip.id.in_(_text_ids(text))
+            return (Clip.id + literal_column("0")).in_(_text_ids(text, within))
+        return Clip.id.in_(_text_ids(text, within))
     pat = _like(text)  # one or two characters: a scan (they match most of a catalog anyway)
+    if session.get_bind().dialect.name == "sqlite":  # LIKE folds ASCII case as lower() does, without the calls
+        return or_(*(c.like(pat, escape="\\") for c in (Clip.name, Clip.tape_name, Clip.scene, Clip.notes)))
     return or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
                Clip.scene.ilike(pat, escape="\\"), Clip.notes.ilike(pat, escape="\\"))
 
@@ -190,23 +215,23 @@ def _joined(q: Select) -> Select:
     return q.join(Card, Card.id == Clip.card_id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
 
 
-def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = None) -> Select:
-    """The ``SELECT`` of one page of ``f`` (``cards``: only clips of those cards). Raises ``ValueError`` for
-    an unknown ``f.order``."""
+def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = None,
+               in_order: bool = False) -> Select:
+    """The ``SELECT`` of one page of ``f`` (``cards``: only clips of those cards; ``in_order``: the
+    conditions marked as matching most rows, so SQLite reads the sort column's index in order and stops
+    after the page). Raises ``ValueError`` for an unknown ``f.order``."""
     cols = [*Clip.__table__.c, Card.label.label("card_label"), Card.camera.label("card_camera"),
             ShootDay.day.label("day")]
     if cards is None:
-        q = _where(_joined(select(*cols)), f, session)
-    else:  # by the card index, the other conditions checked on the cards' clips
-        others = _likely(session, _all_conditions(f, session))
-        q = _joined(select(*cols)).where(Clip.card_id.in_(list(cards)), *others)
-    if f.order:
-        col = ORDER_COLUMNS.get(f.order)
-        if col is None:
-            raise ValueError(f"cannot sort by {f.order!r} (choose from {', '.join(ORDER_COLUMNS)})")
-        q = q.order_by((col.desc() if f.descending else col.asc()).nulls_last(), Clip.id)
-    else:
-        q = q.order_by(ShootDay.day, Clip.card_id, Clip.start_frame.asc().nulls_last(), Clip.name, Clip.id)
+        conds = _where_conditions(f, session, ordered=f.order in ORDER_COLUMNS and f.limit is not None)
+        if in_order and conds and session.get_bind().dialect.name == "sqlite":
+            conds = [func.likelihood(and_(*conds), literal_column("0.9"))]  # a constant, never a parameter
+        q = _joined(select(*cols)).where(*conds)
+    else:  # the cards' clips: by the card index, or by a condition's index sought to the cards' ids
+        within = _id_range(session, cards)
+        q = _joined(select(*cols)).where(Clip.card_id.in_(list(cards)), Clip.id.between(*within),
+                                         *_all_conditions(f, session, within))
+    q = _ordered(q, f)
     if f.offset:
         q = q.offset(f.offset)
     if f.limit is not None:
@@ -214,18 +239,50 @@ def page_query(session: Session, f: ClipFilter, cards: Sequence[int] | None = No
     return q
 
 
-#: A page in the default order (day, card, start, name) of a filter matching at least this many clips walks
-#: the cards in that order and sorts only the clips of the cards the page falls on, instead of sorting every
-#: match (the order spans two joined tables, so no index can give it).
+def _ordered(q: Select, f: ClipFilter) -> Select:
+    if f.order:
+        col = ORDER_COLUMNS.get(f.order)
+        if col is None:
+            raise ValueError(f"cannot sort by {f.order!r} (choose from {', '.join(ORDER_COLUMNS)})")
+        return q.order_by((col.desc() if f.descending else col.asc()).nulls_last(), Clip.id)
+    return q.order_by(ShootDay.day, Clip.card_id, Clip.start_frame.asc().nulls_last(), Clip.name, Clip.id)
+
+
+def _sorted_page(session: Session, f: ClipFilter) -> list[Row]:
+    """A page sorted by a ``clips`` column (migration 0016 gives each an index in either direction). A
+    filter matching at least :data:`WALK_FROM` clips reads that index in order, its conditions checked on
+    the way (else the matches are sorted); an unfiltered page past the first finds its ids in the index
+    alone (no row read for the rows skipped), then reads their rows."""
+    if count_clips(session, f, cap=WALK_FROM) < WALK_FROM:
+        return list(session.execute(page_query(session, f)))
+    unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+    if not (unfiltered and f.offset):
+        return list(session.execute(page_query(session, f, in_order=True)))
+    ids = list(session.scalars(_ordered(select(Clip.id), f).offset(f.offset).limit(f.limit)))
+    rows = {r.id: r for r in session.execute(page_query(session, ClipFilter(ids=ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+#: A page in an order that starts with the card — the default (day, card, start, name), by card label, by
+#: day — of a filter matching at least this many clips walks the cards in that order and sorts only the
+#: clips of the cards the page falls on, instead of sorting every match (these orders span joined tables,
+#: so no index gives them).
 WALK_FROM = 20_000
 WALK_BATCH = 256  # at most this many cards counted per query while walking (the first query counts 4)
+#: A filtered walk to a page past this offset counts the matches of every card in one ``GROUP BY`` over
+#: the filter's index instead of card batch after card batch (each reading every clip of its cards).
+WALK_DEEP = 10_000
+CARD_ORDERS = (None, "card", "day")  # the orders a walk gives: by card (default), by card label, by day
 
 
 def query_clips(session: Session, f: ClipFilter) -> list[Row]:
     """One page of clips matching ``f`` as plain rows: every ``clips`` column plus ``card_label``,
     ``card_camera`` and ``day`` (no ORM objects: a page of 200 loads in a few ms). Raises ``ValueError`` for
     an unknown ``f.order``."""
-    if f.order or f.limit is None or f.ids is not None or count_clips(session, f, cap=WALK_FROM) < WALK_FROM:
+    if f.limit is not None and f.ids is None and f.order not in CARD_ORDERS:
+        return _sorted_page(session, f)
+    if (f.order not in CARD_ORDERS or f.limit is None or f.ids is not None
+            or count_clips(session, f, cap=WALK_FROM) < WALK_FROM):
         return list(session.execute(page_query(session, f)))
     cards, skip = _cards_of_page(session, f)
     if not cards:
@@ -233,45 +290,144 @@ def query_clips(session: Session, f: ClipFilter) -> list[Row]:
     return list(session.execute(page_query(session, dataclasses.replace(f, offset=skip), cards)))
 
 
-def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
-    """The cards, in the default order, that page ``f`` falls on, and how many of their matches come before
-    the page: per-card counts of the matches (index on card id), card after card from the first."""
-    q = select(Card.id).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id).where(*_card_conditions(f))
+def _card_only(f: ClipFilter) -> bool:
+    """Whether ``f`` has no condition but on the card (day, card, camera layout): its counts are the cards'."""
+    return dataclasses.replace(f, day=None, card_label=None, camera_kind=None, card_id=None, order=None,
+                               descending=False, offset=0, limit=None) == ClipFilter()
+
+
+def _card_groups(session: Session, f: ClipFilter) -> Iterator[list[int]]:
+    """The cards ``f`` allows, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), as groups of cards
+    whose clips sort together: one card each in the default order; the cards of one label, or of one day,
+    whose clips then sort by id. Read lazily (a walk that stops early reads few rows); close it after."""
+    q = select(Card.id, Card.label, ShootDay.day).outerjoin(ShootDay, ShootDay.id == Card.shoot_day_id)
+    q = q.where(*_card_conditions(f))
     if f.card_id is not None:
         q = q.where(Card.id == f.card_id)
-    order = list(session.scalars(q.order_by(ShootDay.day, Card.id)))
-    skip, run, covered, start, size = f.offset, [], 0, 0, min(4, WALK_BATCH)
-    while start < len(order):
-        batch, start, size = order[start:start + size], start + size, min(size * 2, WALK_BATCH)
-        per_card = select(Clip.card_id, func.count()).where(Clip.card_id.in_(batch),
-                                                             *_likely(session, _all_conditions(f, session)))
-        counts = dict(session.execute(per_card.group_by(Clip.card_id)).all())  # by the card index
-        for card in batch:
-            n = counts.get(card, 0)
-            if not run and skip >= n:
-                skip -= n
-                continue
-            run.append(card)
-            covered += n
-            if covered - skip >= (f.limit or 0):
+    col = {"card": Card.label, "day": ShootDay.day}.get(f.order)
+    if col is None:
+        result = session.execute(q.order_by(ShootDay.day, Card.id))
+    else:
+        result = session.execute(q.order_by((col.desc() if f.descending else col.asc()).nulls_last(), Card.id))
+    try:
+        group: list[int] = []
+        last = object()
+        for cid, label, day in result:
+            key = cid if col is None else label if f.order == "card" else day
+            if group and key != last:
+                yield group
+                group = []
+            group.append(cid)
+            last = key
+        if group:
+            yield group
+    finally:
+        result.close()  # a walk that stopped early leaves no statement open on the connection
+
+
+def _card_ids_of(session: Session, f: ClipFilter) -> list[int]:
+    q = _card_ids(*_card_conditions(f))
+    return list(session.scalars(q.where(Card.id == f.card_id) if f.card_id is not None else q))
+
+
+def _id_range(session: Session, cards: Sequence[int]) -> tuple[int, int]:
+    """The lowest and highest clip id of ``cards`` (their index entries): a text search reads only its
+    matches in that range, and an index on a filter's equalities (which ends in the rowid) seeks into it
+    instead of reading every clip of that value. Exact either way: the cards are still checked."""
+    lo, hi = session.execute(select(func.min(Clip.id), func.max(Clip.id)).where(Clip.card_id.in_(list(cards)))
+                             ).one()
+    return (lo, hi) if lo is not None else (0, -1)
+
+
+def _counts_of_cards(session: Session, f: ClipFilter, cards: Sequence[int]) -> dict[int, int]:
+    """``{card id: matches of f}`` for ``cards`` (a card without a match is left out): by the card index, the
+    other conditions checked on the cards' clips, the text's matches read for their range of ids only."""
+    within = _id_range(session, cards)  # lets an index on the filter's equalities seek to the cards' ids
+    conds = [Clip.id.between(*within), *_all_conditions(f, session, within)]
+    q = select(Clip.card_id, func.count()).where(Clip.card_id.in_(list(cards)), *conds).group_by(Clip.card_id)
+    return dict(session.execute(q).all())
+
+
+def _counts_of_every_card(session: Session, f: ClipFilter) -> dict[int, int] | None:
+    """``{card id: matches of f}`` of every card at once, or ``None`` where a walk counts better batch by
+    batch: the maintained ``clip_card_counts`` for a filter on cards alone, one ``GROUP BY`` driven by the
+    filter's own index for a page past :data:`WALK_DEEP`."""
+    if _card_only(f) and _has_totals(session):
+        return dict(session.execute(select(literal_column("card_id"), literal_column("clips"))
+                                    .select_from(table("clip_card_counts"))).all())
+    if f.offset < WALK_DEEP:
+        return None
+    per_card = _where(select(Clip.card_id, func.count()), f, session).group_by(Clip.card_id)
+    return dict(session.execute(per_card).all())
+
+
+def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
+    """The cards, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), that page ``f`` falls on (whole
+    groups of :func:`_card_groups`), and how many of their matches come before the page: per-card counts
+    of the matches, group after group from the first (counted a batch of cards at a time, or all at once)."""
+    counts = _counts_of_every_card(session, f)
+    groups = _card_groups(session, f)
+    try:
+        return _walk(session, f, groups, counts)
+    finally:
+        groups.close()
+
+
+def _walk(session: Session, f: ClipFilter, groups: Iterator[list[int]],
+          counts: dict[int, int] | None) -> tuple[list[int], int]:
+    """The walk of :func:`_cards_of_page` over ``groups``, with ``counts`` of every card or counting ahead."""
+    known, size, ahead = counts or {}, min(4, WALK_BATCH), []
+    skip, run, covered = f.offset, [], 0
+    while True:
+        if not ahead:
+            ahead = list(itertools.islice(groups, 1)) if counts is not None else _count_ahead(session, f, groups,
+                                                                                            size, known)
+            size = min(size * 2, WALK_BATCH)
+            if not ahead:
                 return run, skip
-    return run, skip
+        group = ahead.pop(0)
+        n = sum(known.get(card, 0) for card in group)
+        if not run and skip >= n:
+            skip -= n
+            continue
+        run.extend(group)
+        covered += n
+        if covered - skip >= (f.limit or 0):
+            return run, skip
+
+
+def _count_ahead(session: Session, f: ClipFilter, groups: Iterator[list[int]], size: int,
+                 known: dict[int, int]) -> list[list[int]]:
+    """The next groups, up to ``size`` cards (whole groups), with their cards' matches counted into ``known``."""
+    ahead, cards = [], []
+    for group in groups:
+        ahead.append(group)
+        cards.extend(group)
+        if len(cards) >= size:
+            break
+    if cards:
+        known.update(_counts_of_cards(session, f, cards))
+    return ahead
 
 
 def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Select:
     """The ``SELECT`` of :func:`count_clips`: on ``clips`` alone (no join); free text alone counts the
-    search index's matches; ``cap`` stops counting after that many rows."""
+    search index's matches; conditions on the card alone add up the cards' maintained counts; ``cap`` stops
+    counting after that many rows."""
     only_text = f.text and _uses_fts(session, f.text) and f == ClipFilter(
         text=f.text, order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
-    if only_text:
-        inner = _text_ids(f.text)
-    else:
-        inner = _where(select(Clip.id), f, session)
-    unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
-    if unfiltered and _has_totals(session):
-        return select(literal_column("clips")).select_from(table("clip_totals"))  # kept by triggers
+    if _card_only(f) and _has_totals(session):
+        unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+        if unfiltered:
+            return select(literal_column("clips")).select_from(table("clip_totals"))  # kept by triggers
+        cards = _card_ids(*_card_conditions(f))
+        if f.card_id is not None:
+            cards = cards.where(Card.id == f.card_id)
+        return select(func.coalesce(func.sum(literal_column("clips")), 0)).select_from(
+            table("clip_card_counts")).where(literal_column("card_id").in_(cards))  # kept by triggers
     if cap is None and not only_text:
         return _where(select(func.count(Clip.id)), f, session)
+    inner = _text_ids(f.text) if only_text else _where(select(Clip.id), f, session)
     if cap is not None:
         inner = inner.limit(cap)
     return select(func.count()).select_from(inner.subquery())

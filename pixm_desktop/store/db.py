@@ -38,14 +38,19 @@ NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb", "smb2", 
                                  "afs", "ncpfs", "vboxsf", "fuse.rclone", "fuse.s3fs"})
 
 
-#: Tables the models do not describe (migration 0010, kept in step by triggers): the clip text search (FTS5
-#: ``clip_search`` and its shadow tables ``clip_search_*``) and the number of clips (``clip_totals``).
+#: Tables the models do not describe (migrations 0010 and 0016, kept in step by triggers): the clip text search
+#: (FTS5 ``clip_search`` and its shadow tables ``clip_search_*``), the number of clips (``clip_totals``) and
+#: of clips per card (``clip_card_counts``).
 SEARCH_TABLE = "clip_search"
-TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals"})
+TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals", "clip_card_counts"})
 
 
 def described_by_models(name: str | None, type_: str, _parent_names: dict) -> bool:
-    """Alembic ``include_name`` hook: ``False`` for the tables the triggers keep, which no model describes."""
+    """Alembic ``include_name`` hook: ``False`` for the tables the triggers keep and the descending indexes of
+    ``clips`` (migration 0016; a model index on ``x DESC`` is an expression Alembic cannot compare), which no
+    model describes."""
+    if type_ == "index" and name is not None and name.startswith("ix_clips_") and name.endswith("_desc"):
+        return False
     return not (type_ == "table" and name is not None
                 and (name in TRIGGER_TABLES or name.startswith(SEARCH_TABLE + "_")))
 

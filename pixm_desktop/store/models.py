@@ -213,6 +213,14 @@ class Clip(Base):
         Index("ix_clips_flagged", "flagged"),
         Index("ix_clips_take", "take"),
         Index("ix_clips_kind", "kind"),
+        # every sort order of the clip browser read in index order (migration 0016; its descending
+        # indexes are the migration's alone: store.db.described_by_models)
+        Index("ix_clips_scene", "scene"),
+        Index("ix_clips_camera", "camera"),
+        Index("ix_clips_circled", "circled"),
+        Index("ix_clips_start_frame", "start_frame"),
+        Index("ix_clips_frames", "frames"),
+        Index("ix_clips_codec", "codec"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
