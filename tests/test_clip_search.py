@@ -145,7 +145,7 @@ def test_text_search_and_counts_use_their_indexes(catalog) -> None:
                          (ClipFilter(min_rating=4), "ix_clips_rating")):
             got = plan(clips_repo.count_query(s, f))
             assert index in got and "cards" not in got.split("ix_clips")[0], (f, got)
-        got = plan(clips_repo.count_query(s, ClipFilter(day=DAY1)))  # the cards' counts (migration 0016)
+        got = plan(clips_repo.count_query(s, ClipFilter(day=DAY1)))  # the cards' counts (migration 0017)
         assert "clip_card_counts" in got and "clips " not in got.replace("clip_card_counts", ""), got
 
 

@@ -1,4 +1,4 @@
-"""The clip browser's queries at show scale (migration 0016, store.clips_repo) give what a plain reading of
+"""The clip browser's queries at show scale (migration 0017, store.clips_repo) give what a plain reading of
 the filter gives: for random filters, sort orders and pages over a few thousand random clips, the page and
 the count equal those of a straightforward reference (every clip read, filtered and sorted in Python the way
 SQL orders: NULL last in a sorted column, ties by id; the default order day (no day first), card, start,

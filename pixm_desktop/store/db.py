@@ -26,7 +26,7 @@ from pixm_desktop.core.errors import CatalogError
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Newest Alembic revision shipped (tests/test_clips_migration.py checks it equals the scripts' head). A
 #: catalog already there opens without loading Alembic, which costs about half a second per command.
-SCHEMA_HEAD = "0016"
+SCHEMA_HEAD = "0017"
 ENV_VAR = "PIXM_CATALOG"
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another process's write before "database is locked"
 MIGRATE_LOCK_TIMEOUT = 120.0  # seconds one process waits for another to create or migrate the catalog
@@ -38,7 +38,7 @@ NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb", "smb2", 
                                  "afs", "ncpfs", "vboxsf", "fuse.rclone", "fuse.s3fs"})
 
 
-#: Tables the models do not describe (migrations 0010 and 0016, kept in step by triggers): the clip text search
+#: Tables the models do not describe (migrations 0010 and 0017, kept in step by triggers): the clip text search
 #: (FTS5 ``clip_search`` and its shadow tables ``clip_search_*``), the number of clips (``clip_totals``) and
 #: of clips per card (``clip_card_counts``).
 SEARCH_TABLE = "clip_search"
@@ -47,7 +47,7 @@ TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals", "clip_card_counts"})
 
 def described_by_models(name: str | None, type_: str, _parent_names: dict) -> bool:
     """Alembic ``include_name`` hook: ``False`` for the tables the triggers keep and the descending indexes of
-    ``clips`` (migration 0016; a model index on ``x DESC`` is an expression Alembic cannot compare), which no
+    ``clips`` (migration 0017; a model index on ``x DESC`` is an expression Alembic cannot compare), which no
     model describes."""
     if type_ == "index" and name is not None and name.startswith("ix_clips_") and name.endswith("_desc"):
         return False

@@ -11,16 +11,16 @@ three triggers on ``clips`` (never on ``files``: an offload's file inserts pay n
 default order (day, card, start) and its card and day orders walk cards; with these counts a page deep in an
 unfiltered list, and the count of a day or a card, read one row per card instead of every clip before it.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-01 21:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
