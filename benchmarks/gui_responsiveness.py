@@ -9,6 +9,10 @@ offload of the same card in the same session (the ratio shows what the window co
     python benchmarks/gui_responsiveness.py --work bench-work --gb 1.2 [--platform xcb] [--no-baseline]
 
 Caches are dropped before each offload when run as root (so verification reads the media).
+
+The ratio printed here is not the window-vs-headless figure of issue 20: the headless offload runs in this
+process (no interpreter start, no child) and the window's job children run this file as their main module, not
+the ``pixm-desktop`` console script. ``benchmarks/window_offload.py`` measures that ratio like with like.
 """
 
 from __future__ import annotations

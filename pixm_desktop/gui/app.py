@@ -1,4 +1,11 @@
-"""``pixm-desktop``: start the cart window on the catalog (``--catalog``, ``$PIXM_CATALOG`` or the default)."""
+"""``pixm-desktop``: start the cart window on the catalog (``--catalog``, ``$PIXM_CATALOG`` or the default).
+
+This module stays light to import: Qt, the window and the catalog are imported inside :func:`main` and
+:func:`smoke_test`. Jobs run in spawned child processes (``services.jobs.supervisor``), and a spawned child
+runs the parent's main module again (``multiprocessing``'s ``__mp_main__``) — for ``pixm-desktop`` the console
+script, whose one import is this module. Importing Qt and every page there cost each offload child ~2 s of
+start-up and ~140 MB of memory (``benchmarks/window_offload.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,22 +16,23 @@ import multiprocessing
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QMessageBox
-
 from pixm_desktop import APP_NAME, __version__
-from pixm_desktop.core import logs
-from pixm_desktop.core.errors import PixmError
-from pixm_desktop.gui.collector import GuiThreadCollector
-from pixm_desktop.gui.settings_store import APP, ORG
-from pixm_desktop.gui.theme import apply_dark_theme
-from pixm_desktop.gui.window import PAGE_KEYS, CartWindow
-from pixm_desktop.services.settings import default_catalog_path, open_catalog
 
-__all__ = ["CartWindow", "main"]
+__all__ = ["main", "settle_interpreter", "smoke_test"]  # CartWindow too, on first use (__getattr__)
+
+
+def __getattr__(name: str):
+    """``app.CartWindow`` (and ``PAGE_KEYS``) for callers that took them from here: imported on first use."""
+    if name in ("CartWindow", "PAGE_KEYS"):
+        from pixm_desktop.gui import window
+
+        return getattr(window, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _args(argv: list[str]) -> argparse.Namespace:
+    from pixm_desktop.services.settings import default_catalog_path
+
     p = argparse.ArgumentParser(prog="pixm-desktop", description=f"{APP_NAME} {__version__}: the cart window")
     p.add_argument("--catalog", type=Path, default=None,
                    help=f"catalog SQLite file (default $PIXM_CATALOG or {default_catalog_path()})")
@@ -51,6 +59,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     if args.smoke_test:
         return smoke_test(argv)
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from pixm_desktop.core import logs
+    from pixm_desktop.core.errors import PixmError
+    from pixm_desktop.gui.collector import GuiThreadCollector
+    from pixm_desktop.gui.settings_store import APP, ORG
+    from pixm_desktop.gui.theme import apply_dark_theme
+    from pixm_desktop.gui.window import CartWindow
+    from pixm_desktop.services.settings import open_catalog
+
     log_file = logs.configure(verbose=args.verbose)
     logging.getLogger(__name__).info("pixm-desktop %s started (log %s)", __version__, log_file)
     app = QApplication.instance() or QApplication(argv)
@@ -83,7 +101,14 @@ def smoke_test(argv: list[str]) -> int:
     (unless a platform was asked for), its pages visited, closed. Prints one line per check."""
     import os
 
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from pixm_desktop.core import logs
+    from pixm_desktop.gui.theme import apply_dark_theme
+    from pixm_desktop.gui.window import PAGE_KEYS, CartWindow
     from pixm_desktop.services import selfcheck
+    from pixm_desktop.services.settings import open_catalog
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     logs.configure(verbose=False)
