@@ -111,3 +111,40 @@ def test_offload_whose_catalog_fails_mid_copy_ends_failed_and_not_safe(env, monk
         catalog.close()
     assert not verdict(catalog_path, label).safe
     assert not [t for t in threading.enumerate() if t.name == "pixm-catalog"]
+
+
+def test_a_session_that_cannot_open_fails_the_caller_and_never_hangs(env):
+    """If the catalog thread cannot even open its session (catalog drive gone), every submit, drain and close
+    still returns, raising that error, instead of waiting forever for a thread that stopped."""
+    catalog, files, dests, job = _offloaded(env)
+
+    def no_session():
+        raise OperationalError("open", {}, Exception("unable to open database file"))
+
+    flush = repo.BackgroundFlush(no_session)
+    outcome: list[BaseException | None] = []
+
+    def offload_side():
+        try:
+            with catalog.session() as s:
+                writer = repo.BatchWriter(s)
+                for _ in range(flush.MAX_WAITING * 3):  # more than the queue holds: submit must not block
+                    writer.copy_state(files[0], dests[0], CopyState.COPIED, "copied", job)
+                    flush.submit(writer.take())
+            outcome.append(None)
+        except OperationalError as exc:
+            outcome.append(exc)
+        finally:
+            try:
+                flush.close()
+            except OperationalError as exc:
+                outcome.append(exc)
+
+    side = threading.Thread(target=offload_side, daemon=True)
+    side.start()
+    side.join(120)  # a hang guard, not a time limit on the work
+    assert not side.is_alive(), "BackgroundFlush waited forever for a thread whose session never opened"
+    assert any(isinstance(e, OperationalError) for e in outcome)
+    assert not [t for t in threading.enumerate() if t.name == "pixm-catalog"]
+    assert _states(catalog)[(files[0], dests[0])] == "verified"  # nothing was written over the offload's state
+    catalog.close()

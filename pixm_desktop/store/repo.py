@@ -367,15 +367,38 @@ class BackgroundFlush:
             raise self._error
 
     def _loop(self) -> None:
-        with self._sessions() as session:
-            while (batch := self._queue.get()) is not None:
-                try:
-                    if self._error is None:
-                        batch.flush(session)
-                        session.commit()
-                except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread)
-                    session.rollback()
-                    self._error = exc
-                finally:
-                    self._queue.task_done()
+        ended = False
+        try:
+            with self._sessions() as session:
+                ended = self._serve(session)
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread)
+            self._error = self._error or exc
+        if not ended:  # the session failed to open or close: keep answering, so drain/close never wait forever
+            self._discard()
+
+    def _serve(self, session: Session) -> bool:
+        """Commit batches until the end mark; True once it was taken."""
+        while (batch := self._queue.get()) is not None:
+            try:
+                if self._error is None:
+                    batch.flush(session)
+                    session.commit()
+            except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread)
+                self._error = exc
+                self._rollback(session)
+            finally:
+                self._queue.task_done()
+        self._queue.task_done()
+        return True
+
+    def _discard(self) -> None:
+        while self._queue.get() is not None:
             self._queue.task_done()
+        self._queue.task_done()
+
+    @staticmethod
+    def _rollback(session: Session) -> None:
+        try:
+            session.rollback()
+        except BaseException:  # noqa: BLE001 (the first error is the one reported)
+            pass
