@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from pypdf import PdfReader
 from reportlab.platypus import Table
 
@@ -80,3 +81,20 @@ def test_marked_row_keeps_its_mark_past_page_breaks(tmp_path):
         seen += piece_rows
     assert seen == 400
     assert marked == [3, 250]
+
+
+def test_offload_appendix_row_numbers_stay_on_one_line_past_ten_thousand():
+    """The appendix's "#" column widens to its largest number: "12000" was wrapped as "120"/"00" (and every
+    such cell became a slow Paragraph) on cards of 10,000 files or more."""
+    from types import SimpleNamespace
+
+    from pixm_desktop.reports.offload import _appendix
+
+    files = [SimpleNamespace(path=f"DCIM/{100 + i // 1000}GOPRO/G{i:07d}.JPG", size=4096 + i,
+                             hashes={"xxh64": f"{i:016x}"}) for i in range(12_000)]
+    kit = Kit()
+    table = next(f for f in _appendix(SimpleNamespace(files=files, algorithms=["xxh64"]), kit, 510.0)
+                 if isinstance(f, RowsTable))
+    assert kit.fits(table._widths[0])("12000")
+    assert all(isinstance(cell, str) for row in table._body for cell in row)  # one line each, no Paragraph
+    assert sum(table._widths) == pytest.approx(510.0)

@@ -253,6 +253,12 @@ def _appendix(r: OffloadReport, kit: Kit, width: float) -> list[Flowable]:
     single = len(algs) == 1 and algs[0] != "c4"
     header = ["#", "File", "Size (bytes)", algs[0] if single else "Checksums"]
     w = [0.05, 0.5, 0.14, 0.31] if single else [0.05, 0.36, 0.12, 0.47]
+    # The row number's column fits the largest number on one line (a wrapped cell is a Paragraph: slow, and
+    # "12000" was cut in two); the file column gives up what it needs.
+    need = kit.column_width(str(len(r.files))) / width
+    if need > w[0]:
+        w[1] -= need - w[0]
+        w[0] = need
     rows = []
     for n, f in enumerate(r.files, 1):
         if single:

@@ -114,6 +114,11 @@ class Kit:
         room = width - CELL_PADDING
         return lambda text: pdfmetrics.stringWidth(text, font, size) <= room
 
+    def column_width(self, widest: str, *, mono: bool = False) -> float:
+        """Points a table column needs to show ``widest`` on one line in the cell font (padding included)."""
+        font = self.fonts.mono if mono else self.fonts.regular
+        return pdfmetrics.stringWidth(widest, font, self.mono.fontSize if mono else self.cell.fontSize) + CELL_PADDING
+
     def rich(self, parts: Sequence[tuple[object, str]], style: ParagraphStyle | None = None) -> Paragraph:
         """A Paragraph from ``(text, how)`` parts; ``how`` is ``""``, ``"b"``, ``"small"``, ``"mono"``,
         ``"br"`` (line break before the text)."""
