@@ -250,3 +250,48 @@ def test_small_files_travel_in_batches_in_order_and_all_verify(tmp_path, monkeyp
             if p.is_file():
                 assert (d / p.relative_to(src)).read_bytes() == p.read_bytes()
         assert_no_temps(d)
+
+
+@pytest.mark.parametrize("atomic", [True, False], ids=["renameat2-noreplace", "check-then-rename"])
+def test_file_appearing_in_a_new_destination_folder_mid_copy_is_never_overwritten(tmp_path, monkeypatch, atomic):
+    """In a folder the offload itself created the writer does not look for an existing file first; a file that
+    appears there while the copy is in flight must still be refused by the rename, never replaced, whether the
+    rename is atomic (Linux renameat2 RENAME_NOREPLACE) or the filesystem cannot (check, then rename)."""
+    from pixm_desktop.engine import copier
+
+    src = tmp_path / "card"
+    write(src / "A001" / "clip.mov", b"card bytes " * 1000)
+    write(src / "A001" / "other.mov", b"other take " * 1000)
+    dest = tmp_path / "d1"
+    real_durable = copier.make_durable
+
+    def someone_writes_first(folder, files):
+        write(dest / "A001" / "clip.mov", b"somebody else's file")
+        return real_durable(folder, files)
+
+    monkeypatch.setattr(copier, "make_durable", someone_writes_first)
+    if not atomic:
+        def refused(src_path, dst_path):
+            raise NotImplementedError("this filesystem refuses RENAME_NOREPLACE")
+
+        monkeypatch.setattr(copier, "rename_no_replace", refused)
+    final, _, _ = copy_card(src, [dest])
+    clash = final[(b"A001/clip.mov", 0)]
+    assert clash.state == CopyState.FAILED and "not overwritten" in clash.reason
+    assert (dest / "A001" / "clip.mov").read_bytes() == b"somebody else's file"
+    assert final[(b"A001/other.mov", 0)].state == CopyState.VERIFIED
+    assert (dest / "A001" / "other.mov").read_bytes() == b"other take " * 1000
+    assert_no_temps(dest)
+
+
+def test_file_ending_in_a_zero_chunk_keeps_its_length(tmp_path):
+    """The last chunk of zeros is skipped as a hole; the copy's length must still be set (ftruncate)."""
+    from pixm_desktop.engine.mediaio import CHUNK_SIZE
+
+    src = tmp_path / "card"
+    data = os.urandom(CHUNK_SIZE) + bytes(CHUNK_SIZE)
+    write(src / "tail.mov", data)
+    final, _, _ = copy_card(src, [tmp_path / "d1"])
+    assert final[(b"tail.mov", 0)].state == CopyState.VERIFIED
+    assert (tmp_path / "d1" / "tail.mov").stat().st_size == len(data)
+    assert (tmp_path / "d1" / "tail.mov").read_bytes() == data

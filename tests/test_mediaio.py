@@ -68,3 +68,22 @@ def test_copier_verification_reads_every_copy_from_the_drive(mount_ext4, tmp_pat
     reread = storage_read_bytes() - before
     assert sum(1 for e in events if getattr(e, "state", None) == "verified") == 5
     assert reread >= 5 * size, f"only {reread} of {5 * size} bytes re-read from the drive"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's; elsewhere the copier "
+                    "checks, then renames")
+def test_rename_no_replace_refuses_an_existing_file_and_leaves_both(tmp_path):
+    from pixm_desktop.engine.mediaio import ATOMIC_NO_REPLACE, rename_no_replace
+
+    assert ATOMIC_NO_REPLACE
+    tmp, final = tmp_path / "t.part", tmp_path / "clip.mov"
+    tmp.write_bytes(b"copy")
+    final.write_bytes(b"precious")
+    with pytest.raises(FileExistsError):
+        rename_no_replace(os.fsencode(tmp), os.fsencode(final))
+    assert final.read_bytes() == b"precious" and tmp.read_bytes() == b"copy"
+    final.unlink()
+    assert rename_no_replace(os.fsencode(tmp), os.fsencode(final))
+    assert final.read_bytes() == b"copy" and not tmp.exists()
+    with pytest.raises(FileNotFoundError):
+        rename_no_replace(os.fsencode(tmp), os.fsencode(final))

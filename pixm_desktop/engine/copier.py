@@ -40,12 +40,14 @@ from pixm_desktop.core.model import (
     SourceFile,
 )
 from pixm_desktop.engine.mediaio import (
+    ATOMIC_NO_REPLACE,
     CHUNK_SIZE,
     READ_AHEAD_MAX,
     NotACopyError,
     hash_from_media,
     make_durable,
     read_ahead,
+    rename_no_replace,
 )
 
 READ_AHEAD_FILES = 32  # small source files asked of the card ahead of the reader
@@ -53,6 +55,9 @@ QUEUE_DEPTH = 4  # chunks buffered per destination writer: bounds memory to dept
 SMALL_FILE = 1024 * 1024  # files up to this size travel to the writers in batches, not message by message
 BATCH_BYTES = 4 * 1024 * 1024  # a batch is handed over at this many bytes of small files …
 BATCH_MESSAGES = 384  # … or this many messages (three per file), whichever comes first
+BATCH_FILES = 1024  # finished copies made durable (one syncfs), renamed and re-read together …
+BATCH_SECONDS = 0.5  # … or those finished within this long: fewer journal commits per small file
+_UTIME_BY_FD = os.utime in os.supports_fd  # the copy's mtime set through its open file: no path lookup
 TEMP_PREFIX = ".pixm-"
 TEMP_SUFFIX = ".part"
 _FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ENXIO, errno.ENODEV,
@@ -137,6 +142,8 @@ class _Destination:
         self.to_verify: queue.Queue = queue.Queue()
         self.down_reason: str | None = None  # set once the whole destination is unusable
         self._made_dirs: set[bytes] = set()
+        self._fresh_dirs: set[bytes] = set()  # folders this offload created: nothing of ours can be in them yet
+        self._no_replace = ATOMIC_NO_REPLACE  # renames refuse to replace atomically (else check, then rename)
         self._real_dirs: set[bytes] = set()  # folders below the card folder seen to be real folders
         self.dev: int | None = None  # st_dev of the card folder: every copy must be on it
         self._pending: list[_Written] = []  # closed temp files waiting for the next durable batch
@@ -162,17 +169,23 @@ class _Destination:
         try:
             if root is not None and not self._root_present(*root):
                 return self._start_threads()
-            os.makedirs(self.base, exist_ok=True)
+            self._make_dir(self.base)
             real = os.path.realpath(self.base)
             if real != os.path.abspath(self.base):
                 self.down_reason = (f"the destination card folder is reached through a symbolic link (→ "
                                     f"{real.decode('utf-8', 'replace')}); PIXM never writes through links")
             self.dev = os.lstat(self.base).st_dev
             for d in dirs:
-                os.makedirs(os.path.join(self.base, d), exist_ok=True)
+                self._make_dir(os.path.join(self.base, d))
         except OSError as exc:
             self.down_reason = describe_os_error(exc, "destination")
         self._start_threads()
+
+    def _make_dir(self, path: bytes) -> None:
+        fresh = not os.path.lexists(path)
+        os.makedirs(path, exist_ok=True)
+        if fresh:
+            self._fresh_dirs.add(path)
 
     def _start_threads(self) -> None:
         self.writer.start()
@@ -284,6 +297,7 @@ class _Destination:
         self._file, self._failed, self._existing, self._replace = f, None, False, replace
         self._failed_kind = CopyFailure.WRITE
         self._received = 0
+        self._tail_hole = False
         final = os.path.join(self.base, f.relpath)
         parent = os.path.dirname(final)
         self._final = final
@@ -301,7 +315,10 @@ class _Destination:
             if parent not in self._made_dirs:
                 os.makedirs(parent, exist_ok=True)
                 self._made_dirs.add(parent)
-            if not replace and os.path.lexists(final):
+            # In a folder made by this offload no file can be waiting; one that appears meanwhile is refused by
+            # the atomic no-replace rename. Elsewhere an existing file is compared, never overwritten.
+            maybe_there = not (self._no_replace and parent in self._fresh_dirs)
+            if not replace and maybe_there and os.path.lexists(final):
                 self._existing = True  # compare at close, never overwrite
                 return
             self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
@@ -314,10 +331,12 @@ class _Destination:
         try:
             if len(chunk) == CHUNK_SIZE and chunk == _ZERO_CHUNK:
                 os.lseek(self._fd, len(chunk), os.SEEK_CUR)  # keep sparse files sparse
+                self._tail_hole = True
             else:
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(self._fd, view):]
+                self._tail_hole = False
             self._received += len(chunk)
             self.progress.bytes_written += len(chunk)
         except OSError as exc:
@@ -336,10 +355,16 @@ class _Destination:
                          self.down_reason else f"incomplete copy ({self._received} of {f.size} bytes written)")
         elif self._fd is not None:
             try:
-                os.ftruncate(self._fd, f.size)  # a trailing hole needs the length set explicitly
+                if self._tail_hole:
+                    os.ftruncate(self._fd, f.size)  # a trailing hole needs the length set explicitly
                 fd, self._fd = self._fd, None
-                os.close(fd)  # once only: a failed close still frees the number, which another thread may reuse
-                os.utime(self._tmp, ns=(f.mtime_ns, f.mtime_ns))
+                try:
+                    if _UTIME_BY_FD:
+                        os.utime(fd, ns=(f.mtime_ns, f.mtime_ns))
+                finally:
+                    os.close(fd)  # once only: a failed close still frees the number, which another thread may reuse
+                if not _UTIME_BY_FD:
+                    os.utime(self._tmp, ns=(f.mtime_ns, f.mtime_ns))
             except OSError as exc:
                 self._fail(exc)
                 self._report(f, CopyState.FAILED, reason=self._failed)
@@ -402,8 +427,8 @@ class _Destination:
         batch), renames them and re-reads them, while this thread goes on writing the next files."""
         if not self._pending:
             return
-        due = len(self._pending) >= 256 or self._pending_bytes >= 256 * 1024 * 1024 or \
-            time.monotonic() - self._last_flush >= 0.25
+        due = len(self._pending) >= BATCH_FILES or self._pending_bytes >= 256 * 1024 * 1024 or \
+            time.monotonic() - self._last_flush >= BATCH_SECONDS
         if force or due:
             self.to_verify.put(self._pending)
             self._pending, self._pending_bytes = [], 0
@@ -428,13 +453,20 @@ class _Destination:
 
     def _rename(self, w: _Written) -> bool:
         try:
+            if not w.replace and self._no_replace:
+                try:
+                    return rename_no_replace(w.tmp, w.final)
+                except NotImplementedError:
+                    self._no_replace = False  # this filesystem cannot: check, then rename, from now on
             if not w.replace and os.path.lexists(w.final):
-                _unlink_quietly(w.tmp)
-                self._report(w.file, CopyState.FAILED, reason="a file appeared at the destination during the "
-                             "copy; not overwritten", failure=CopyFailure.FOREIGN)
-                return False
+                raise FileExistsError(errno.EEXIST, "exists", w.final)
             os.replace(w.tmp, w.final)
             return True
+        except FileExistsError:
+            _unlink_quietly(w.tmp)
+            self._report(w.file, CopyState.FAILED, reason="a file appeared at the destination during the "
+                         "copy; not overwritten", failure=CopyFailure.FOREIGN)
+            return False
         except OSError as exc:
             _unlink_quietly(w.tmp)
             self._report(w.file, CopyState.FAILED, reason=describe_os_error(exc, "destination"))

@@ -195,6 +195,47 @@ def _load_syncfs():
 _SYNCFS = _load_syncfs()
 
 
+def _load_renameat2():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+        fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        return fn
+    except (OSError, AttributeError):
+        return None
+
+
+_RENAMEAT2 = _load_renameat2()
+_AT_FDCWD = -100
+_RENAME_NOREPLACE = 1
+
+#: Whether :func:`rename_no_replace` can be atomic here (Linux ``renameat2``); the filesystem may still refuse.
+ATOMIC_NO_REPLACE = _RENAMEAT2 is not None
+
+
+def rename_no_replace(src: bytes, dst: bytes) -> bool:
+    """Rename ``src`` to ``dst`` unless ``dst`` exists, atomically (Linux ``renameat2(RENAME_NOREPLACE)``): no
+    moment exists where another file at ``dst`` could be overwritten. Returns ``True`` once renamed.
+
+    Raises ``FileExistsError`` when ``dst`` exists; ``NotImplementedError`` where the platform or the
+    filesystem cannot rename without replacing (the caller checks and renames itself); other ``OSError``."""
+    if _RENAMEAT2 is None:
+        raise NotImplementedError("renameat2 is not available")
+    if _RENAMEAT2(_AT_FDCWD, src, _AT_FDCWD, dst, _RENAME_NOREPLACE) == 0:
+        return True
+    import ctypes
+
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        raise NotImplementedError(f"this filesystem refuses RENAME_NOREPLACE ({os.strerror(err)})")
+    if err == errno.EEXIST:
+        raise FileExistsError(err, os.strerror(err), dst)
+    raise OSError(err, os.strerror(err), src)
+
+
 def make_durable(folder: os.PathLike | str | bytes, files: list[bytes]) -> None:
     """Write the data of ``files`` (all on ``folder``'s filesystem) to the drive before returning.
 
