@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +90,55 @@ def test_rename_no_replace_refuses_an_existing_file_and_leaves_both(tmp_path):
     assert final.read_bytes() == b"copy" and not tmp.exists()
     with pytest.raises(FileNotFoundError):
         rename_no_replace(os.fsencode(tmp), os.fsencode(final))
+
+
+def _device_written_bytes(mount: Path) -> int:
+    """Bytes the block device under ``mount`` has written (``/sys/block/DEV/stat``, sectors written × 512)."""
+    source = subprocess.run(["findmnt", "-n", "-o", "SOURCE", str(mount)], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    return int(Path(f"/sys/block/{Path(source).name}/stat").read_text().split()[6]) * 512
+
+
+def _written_before_first_durable(monkeypatch, card: Path, dest: Path, *, writeback: bool) -> int:
+    """Copy ``card`` to ``dest``; the device's written bytes when the copier first makes a batch durable
+    (waiting up to 5 s there for them to reach 16 MiB: a hang guard, not a time limit)."""
+    from pixm_desktop.core.model import ProgressSnapshot
+    from pixm_desktop.engine import copier
+    from pixm_desktop.engine.copier import CopyTask, run_copy
+    from pixm_desktop.engine.scan import scan_card
+
+    if not writeback:
+        monkeypatch.setattr(copier, "start_writeback", lambda fd, offset, length: None)
+    real, seen = copier.make_durable, []
+    base = _device_written_bytes(dest.parent)
+
+    def watch(folder, files):
+        if not seen:
+            deadline = time.monotonic() + 5
+            while _device_written_bytes(dest.parent) - base < 16 << 20 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            seen.append(_device_written_bytes(dest.parent) - base)
+        return real(folder, files)
+
+    monkeypatch.setattr(copier, "make_durable", watch)
+    scan = scan_card(card)
+    events = list(run_copy(card, [dest], [CopyTask(f, (0,)) for f in scan.files], algorithms=(HashAlgorithm.XXH64,),
+                           progress=ProgressSnapshot(scan.total_bytes, len(scan.files))))
+    assert sum(1 for e in events if getattr(e, "state", None) == "verified") == len(scan.files)
+    monkeypatch.undo()
+    return seen[0]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sync_file_range is Linux's")
+def test_large_copies_reach_the_drive_while_written_not_at_the_batch_sync(mount_ext4, tmp_path, monkeypatch):
+    """Below the kernel's dirty thresholds a copy's data would wait in memory until the batch's syncfs, and the
+    drive would sit idle while the verifier re-reads: the writer starts each large chunk's writeback itself."""
+    card = tmp_path / "card"
+    card.mkdir()
+    (card / "A001C001.mov").write_bytes(os.urandom(40 << 20))
+    disk = mount_ext4(256 * 1024 * 1024)
+    control = _written_before_first_durable(monkeypatch, card, disk / "control", writeback=False)
+    if control >= 16 << 20:
+        pytest.skip(f"this kernel wrote {control} bytes back on its own (low dirty thresholds): nothing to tell apart")
+    written = _written_before_first_durable(monkeypatch, card, disk / "copy", writeback=True)
+    assert written >= 16 << 20, f"only {written} bytes reached the drive before the batch was made durable"

@@ -48,6 +48,7 @@ from pixm_desktop.engine.mediaio import (
     make_durable,
     read_ahead,
     rename_no_replace,
+    start_writeback,
 )
 
 READ_AHEAD_FILES = 32  # small source files asked of the card ahead of the reader
@@ -337,6 +338,8 @@ class _Destination:
                 while view:
                     view = view[os.write(self._fd, view):]
                 self._tail_hole = False
+                if self._file is not None and self._file.size > SMALL_FILE:
+                    start_writeback(self._fd, self._received, len(chunk))  # the drive writes while we go on
             self._received += len(chunk)
             self.progress.bytes_written += len(chunk)
         except OSError as exc:
