@@ -295,3 +295,27 @@ def test_file_ending_in_a_zero_chunk_keeps_its_length(tmp_path):
     assert final[(b"tail.mov", 0)].state == CopyState.VERIFIED
     assert (tmp_path / "d1" / "tail.mov").stat().st_size == len(data)
     assert (tmp_path / "d1" / "tail.mov").read_bytes() == data
+
+
+def test_small_copy_swapped_for_a_link_before_its_reread_is_refused(tmp_path, monkeypatch):
+    """Small copies are opened ahead of their re-read in groups; the opening still refuses a symbolic link (here
+    to the identical card file, which goes away with the card) and the copy is failed, never verified."""
+    from pixm_desktop.engine import copier
+
+    src = tmp_path / "card"
+    for i in range(3):
+        write(src / "DCIM" / f"IMG_{i}.JPG", os.urandom(4096))
+    dest = tmp_path / "d1"
+    real = copier.open_for_reread
+
+    def swap_then_open(path, **kw):
+        if path.endswith(b"IMG_1.JPG"):
+            os.unlink(path)
+            os.symlink(src / "DCIM" / "IMG_1.JPG", path)
+        return real(path, **kw)
+
+    monkeypatch.setattr(copier, "open_for_reread", swap_then_open)
+    final, _, _ = copy_card(src, [dest])
+    bad = final[(b"DCIM/IMG_1.JPG", 0)]
+    assert bad.state == CopyState.FAILED and "symbolic link is not a copy" in bad.reason
+    assert final[(b"DCIM/IMG_0.JPG", 0)].state == final[(b"DCIM/IMG_2.JPG", 0)].state == CopyState.VERIFIED

@@ -43,15 +43,18 @@ from pixm_desktop.engine.mediaio import (
     ATOMIC_NO_REPLACE,
     CHUNK_SIZE,
     READ_AHEAD_MAX,
+    REREAD_AHEAD,
     NotACopyError,
     hash_from_media,
     make_durable,
+    open_for_reread,
     read_ahead,
     rename_no_replace,
     start_writeback,
 )
 
 READ_AHEAD_FILES = 32  # small source files asked of the card ahead of the reader
+REREAD_GROUP = 64  # small copies opened and fetched together for their re-read (open descriptors stay few)
 QUEUE_DEPTH = 4  # chunks buffered per destination writer: bounds memory to depth × chunk × destinations
 SMALL_FILE = 1024 * 1024  # files up to this size travel to the writers in batches, not message by message
 BATCH_BYTES = 4 * 1024 * 1024  # a batch is handed over at this many bytes of small files …
@@ -488,20 +491,39 @@ class _Destination:
             renamed = self._commit_batch(batch)
             if not self.verify:
                 continue
-            # Drop the copies' cached pages, then have the drive fetch the small ones in parallel.
-            ahead = {w.final for w in renamed if w.file.size <= READ_AHEAD_MAX and read_ahead(w.final, drop_first=True)}
-            for w in renamed:
+            for start in range(0, len(renamed), REREAD_GROUP):
+                self._verify_group(renamed[start:start + REREAD_GROUP])
+
+    def _verify_group(self, group: list[_Written]) -> None:
+        """Re-read a group of copies: the small ones are opened first, their cached pages dropped and the drive
+        asked to fetch them all (in parallel), then each is hashed through the descriptor opened."""
+        opened: dict[bytes, int | OSError] = {}
+        if REREAD_AHEAD:
+            for w in group:
+                if w.file.size <= READ_AHEAD_MAX:
+                    try:
+                        opened[w.final] = open_for_reread(w.final, expect_dev=self.dev)
+                    except OSError as exc:  # reported as the re-read's own failure
+                        opened[w.final] = exc
+        try:
+            for w in group:
                 if not self.cancel.cancelled:
-                    self._verify_one(w.file, w.final, w.hashes, dropped=w.final in ahead)
+                    self._verify_one(w.file, w.final, w.hashes, opened=opened.pop(w.final, None))
+        finally:
+            for left in opened.values():  # cancelled: close what was opened ahead
+                if isinstance(left, int):
+                    os.close(left)
 
     def _verify_one(self, f: SourceFile, final: bytes, expected: Mapping[HashAlgorithm, str], *,
-                    dropped: bool = False) -> None:
+                    opened: int | OSError | None = None) -> None:
         def count(n: int) -> None:
             self.progress.bytes_verified += n
 
         try:
+            if isinstance(opened, OSError):
+                raise opened
             found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count, flush=False,
-                                          dropped=dropped, expect_dev=self.dev)
+                                          expect_dev=self.dev, fd=opened)
         except CancelledError:
             return
         except NotACopyError as exc:

@@ -111,33 +111,61 @@ def hash_from_media(
     flush: bool = True,
     dropped: bool = False,
     expect_dev: int | None = None,
+    fd: int | None = None,
 ) -> tuple[dict[HashAlgorithm, str], int]:
     """Hash a regular file as read back from the drive: ``({algorithm: text form}, bytes read)``.
 
     Pages read are dropped again as we go so a verification does not fill the cache with the copy. Links are
-    not followed. Raises :class:`NotACopyError` (a link, folder or special file, or a file off ``expect_dev``),
+    not followed. ``fd``: the file already opened by :func:`open_for_reread` (this call closes it). Raises :class:`NotACopyError` (a link, folder or special file, or a file off ``expect_dev``),
     ``OSError`` (missing file, I/O error) and :class:`~pixm_desktop.core.errors.CancelledError`.
     """
     hasher = MultiHasher(algorithms)
     total = 0
     buf = _read_buffer(chunk_size)
-    fd = open_uncached(path, flush=flush, dropped=dropped, expect_dev=expect_dev)
+    if fd is None:
+        fd = open_uncached(path, flush=flush, dropped=dropped, expect_dev=expect_dev)
     try:
-        with os.fdopen(fd, "rb", buffering=0, closefd=False) as fh:
-            while True:
-                if cancel is not None:
-                    _check_cancel(cancel)
-                n = fh.readinto(buf)
-                if not n:
-                    break
-                hasher.update(buf[:n])
-                drop_cached_pages(fd, total, n)
-                total += n
-                if on_bytes is not None:
-                    on_bytes(n)
+        while True:
+            if cancel is not None:
+                _check_cancel(cancel)
+            n = _readinto(fd, buf)
+            if not n:
+                break
+            hasher.update(buf[:n])
+            drop_cached_pages(fd, total, n)
+            total += n
+            if on_bytes is not None:
+                on_bytes(n)
     finally:
         os.close(fd)
     return hasher.hexdigests(), total
+
+
+#: Whether :func:`open_for_reread` can drop a copy's cached pages and fetch it ahead (Linux fadvise).
+REREAD_AHEAD = _HAS_FADVISE
+
+
+def open_for_reread(path: os.PathLike | str | bytes, *, expect_dev: int | None = None) -> int:
+    """Open a copy already made durable for its verification re-read: a regular file on ``expect_dev`` (as
+    :func:`open_regular`), its cached pages dropped and the drive asked to fetch it now, so a batch of small
+    copies is read in parallel. Returns the descriptor for :func:`hash_from_media` (``fd=``), which closes it.
+    Linux only (:data:`REREAD_AHEAD`). Raises :class:`NotACopyError` or ``OSError``."""
+    fd = open_regular(path, expect_dev=expect_dev)
+    drop_cached_pages(fd)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+    except OSError:
+        pass  # only a hint: the re-read still happens, one file at a time
+    return fd
+
+
+if hasattr(os, "readv"):
+    def _readinto(fd: int, buf: memoryview) -> int:
+        return os.readv(fd, [buf])
+else:  # Windows
+    def _readinto(fd: int, buf: memoryview) -> int:
+        with os.fdopen(fd, "rb", buffering=0, closefd=False) as fh:
+            return fh.readinto(buf)
 
 
 _buffers = threading.local()
