@@ -743,14 +743,18 @@ def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algo
     hasher = MultiHasher(algorithms)
     read = 0
     try:
-        with open(path, "rb", buffering=0, opener=_open_source) as fh:
-            before = os.fstat(fh.fileno())
+        fd = _open_source(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            before = os.fstat(fd)
             _check_unchanged(f, before)
             while True:
                 cancel.wait_if_paused()
                 if cancel.cancelled:
                     raise CancelledError("offload cancelled by the user")
-                chunk = fh.read(CHUNK_SIZE)
+                # Ask for one byte more than the scan saw left: a small file is then read in one call, with no
+                # 8 MiB buffer made for it, and the size checks below prove nothing followed.
+                want = min(CHUNK_SIZE, f.size - read + 1) if read <= f.size else CHUNK_SIZE
+                chunk = os.read(fd, want)
                 if not chunk:
                     break
                 hasher.update(chunk)
@@ -762,7 +766,11 @@ def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algo
                             d.put(("data", chunk))
                 read += len(chunk)
                 progress.bytes_read += len(chunk)
-            after = os.fstat(fh.fileno())
+                if read == f.size and len(chunk) < want:
+                    break  # the card gave less than asked at the size scanned: its end (checked below by fstat)
+            after = os.fstat(fd)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise _SourceFileError("source file vanished from the card before it could be read") from None
     except OSError as exc:
