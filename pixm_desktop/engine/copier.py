@@ -523,7 +523,7 @@ class _Destination:
             if isinstance(opened, OSError):
                 raise opened
             found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count, flush=False,
-                                          expect_dev=self.dev, fd=opened)
+                                          expect_dev=self.dev, fd=opened, drop_behind=opened is None)
         except CancelledError:
             return
         except NotACopyError as exc:
