@@ -369,6 +369,7 @@ class _Run:
         rows = repo.sync_files(s, card, plan.files)
         repo.sync_problems(s, card, plan.scan.problems, plan.files)
         self.files = {rel: row for rel, row in rows.items() if row.problem is None}  # problems have no copies
+        self.file_ids = {rel: row.id for rel, row in self.files.items()}  # read per event: no ORM attribute
         self.hashes = {rel: row.hashes() for rel, row in self.files.items()}  # source hashes, kept current
         self.hashed_at: dict[bytes, dt.datetime | None] = {rel: row.hashed_at for rel, row in self.files.items()}
         self.writer = repo.BatchWriter(s)
@@ -395,6 +396,7 @@ class _Run:
             s.add(JobDestination(job_id=self.job.id, destination_id=dest.id, position=pos,
                                  free_bytes_before=d.volume.free_bytes))
         s.commit()
+        self.job_id, self.dest_ids = self.job.id, [d.id for d in self.dests]  # plain ints for the hot path
 
     # work ------------------------------------------------------------------------------------------
     def execute(self) -> None:
@@ -524,30 +526,30 @@ class _Run:
         if isinstance(ev, SourceHashed):
             self.hashes[ev.relpath] = {**self.hashes[ev.relpath], **ev.hashes}
             self.hashed_at[ev.relpath] = utcnow()
-            self.writer.file_hashes(self.files[ev.relpath].id, ev.hashes)
+            self.writer.file_hashes(self.file_ids[ev.relpath], ev.hashes)
         else:
             self._set(ev.relpath, ev.destination, ev.state, ev.reason, ev.failure)
         self._commit()
 
     def _state(self, relpath: bytes, i: int) -> str | None:
-        row = self.rows[i].get(self.files[relpath].id)
+        row = self.rows[i].get(self.file_ids[relpath])
         return row.state if row else None
 
     def _set(self, relpath: bytes, i: int, state: CopyState, reason: str | None,
              failure: CopyFailure | None = None) -> None:
-        row = self.files[relpath]
-        current = self.rows[i].get(row.id)
-        if current is not None and current.job_id == self.job.id and current.state == CopyState.FAILED.value:
+        file_id = self.file_ids[relpath]
+        current = self.rows[i].get(file_id)
+        if current is not None and current.job_id == self.job_id and current.state == CopyState.FAILED.value:
             return  # a failure in this job is final: a later event must not upgrade it
-        self.rows[i][row.id] = repo.CopyRow(state.value, reason, self.job.id,
-                                            failure.value if failure is not None else None)
-        self.writer.copy_state(row.id, self.dests[i].id, state, reason, self.job.id, failure)
+        self.rows[i][file_id] = repo.CopyRow(state.value, reason, self.job_id,
+                                             failure.value if failure is not None else None)
+        self.writer.copy_state(file_id, self.dest_ids[i], state, reason, self.job_id, failure)
         out = self.outcomes[i]
         if state == CopyState.VERIFIED:
             out.verified += 1
         elif state == CopyState.FAILED:
             out.failed += 1
-            out.failures.append((row.relpath, reason or "failed"))
+            out.failures.append((self.files[relpath].relpath, reason or "failed"))
 
     def _commit(self, force: bool = False) -> None:
         if force or time.monotonic() - self._last_commit >= COMMIT_EVERY:
