@@ -130,12 +130,18 @@ def _written_before_first_durable(monkeypatch, card: Path, dest: Path, *, writeb
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sync_file_range is Linux's")
-def test_large_copies_reach_the_drive_while_written_not_at_the_batch_sync(mount_ext4, tmp_path, monkeypatch):
+@pytest.mark.parametrize("shape", ["one-40MiB-clip", "160-sound-files-of-256KiB"])
+def test_copies_reach_the_drive_while_written_not_at_the_batch_sync(mount_ext4, tmp_path, monkeypatch, shape):
     """Below the kernel's dirty thresholds a copy's data would wait in memory until the batch's syncfs, and the
-    drive would sit idle while the verifier re-reads: the writer starts each large chunk's writeback itself."""
+    drive would sit idle while the verifier re-reads: the writer starts the writeback itself, per chunk of a
+    large file and per whole file from 64 KiB (sound, stills)."""
     card = tmp_path / "card"
     card.mkdir()
-    (card / "A001C001.mov").write_bytes(os.urandom(40 << 20))
+    if shape == "one-40MiB-clip":
+        (card / "A001C001.mov").write_bytes(os.urandom(40 << 20))
+    else:
+        for i in range(160):
+            (card / f"T{i:03d}.WAV").write_bytes(os.urandom(256 << 10))
     disk = mount_ext4(256 * 1024 * 1024)
     control = _written_before_first_durable(monkeypatch, card, disk / "control", writeback=False)
     if control >= 16 << 20:

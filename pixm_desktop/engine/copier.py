@@ -61,6 +61,7 @@ BATCH_BYTES = 4 * 1024 * 1024  # a batch is handed over at this many bytes of sm
 BATCH_MESSAGES = 384  # … or this many messages (three per file), whichever comes first
 BATCH_FILES = 1024  # finished copies made durable (one syncfs), renamed and re-read together …
 BATCH_SECONDS = 0.5  # … or those finished within this long: fewer journal commits per small file
+WRITEBACK_FROM = 64 * 1024  # smaller copies wait for their batch's syncfs (one request per tiny file costs more)
 _UTIME_BY_FD = os.utime in os.supports_fd  # the copy's mtime set through its open file: no path lookup
 TEMP_PREFIX = ".pixm-"
 TEMP_SUFFIX = ".part"
@@ -363,6 +364,8 @@ class _Destination:
             try:
                 if self._tail_hole:
                     os.ftruncate(self._fd, f.size)  # a trailing hole needs the length set explicitly
+                if WRITEBACK_FROM <= f.size <= SMALL_FILE:
+                    start_writeback(self._fd, 0, 0)  # a sound or stills file: to the drive now, as a whole
                 fd, self._fd = self._fd, None
                 try:
                     if _UTIME_BY_FD:
