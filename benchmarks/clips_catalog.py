@@ -442,6 +442,9 @@ def build_show(path: Path, n_clips: int, files_per_clip: int, seed: int = 1) -> 
             con.execute(sql)
     con.execute("INSERT INTO clip_search (clip_search) VALUES ('rebuild')")
     con.execute("UPDATE clip_totals SET clips = (SELECT count(*) FROM clips)")
+    if "clip_card_counts" in kinds:  # 0017's per-card counts (its triggers were quiet while inserting)
+        con.execute("INSERT INTO clip_card_counts (card_id, clips) SELECT card_id, count(*) FROM clips "
+                    "GROUP BY card_id")
     for name, sql in made.items():
         if kinds[name] == "trigger":
             con.execute(sql)

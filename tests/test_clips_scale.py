@@ -240,3 +240,54 @@ def test_sorted_pages_read_an_index_and_deep_unfiltered_pages_the_card_counts(ca
                 assert not (few_valued and "TEMP B-TREE" in got), (key, desc, got)
         with mock.patch.object(clips_repo, "_counts_of_cards", side_effect=AssertionError("counted clips")):
             assert clips_repo._cards_of_page(s, ClipFilter(offset=2000, limit=200))[0]
+
+
+def _value_counts(catalog) -> tuple[dict, dict]:
+    """``clip_card_values`` as kept (zero rows left out) and as counted from the clips now."""
+    fields = ("camera", "take", "circled", "flagged", "rating", "kind", "probe_status")
+    with catalog.session() as s:
+        kept = {(f, v, c): n for f, v, c, n in s.execute(text(
+            "SELECT field, value, card_id, clips FROM clip_card_values WHERE clips > 0"))}
+        actual = {}
+        for field in fields:
+            actual.update({(field, v, c): n for v, c, n in s.execute(text(
+                f"SELECT {field}, card_id, count(*) FROM clips WHERE {field} IS NOT NULL GROUP BY 1, 2"))})
+    return kept, actual
+
+
+def test_value_counts_follow_inserts_logger_edits_moves_and_deletes(tmp_path: Path) -> None:
+    catalog = open_catalog(tmp_path / "c.sqlite")
+    with catalog.session() as s:
+        cards = [Card(label=f"A00{i}", camera="arri", reel=f"A00{i}", quick_fingerprint=f"{i:032x}",
+                      source_path=f"/c/{i}") for i in range(3)]
+        s.add_all(cards)
+        s.flush()
+        s.add_all([Clip(card_id=cards[i % 3].id, key=f"k{i}", name=f"c{i}", camera="AB"[i % 2] if i % 5 else None,
+                        take=str(i % 4) if i % 7 else None, rating=i % 6, circled=i % 3 == 0, flagged=i % 4 == 0,
+                        kind="audio" if i % 9 == 0 else "video", probe_status="ok") for i in range(40)])
+        s.flush()
+        assert clips_repo.set_fields(s, [1, 2, 3, 4], {"circled": True, "rating": 5, "camera": "C"}) == 4
+        clips_repo.set_fields(s, [5, 6], {"take": None, "camera": None})  # a value cleared: no longer counted
+        s.execute(update(Clip).where(Clip.id.in_([7, 8])).values(probe_status="failed", card_id=cards[2].id))
+        s.execute(update(Clip).where(Clip.id == 9).values(card_id=cards[0].id))  # moved, values unchanged
+        s.execute(delete(Clip).where(Clip.id.in_([10, 11, 12])))
+        s.commit()
+        kept, actual = _value_counts(catalog)
+        assert kept == actual and ("camera", "C", cards[0].id) in kept
+        s.delete(s.get(Card, cards[1].id))  # its clips go by the cascade
+        s.commit()
+    kept, actual = _value_counts(catalog)
+    assert kept == actual and not any(c == cards[1].id for _f, _v, c in kept)
+    assert clips.count_clips(catalog, ClipFilter(camera="c")) == 3  # cards 1 and 3 (clip 2 was on card 2)
+    assert clips.count_clips(catalog, ClipFilter(min_rating=5, card_id=cards[0].id)) == actual.get(
+        ("rating", 5, cards[0].id), 0)
+    catalog.close()
+
+
+def test_a_deep_page_of_one_counted_column_reads_the_value_counts_not_the_clips(catalog) -> None:
+    f = ClipFilter(camera="B", offset=400, limit=50)
+    with catalog.session() as s, \
+            mock.patch.object(clips_repo, "_counts_of_cards", side_effect=AssertionError("counted clips")):
+        assert clips_repo._cards_of_page(s, f)[0]
+        compiled = clips_repo.count_query(s, f).compile(s.get_bind())
+        assert "clip_card_values" in str(compiled) and "FROM clips" not in str(compiled)

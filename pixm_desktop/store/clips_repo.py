@@ -17,6 +17,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    column,
     delete,
     func,
     literal_column,
@@ -325,9 +326,14 @@ def _card_groups(session: Session, f: ClipFilter) -> Iterator[list[int]]:
         result.close()  # a walk that stopped early leaves no statement open on the connection
 
 
-def _card_ids_of(session: Session, f: ClipFilter) -> list[int]:
+def _cards_query(f: ClipFilter) -> Select:
+    """``SELECT`` of the ids of the cards ``f`` allows (its day, card label, camera layout and card id)."""
     q = _card_ids(*_card_conditions(f))
-    return list(session.scalars(q.where(Card.id == f.card_id) if f.card_id is not None else q))
+    return q.where(Card.id == f.card_id) if f.card_id is not None else q
+
+
+def _card_ids_of(session: Session, f: ClipFilter) -> list[int]:
+    return list(session.scalars(_cards_query(f)))
 
 
 def _id_range(session: Session, cards: Sequence[int]) -> tuple[int, int]:
@@ -350,15 +356,40 @@ def _counts_of_cards(session: Session, f: ClipFilter, cards: Sequence[int]) -> d
 
 def _counts_of_every_card(session: Session, f: ClipFilter) -> dict[int, int] | None:
     """``{card id: matches of f}`` of every card at once, or ``None`` where a walk counts better batch by
-    batch: the maintained ``clip_card_counts`` for a filter on cards alone, one ``GROUP BY`` driven by the
-    filter's own index for a page past :data:`WALK_DEEP`."""
+    batch: the maintained ``clip_card_counts`` for a filter on cards alone, ``clip_card_values`` for one on a
+    counted column (and the cards), one ``GROUP BY`` driven by the filter's own index for a page past
+    :data:`WALK_DEEP`."""
     if _card_only(f) and _has_totals(session):
         return dict(session.execute(select(literal_column("card_id"), literal_column("clips"))
                                     .select_from(table("clip_card_counts"))).all())
+    value = _value_condition(f) if _has_totals(session) else None
+    if value is not None:
+        per_card = select(CARD_VALUES.c.card_id, func.sum(CARD_VALUES.c.clips)).where(*value)
+        return dict(session.execute(per_card.group_by(CARD_VALUES.c.card_id)).all())
     if f.offset < WALK_DEEP:
         return None
     per_card = _where(select(Clip.card_id, func.count()), f, session).group_by(Clip.card_id)
     return dict(session.execute(per_card).all())
+
+
+#: Clip counts per card and value of the few-valued columns (migration 0018, SQLite only, kept by triggers).
+CARD_VALUES = table("clip_card_values", column("field"), column("value"), column("card_id"), column("clips"))
+#: The ``ClipFilter`` conditions ``clip_card_values`` counts: attribute → the column's name there.
+VALUE_FIELDS = {"camera": "camera", "take": "take", "circled": "circled", "flagged": "flagged",
+                "min_rating": "rating", "kind": "kind", "probe_status": "probe_status"}
+
+
+def _value_condition(f: ClipFilter) -> list | None:
+    """The conditions on ``clip_card_values`` giving, per card, the matches of ``f`` when ``f`` has one
+    condition on a counted column (:data:`VALUE_FIELDS`) and none but on the card besides; else ``None``."""
+    given = {a: getattr(f, a) for a in VALUE_FIELDS}
+    active = [a for a, v in given.items() if v is not None and (v or a in ("circled", "flagged", "take"))]
+    if len(active) != 1 or not _card_only(dataclasses.replace(f, **dict.fromkeys(VALUE_FIELDS))):
+        return None
+    attr = active[0]
+    value = {"camera": lambda v: v.upper(), "circled": int, "flagged": int}.get(attr, lambda v: v)(given[attr])
+    col = CARD_VALUES.c.value
+    return [CARD_VALUES.c.field == VALUE_FIELDS[attr], col >= value if attr == "min_rating" else col == value]
 
 
 def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
@@ -416,15 +447,17 @@ def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Sele
     counting after that many rows."""
     only_text = f.text and _uses_fts(session, f.text) and f == ClipFilter(
         text=f.text, order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+    value = _value_condition(f) if _has_totals(session) else None
+    if value is not None:  # one counted column: its cards' maintained counts added up
+        if _card_conditions(f) or f.card_id is not None:
+            value.append(CARD_VALUES.c.card_id.in_(_cards_query(f)))
+        return select(func.coalesce(func.sum(CARD_VALUES.c.clips), 0)).where(*value)
     if _card_only(f) and _has_totals(session):
         unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
         if unfiltered:
             return select(literal_column("clips")).select_from(table("clip_totals"))  # kept by triggers
-        cards = _card_ids(*_card_conditions(f))
-        if f.card_id is not None:
-            cards = cards.where(Card.id == f.card_id)
         return select(func.coalesce(func.sum(literal_column("clips")), 0)).select_from(
-            table("clip_card_counts")).where(literal_column("card_id").in_(cards))  # kept by triggers
+            table("clip_card_counts")).where(literal_column("card_id").in_(_cards_query(f)))  # kept by triggers
     if cap is None and not only_text:
         return _where(select(func.count(Clip.id)), f, session)
     inner = _text_ids(f.text) if only_text else _where(select(Clip.id), f, session)
