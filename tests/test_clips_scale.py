@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import random
 from contextlib import ExitStack
 from pathlib import Path
@@ -27,8 +28,9 @@ from pixm_desktop.store.models import Card, Clip, Project, ShootDay
 
 DAYS = [dt.date(2026, 11, 2) + dt.timedelta(days=i) for i in range(5)]
 LABELS = ["A001", "A002", "B001", "B002", "S001", "A001"]  # one label on two cards: they sort together
-NOTES = [None, "boom in shot", "soft focus", "great", "Boom again", "so so"]
-NEEDLES = ["boom", "BOOM", "C01", "c011_", "A002", "soft", "so", "oo", "R1", "zzz", "1A"]
+#: "\u212a" is the Kelvin sign: the trigram index (and Python) fold it to "k", LIKE does not.
+NOTES = [None, "boom in shot", "soft focus", "great", "Boom again", "so so", "\u212aelvin boom"]
+NEEDLES = ["boom", "BOOM", "C01", "c011_", "A002", "soft", "so", "oo", "R1", "zzz", "1A", "kel"]
 N_CLIPS = 2500
 
 
@@ -159,8 +161,10 @@ def _filters(rows_card_ids: list[int]):
 
 
 #: How a page is found: the production thresholds (small filters: one sorted query), then walks forced on
-#: every filter (batches of 2–3 cards; every card counted at once from the first or a later offset).
-WALKS = [{}, {"WALK_FROM": 1, "WALK_BATCH": 2, "WALK_DEEP": 10**9}, {"WALK_FROM": 1, "WALK_BATCH": 3, "WALK_DEEP": 0},
+#: every filter (batches of 2–3 cards; every card counted at once from the first or a later offset); with
+#: every card at once, frequent text (> 10 matches) never drives, so it is checked row by row where it can be.
+WALKS = [{}, {"WALK_FROM": 1, "WALK_BATCH": 2, "WALK_DEEP": 10**9},
+         {"WALK_FROM": 1, "WALK_BATCH": 3, "WALK_DEEP": 0, "TEXT_DRIVES": 10},
          {"WALK_FROM": 1, "WALK_BATCH": 256, "WALK_DEEP": 100}]
 
 
@@ -291,3 +295,32 @@ def test_a_deep_page_of_one_counted_column_reads_the_value_counts_not_the_clips(
         assert clips_repo._cards_of_page(s, f)[0]
         compiled = clips_repo.count_query(s, f).compile(s.get_bind())
         assert "clip_card_values" in str(compiled) and "FROM clips" not in str(compiled)
+
+
+@pytest.mark.parametrize("needle", ["kel", "KELVIN", "boom", "soft", "c01", "zzz"])
+@pytest.mark.parametrize("others", [{}, {"scene": "2"}, {"camera": "A", "take": "1"}, {"circled": True, "min_rating": 4},
+                                    {"day": DAYS[1], "flagged": False}, {"reel": "R003"}])
+def test_frequent_text_checked_on_the_other_conditions_rows_equals_the_reference(catalog, everything, needle,
+                                                                                  others) -> None:
+    f = ClipFilter(text=needle, **others)
+    calls = []
+    real = clips_repo._text_check
+
+    def spy(text_):
+        calls.append(text_)
+        return real(text_)
+
+    pages = (ClipFilter(limit=200), ClipFilter(offset=3, limit=5), ClipFilter(order="scene", limit=50),
+             ClipFilter(order="name", descending=True, offset=3, limit=5))
+    for drives, page in itertools.product((clips_repo.TEXT_DRIVES, 10), pages):  # 10: the text never drives
+        g = dataclasses.replace(f, offset=page.offset, limit=page.limit, order=page.order,
+                                descending=page.descending)
+        with mock.patch.object(clips_repo, "_text_check", side_effect=spy), \
+                mock.patch.object(clips_repo, "TEXT_DRIVES", drives):
+            got = [r.id for r in clips.list_clips(catalog, g)]
+            total = clips.count_clips(catalog, g)
+        assert got == reference(everything, g), g
+        assert total == len(reference(everything, dataclasses.replace(g, offset=0, limit=None))), g
+    few_others = len(reference(everything, ClipFilter(**others))) * clips_repo.ROW_CHECK_RATIO
+    if others and "day" not in others and len(reference(everything, ClipFilter(text=needle))) > few_others:
+        assert calls, f

@@ -13,12 +13,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    LargeBinary,
     Row,
     Select,
     and_,
     bindparam,
+    cast,
     column,
     delete,
+    exists,
     func,
     literal_column,
     or_,
@@ -180,8 +183,59 @@ def _where_conditions(f: ClipFilter, session: Session, ordered: bool = False) ->
     if f.text:
         driven = bool(conds or ordered) and _uses_fts(session, f.text) and not _text_drives(session, f, conds,
                                                                                           within)
-        conds.append(_text_condition(session, f.text, driven_by_others=driven, within=within))
+        if driven and _rows_check_text(session, f, conds, within, ordered):
+            conds.append(_text_check(f.text))
+        else:
+            conds.append(_text_condition(session, f.text, driven_by_others=driven, within=within))
     return conds
+
+
+#: Free text is checked row by row (:func:`_text_check`) on the rows the query reads anyway when they are at
+#: most this many and the text matches at least :data:`ROW_CHECK_RATIO` times as many clips (reading the
+#: text's list of matches would cost more): the other conditions' rows, or the rows a page read in index
+#: order passes before it is full.
+ROW_CHECK = 100_000
+ROW_CHECK_RATIO = 2
+TEXT_SAMPLE = 10_000  # the ids the text's frequency is estimated on (a choice of plan only, never a result)
+
+
+def _rows_check_text(session: Session, f: ClipFilter, conds: list, within: tuple[int, int] | None,
+                     ordered: bool) -> bool:
+    """Whether the rows read check ``f.text`` themselves (ASCII text, few such rows, many matches)."""
+    if not f.text.isascii() or not (conds or (ordered and f.limit is not None)):
+        return False
+    rows = _capped_count(session, select(Clip.id).where(*conds), ROW_CHECK + 1) if conds else None
+    if rows is not None and rows > ROW_CHECK:
+        return False
+    lo, hi = within or session.execute(select(select(func.min(Clip.id)).scalar_subquery(),  # two seeks
+                                              select(func.max(Clip.id)).scalar_subquery())).one()
+    if lo is None:
+        return False
+    window = (max(lo, hi - TEXT_SAMPLE + 1), hi)  # the text's matches among the newest ids, scaled to all
+    sample = _capped_count(session, _text_ids(f.text, window), TEXT_SAMPLE)
+    matches = sample * (hi - lo + 1) / (window[1] - window[0] + 1)
+    if rows is None:  # a page in index order: about (offset + limit) × clips / matches rows read
+        rows = (f.offset + (f.limit or 0)) * (hi - lo + 1) / max(matches, 1)
+    return matches > ROW_CHECK_RATIO * rows
+
+
+def _capped_count(session: Session, q: Select, cap: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(q.limit(cap).subquery())) or 0)
+
+
+def _text_check(text: str):
+    """``text`` (ASCII, three characters or more) in a clip's name, tape name, scene or notes, checked on the
+    clip's row, exactly as the trigram index answers: on a row whose four columns are ASCII that answer is
+    ``LIKE`` (both fold ASCII case alone); a row with other characters (which the index folds by Unicode)
+    asks the index for its own id."""
+    pat = _like(text)
+    cols = (Clip.name, Clip.tape_name, Clip.scene, Clip.notes)
+    like = or_(*(c.like(pat, escape="\\") for c in cols))
+    non_ascii = or_(*(func.length(c) != func.length(cast(c, LargeBinary)) for c in cols))  # chars vs bytes
+    in_index = exists(select(literal_column("1")).select_from(table("clip_search")).where(
+        literal_column("clip_search").op("MATCH")(bindparam("fts_row_q", fts_phrase(text))),
+        literal_column("rowid") == Clip.id))
+    return or_(like, and_(non_ascii, in_index))
 
 
 #: Free text with more matches than this never drives a query with other conditions (reading each match's
@@ -283,12 +337,23 @@ def query_clips(session: Session, f: ClipFilter) -> list[Row]:
     if f.limit is not None and f.ids is None and f.order not in CARD_ORDERS:
         return _sorted_page(session, f)
     if (f.order not in CARD_ORDERS or f.limit is None or f.ids is not None
-            or count_clips(session, f, cap=WALK_FROM) < WALK_FROM):
+            or _fewer_than(session, f, WALK_FROM)):
         return list(session.execute(page_query(session, f)))
     cards, skip = _cards_of_page(session, f)
     if not cards:
         return []
     return list(session.execute(page_query(session, dataclasses.replace(f, offset=skip), cards)))
+
+
+def _fewer_than(session: Session, f: ClipFilter, n: int) -> bool:
+    """Whether ``f`` surely matches fewer than ``n`` clips (a walk serves any filter; it pays off with many
+    matches). Free text with other conditions: when the text or the others alone match fewer (their counts
+    read only index entries), else no (the exact count would check every row of the others)."""
+    if not (f.text and _uses_fts(session, f.text) and _conditions(f)):
+        return count_clips(session, f, cap=n) < n
+    text = dataclasses.replace(ClipFilter(), text=f.text)
+    others = dataclasses.replace(f, text=None, order=None, descending=False, offset=0, limit=None)
+    return count_clips(session, text, cap=n) < n or count_clips(session, others, cap=n) < n
 
 
 def _card_only(f: ClipFilter) -> bool:
