@@ -282,6 +282,10 @@ def test_value_counts_follow_inserts_logger_edits_moves_and_deletes(tmp_path: Pa
         s.commit()
     kept, actual = _value_counts(catalog)
     assert kept == actual and not any(c == cards[1].id for _f, _v, c in kept)
+    with catalog.session() as s:  # every card's clip-id range holds its clips (0018)
+        ranges = s.execute(text("SELECT k.lo, k.hi, min(c.id), max(c.id) FROM clip_card_counts k "
+                                "JOIN clips c ON c.card_id = k.card_id GROUP BY k.card_id")).all()
+    assert len(ranges) == 2 and all(lo <= first and last <= hi for lo, hi, first, last in ranges), ranges
     assert clips.count_clips(catalog, ClipFilter(camera="c")) == 3  # cards 1 and 3 (clip 2 was on card 2)
     assert clips.count_clips(catalog, ClipFilter(min_rating=5, card_id=cards[0].id)) == actual.get(
         ("rating", 5, cards[0].id), 0)
@@ -324,3 +328,55 @@ def test_frequent_text_checked_on_the_other_conditions_rows_equals_the_reference
     few_others = len(reference(everything, ClipFilter(**others))) * clips_repo.ROW_CHECK_RATIO
     if others and "day" not in others and len(reference(everything, ClipFilter(text=needle))) > few_others:
         assert calls, f
+
+
+def _ordered_catalog(path: Path):
+    """Clips written card after card in the browser's default order (cards without a day first, then by day),
+    as offloads write them: every card's clip ids follow the previous card's."""
+    rng = random.Random(7)
+    catalog = open_catalog(path)
+    with catalog.session() as s:
+        project = Project(name="Show")
+        s.add(project)
+        s.flush()
+        days = [ShootDay(project_id=project.id, day=d) for d in DAYS]
+        s.add_all(days)
+        s.flush()
+        for i, day in enumerate([None, None, *[d for d in days for _ in range(3)]]):
+            card = Card(label=f"A{i:03d}", camera="arri", reel=f"A{i:03d}", quick_fingerprint=f"{i:032x}",
+                        source_path=f"/c/{i}", shoot_day_id=day.id if day else None)
+            s.add(card)
+            s.flush()
+            s.add_all([Clip(card_id=card.id, key=f"k{n}", name=f"A{i:03d}C{n:03d}", notes=rng.choice(NOTES),
+                            start_frame=rng.randrange(0, 50), scene=f"{rng.randrange(1, 4)}")
+                       for n in range(rng.randrange(0, 60))])
+            s.flush()
+        s.commit()
+    return catalog
+
+
+@pytest.mark.parametrize("needle", ["boom", "kel", "C01", "A00", "zzz"])
+def test_deep_text_pages_found_by_the_matches_in_id_order_equal_the_reference(tmp_path: Path, needle) -> None:
+    catalog = _ordered_catalog(tmp_path / "c.sqlite")
+
+    def check(expect_rank: bool) -> None:
+        with catalog.session() as s:
+            everything = list(clips_repo.query_clips(s, ClipFilter(order="id")))
+        total = len(reference(everything, ClipFilter(text=needle)))
+        for offset, limit in itertools.product(sorted({0, 1, 7, 59, 60, 200, total - 1, total, total + 5}),
+                                               (1, 7, 200)):
+            f = ClipFilter(text=needle, offset=max(offset, 0), limit=limit)
+            ranked = mock.patch.object(clips_repo, "_counts_of_every_card", side_effect=AssertionError(
+                "every card counted")) if expect_rank else ExitStack()
+            with mock.patch.object(clips_repo, "WALK_FROM", 1), mock.patch.object(clips_repo, "WALK_DEEP", 0), \
+                    ranked:
+                assert [r.id for r in clips.list_clips(catalog, f)] == reference(everything, f), f
+
+    check(expect_rank=True)
+    with catalog.session() as s:  # a clip moved to an earlier card: the ranges overlap, every card is counted
+        last = s.scalar(select(Clip.id).order_by(Clip.id.desc()).limit(1))
+        first_card = s.scalar(select(Card.id).where(Card.shoot_day_id.is_(None)).order_by(Card.id).limit(1))
+        s.execute(update(Clip).where(Clip.id == last).values(card_id=first_card))
+        s.commit()
+    check(expect_rank=False)
+    catalog.close()

@@ -6,6 +6,7 @@ the transaction.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import itertools
@@ -461,12 +462,42 @@ def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
     """The cards, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), that page ``f`` falls on (whole
     groups of :func:`_card_groups`), and how many of their matches come before the page: per-card counts
     of the matches, group after group from the first (counted a batch of cards at a time, or all at once)."""
+    ranked = _cards_by_rank(session, f)
+    if ranked is not None:
+        return ranked
     counts = _counts_of_every_card(session, f)
     groups = _card_groups(session, f)
     try:
         return _walk(session, f, groups, counts)
     finally:
         groups.close()
+
+
+def _cards_by_rank(session: Session, f: ClipFilter) -> tuple[list[int], int] | None:
+    """:func:`_cards_of_page` of free text alone deep in the default order, from the text's matches in id
+    order, when every card's clip-id range (``clip_card_counts.lo``/``hi``, migration 0018) comes after the
+    previous card's in that order: the match at ``f.offset`` in id order is in the page's first card, and the
+    matches before it in that card are the page's skip. ``None`` where that does not hold."""
+    if not (f.order is None and f.offset >= WALK_DEEP and f.text and _uses_fts(session, f.text)
+            and f == ClipFilter(text=f.text, offset=f.offset, limit=f.limit)):
+        return None
+    kept = session.execute(select(literal_column("card_id"), literal_column("lo"), literal_column("hi"))
+                           .select_from(table("clip_card_counts")).where(literal_column("clips") > 0))
+    ranges = {card: (lo, hi) for card, lo, hi in kept}
+    groups = _card_groups(session, f)
+    try:
+        cards = [g[0] for g in groups if g[0] in ranges]  # the default order: a card a group
+    finally:
+        groups.close()
+    if any(ranges[c][0] is None for c in cards) or any(
+            ranges[a][1] >= ranges[b][0] for a, b in itertools.pairwise(cards)):
+        return None
+    rank = session.scalar(_text_ids(f.text).order_by(literal_column("rowid")).offset(f.offset).limit(1))
+    if rank is None:
+        return [], 0
+    at = bisect.bisect_right([ranges[c][0] for c in cards], rank) - 1
+    skip = _capped_count(session, _text_ids(f.text, (ranges[cards[at]][0], rank - 1)), f.offset + 1)
+    return _walk(session, dataclasses.replace(f, offset=skip), iter([c] for c in cards[at:]), None)
 
 
 def _walk(session: Session, f: ClipFilter, groups: Iterator[list[int]],

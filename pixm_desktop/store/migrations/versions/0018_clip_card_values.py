@@ -6,6 +6,11 @@ rating, kind, probe status), how many of the card's clips have it. The browser's
 a filter on one of these columns finds the card a page deep in the list from these rows (a few per card)
 instead of counting every matching clip before it. NULL values are not counted (no filter asks for them).
 
+``clip_card_counts`` (0017) gains each card's lowest and highest clip id (``lo``, ``hi``: a range holding
+every clip of the card; it grows with inserts and moves and is not narrowed by deletes): when the cards'
+ranges follow the browser's default order without overlapping, a page deep in a free-text list finds its
+card from the text's matches in id order alone.
+
 Kept by triggers on ``clips`` only (never on ``files``): one upsert statement per inserted clip, one update
 per column on a delete, and on an update only the columns that changed (a logger edit of ``circled`` touches
 two rows).
@@ -50,9 +55,31 @@ def create_triggers() -> None:
                    f"BEGIN {_drop('old', (f,))} {_add('new', (f,))} END")
 
 
+def _card_count_triggers(ranges: bool) -> None:
+    """0017's triggers on ``clip_card_counts``, keeping the cards' clip-id ranges too when ``ranges``."""
+    for trigger in ("clip_card_counts_ai", "clip_card_counts_au"):
+        op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    if ranges:
+        add = ("INSERT INTO clip_card_counts (card_id, clips, lo, hi) VALUES (new.card_id, 1, new.id, new.id) "
+               "ON CONFLICT (card_id) DO UPDATE SET clips = clips + 1, lo = min(coalesce(lo, new.id), new.id), "
+               "hi = max(coalesce(hi, new.id), new.id);")
+    else:
+        add = ("INSERT INTO clip_card_counts (card_id, clips) VALUES (new.card_id, 1) "
+               "ON CONFLICT (card_id) DO UPDATE SET clips = clips + 1;")
+    drop = "UPDATE clip_card_counts SET clips = clips - 1 WHERE card_id = old.card_id;"
+    op.execute(f"CREATE TRIGGER clip_card_counts_ai AFTER INSERT ON clips BEGIN {add} END")
+    op.execute(f"CREATE TRIGGER clip_card_counts_au AFTER UPDATE OF card_id ON clips "
+               f"WHEN new.card_id IS NOT old.card_id BEGIN {drop} {add} END")
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
+    op.execute("ALTER TABLE clip_card_counts ADD COLUMN lo INTEGER")
+    op.execute("ALTER TABLE clip_card_counts ADD COLUMN hi INTEGER")
+    op.execute("UPDATE clip_card_counts SET (lo, hi) = (SELECT min(id), max(id) FROM clips "
+               "WHERE clips.card_id = clip_card_counts.card_id)")
+    _card_count_triggers(ranges=True)
     op.execute("CREATE TABLE clip_card_values (field TEXT NOT NULL, value NOT NULL, card_id INTEGER NOT NULL, "
                "clips INTEGER NOT NULL, PRIMARY KEY (field, value, card_id)) WITHOUT ROWID")
     for f in FIELDS:
@@ -67,3 +94,6 @@ def downgrade() -> None:
     for trigger in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     op.execute("DROP TABLE IF EXISTS clip_card_values")
+    _card_count_triggers(ranges=False)
+    op.execute("ALTER TABLE clip_card_counts DROP COLUMN lo")
+    op.execute("ALTER TABLE clip_card_counts DROP COLUMN hi")
