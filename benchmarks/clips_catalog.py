@@ -378,7 +378,7 @@ SHOW_FILES = (("mov", "media"), ("xml", "sidecar"), ("ale", "sidecar"), ("wav", 
 def build_show(path: Path, n_clips: int, files_per_clip: int, seed: int = 1) -> dict:
     """A show-sized catalog at the schema head, written with ``sqlite3`` directly (the bench fixture only:
     no journal, ``synchronous=OFF``, the clips/files indexes and triggers dropped while inserting and made
-    again after, the search index rebuilt once, the sync triggers quiet): ``n_clips`` clips, 200 a card, over
+    again after, the search index rebuilt once, the counts the triggers keep filled, the sync triggers quiet): ``n_clips`` clips, 200 a card, over
     100 shoot days, each with ``files_per_clip`` files and links. Returns the facts the filters use."""
     rng = random.Random(seed)
     path.unlink(missing_ok=True)

@@ -1,9 +1,11 @@
-"""The clip browser's queries at show scale (migration 0017, store.clips_repo) give what a plain reading of
-the filter gives: for random filters, sort orders and pages over a few thousand random clips, the page and
-the count equal those of a straightforward reference (every clip read, filtered and sorted in Python the way
-SQL orders: NULL last in a sorted column, ties by id; the default order day (no day first), card, start,
-name, id), whichever way the page is found (one sorted query, cards walked batch by batch, every card
-counted at once, the cards' maintained counts). The per-card counts follow inserts, deletes and moves."""
+"""The clip browser's queries at show scale (migrations 0017 and 0018, store.clips_repo) give what a plain
+reading of the filter gives: for random filters, sort orders and pages over a few thousand random clips, the
+page and the count equal those of a straightforward reference (every clip read, filtered and sorted in Python
+the way SQL orders: NULL last in a sorted column, ties by id; the default order day (no day first), card,
+start, name, id), whichever way the page is found (one sorted query, cards walked batch by batch, every card
+counted at once, the cards' maintained counts, the counts per card and filter value, free text checked on
+each row read, a deep text page found from the text's matches in id order). The kept counts follow inserts,
+deletes, moves and logger edits."""
 
 from __future__ import annotations
 
