@@ -378,7 +378,7 @@ SHOW_FILES = (("mov", "media"), ("xml", "sidecar"), ("ale", "sidecar"), ("wav", 
 def build_show(path: Path, n_clips: int, files_per_clip: int, seed: int = 1) -> dict:
     """A show-sized catalog at the schema head, written with ``sqlite3`` directly (the bench fixture only:
     no journal, ``synchronous=OFF``, the clips/files indexes and triggers dropped while inserting and made
-    again after, the search index rebuilt once, the sync triggers quiet): ``n_clips`` clips, 200 a card, over
+    again after, the search index rebuilt once, the counts the triggers keep filled, the sync triggers quiet): ``n_clips`` clips, 200 a card, over
     100 shoot days, each with ``files_per_clip`` files and links. Returns the facts the filters use."""
     rng = random.Random(seed)
     path.unlink(missing_ok=True)
@@ -442,6 +442,7 @@ def build_show(path: Path, n_clips: int, files_per_clip: int, seed: int = 1) -> 
             con.execute(sql)
     con.execute("INSERT INTO clip_search (clip_search) VALUES ('rebuild')")
     con.execute("UPDATE clip_totals SET clips = (SELECT count(*) FROM clips)")
+    _fill_kept_counts(con, kinds)
     for name, sql in made.items():
         if kinds[name] == "trigger":
             con.execute(sql)
@@ -457,6 +458,20 @@ def build_show(path: Path, n_clips: int, files_per_clip: int, seed: int = 1) -> 
             "card_label": card_rows[cards // 2][1], "reel": card_rows[cards // 2][3],
             "name_part": f"{card_rows[mid // SHOW_CLIPS_PER_CARD][3]}C{mid % SHOW_CLIPS_PER_CARD + 1:03d}"[1:],
             "scene": f"{rng.randrange(1, 120)}A"}
+
+
+def _fill_kept_counts(con: sqlite3.Connection, kinds: dict) -> None:
+    """The counts the triggers keep (quiet while the fixture inserted): 0017's clips per card (0018: with their
+    clip-id range) and 0018's clips per card and filter value."""
+    if "clip_card_counts" in kinds:
+        ranges = "lo" in {r[1] for r in con.execute("PRAGMA table_info(clip_card_counts)")}
+        cols, values = ("card_id, clips, lo, hi", "card_id, count(*), min(id), max(id)") if ranges else (
+            "card_id, clips", "card_id, count(*)")
+        con.execute(f"INSERT INTO clip_card_counts ({cols}) SELECT {values} FROM clips GROUP BY card_id")
+    if "clip_card_values" in kinds:
+        for f in ("camera", "take", "circled", "flagged", "rating", "kind", "probe_status"):
+            con.execute(f"INSERT INTO clip_card_values (field, value, card_id, clips) SELECT '{f}', {f}, card_id, "
+                        f"count(*) FROM clips WHERE {f} IS NOT NULL GROUP BY {f}, card_id")
 
 
 def show_filters(facts: dict) -> dict[str, ClipFilter]:

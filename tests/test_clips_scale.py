@@ -1,14 +1,17 @@
-"""The clip browser's queries at show scale (migration 0017, store.clips_repo) give what a plain reading of
-the filter gives: for random filters, sort orders and pages over a few thousand random clips, the page and
-the count equal those of a straightforward reference (every clip read, filtered and sorted in Python the way
-SQL orders: NULL last in a sorted column, ties by id; the default order day (no day first), card, start,
-name, id), whichever way the page is found (one sorted query, cards walked batch by batch, every card
-counted at once, the cards' maintained counts). The per-card counts follow inserts, deletes and moves."""
+"""The clip browser's queries at show scale (migrations 0017 and 0018, store.clips_repo) give what a plain
+reading of the filter gives: for random filters, sort orders and pages over a few thousand random clips, the
+page and the count equal those of a straightforward reference (every clip read, filtered and sorted in Python
+the way SQL orders: NULL last in a sorted column, ties by id; the default order day (no day first), card,
+start, name, id), whichever way the page is found (one sorted query, cards walked batch by batch, every card
+counted at once, the cards' maintained counts, the counts per card and filter value, free text checked on
+each row read, a deep text page found from the text's matches in id order). The kept counts follow inserts,
+deletes, moves and logger edits."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import random
 from contextlib import ExitStack
 from pathlib import Path
@@ -27,8 +30,9 @@ from pixm_desktop.store.models import Card, Clip, Project, ShootDay
 
 DAYS = [dt.date(2026, 11, 2) + dt.timedelta(days=i) for i in range(5)]
 LABELS = ["A001", "A002", "B001", "B002", "S001", "A001"]  # one label on two cards: they sort together
-NOTES = [None, "boom in shot", "soft focus", "great", "Boom again", "so so"]
-NEEDLES = ["boom", "BOOM", "C01", "c011_", "A002", "soft", "so", "oo", "R1", "zzz", "1A"]
+#: "\u212a" is the Kelvin sign: the trigram index (and Python) fold it to "k", LIKE does not.
+NOTES = [None, "boom in shot", "soft focus", "great", "Boom again", "so so", "\u212aelvin boom"]
+NEEDLES = ["boom", "BOOM", "C01", "c011_", "A002", "soft", "so", "oo", "R1", "zzz", "1A", "kel"]
 N_CLIPS = 2500
 
 
@@ -159,8 +163,10 @@ def _filters(rows_card_ids: list[int]):
 
 
 #: How a page is found: the production thresholds (small filters: one sorted query), then walks forced on
-#: every filter (batches of 2–3 cards; every card counted at once from the first or a later offset).
-WALKS = [{}, {"WALK_FROM": 1, "WALK_BATCH": 2, "WALK_DEEP": 10**9}, {"WALK_FROM": 1, "WALK_BATCH": 3, "WALK_DEEP": 0},
+#: every filter (batches of 2–3 cards; every card counted at once from the first or a later offset); with
+#: every card at once, frequent text (> 10 matches) never drives, so it is checked row by row where it can be.
+WALKS = [{}, {"WALK_FROM": 1, "WALK_BATCH": 2, "WALK_DEEP": 10**9},
+         {"WALK_FROM": 1, "WALK_BATCH": 3, "WALK_DEEP": 0, "TEXT_DRIVES": 10},
          {"WALK_FROM": 1, "WALK_BATCH": 256, "WALK_DEEP": 100}]
 
 
@@ -240,3 +246,139 @@ def test_sorted_pages_read_an_index_and_deep_unfiltered_pages_the_card_counts(ca
                 assert not (few_valued and "TEMP B-TREE" in got), (key, desc, got)
         with mock.patch.object(clips_repo, "_counts_of_cards", side_effect=AssertionError("counted clips")):
             assert clips_repo._cards_of_page(s, ClipFilter(offset=2000, limit=200))[0]
+
+
+def _value_counts(catalog) -> tuple[dict, dict]:
+    """``clip_card_values`` as kept (zero rows left out) and as counted from the clips now."""
+    fields = ("camera", "take", "circled", "flagged", "rating", "kind", "probe_status")
+    with catalog.session() as s:
+        kept = {(f, v, c): n for f, v, c, n in s.execute(text(
+            "SELECT field, value, card_id, clips FROM clip_card_values WHERE clips > 0"))}
+        actual = {}
+        for field in fields:
+            actual.update({(field, v, c): n for v, c, n in s.execute(text(
+                f"SELECT {field}, card_id, count(*) FROM clips WHERE {field} IS NOT NULL GROUP BY 1, 2"))})
+    return kept, actual
+
+
+def test_value_counts_follow_inserts_logger_edits_moves_and_deletes(tmp_path: Path) -> None:
+    catalog = open_catalog(tmp_path / "c.sqlite")
+    with catalog.session() as s:
+        cards = [Card(label=f"A00{i}", camera="arri", reel=f"A00{i}", quick_fingerprint=f"{i:032x}",
+                      source_path=f"/c/{i}") for i in range(3)]
+        s.add_all(cards)
+        s.flush()
+        s.add_all([Clip(card_id=cards[i % 3].id, key=f"k{i}", name=f"c{i}", camera="AB"[i % 2] if i % 5 else None,
+                        take=str(i % 4) if i % 7 else None, rating=i % 6, circled=i % 3 == 0, flagged=i % 4 == 0,
+                        kind="audio" if i % 9 == 0 else "video", probe_status="ok") for i in range(40)])
+        s.flush()
+        assert clips_repo.set_fields(s, [1, 2, 3, 4], {"circled": True, "rating": 5, "camera": "C"}) == 4
+        clips_repo.set_fields(s, [5, 6], {"take": None, "camera": None})  # a value cleared: no longer counted
+        s.execute(update(Clip).where(Clip.id.in_([7, 8])).values(probe_status="failed", card_id=cards[2].id))
+        s.execute(update(Clip).where(Clip.id == 9).values(card_id=cards[0].id))  # moved, values unchanged
+        s.execute(delete(Clip).where(Clip.id.in_([10, 11, 12])))
+        s.commit()
+        kept, actual = _value_counts(catalog)
+        assert kept == actual and ("camera", "C", cards[0].id) in kept
+        s.delete(s.get(Card, cards[1].id))  # its clips go by the cascade
+        s.commit()
+    kept, actual = _value_counts(catalog)
+    assert kept == actual and not any(c == cards[1].id for _f, _v, c in kept)
+    with catalog.session() as s:  # every card's clip-id range holds its clips (0018)
+        ranges = s.execute(text("SELECT k.lo, k.hi, min(c.id), max(c.id) FROM clip_card_counts k "
+                                "JOIN clips c ON c.card_id = k.card_id GROUP BY k.card_id")).all()
+    assert len(ranges) == 2 and all(lo <= first and last <= hi for lo, hi, first, last in ranges), ranges
+    assert clips.count_clips(catalog, ClipFilter(camera="c")) == 3  # cards 1 and 3 (clip 2 was on card 2)
+    assert clips.count_clips(catalog, ClipFilter(min_rating=5, card_id=cards[0].id)) == actual.get(
+        ("rating", 5, cards[0].id), 0)
+    catalog.close()
+
+
+def test_a_deep_page_of_one_counted_column_reads_the_value_counts_not_the_clips(catalog) -> None:
+    f = ClipFilter(camera="B", offset=400, limit=50)
+    with catalog.session() as s, \
+            mock.patch.object(clips_repo, "_counts_of_cards", side_effect=AssertionError("counted clips")):
+        assert clips_repo._cards_of_page(s, f)[0]
+        compiled = clips_repo.count_query(s, f).compile(s.get_bind())
+        assert "clip_card_values" in str(compiled) and "FROM clips" not in str(compiled)
+
+
+@pytest.mark.parametrize("needle", ["kel", "KELVIN", "boom", "soft", "c01", "zzz"])
+@pytest.mark.parametrize("others", [{}, {"scene": "2"}, {"camera": "A", "take": "1"}, {"circled": True, "min_rating": 4},
+                                    {"day": DAYS[1], "flagged": False}, {"reel": "R003"}])
+def test_frequent_text_checked_on_the_other_conditions_rows_equals_the_reference(catalog, everything, needle,
+                                                                                  others) -> None:
+    f = ClipFilter(text=needle, **others)
+    calls = []
+    real = clips_repo._text_check
+
+    def spy(text_):
+        calls.append(text_)
+        return real(text_)
+
+    pages = (ClipFilter(limit=200), ClipFilter(offset=3, limit=5), ClipFilter(order="scene", limit=50),
+             ClipFilter(order="name", descending=True, offset=3, limit=5))
+    for drives, page in itertools.product((clips_repo.TEXT_DRIVES, 10), pages):  # 10: the text never drives
+        g = dataclasses.replace(f, offset=page.offset, limit=page.limit, order=page.order,
+                                descending=page.descending)
+        with mock.patch.object(clips_repo, "_text_check", side_effect=spy), \
+                mock.patch.object(clips_repo, "TEXT_DRIVES", drives):
+            got = [r.id for r in clips.list_clips(catalog, g)]
+            total = clips.count_clips(catalog, g)
+        assert got == reference(everything, g), g
+        assert total == len(reference(everything, dataclasses.replace(g, offset=0, limit=None))), g
+    few_others = len(reference(everything, ClipFilter(**others))) * clips_repo.ROW_CHECK_RATIO
+    if others and "day" not in others and len(reference(everything, ClipFilter(text=needle))) > few_others:
+        assert calls, f
+
+
+def _ordered_catalog(path: Path):
+    """Clips written card after card in the browser's default order (cards without a day first, then by day),
+    as offloads write them: every card's clip ids follow the previous card's."""
+    rng = random.Random(7)
+    catalog = open_catalog(path)
+    with catalog.session() as s:
+        project = Project(name="Show")
+        s.add(project)
+        s.flush()
+        days = [ShootDay(project_id=project.id, day=d) for d in DAYS]
+        s.add_all(days)
+        s.flush()
+        for i, day in enumerate([None, None, *[d for d in days for _ in range(3)]]):
+            card = Card(label=f"A{i:03d}", camera="arri", reel=f"A{i:03d}", quick_fingerprint=f"{i:032x}",
+                        source_path=f"/c/{i}", shoot_day_id=day.id if day else None)
+            s.add(card)
+            s.flush()
+            s.add_all([Clip(card_id=card.id, key=f"k{n}", name=f"A{i:03d}C{n:03d}", notes=rng.choice(NOTES),
+                            start_frame=rng.randrange(0, 50), scene=f"{rng.randrange(1, 4)}")
+                       for n in range(rng.randrange(0, 60))])
+            s.flush()
+        s.commit()
+    return catalog
+
+
+@pytest.mark.parametrize("needle", ["boom", "kel", "C01", "A00", "zzz"])
+def test_deep_text_pages_found_by_the_matches_in_id_order_equal_the_reference(tmp_path: Path, needle) -> None:
+    catalog = _ordered_catalog(tmp_path / "c.sqlite")
+
+    def check(expect_rank: bool) -> None:
+        with catalog.session() as s:
+            everything = list(clips_repo.query_clips(s, ClipFilter(order="id")))
+        total = len(reference(everything, ClipFilter(text=needle)))
+        for offset, limit in itertools.product(sorted({0, 1, 7, 59, 60, 200, total - 1, total, total + 5}),
+                                               (1, 7, 200)):
+            f = ClipFilter(text=needle, offset=max(offset, 0), limit=limit)
+            ranked = mock.patch.object(clips_repo, "_counts_of_every_card", side_effect=AssertionError(
+                "every card counted")) if expect_rank else ExitStack()
+            with mock.patch.object(clips_repo, "WALK_FROM", 1), mock.patch.object(clips_repo, "WALK_DEEP", 0), \
+                    ranked:
+                assert [r.id for r in clips.list_clips(catalog, f)] == reference(everything, f), f
+
+    check(expect_rank=True)
+    with catalog.session() as s:  # a clip moved to an earlier card: the ranges overlap, every card is counted
+        last = s.scalar(select(Clip.id).order_by(Clip.id.desc()).limit(1))
+        first_card = s.scalar(select(Card.id).where(Card.shoot_day_id.is_(None)).order_by(Card.id).limit(1))
+        s.execute(update(Clip).where(Clip.id == last).values(card_id=first_card))
+        s.commit()
+    check(expect_rank=False)
+    catalog.close()

@@ -6,6 +6,7 @@ the transaction.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import itertools
@@ -13,11 +14,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    LargeBinary,
     Row,
     Select,
     and_,
     bindparam,
+    cast,
+    column,
     delete,
+    exists,
     func,
     literal_column,
     or_,
@@ -179,8 +184,59 @@ def _where_conditions(f: ClipFilter, session: Session, ordered: bool = False) ->
     if f.text:
         driven = bool(conds or ordered) and _uses_fts(session, f.text) and not _text_drives(session, f, conds,
                                                                                           within)
-        conds.append(_text_condition(session, f.text, driven_by_others=driven, within=within))
+        if driven and _rows_check_text(session, f, conds, within, ordered):
+            conds.append(_text_check(f.text))
+        else:
+            conds.append(_text_condition(session, f.text, driven_by_others=driven, within=within))
     return conds
+
+
+#: Free text is checked row by row (:func:`_text_check`) on the rows the query reads anyway when they are at
+#: most this many and the text matches at least :data:`ROW_CHECK_RATIO` times as many clips (reading the
+#: text's list of matches would cost more): the other conditions' rows, or the rows a page read in index
+#: order passes before it is full.
+ROW_CHECK = 100_000
+ROW_CHECK_RATIO = 2
+TEXT_SAMPLE = 10_000  # the ids the text's frequency is estimated on (a choice of plan only, never a result)
+
+
+def _rows_check_text(session: Session, f: ClipFilter, conds: list, within: tuple[int, int] | None,
+                     ordered: bool) -> bool:
+    """Whether the rows read check ``f.text`` themselves (ASCII text, few such rows, many matches)."""
+    if not f.text.isascii() or not (conds or (ordered and f.limit is not None)):
+        return False
+    rows = _capped_count(session, select(Clip.id).where(*conds), ROW_CHECK + 1) if conds else None
+    if rows is not None and rows > ROW_CHECK:
+        return False
+    lo, hi = within or session.execute(select(select(func.min(Clip.id)).scalar_subquery(),  # two seeks
+                                              select(func.max(Clip.id)).scalar_subquery())).one()
+    if lo is None:
+        return False
+    window = (max(lo, hi - TEXT_SAMPLE + 1), hi)  # the text's matches among the newest ids, scaled to all
+    sample = _capped_count(session, _text_ids(f.text, window), TEXT_SAMPLE)
+    matches = sample * (hi - lo + 1) / (window[1] - window[0] + 1)
+    if rows is None:  # a page in index order: about (offset + limit) × clips / matches rows read
+        rows = (f.offset + (f.limit or 0)) * (hi - lo + 1) / max(matches, 1)
+    return matches > ROW_CHECK_RATIO * rows
+
+
+def _capped_count(session: Session, q: Select, cap: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(q.limit(cap).subquery())) or 0)
+
+
+def _text_check(text: str):
+    """``text`` (ASCII, three characters or more) in a clip's name, tape name, scene or notes, checked on the
+    clip's row, exactly as the trigram index answers: on a row whose four columns are ASCII that answer is
+    ``LIKE`` (both fold ASCII case alone); a row with other characters (which the index folds by Unicode)
+    asks the index for its own id."""
+    pat = _like(text)
+    cols = (Clip.name, Clip.tape_name, Clip.scene, Clip.notes)
+    like = or_(*(c.like(pat, escape="\\") for c in cols))
+    non_ascii = or_(*(func.length(c) != func.length(cast(c, LargeBinary)) for c in cols))  # chars vs bytes
+    in_index = exists(select(literal_column("1")).select_from(table("clip_search")).where(
+        literal_column("clip_search").op("MATCH")(bindparam("fts_row_q", fts_phrase(text))),
+        literal_column("rowid") == Clip.id))
+    return or_(like, and_(non_ascii, in_index))
 
 
 #: Free text with more matches than this never drives a query with other conditions (reading each match's
@@ -282,12 +338,23 @@ def query_clips(session: Session, f: ClipFilter) -> list[Row]:
     if f.limit is not None and f.ids is None and f.order not in CARD_ORDERS:
         return _sorted_page(session, f)
     if (f.order not in CARD_ORDERS or f.limit is None or f.ids is not None
-            or count_clips(session, f, cap=WALK_FROM) < WALK_FROM):
+            or _fewer_than(session, f, WALK_FROM)):
         return list(session.execute(page_query(session, f)))
     cards, skip = _cards_of_page(session, f)
     if not cards:
         return []
     return list(session.execute(page_query(session, dataclasses.replace(f, offset=skip), cards)))
+
+
+def _fewer_than(session: Session, f: ClipFilter, n: int) -> bool:
+    """Whether ``f`` surely matches fewer than ``n`` clips (a walk serves any filter; it pays off with many
+    matches). Free text with other conditions: when the text or the others alone match fewer (their counts
+    read only index entries), else no (the exact count would check every row of the others)."""
+    if not (f.text and _uses_fts(session, f.text) and _conditions(f)):
+        return count_clips(session, f, cap=n) < n
+    text = dataclasses.replace(ClipFilter(), text=f.text)
+    others = dataclasses.replace(f, text=None, order=None, descending=False, offset=0, limit=None)
+    return count_clips(session, text, cap=n) < n or count_clips(session, others, cap=n) < n
 
 
 def _card_only(f: ClipFilter) -> bool:
@@ -325,9 +392,14 @@ def _card_groups(session: Session, f: ClipFilter) -> Iterator[list[int]]:
         result.close()  # a walk that stopped early leaves no statement open on the connection
 
 
-def _card_ids_of(session: Session, f: ClipFilter) -> list[int]:
+def _cards_query(f: ClipFilter) -> Select:
+    """``SELECT`` of the ids of the cards ``f`` allows (its day, card label, camera layout and card id)."""
     q = _card_ids(*_card_conditions(f))
-    return list(session.scalars(q.where(Card.id == f.card_id) if f.card_id is not None else q))
+    return q.where(Card.id == f.card_id) if f.card_id is not None else q
+
+
+def _card_ids_of(session: Session, f: ClipFilter) -> list[int]:
+    return list(session.scalars(_cards_query(f)))
 
 
 def _id_range(session: Session, cards: Sequence[int]) -> tuple[int, int]:
@@ -350,27 +422,82 @@ def _counts_of_cards(session: Session, f: ClipFilter, cards: Sequence[int]) -> d
 
 def _counts_of_every_card(session: Session, f: ClipFilter) -> dict[int, int] | None:
     """``{card id: matches of f}`` of every card at once, or ``None`` where a walk counts better batch by
-    batch: the maintained ``clip_card_counts`` for a filter on cards alone, one ``GROUP BY`` driven by the
-    filter's own index for a page past :data:`WALK_DEEP`."""
+    batch: the maintained ``clip_card_counts`` for a filter on cards alone, ``clip_card_values`` for one on a
+    counted column (and the cards), one ``GROUP BY`` driven by the filter's own index for a page past
+    :data:`WALK_DEEP`."""
     if _card_only(f) and _has_totals(session):
         return dict(session.execute(select(literal_column("card_id"), literal_column("clips"))
                                     .select_from(table("clip_card_counts"))).all())
+    value = _value_condition(f) if _has_totals(session) else None
+    if value is not None:
+        per_card = select(CARD_VALUES.c.card_id, func.sum(CARD_VALUES.c.clips)).where(*value)
+        return dict(session.execute(per_card.group_by(CARD_VALUES.c.card_id)).all())
     if f.offset < WALK_DEEP:
         return None
     per_card = _where(select(Clip.card_id, func.count()), f, session).group_by(Clip.card_id)
     return dict(session.execute(per_card).all())
 
 
+#: Clip counts per card and value of the few-valued columns (migration 0018, SQLite only, kept by triggers).
+CARD_VALUES = table("clip_card_values", column("field"), column("value"), column("card_id"), column("clips"))
+#: The ``ClipFilter`` conditions ``clip_card_values`` counts: attribute → the column's name there.
+VALUE_FIELDS = {"camera": "camera", "take": "take", "circled": "circled", "flagged": "flagged",
+                "min_rating": "rating", "kind": "kind", "probe_status": "probe_status"}
+
+
+def _value_condition(f: ClipFilter) -> list | None:
+    """The conditions on ``clip_card_values`` giving, per card, the matches of ``f`` when ``f`` has one
+    condition on a counted column (:data:`VALUE_FIELDS`) and none but on the card besides; else ``None``."""
+    given = {a: getattr(f, a) for a in VALUE_FIELDS}
+    active = [a for a, v in given.items() if v is not None and (v or a in ("circled", "flagged", "take"))]
+    if len(active) != 1 or not _card_only(dataclasses.replace(f, **dict.fromkeys(VALUE_FIELDS))):
+        return None
+    attr = active[0]
+    value = {"camera": lambda v: v.upper(), "circled": int, "flagged": int}.get(attr, lambda v: v)(given[attr])
+    col = CARD_VALUES.c.value
+    return [CARD_VALUES.c.field == VALUE_FIELDS[attr], col >= value if attr == "min_rating" else col == value]
+
+
 def _cards_of_page(session: Session, f: ClipFilter) -> tuple[list[int], int]:
     """The cards, in the order of ``f.order`` (one of :data:`CARD_ORDERS`), that page ``f`` falls on (whole
     groups of :func:`_card_groups`), and how many of their matches come before the page: per-card counts
     of the matches, group after group from the first (counted a batch of cards at a time, or all at once)."""
+    ranked = _cards_by_rank(session, f)
+    if ranked is not None:
+        return ranked
     counts = _counts_of_every_card(session, f)
     groups = _card_groups(session, f)
     try:
         return _walk(session, f, groups, counts)
     finally:
         groups.close()
+
+
+def _cards_by_rank(session: Session, f: ClipFilter) -> tuple[list[int], int] | None:
+    """:func:`_cards_of_page` of free text alone deep in the default order, from the text's matches in id
+    order, when every card's clip-id range (``clip_card_counts.lo``/``hi``, migration 0018) comes after the
+    previous card's in that order: the match at ``f.offset`` in id order is in the page's first card, and the
+    matches before it in that card are the page's skip. ``None`` where that does not hold."""
+    if not (f.order is None and f.offset >= WALK_DEEP and f.text and _uses_fts(session, f.text)
+            and f == ClipFilter(text=f.text, offset=f.offset, limit=f.limit)):
+        return None
+    kept = session.execute(select(literal_column("card_id"), literal_column("lo"), literal_column("hi"))
+                           .select_from(table("clip_card_counts")).where(literal_column("clips") > 0))
+    ranges = {card: (lo, hi) for card, lo, hi in kept}
+    groups = _card_groups(session, f)
+    try:
+        cards = [g[0] for g in groups if g[0] in ranges]  # the default order: a card a group
+    finally:
+        groups.close()
+    if any(ranges[c][0] is None for c in cards) or any(
+            ranges[a][1] >= ranges[b][0] for a, b in itertools.pairwise(cards)):
+        return None
+    rank = session.scalar(_text_ids(f.text).order_by(literal_column("rowid")).offset(f.offset).limit(1))
+    if rank is None:
+        return [], 0
+    at = bisect.bisect_right([ranges[c][0] for c in cards], rank) - 1
+    skip = _capped_count(session, _text_ids(f.text, (ranges[cards[at]][0], rank - 1)), f.offset + 1)
+    return _walk(session, dataclasses.replace(f, offset=skip), iter([c] for c in cards[at:]), None)
 
 
 def _walk(session: Session, f: ClipFilter, groups: Iterator[list[int]],
@@ -416,15 +543,17 @@ def count_query(session: Session, f: ClipFilter, cap: int | None = None) -> Sele
     counting after that many rows."""
     only_text = f.text and _uses_fts(session, f.text) and f == ClipFilter(
         text=f.text, order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
+    value = _value_condition(f) if _has_totals(session) else None
+    if value is not None:  # one counted column: its cards' maintained counts added up
+        if _card_conditions(f) or f.card_id is not None:
+            value.append(CARD_VALUES.c.card_id.in_(_cards_query(f)))
+        return select(func.coalesce(func.sum(CARD_VALUES.c.clips), 0)).where(*value)
     if _card_only(f) and _has_totals(session):
         unfiltered = f == ClipFilter(order=f.order, descending=f.descending, offset=f.offset, limit=f.limit)
         if unfiltered:
             return select(literal_column("clips")).select_from(table("clip_totals"))  # kept by triggers
-        cards = _card_ids(*_card_conditions(f))
-        if f.card_id is not None:
-            cards = cards.where(Card.id == f.card_id)
         return select(func.coalesce(func.sum(literal_column("clips")), 0)).select_from(
-            table("clip_card_counts")).where(literal_column("card_id").in_(cards))  # kept by triggers
+            table("clip_card_counts")).where(literal_column("card_id").in_(_cards_query(f)))  # kept by triggers
     if cap is None and not only_text:
         return _where(select(func.count(Clip.id)), f, session)
     inner = _text_ids(f.text) if only_text else _where(select(Clip.id), f, session)

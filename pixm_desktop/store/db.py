@@ -26,7 +26,7 @@ from pixm_desktop.core.errors import CatalogError
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Newest Alembic revision shipped (tests/test_clips_migration.py checks it equals the scripts' head). A
 #: catalog already there opens without loading Alembic, which costs about half a second per command.
-SCHEMA_HEAD = "0017"
+SCHEMA_HEAD = "0018"
 ENV_VAR = "PIXM_CATALOG"
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another process's write before "database is locked"
 MIGRATE_LOCK_TIMEOUT = 120.0  # seconds one process waits for another to create or migrate the catalog
@@ -38,11 +38,11 @@ NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb", "smb2", 
                                  "afs", "ncpfs", "vboxsf", "fuse.rclone", "fuse.s3fs"})
 
 
-#: Tables the models do not describe (migrations 0010 and 0017, kept in step by triggers): the clip text search
-#: (FTS5 ``clip_search`` and its shadow tables ``clip_search_*``), the number of clips (``clip_totals``) and
-#: of clips per card (``clip_card_counts``).
+#: Tables the models do not describe (migrations 0010, 0017 and 0018, kept in step by triggers): the clip text
+#: search (FTS5 ``clip_search`` and its shadow tables ``clip_search_*``), the number of clips (``clip_totals``),
+#: of clips per card (``clip_card_counts``) and per card and filter value (``clip_card_values``).
 SEARCH_TABLE = "clip_search"
-TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals", "clip_card_counts"})
+TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals", "clip_card_counts", "clip_card_values"})
 
 
 def described_by_models(name: str | None, type_: str, _parent_names: dict) -> bool:
