@@ -14,9 +14,8 @@ import pytest
 
 from pixm_desktop.core.model import JobStatus
 from pixm_desktop.core.states import JobKind
-from pixm_desktop.services import jobs
+from pixm_desktop.services import jobs, offload_handoff
 from pixm_desktop.services import offload as offload_service
-from pixm_desktop.services import offload_handoff
 from pixm_desktop.services.jobs.offload import OffloadKind
 from pixm_desktop.services.jobs.supervisor import run_job_in_child
 from pixm_desktop.services.offload_handoff import HandedOffload, read_to_hand, stamp_card
