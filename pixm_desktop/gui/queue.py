@@ -3,9 +3,10 @@
 Every piece of work goes through the window's :class:`~pixm_desktop.gui.runner.JobRunner` and the Qt-free job
 layer (:mod:`pixm_desktop.services.jobs`): the offload kind's ``prepare`` (scan, recognise, plan; its resource
 keys) on the ``io`` lane when a card is added, the job run in a child process by the supervisor on the
-``offload`` lane when its keys are free (``services.jobs.schedule``). The child gets the card as ``prepare`` read it
-(``services.offload_handoff``) and uses it only when the card is unchanged since; otherwise it reads it again. The engine writes progress into the job's
-``ProgressSnapshot``; one QTimer reads all snapshots every 100 ms and emits ``polled`` once — never a signal per file.
+``offload`` lane when its keys are free (``services.jobs.schedule``). The child gets the card as ``prepare``
+read it (``services.offload_handoff``) and uses it only when the card is unchanged since, else reads it again.
+The engine writes progress into the job's ``ProgressSnapshot``; one QTimer reads all snapshots every 100 ms and
+emits ``polled`` once — never a signal per file.
 
 Before a job is queued, its planned destination set is checked against the safe-to-format rule
 (``core.verdict.destination_set_problems``): when it cannot make the card safe (two destinations on one drive,

@@ -68,10 +68,6 @@ class HandedOffload:
         packed = (scan.root, files, scan.dirs, scan.ignored, scan.problems, self.reading.history)
         return _unpack, (self.request, packed, self.reading.identity, self.reading.fingerprint, self.stamp)
 
-    @property
-    def source(self) -> os.PathLike | str:
-        return self.request.source
-
     def still_true(self) -> CardReading | None:
         """The reading when the card is still as it was read (same stamp, same quick fingerprint), else
         ``None`` (the caller reads the card afresh). Never raises: a card that cannot be stamped or read is

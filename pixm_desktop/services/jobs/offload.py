@@ -2,12 +2,13 @@
 
 Options: an :class:`OffloadRequest` (the engine stores it in its own row as ``core.states.JobOptions`` plus the
 source, hash formats and template columns), or a :class:`HandedOffload` — the request with the card as the
-window read it, taken only while still true of the card (``services.offload_handoff``). ``OffloadKind(hand_plan=
-True)`` (the window's queue) prepares a request and gives, as the prepared options, the handed reading to run
-the job with in a child (or the request when the card moved while it was read). Progress: the engine's :class:`ProgressSnapshot`, the same object
-yielded every 100 ms while the run goes on a thread. Resources: the card (``source:<card root>``: one reader
-per card) and each destination drive's member disks (``drive:<disk>``; a drive the OS cannot tell is keyed by
-its device and mount point), so jobs writing to one physical disk run in queue order.
+window read it, taken only while still true of the card (``services.offload_handoff``). The window's queue
+prepares with ``OffloadKind(hand_plan=True)``: the prepared options are then the reading to hand to the job's
+child (or the request, when the card moved while it was read). Progress: the engine's
+:class:`ProgressSnapshot`, the same object yielded every 100 ms while the run goes on a thread. Resources: the
+card (``source:<card root>``: one reader per card) and each destination drive's member disks (``drive:<disk>``;
+a drive the OS cannot tell is keyed by its device and mount point), so jobs writing to one physical disk run in
+queue order.
 """
 
 from __future__ import annotations
