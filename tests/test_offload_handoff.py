@@ -154,19 +154,24 @@ def test_another_card_at_the_same_path_is_not_taken_for_the_first(setup, monkeyp
     assert run.prepared.detail.fingerprint != handed.reading.fingerprint
 
 
-def test_a_card_that_changes_while_it_is_read_is_not_handed(setup, monkeypatch):
-    card, dests, _catalog, _ = setup
+def test_a_file_that_lands_while_the_window_reads_the_card_is_offloaded_too(setup, monkeypatch):
+    card, dests, catalog, _ = setup
     real = offload_service.read_card
 
     def read_while_a_file_lands(req):
         reading = real(req)
-        _add(card)  # lands after the scan, before the stamp after it
+        _add(card)  # lands just after the scan: the window's reading lacks it
         return reading
 
     monkeypatch.setattr(offload_handoff, "read_card", read_while_a_file_lands)
     reading, handed = read_to_hand(request(card, dests))
-    assert handed is None
     assert len(reading.scan.files) == 4
+    monkeypatch.undo()
+    run = jobs.prepare(catalog, JobKind.OFFLOAD, pickle.loads(pickle.dumps(handed)))
+    assert run.prepared.notes[-1] == READ_AGAIN
+    result = run.run()
+    assert result.status == JobStatus.COMPLETED and result.files == 5
+    assert _dest_trees(dests, card) == [tree(card)] * 2
 
 
 def test_a_card_with_its_own_asc_mhl_history_is_not_handed(setup):

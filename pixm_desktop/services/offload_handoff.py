@@ -16,9 +16,12 @@ replaced, a folder that cannot be listed any more, another card mounted at the s
 inodes, other ctimes, other content) all change it. Stamping costs one ``scandir`` + ``lstat`` per entry and
 reads no file. On Windows ``scandir`` gives no inode or device: the stamp there rests on names, sizes and times.
 
-A reading is handed over only when two stamps taken just before and just after it are the same (the card stood
-still while it was read), and never for a card with its own ASC MHL history (the child loads and checks that
-history again).
+The stamp handed over is taken just *before* the card is read. Any change to an entry sets its ctime to the
+moment of the change, later than that stamp, so a card that moved while the window read it, or at any time
+after, stamps differently in the child, which then reads it again (the one blind spot, a change undone within
+one tick of the file system's clock of the stamp, is left to the copy, which checks each file's size and times
+when it reads it: a file planned that changed fails, never verifies). A card with its own ASC MHL history is
+never handed over (the child loads and checks that history again).
 """
 
 from __future__ import annotations
@@ -138,15 +141,11 @@ def _stamp_entries(rel: bytes, entries: list[os.DirEntry], h) -> int:
 
 
 def read_to_hand(request: OffloadRequest) -> tuple[CardReading, HandedOffload | None]:
-    """:func:`read_card` for ``request``, and the reading ready to hand to a child — ``None`` when the card
-    moved while it was read (the stamps before and after differ) or holds its own ASC MHL history.
+    """:func:`read_card` for ``request``, and the reading ready to hand to a child with the card's stamp taken
+    just before the read — ``None`` when the card cannot be stamped or holds its own ASC MHL history.
     Raises what :func:`read_card` raises."""
     before = stamp_card(request.source)
     reading = read_card(request)
     if before is None or reading.history is not None:
-        return reading, None
-    after = stamp_card(request.source)
-    if after != before:
-        log.info("card %s changed while it was read: the offload's process reads it again", request.source)
         return reading, None
     return reading, HandedOffload(request, reading, before)
