@@ -58,7 +58,8 @@ class CardStamp:
 @dataclass(slots=True)
 class HandedOffload:
     """An offload's options with the window's reading of the card: ``request`` as asked, ``reading`` what
-    :func:`read_card` found for it, ``stamp`` the card when it was read. Picklable (it crosses to the child)."""
+    :func:`read_card` found for it, ``stamp`` the card just before that read. Picklable (it crosses to the
+    child)."""
 
     request: OffloadRequest
     reading: CardReading
