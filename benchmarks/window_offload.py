@@ -12,7 +12,8 @@ before each run (sync + ``drop_caches``, as root), two destinations on the work 
 - **window**: a ``pixm-desktop``-like process (the window built, every page visited, the interpreter settled,
   the GUI-thread collector installed as ``gui.app.main`` does) on a fresh catalog queues the card the way a drop
   on the queue does (``OffloadPage.offload``: prepare on the ``io`` lane, run in a child process) and the clock
-  runs from the drop until the card's verdict is read from the catalog (what the loader waits for);
+  runs from the drop until the card's verdict is read from the catalog (what the loader waits for); the job's
+  log says whether its child used the window's reading of the card or read the card again;
 - **headless**: ``python -m pixm_desktop.cli offload CARD --dest D1 --dest D2 --template {card} --no-clips
   --no-report --quiet`` on a fresh catalog, wall time of the command (its interpreter start included).
 
@@ -236,7 +237,7 @@ def window_child(card: Path, run: Path) -> int:
     watcher.stop()
     job = state["job"]
     out = {"seconds": state["seconds"], "state": state["state"], "gc_collections": collector.collections,
-           "job_seconds": job.duration, "marks": state["marks"],
+           "job_seconds": job.duration, "marks": state["marks"], "card_read_by_child": _read_by_child(catalog, job),
            "window_cpu_s": round(state["cpu"], 2), "gui_thread_cpu_s": round(state["gui"], 2),
            "verdict": job.verdict.state.value if job.verdict else None}
     win.shutdown()
@@ -245,6 +246,16 @@ def window_child(card: Path, run: Path) -> int:
     catalog.close()
     print(json.dumps(out), flush=True)
     return 0
+
+
+def _read_by_child(catalog, job) -> str:
+    """Whether the job's child read the card again: "no" (it used the window's reading), "yes" (the card
+    changed after it was queued), "?" (code without the hand-over: it always does)."""
+    from pixm_desktop.store.models import Job
+
+    with catalog.session() as s:
+        log = (s.get(Job, job.catalog_job_id).log or "") if job.catalog_job_id else ""
+    return "no" if "unchanged since" in log else "yes" if "read again" in log else "?"
 
 
 # --- py-spy's raw stacks ------------------------------------------------------------------------------------
@@ -315,6 +326,7 @@ def main() -> int:
                  "window_cpu_s": [r["window_cpu_s"] for r in runs["window"]],
                  "gui_thread_cpu_s": [r["gui_thread_cpu_s"] for r in runs["window"]],
                  "headless_s": [round(s, 2) for s in runs["headless"]], "window_median": w, "headless_median": h,
+                 "card_read_by_child": [r["card_read_by_child"] for r in runs["window"]],
                  "ratio": w / h, "gc_collections": [r["gc_collections"] for r in runs["window"]]}
         if runs["baseline"]:
             b = statistics.median(r["seconds"] for r in runs["baseline"])
@@ -334,7 +346,8 @@ def main() -> int:
         print(f"{name}: {e['files']} files, {e['bytes'] / 1e6:.0f} MB, 2 destinations, xxh64 — window (drop → verdict) "
               f"{e['window_s']} s (job {e['window_job_s']}), headless `pixm offload` {e['headless_s']} s; median "
               f"{e['window_median']:.2f} / {e['headless_median']:.2f} = window/headless {e['ratio']:.2f}")
-        print(f"  window, s after the drop when the job first was: {e['window_marks']}")
+        print(f"  window, s after the drop when the job first was: {e['window_marks']}; the child read the card "
+              f"again: {e['card_read_by_child']}")
         print(f"  the window's own process (not its job's child) used {e['window_cpu_s']} s of CPU, its GUI thread "
               f"{e['gui_thread_cpu_s']} s; GUI-thread collections {e['gc_collections']}")
         if "baseline_s" in e:

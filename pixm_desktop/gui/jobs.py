@@ -20,6 +20,7 @@ from pixm_desktop.core.verdict import CardVerdict
 from pixm_desktop.services import progress
 from pixm_desktop.services.jobs import schedule
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
+from pixm_desktop.services.offload_handoff import HandedOffload
 
 
 class JobState(StrEnum):
@@ -118,6 +119,9 @@ class OffloadJob:
     verdict: CardVerdict | None = None
     #: the loader chose "Copy anyway" for a destination set that cannot make the card safe
     set_accepted: bool = False
+    #: what the run gets from the last prepare: the request, or a ``HandedOffload`` (the card as read then,
+    #: used by the run only if the card is unchanged); None before a prepare
+    run_options: OffloadRequest | HandedOffload | None = None
 
     @property
     def active(self) -> bool:

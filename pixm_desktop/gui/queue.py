@@ -3,8 +3,10 @@
 Every piece of work goes through the window's :class:`~pixm_desktop.gui.runner.JobRunner` and the Qt-free job
 layer (:mod:`pixm_desktop.services.jobs`): the offload kind's ``prepare`` (scan, recognise, plan; its resource
 keys) on the ``io`` lane when a card is added, the job run in a child process by the supervisor on the
-``offload`` lane when its keys are free (``services.jobs.schedule``). The engine writes progress into the job's
-``ProgressSnapshot``; one QTimer reads all snapshots every 100 ms and emits ``polled`` once — never a signal per file.
+``offload`` lane when its keys are free (``services.jobs.schedule``). The child gets the card as ``prepare``
+read it (``services.offload_handoff``) and uses it only when the card is unchanged since, else reads it again.
+The engine writes progress into the job's ``ProgressSnapshot``; one QTimer reads all snapshots every 100 ms and
+emits ``polled`` once — never a signal per file.
 
 Before a job is queued, its planned destination set is checked against the safe-to-format rule
 (``core.verdict.destination_set_problems``): when it cannot make the card safe (two destinations on one drive,
@@ -39,6 +41,7 @@ from pixm_desktop.gui.runner import JobRunner
 from pixm_desktop.services import jobs as job_layer
 from pixm_desktop.services import progress
 from pixm_desktop.services import status as status_service
+from pixm_desktop.services.jobs.offload import OffloadKind
 from pixm_desktop.services.jobs.supervisor import run_offload_process
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult, PreparedOffload
 from pixm_desktop.services.settings import Catalog
@@ -117,8 +120,9 @@ class QueueController(QObject):
 
     def _prepare(self, job: OffloadJob) -> None:
         job.state = JobState.PREPARING
+        job.run_options = None  # a reading handed by an earlier prepare never goes to this run
         self.changed.emit(job)
-        self.runner.submit(job_layer.prepare, self.catalog, JobKind.OFFLOAD, job.request, lane="io",
+        self.runner.submit(job_layer.prepare, self.catalog, OffloadKind(hand_plan=True), job.request, lane="io",
                            name=f"prepare {job.label}", on_done=lambda r, j=job: self._prepared(j, r),
                            on_error=lambda e, j=job: self._failed_to_start(j, e))
 
@@ -126,6 +130,7 @@ class QueueController(QObject):
         if job.state != JobState.PREPARING:
             return  # cancelled while checking
         p: PreparedOffload = run.prepared.detail
+        job.run_options = run.prepared.options  # the request, or with the card's reading to hand to the child
         plan = p.plan
         job.label, job.camera, job.reel = plan.card_label, p.identity.camera.value, p.identity.reel
         job.files, job.total_bytes, job.known_summary = len(plan.files), plan.total_bytes, p.known_summary
@@ -215,15 +220,16 @@ class QueueController(QObject):
             self.poll.start()
 
     def _run(self, job: OffloadJob) -> OffloadResult:
-        """Worker thread: the offload job kind plans again (the queue may have waited) and runs; progress goes
-        into the job's snapshot.
+        """Worker thread: the offload job kind plans again (the queue may have waited: the card's reading from
+        ``prepare`` is used only if the card is unchanged, the destinations and catalog are checked afresh) and
+        runs; progress goes into the job's snapshot.
 
         With a catalog file the job runs in a child process (``services.jobs.supervisor``: the window keeps the
         interpreter to itself); otherwise, or with ``isolate=False``, in this thread."""
         if self.isolate and self.catalog.path is not None:
-            return run_offload_process(self.catalog.path, job.request, job.cancel, job,
+            return run_offload_process(self.catalog.path, job.run_options or job.request, job.cancel, job,
                                        name=f"pixm-offload-{job.uid}")
-        return job_layer.execute(self.catalog, JobKind.OFFLOAD, job.request, cancel=job.cancel,
+        return job_layer.execute(self.catalog, JobKind.OFFLOAD, job.run_options or job.request, cancel=job.cancel,
                                  on_progress=lambda p: setattr(job, "progress", p))
 
     def _done(self, job: OffloadJob, r: OffloadResult) -> None:

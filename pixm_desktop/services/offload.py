@@ -39,7 +39,7 @@ from pixm_desktop.engine.cards import CardIdentity, content_fingerprint, quick_f
 from pixm_desktop.engine.copier import CopiesInPlace, CopyTask, SourceHashed, remove_stale_temps, run_copy
 from pixm_desktop.engine.mediaio import hash_from_media
 from pixm_desktop.engine.plan import DEFAULT_TEMPLATE, DestinationPlan, OffloadPlan, make_plan, relocate
-from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, IgnoreList, scan_card
+from pixm_desktop.engine.scan import DEFAULT_SOURCE_IGNORES, CardScan, IgnoreList, scan_card
 from pixm_desktop.mhl import MhlFileRecord, MhlHistory, write_generation
 from pixm_desktop.mhl.carry import CarriedHistory, carry_history, nested_records
 from pixm_desktop.mhl.reader import iter_records, load_history
@@ -130,6 +130,39 @@ class OffloadResult:
         return self.status == JobStatus.COMPLETED
 
 
+@dataclass(slots=True)
+class CardReading:
+    """What reading a card for an offload found (:func:`read_card`): the scan, the card's own ASC MHL history
+    (``None``: none), what the card is, and its quick fingerprint (``engine.cards.quick_fingerprint``)."""
+
+    scan: CardScan
+    history: MhlHistory | None
+    identity: CardIdentity
+    fingerprint: str
+
+
+def read_card(request: OffloadRequest) -> CardReading:
+    """Scan ``request.source`` (files its own ASC MHL history records are taken, whatever their names), load
+    that history, recognise the card and fingerprint it; nothing is written.
+
+    Raises :class:`SourceError` (card missing, nothing to take, unreadable) and :class:`MhlError` (the card's
+    own history cannot be trusted)."""
+    scan = scan_card(request.source, IgnoreList(DEFAULT_SOURCE_IGNORES))
+    history = _source_history(request, scan)
+    if history is not None and scan.ignored:  # what the history records is taken, whatever its name
+        scan = scan_card(request.source, IgnoreList(DEFAULT_SOURCE_IGNORES).keeping(
+            rel for rel, _ in iter_records(history)))
+    if not scan.files:
+        raise SourceError(_nothing_to_take(scan), path=request.source,
+                          hint="check that the right folder or card is selected and that it can be read")
+    identity = recognise(scan)
+    try:
+        fingerprint = quick_fingerprint(scan)
+    except OSError as exc:
+        raise SourceError(f"cannot read the card: {exc.strerror}", path=exc.filename or request.source) from exc
+    return CardReading(scan, history, identity, fingerprint)
+
+
 class OffloadService:
     """Offload cards into the catalog at ``catalog``.
 
@@ -143,22 +176,15 @@ class OffloadService:
         self.catalog = catalog
         self.wait, self.on_wait, self.on_job = wait, on_wait, on_job
 
-    # -- prepare -----------------------------------------------------------------------------------
-    def prepare(self, request: OffloadRequest) -> PreparedOffload:
-        """Scan, recognise and plan; no bytes are written. Raises ``PreflightError``/``SourceError``/``UsageError``."""
-        scan = scan_card(request.source, IgnoreList(DEFAULT_SOURCE_IGNORES))
-        history = _source_history(request, scan)
-        if history is not None and scan.ignored:  # what the history records is taken, whatever its name
-            scan = scan_card(request.source, IgnoreList(DEFAULT_SOURCE_IGNORES).keeping(
-                rel for rel, _ in iter_records(history)))
-        if not scan.files:
-            raise SourceError(_nothing_to_take(scan), path=request.source,
-                              hint="check that the right folder or card is selected and that it can be read")
-        identity = recognise(scan)
-        try:
-            fingerprint = quick_fingerprint(scan)
-        except OSError as exc:
-            raise SourceError(f"cannot read the card: {exc.strerror}", path=exc.filename or request.source) from exc
+    # -- prepare -----------------------------------------------------------------------------------------
+    def prepare(self, request: OffloadRequest, reading: CardReading | None = None) -> PreparedOffload:
+        """Scan, recognise and plan; no bytes are written. Raises ``PreflightError``/``SourceError``/``UsageError``.
+
+        ``reading``: the card as already read for this request (:func:`read_card`), known to be still true of
+        the card (see :mod:`services.offload_handoff`); the destinations and the catalog are checked afresh."""
+        if reading is None:
+            reading = read_card(request)
+        scan, history, identity, fingerprint = reading.scan, reading.history, reading.identity, reading.fingerprint
         plan = make_plan(scan, request.destinations, camera=identity.camera, reel=identity.reel,
                          template=request.template, algorithms=_with_history_formats(request.algorithms, history),
                          required=request.required,

@@ -45,6 +45,7 @@ from pixm_desktop.core.errors import CancelledError, ChildProcessFailedError, Pi
 from pixm_desktop.core.model import CancelToken, DestinationProgress, ProgressSnapshot
 from pixm_desktop.core.states import JobKind
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
+from pixm_desktop.services.offload_handoff import HandedOffload
 
 _CTX = mp.get_context("spawn")  # no fork: the parent has Qt and threads
 log = logging.getLogger(__name__)
@@ -68,10 +69,11 @@ def run_job_in_child(catalog_path: Path, kind: JobKind | str, options, cancel: C
                                       hint=hint) from None
 
 
-def run_offload_process(catalog_path: Path, request: OffloadRequest, cancel: CancelToken,
+def run_offload_process(catalog_path: Path, request: OffloadRequest | HandedOffload, cancel: CancelToken,
                         progress_holder, *, name: str = "pixm-offload") -> OffloadResult:
-    """:func:`run_job_in_child` for an offload: ``progress_holder.progress`` is set to a ``ProgressSnapshot``
-    that follows the child's counters."""
+    """:func:`run_job_in_child` for an offload of ``request`` (or of a request with the card's reading handed
+    over, used only if still true: ``services.offload_handoff``): ``progress_holder.progress`` is set to a
+    ``ProgressSnapshot`` that follows the child's counters."""
     return run_job_in_child(catalog_path, JobKind.OFFLOAD, request, cancel,
                             lambda p: setattr(progress_holder, "progress", p), name=name)
 
