@@ -44,6 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from pixm_desktop.store.db import SCHEMA_HEAD  # noqa: E402
 from support.throttled import Drive, DriveSpec, drop_caches, throttled_drives, unavailable_reason  # noqa: E402
 
 PIXM = Path(sys.executable).parent / "pixm"
@@ -196,7 +197,8 @@ def _peak_rss(cmd: list[str], log: Path) -> tuple[float, int]:
 def _template_catalog(work: Path) -> Path:
     """An empty catalog at the current schema, made once per run of the benchmark (not timed: creating and
     migrating a cart's catalog happens once per install, not once per offload)."""
-    template = work / "template-catalog.sqlite"
+    # per schema: a template left by older code would be migrated in every timed run
+    template = work / f"template-catalog-{SCHEMA_HEAD}.sqlite"
     if not template.exists():
         subprocess.run([sys.executable, "-c", "import sys; from pixm_desktop.store.db import open_catalog; "
                         "open_catalog(sys.argv[1]).close()", str(template)], check=True)

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from pixm_desktop.samples.samplecard import generate_benchmark_card
+from pixm_desktop.store.db import SCHEMA_HEAD
 
 PIXM = Path(sys.executable).parent / "pixm"
 
@@ -56,7 +57,8 @@ def run_pixm(card: Path, work: Path) -> dict:
     catalog = work / "pixm-catalog.sqlite"
     for f in work.glob("pixm-catalog.sqlite*"):
         f.unlink()
-    template = work / "template-catalog.sqlite"  # a cart's catalog exists before its offloads: made once, untimed
+    # a cart's catalog exists before its offloads: made once per schema (older code's would be migrated), untimed
+    template = work / f"template-catalog-{SCHEMA_HEAD}.sqlite"
     if not template.exists():
         subprocess.run([sys.executable, "-c", "import sys; from pixm_desktop.store.db import open_catalog; "
                         "open_catalog(sys.argv[1]).close()", str(template)], check=True)
