@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import weakref
 from pathlib import Path
 
@@ -128,12 +129,27 @@ def open_catalog(path: os.PathLike | str | None = None, *, url: str | None = Non
 def _sqlite_pragmas(dbapi_conn, journal: str) -> None:
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # first: switching to WAL needs the lock too
-    cur.execute(f"PRAGMA journal_mode={journal}")  # WAL: readers (GUI) never block the offload writer
+    _set_journal_mode(cur, journal)  # WAL: readers (GUI) never block the offload writer
     # WAL + NORMAL survives a killed process (only a power loss may drop the last commits); a rollback
     # journal needs FULL for that
     cur.execute("PRAGMA synchronous=" + ("NORMAL" if journal == "WAL" else "FULL"))
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _set_journal_mode(cur, journal: str) -> None:
+    """``PRAGMA journal_mode``, retried while the file is busy. SQLite answers "database is locked" at once,
+    without its busy handler, when two connections switch a new catalog to WAL at the same moment (two
+    offloads started together on a new catalog failed one time in seven); waits at most ``BUSY_TIMEOUT_MS``."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute(f"PRAGMA journal_mode={journal}")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _on_network_filesystem(path: Path) -> bool:
