@@ -72,14 +72,11 @@ def open_regular(path: os.PathLike | str | bytes, *, expect_dev: int | None = No
     return fd
 
 
-def open_uncached(path: os.PathLike | str | bytes, *, flush: bool = True, dropped: bool = False,
-                  expect_dev: int | None = None) -> int:
+def open_uncached(path: os.PathLike | str | bytes, *, flush: bool = True, expect_dev: int | None = None) -> int:
     """Open the regular file ``path`` read-only for a re-read from the media; returns an OS file descriptor.
 
     With ``flush`` dirty pages are written first (fsync) so that dropping the cache forces a read from the
-    drive; the copier passes ``flush=False`` for files it already made durable. ``dropped`` says the caller
-    already dropped the cache and asked the drive to read ahead (:func:`reread_ahead`). Raises
-    :class:`NotACopyError` for a link, folder, special file or a file off ``expect_dev``, else ``OSError``.
+    drive; the copier passes ``flush=False`` for files it already made durable. Raises :class:`NotACopyError` for a link, folder, special file or a file off ``expect_dev``, else ``OSError``.
     """
     fd = open_regular(path, expect_dev=expect_dev)
     try:
@@ -93,8 +90,7 @@ def open_uncached(path: os.PathLike | str | bytes, *, flush: bool = True, droppe
                     os.fsync(fd)
                 except OSError:
                     pass  # read-only media or filesystems without fsync: nothing dirty to flush
-            if not dropped:
-                drop_cached_pages(fd)
+            drop_cached_pages(fd)
     except BaseException:
         os.close(fd)
         raise
@@ -109,7 +105,6 @@ def hash_from_media(
     on_bytes: Callable[[int], None] | None = None,
     chunk_size: int = CHUNK_SIZE,
     flush: bool = True,
-    dropped: bool = False,
     expect_dev: int | None = None,
     fd: int | None = None,
     drop_behind: bool = True,
@@ -126,7 +121,7 @@ def hash_from_media(
     total = 0
     buf = _read_buffer(chunk_size)
     if fd is None:
-        fd = open_uncached(path, flush=flush, dropped=dropped, expect_dev=expect_dev)
+        fd = open_uncached(path, flush=flush, expect_dev=expect_dev)
     try:
         while True:
             if cancel is not None:
@@ -188,11 +183,10 @@ def _read_buffer(size: int) -> memoryview:
 READ_AHEAD_MAX = 16 * 1024 * 1024  # files up to this size are read ahead; larger ones stream sequentially
 
 
-def read_ahead(path: os.PathLike | str | bytes, *, drop_first: bool = False) -> bool:
-    """Ask the drive to start reading a small file now (``POSIX_FADV_WILLNEED``) so many small files are
-    fetched in parallel instead of one seek at a time. With ``drop_first`` the cached pages are dropped
-    before, so what arrives comes from the media (a verification read). Returns ``False`` where the
-    platform cannot (then the caller must not pass ``dropped=True`` to :func:`hash_from_media`)."""
+def read_ahead(path: os.PathLike | str | bytes) -> bool:
+    """Ask the drive to start reading a small card file now (``POSIX_FADV_WILLNEED``) so many small files are
+    fetched in parallel instead of one seek at a time. Returns ``False`` where the platform cannot. (A copy's
+    verification read ahead is :func:`open_for_reread`, which drops the cached pages first.)"""
     if not _HAS_FADVISE:
         return False
     try:
@@ -200,8 +194,6 @@ def read_ahead(path: os.PathLike | str | bytes, *, drop_first: bool = False) -> 
     except OSError:
         return False
     try:
-        if drop_first:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
         return True
     except OSError:
@@ -210,37 +202,23 @@ def read_ahead(path: os.PathLike | str | bytes, *, drop_first: bool = False) -> 
         os.close(fd)
 
 
-def _load_syncfs():
+def _linux_libc(name: str, *argtypes: str):
+    """The C library's function ``name`` (argument types named as in :mod:`ctypes`), with ``errno`` kept, or
+    ``None`` off Linux or where the C library lacks it."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.syncfs
-        fn.argtypes = [ctypes.c_int]
+        fn = getattr(ctypes.CDLL(None, use_errno=True), name)
+        fn.argtypes = [getattr(ctypes, t) for t in argtypes]
         return fn
     except (OSError, AttributeError):
         return None
 
 
-_SYNCFS = _load_syncfs()
-
-
-def _load_sync_file_range():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
-        fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-        return fn
-    except (OSError, AttributeError):
-        return None
-
-
-_SYNC_FILE_RANGE = _load_sync_file_range()
+_SYNCFS = _linux_libc("syncfs", "c_int")
+_SYNC_FILE_RANGE = _linux_libc("sync_file_range", "c_int", "c_int64", "c_int64", "c_uint")
 _SYNC_FILE_RANGE_WRITE = 2
 
 
@@ -253,20 +231,7 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
         _SYNC_FILE_RANGE(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
 
 
-def _load_renameat2():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        fn = ctypes.CDLL(None, use_errno=True).renameat2
-        fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-        return fn
-    except (OSError, AttributeError):
-        return None
-
-
-_RENAMEAT2 = _load_renameat2()
+_RENAMEAT2 = _linux_libc("renameat2", "c_int", "c_char_p", "c_int", "c_char_p", "c_uint")
 _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
 
