@@ -208,13 +208,19 @@ def _card_counts(catalog) -> tuple[dict, dict]:
     return kept, actual
 
 
+def _three_cards(s) -> list[Card]:
+    """Three ARRI cards A000–A002, flushed (ids 1–3 in a new catalog)."""
+    cards = [Card(label=f"A00{i}", camera="arri", reel=f"A00{i}", quick_fingerprint=f"{i:032x}",
+                  source_path=f"/c/{i}") for i in range(3)]
+    s.add_all(cards)
+    s.flush()
+    return cards
+
+
 def test_card_counts_follow_inserts_deletes_moves_and_a_card_deleted(tmp_path: Path) -> None:
     catalog = open_catalog(tmp_path / "c.sqlite")
     with catalog.session() as s:
-        cards = [Card(label=f"A00{i}", camera="arri", reel=f"A00{i}", quick_fingerprint=f"{i:032x}",
-                      source_path=f"/c/{i}") for i in range(3)]
-        s.add_all(cards)
-        s.flush()
+        cards = _three_cards(s)
         s.add_all([Clip(card_id=cards[i % 3].id, key=f"k{i}", name=f"c{i}") for i in range(30)])
         s.flush()
         s.execute(update(Clip).where(Clip.id <= 5).values(card_id=cards[2].id))
@@ -264,10 +270,7 @@ def _value_counts(catalog) -> tuple[dict, dict]:
 def test_value_counts_follow_inserts_logger_edits_moves_and_deletes(tmp_path: Path) -> None:
     catalog = open_catalog(tmp_path / "c.sqlite")
     with catalog.session() as s:
-        cards = [Card(label=f"A00{i}", camera="arri", reel=f"A00{i}", quick_fingerprint=f"{i:032x}",
-                      source_path=f"/c/{i}") for i in range(3)]
-        s.add_all(cards)
-        s.flush()
+        cards = _three_cards(s)
         s.add_all([Clip(card_id=cards[i % 3].id, key=f"k{i}", name=f"c{i}", camera="AB"[i % 2] if i % 5 else None,
                         take=str(i % 4) if i % 7 else None, rating=i % 6, circled=i % 3 == 0, flagged=i % 4 == 0,
                         kind="audio" if i % 9 == 0 else "video", probe_status="ok") for i in range(40)])
