@@ -3,8 +3,9 @@ destination, then re-read every copy from the media and compare.
 
 Threads: the caller's thread reads the card and hashes; each destination has a writer thread behind a bounded
 queue (a slow drive slows only its own queue until it is full) and a verifier thread that re-reads finished
-copies with their cached pages dropped, so copying and verification overlap. Results come back as
-:class:`~pixm_desktop.core.model.FileResult` events from a generator; progress is written into a shared
+copies with their cached pages dropped, so copying and verification overlap. While they work on small files
+the threads share one core (:mod:`pixm_desktop.engine.cores`), so their GIL hand-overs stay on it. Results come
+back as :class:`~pixm_desktop.core.model.FileResult` events from a generator; progress is written into a shared
 :class:`~pixm_desktop.core.model.ProgressSnapshot` that the GUI/CLI poll.
 
 Guarantees: a copy is written under a temporary name, fsynced, given the source's mtime and only then renamed;
@@ -39,6 +40,7 @@ from pixm_desktop.core.model import (
     ProgressSnapshot,
     SourceFile,
 )
+from pixm_desktop.engine.cores import PIN_UP_TO, SharedCore
 from pixm_desktop.engine.mediaio import (
     ATOMIC_NO_REPLACE,
     CHUNK_SIZE,
@@ -135,8 +137,10 @@ class _Destination:
     """Writer and verifier threads for one destination card folder."""
 
     def __init__(self, index: int, card_path: Path, algorithms: tuple[HashAlgorithm, ...],
-                 results: queue.Queue, progress: DestinationProgress, cancel: CancelToken, verify: bool):
+                 results: queue.Queue, progress: DestinationProgress, cancel: CancelToken, verify: bool,
+                 core: SharedCore | None = None):
         self.index = index
+        self.core = core or SharedCore(set())
         self.base = os.fsencode(card_path)
         self.algorithms = algorithms
         self.results = results
@@ -270,6 +274,12 @@ class _Destination:
 
     # -- writer ----------------------------------------------------------------------------------------
     def _write_loop(self) -> None:
+        try:
+            self._write_items()
+        finally:
+            self.core.release()
+
+    def _write_items(self) -> None:
         while True:
             try:
                 item = self.inbox.get(timeout=0.25)
@@ -280,6 +290,7 @@ class _Destination:
                 self._abort_current("offload stopped before this file finished")
                 self._flush_pending(force=True)
                 return
+            self.core.small(item[0] == "many")  # batches hold small files only
             if item[0] == "many":
                 for message in item[1]:
                     self._handle(message)
@@ -483,6 +494,12 @@ class _Destination:
 
     # -- verifier --------------------------------------------------------------------------------------
     def _verify_loop(self) -> None:
+        try:
+            self._verify_batches()
+        finally:
+            self.core.release()
+
+    def _verify_batches(self) -> None:
         while True:
             batch = self.to_verify.get()
             if batch is _STOP:
@@ -491,6 +508,7 @@ class _Destination:
                 for w in batch:
                     _unlink_quietly(w.tmp)  # never renamed: nothing half-done keeps a final name
                 continue
+            self.core.small(len(batch) > 1)  # a rename per file: the many small ones share the core
             renamed = self._commit_batch(batch)
             if not self.verify:
                 continue
@@ -511,6 +529,7 @@ class _Destination:
         try:
             for w in group:
                 if not self.cancel.cancelled:
+                    self.core.small(w.file.size <= PIN_UP_TO)
                     self._verify_one(w.file, w.final, w.hashes, opened=opened.pop(w.final, None))
         finally:
             for left in opened.values():  # cancelled: close what was opened ahead
@@ -644,7 +663,8 @@ def run_copy(
     cancel = cancel or CancelToken()
     results: queue.Queue = queue.Queue()
     progress.destinations = progress.destinations or [DestinationProgress() for _ in card_paths]
-    dests = [_Destination(i, Path(p), algorithms, results, progress.destinations[i], cancel, verify)
+    core = SharedCore()  # small files: the threads share one core (see engine.cores)
+    dests = [_Destination(i, Path(p), algorithms, results, progress.destinations[i], cancel, verify, core)
              for i, p in enumerate(card_paths)]
     for i, d in enumerate(dests):
         d.start(dirs, roots[i] if roots else None)
@@ -654,6 +674,7 @@ def run_copy(
             if i % READ_AHEAD_FILES == 0:
                 _read_ahead(src_base, tasks[i + READ_AHEAD_FILES:i + 2 * READ_AHEAD_FILES])
             yield from _drain(results)
+            core.small(task.file.size <= PIN_UP_TO)
             yield from _copy_one(src_base, task, dests, algorithms, progress, cancel, expected)
         for d in dests:
             d.send()
@@ -670,6 +691,7 @@ def run_copy(
         yield from _drain(results)  # copies verified before the stop are reported: a retry skips them
         raise
     finally:
+        core.release()
         for d in dests:
             d.finish()
     yield from _drain(results)
