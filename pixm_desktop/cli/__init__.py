@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pixm_desktop import __version__
 from pixm_desktop.cli._commands import COMMANDS
 from pixm_desktop.cli._common import console, escape, pipe_guard
-from pixm_desktop.core import logs
+from pixm_desktop.core import collector, logs
 from pixm_desktop.core.errors import PixmError
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,13 @@ log = logging.getLogger(__name__)
 def main(argv: list[str] | None = None) -> int:
     """Run ``pixm``; returns the process exit code (see the table above)."""
     with pipe_guard():
+        whole_process = argv is None  # started as `pixm`, not called by a test or another program
         argv = sys.argv[1:] if argv is None else list(argv)
         if argv[:1] == ["--smoke-test"]:
             return smoke_test()
         args = build_parser(argv).parse_args(argv)
+        if whole_process:
+            collector.tune()  # after the command's imports (see core.collector)
         logs.configure(verbose=args.verbose)
         log.info("pixm %s %s", __version__, args.command)
         try:

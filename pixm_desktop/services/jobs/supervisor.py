@@ -40,7 +40,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from pixm_desktop.core import logs
+from pixm_desktop.core import collector, logs
 from pixm_desktop.core.errors import CancelledError, ChildProcessFailedError, PixmError, Remedy
 from pixm_desktop.core.model import CancelToken, DestinationProgress, ProgressSnapshot
 from pixm_desktop.core.states import JobKind
@@ -280,6 +280,7 @@ def _job_main(catalog_path: str, kind: str, options, conn) -> None:
     from pixm_desktop.services.jobs.run import execute
     from pixm_desktop.services.settings import open_catalog
 
+    collector.tune()  # a process of its own: see core.collector
     chan = ChildChannel(conn)
     _stop_on_signals(chan.cancel)
     catalog = None
