@@ -142,3 +142,15 @@ def test_the_engine_shares_a_core_for_small_files_only_and_gives_every_core_back
         states = [pinned for n, pinned in seen if n == name]
         assert states[0] is True and states[-1] is False, f"{name} left pinned: {states}"
     assert any(not pinned for n, pinned in seen if not n.startswith("pixm-")), "reader never left the core"
+
+
+@needs_two_cores
+def test_the_shared_core_is_the_one_the_starting_thread_runs_on():
+    """Two offloads started together run on different cores: each shares the core it was placed on."""
+    allowed = sorted(os.sched_getaffinity(0))
+
+    def body(core):
+        os.sched_setaffinity(0, {core})
+        return SharedCore().core
+
+    assert [in_thread(lambda c=c: body(c)) for c in allowed[:2]] == allowed[:2]

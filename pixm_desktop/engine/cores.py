@@ -29,8 +29,7 @@ class SharedCore:
 
     def __init__(self, cores: set[int] | None = None):
         allowed = sorted(cores if cores is not None else _allowed_cores())
-        # Spread concurrent offloads (the window runs one job per card) over the cores by process id.
-        self.core: int | None = allowed[os.getpid() % len(allowed)] if len(allowed) > 1 else None
+        self.core: int | None = _core_to_share(allowed) if len(allowed) > 1 else None
         self._local = threading.local()
 
     @property
@@ -56,6 +55,20 @@ class SharedCore:
     def release(self) -> None:
         """The calling thread stops sharing (call before it ends or goes back to other work)."""
         self.small(False)
+
+
+def _core_to_share(allowed: list[int]) -> int:
+    """The core the calling thread runs on now, where the system's scheduler placed it: two offloads started
+    together (the window runs one job per card) are on different cores and so share different ones. By
+    process id where the system does not say."""
+    try:
+        with open("/proc/thread-self/stat", "rb") as f:
+            now = int(f.read().rsplit(b")", 1)[1].split()[36])  # field 39, "processor" (proc(5))
+        if now in allowed:
+            return now
+    except (OSError, ValueError, IndexError):
+        pass
+    return allowed[os.getpid() % len(allowed)]
 
 
 def _allowed_cores() -> set[int]:
