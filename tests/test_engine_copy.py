@@ -130,15 +130,16 @@ def test_sparse_file_over_4gib_stays_sparse_and_verifies(tmp_path):
 
 
 class _HookToken(CancelToken):
-    """Runs ``hook`` once, between the first and second chunk of the copy (a test seam, no sleep)."""
+    """Runs ``hook`` once, before the ``at``-th chunk read from the card (default: between the first and second
+    chunk of the copy; a test seam, no sleep)."""
 
-    def __init__(self, hook):
+    def __init__(self, hook, at: int = 2):
         super().__init__()
-        self.calls, self.hook = 0, hook
+        self.calls, self.hook, self.at = 0, hook, at
 
     def wait_if_paused(self) -> None:
         self.calls += 1
-        if self.calls == 2:
+        if self.calls == self.at:
             self.hook()
 
 
@@ -319,3 +320,68 @@ def test_small_copy_swapped_for_a_link_before_its_reread_is_refused(tmp_path, mo
     bad = final[(b"DCIM/IMG_1.JPG", 0)]
     assert bad.state == CopyState.FAILED and "symbolic link is not a copy" in bad.reason
     assert final[(b"DCIM/IMG_0.JPG", 0)].state == final[(b"DCIM/IMG_2.JPG", 0)].state == CopyState.VERIFIED
+
+
+def _card_of_small_files(src: Path, n: int = 80) -> None:
+    for i in range(n):
+        write(src / "DCIM" / f"G{i:04d}.JPG", os.urandom(2000 + i))
+
+
+@pytest.mark.timeout(60)
+def test_card_file_replaced_by_a_fifo_after_the_scan_fails_without_hanging(tmp_path):
+    """Small files are opened ahead of the reader: a FIFO in a file's place must not block that open."""
+    src = tmp_path / "card"
+    _card_of_small_files(src)
+    scan = scan_card(src)
+    victim = src / "DCIM" / "G0040.JPG"  # inside the files fetched ahead of the reader
+    victim.unlink()
+    os.mkfifo(victim)
+    final, _, _ = copy_card(src, [tmp_path / "d1"], scan=scan)
+    res = final[(b"DCIM/G0040.JPG", 0)]
+    assert res.state == CopyState.FAILED and "no longer a regular file" in res.reason
+    assert sum(r.state == CopyState.VERIFIED for r in final.values()) == 79
+    assert not (tmp_path / "d1" / "DCIM" / "G0040.JPG").exists()
+
+
+def test_card_file_replaced_after_it_was_opened_ahead_is_failed_not_recorded(tmp_path, monkeypatch):
+    """The descriptor opened ahead still reads the old file; the path names another one by the read's end:
+    the inode check refuses it, so neither file's bytes are recorded under that name."""
+    from pixm_desktop.engine import copier
+
+    src = tmp_path / "card"
+    _card_of_small_files(src)
+    stranger = write(tmp_path / "stranger.JPG", os.urandom(2040))
+    real = copier._read_and_fan_out
+    swapped = []
+
+    def swap_then_read(path, f, *args, opened=None, **kw):
+        if f.relpath == b"DCIM/G0040.JPG":
+            swapped.append(opened is not None)
+            os.replace(stranger, path)
+        return real(path, f, *args, opened=opened, **kw)
+
+    monkeypatch.setattr(copier, "_read_and_fan_out", swap_then_read)
+    final, _, _ = copy_card(src, [tmp_path / "d1"])
+    assert swapped == [copier.open_ahead(src / "DCIM" / "G0000.JPG") is not None]  # Linux: it was opened ahead
+    res = final[(b"DCIM/G0040.JPG", 0)]
+    assert res.state == CopyState.FAILED and "replaced by another file" in res.reason
+    assert not (tmp_path / "d1" / "DCIM" / "G0040.JPG").exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors through Linux's /proc")
+@pytest.mark.parametrize("stop", ["end", "cancel"])
+def test_no_card_descriptor_is_left_open(tmp_path, stop):
+    src = tmp_path / "card"
+    _card_of_small_files(src, 200)
+    fds = lambda: set(os.listdir("/proc/self/fd"))  # noqa: E731
+    before = fds()
+    token = CancelToken()
+    if stop == "cancel":
+        token = _HookToken(lambda: token.cancel(), at=50)
+        from pixm_desktop.core.errors import CancelledError
+
+        with pytest.raises(CancelledError):
+            copy_card(src, [tmp_path / "d1"], cancel=token)
+    else:
+        copy_card(src, [tmp_path / "d1"], cancel=token)
+    assert fds() <= before

@@ -49,8 +49,8 @@ from pixm_desktop.engine.mediaio import (
     NotACopyError,
     hash_from_media,
     make_durable,
+    open_ahead,
     open_for_reread,
-    read_ahead,
     rename_no_replace,
     start_writeback,
 )
@@ -669,13 +669,19 @@ def run_copy(
     for i, d in enumerate(dests):
         d.start(dirs, roots[i] if roots else None)
     src_base = os.fsencode(source_root)
+    ahead = _CardAhead(src_base)
     try:
         for i, task in enumerate(tasks):
             if i % READ_AHEAD_FILES == 0:
-                _read_ahead(src_base, tasks[i + READ_AHEAD_FILES:i + 2 * READ_AHEAD_FILES])
+                ahead.fetch(tasks[i:i + 2 * READ_AHEAD_FILES])
             yield from _drain(results)
             core.small(task.file.size <= PIN_UP_TO)
-            yield from _copy_one(src_base, task, dests, algorithms, progress, cancel, expected)
+            opened = ahead.take(task.file.relpath)
+            try:
+                yield from _copy_one(src_base, task, dests, algorithms, progress, cancel, expected, opened=opened)
+            finally:
+                if opened is not None:
+                    _close_quietly(opened)
         for d in dests:
             d.send()
             d.stop_writing()
@@ -691,18 +697,44 @@ def run_copy(
         yield from _drain(results)  # copies verified before the stop are reported: a retry skips them
         raise
     finally:
+        ahead.close()
         core.release()
         for d in dests:
             d.finish()
     yield from _drain(results)
 
 
-def _read_ahead(src_base: bytes, upcoming: Sequence[CopyTask]) -> None:
-    """Start the card reading the next small files while this one is copied (they still pass through the
-    reader once; this only overlaps the seeks)."""
-    for task in upcoming:
-        if task.file.size <= READ_AHEAD_MAX:
-            read_ahead(os.path.join(src_base, task.file.relpath))
+class _CardAhead:
+    """Small card files opened ahead of the reader, the drive asked to fetch them (:func:`open_ahead`): the
+    seeks of many small files overlap, and each file is opened once, for both the fetch and its read."""
+
+    def __init__(self, src_base: bytes):
+        self.base = src_base
+        self.fds: dict[bytes, int] = {}
+
+    def fetch(self, upcoming: Sequence[CopyTask]) -> None:
+        for task in upcoming:
+            rel = task.file.relpath
+            if task.file.size <= READ_AHEAD_MAX and rel not in self.fds:
+                fd = open_ahead(os.path.join(self.base, rel))
+                if fd is not None:
+                    self.fds[rel] = fd
+
+    def take(self, relpath: bytes) -> int | None:
+        """The descriptor opened ahead for ``relpath`` (the caller now owns it), else ``None``."""
+        return self.fds.pop(relpath, None)
+
+    def close(self) -> None:
+        for fd in self.fds.values():
+            _close_quietly(fd)
+        self.fds.clear()
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _drain(results: queue.Queue, wait: float = 0.0) -> Iterator[FileResult]:
@@ -719,7 +751,8 @@ def _drain(results: queue.Queue, wait: float = 0.0) -> Iterator[FileResult]:
 
 
 def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algorithms, progress: ProgressSnapshot,
-              cancel: CancelToken, expected) -> Iterator[SourceHashed | FileResult]:
+              cancel: CancelToken, expected, *, opened: int | None = None) -> Iterator[SourceHashed | FileResult]:
+    """Copy one card file; ``opened``: its descriptor opened ahead (read through, left open for the caller)."""
     f = task.file
     live = []
     for i in task.destinations:
@@ -734,7 +767,7 @@ def _copy_one(src_base: bytes, task: CopyTask, dests: list[_Destination], algori
     for d in live:
         (d.post if small else d.put)(("open", (f, d.index in task.replace)))
     try:
-        hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel, small=small)
+        hashes = _read_and_fan_out(path, f, live, algorithms, progress, cancel, small=small, opened=opened)
     except _SourceFileError as exc:
         for d in live:
             (d.post if small else d.put)(("abort", (str(exc), CopyFailure.SOURCE)))
@@ -764,11 +797,12 @@ class _SourceFileError(Exception):
 
 
 def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algorithms, progress: ProgressSnapshot,
-                      cancel: CancelToken, *, small: bool = False) -> dict[HashAlgorithm, str]:
+                      cancel: CancelToken, *, small: bool = False,
+                      opened: int | None = None) -> dict[HashAlgorithm, str]:
     hasher = MultiHasher(algorithms)
     read = 0
     try:
-        fd = _open_source(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        fd = opened if opened is not None else _open_source(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
             before = os.fstat(fd)
             _check_unchanged(f, before)
@@ -795,7 +829,8 @@ def _read_and_fan_out(path: bytes, f: SourceFile, live: list[_Destination], algo
                     break  # the card gave less than asked at the size scanned: its end (checked below by fstat)
             after = os.fstat(fd)
         finally:
-            os.close(fd)
+            if opened is None:
+                os.close(fd)  # one opened ahead is closed by its owner
     except FileNotFoundError:
         raise _SourceFileError("source file vanished from the card before it could be read") from None
     except OSError as exc:

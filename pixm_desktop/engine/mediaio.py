@@ -183,23 +183,24 @@ def _read_buffer(size: int) -> memoryview:
 READ_AHEAD_MAX = 16 * 1024 * 1024  # files up to this size are read ahead; larger ones stream sequentially
 
 
-def read_ahead(path: os.PathLike | str | bytes) -> bool:
-    """Ask the drive to start reading a small card file now (``POSIX_FADV_WILLNEED``) so many small files are
-    fetched in parallel instead of one seek at a time. Returns ``False`` where the platform cannot. (A copy's
-    verification read ahead is :func:`open_for_reread`, which drops the cached pages first.)"""
+def open_ahead(path: os.PathLike | str | bytes) -> int | None:
+    """Open a small card file ahead of its read and ask the drive to start reading it now
+    (``POSIX_FADV_WILLNEED``), so many small files are fetched in parallel instead of one seek at a time. The
+    descriptor returned is the one the read then uses (one open per file); the caller closes it. ``None``
+    where the platform cannot fetch ahead or the open fails (the read's own open then reports why). Never
+    follows a link and never waits on a special file (``O_NOFOLLOW | O_NONBLOCK``: a FIFO put in a file's place
+    would otherwise block the open). (A copy's verification read ahead is :func:`open_for_reread`.)"""
     if not _HAS_FADVISE:
-        return False
+        return None
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK)
     except OSError:
-        return False
+        return None
     try:
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        return True
     except OSError:
-        return False
-    finally:
-        os.close(fd)
+        pass  # only a hint: the descriptor is still good for the read
+    return fd
 
 
 def _linux_libc(name: str, *argtypes: str):
