@@ -3,7 +3,8 @@ page, no reportlab ``Table`` per page): every page must carry exactly what a ``T
 style draws there. Each test lays the same table out twice, once drawn by ``RowsTable`` and once by a
 ``Table`` per page piece (the way it was drawn before), and compares every page's drawing operations read back
 from the PDF with pypdf: each text shown (font, size, colour, position, bytes), each rule (ends, width,
-colour) and each filled box (corners, colour)."""
+colour) and each filled box (corners, colour). The appendix's checksum cells (two formats or more) are held to
+the Paragraph they replace the same way; the report's rows to the catalog's."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 from pypdf import PdfReader
+from reportlab.platypus import Paragraph
 
 from pixm_desktop.reports.fonts import build_fonts
 from pixm_desktop.reports.model import ReportContext
-from pixm_desktop.reports.pdf import Kit, PageFrame, RowsTable, build_pdf
+from pixm_desktop.reports.pdf import CellLines, Kit, PageFrame, RowsTable, build_pdf
 
 CTX = ReportContext(created_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC), tool_name="pixm", tool_version="t",
                     host="cart")
@@ -207,3 +209,50 @@ def test_offload_report_rows_are_the_catalogs(tmp_path: Path) -> None:
     assert sorted(len(v) for v in by_dest.values()) == [1, 2]  # the entry not taken on both, the bad copy on one
     assert all("CLIPS/A001C005_x.mov" in v for v in by_dest.values())
     catalog.close()
+
+
+# --- checksum cells (two or more formats) -------------------------------------------------------------------------
+
+
+def _checksum_table(path: Path, kit: Kit, n: int, *, as_lines: bool, cls: type[RowsTable] = RowsTable) -> None:
+    """The appendix's table with two checksums a file: as CellLines, or as the Paragraph they replace."""
+    w = 500.0
+    widths = [0.06 * w, 0.36 * w, 0.12 * w, 0.46 * w]
+    rows = []
+    for i in range(1, n + 1):
+        pairs = [("xxh64", f"{i:016x}"), ("md5", f"{i * 977:032x}")]
+        if as_lines:
+            sums = kit.checksum_lines(pairs, widths[3])
+        else:
+            parts: list[tuple[object, str]] = []
+            for k, (name, value) in enumerate(pairs):
+                parts += [(("" if k == 0 else "\n") + f"{name} ", "small"), (value, "mono")]
+            sums = kit.rich(parts, kit.mono)
+        rows.append([str(i), f"CLIPS/A001C{i:03d}.mov", f"{i * 31:,}", sums])
+    table = kit.table(["#", "File", "Size", "Checksums"], rows, widths, right=(0, 2), mark_rows=(3,))
+    if isinstance(table, RowsTable):
+        table.__class__ = cls
+    build_pdf(path, [table], kit=kit, frame=PageFrame("t", "r", "f"), paper="a4", wide=False, title="t",
+              subject="s", author=None, ctx=CTX)
+
+
+@pytest.mark.parametrize("n", [40, 150])  # a plain Table (CellLines.draw), a RowsTable (written into its text)
+def test_checksum_lines_are_drawn_as_the_paragraph_they_replace(tmp_path: Path, n: int) -> None:
+    kit = Kit()
+    assert isinstance(kit.checksum_lines([("xxh64", "0" * 16), ("md5", "0" * 32)], 230.0), CellLines)
+    fast, ref = tmp_path / "lines.pdf", tmp_path / "paragraph.pdf"
+    _checksum_table(fast, kit, n, as_lines=True)
+    _checksum_table(ref, Kit(), n, as_lines=False, cls=TableDrawn)
+    got, want = _drawing(fast), _drawing(ref)
+    assert len(got) == len(want)
+    for k, (g, w) in enumerate(zip(got, want, strict=True), 1):
+        assert g == w, f"page {k} differs"
+    texts = [i[-1] for page in got for i in page if i[0] == "text"]
+    assert f"b'{n * 977:032x}'" in texts and "b'md5 '" in texts
+
+
+def test_checksum_lines_that_cannot_be_written_straight_stay_paragraphs() -> None:
+    kit = Kit()
+    c4 = "c4" + "1" * 88  # a C4 ID is 90 characters: it wraps
+    assert isinstance(kit.checksum_lines([("xxh64", "0" * 16), ("c4", c4)], 230.0), Paragraph)
+    assert isinstance(kit.checksum_lines([("xxh64", "—"), ("md5", "0" * 32)], 230.0), Paragraph)  # not ASCII

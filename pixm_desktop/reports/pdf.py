@@ -120,11 +120,12 @@ class Kit:
         # printable ASCII no wider than its widest character times its length fits without measuring (a
         # 20,000-row table asked this 80,000 times); a hair of room is kept for the sum's rounding
         sure = (room - 0.01) / _widest_ascii(font, size)
+        measure = pdfmetrics.getFont(font).stringWidth  # what pdfmetrics.stringWidth calls, looked up once
 
         def fits(text: str) -> bool:
             if len(text) <= sure and text.isascii() and text.isprintable():
                 return True
-            return pdfmetrics.stringWidth(text, font, size) <= room
+            return measure(text, size) <= room
 
         return fits
 
@@ -149,6 +150,24 @@ class Kit:
                 m = "<br/>" + m
             out.append(m)
         return Paragraph("".join(out), style or self.cell)
+
+    def checksum_lines(self, pairs: Sequence[tuple[str, str]], width: float) -> Flowable:
+        """A cell of checksums, one ``(format, value)`` a line: the format small, the value in the mono font.
+        Lines of printable ASCII that each fit ``width`` (a table column, padding taken off) are a
+        :class:`CellLines` (drawn straight into a long table's page text: a Paragraph with the mono style's
+        break-anywhere wrapping cost ~2 ms a cell, ~40 s for 20,000 files with two formats); otherwise the
+        same text as a wrapped Paragraph."""
+        mono, small, size = self.fonts.mono, self.small.fontSize, self.mono.fontSize
+        lines = [[(f"{name} ", mono, small), (value, mono, size)] for name, value in pairs]
+        room = width - CELL_PADDING
+        measure = pdfmetrics.getFont(mono).stringWidth
+        if all(t.isascii() and t.isprintable() for line in lines for t, _f, _s in line) and \
+                all(sum(measure(t, sz) for t, _f, sz in line) <= room for line in lines):
+            return CellLines(lines, self.mono.leading)
+        parts: list[tuple[object, str]] = []
+        for i, (name, value) in enumerate(pairs):
+            parts += [(("" if i == 0 else "\n") + f"{name} ", "small"), (value, "mono")]
+        return self.rich(parts, self.mono)
 
     def state(self, state: str, style: ParagraphStyle | None = None) -> Paragraph:
         """The printed word of a state (VERIFIED, FAILED…), bold, in its colour."""
@@ -207,8 +226,10 @@ class Kit:
         a thick left rule, so a failed row stands out in black and white too."""
         head = [Paragraph(self.fonts.markup(h), self.head_right if i in right else self.head)
                 for i, h in enumerate(header)]
-        fits = [self.fits(w, mono=i in mono) for i, w in enumerate(widths)]
-        body = [[self._cell(c, fits[i], i in right, i in mono) for i, c in enumerate(r)] for r in rows]
+        cols = [(self.fits(w, mono=i in mono), i in right, i in mono) for i, w in enumerate(widths)]
+        # printable ASCII that fits stays the string itself (what _cell returns for it, without the calls)
+        body = [[c if type(c) is str and c.isascii() and c.isprintable() and fits(c) else self._cell(c, fits, r, m)
+                 for c, (fits, r, m) in zip(row, cols, strict=True)] for row in rows]
         heights = _row_heights([head, *body], widths, pad=(2.2, 2.2), line=self.cell.leading)
         style = [
             ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular),
@@ -305,6 +326,35 @@ def _widest_ascii(font: str, size: float) -> float:
     return max(pdfmetrics.stringWidth(chr(c), font, size) for c in range(32, 127))
 
 
+class CellLines(Flowable):
+    """Lines of text runs ``(text, font, size)`` that each fit their cell (nothing wraps), ``leading`` apart,
+    black: placed as a Paragraph of the same runs places them (first baseline the first line's largest size
+    below the top). :class:`RowsTable` writes them straight into its page text."""
+
+    def __init__(self, lines: Sequence[Sequence[tuple[str, str, float]]], leading: float):
+        super().__init__()
+        self.lines, self.leading = [list(line) for line in lines], leading
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, len(self.lines) * self.leading
+        return self.width, self.height
+
+    def first_baseline(self) -> float:
+        return self.height - max(size for _t, _f, size in self.lines[0])
+
+    def draw(self) -> None:
+        self.canv.setFillColor(INK)
+        text = self.canv.beginText()
+        y = self.first_baseline()
+        for line in self.lines:
+            text.setTextOrigin(0, y)
+            for run, font, size in line:
+                text.setFont(font, size, self.leading)
+                text.textOut(run)
+            y -= self.leading
+        self.canv.drawText(text)
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class RowsLook:
     """How :class:`RowsTable` draws its rows: the same look as the ``Table`` style ``Kit.table`` builds.
@@ -336,14 +386,15 @@ class RowsTable(Flowable):
     PAGE_ROWS = 60  # a table up to this long is a plain Table
 
     def __init__(self, head: list, body: list, widths: Sequence[float], heights: list[float], style: list,
-                 look: RowsLook, start: int = 0, stop: int | None = None, tops: list[float] | None = None
-                 ) -> None:
+                 look: RowsLook, start: int = 0, stop: int | None = None, shared: dict | None = None) -> None:
         super().__init__()
         self._head, self._body, self._widths, self._heights = head, body, list(widths), heights
         self._style, self._look = style, look
         self._start, self._stop = start, len(body) if stop is None else stop
-        # running sums of the body heights, shared by every piece: a piece's height without re-adding
-        self._tops = tops if tops is not None else [0.0, *itertools.accumulate(heights[1:])]
+        # shared by every piece: running sums of the body heights (a piece's height without re-adding them)
+        # and the header cells' laid-out sizes (the same on every page)
+        self._shared = shared if shared is not None else {
+            "tops": [0.0, *itertools.accumulate(heights[1:])], "head": {}}
 
     def table(self, start: int, stop: int) -> Table:
         """Rows ``start``..``stop`` of this piece (0-based, header excluded) as one reportlab Table."""
@@ -365,14 +416,15 @@ class RowsTable(Flowable):
 
     def _piece(self, start: int, stop: int) -> RowsTable:
         return type(self)(self._head, self._body, self._widths, self._heights, self._style, self._look, start,
-                          stop, self._tops)
+                          stop, self._shared)
 
     def _row_heights(self) -> list[float]:
         return [self._heights[0], *self._heights[1 + self._start:1 + self._stop]]
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         if self._stop - self._start > 2 * self.PAGE_ROWS:  # taller than any page: a close figure will do
-            return sum(self._widths), self._heights[0] + self._tops[self._stop] - self._tops[self._start]
+            tops = self._shared["tops"]
+            return sum(self._widths), self._heights[0] + tops[self._stop] - tops[self._start]
         return sum(self._widths), _row_positions(self._row_heights())[0]
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
@@ -401,15 +453,21 @@ class RowsTable(Flowable):
                 if (self._start + i - 1) % 2:
                     canv.rect(0, rows[i], cols[-1], -heights[i], stroke=0, fill=1)
         canv.setFillColor(INK)
-        text = _CellText(canv, look)
+        text = _CellText(canv, look, cols, self._widths)
         for i, row in enumerate([self._head, *self._body[self._start:self._stop]]):
             for j, cell in enumerate(row):
-                if isinstance(cell, Flowable):
+                if type(cell) is str:
+                    if cell:
+                        text.add(cell, rows[i + 1], heights[i], j)
+                elif type(cell) is CellLines and text.add_lines(cell, rows[i + 1], heights[i], j):
+                    pass
+                elif isinstance(cell, Flowable):
                     text.flush()
+                    head = self._shared["head"] if i == 0 else None
                     _draw_flowable(canv, cell, cols[j], rows[i + 1], self._widths[j], heights[i],
-                                   look.valign, right=i > 0 and j in look.right)
+                                   look.valign, right=i > 0 and j in look.right, sizes=head, key=j)
                 elif cell:
-                    text.add(str(cell), cols[j], rows[i + 1], self._widths[j], heights[i], j)
+                    text.add(str(cell), rows[i + 1], heights[i], j)
         text.flush()
         self._draw_rules(rows, cols)
         canv.restoreState()
@@ -422,10 +480,11 @@ class RowsTable(Flowable):
         canv.setStrokeColor(INK)  # below the header
         canv.setLineWidth(0.8)
         canv.line(0, rows[1], right, rows[1])
-        canv.setStrokeColor(RULE)  # below each row
+        canv.setStrokeColor(RULE)  # below each row: what canv.line writes, each height formatted once
         canv.setLineWidth(0.25)
-        for y in rows[2:]:
-            canv.line(0, y, right, y)
+        r = fp_str(right)
+        if len(rows) > 2:
+            canv.addLiteral(" ".join(f"n 0 {y} m {r} {y} l S" for y in map(fp_str, rows[2:])))
         canv.setLineWidth(0.5)  # the box
         canv.line(0, rows[0], right, rows[0])
         canv.line(0, rows[-1], right, rows[-1])
@@ -457,9 +516,15 @@ def _row_positions(heights: Sequence[float]) -> list[float]:
 
 
 def _draw_flowable(canv: Canvas, cell: Flowable, x0: float, bottom: float, width: float, height: float,
-                   valign: str, *, right: bool) -> None:
-    """A flowable cell placed as ``Table._drawCell`` places it (padding, vertical and horizontal alignment)."""
-    w, h = cell.wrapOn(canv, width - _PAD_X - _PAD_X, height - _PAD_Y - _PAD_Y)
+                   valign: str, *, right: bool, sizes: dict | None = None, key: int = 0) -> None:
+    """A flowable cell placed as ``Table._drawCell`` places it (padding, vertical and horizontal alignment).
+    ``sizes`` keeps its laid-out size by ``key`` for a cell drawn again in the same box (a repeated header)."""
+    w_h = sizes.get(key) if sizes is not None else None
+    if w_h is None:
+        w_h = cell.wrapOn(canv, width - _PAD_X - _PAD_X, height - _PAD_Y - _PAD_Y)
+        if sizes is not None:
+            sizes[key] = w_h
+    w, h = w_h
     if valign == "TOP":
         y = bottom + height - _PAD_Y
     elif valign == "BOTTOM":
@@ -485,6 +550,21 @@ def _ascii_as_is(canv: Canvas, name: str) -> bool:
     return checked[name]
 
 
+class _Column:
+    """One column's plain string cells: font, where a line starts (left) or ends (right), text op strings."""
+
+    __slots__ = ("name", "size", "leading", "right", "x", "edge", "width", "as_is", "tf")
+
+    def __init__(self, font: tuple[str, float, float], x0: float, width: float, right: bool):
+        self.name, self.size, self.leading = font
+        self.right = right
+        self.x = x0 + _PAD_X  # as Table._drawCell computes it, so the same float
+        self.edge = x0 + width - _PAD_X
+        self.width = pdfmetrics.getFont(self.name).stringWidth
+        self.as_is: bool | None = None  # checked on first use (a font never drawn stays out of the PDF)
+        self.tf = ""
+
+
 class _CellText:
     """Plain string cells of a page written as one PDF text object, in row order, placed as
     ``Table._drawCell`` places a string (padding, right alignment, TOP/MIDDLE/BOTTOM baseline).
@@ -493,39 +573,96 @@ class _CellText:
     straight as ``Tm``/``Tj`` operators: reportlab's text object maps every character of every cell through
     the subset tables (~0.4 s for a 20,000-row appendix). Any other string is drawn as ``drawString`` does."""
 
-    def __init__(self, canv: Canvas, look: RowsLook):
-        self._canv, self._look = canv, look
+    def __init__(self, canv: Canvas, look: RowsLook, cols: Sequence[float], widths: Sequence[float]):
+        self._canv, self._valign = canv, look.valign
+        self._columns = [_Column(look.mono_font if j in look.mono else look.font, cols[j], w, j in look.right)
+                         for j, w in enumerate(widths)]
         self._ops: list[str] = []
-        self._font: tuple[str, float, float] | None = None
-        self._as_is: dict[str, bool] = {}
+        self._font: _Column | None = None
+        self._row: tuple[float, float] | None = None
+        self._y: dict[tuple[float, float], str] = {}
+        self._fonts_as_is: dict[str, bool] = {}
+        self._tfs: dict[tuple[str, float, float], str] = {}
 
-    def add(self, value: str, x0: float, bottom: float, width: float, height: float, column: int) -> None:
-        look = self._look
-        name, size, leading = font = look.mono_font if column in look.mono else look.font
-        lines = value.split("\n")
-        if look.valign == "TOP":
-            y = bottom + height - _PAD_Y - size
-        elif look.valign == "BOTTOM":
-            y = bottom + _PAD_Y + len(lines) * leading - size
+    def add(self, value: str, bottom: float, height: float, column: int) -> None:
+        c = self._columns[column]
+        if c.as_is is None:
+            c.as_is = _ascii_as_is(self._canv, c.name)
+        if not (c.as_is and value.isascii() and value.isprintable()):
+            self._add_lines(value, bottom, height, c)
+            return
+        if self._row != (bottom, height):
+            self._row, self._y = (bottom, height), {}
+        y = self._y.get((c.size, c.leading))
+        if y is None:
+            y = self._y[(c.size, c.leading)] = fp_str(self._baseline(bottom, height, c, 1))
+        if self._font is None or (self._font.name, self._font.size, self._font.leading) != \
+                (c.name, c.size, c.leading):
+            if not c.tf:
+                internal = pdfmetrics.getFont(c.name).getSubsetInternalName(0, self._canv._doc)
+                c.tf = f"{internal} {fp_str(c.size)} Tf {fp_str(c.leading)} TL"
+            self._ops.append(c.tf)
+            self._font = c
+        x = fp_str(c.edge - c.width(value, c.size)) if c.right else fp_str(c.x)
+        self._ops.append(f"1 0 0 1 {x} {y} Tm ({escapePDF(value)}) Tj")
+
+    def add_lines(self, cell: CellLines, bottom: float, height: float, column: int) -> bool:
+        """Write ``cell`` where ``Table._drawCell`` puts a flowable (its Paragraph-like baselines); False
+        (nothing written) when a run is not printable ASCII in a font that keeps ASCII as is."""
+        c = self._columns[column]
+        runs = [run for line in cell.lines for run in line]
+        if not all(t.isascii() and t.isprintable() and self._as_is(font) for t, font, _s in runs):
+            return False
+        w, h = cell.wrap(c.edge - c.x, height - _PAD_Y - _PAD_Y)
+        if self._valign == "TOP":
+            top = bottom + height - _PAD_Y
+        elif self._valign == "BOTTOM":
+            top = bottom + _PAD_Y + h
         else:
-            y = bottom + (_PAD_Y + height - _PAD_Y + len(lines) * leading) / 2.0 - size
+            top = bottom + (height + _PAD_Y - _PAD_Y + h) / 2.0
+        x = fp_str(c.edge - w if c.right else c.x)
+        y = top - h + cell.first_baseline()
+        for line in cell.lines:
+            self._ops.append(f"1 0 0 1 {x} {fp_str(y)} Tm")
+            for t, font, size in line:
+                self._ops.append(f"{self._tf(font, size, cell.leading)} ({escapePDF(t)}) Tj")
+            y -= cell.leading
+        self._font = None  # the next plain cell sets its font again
+        return True
+
+    def _as_is(self, font: str) -> bool:
+        as_is = self._fonts_as_is.get(font)
+        if as_is is None:
+            as_is = self._fonts_as_is[font] = _ascii_as_is(self._canv, font)
+        return as_is
+
+    def _tf(self, font: str, size: float, leading: float) -> str:
+        key = (font, size, leading)
+        tf = self._tfs.get(key)
+        if tf is None:
+            internal = pdfmetrics.getFont(font).getSubsetInternalName(0, self._canv._doc)
+            tf = self._tfs[key] = f"{internal} {fp_str(size)} Tf {fp_str(leading)} TL"
+        return tf
+
+    def _baseline(self, bottom: float, height: float, c: _Column, lines: int) -> float:
+        if self._valign == "TOP":
+            return bottom + height - _PAD_Y - c.size
+        if self._valign == "BOTTOM":
+            return bottom + _PAD_Y + lines * c.leading - c.size
+        return bottom + (_PAD_Y + height - _PAD_Y + lines * c.leading) / 2.0 - c.size
+
+    def _add_lines(self, value: str, bottom: float, height: float, c: _Column) -> None:
+        """Anything else (several lines, non-ASCII, a font that maps ASCII): as ``Table._drawCell`` draws it."""
+        self.flush()
+        self._canv.setFont(c.name, c.size, c.leading)
+        lines = value.split("\n")
+        y = self._baseline(bottom, height, c, len(lines))
         for line in lines:
-            x = x0 + width - _PAD_X - pdfmetrics.stringWidth(line, name, size) if column in look.right \
-                else x0 + _PAD_X
-            as_is = self._as_is.get(name)
-            if as_is is None:
-                as_is = self._as_is[name] = _ascii_as_is(self._canv, name)
-            if as_is and line.isascii() and line.isprintable():
-                if font != self._font:
-                    internal = pdfmetrics.getFont(name).getSubsetInternalName(0, self._canv._doc)
-                    self._ops.append(f"{internal} {fp_str(size)} Tf {fp_str(leading)} TL")
-                    self._font = font
-                self._ops.append(f"1 0 0 1 {fp_str(x, y)} Tm ({escapePDF(line)}) Tj")
+            if c.right:
+                self._canv.drawRightString(c.edge, y, line)
             else:
-                self.flush()
-                self._canv.setFont(name, size, leading)
-                self._canv.drawString(x, y, line)
-            y -= leading
+                self._canv.drawString(c.x, y, line)
+            y -= c.leading
 
     def flush(self) -> None:
         if self._ops:
@@ -570,6 +707,9 @@ class _FrameDrawer:
         self.left_h = self.left.wrap(usable * 0.55, HEADER_H)[1]
         self.right_h = self.right.wrap(usable * 0.45, HEADER_H)[1]
         self.foot.wrap(usable * 0.8, FOOTER_H)
+        # the page number's markup parsed once: its one bold piece is copied with each page's words (parsing
+        # "<b>Page n of N</b>" 427 times was ~7 % of a 20,000-file report's PDF time)
+        self.number = Paragraph("<b>Page 0 of 0</b>", kit.header_right)
 
     def __call__(self, canvas: Canvas, page: int | None, total: int | None) -> None:
         w, h = self.pagesize
@@ -586,7 +726,11 @@ class _FrameDrawer:
             base = MARGIN - 4
             canvas.line(MARGIN, base + 10, w - MARGIN, base + 10)
             self.foot.drawOn(canvas, MARGIN, base)
-            num = Paragraph(f"<b>Page {page} of {total}</b>", self.kit.header_right)
+            words = f"Page {page} of {total}"
+            if len(self.number.frags) == 1:
+                num = Paragraph(words, self.kit.header_right, frags=[self.number.frags[0].clone(text=words)])
+            else:  # pragma: no cover - reportlab parsed it otherwise: parse each page's
+                num = Paragraph(f"<b>{words}</b>", self.kit.header_right)
             num.wrap(usable * 0.2, FOOTER_H)
             num.drawOn(canvas, w - MARGIN - usable * 0.2, base)
         canvas.restoreState()
