@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image as PILImage
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER, landscape
@@ -545,7 +546,10 @@ def _ascii_as_is(canv: Canvas, name: str) -> bool:
     checked = _ASCII_AS_IS.setdefault(canv._doc, {})
     if name not in checked:
         font = pdfmetrics.getFont(name)
-        checked[name] = bool(getattr(font, "_dynamicFont", False)) and \
+        readable = getattr(font, "_asciiReadable", None)
+        readable = rl_config.ttfAsciiReadable if readable is None else readable
+        # asked only of a readable subset (ASCII already in place): asking would add glyphs to any other
+        checked[name] = bool(getattr(font, "_dynamicFont", False)) and bool(readable) and \
             font.splitString(_ASCII, canv._doc) == [(0, _ASCII.encode("ascii"))]
     return checked[name]
 
