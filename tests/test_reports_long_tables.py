@@ -74,8 +74,9 @@ def test_marked_row_keeps_its_mark_past_page_breaks(tmp_path):
     marked = []
     seen = 0
     for piece in pieces:
-        piece_rows = len(piece._cellvalues) - 1
-        for cmd in piece._linecmds:
+        table = piece.table(0, piece._stop - piece._start)  # the piece as a reportlab Table, as it looks
+        piece_rows = len(table._cellvalues) - 1
+        for cmd in table._linecmds:
             if cmd[0] == "LINEBEFORE" and cmd[3] == 2.5:
                 marked.append(seen + cmd[1][1] - 1)
         seen += piece_rows

@@ -264,10 +264,7 @@ def _appendix(r: OffloadReport, kit: Kit, width: float) -> list[Flowable]:
         if single:
             sums = f.hashes.get(algs[0], "—")
         else:
-            parts: list[tuple[object, str]] = []
-            for i, a in enumerate(algs):
-                parts += [(("" if i == 0 else "\n") + f"{a} ", "small"), (f.hashes.get(a, "—"), "mono")]
-            sums = kit.rich(parts, kit.mono)
+            sums = kit.checksum_lines([(a, f.hashes.get(a, "—")) for a in algs], w[3] * width)
         rows.append([str(n), f.path, f"{f.size:,}".replace(",", " "), sums])
     out.append(kit.table(header, rows, [x * width for x in w], right=(0, 2), mono=(3,) if single else ()))
     if not r.files:

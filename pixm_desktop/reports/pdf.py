@@ -8,15 +8,20 @@ repeats it; text is black or near-black, rules mid-grey, fills light enough for 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
+import itertools
 import os
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image as PILImage
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER, landscape
+from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -34,6 +39,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.tables import CellStyle
 
 from pixm_desktop.reports.fonts import Fonts, load_fonts
 from pixm_desktop.reports.model import ReportContext
@@ -112,7 +118,17 @@ class Kit:
         font = self.fonts.mono if mono else self.fonts.bold if bold else self.fonts.regular
         size = self.mono.fontSize if mono else self.cell.fontSize
         room = width - CELL_PADDING
-        return lambda text: pdfmetrics.stringWidth(text, font, size) <= room
+        # printable ASCII no wider than its widest character times its length fits without measuring (a
+        # 20,000-row table asked this 80,000 times); a hair of room is kept for the sum's rounding
+        sure = (room - 0.01) / _widest_ascii(font, size)
+        measure = pdfmetrics.getFont(font).stringWidth  # what pdfmetrics.stringWidth calls, looked up once
+
+        def fits(text: str) -> bool:
+            if len(text) <= sure and text.isascii() and text.isprintable():
+                return True
+            return measure(text, size) <= room
+
+        return fits
 
     def column_width(self, widest: str, *, mono: bool = False) -> float:
         """Points a table column needs to show ``widest`` on one line in the cell font (padding included)."""
@@ -135,6 +151,24 @@ class Kit:
                 m = "<br/>" + m
             out.append(m)
         return Paragraph("".join(out), style or self.cell)
+
+    def checksum_lines(self, pairs: Sequence[tuple[str, str]], width: float) -> Flowable:
+        """A cell of checksums, one ``(format, value)`` a line: the format small, the value in the mono font.
+        Lines of printable ASCII that each fit ``width`` (a table column, padding taken off) are a
+        :class:`CellLines` (drawn straight into a long table's page text: a Paragraph with the mono style's
+        break-anywhere wrapping cost ~2 ms a cell, ~40 s for 20,000 files with two formats); otherwise the
+        same text as a wrapped Paragraph."""
+        mono, small, size = self.fonts.mono, self.small.fontSize, self.mono.fontSize
+        lines = [[(f"{name} ", mono, small), (value, mono, size)] for name, value in pairs]
+        room = width - CELL_PADDING
+        measure = pdfmetrics.getFont(mono).stringWidth
+        if all(t.isascii() and t.isprintable() for line in lines for t, _f, _s in line) and \
+                all(sum(measure(t, sz) for t, _f, sz in line) <= room for line in lines):
+            return CellLines(lines, self.mono.leading)
+        parts: list[tuple[object, str]] = []
+        for i, (name, value) in enumerate(pairs):
+            parts += [(("" if i == 0 else "\n") + f"{name} ", "small"), (value, "mono")]
+        return self.rich(parts, self.mono)
 
     def state(self, state: str, style: ParagraphStyle | None = None) -> Paragraph:
         """The printed word of a state (VERIFIED, FAILED…), bold, in its colour."""
@@ -193,8 +227,10 @@ class Kit:
         a thick left rule, so a failed row stands out in black and white too."""
         head = [Paragraph(self.fonts.markup(h), self.head_right if i in right else self.head)
                 for i, h in enumerate(header)]
-        fits = [self.fits(w, mono=i in mono) for i, w in enumerate(widths)]
-        body = [[self._cell(c, fits[i], i in right, i in mono) for i, c in enumerate(r)] for r in rows]
+        cols = [(self.fits(w, mono=i in mono), i in right, i in mono) for i, w in enumerate(widths)]
+        # printable ASCII that fits stays the string itself (what _cell returns for it, without the calls)
+        body = [[c if type(c) is str and c.isascii() and c.isprintable() and fits(c) else self._cell(c, fits, r, m)
+                 for c, (fits, r, m) in zip(row, cols, strict=True)] for row in rows]
         heights = _row_heights([head, *body], widths, pad=(2.2, 2.2), line=self.cell.leading)
         style = [
             ("FONTNAME", (0, 0), (-1, -1), self.fonts.regular),
@@ -210,7 +246,10 @@ class Kit:
             *[("ALIGN", (i, 1), (i, -1), "RIGHT") for i in right],
             *[("FONT", (i, 1), (i, -1), self.fonts.mono, self.mono.fontSize, self.mono.leading) for i in mono],
         ]
-        rows_table = RowsTable(head, body, widths, heights, style, zebra=zebra, marked=frozenset(mark_rows))
+        look = RowsLook(right=frozenset(right), mono=frozenset(mono), valign=valign, zebra=zebra,
+                        marked=frozenset(mark_rows), font=(self.fonts.regular, self.cell.fontSize, _TABLE_LEADING),
+                        mono_font=(self.fonts.mono, self.mono.fontSize, self.mono.leading))
+        rows_table = RowsTable(head, body, widths, heights, style, look)
         return rows_table if len(body) > RowsTable.PAGE_ROWS else rows_table.table(0, len(body))
 
     def _cell(self, value: object, fits, right: bool, mono: bool = False) -> Flowable | str:
@@ -218,7 +257,10 @@ class Kit:
         (drawn directly: a Paragraph per cell made long tables slow); anything else a wrapped Paragraph."""
         if isinstance(value, Flowable):
             return value
-        text = clean("" if value is None else value)
+        if type(value) is str and value.isascii() and value.isprintable():
+            text = value  # what clean() would return: printable ASCII has nothing to clean
+        else:
+            text = clean("" if value is None else value)
         if text.isascii() and "\n" not in text and fits(text):
             return text
         return self.p(text, mono=True) if mono else self.p(text, self.cell_right if right else self.cell)
@@ -279,53 +321,357 @@ def _row_heights(rows: Sequence[Sequence[object]], widths: Sequence[float], pad:
     return out
 
 
+@functools.lru_cache(maxsize=32)
+def _widest_ascii(font: str, size: float) -> float:
+    """Points of the widest printable ASCII character of ``font`` at ``size``."""
+    return max(pdfmetrics.stringWidth(chr(c), font, size) for c in range(32, 127))
+
+
+class CellLines(Flowable):
+    """Lines of text runs ``(text, font, size)`` that each fit their cell (nothing wraps), ``leading`` apart,
+    black: placed as a Paragraph of the same runs places them (first baseline the first line's largest size
+    below the top). :class:`RowsTable` writes them straight into its page text."""
+
+    def __init__(self, lines: Sequence[Sequence[tuple[str, str, float]]], leading: float):
+        super().__init__()
+        self.lines, self.leading = [list(line) for line in lines], leading
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = avail_width, len(self.lines) * self.leading
+        return self.width, self.height
+
+    def first_baseline(self) -> float:
+        return self.height - max(size for _t, _f, size in self.lines[0])
+
+    def draw(self) -> None:
+        self.canv.setFillColor(INK)
+        text = self.canv.beginText()
+        y = self.first_baseline()
+        for line in self.lines:
+            text.setTextOrigin(0, y)
+            for run, font, size in line:
+                text.setFont(font, size, self.leading)
+                text.textOut(run)
+            y -= self.leading
+        self.canv.drawText(text)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RowsLook:
+    """How :class:`RowsTable` draws its rows: the same look as the ``Table`` style ``Kit.table`` builds.
+    ``font``/``mono_font`` are ``(name, size, leading)`` of plain string cells (``mono`` columns in the
+    second); ``marked`` are row indexes of the whole table."""
+
+    right: frozenset[int]
+    mono: frozenset[int]
+    valign: str
+    zebra: bool
+    marked: frozenset[int]
+    font: tuple[str, float, float]
+    mono_font: tuple[str, float, float]
+
+
+_PAD_X, _PAD_Y = 3.0, 2.2  # cell padding of Kit.table's style (left/right, top/bottom)
+_TABLE_LEADING = CellStyle("cell").leading  # a Table style's FONTSIZE leaves the leading at this default
+
+
 class RowsTable(Flowable):
-    """A long ruled table that splits page by page in linear time: each page's rows become their own
-    ``Table`` (header repeated), so reportlab never re-measures or re-maps the styles of the rows still to
-    come at every page break (a 20,000-row appendix was quadratic). Rows are never split within a page."""
+    """A long ruled table that splits page by page in linear time and draws its rows itself.
+
+    Each piece is rows ``start``..``stop`` of one shared body (never copied at a page break) with the header
+    repeated; it draws what a ``Table`` with ``Kit.table``'s style draws there (header fill, zebra stripes,
+    padding, alignment, rules, a failed row's thick left rule), in the same places, but plain string cells go
+    into one PDF text object per run instead of a text object and a style lookup per cell: a 20,000-row
+    appendix (427 pages) took ~2 s as one ``Table`` per page. Rows are never split within a page."""
 
     PAGE_ROWS = 60  # a table up to this long is a plain Table
 
     def __init__(self, head: list, body: list, widths: Sequence[float], heights: list[float], style: list,
-                 *, zebra: bool, marked: frozenset[int], first: int = 0) -> None:
+                 look: RowsLook, start: int = 0, stop: int | None = None, shared: dict | None = None) -> None:
         super().__init__()
         self._head, self._body, self._widths, self._heights = head, body, list(widths), heights
-        self._style, self._zebra, self._marked, self._first = style, zebra, marked, first
+        self._style, self._look = style, look
+        self._start, self._stop = start, len(body) if stop is None else stop
+        # shared by every piece: running sums of the body heights (a piece's height without re-adding them)
+        # and the header cells' laid-out sizes (the same on every page)
+        self._shared = shared if shared is not None else {
+            "tops": [0.0, *itertools.accumulate(heights[1:])], "head": {}}
 
     def table(self, start: int, stop: int) -> Table:
-        """Rows ``start``..``stop`` of this piece (0-based, header excluded) as one Table."""
-        t = Table([self._head, *self._body[start:stop]], colWidths=self._widths,
-                  rowHeights=[self._heights[0], *self._heights[1 + start:1 + stop]], repeatRows=1, hAlign="LEFT")
+        """Rows ``start``..``stop`` of this piece (0-based, header excluded) as one reportlab Table."""
+        a, b = self._start + start, self._start + stop
+        t = Table([self._head, *self._body[a:b]], colWidths=self._widths,
+                  rowHeights=[self._heights[0], *self._heights[1 + a:1 + b]], repeatRows=1, hAlign="LEFT")
         style = list(self._style)
-        if self._zebra:  # the stripes keep their phase across pages: row n of the whole table
-            odd = (self._first + start) % 2
-            style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [ZEBRA, None] if odd else [None, ZEBRA]))
-        for i in range(start, stop):
-            if self._first + i in self._marked:
-                style.append(("LINEBEFORE", (0, i - start + 1), (0, i - start + 1), 2.5, INK))
+        if self._look.zebra:  # the stripes keep their phase across pages: row n of the whole table
+            style.append(("ROWBACKGROUNDS", (0, 1), (-1, -1), [ZEBRA, None] if a % 2 else [None, ZEBRA]))
+        for i in self.marked_rows():
+            if i < b:
+                style.append(("LINEBEFORE", (0, i - a + 1), (0, i - a + 1), 2.5, INK))
         t.setStyle(TableStyle(style))
         return t
 
+    def marked_rows(self) -> list[int]:
+        """Indexes (in the whole table) of this piece's rows that get the thick left rule."""
+        return sorted(i for i in self._look.marked if self._start <= i < self._stop)
+
+    def _piece(self, start: int, stop: int) -> RowsTable:
+        return type(self)(self._head, self._body, self._widths, self._heights, self._style, self._look, start,
+                          stop, self._shared)
+
+    def _row_heights(self) -> list[float]:
+        return [self._heights[0], *self._heights[1 + self._start:1 + self._stop]]
+
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        return sum(self._widths), sum(self._heights[:1 + len(self._body)])
+        if self._stop - self._start > 2 * self.PAGE_ROWS:  # taller than any page: a close figure will do
+            tops = self._shared["tops"]
+            return sum(self._widths), self._heights[0] + tops[self._stop] - tops[self._start]
+        return sum(self._widths), _row_positions(self._row_heights())[0]
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-        room, n = avail_height - self._heights[0], 0
-        while n < len(self._body) and self._heights[1 + n] <= room:
+        room, n = avail_height - self._heights[0], self._start
+        while n < self._stop and self._heights[1 + n] <= room:
             room -= self._heights[1 + n]
             n += 1
-        if n == 0:
+        if n == self._start:
             return []
-        if n == len(self._body):
-            return [self.table(0, n)]
-        rest = RowsTable(self._head, self._body[n:], self._widths, [self._heights[0], *self._heights[1 + n:]],
-                         self._style, zebra=self._zebra, marked=self._marked, first=self._first + n)
-        return [self.table(0, n), rest]
+        if n == self._stop:
+            return [self._piece(self._start, n)]
+        return [self._piece(self._start, n), self._piece(n, self._stop)]
 
     def draw(self) -> None:
-        t = self.table(0, len(self._body))
-        t.wrapOn(self.canv, sum(self._widths), self.height)
-        t.drawOn(self.canv, 0, 0)
+        """Draw as ``Table.draw`` would with Kit.table's style: backgrounds, cells, then rules."""
+        canv, look = self.canv, self._look
+        heights = self._row_heights()
+        rows = _row_positions(heights)  # top of each row, then the bottom of the last (points up from 0)
+        cols = [0.0, *itertools.accumulate(self._widths)]
+        canv.saveState()
+        canv.setFillColor(HEAD_FILL)
+        canv.rect(0, rows[0], cols[-1], rows[1] - rows[0], stroke=0, fill=1)
+        if look.zebra:
+            canv.setFillColor(ZEBRA)
+            for i in range(1, len(heights)):
+                if (self._start + i - 1) % 2:
+                    canv.rect(0, rows[i], cols[-1], -heights[i], stroke=0, fill=1)
+        canv.setFillColor(INK)
+        text = _CellText(canv, look, cols, self._widths)
+        for i, row in enumerate([self._head, *self._body[self._start:self._stop]]):
+            for j, cell in enumerate(row):
+                if type(cell) is str:
+                    if cell:
+                        text.add(cell, rows[i + 1], heights[i], j)
+                elif type(cell) is CellLines and text.add_lines(cell, rows[i + 1], heights[i], j):
+                    pass
+                elif isinstance(cell, Flowable):
+                    text.flush()
+                    head = self._shared["head"] if i == 0 else None
+                    _draw_flowable(canv, cell, cols[j], rows[i + 1], self._widths[j], heights[i],
+                                   look.valign, right=i > 0 and j in look.right, sizes=head, key=j)
+                elif cell:
+                    text.add(str(cell), rows[i + 1], heights[i], j)
+        text.flush()
+        self._draw_rules(rows, cols)
+        canv.restoreState()
+
+    def _draw_rules(self, rows: list[float], cols: list[float]) -> None:
+        canv, right = self.canv, cols[-1]
+        canv.saveState()
+        canv.setLineCap(1)
+        canv.setLineJoin(1)
+        canv.setStrokeColor(INK)  # below the header
+        canv.setLineWidth(0.8)
+        canv.line(0, rows[1], right, rows[1])
+        canv.setStrokeColor(RULE)  # below each row: what canv.line writes, each height formatted once
+        canv.setLineWidth(0.25)
+        r = fp_str(right)
+        if len(rows) > 2:
+            canv.addLiteral(" ".join(f"n 0 {y} m {r} {y} l S" for y in map(fp_str, rows[2:])))
+        canv.setLineWidth(0.5)  # the box
+        canv.line(0, rows[0], right, rows[0])
+        canv.line(0, rows[-1], right, rows[-1])
+        canv.line(0, rows[-1], 0, rows[0])
+        canv.line(right, rows[-1], right, rows[0])
+        marked = self.marked_rows()
+        if marked:
+            canv.setStrokeColor(INK)
+            canv.setLineWidth(2.5)
+            for i in marked:
+                r = i - self._start + 1
+                canv.line(0, rows[r + 1], 0, rows[r])
+        canv.restoreState()
+
+
+def _row_positions(heights: Sequence[float]) -> list[float]:
+    """The top of each row and the bottom of the last, from the table's top down to 0, summed as reportlab's
+    ``Table`` sums them (from the bottom, compensated), so every row lands where a Table puts it."""
+    out, height, c = [], 0.0, 0.0
+    for h in reversed(heights):
+        out.append(height)
+        y = h - c
+        t = height + y
+        c = (t - height) - y
+        height = t
+    out.append(height)
+    out.reverse()
+    return out
+
+
+def _draw_flowable(canv: Canvas, cell: Flowable, x0: float, bottom: float, width: float, height: float,
+                   valign: str, *, right: bool, sizes: dict | None = None, key: int = 0) -> None:
+    """A flowable cell placed as ``Table._drawCell`` places it (padding, vertical and horizontal alignment).
+    ``sizes`` keeps its laid-out size by ``key`` for a cell drawn again in the same box (a repeated header)."""
+    w_h = sizes.get(key) if sizes is not None else None
+    if w_h is None:
+        w_h = cell.wrapOn(canv, width - _PAD_X - _PAD_X, height - _PAD_Y - _PAD_Y)
+        if sizes is not None:
+            sizes[key] = w_h
+    w, h = w_h
+    if valign == "TOP":
+        y = bottom + height - _PAD_Y
+    elif valign == "BOTTOM":
+        y = bottom + _PAD_Y + h
+    else:
+        y = bottom + (height + _PAD_Y - _PAD_Y + h) / 2.0
+    x = x0 + width - _PAD_X - w if right else x0 + _PAD_X
+    cell.drawOn(canv, x, y - h)
+
+
+_ASCII = "".join(map(chr, range(32, 127)))
+_ASCII_AS_IS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # document -> fonts checked
+
+
+def _ascii_as_is(canv: Canvas, name: str) -> bool:
+    """Does TrueType font ``name`` write printable ASCII as itself in its first subset in this document
+    (reportlab's "ASCII readable" subsets, the default)? Then such a string needs no per-character mapping."""
+    checked = _ASCII_AS_IS.setdefault(canv._doc, {})
+    if name not in checked:
+        font = pdfmetrics.getFont(name)
+        readable = getattr(font, "_asciiReadable", None)
+        readable = rl_config.ttfAsciiReadable if readable is None else readable
+        # asked only of a readable subset (ASCII already in place): asking would add glyphs to any other
+        checked[name] = bool(getattr(font, "_dynamicFont", False)) and bool(readable) and \
+            font.splitString(_ASCII, canv._doc) == [(0, _ASCII.encode("ascii"))]
+    return checked[name]
+
+
+class _Column:
+    """One column's plain string cells: font, where a line starts (left) or ends (right), text op strings."""
+
+    __slots__ = ("name", "size", "leading", "right", "x", "edge", "width", "as_is", "tf")
+
+    def __init__(self, font: tuple[str, float, float], x0: float, width: float, right: bool):
+        self.name, self.size, self.leading = font
+        self.right = right
+        self.x = x0 + _PAD_X  # as Table._drawCell computes it, so the same float
+        self.edge = x0 + width - _PAD_X
+        self.width = pdfmetrics.getFont(self.name).stringWidth
+        self.as_is: bool | None = None  # checked on first use (a font never drawn stays out of the PDF)
+        self.tf = ""
+
+
+class _CellText:
+    """Plain string cells of a page written as one PDF text object, in row order, placed as
+    ``Table._drawCell`` places a string (padding, right alignment, TOP/MIDDLE/BOTTOM baseline).
+
+    Printable ASCII in a TrueType font whose subset keeps ASCII as is (checked once per document) is written
+    straight as ``Tm``/``Tj`` operators: reportlab's text object maps every character of every cell through
+    the subset tables (~0.4 s for a 20,000-row appendix). Any other string is drawn as ``drawString`` does."""
+
+    def __init__(self, canv: Canvas, look: RowsLook, cols: Sequence[float], widths: Sequence[float]):
+        self._canv, self._valign = canv, look.valign
+        self._columns = [_Column(look.mono_font if j in look.mono else look.font, cols[j], w, j in look.right)
+                         for j, w in enumerate(widths)]
+        self._ops: list[str] = []
+        self._font: _Column | None = None
+        self._row: tuple[float, float] | None = None
+        self._y: dict[tuple[float, float], str] = {}
+        self._fonts_as_is: dict[str, bool] = {}
+        self._tfs: dict[tuple[str, float, float], str] = {}
+
+    def add(self, value: str, bottom: float, height: float, column: int) -> None:
+        c = self._columns[column]
+        if c.as_is is None:
+            c.as_is = _ascii_as_is(self._canv, c.name)
+        if not (c.as_is and value.isascii() and value.isprintable()):
+            self._add_lines(value, bottom, height, c)
+            return
+        if self._row != (bottom, height):
+            self._row, self._y = (bottom, height), {}
+        y = self._y.get((c.size, c.leading))
+        if y is None:
+            y = self._y[(c.size, c.leading)] = fp_str(self._baseline(bottom, height, c, 1))
+        if self._font is None or (self._font.name, self._font.size, self._font.leading) != \
+                (c.name, c.size, c.leading):
+            if not c.tf:
+                internal = pdfmetrics.getFont(c.name).getSubsetInternalName(0, self._canv._doc)
+                c.tf = f"{internal} {fp_str(c.size)} Tf {fp_str(c.leading)} TL"
+            self._ops.append(c.tf)
+            self._font = c
+        x = fp_str(c.edge - c.width(value, c.size)) if c.right else fp_str(c.x)
+        self._ops.append(f"1 0 0 1 {x} {y} Tm ({escapePDF(value)}) Tj")
+
+    def add_lines(self, cell: CellLines, bottom: float, height: float, column: int) -> bool:
+        """Write ``cell`` where ``Table._drawCell`` puts a flowable (its Paragraph-like baselines); False
+        (nothing written) when a run is not printable ASCII in a font that keeps ASCII as is."""
+        c = self._columns[column]
+        runs = [run for line in cell.lines for run in line]
+        if not all(t.isascii() and t.isprintable() and self._as_is(font) for t, font, _s in runs):
+            return False
+        w, h = cell.wrap(c.edge - c.x, height - _PAD_Y - _PAD_Y)
+        if self._valign == "TOP":
+            top = bottom + height - _PAD_Y
+        elif self._valign == "BOTTOM":
+            top = bottom + _PAD_Y + h
+        else:
+            top = bottom + (height + _PAD_Y - _PAD_Y + h) / 2.0
+        x = fp_str(c.edge - w if c.right else c.x)
+        y = top - h + cell.first_baseline()
+        for line in cell.lines:
+            self._ops.append(f"1 0 0 1 {x} {fp_str(y)} Tm")
+            for t, font, size in line:
+                self._ops.append(f"{self._tf(font, size, cell.leading)} ({escapePDF(t)}) Tj")
+            y -= cell.leading
+        self._font = None  # the next plain cell sets its font again
+        return True
+
+    def _as_is(self, font: str) -> bool:
+        as_is = self._fonts_as_is.get(font)
+        if as_is is None:
+            as_is = self._fonts_as_is[font] = _ascii_as_is(self._canv, font)
+        return as_is
+
+    def _tf(self, font: str, size: float, leading: float) -> str:
+        key = (font, size, leading)
+        tf = self._tfs.get(key)
+        if tf is None:
+            internal = pdfmetrics.getFont(font).getSubsetInternalName(0, self._canv._doc)
+            tf = self._tfs[key] = f"{internal} {fp_str(size)} Tf {fp_str(leading)} TL"
+        return tf
+
+    def _baseline(self, bottom: float, height: float, c: _Column, lines: int) -> float:
+        if self._valign == "TOP":
+            return bottom + height - _PAD_Y - c.size
+        if self._valign == "BOTTOM":
+            return bottom + _PAD_Y + lines * c.leading - c.size
+        return bottom + (_PAD_Y + height - _PAD_Y + lines * c.leading) / 2.0 - c.size
+
+    def _add_lines(self, value: str, bottom: float, height: float, c: _Column) -> None:
+        """Anything else (several lines, non-ASCII, a font that maps ASCII): as ``Table._drawCell`` draws it."""
+        self.flush()
+        self._canv.setFont(c.name, c.size, c.leading)
+        lines = value.split("\n")
+        y = self._baseline(bottom, height, c, len(lines))
+        for line in lines:
+            if c.right:
+                self._canv.drawRightString(c.edge, y, line)
+            else:
+                self._canv.drawString(c.x, y, line)
+            y -= c.leading
+
+    def flush(self) -> None:
+        if self._ops:
+            self._canv.addLiteral("BT " + " ".join(self._ops) + " ET")
+            self._ops, self._font = [], None
 
 
 # --- the document ------------------------------------------------------------------------------------------------
@@ -352,30 +698,46 @@ def footer_text(ctx: ReportContext) -> str:
     return f"Created {when(ctx.created_at)} · {ctx.tool_name} {ctx.tool_version} · {ctx.host}"
 
 
-def _draw_frame(canvas: Canvas, doc, kit: Kit, frame: PageFrame, page: int | None, total: int | None) -> None:
-    w, h = doc.pagesize
-    canvas.saveState()
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.5)
-    top = h - MARGIN + 2
-    left = Paragraph(f"<b>{kit.fonts.markup(frame.title, breaks=False)}</b>", kit.header)
-    right = Paragraph(kit.fonts.markup(frame.header_right, breaks=False), kit.header_right)
-    usable = w - 2 * MARGIN
-    _lw, lh = left.wrap(usable * 0.55, HEADER_H)
-    left.drawOn(canvas, MARGIN, top - lh)
-    _rw, rh = right.wrap(usable * 0.45, HEADER_H)
-    right.drawOn(canvas, w - MARGIN - usable * 0.45, top - rh)
-    canvas.line(MARGIN, top - max(lh, rh) - 2, w - MARGIN, top - max(lh, rh) - 2)
-    if page is not None:
-        base = MARGIN - 4
-        canvas.line(MARGIN, base + 10, w - MARGIN, base + 10)
-        foot = Paragraph(kit.fonts.markup(frame.footer, breaks=False), kit.header)
-        foot.wrap(usable * 0.8, FOOTER_H)
-        foot.drawOn(canvas, MARGIN, base)
-        num = Paragraph(f"<b>Page {page} of {total}</b>", kit.header_right)
-        num.wrap(usable * 0.2, FOOTER_H)
-        num.drawOn(canvas, w - MARGIN - usable * 0.2, base)
-    canvas.restoreState()
+class _FrameDrawer:
+    """Draws the header (and, once the page count is known, the footer) of every page. The three texts that
+    are the same on every page are laid out once: two Paragraphs per page side made ~850 per 427 pages."""
+
+    def __init__(self, kit: Kit, frame: PageFrame, pagesize: tuple[float, float]):
+        self.kit, self.pagesize = kit, pagesize
+        usable = pagesize[0] - 2 * MARGIN
+        self.left = Paragraph(f"<b>{kit.fonts.markup(frame.title, breaks=False)}</b>", kit.header)
+        self.right = Paragraph(kit.fonts.markup(frame.header_right, breaks=False), kit.header_right)
+        self.foot = Paragraph(kit.fonts.markup(frame.footer, breaks=False), kit.header)
+        self.left_h = self.left.wrap(usable * 0.55, HEADER_H)[1]
+        self.right_h = self.right.wrap(usable * 0.45, HEADER_H)[1]
+        self.foot.wrap(usable * 0.8, FOOTER_H)
+        # the page number's markup parsed once: its one bold piece is copied with each page's words (parsing
+        # "<b>Page n of N</b>" 427 times was ~7 % of a 20,000-file report's PDF time)
+        self.number = Paragraph("<b>Page 0 of 0</b>", kit.header_right)
+
+    def __call__(self, canvas: Canvas, page: int | None, total: int | None) -> None:
+        w, h = self.pagesize
+        canvas.saveState()
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(0.5)
+        top = h - MARGIN + 2
+        usable = w - 2 * MARGIN
+        self.left.drawOn(canvas, MARGIN, top - self.left_h)
+        self.right.drawOn(canvas, w - MARGIN - usable * 0.45, top - self.right_h)
+        canvas.line(MARGIN, top - max(self.left_h, self.right_h) - 2, w - MARGIN,
+                    top - max(self.left_h, self.right_h) - 2)
+        if page is not None:
+            base = MARGIN - 4
+            canvas.line(MARGIN, base + 10, w - MARGIN, base + 10)
+            self.foot.drawOn(canvas, MARGIN, base)
+            words = f"Page {page} of {total}"
+            if len(self.number.frags) == 1:
+                num = Paragraph(words, self.kit.header_right, frags=[self.number.frags[0].clone(text=words)])
+            else:  # pragma: no cover - reportlab parsed it otherwise: parse each page's
+                num = Paragraph(f"<b>{words}</b>", self.kit.header_right)
+            num.wrap(usable * 0.2, FOOTER_H)
+            num.drawOn(canvas, w - MARGIN - usable * 0.2, base)
+        canvas.restoreState()
 
 
 def build_pdf(path: Path, story: list[Flowable], *, kit: Kit, frame: PageFrame, paper: str, wide: bool,
@@ -391,8 +753,8 @@ def build_pdf(path: Path, story: list[Flowable], *, kit: Kit, frame: PageFrame, 
                           initialFontName=kit.fonts.regular, initialFontSize=kit.cell.fontSize)
     body = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body", leftPadding=0,
                  rightPadding=0, topPadding=0, bottomPadding=0)
-    doc.addPageTemplates([PageTemplate(id="page", frames=[body],
-                                       onPage=lambda c, d: _draw_frame(c, d, kit, frame, None, None))])
+    draw_frame = _FrameDrawer(kit, frame, size)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[body], onPage=lambda c, d: draw_frame(c, None, None))])
     pages: list[int] = []
 
     class NumberedCanvas(Canvas):
@@ -410,7 +772,7 @@ def build_pdf(path: Path, story: list[Flowable], *, kit: Kit, frame: PageFrame, 
             total = len(self._pages)
             for n, state in enumerate(self._pages, 1):
                 self.__dict__.update(state)
-                _draw_frame(self, doc, kit, frame, n, total)
+                draw_frame(self, n, total)
                 Canvas.showPage(self)
             pages.append(total)
             Canvas.save(self)

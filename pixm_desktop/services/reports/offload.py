@@ -8,8 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from pixm_desktop.core.errors import PixmError
-from pixm_desktop.core.model import JobStatus
+from pixm_desktop.core.model import CopyState, JobStatus
 from pixm_desktop.core.states import JobOptions, ProbeStatus, ThumbnailStatus
 from pixm_desktop.core.timeutil import aware_utc
 from pixm_desktop.core.verdict import CardState, CardVerdict, SafeRule
@@ -26,9 +29,9 @@ from pixm_desktop.reports.model import (
 from pixm_desktop.services import status
 from pixm_desktop.services.reports.clip_lines import lines_for_cards
 from pixm_desktop.services.reports.common import ReportOptions, report_context, resolve_job, writing
-from pixm_desktop.store import clips_repo, reports_repo
+from pixm_desktop.store import reports_repo
 from pixm_desktop.store.db import Catalog
-from pixm_desktop.store.models import JobDestination
+from pixm_desktop.store.models import File, JobDestination
 
 MAX_FAILURES = 200  # failed files listed per destination in an offload report
 
@@ -61,12 +64,26 @@ def read_creator(jds: Iterable[JobDestination]) -> tuple[str | None, str | None]
     for jd in jds:
         if not jd.mhl_generation:
             continue
-        try:
-            gen = read_manifest(Path(jd.mhl_generation))
+        try:  # its file records go to a sink that drops them: only the header is wanted (~2x faster)
+            gen = read_manifest(Path(jd.mhl_generation), sink=_drop_record)
         except (PixmError, OSError):
             continue
         return gen.creator.author_name, gen.creator.location
     return None, None
+
+
+def _drop_record(*_record: object) -> None:
+    """A manifest's file record, not kept."""
+
+
+def _file_lines(session: Session, card_id: int, algorithms: list[str]) -> list[FileLine]:
+    """The card's files taken (by raw name) with the job's checksums, read as plain rows: one ORM object per
+    file cost ~0.3 s for a card of 20,000 files, in the report the aftercare job writes after every offload."""
+    names = [a for a in algorithms if a in File.__table__.c]
+    q = (select(File.relpath, File.size, *(File.__table__.c[a] for a in names))
+         .where(File.card_id == card_id, File.problem.is_(None)).order_by(File.relpath_raw))
+    return [FileLine(r[0], r[1], {a: h for a, h in zip(names, r[2:], strict=True) if h})
+            for r in session.execute(q)]
 
 
 def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_label: str | None = None,
@@ -80,8 +97,7 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
         jds = sorted(job.job_destinations, key=lambda j: j.position)
         author, location = read_creator(jds)
         algorithms = [a for a in job.algorithms.split(",") if a]
-        files = [FileLine(f.relpath, f.size, {a: getattr(f, a) for a in algorithms if getattr(f, a, None)})
-                 for f in clips_repo.files_of_card(s, card.id)]  # entries not taken are listed as failures
+        files = _file_lines(s, card.id, algorithms)  # entries not taken are listed as failures
         card_line = CardLine(card.id, card.label, card.camera, card.reel, card.file_count, card.total_bytes,
                              card.source_path)
         dest_rows = [(jd.position, jd.destination_id, jd.destination.path, jd.destination.volume_label,
@@ -94,8 +110,9 @@ def offload_report_data(catalog: Catalog, *, job_id: int | None = None, card_lab
     card_state = status.card_status(catalog, card_line.id, rule=options.rule)
     counts = {d.id: d for d in card_state.destinations} if card_state else {}
     failures: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for fs in status.file_states(catalog, card_line.id, failures_only=True):  # failed copies, entries not taken
-        failures[fs.destination_id].append((fs.relpath, fs.reason or "failed"))
+    for relpath, dest_id, state, reason in status.file_state_table(catalog, card_line.id).rows:  # plain tuples
+        if state == CopyState.FAILED.value:  # failed copies, entries not taken
+            failures[dest_id].append((relpath, reason or "failed"))
     destinations = []
     for pos, dest_id, path, volume, mount, fs_type, required, free, jd_status, jd_error, mhl in dest_rows:
         c = counts.get(dest_id)
