@@ -123,6 +123,8 @@ def test_offload_report_matches_the_catalog(shoot: Shoot, tmp_path: Path) -> Non
         assert f"{f['size']:,}".replace(",", " ") in text
     assert pages[0].rstrip().endswith(f"Page 1 of {len(pages)}")
     assert pages[-1].rstrip().endswith(f"Page {len(pages)} of {len(pages)}")
+    for n, page in enumerate(pages, 1):  # header and footer drawn once each (page 1's title says it too)
+        assert page.count(f"Offload report — {label}") == (2 if n == 1 else 1) and page.count(f"Page {n} of") == 1
 
 
 def test_offload_report_by_job_id_equals_by_card(shoot: Shoot, tmp_path: Path) -> None:

@@ -716,17 +716,19 @@ class _FrameDrawer:
         self.number = Paragraph("<b>Page 0 of 0</b>", kit.header_right)
 
     def __call__(self, canvas: Canvas, page: int | None, total: int | None) -> None:
+        """The header as the page starts (``page`` ``None``), the footer once the page count is known."""
         w, h = self.pagesize
         canvas.saveState()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.5)
         top = h - MARGIN + 2
         usable = w - 2 * MARGIN
-        self.left.drawOn(canvas, MARGIN, top - self.left_h)
-        self.right.drawOn(canvas, w - MARGIN - usable * 0.45, top - self.right_h)
-        canvas.line(MARGIN, top - max(self.left_h, self.right_h) - 2, w - MARGIN,
-                    top - max(self.left_h, self.right_h) - 2)
-        if page is not None:
+        if page is None:
+            self.left.drawOn(canvas, MARGIN, top - self.left_h)
+            self.right.drawOn(canvas, w - MARGIN - usable * 0.45, top - self.right_h)
+            canvas.line(MARGIN, top - max(self.left_h, self.right_h) - 2, w - MARGIN,
+                        top - max(self.left_h, self.right_h) - 2)
+        else:
             base = MARGIN - 4
             canvas.line(MARGIN, base + 10, w - MARGIN, base + 10)
             self.foot.drawOn(canvas, MARGIN, base)
