@@ -70,6 +70,19 @@ def iso_from_ns(mtime_ns: int) -> str:
     return _iso_from_seconds(mtime_ns // 1_000_000_000, time.tzname)
 
 
+def iso_datetime_us(when: datetime) -> str:
+    """``iso_datetime(when, microseconds=True)``, the local-time conversion made once per second: a card's hash
+    dates share few seconds (raises ``ValueError`` for a naive ``when``, as that does)."""
+    if when.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware")
+    delta = when - _EPOCH
+    text = _iso_from_seconds(delta.days * 86_400 + delta.seconds, time.tzname)
+    if not delta.microseconds:
+        return text  # isoformat leaves out a zero fraction
+    # the offset never changes within a second; the date and time part is always 19 characters
+    return f"{text[:19]}.{delta.microseconds:06d}{text[19:]}"
+
+
 @functools.lru_cache(maxsize=8192)
 def _iso_from_seconds(seconds: int, _zone: tuple[str, str]) -> str:
     # a card's files share few seconds; the local-time conversion was most of a large manifest's writing
