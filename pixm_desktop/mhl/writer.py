@@ -309,6 +309,7 @@ class _Split:
 def _partition(history: MhlHistory, records: Sequence[MhlFileRecord], ignored: IgnoreFn) -> _Split:
     """Sort ``records`` (checked by :func:`write_generation`: valid, one per path) by where they go."""
     split = _Split()
+    recorded = bool(history.generations)  # a first generation has nothing to compare with
     for rec in records:
         if ignored(rec.relpath, False):
             split.ignored.append(rec.relpath)
@@ -317,7 +318,7 @@ def _partition(history: MhlHistory, records: Sequence[MhlFileRecord], ignored: I
         elif history.owner(rec.relpath)[0] is not history:
             split.nested[rec.relpath] = rec
         else:
-            split.own[rec.relpath] = _resolve_action(history, rec)
+            split.own[rec.relpath] = _resolve_action(history, rec) if recorded else rec
     return split
 
 
@@ -513,9 +514,8 @@ def _hash_text(rec: MhlFileRecord) -> str:
     hash_attrs = f' action="{_attr(str(rec.action))}"'
     if rec.hashdate is not None:
         hash_attrs += f' hashdate="{_attr(iso_datetime_us(rec.hashdate))}"'
-    for algorithm in MHL_ORDER:
-        if algorithm in rec.hashes:
-            parts += (_IN3, _text_element(algorithm.value, rec.hashes[algorithm], hash_attrs))
+    for algorithm, value in rec.hashes.items():  # a record's formats are in MHL order
+        parts += (_IN3, _text_element(algorithm.value, value, hash_attrs))
     parts.append("\n    </hash>")
     return "".join(parts)
 
