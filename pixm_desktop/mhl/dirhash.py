@@ -185,6 +185,8 @@ def _folder_hashes(
     contents: dict[HashAlgorithm, list[str]] = {a: [] for a in formats}
     structures: dict[HashAlgorithm, list[str]] = {a: [] for a in formats}
     complete = True
+    # per format: its lists and an empty hasher copied for each file's structure element (as structure_element)
+    lanes = [(a, contents[a], structures[a], new_hasher(a)) for a in formats]
     for name in folder.files:
         rel = folder.child(name)
         if path_text(rel) is None:
@@ -193,9 +195,12 @@ def _folder_hashes(
         if hashes is None or any(a not in hashes for a in formats):
             complete = False
             continue
-        for a in formats:
-            contents[a].append(hashes[a])
-            structures[a].append(structure_element(name, hashes[a], a))
+        for a, content, structure, empty in lanes:
+            text = hashes[a]
+            content.append(text)
+            h = empty.copy()
+            h.update(name + raw_form(a, text))
+            structure.append(text_form(a, h.digest()))
     for sub in folder.folders:
         if path_text(sub.relpath) is None:
             continue
