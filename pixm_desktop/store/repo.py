@@ -94,8 +94,7 @@ class FileRow(NamedTuple):
         return {a: v for a, v in zip(MHL_ORDER, self[7:], strict=True) if v}
 
 
-_FILE_ROW = (File.id, File.relpath_raw, File.relpath, File.size, File.mtime_ns, File.problem, File.hashed_at,
-             *(getattr(File, a.value) for a in MHL_ORDER))
+_FILE_ROW = tuple(File.__table__.c[name] for name in FileRow._fields)
 
 
 def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dict[bytes, FileRow]:
@@ -123,7 +122,8 @@ def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dic
             for c in row.copies:
                 c.state, c.reason = CopyState.PENDING.value, "source file changed since the last offload"
     session.flush()
-    return {r[1]: FileRow._make(r) for r in session.execute(select(*_FILE_ROW).where(File.card_id == card.id))}
+    rows = session.connection().execute(select(*_FILE_ROW).where(_FILE_ROW[0].table.c.card_id == card.id))
+    return {r[1]: FileRow._make(r) for r in rows}  # Core rows: no ORM loading for a card's worth
 
 
 def _file_objects(session: Session, ids: Sequence[int]) -> list[File]:
