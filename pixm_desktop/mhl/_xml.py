@@ -67,11 +67,30 @@ def iso_datetime(when: datetime, *, microseconds: bool = False) -> str:
 
 def iso_from_ns(mtime_ns: int) -> str:
     """``lastmodificationdate`` text for a modification time in ns since the epoch."""
-    return _iso_from_seconds(mtime_ns // 1_000_000_000, time.tzname)
+    return _iso_from_seconds(mtime_ns // 1_000_000_000, _zone())
+
+
+def iso_datetime_us(when: datetime) -> str:
+    """``iso_datetime(when, microseconds=True)``, the local-time conversion made once per second: a card's hash
+    dates share few seconds (raises ``ValueError`` for a naive ``when``, as that does)."""
+    if when.tzinfo is None:
+        raise ValueError("datetime must be timezone-aware")
+    delta = when - _EPOCH
+    text = _iso_from_seconds(delta.days * 86_400 + delta.seconds, _zone())
+    if not delta.microseconds:
+        return text  # isoformat leaves out a zero fraction
+    # the offset never changes within a second; the date and time part is always 19 characters
+    return f"{text[:19]}.{delta.microseconds:06d}{text[19:]}"
+
+
+def _zone() -> tuple[str | None, tuple[str, str]]:
+    """The local zone as the cache tells zones apart: ``TZ`` and the abbreviations (Berlin and Amsterdam share
+    CET/CEST but not their history)."""
+    return os.environ.get("TZ"), time.tzname
 
 
 @functools.lru_cache(maxsize=8192)
-def _iso_from_seconds(seconds: int, _zone: tuple[str, str]) -> str:
+def _iso_from_seconds(seconds: int, _zone: tuple[str | None, tuple[str, str]]) -> str:
     # a card's files share few seconds; the local-time conversion was most of a large manifest's writing
     return iso_datetime(_EPOCH + timedelta(seconds=seconds))
 

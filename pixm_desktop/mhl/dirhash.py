@@ -10,7 +10,6 @@ An empty folder hashes to H(b""). Children are sorted by their hash *text*, as t
 from __future__ import annotations
 
 import os
-import stat
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -134,10 +133,12 @@ def _scan(abs_path: bytes, relpath: bytes, ignored: IgnoreFn) -> Folder:
 
 
 def _is_regular(entry: os.DirEntry[bytes]) -> bool:
+    """A regular file, or a symbolic link to one. The listing's file type answers without a ``stat`` per file
+    (one system call for each of a card's files); only links and file systems that give no type are stat'ed."""
     try:
-        return stat.S_ISREG(entry.stat().st_mode)
+        return entry.is_file()
     except OSError:
-        return False  # dangling symlink
+        return False  # a link whose target cannot be reached
 
 
 def name_of(relpath: bytes) -> bytes:
@@ -184,6 +185,8 @@ def _folder_hashes(
     contents: dict[HashAlgorithm, list[str]] = {a: [] for a in formats}
     structures: dict[HashAlgorithm, list[str]] = {a: [] for a in formats}
     complete = True
+    # per format: its lists and an empty hasher copied for each file's structure element (as structure_element)
+    lanes = [(a, contents[a], structures[a], new_hasher(a)) for a in formats]
     for name in folder.files:
         rel = folder.child(name)
         if path_text(rel) is None:
@@ -192,9 +195,12 @@ def _folder_hashes(
         if hashes is None or any(a not in hashes for a in formats):
             complete = False
             continue
-        for a in formats:
-            contents[a].append(hashes[a])
-            structures[a].append(structure_element(name, hashes[a], a))
+        for a, content, structure, empty in lanes:
+            text = hashes[a]
+            content.append(text)
+            h = empty.copy()
+            h.update(name + raw_form(a, text))
+            structure.append(text_form(a, h.digest()))
     for sub in folder.folders:
         if path_text(sub.relpath) is None:
             continue

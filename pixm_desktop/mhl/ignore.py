@@ -125,12 +125,15 @@ class IgnoreSpec:
     def __init__(self, patterns: Iterable[str]):
         self.patterns: tuple[str, ...] = tuple(patterns)
         self._rules = [r for r in (compile_pattern(p) for p in self.patterns) if r is not None]
+        self._any = _one_regex(self._rules)
 
     def matches(self, relpath: str | bytes, *, is_dir: bool = False) -> bool:
         """True when the last matching rule ignores ``relpath`` (raw bytes are decoded leniently)."""
         if isinstance(relpath, bytes):
             relpath = relpath.decode("utf-8", errors="surrogateescape")
         text = relpath + "/" if is_dir and not relpath.endswith("/") else relpath
+        if self._any is not None:
+            return self._any.match(text) is not None
         ignored = False
         for rule in self._rules:
             if rule.regex.match(text):
@@ -139,3 +142,14 @@ class IgnoreSpec:
 
     def __repr__(self) -> str:
         return f"IgnoreSpec({list(self.patterns)!r})"
+
+
+def _one_regex(rules: list[_Rule]) -> re.Pattern[str] | None:
+    """Without a ``!`` rule a path is ignored when any rule matches: one regex for the whole list (a folder
+    walk asks for every file), else ``None``. Every rule's regex is anchored at the start."""
+    if not rules or not all(r.include for r in rules):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{r.regex.pattern})" for r in rules), re.DOTALL)
+    except re.error:
+        return None  # the rules are matched one by one

@@ -57,13 +57,31 @@ class VerifyStatus(StrEnum):
     NOT_VERIFIABLE = "not-verifiable"  # recorded, but with no hash that can be computed (empty, unknown format)
 
 
+_RANK = {a: i for i, a in enumerate(MHL_ORDER)}
+_ACTIONS = {a.value: a for a in Action}
+
+
 def _frozen_hashes(hashes: Mapping[HashAlgorithm | str, str]) -> Mapping[HashAlgorithm, str]:
     """Read-only ``{format: text}`` in MHL element order; raises ``ValueError`` for an unknown format."""
-    if (isinstance(hashes, MappingProxyType) and all(type(k) is HashAlgorithm for k in hashes)
-            and list(hashes) == [a for a in MHL_ORDER if a in hashes]):
-        return hashes  # already one of ours (a record made from another record's hashes)
+    last = -1
+    for k in hashes:  # formats already in MHL order (one format always is): kept as they are
+        if type(k) is not HashAlgorithm or _RANK[k] <= last:
+            break
+        last = _RANK[k]
+    else:
+        # a proxy is already one of ours (a record made from another record's hashes)
+        return hashes if isinstance(hashes, MappingProxyType) else MappingProxyType(dict(hashes))
     as_enum = {k if type(k) is HashAlgorithm else HashAlgorithm(k): v for k, v in hashes.items()}
     return MappingProxyType({a: as_enum[a] for a in MHL_ORDER if a in as_enum})
+
+
+def _action(value: object) -> Action:
+    """``Action(value)`` by a plain lookup for the usual texts (an Enum call costs more than the rest of a
+    record); raises ``ValueError`` for any other value."""
+    try:
+        return _ACTIONS[value]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return Action(value)
 
 
 @dataclass(frozen=True)
@@ -86,7 +104,8 @@ class MhlFileRecord:
         if not isinstance(self.relpath, bytes):
             raise TypeError(f"relpath must be bytes, got {type(self.relpath).__name__}")
         object.__setattr__(self, "hashes", _frozen_hashes(self.hashes))
-        object.__setattr__(self, "action", Action(self.action))
+        if type(self.action) is not Action:  # the text of an action, or a bad value (ValueError)
+            object.__setattr__(self, "action", _action(self.action))
         if self.hashdate is not None and self.hashdate.tzinfo is None:
             raise ValueError("hashdate must be timezone-aware")
 

@@ -33,6 +33,7 @@ from ._xml import (
     fsync_dir,
     is_lower_hex,
     iso_datetime,
+    iso_datetime_us,
     iso_from_ns,
     path_text,
     replace_file,
@@ -272,8 +273,13 @@ def _all_items(
     """The manifest's entries in the reference tool's order, one at a time (a large card's records are never
     all built at once): the tree's, then records not found on disk, sorted."""
     reached: dict[bytes, Folder] = {}
+    written = 0
     if node is not None:
-        yield from _ordered_items(node, records, dir_hashes, stop, reached)
+        for item in _ordered_items(node, records, dir_hashes, stop, reached):
+            written += item[0] == "hash"
+            yield item
+    if written == len(records):
+        return  # every record was on disk (a record is written once): nothing left to look up
     rest = sorted(rel for rel in records if not _listed(rel, reached))
     for rel in rest:
         yield "hash", records[rel]
@@ -301,13 +307,10 @@ class _Split:
 
 
 def _partition(history: MhlHistory, records: Sequence[MhlFileRecord], ignored: IgnoreFn) -> _Split:
+    """Sort ``records`` (checked by :func:`write_generation`: valid, one per path) by where they go."""
     split = _Split()
-    seen: set[bytes] = set()
+    recorded = bool(history.generations)  # a first generation has nothing to compare with
     for rec in records:
-        _check_record(rec)
-        if rec.relpath in seen:
-            raise ValueError(f"two records for {rec.display!r}")
-        seen.add(rec.relpath)
         if ignored(rec.relpath, False):
             split.ignored.append(rec.relpath)
         elif path_text(rec.relpath) is None:
@@ -315,7 +318,7 @@ def _partition(history: MhlHistory, records: Sequence[MhlFileRecord], ignored: I
         elif history.owner(rec.relpath)[0] is not history:
             split.nested[rec.relpath] = rec
         else:
-            split.own[rec.relpath] = _resolve_action(history, rec)
+            split.own[rec.relpath] = _resolve_action(history, rec) if recorded else rec
     return split
 
 
@@ -510,10 +513,9 @@ def _hash_text(rec: MhlFileRecord) -> str:
     parts = ["<hash>", _IN3, _text_element("path", path_text(rec.relpath) or "", attrs)]
     hash_attrs = f' action="{_attr(str(rec.action))}"'
     if rec.hashdate is not None:
-        hash_attrs += f' hashdate="{_attr(iso_datetime(rec.hashdate, microseconds=True))}"'
-    for algorithm in MHL_ORDER:
-        if algorithm in rec.hashes:
-            parts += (_IN3, _text_element(algorithm.value, rec.hashes[algorithm], hash_attrs))
+        hash_attrs += f' hashdate="{_attr(iso_datetime_us(rec.hashdate))}"'
+    for algorithm, value in rec.hashes.items():  # a record's formats are in MHL order
+        parts += (_IN3, _text_element(algorithm.value, value, hash_attrs))
     parts.append("\n    </hash>")
     return "".join(parts)
 

@@ -8,14 +8,17 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from pixm_desktop.core.hashes import HashAlgorithm
+from pixm_desktop.core.hashes import MHL_ORDER, HashAlgorithm
 from pixm_desktop.core.model import CopyFailure, CopyState, JobStatus, SourceFile
 from pixm_desktop.core.states import JobKind
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, Project, ShootDay, utcnow
+from pixm_desktop.store.sync_local import _NOW_MS
+from pixm_desktop.store.sync_registry import COUNTER_BITS
 
 
 def get_or_create_shoot_day(session: Session, project: str, day: dt.date) -> ShootDay:
@@ -68,30 +71,128 @@ def destination_owner(session: Session, path_raw: bytes) -> Card | None:
                           .where(Destination.path_raw == path_raw).order_by(Destination.id.desc()).limit(1))
 
 
-def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dict[bytes, File]:
+class FileRow(NamedTuple):
+    """One ``files`` row as the offload reads it: plain values, no ORM instance (a card of 20,000 files would
+    otherwise build 20,000 tracked objects). The hash columns follow in :data:`MHL_ORDER`."""
+
+    id: int
+    relpath_raw: bytes
+    relpath: str
+    size: int
+    mtime_ns: int
+    problem: str | None
+    hashed_at: dt.datetime | None
+    c4: str | None
+    md5: str | None
+    sha1: str | None
+    xxh128: str | None
+    xxh3: str | None
+    xxh64: str | None
+
+    def hashes(self) -> dict[HashAlgorithm, str]:
+        """``{format: text form}`` of the non-empty hash columns (as :meth:`File.hashes`)."""
+        return {a: v for a, v in zip(MHL_ORDER, self[7:], strict=True) if v}
+
+
+_FILE_ROW = tuple(File.__table__.c[name] for name in FileRow._fields)
+
+
+def sync_files(session: Session, card: Card, files: Sequence[SourceFile]) -> dict[bytes, FileRow]:
     """Insert missing file rows (one set-based insert) and refresh size/mtime of changed ones; returns
-    ``{relpath_raw: File}``.
+    ``{relpath_raw: FileRow}`` for every row of the card.
 
     A file whose size or mtime changed loses its old hashes and copy states (it is a different file now).
+    The catalog's rows and sync outbox end as the per-row triggers would leave them (:func:`_insert_files`).
     """
-    existing = {f.relpath_raw: f for f in session.scalars(select(File).where(File.card_id == card.id))}
-    new = [{"card_id": card.id, "relpath_raw": sf.relpath, "relpath": sf.display, "size": sf.size,
-            "mtime_ns": sf.mtime_ns} for sf in files if sf.relpath not in existing]
+    session.flush()  # pending changes reach the catalog (and its outbox) before the new rows, as before
+    known = {rel: (fid, size, mtime, problem) for rel, fid, size, mtime, problem in session.execute(
+        select(File.relpath_raw, File.id, File.size, File.mtime_ns, File.problem).where(File.card_id == card.id))}
+    new = [(card.id, sf.relpath, sf.display, sf.size, sf.mtime_ns) for sf in files if sf.relpath not in known]
     if new:
-        session.execute(insert(File), new)
-    for sf in files:
-        row = existing.get(sf.relpath)
-        if row is not None and row.problem is not None:
+        _insert_files(session, new)
+    changed = {k[0]: sf for sf in files if (k := known.get(sf.relpath)) is not None
+               and (k[3] is not None or k[1] != sf.size or k[2] != sf.mtime_ns)}
+    for row in _file_objects(session, sorted(changed)):
+        sf = changed[row.id]
+        if row.problem is not None:
             row.problem = None  # could not be taken last time, readable now
-        if row is not None and (row.size != sf.size or row.mtime_ns != sf.mtime_ns):
+        if row.size != sf.size or row.mtime_ns != sf.mtime_ns:
             row.size, row.mtime_ns = sf.size, sf.mtime_ns
             row.set_hashes(dict.fromkeys(row.hashes(), None))
             for c in row.copies:
                 c.state, c.reason = CopyState.PENDING.value, "source file changed since the last offload"
     session.flush()
-    if new:
-        existing = {f.relpath_raw: f for f in session.scalars(select(File).where(File.card_id == card.id))}
-    return existing
+    rows = session.connection().execute(select(*_FILE_ROW).where(_FILE_ROW[0].table.c.card_id == card.id))
+    return {r[1]: FileRow._make(r) for r in rows}  # Core rows: no ORM loading for a card's worth
+
+
+def _file_objects(session: Session, ids: Sequence[int]) -> list[File]:
+    """ORM rows ``ids`` in id order, 900 per query (SQLite's bound-parameter limit)."""
+    out: list[File] = []
+    for i in range(0, len(ids), 900):
+        out += session.scalars(select(File).where(File.id.in_(ids[i:i + 900])).order_by(File.id))
+    return out
+
+
+_SYNC_INSERT_TRIGGER = "sync_files_ins"
+
+
+def _insert_files(session: Session, rows: list[tuple[int, bytes, str, int, int]]) -> None:
+    """Insert ``(card_id, relpath_raw, relpath, size, mtime_ns)`` rows in one ``executemany`` of plain tuples.
+
+    On SQLite with the sync triggers installed (migration 0015) and capture on, the insert trigger would tick
+    the cart's clock, stamp ``sync_hlc`` and queue an outbox entry once per row — most of a large card's insert.
+    Here capture is off for the insert and the same is done set-based after it: one clock advance for all the
+    rows, each row in insert order one HLC value further (``l << 20 | counter``, the counter carrying into
+    ``l``), one ``sync_outbox`` entry per row in the same order. Anywhere else the rows go through the triggers.
+    """
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    if conn.dialect.name != "sqlite" or not _stamps_inserts(raw):
+        session.execute(insert(File), [dict(zip(_INSERT_COLUMNS, r, strict=True)) for r in rows])
+        return
+    cur = raw.cursor()
+    try:
+        cur.execute("INSERT INTO sync_apply (id) VALUES (1)")  # the triggers record nothing (our transaction)
+        try:
+            cur.executemany(f"INSERT INTO files ({', '.join(_INSERT_COLUMNS)}) VALUES (?, ?, ?, ?, ?)", rows)
+        finally:
+            cur.execute("DELETE FROM sync_apply")
+        _stamp_new_files(cur, rows[0][0], [r[1] for r in rows])
+    finally:
+        cur.close()
+
+
+_INSERT_COLUMNS = ("card_id", "relpath_raw", "relpath", "size", "mtime_ns")
+
+
+def _stamps_inserts(raw) -> bool:
+    """The file insert trigger is installed, capture is on (no ``sync_apply`` row) and the cart's clock row
+    exists (without it the trigger's outbox insert fails: then the triggers run and fail as they always did)."""
+    return raw.execute(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?) "
+        "AND NOT EXISTS (SELECT 1 FROM sync_apply) AND EXISTS (SELECT 1 FROM sync_cart WHERE id = 1)",
+        (_SYNC_INSERT_TRIGGER,)).fetchone()[0] == 1
+
+
+def _stamp_new_files(cur, card_id: int, relpaths: list[bytes]) -> None:
+    """What ``sync_files_ins`` does per row, for the card's rows ``relpaths`` just inserted, in that order."""
+    ids = dict(cur.execute("SELECT relpath_raw, id FROM files WHERE card_id = ?", (card_id,)))
+    l_old, c_old, now = cur.execute(f"SELECT hlc_ms, hlc_count, {_NOW_MS} FROM sync_cart WHERE id = 1").fetchone()
+    first = (max(l_old, now) << COUNTER_BITS) | (0 if now > l_old else c_old + 1)
+    stamped = [(ids[rel], first + n) for n, rel in enumerate(relpaths)]
+    last = stamped[-1][1]
+    cur.execute("CREATE TEMP TABLE IF NOT EXISTS pixm_new_files (id INTEGER PRIMARY KEY, hlc INTEGER NOT NULL)")
+    cur.execute("DELETE FROM pixm_new_files")
+    cur.executemany("INSERT INTO pixm_new_files (id, hlc) VALUES (?, ?)", stamped)
+    cur.execute("UPDATE sync_cart SET hlc_ms = ?, hlc_count = ? WHERE id = 1",
+                (last >> COUNTER_BITS, last & ((1 << COUNTER_BITS) - 1)))
+    # by primary key on both sides; sync_hlc changes, so the update trigger stays silent (as for the insert's own)
+    cur.execute("UPDATE files SET sync_hlc = (SELECT n.hlc FROM pixm_new_files n WHERE n.id = files.id) "
+                "WHERE id IN (SELECT id FROM pixm_new_files)")
+    cur.execute("INSERT INTO sync_outbox (tbl, row_id, op, hlc) SELECT 'files', id, 'u', hlc FROM pixm_new_files "
+                "ORDER BY hlc")
+    cur.execute("DELETE FROM pixm_new_files")
 
 
 def sync_problems(session: Session, card: Card, problems: Sequence[tuple[bytes, str]],
