@@ -17,7 +17,7 @@ from pixm_desktop.core.hashes import MHL_ORDER, HashAlgorithm
 from pixm_desktop.core.model import CopyFailure, CopyState, JobStatus, SourceFile
 from pixm_desktop.core.states import JobKind
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, Project, ShootDay, utcnow
-from pixm_desktop.store.sync_local import _NOW_MS
+from pixm_desktop.store.sync_local import tick
 from pixm_desktop.store.sync_registry import COUNTER_BITS
 
 
@@ -158,7 +158,7 @@ def _insert_files(session: Session, rows: list[tuple[int, bytes, str, int, int]]
             cur.executemany(f"INSERT INTO files ({', '.join(_INSERT_COLUMNS)}) VALUES (?, ?, ?, ?, ?)", rows)
         finally:
             cur.execute("DELETE FROM sync_apply")
-        _stamp_new_files(cur, rows[0][0], [r[1] for r in rows])
+        _stamp_new_files(cur, rows[0][0], [r[1] for r in rows], first=tick(conn))
     finally:
         cur.close()
 
@@ -175,11 +175,10 @@ def _stamps_inserts(raw) -> bool:
         (_SYNC_INSERT_TRIGGER,)).fetchone()[0] == 1
 
 
-def _stamp_new_files(cur, card_id: int, relpaths: list[bytes]) -> None:
-    """What ``sync_files_ins`` does per row, for the card's rows ``relpaths`` just inserted, in that order."""
+def _stamp_new_files(cur, card_id: int, relpaths: list[bytes], *, first: int) -> None:
+    """What ``sync_files_ins`` does per row, for the card's rows ``relpaths`` just inserted, in that order;
+    ``first``: the clock's value for the first row (``sync_local.tick``), the others reserved after it."""
     ids = dict(cur.execute("SELECT relpath_raw, id FROM files WHERE card_id = ?", (card_id,)))
-    l_old, c_old, now = cur.execute(f"SELECT hlc_ms, hlc_count, {_NOW_MS} FROM sync_cart WHERE id = 1").fetchone()
-    first = (max(l_old, now) << COUNTER_BITS) | (0 if now > l_old else c_old + 1)
     stamped = [(ids[rel], first + n) for n, rel in enumerate(relpaths)]
     last = stamped[-1][1]
     cur.execute("CREATE TEMP TABLE IF NOT EXISTS pixm_new_files (id INTEGER PRIMARY KEY, hlc INTEGER NOT NULL)")
