@@ -3,8 +3,8 @@
 Why: every system call releases Python's GIL and the next one takes it back. With a reader, a writer and a
 verifier per destination all busy on small files, the GIL changes hands on nearly every call (about 30 calls
 per file), and a hand-over to a thread on another core costs a cross-core wake-up. On a 20,000-file card
-that was 628,000 context switches, a third of the offload's processor time, and 20 % more wall time than the
-same threads on one core. Large files are the other way round: their copies and hashes are long calls with
+that was 628,000 context switches, a fifth of the offload's processor time spent switching and waking
+threads, and 20 % more wall time than the same threads on one core. Large files are the other way round: their copies and hashes are long calls with
 the GIL released, so they keep every core.
 
 Linux only (``os.sched_setaffinity`` sets the calling thread's mask there); elsewhere this does nothing.

@@ -76,7 +76,8 @@ def open_uncached(path: os.PathLike | str | bytes, *, flush: bool = True, expect
     """Open the regular file ``path`` read-only for a re-read from the media; returns an OS file descriptor.
 
     With ``flush`` dirty pages are written first (fsync) so that dropping the cache forces a read from the
-    drive; the copier passes ``flush=False`` for files it already made durable. Raises :class:`NotACopyError` for a link, folder, special file or a file off ``expect_dev``, else ``OSError``.
+    drive; the copier passes ``flush=False`` for files it already made durable. Raises
+    :class:`NotACopyError` for a link, folder, special file or a file off ``expect_dev``, else ``OSError``.
     """
     fd = open_regular(path, expect_dev=expect_dev)
     try:
