@@ -343,6 +343,24 @@ def test_card_file_replaced_by_a_fifo_after_the_scan_fails_without_hanging(tmp_p
     assert not (tmp_path / "d1" / "DCIM" / "G0040.JPG").exists()
 
 
+def test_card_file_replaced_by_a_link_after_the_scan_is_never_followed(tmp_path):
+    """A link put in a small file's place (same size, same name) is refused by the open ahead and the read."""
+    src = tmp_path / "card"
+    _card_of_small_files(src)
+    scan = scan_card(src)
+    victim = src / "DCIM" / "G0040.JPG"
+    st = victim.stat()
+    outside = write(tmp_path / "outside.JPG", os.urandom(st.st_size))
+    os.utime(outside, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and mtime as the scan saw
+    victim.unlink()
+    victim.symlink_to(outside)
+    final, hashed, _ = copy_card(src, [tmp_path / "d1"], scan=scan)
+    res = final[(b"DCIM/G0040.JPG", 0)]
+    assert res.state == CopyState.FAILED and b"DCIM/G0040.JPG" not in hashed
+    assert not os.path.lexists(tmp_path / "d1" / "DCIM" / "G0040.JPG")
+    assert sum(r.state == CopyState.VERIFIED for r in final.values()) == 79
+
+
 def test_card_file_replaced_after_it_was_opened_ahead_is_failed_not_recorded(tmp_path, monkeypatch):
     """The descriptor opened ahead still reads the old file; the path names another one by the read's end:
     the inode check refuses it, so neither file's bytes are recorded under that name."""
