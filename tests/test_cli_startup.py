@@ -26,18 +26,28 @@ def test_importing_the_cli_loads_no_heavy_library():
     assert _loaded_after("import pixm_desktop.cli") == []
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["verify", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["verify", "--help"], ["offload", "--help"]])
 def test_help_and_version_load_no_heavy_library_beyond_their_command(argv):
     # the command list and version load nothing heavy; a command's own --help loads what its module needs:
-    # verify the catalog, never a video, PDF or edit library
+    # verify and offload the catalog, never a video, PDF or edit library (offload's aftercare is imported while
+    # the card copies: cli.offload.AFTER_COPY_MODULES)
     code = ("from pixm_desktop.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    try:\n        main({argv!r})\n    except SystemExit:\n        pass")
     loaded = _loaded_after(code)
-    allowed = {"sqlalchemy", "alembic"} if argv[0] == "verify" else set()
+    allowed = {"sqlalchemy", "alembic"} if argv[0] in ("verify", "offload") else set()
     assert set(loaded) <= allowed, loaded
 
 
 def test_the_guard_sees_a_heavy_import():
     # the probe is not blind: importing the catalog layer shows up
     assert "sqlalchemy" in _loaded_after("import pixm_desktop.store.db")
+
+
+def test_offload_imports_its_aftercare_while_the_card_copies():
+    code = ("from pixm_desktop.cli.offload import AFTER_COPY_MODULES, import_ahead\n"
+            "import_ahead(('pixm_desktop.no_such_module', 'reportlab')).join(60)\n"  # a failure stops the list
+            "assert 'reportlab' not in sys.modules\n"
+            "import_ahead(AFTER_COPY_MODULES).join(120)\n"
+            "assert all(m in sys.modules for m in AFTER_COPY_MODULES), AFTER_COPY_MODULES")
+    assert {"reportlab", "av"} <= set(_loaded_after(code))

@@ -4,9 +4,11 @@ a verified offload (the clips, the offload report), the same ``aftercare`` job t
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.progress import (
     BarColumn,
@@ -21,7 +23,6 @@ from rich.table import Table
 
 from pixm_desktop.cli._commands import command_help
 from pixm_desktop.cli._common import console, day_arg, escape, out
-from pixm_desktop.cli.clips import print_ingest
 from pixm_desktop.core.errors import (
     CancelledError,
     NotSafeError,
@@ -35,11 +36,18 @@ from pixm_desktop.core.states import AftercareJobOptions, JobKind
 from pixm_desktop.services import jobs, status
 from pixm_desktop.services.context import default_catalog_path, open_catalog
 from pixm_desktop.services.jobs import recover_interrupted
-from pixm_desktop.services.jobs.aftercare import AftercareResult, after_offload
 from pixm_desktop.services.jobs.offload import OffloadKind
 from pixm_desktop.services.offload import OffloadRequest, OffloadResult
 from pixm_desktop.services.settings import OffloadSettings, production_tokens
 from pixm_desktop.services.status import CardVerdict
+
+if TYPE_CHECKING:
+    from pixm_desktop.services.jobs.aftercare import AftercareResult
+
+#: What runs after a verified offload (the aftercare job, the clip summary), imported while the card copies rather
+#: than before: on a cart whose page cache a card has emptied they are half a second of reading before the first
+#: byte is copied (``docs/performance.md``).
+AFTER_COPY_MODULES = ("pixm_desktop.services.jobs.aftercare", "pixm_desktop.cli.clips")
 
 
 def register(sub) -> None:
@@ -248,6 +256,7 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
     if stop is not None:
         stop.cancel = cancel  # a signal now only cancels: the engine records the job and returns
     result = None
+    import_ahead(AFTER_COPY_MODULES)
     try:
         result = _run_shown(job, cancel, plan, quiet)
     finally:
@@ -258,6 +267,8 @@ def run_offload(request: OffloadRequest, catalog_path: Path | None, *, quiet: bo
     print_offload_summary(result, shown_warnings=shown, verdict=verdict)
     stopped = stop is not None and stop.signum is not None
     if result.ok and not stopped:
+        from pixm_desktop.services.jobs.aftercare import after_offload
+
         options = after_offload(settings or OffloadSettings(), result.card_id, result.job_id, clips=clips,
                                 report=report, catalog=catalog_path or default_catalog_path())
         if options is not None:
@@ -291,6 +302,8 @@ def run_aftercare(catalog_path: Path | None, options: AftercareJobOptions, *, qu
         if stop is not None:
             stop.cancel = None
     if result.ingest is not None:
+        from pixm_desktop.cli.clips import print_ingest
+
         print_ingest(result.ingest)
     if result.report:
         out.print(f"offload report: {escape(result.report)}")
@@ -298,6 +311,21 @@ def run_aftercare(catalog_path: Path | None, options: AftercareJobOptions, *, qu
         out.print(f"[yellow]offload report not written:[/] {escape(result.report_error)} — "
                   "`pixm report offload --card CARD -o FILE` writes it")
     return result
+
+
+def import_ahead(modules: tuple[str, ...]) -> threading.Thread:
+    """Import ``modules`` in a daemon thread, in order, and return it. A module that fails to import is left to
+    the import where it is used, which raises it there with its context (and stops this thread's list)."""
+    def run() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                return
+
+    thread = threading.Thread(target=run, name="pixm-import-ahead", daemon=True)
+    thread.start()
+    return thread
 
 
 def _with_clip_bar(run, quiet: bool):
