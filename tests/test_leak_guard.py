@@ -68,3 +68,24 @@ def test_a_timer_deleted_with_its_owner_is_no_leak():
 """)
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*Qt timer left running: forgotten-refresh every 5000 ms*"])
+
+
+def test_a_widget_deleted_later_during_a_test_is_gone_before_the_next(inner):
+    # outside a running event loop Qt never delivers deleteLater by itself: the guard does, after each test
+    result = inner("""
+from PySide6.QtWidgets import QApplication, QWidget
+import shiboken6
+
+app = QApplication.instance() or QApplication([])
+kept = []
+
+def test_closes_a_window():
+    window = QWidget()
+    child = QWidget(window)
+    window.deleteLater()
+    kept.append(child)  # a wrapper still held: only the C++ side goes
+
+def test_the_window_is_deleted():
+    assert not shiboken6.isValid(kept[0])
+""")
+    result.assert_outcomes(passed=2)

@@ -204,10 +204,13 @@ def test_pixm_verify_fails_a_copy_replaced_by_a_symlink(env) -> None:
 # ------------------------------------------------------------- the verdict when the catalog cannot be written
 
 
-def test_the_verdict_is_printed_when_the_catalog_is_locked(env) -> None:
+def test_the_verdict_is_printed_when_the_catalog_is_locked(env, monkeypatch) -> None:
+    from pixm_desktop.store import db
+
     base, dests, catalog = env
     card = make_sample_card(base / "cards", "sound")
     assert cli(*offload_args(card.root, dests, catalog)).code == 0
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 500)  # the message is tested here, not the 10 s wait
     folder = dest_card(dests[0], "sound", card.root.name)
     blocker = sqlite3.connect(catalog, timeout=0)
     try:

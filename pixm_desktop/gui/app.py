@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return app.exec()
     finally:
         window.shutdown()
+        window.deleteLater()  # the window's widgets go with it when main() is called again in one process
         collector.uninstall()
         catalog.close()
 
@@ -129,6 +130,7 @@ def smoke_test(argv: list[str]) -> int:
         finally:
             win.shutdown()
             win.close()
+            win.deleteLater()
             catalog.close()
 
     results = selfcheck.run_checks(extra=(("window", window),))

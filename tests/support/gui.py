@@ -127,6 +127,7 @@ class Cart:
         for w in self.windows:
             w.shutdown()
             w.close()
+            w.deleteLater()  # delivered after the test (support.leaks): a closed window is otherwise kept
         for c in self.catalogs:
             c.close()
 
