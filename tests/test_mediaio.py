@@ -107,8 +107,9 @@ def _written_before_first_durable(monkeypatch, card: Path, dest: Path, *, writeb
     from pixm_desktop.engine.copier import CopyTask, run_copy
     from pixm_desktop.engine.scan import scan_card
 
-    if not writeback:
+    if not writeback:  # nothing sent to the drive before the batch's syncfs: no writeback, no pacing
         monkeypatch.setattr(copier, "start_writeback", lambda fd, offset, length: None)
+        monkeypatch.setattr(copier, "wait_until_stored", lambda fd: None)
     real, seen = copier.make_durable, []
     base = _device_written_bytes(dest.parent)
 
@@ -148,3 +149,44 @@ def test_copies_reach_the_drive_while_written_not_at_the_batch_sync(mount_ext4, 
         pytest.skip(f"this kernel wrote {control} bytes back on its own (low dirty thresholds): nothing to tell apart")
     written = _written_before_first_durable(monkeypatch, card, disk / "copy", writeback=True)
     assert written >= 16 << 20, f"only {written} bytes reached the drive before the batch was made durable"
+
+
+def _device_read_bytes(device: str) -> int:
+    return int(Path(f"/sys/block/{Path(device).name}/stat").read_text().split()[2]) * 512
+
+
+def test_a_slow_drive_re_reads_finished_copies_while_later_ones_are_written(tmp_path, monkeypatch):
+    """A card read faster than a destination writes: each writer waits for its drive every ``WRITE_AHEAD``
+    bytes, so batches reach the drive (and are re-read from it) while later files are still being written.
+    Without the pacing the whole card waits in memory, the first batch's syncfs waits for all of it, and not
+    one byte is re-read before the last file is written."""
+    from pixm_desktop.core.model import ProgressSnapshot
+    from pixm_desktop.engine import copier
+    from pixm_desktop.engine.copier import CopyTask, run_copy
+    from pixm_desktop.engine.scan import scan_card
+    from support.throttled import DriveSpec, throttled_drives, unavailable_reason
+
+    if reason := unavailable_reason():
+        pytest.skip(reason)
+    monkeypatch.setattr(copier, "WRITE_AHEAD", 4 << 20)
+    card = tmp_path / "card"
+    card.mkdir()
+    for i in range(800):  # stills: below the size whose writeback the writer starts itself
+        (card / f"S{i:04d}.JPG").write_bytes(os.urandom(48 << 10))
+    scan = scan_card(card)
+    progress = ProgressSnapshot(scan.total_bytes, len(scan.files))
+    with throttled_drives([DriveSpec("slow", 96 << 20, read_mb_s=20, write_mb_s=20)], tmp_path / "cart") as (slow,):
+        base = _device_read_bytes(slow.device)
+        read_when_written: list[int] = []
+
+        def results():
+            for event in run_copy(card, [slow.mount / "card"], [CopyTask(f, (0,)) for f in scan.files],
+                                  algorithms=(HashAlgorithm.XXH64,), progress=progress):
+                if not read_when_written and progress.destinations[0].bytes_written == scan.total_bytes:
+                    read_when_written.append(_device_read_bytes(slow.device) - base)
+                yield event
+
+        events = list(results())
+    assert sum(1 for e in events if getattr(e, "state", None) == "verified") == len(scan.files)
+    assert read_when_written and read_when_written[0] >= 8 << 20, \
+        f"{read_when_written} bytes re-read from the drive when the last file was written"

@@ -53,6 +53,7 @@ from pixm_desktop.engine.mediaio import (
     open_for_reread,
     rename_no_replace,
     start_writeback,
+    wait_until_stored,
 )
 
 READ_AHEAD_FILES = 32  # small source files asked of the card ahead of the reader
@@ -63,6 +64,7 @@ BATCH_BYTES = 4 * 1024 * 1024  # a batch is handed over at this many bytes of sm
 BATCH_MESSAGES = 384  # … or this many messages (three per file), whichever comes first
 BATCH_FILES = 1024  # finished copies made durable (one syncfs), renamed and re-read together …
 BATCH_SECONDS = 0.5  # … or those finished within this long: fewer journal commits per small file
+WRITE_AHEAD = 32 * 1024 * 1024  # bytes a writer may have written past what its drive has stored (see _pace)
 WRITEBACK_FROM = 64 * 1024  # smaller copies wait for their batch's syncfs (one request per tiny file costs more)
 _UTIME_BY_FD = os.utime in os.supports_fd  # the copy's mtime set through its open file: no path lookup
 TEMP_PREFIX = ".pixm-"
@@ -172,6 +174,8 @@ class _Destination:
         self._batch: list = []  # the reader's messages of small files not handed over yet
         self._batch_bytes = 0
         self._writer_stopped = self._verifier_stopped = False
+        self._unstored = 0  # bytes this writer wrote since it last waited for its drive
+        self._pace_fd: int | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self, dirs: Sequence[bytes], root: tuple[Path, int | None] | None = None) -> None:
@@ -278,6 +282,8 @@ class _Destination:
             self._write_items()
         finally:
             self.core.release()
+            if self._pace_fd is not None:
+                _close_quietly(self._pace_fd)
 
     def _write_items(self) -> None:
         while True:
@@ -355,10 +361,26 @@ class _Destination:
                 self._tail_hole = False
                 if self._file is not None and self._file.size > SMALL_FILE:
                     start_writeback(self._fd, self._received, len(chunk))  # the drive writes while we go on
+                self._unstored += len(chunk)
             self._received += len(chunk)
             self.progress.bytes_written += len(chunk)
         except OSError as exc:
             self._fail(exc)
+        self._pace()
+
+    def _pace(self) -> None:
+        """Keep this writer at most :data:`WRITE_AHEAD` bytes ahead of its drive. A card read faster than a
+        destination writes would otherwise sit in memory until the verifier's first ``syncfs``, which then
+        waits for all of it: the drive could not re-read a finished batch while later files were written."""
+        if self._unstored < WRITE_AHEAD:
+            return
+        self._unstored = 0
+        try:
+            if self._pace_fd is None:
+                self._pace_fd = os.open(self.base, os.O_RDONLY)
+            wait_until_stored(self._pace_fd)
+        except OSError:
+            pass  # pacing only: the batch's make_durable reports what went wrong
 
     def _close(self, msg: tuple[SourceFile, Mapping[HashAlgorithm, str]]) -> None:
         f, hashes = msg

@@ -233,6 +233,14 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
         _SYNC_FILE_RANGE(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
 
 
+def wait_until_stored(fd: int) -> None:
+    """Wait until what was written so far to the filesystem of ``fd`` has reached its drive (Linux ``syncfs``;
+    a no-op elsewhere). Pacing only: it proves nothing and reports nothing. What a copy counts on is its
+    batch's :func:`make_durable` and its re-read from the drive, which fails any copy that did not reach it."""
+    if _SYNCFS is not None:
+        _SYNCFS(fd)
+
+
 _RENAMEAT2 = _linux_libc("renameat2", "c_int", "c_char_p", "c_int", "c_char_p", "c_uint")
 _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
