@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         argv = sys.argv[1:] if argv is None else list(argv)
         if argv[:1] == ["--smoke-test"]:
             return smoke_test()
+        if whole_process:
+            _prefetch_card(argv)
         args = build_parser(argv).parse_args(argv)
         if whole_process:
             collector.tune()  # after the command's imports (see core.collector)
@@ -86,6 +89,16 @@ def _error(exc: PixmError) -> int:
     todo = f" — {h.todo}" if h.todo else ""  # scripts and tests read "error: what [where] — what to do"
     console.print(f"[bold red]error:[/] {escape(h.what + where + todo)}")
     return exc.exit_code
+
+
+def _prefetch_card(argv: Sequence[str]) -> None:
+    """``pixm offload CARD …``: list the card's folder tree while the offload's libraries load
+    (:mod:`services.prefetch`). Only when the card comes right after the command, where it cannot be an
+    option's value; anything else starts nothing."""
+    if len(argv) >= 2 and argv[0] == "offload" and not argv[1].startswith("-") and os.path.isdir(argv[1]):
+        from pixm_desktop.services import prefetch
+
+        prefetch.prefetch_card(argv[1])
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
