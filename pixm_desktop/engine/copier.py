@@ -43,6 +43,7 @@ from pixm_desktop.core.model import (
 from pixm_desktop.engine.cores import PIN_UP_TO, SharedCore
 from pixm_desktop.engine.mediaio import (
     ATOMIC_NO_REPLACE,
+    CAN_WAIT_UNTIL_STORED,
     CHUNK_SIZE,
     READ_AHEAD_MAX,
     REREAD_AHEAD,
@@ -372,7 +373,7 @@ class _Destination:
         """Keep this writer at most :data:`WRITE_AHEAD` bytes ahead of its drive. A card read faster than a
         destination writes would otherwise sit in memory until the verifier's first ``syncfs``, which then
         waits for all of it: the drive could not re-read a finished batch while later files were written."""
-        if self._unstored < WRITE_AHEAD:
+        if self._unstored < WRITE_AHEAD or not CAN_WAIT_UNTIL_STORED:
             return
         self._unstored = 0
         try:

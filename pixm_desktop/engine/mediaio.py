@@ -233,6 +233,10 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
         _SYNC_FILE_RANGE(fd, offset, length, _SYNC_FILE_RANGE_WRITE)
 
 
+#: Whether :func:`wait_until_stored` can wait here (Linux ``syncfs``).
+CAN_WAIT_UNTIL_STORED = _SYNCFS is not None
+
+
 def wait_until_stored(fd: int) -> None:
     """Wait until what was written so far to the filesystem of ``fd`` has reached its drive (Linux ``syncfs``;
     a no-op elsewhere). Pacing only: it proves nothing and reports nothing. What a copy counts on is its
