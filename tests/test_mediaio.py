@@ -190,3 +190,29 @@ def test_a_slow_drive_re_reads_finished_copies_while_later_ones_are_written(tmp_
     assert sum(1 for e in events if getattr(e, "state", None) == "verified") == len(scan.files)
     assert read_when_written and read_when_written[0] >= 8 << 20, \
         f"{read_when_written} bytes re-read from the drive when the last file was written"
+
+
+def test_only_a_destination_alone_on_its_filesystem_is_paced(tmp_path, monkeypatch, mount_tmpfs):
+    # a syncfs waits for everything written to its filesystem: a writer sharing it with the card or another
+    # copy would stall for their writes, so only the copy on a filesystem of its own waits for its drive
+    from pixm_desktop.core.model import ProgressSnapshot
+    from pixm_desktop.engine import copier
+    from pixm_desktop.engine.copier import CopyTask, run_copy
+    from pixm_desktop.engine.scan import scan_card
+
+    if not copier.CAN_WAIT_UNTIL_STORED:
+        pytest.skip("no syncfs here: no writer is paced")
+    monkeypatch.setattr(copier, "WRITE_AHEAD", 1 << 20)
+    waited: list[int] = []
+    monkeypatch.setattr(copier, "wait_until_stored", lambda fd: waited.append(os.fstat(fd).st_dev))
+    card = tmp_path / "card"
+    card.mkdir()
+    for i in range(40):
+        (card / f"T{i:03d}.WAV").write_bytes(os.urandom(256 << 10))
+    alone = mount_tmpfs(64 << 20)
+    scan = scan_card(card)
+    dests = [tmp_path / "a", tmp_path / "b", alone / "c"]
+    events = list(run_copy(card, dests, [CopyTask(f, (0, 1, 2)) for f in scan.files],
+                           algorithms=(HashAlgorithm.XXH64,), progress=ProgressSnapshot(scan.total_bytes, 40)))
+    assert sum(1 for e in events if getattr(e, "state", None) == "verified") == 3 * 40
+    assert len(waited) >= 5 and set(waited) == {os.stat(alone).st_dev}

@@ -177,6 +177,7 @@ class _Destination:
         self._writer_stopped = self._verifier_stopped = False
         self._unstored = 0  # bytes this writer wrote since it last waited for its drive
         self._pace_fd: int | None = None
+        self.paced = False  # set by run_copy: only a destination alone on its filesystem is paced
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def start(self, dirs: Sequence[bytes], root: tuple[Path, int | None] | None = None) -> None:
@@ -372,8 +373,10 @@ class _Destination:
     def _pace(self) -> None:
         """Keep this writer at most :data:`WRITE_AHEAD` bytes ahead of its drive. A card read faster than a
         destination writes would otherwise sit in memory until the verifier's first ``syncfs``, which then
-        waits for all of it: the drive could not re-read a finished batch while later files were written."""
-        if self._unstored < WRITE_AHEAD or not CAN_WAIT_UNTIL_STORED:
+        waits for all of it: the drive could not re-read a finished batch while later files were written.
+        Only on a filesystem of its own (:func:`_pace_alone`): a ``syncfs`` also waits for whatever else is
+        written there, and one shared with the card or another copy would stall this writer for theirs."""
+        if self._unstored < WRITE_AHEAD or not self.paced:
             return
         self._unstored = 0
         try:
@@ -691,6 +694,7 @@ def run_copy(
              for i, p in enumerate(card_paths)]
     for i, d in enumerate(dests):
         d.start(dirs, roots[i] if roots else None)
+    _pace_alone(source_root, dests)
     src_base = os.fsencode(source_root)
     ahead = _CardAhead(src_base)
     try:
@@ -725,6 +729,18 @@ def run_copy(
         for d in dests:
             d.finish()
     yield from _drain(results)
+
+
+def _pace_alone(source_root: Path, dests: list[_Destination]) -> None:
+    """Pace the writers whose destination is on a filesystem neither the card nor another destination is on
+    (see ``_Destination._pace``), where the system can wait for a drive at all."""
+    try:
+        card_dev = os.stat(source_root).st_dev
+    except OSError:
+        return  # the reader reports the card
+    devs = [d.dev for d in dests]
+    for d in dests:
+        d.paced = CAN_WAIT_UNTIL_STORED and d.dev is not None and d.dev != card_dev and devs.count(d.dev) == 1
 
 
 class _CardAhead:
