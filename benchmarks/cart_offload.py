@@ -37,6 +37,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -205,7 +206,54 @@ def _template_catalog(work: Path) -> Path:
     return template
 
 
-def run_pixm(card: Path, dests: list[Path], work: Path, extra: list[str]) -> dict:
+class Timeline:
+    """Bytes each rig drive has read and written since the start, sampled from ``/proc/diskstats`` every
+    ``step`` seconds while a run goes on: where a run waits (program start, scan, writes, re-reads)."""
+
+    def __init__(self, drives: dict[str, Drive], step: float = 0.1):
+        self.numbers = {tuple(int(x) for x in d.number.split(":")): n for n, d in drives.items()}
+        self.step, self.rows = step, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> Timeline:
+        self._t0 = time.perf_counter()
+        self._base = self._read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _read(self) -> dict[str, tuple[int, int]]:
+        out = {}
+        for line in Path("/proc/diskstats").read_text().splitlines():
+            f = line.split()
+            name = self.numbers.get((int(f[0]), int(f[1])))
+            if name:
+                out[name] = (int(f[5]) * 512, int(f[9]) * 512)
+        return out
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.step):
+            now = self._read()
+            self.rows.append([round(time.perf_counter() - self._t0, 2),
+                              {n: [(now[n][0] - self._base[n][0]) / MB, (now[n][1] - self._base[n][1]) / MB]
+                               for n in now}])
+
+    def table(self, every: float = 0.25) -> str:
+        lines, last = [], -every
+        for t, drives in self.rows:
+            if t - last >= every:
+                last = t
+                lines.append(f"{t:6.2f} s  " + "  ".join(f"{n} read {r:6.1f} written {w:6.1f} MB"
+                                                          for n, (r, w) in sorted(drives.items())))
+        return "\n".join(lines)
+
+
+def run_pixm(card: Path, dests: list[Path], work: Path, extra: list[str],
+             timeline: dict[str, Drive] | None = None) -> dict:
     for d in dests:
         _clear(d)
     catalog = work / "pixm-catalog.sqlite"
@@ -215,11 +263,19 @@ def run_pixm(card: Path, dests: list[Path], work: Path, extra: list[str]) -> dic
     _timed_drop(card, *dests)
     cmd = [str(PIXM), "offload", str(card), *sum((["--dest", str(d)] for d in dests), []), "--template", "{card}",
            "--catalog", str(catalog), "--quiet", "--no-ingest", *extra]
-    seconds, rss = _peak_rss(cmd, work / "pixm-last-run.log")  # drive warnings: images on tmpfs
+    if timeline is None:
+        seconds, rss = _peak_rss(cmd, work / "pixm-last-run.log")  # drive warnings: images on tmpfs
+    else:
+        with Timeline(timeline) as tl:
+            seconds, rss = _peak_rss(cmd, work / "pixm-last-run.log")
+        print(f"PIXM's run, MB per drive since its start:\n{tl.table()}", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     subprocess.run(["sync", "-f", *map(str, dests)], check=True)
     flush = time.perf_counter() - t0
-    return {"seconds": seconds + flush, "trailing_sync_s": flush, "peak_rss_bytes": rss}
+    out = {"seconds": seconds + flush, "trailing_sync_s": flush, "peak_rss_bytes": rss}
+    if timeline is not None:
+        out["timeline_mb"] = tl.rows
+    return out
 
 
 def _quiet(cmd: list[str] | str, **kw) -> None:
@@ -254,11 +310,15 @@ def _count_files(folder: Path) -> int:
     return sum(len(files) for _, _, files in os.walk(folder))
 
 
-def bench_shape(shape: str, card: Path, dests: list[Path], work: Path, repeat: int, extra: list[str]) -> dict:
+def bench_shape(shape: str, card: Path, dests: list[Path], work: Path, repeat: int, extra: list[str],
+                timeline: dict[str, Drive] | None = None) -> dict:
     runs: dict[str, list[dict]] = {"pixm": [], "manual": []}
     for r in range(repeat):
         for tool in (("pixm", "manual") if r % 2 == 0 else ("manual", "pixm")):
-            res = run_pixm(card, dests, work, extra) if tool == "pixm" else run_manual(card, dests, work)
+            if tool == "pixm":
+                res = run_pixm(card, dests, work, extra, timeline if r == 0 else None)
+            else:
+                res = run_manual(card, dests, work)
             if tool == "pixm" and r == 0:
                 copied = [_count_files(d / card.name) for d in dests]
                 res["files_per_destination"] = copied
@@ -299,6 +359,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs of each tool per shape; the median is reported")
     ap.add_argument("--no-report", action="store_true", help="pass --no-report to pixm (no offload PDF)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--timeline", action="store_true",
+                    help="print (and keep in --json) MB read and written per drive every 0.1 s of PIXM's first run")
     args = ap.parse_args()
     reason = unavailable_reason()
     if reason:
@@ -324,7 +386,7 @@ def main() -> None:
             write_card(card, plans[shape])
             nbytes = sum(s for _, s in plans[shape])
             load0 = os.getloadavg()[0]
-            res = bench_shape(shape, card, dests, work, args.repeat, extra)
+            res = bench_shape(shape, card, dests, work, args.repeat, extra, by_name if args.timeline else None)
             results[shape] = {"files": len(plans[shape]), "bytes": nbytes, "limit_s": physical_limit(nbytes, rates),
                               "load": [load0, os.getloadavg()[0]], **res}
             shutil.rmtree(card)
