@@ -92,11 +92,16 @@ def test_rename_no_replace_refuses_an_existing_file_and_leaves_both(tmp_path):
         rename_no_replace(os.fsencode(tmp), os.fsencode(final))
 
 
+def _block_bytes(device: str, field: int) -> int:
+    """``/sys/block/DEV/stat`` field ``field`` (2: sectors read, 6: sectors written) in bytes."""
+    return int(Path(f"/sys/block/{Path(device).name}/stat").read_text().split()[field]) * 512
+
+
 def _device_written_bytes(mount: Path) -> int:
-    """Bytes the block device under ``mount`` has written (``/sys/block/DEV/stat``, sectors written × 512)."""
+    """Bytes the block device under ``mount`` has written."""
     source = subprocess.run(["findmnt", "-n", "-o", "SOURCE", str(mount)], capture_output=True, text=True,
                             check=True).stdout.strip()
-    return int(Path(f"/sys/block/{Path(source).name}/stat").read_text().split()[6]) * 512
+    return _block_bytes(source, 6)
 
 
 def _written_before_first_durable(monkeypatch, card: Path, dest: Path, *, writeback: bool) -> int:
@@ -151,10 +156,6 @@ def test_copies_reach_the_drive_while_written_not_at_the_batch_sync(mount_ext4, 
     assert written >= 16 << 20, f"only {written} bytes reached the drive before the batch was made durable"
 
 
-def _device_read_bytes(device: str) -> int:
-    return int(Path(f"/sys/block/{Path(device).name}/stat").read_text().split()[2]) * 512
-
-
 def test_a_slow_drive_re_reads_finished_copies_while_later_ones_are_written(tmp_path, monkeypatch):
     """A card read faster than a destination writes: each writer waits for its drive every ``WRITE_AHEAD``
     bytes, so batches reach the drive (and are re-read from it) while later files are still being written.
@@ -176,14 +177,14 @@ def test_a_slow_drive_re_reads_finished_copies_while_later_ones_are_written(tmp_
     scan = scan_card(card)
     progress = ProgressSnapshot(scan.total_bytes, len(scan.files))
     with throttled_drives([DriveSpec("slow", 96 << 20, read_mb_s=20, write_mb_s=20)], tmp_path / "cart") as (slow,):
-        base = _device_read_bytes(slow.device)
+        base = _block_bytes(slow.device, 2)
         read_when_written: list[int] = []
 
         def results():
             for event in run_copy(card, [slow.mount / "card"], [CopyTask(f, (0,)) for f in scan.files],
                                   algorithms=(HashAlgorithm.XXH64,), progress=progress):
                 if not read_when_written and progress.destinations[0].bytes_written == scan.total_bytes:
-                    read_when_written.append(_device_read_bytes(slow.device) - base)
+                    read_when_written.append(_block_bytes(slow.device, 2) - base)
                 yield event
 
         events = list(results())
