@@ -51,3 +51,30 @@ def test_offload_imports_its_aftercare_while_the_card_copies():
             "import_ahead(AFTER_COPY_MODULES).join(120)\n"
             "assert all(m in sys.modules for m in AFTER_COPY_MODULES), AFTER_COPY_MODULES")
     assert {"reportlab", "av"} <= set(_loaded_after(code))
+
+
+def test_offload_starts_the_aftercare_import_once_the_card_is_read(env, monkeypatch):
+    # started before the job's rows were written, the import held the interpreter's lock against them (a GIL
+    # hand-over per file row inserted); it starts at the first progress with card bytes read, and only once
+    import sqlite3
+
+    from pixm_desktop.cli import main
+    from pixm_desktop.cli import offload as cli_offload
+    from support.cards import write
+
+    base, dests, catalog = env
+    card = base / "A001"
+    for n in range(3):
+        write(card / "DCIM" / f"C{n:03d}.MP4", bytes([n]) * 300_000)
+    seen = []
+
+    def recorded(modules):
+        with sqlite3.connect(catalog) as db:
+            seen.append((modules, db.execute("SELECT status FROM jobs WHERE kind = 'offload'").fetchall()))
+
+    monkeypatch.setattr(cli_offload, "import_ahead", recorded)
+    args = ["offload", str(card), "--catalog", str(catalog), "--quiet", "--no-ingest", "--no-report"]
+    assert main([*args, *sum((["--dest", str(d)] for d in dests), [])]) == 0
+    # once, with the job's row written (still running, or completed when the copy ended within one poll)
+    assert len(seen) == 1 and seen[0][0] == cli_offload.AFTER_COPY_MODULES, seen
+    assert seen[0][1] in ([("running",)], [("completed",)]), seen
