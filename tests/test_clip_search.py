@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,82 @@ def test_a_page_walked_card_by_card_is_the_page_of_the_whole_sort(catalog, monke
         assert [i for page in pages for i in page] == whole, size
         assert all(len(p) == size for p in pages[:len(whole) // size])
     assert bool(walked) == bool(whole)  # every page of a filter with matches was walked
+
+
+# Two characters (migration 0019): the trigram index and the clips it cannot answer, against a plain scan.
+PAIR_CHARS = "aAb0%_\" é\u212aßk"  # ASCII, LIKE's wildcards, a quote, a space; beyond ASCII (K: the Kelvin sign)
+
+
+def _ascii_lower(value: str) -> str:
+    return "".join(ch.lower() if ch.isascii() else ch for ch in value)
+
+
+def _pair_catalog(path: Path, rng) -> tuple:
+    catalog = open_catalog(path)
+    with catalog.session() as s:
+        project = Project(name="Film")
+        s.add(project)
+        s.flush()
+        day = ShootDay(project_id=project.id, day=DAY1)
+        s.add(day)
+        s.flush()
+        card = Card(label="A001", camera="arri", reel="A001", quick_fingerprint="0" * 32, source_path="/c",
+                    shoot_day_id=day.id)
+        s.add(card)
+        s.flush()
+
+        def value(nullable: bool):
+            if nullable and rng.random() < 0.2:
+                return None
+            return "".join(rng.choice(PAIR_CHARS) for _ in range(rng.choice((0, 1, 2, 2, 3, 4, 6))))
+
+        for name, notes in (("\u212aA", "aa"), ("é0bé", None), ("ab", "0b")):  # odd ones, always there
+            s.add(Clip(card_id=card.id, key=f"{name}.mov", name=name, kind="video", notes=notes, camera="B"))
+        for n in range(400):
+            s.add(Clip(card_id=card.id, key=f"{n}.mov", name=value(False) + f"#{n}" * (n % 2), kind="video",
+                       tape_name=value(True), scene=value(True), notes=value(True), camera="AB"[n % 2]))
+        s.commit()
+    return catalog
+
+
+def test_two_characters_match_as_like_does_from_the_index(tmp_path: Path) -> None:
+    import random
+
+    catalog = _pair_catalog(tmp_path / "pairs.sqlite", random.Random(19))
+    rows = _rows(catalog)
+    ascii_chars = [c for c in PAIR_CHARS if c.isascii()]
+    checked = 0
+    for pair in (a + b for a in ascii_chars for b in ascii_chars):
+        for f in (ClipFilter(text=pair), ClipFilter(text=pair, camera="B")):
+            want = {c.id for c in rows if (f.camera is None or c.camera == f.camera) and any(
+                v is not None and _ascii_lower(pair) in _ascii_lower(v)
+                for v in (c.name, c.tape_name, c.scene, c.notes))}
+            assert {r.id for r in clips.list_clips(catalog, f)} == want, f
+            assert clips.count_clips(catalog, f) == len(want), f
+            checked += len(want)
+    assert checked > 1000  # the pairs do occur, in every kind of column
+    # the Kelvin sign folds to k in the index, never in LIKE; a pair beside characters beyond ASCII only
+    assert [r.name for r in clips.list_clips(catalog, ClipFilter(text="ka"))].count("\u212aA") == 0
+    assert "é0bé" in [r.name for r in clips.list_clips(catalog, ClipFilter(text="0B"))]
+    catalog.close()
+
+
+def test_two_characters_read_the_indexes_not_every_clip(catalog) -> None:
+    with catalog.session() as s:
+        def plan(q) -> str:  # the pair's query holds a colon: not a bound parameter of text()
+            compiled = str(q.compile(s.get_bind(), compile_kwargs={"literal_binds": True})).replace(":", "\\:")
+            return " | ".join(r[-1] for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+
+        for q in (clips_repo.count_query(s, ClipFilter(text="so")),
+                  clips_repo.page_query(s, ClipFilter(text="12", limit=200))):
+            got = plan(q)
+            assert "clip_search VIRTUAL TABLE" in got and "ix_clips_pair_text" in got, got
+            assert not re.search(r"SCAN clips(?! USING INDEX ix_clips_pair_text)", got), got  # no scan of them all
+        assert re.search(r"SCAN clips( |$)", plan(clips_repo.count_query(s, ClipFilter(text="é1"))))  # LIKE
+
+
+def test_the_pair_condition_is_the_partial_index_of_migration_0019() -> None:
+    import importlib
+
+    migration = importlib.import_module("pixm_desktop.store.migrations.versions.0019_clip_pair_text")
+    assert migration.UNCOVERED == clips_repo.PAIR_UNCOVERED

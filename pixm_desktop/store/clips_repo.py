@@ -25,11 +25,14 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    not_,
     or_,
     select,
     table,
+    union_all,
     update,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from pixm_desktop.core.model import CopyState
@@ -56,8 +59,9 @@ class ClipFilter:
     ``day`` is the shoot day; ``camera`` the camera letter (logger field); ``camera_kind`` the card's camera
     layout (``arri``, ``sony``, ``sound``…); ``reel`` matches the reel or the tape name; ``scene``/``take`` are
     exact; ``text`` searches clip name, tape name, scene and notes (case-insensitive substring: from three
-    characters through the FTS5 trigram index ``clip_search``, case-folded beyond ASCII; one or two characters
-    by ``LIKE``, ASCII case only). ``order`` is a key of ``ORDER_COLUMNS`` (default: day, card, start
+    characters through the FTS5 trigram index ``clip_search``, case-folded beyond ASCII; two ASCII characters
+    from the same index, ASCII case only, as ``LIKE``; one character, or two with one beyond ASCII, by
+    ``LIKE``). ``order`` is a key of ``ORDER_COLUMNS`` (default: day, card, start
     timecode, name); ``offset``/``limit`` page the result.
     """
 
@@ -92,7 +96,61 @@ TRIGRAM = 3
 
 
 def _uses_fts(session: Session, text: str) -> bool:
-    return len(text) >= TRIGRAM and session.get_bind().dialect.name == "sqlite"
+    return (len(text) >= TRIGRAM or _is_pair(text)) and session.get_bind().dialect.name == "sqlite"
+
+
+def _is_pair(text: str) -> bool:
+    """Two ASCII characters (no NUL): answered from the trigram index too (:func:`_pair_ids`)."""
+    return len(text) == 2 and text.isascii() and "\x00" not in text
+
+
+#: The clips two-character text is checked on row by row (a column beyond ASCII, notes of two characters):
+#: migration 0019's partial index ``ix_clips_pair_text``, whose ``WHERE`` this must be, character for character.
+PAIR_UNCOVERED = ("length(notes) = 2 OR " + " OR ".join(
+    f"length({c}) <> length(CAST({c} AS BLOB))" for c in ("name", "tape_name", "scene", "notes")))
+#: The characters beside a pair that the index holds for ASCII text (its case folded: no capitals).
+PAIR_NEIGHBOURS = tuple(chr(i) for i in range(1, 128) if not chr(i).isupper())
+
+
+def pair_query(pair: str) -> str:
+    """The FTS5 query of every trigram holding ``pair`` (two ASCII characters) beside one more ASCII
+    character: ``"pa?" OR "?pa" OR …`` (sqlite.org/fts5.html §3, §4.3.5)."""
+    low = pair.lower()
+    terms = sorted({low + c for c in PAIR_NEIGHBOURS} | {c + low for c in PAIR_NEIGHBOURS})
+    return " OR ".join(fts_phrase(t) for t in terms)
+
+
+def _pair_ids(pair: str, within: tuple[int, int] | None = None):
+    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``pair`` (two ASCII
+    characters, ASCII case folded, as ``LIKE``): three disjoint parts, each from an index.
+
+    - the trigram index's clips with a trigram holding the pair beside an ASCII character, but for those of
+      ``ix_clips_pair_text`` (:data:`PAIR_UNCOVERED`). On a clip whose text is ASCII, the pair in a column of
+      three characters or more stands in such a trigram;
+    - the clips of ``ix_clips_pair_text`` whose columns contain the pair (``LIKE``);
+    - the other clips whose name, tape name or scene is the pair itself (their own indexes, each spelling of
+      its case) and whose longer columns do not contain it.
+    """
+    uncovered = select(Clip.id).where(sql_text(f"({PAIR_UNCOVERED})"))
+    pat = _like(pair)
+    cols = (Clip.name, Clip.tape_name, Clip.scene, Clip.notes)
+    rowid = literal_column("rowid")
+    spellings = sorted({a + b for a in {pair[0].lower(), pair[0].upper()} for b in {pair[1].lower(), pair[1].upper()}})
+    longer = or_(*(and_(func.length(func.coalesce(c, "")) > 2, func.coalesce(c, "").like(pat, escape="\\"))
+                   for c in cols))
+    parts = [
+        select(rowid).select_from(table("clip_search")).where(
+            literal_column("clip_search").op("MATCH")(bindparam("pair_q", pair_query(pair))),
+            rowid.not_in(uncovered)),
+        select(Clip.id.label("rowid")).where(sql_text(f"({PAIR_UNCOVERED})"),
+                                             or_(*(c.like(pat, escape="\\") for c in cols))),
+        select(Clip.id.label("rowid")).where(
+            or_(*(c.in_(spellings) for c in cols[:3])), Clip.id.not_in(uncovered), not_(longer)),
+    ]
+    if within is not None:
+        parts[0] = parts[0].where(rowid.between(within[0], within[1]))
+        parts[1:] = [q.where(Clip.id.between(within[0], within[1])) for q in parts[1:]]
+    return union_all(*parts)
 
 
 def fts_phrase(text: str) -> str:
@@ -102,8 +160,11 @@ def fts_phrase(text: str) -> str:
 
 
 def _text_ids(text: str, within: tuple[int, int] | None = None):
-    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``text`` (FTS5); ``within``
-    (lowest, highest clip id) keeps to that range of ids, which FTS5 seeks to in its lists."""
+    """``SELECT rowid`` of the clips whose name, tape name, scene or notes contain ``text`` (FTS5; two ASCII
+    characters: :func:`_pair_ids`); ``within`` (lowest, highest clip id) keeps to that range of ids, which
+    FTS5 seeks to in its lists."""
+    if _is_pair(text):
+        return _pair_ids(text, within)
     q = select(literal_column("rowid")).select_from(table("clip_search")).where(
         literal_column("clip_search").op("MATCH")(bindparam("fts_q", fts_phrase(text))))
     if within is not None:

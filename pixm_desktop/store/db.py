@@ -27,7 +27,7 @@ from pixm_desktop.core.errors import CatalogError
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Newest Alembic revision shipped (tests/test_clips_migration.py checks it equals the scripts' head). A
 #: catalog already there opens without loading Alembic, which costs about half a second per command.
-SCHEMA_HEAD = "0018"
+SCHEMA_HEAD = "0019"
 ENV_VAR = "PIXM_CATALOG"
 BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another process's write before "database is locked"
 MIGRATE_LOCK_TIMEOUT = 120.0  # seconds one process waits for another to create or migrate the catalog
@@ -43,14 +43,18 @@ NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb", "smb2", 
 #: search (FTS5 ``clip_search`` and its shadow tables ``clip_search_*``), the number of clips (``clip_totals``),
 #: of clips per card (``clip_card_counts``) and per card and filter value (``clip_card_values``).
 SEARCH_TABLE = "clip_search"
+#: Partial indexes of ``clips`` no model describes (migration 0019: the clips two-character text is checked on).
+PARTIAL_INDEXES = frozenset({"ix_clips_pair_text"})
 TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals", "clip_card_counts", "clip_card_values"})
 
 
 def described_by_models(name: str | None, type_: str, _parent_names: dict) -> bool:
-    """Alembic ``include_name`` hook: ``False`` for the tables the triggers keep and the descending indexes of
-    ``clips`` (migration 0017; a model index on ``x DESC`` is an expression Alembic cannot compare), which no
-    model describes."""
+    """Alembic ``include_name`` hook: ``False`` for the tables the triggers keep, the descending indexes of
+    ``clips`` (migration 0017; a model index on ``x DESC`` is an expression Alembic cannot compare) and its
+    partial indexes (:data:`PARTIAL_INDEXES`), which no model describes."""
     if type_ == "index" and name is not None and name.startswith("ix_clips_") and name.endswith("_desc"):
+        return False
+    if type_ == "index" and name in PARTIAL_INDEXES:
         return False
     return not (type_ == "table" and name is not None
                 and (name in TRIGGER_TABLES or name.startswith(SEARCH_TABLE + "_")))
