@@ -242,7 +242,9 @@ def _where_conditions(f: ClipFilter, session: Session, ordered: bool = False) ->
     if narrow and not _card_only(f) and f.ids is None:
         within = _id_range(session, _card_ids_of(session, f))
         conds.append(Clip.id.between(*within))
-    if f.text:
+    if f.text and _is_pair(f.text) and conds:  # the others' rows check the pair (LIKE): no list of its matches
+        conds.append(_text_condition(session, f.text, driven_by_others=True))
+    elif f.text:
         driven = bool(conds or ordered) and _uses_fts(session, f.text) and not _text_drives(session, f, conds,
                                                                                           within)
         if driven and _rows_check_text(session, f, conds, within, ordered):
@@ -317,11 +319,13 @@ def _text_drives(session: Session, f: ClipFilter, conds: list, within: tuple[int
 
 def _text_condition(session: Session, text: str, driven_by_others: bool = False,
                     within: tuple[int, int] | None = None):
-    if _uses_fts(session, text):
+    # a pair on rows read anyway (others' or a range's): LIKE is its answer, cheaper than its list of matches
+    pair_on_rows = _is_pair(text) and (within is not None or driven_by_others)
+    if _uses_fts(session, text) and not pair_on_rows:
         if driven_by_others:  # ``clips.id + 0`` is no index: SQLite checks rows against the list of matches
             return (Clip.id + literal_column("0")).in_(_text_ids(text, within))
         return Clip.id.in_(_text_ids(text, within))
-    pat = _like(text)  # one or two characters: a scan (they match most of a catalog anyway)
+    pat = _like(text)  # one or two characters: a scan (they match most of a catalog anyway), or rows read anyway
     if session.get_bind().dialect.name == "sqlite":  # LIKE folds ASCII case as lower() does, without the calls
         return or_(*(c.like(pat, escape="\\") for c in (Clip.name, Clip.tape_name, Clip.scene, Clip.notes)))
     return or_(Clip.name.ilike(pat, escape="\\"), Clip.tape_name.ilike(pat, escape="\\"),
