@@ -43,9 +43,9 @@ NETWORK_FILESYSTEMS = frozenset({"nfs", "nfs4", "cifs", "smbfs", "smb", "smb2", 
 #: search (FTS5 ``clip_search`` and its shadow tables ``clip_search_*``), the number of clips (``clip_totals``),
 #: of clips per card (``clip_card_counts``) and per card and filter value (``clip_card_values``).
 SEARCH_TABLE = "clip_search"
+TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals", "clip_card_counts", "clip_card_values"})
 #: Partial indexes of ``clips`` no model describes (migration 0019: the clips two-character text is checked on).
 PARTIAL_INDEXES = frozenset({"ix_clips_pair_text"})
-TRIGGER_TABLES = frozenset({SEARCH_TABLE, "clip_totals", "clip_card_counts", "clip_card_values"})
 
 
 def described_by_models(name: str | None, type_: str, _parent_names: dict) -> bool:
