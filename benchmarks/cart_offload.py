@@ -9,7 +9,8 @@ Per shape and repeat, alternating which goes first, caches dropped before each r
 
 * *PIXM*: ``pixm offload CARD --dest RAID --dest SHUTTLE --template '{card}' --catalog X --quiet --no-ingest``
   (catalog on the system disk, copied before each run from an empty one made once: a cart's catalog exists
-  before its offloads), plus a ``sync -f`` of the destinations afterwards (always ~0: PIXM syncs).
+  before its offloads), plus a ``sync -f`` of the destinations afterwards (always ~0: PIXM syncs). PIXM's
+  modules are compiled to bytecode before the runs, as an install does (``--no-compile`` leaves them).
 * *manual*: ``cp -r`` to each destination, ``xxhsum`` of the card, ``sync``, ``xxhsum -c`` on each copy, with
   the clean page cache dropped before every pass (a card larger than RAM leaves nothing cached between
   passes); the time spent dropping is taken out (it depends on what else the machine caches).
@@ -28,6 +29,8 @@ of 64 MB; *red* R3D clips of 1–120 MB (~200 MB) spanned into segments of at mo
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.util
 import json
 import math
 import os
@@ -350,6 +353,17 @@ def _table(results: dict, rates: dict, scale_bw: float) -> str:
     return "\n".join(lines)
 
 
+def compile_pixm() -> None:
+    """Compile the ``pixm_desktop`` the runs import (``PYTHONPATH`` or the installed one) to bytecode beside its
+    sources, as ``pip install`` does: the timed runs then read it instead of compiling their modules."""
+    spec = importlib.util.find_spec("pixm_desktop")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("pixm_desktop not found: install the project (pip install -e .) or set PYTHONPATH")
+    for folder in spec.submodule_search_locations:
+        if not compileall.compile_dir(folder, quiet=1):
+            raise SystemExit(f"could not compile {folder}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=Path("bench-work-cart"), help="catalog, listing, drive mounts")
@@ -361,7 +375,12 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--timeline", action="store_true",
                     help="print (and keep in --json) MB read and written per drive every 0.1 s of PIXM's first run")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="leave PIXM's modules uncompiled (by default they are compiled to bytecode first, as an "
+                         "install does: a checkout run with PYTHONDONTWRITEBYTECODE compiles them in every run)")
     args = ap.parse_args()
+    if not args.no_compile:
+        compile_pixm()
     reason = unavailable_reason()
     if reason:
         raise SystemExit(f"skipped: {reason}")
