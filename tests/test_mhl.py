@@ -29,7 +29,7 @@ from pixm_desktop.mhl import (
 from pixm_desktop.mhl.dirhash import compute_directory_hashes, content_hash, scan_tree
 from pixm_desktop.mhl.ignore import IgnoreSpec
 from pixm_desktop.mhl.legacy import Xxh32, parse_legacy_date, xxh32_text, xxh64_le_to_be
-from pixm_desktop.mhl.reader import read_chain
+from pixm_desktop.mhl.reader import read_chain, read_creator_info, read_manifest
 from pixm_desktop.mhl.verify import plain_hash_file
 from support.mhl import CREATOR, LONG, NFC, NFD, WHEN, XSD, card_files, hash_card, make_card, ref, ref_verify
 
@@ -149,6 +149,29 @@ def test_manifest_header_fields(tmp_path: Path) -> None:
     mod = re.search(r'lastmodificationdate="([^"]+)"', text).group(1)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", mod)
     assert re.search(r'<path size="0" [^>]*>Clips/zero.bin</path>', text)
+
+
+def test_creator_info_is_read_from_the_manifest_head_alone(tmp_path: Path) -> None:
+    root = make_card(tmp_path)
+    who = CreatorInfo("pixm-desktop", "0.1.0", "cart-01", author_name="Dana", location="Stage 4")
+    write_generation(root, hash_card(root), creator=who, when=WHEN)
+    manifest = next((root / "ascmhl").glob("*.mhl"))
+    assert read_creator_info(manifest) == read_manifest(manifest).creator
+    assert (read_creator_info(manifest).author_name, read_creator_info(manifest).location) == ("Dana", "Stage 4")
+    text = manifest.read_text("utf-8")
+    cut = tmp_path / "cut.mhl"  # its file records broken off: the whole manifest is refused, its head is read
+    cut.write_text(text[:text.index("<hashes>") + 40], "utf-8")
+    with pytest.raises(MhlFormatError, match="cut.mhl"):
+        read_manifest(cut)
+    assert read_creator_info(cut).author_name == "Dana"
+    headless = tmp_path / "headless.mhl"
+    headless.write_text(re.sub(r"<creatorinfo>.*?</creatorinfo>", "", text, flags=re.S), "utf-8")
+    with pytest.raises(MhlFormatError, match="missing <creatorinfo>"):
+        read_creator_info(headless)
+    other = tmp_path / "other.mhl"
+    other.write_text("<hashlist><creatorinfo/></hashlist>", "utf-8")
+    with pytest.raises(MhlFormatError, match="legacy"):
+        read_creator_info(other)
 
 
 def test_round_trip_keeps_raw_names_and_fields(tmp_path: Path) -> None:

@@ -140,6 +140,25 @@ def read_manifest(path: Path, number: int = 0, chain_c4: str | None = None,
     return parser.result(number, chain_c4)
 
 
+def read_creator_info(path: Path) -> CreatorInfo:
+    """The ``<creatorinfo>`` of one ``.mhl`` manifest (ASC MHL v2.0 §5.3), parsed up to its end only: it comes
+    before the file records, so a report's author and location cost the manifest's first lines, not all of it.
+    Nothing after it is read or checked. Raises :class:`MhlFormatError` naming the file (unreadable, not ASC
+    MHL v2.0, not well-formed before the end of ``<creatorinfo>``, or without one)."""
+    parser = _ManifestParser(path)
+    try:
+        with open_bounded(path, MAX_MANIFEST_BYTES) as fh:
+            for event, elem in ET.iterparse(fh, events=("start", "end")):
+                parser.feed(event, elem)
+                if parser.creator is not None:
+                    return parser.creator
+    except ET.ParseError as exc:
+        raise MhlFormatError(f"{path.name} is not well-formed XML: {exc}", path=path) from None
+    except OSError as exc:
+        raise MhlFormatError(f"cannot read {path.name}: {exc.strerror or exc}", path=path) from None
+    raise parser.fail("missing <creatorinfo>")
+
+
 def generation_files(ascmhl_dir: Path) -> dict[int, list[Path]]:
     """Generation manifests in ``ascmhl_dir`` by number (names the reference tool accepts, no ``._`` files)."""
     out: dict[int, list[Path]] = {}
