@@ -15,6 +15,9 @@ The repository's condition must be this migration's text, character for characte
 index only for a query holding its ``WHERE`` term): ``clips_repo.PAIR_UNCOVERED``, checked against this one
 by tests/test_clip_search.py.
 
+The answers do not depend on the index: without it (a later migration recreating ``clips`` drops it with the
+table) they are the same, the uncovered clips then found by a scan.
+
 SQLite only (the central catalog answers text with ``ILIKE``).
 
 Revision ID: 0019
