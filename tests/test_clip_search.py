@@ -220,7 +220,7 @@ def _ascii_lower(value: str) -> str:
     return "".join(ch.lower() if ch.isascii() else ch for ch in value)
 
 
-def _pair_catalog(path: Path, rng) -> tuple:
+def _pair_catalog(path: Path, rng):
     catalog = open_catalog(path)
     with catalog.session() as s:
         project = Project(name="Film")
