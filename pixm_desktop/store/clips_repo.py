@@ -291,10 +291,12 @@ def _text_check(text: str):
     """``text`` (ASCII, three characters or more) in a clip's name, tape name, scene or notes, checked on the
     clip's row, exactly as the trigram index answers: on a row whose four columns are ASCII that answer is
     ``LIKE`` (both fold ASCII case alone); a row with other characters (which the index folds by Unicode)
-    asks the index for its own id."""
+    asks the index for its own id. Two ASCII characters: ``LIKE`` alone, their answer on any row."""
     pat = _like(text)
     cols = (Clip.name, Clip.tape_name, Clip.scene, Clip.notes)
     like = or_(*(c.like(pat, escape="\\") for c in cols))
+    if _is_pair(text):
+        return like
     non_ascii = or_(*(func.length(c) != func.length(cast(c, LargeBinary)) for c in cols))  # chars vs bytes
     in_index = exists(select(literal_column("1")).select_from(table("clip_search")).where(
         literal_column("clip_search").op("MATCH")(bindparam("fts_row_q", fts_phrase(text))),
