@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import multiprocessing
 import os
 import pickle
 import re
@@ -183,3 +184,43 @@ def test_a_child_process_error_reaches_the_windows_details_in_words_and_its_trac
     text = path.read_text(encoding="utf-8")
     assert re.search(r"pixm-test-child\[\d+\] pixm_desktop.test: child m-42 at work", text), text
     assert "_deepest_cause" in text and "ZeroDivisionError: the real cause" in text
+
+
+def _quick_result_child(conn) -> None:
+    """A child process target that sends its result and ends at once."""
+    conn.send(("result", 42))
+    conn.close()
+
+
+def test_a_result_sent_just_before_the_child_ends_is_still_read(monkeypatch):
+    # the supervisor's poll timed out, then the child sent its result and ended before the liveness check:
+    # the result was in the pipe, yet the job was reported "stopped unexpectedly (exit code 0)"
+    from pixm_desktop.services.jobs import supervisor
+
+    pipe = supervisor._CTX.Pipe
+
+    class LatePoll:
+        """The parent's end, its first wait answered "nothing" only once the child has ended."""
+
+        def __init__(self, conn):
+            self.conn, self.first = conn, True
+
+        def poll(self, timeout=0.0):
+            if self.first and timeout:
+                self.first = False
+                assert self.conn.poll(60)  # the child has sent its result…
+                for proc in multiprocessing.active_children():
+                    if proc.name == "pixm-test-quick":
+                        proc.join(60)  # …and ended
+                return False
+            return self.conn.poll(timeout)
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    def late_pipe(*args, **kwargs):
+        parent, child = pipe(*args, **kwargs)
+        return LatePoll(parent), child
+
+    monkeypatch.setattr(supervisor._CTX, "Pipe", late_pipe)
+    assert supervisor.run_child(_quick_result_child, (), None, lambda p: None, name="pixm-test-quick") == 42

@@ -137,6 +137,8 @@ def run_child(target, args: tuple, cancel: CancelToken | None, on_progress, *, n
                 elif msg[0] == "error":
                     raise _rebuild(*msg[1:])
             elif not proc.is_alive():
+                if parent.poll(0):
+                    continue  # its last message came between the poll and its exit: read it first
                 break
         proc.join(5)
         log.error("child process %s (pid %s) ended without a result: exit code %s", name, proc.pid, proc.exitcode)
