@@ -148,3 +148,16 @@ def test_a_session_that_cannot_open_fails_the_caller_and_never_hangs(env):
     assert not [t for t in threading.enumerate() if t.name == "pixm-catalog"]
     assert _states(catalog)[(files[0], dests[0])] == "verified"  # nothing was written over the offload's state
     catalog.close()
+
+
+def test_catalog_connections_keep_statement_journals_in_memory(tmp_path):
+    """Each copy-state upsert fires the sync triggers and needs a statement journal; on disk that was a write to
+    a temporary file per row (240,000 on a 20,000-file card). Every connection the catalog opens keeps them in
+    memory (``PRAGMA temp_store`` 2)."""
+    catalog = open_catalog(tmp_path / "c.sqlite")
+    try:
+        with catalog.session() as a, catalog.session() as b:  # two connections from the pool
+            assert a.connection().exec_driver_sql("PRAGMA temp_store").scalar() == 2
+            assert b.connection().exec_driver_sql("PRAGMA temp_store").scalar() == 2
+    finally:
+        catalog.close()

@@ -32,6 +32,18 @@ def test_a_broken_part_is_named_and_fails_the_check(monkeypatch):
     assert out.rstrip().endswith("self-check FAILED: resources")
 
 
+def test_reports_without_reportlabs_c_helpers_fail_the_check(monkeypatch):
+    """The project requires ``reportlab[accel]`` and the bundle lists ``_rl_accel``: installed here, and an
+    installation that lost it is named (its reports would still be right, only seconds slower)."""
+    from pixm_desktop.reports import pdf
+
+    assert pdf.accelerated()
+    monkeypatch.setattr(pdf, "accelerated", lambda: False)
+    run = cli("--smoke-test")
+    assert run.code == 1, run.text
+    assert "FAILED PDF report" in run.out and "reportlab[accel]" in run.out
+
+
 def test_window_smoke_test_opens_every_page(qapp, capsys, monkeypatch):
     from pixm_desktop.gui import window
 

@@ -146,6 +146,7 @@ def _check_inverted(source: Path, proxy: Path) -> None:
 
 
 def _pdf(w: _Work) -> str:
+    from pixm_desktop.reports.pdf import accelerated
     from pixm_desktop.services import context, reports
 
     if w.job_id is None:
@@ -158,7 +159,9 @@ def _pdf(w: _Work) -> str:
         catalog.close()
     if path.read_bytes()[:5] != b"%PDF-":
         raise RuntimeError(f"{path} is not a PDF")
-    return f"offload report PDF, {path.stat().st_size} bytes"
+    if not accelerated():  # a bundle without _rl_accel writes a big card's report seconds slower
+        raise RuntimeError("reportlab's C helpers (rl_accel) are missing: install reportlab[accel]")
+    return f"offload report PDF, {path.stat().st_size} bytes, reportlab's C helpers"
 
 
 def _portal(w: _Work) -> str:
