@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from pixm_desktop.core.model import CopyState
-from pixm_desktop.store import repo
+from pixm_desktop.store import db, repo
 from pixm_desktop.store.db import open_catalog
 from pixm_desktop.store.models import Card, Copy, Job
 from support.cards import make_card
@@ -150,14 +150,47 @@ def test_a_session_that_cannot_open_fails_the_caller_and_never_hangs(env):
     catalog.close()
 
 
-def test_catalog_connections_keep_statement_journals_in_memory(tmp_path):
-    """Each copy-state upsert fires the sync triggers and needs a statement journal; on disk that was a write to
-    a temporary file per row (240,000 on a 20,000-file card). Every connection the catalog opens keeps them in
-    memory (``PRAGMA temp_store`` 2)."""
+
+def _temp_store(session) -> int:
+    return session.connection().exec_driver_sql("PRAGMA temp_store").scalar()
+
+
+def test_an_offloads_writes_keep_their_statement_journals_in_memory(env, monkeypatch):
+    """Each copy-state upsert fires the sync triggers and needs a statement journal; in a temporary file that
+    was a write per row (236,884 on a 20,000-file card). The offload's file rows and its copy states are
+    written through connections set to ``temp_store`` MEMORY (2)."""
+    seen: dict[str, list[int]] = {"copy states": [], "file rows": []}
+    flush, insert = repo.BatchWriter.flush, repo._insert_files
+
+    def recording_flush(self, session=None):
+        seen["copy states"].append(_temp_store(session or self.session))
+        return flush(self, session)
+
+    def recording_insert(session, rows):
+        seen["file rows"].append(_temp_store(session))
+        return insert(session, rows)
+
+    monkeypatch.setattr(repo.BatchWriter, "flush", recording_flush)
+    monkeypatch.setattr(repo, "_insert_files", recording_insert)
+    catalog, files, _dests, _job = _offloaded(env)
+    catalog.close()
+    assert files and seen["file rows"] == [2]
+    assert seen["copy states"] and set(seen["copy states"]) == {2}
+
+
+def test_a_connection_set_for_an_offload_goes_back_to_the_pool_with_the_default(tmp_path):
+    """Only the offload's own connections keep temporary data in memory (an index build or a large sort would
+    be held there too): a connection given back to the pool is set to the default (0) again."""
     catalog = open_catalog(tmp_path / "c.sqlite")
     try:
-        with catalog.session() as a, catalog.session() as b:  # two connections from the pool
-            assert a.connection().exec_driver_sql("PRAGMA temp_store").scalar() == 2
-            assert b.connection().exec_driver_sql("PRAGMA temp_store").scalar() == 2
+        with catalog.session() as s:
+            assert _temp_store(s) == 0
+            db.journals_in_memory(s)
+            assert _temp_store(s) == 2
+            s.execute(select(Card.id)).all()
+            first = s.connection().connection.dbapi_connection
+        with catalog.session() as s:
+            assert s.connection().connection.dbapi_connection is first  # the same connection, handed out again
+            assert _temp_store(s) == 0
     finally:
         catalog.close()

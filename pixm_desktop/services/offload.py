@@ -45,7 +45,7 @@ from pixm_desktop.mhl.carry import CarriedHistory, carry_history, nested_records
 from pixm_desktop.mhl.reader import iter_records, load_history
 from pixm_desktop.services import context, locks, show
 from pixm_desktop.store import repo
-from pixm_desktop.store.db import Catalog
+from pixm_desktop.store.db import Catalog, journals_in_memory
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, JobDestination, utcnow
 
 log = logging.getLogger(__name__)
@@ -377,6 +377,7 @@ class _Run:
         self.warnings = list(self.plan.warnings)  # the plan's, then the run's own (the plan is never modified)
         self.histories_written = False
         self._last_commit = time.monotonic()
+        journals_in_memory(s)  # its card's file rows and their sync stamps (the copy states: the flusher's)
         self._open_rows()
 
     # rows ------------------------------------------------------------------------------------------

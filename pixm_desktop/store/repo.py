@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from pixm_desktop.core.hashes import MHL_ORDER, HashAlgorithm
 from pixm_desktop.core.model import CopyFailure, CopyState, JobStatus, SourceFile
 from pixm_desktop.core.states import JobKind
+from pixm_desktop.store.db import journals_in_memory
 from pixm_desktop.store.models import Card, Copy, Destination, File, Job, Project, ShootDay, utcnow
 from pixm_desktop.store.sync_local import tick
 from pixm_desktop.store.sync_registry import COUNTER_BITS
@@ -481,6 +482,7 @@ class BackgroundFlush:
         while (batch := self._queue.get()) is not None:
             try:
                 if self._error is None:
+                    journals_in_memory(session)  # each commit gives the connection (and the setting) back
                     batch.flush(session)
                     session.commit()
             except BaseException as exc:  # noqa: BLE001 (handed to the caller's thread)
