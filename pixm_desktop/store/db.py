@@ -167,7 +167,7 @@ def journals_in_memory(session: Session) -> None:
 def _temp_store_back(dbapi_conn, record) -> None:
     """Pool check-in (after its rollback): a connection :func:`journals_in_memory` changed gets the default
     back before anyone else uses it."""
-    if record.info.pop(_IN_MEMORY, False):
+    if dbapi_conn is not None and record is not None and record.info.pop(_IN_MEMORY, False):  # None: invalidated
         try:
             dbapi_conn.execute("PRAGMA temp_store=DEFAULT")
         except sqlite3.Error:
