@@ -150,7 +150,6 @@ def test_a_session_that_cannot_open_fails_the_caller_and_never_hangs(env):
     catalog.close()
 
 
-
 def _temp_store(session) -> int:
     return session.connection().exec_driver_sql("PRAGMA temp_store").scalar()
 
