@@ -22,6 +22,20 @@ for dest in RAID SHUTTLE; do
 done
 echo "frozen offload verified by ascmhl-debug on both destinations"
 
+# What the executables carry (PyInstaller's own archive listing): no test or build tool frozen in (pixm.spec's
+# NEVER_FROZEN), and `pixm` without Qt, whose runtime hook would import QtCore at every start of the console tool.
+never='pyi_rth_pkgres|(pytest|_pytest|hypothesis|pkg_resources|setuptools)(\..*)?'
+for exe in pixm pixm-desktop; do
+  forbidden=$never
+  [ "$exe" = pixm ] && forbidden="$never|pyi_rth_pyside6|(PySide6|shiboken6)(\..*)?"
+  listing=$(.venv/bin/pyi-archive_viewer -r -b "$bundle/$exe")
+  if grep -E -x " *($forbidden)" <<<"$listing"; then
+    echo "the frozen $exe carries what it must not (listed above): see NEVER_FROZEN and QT_ONLY in pixm.spec" >&2
+    exit 1
+  fi
+  echo "frozen $exe: $(grep -c . <<<"$listing") archive entries, no test tools$([ "$exe" = pixm ] && echo ", no Qt")"
+done
+
 echo "bundle: $(du -sh "$bundle" | cut -f1), tarball: $(du -sh dist/pixm-"${version}"-linux-*.tar.gz | cut -f1)"
 TIMEFORMAT="frozen 'pixm --help': %R s"
 time "$bundle/pixm" --help >/dev/null

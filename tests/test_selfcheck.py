@@ -44,6 +44,25 @@ def test_reports_without_reportlabs_c_helpers_fail_the_check(monkeypatch):
     assert "FAILED PDF report" in run.out and "reportlab[accel]" in run.out
 
 
+def test_a_client_without_its_package_versions_fails_the_render_nodes_check(monkeypatch):
+    """Dask's client reads its versions from package metadata; a bundle that lost it would call every render node
+    mismatched. Found here; an installation without tornado's metadata is named."""
+    import importlib.metadata as metadata
+
+    real = metadata.version
+    assert real("tornado")
+
+    def version(name):
+        if name == "tornado":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "version", version)
+    run = cli("--smoke-test")
+    assert run.code == 1, run.text
+    assert "FAILED render nodes" in run.out and "no package metadata for tornado" in run.out
+
+
 def test_window_smoke_test_opens_every_page(qapp, capsys, monkeypatch):
     from pixm_desktop.gui import window
 

@@ -193,6 +193,26 @@ def _portal(w: _Work) -> str:
     return f"review portal page served ({len(page)} characters) and its player script"
 
 
+def _render_nodes(_w: _Work) -> str:
+    """The versions a Dask cluster compares (``distributed.versions.required_packages``): the cart's client reads
+    its own from the packages' metadata, and a bundle without that metadata reports every render node as
+    mismatched, which hides a real mismatch (docs/dailies.md, "Render nodes")."""
+    import importlib.metadata as metadata
+
+    from distributed.versions import required_packages
+
+    found, missing = {}, []
+    for name in required_packages:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            missing.append(name)
+    if missing:
+        raise RuntimeError(f"no package metadata for {', '.join(missing)}: the version check against render nodes "
+                           "would call every node mismatched (a build must copy their metadata: pixm.spec)")
+    return "versions a render node compares: " + ", ".join(f"{n} {v}" for n, v in found.items())
+
+
 def _first_clip(w: _Work) -> Path:
     if w.card is None:
         raise RuntimeError("no sample card (the offload check failed)")
@@ -211,6 +231,7 @@ CHECKS: tuple[tuple[str, Callable[[_Work], str]], ...] = (
     ("proxy with a LUT", _proxy),
     ("PDF report", _pdf),
     ("review portal", _portal),
+    ("render nodes", _render_nodes),
 )
 
 
