@@ -298,3 +298,24 @@ def test_a_destination_whose_drive_cannot_be_told_is_flagged_and_recorded(env, m
     finally:
         con.close()
     assert rows == [(physical_drive(dests[0]).id, None), ("", "tmpfs is memory, not a drive")]
+
+
+def test_space_still_needed_counts_only_what_a_destination_lacks(tmp_path):
+    """The space check counts a file already at the destination with the card's size as done, whatever folder it
+    is in; a folder not there yet (a new card folder) has none of its files, without a lookup per file."""
+    card = tmp_path / "A001"
+    sizes = {"DCIM/100/a.JPG": 5000, "DCIM/100/b.JPG": 7000, "DCIM/101/c.JPG": 9000, "top.XML": 300}
+    for rel, size in sizes.items():
+        (card / rel).parent.mkdir(parents=True, exist_ok=True)
+        (card / rel).write_bytes(os.urandom(size))
+    fresh, resumed = tmp_path / "RAID", tmp_path / "SHUTTLE"
+    fresh.mkdir()
+    there = resumed / "A001"
+    (there / "DCIM/100").mkdir(parents=True)
+    (there / "DCIM/100/a.JPG").write_bytes((card / "DCIM/100/a.JPG").read_bytes())
+    (there / "DCIM/100/b.JPG").write_bytes(b"short")  # a partial copy: still needed
+    (there / "top.XML").write_bytes((card / "top.XML").read_bytes())
+    blocks = {rel: -(-size // 4096) * 4096 for rel, size in sizes.items()}
+    made = plan(card, [fresh, resumed], template="{card}")
+    assert made.destinations[0].needed_bytes == sum(blocks.values())
+    assert made.destinations[1].needed_bytes == blocks["DCIM/100/b.JPG"] + blocks["DCIM/101/c.JPG"]

@@ -342,12 +342,18 @@ def _check_writable(root: Path) -> None:
 
 
 def _bytes_still_needed(scan: CardScan, card_path: Path) -> int:
-    """Bytes to write, rounded to blocks; files already present with the same size count as done."""
+    """Bytes to write, rounded to blocks; files already present with the same size count as done. A folder
+    not there yet holds none of them: its files are not looked for one by one (a new card folder: no lookup)."""
     needed = 0
     base = os.fsencode(card_path)
+    folders: dict[bytes, bool] = {}
     for f in scan.files:
+        folder = os.path.dirname(f.relpath)
+        there = folders.get(folder)
+        if there is None:
+            there = folders[folder] = os.path.isdir(os.path.join(base, folder))
         try:
-            if os.stat(os.path.join(base, f.relpath)).st_size == f.size:
+            if there and os.stat(os.path.join(base, f.relpath)).st_size == f.size:
                 continue
         except OSError:
             pass
