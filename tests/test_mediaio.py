@@ -217,3 +217,32 @@ def test_only_a_destination_alone_on_its_filesystem_is_paced(tmp_path, monkeypat
                            algorithms=(HashAlgorithm.XXH64,), progress=ProgressSnapshot(scan.total_bytes, 40)))
     assert sum(1 for e in events if getattr(e, "state", None) == "verified") == 3 * 40
     assert len(waited) >= 5 and set(waited) == {os.stat(alone).st_dev}
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="copies are opened ahead of their re-read on Linux only")
+@pytest.mark.parametrize("change", ["none", "grew", "shrank"])
+def test_a_small_copy_is_re_read_in_one_read_unless_its_size_changed(tmp_path, monkeypatch, change):
+    """A copy opened for its re-read is read once when that read gives every byte it had when opened; one that
+    grew or shrank since is read to its real end, so the caller sees the size it compares against the card's."""
+    import xxhash
+
+    from pixm_desktop.engine import mediaio
+
+    data = os.urandom(5000)
+    path = tmp_path / "G0001.JPG"
+    path.write_bytes(data)
+    opened = mediaio.open_for_reread(os.fsencode(path))
+    assert opened.size == len(data)
+    now = {"none": data, "grew": data + b"tail", "shrank": data[:4000]}[change]
+    if change == "grew":
+        with open(path, "ab") as f:
+            f.write(b"tail")
+    elif change == "shrank":
+        os.truncate(path, 4000)
+    reads = []
+    real = mediaio._readinto
+    monkeypatch.setattr(mediaio, "_readinto", lambda fd, buf: reads.append(real(fd, buf)) or reads[-1])
+    found, size = hash_from_media(path, [HashAlgorithm.XXH64], fd=opened.fd, flush=False, drop_behind=False,
+                                  size_at_open=opened.size)
+    assert size == len(now) and found[HashAlgorithm.XXH64] == xxhash.xxh64(now).hexdigest()
+    assert reads == ([len(data)] if change == "none" else [len(now), 0])

@@ -48,6 +48,7 @@ from pixm_desktop.engine.mediaio import (
     READ_AHEAD_MAX,
     REREAD_AHEAD,
     NotACopyError,
+    OpenedCopy,
     hash_from_media,
     make_durable,
     open_ahead,
@@ -544,7 +545,7 @@ class _Destination:
     def _verify_group(self, group: list[_Written]) -> None:
         """Re-read a group of copies: the small ones are opened first, their cached pages dropped and the drive
         asked to fetch them all (in parallel), then each is hashed through the descriptor opened."""
-        opened: dict[bytes, int | OSError] = {}
+        opened: dict[bytes, OpenedCopy | OSError] = {}
         if REREAD_AHEAD:
             for w in group:
                 if w.file.size <= READ_AHEAD_MAX:
@@ -559,11 +560,11 @@ class _Destination:
                     self._verify_one(w.file, w.final, w.hashes, opened=opened.pop(w.final, None))
         finally:
             for left in opened.values():  # cancelled: close what was opened ahead
-                if isinstance(left, int):
-                    os.close(left)
+                if isinstance(left, OpenedCopy):
+                    os.close(left.fd)
 
     def _verify_one(self, f: SourceFile, final: bytes, expected: Mapping[HashAlgorithm, str], *,
-                    opened: int | OSError | None = None) -> None:
+                    opened: OpenedCopy | OSError | None = None) -> None:
         def count(n: int) -> None:
             self.progress.bytes_verified += n
 
@@ -571,7 +572,8 @@ class _Destination:
             if isinstance(opened, OSError):
                 raise opened
             found, size = hash_from_media(final, self.algorithms, cancel=self.cancel, on_bytes=count, flush=False,
-                                          expect_dev=self.dev, fd=opened, drop_behind=opened is None)
+                                          expect_dev=self.dev, fd=opened.fd if opened else None,
+                                          drop_behind=opened is None, size_at_open=opened.size if opened else None)
         except CancelledError:
             return
         except NotACopyError as exc:

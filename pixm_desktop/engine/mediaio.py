@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from pixm_desktop.core.hashes import HashAlgorithm, MultiHasher
 from pixm_desktop.core.model import CancelToken
@@ -50,6 +51,11 @@ def open_regular(path: os.PathLike | str | bytes, *, expect_dev: int | None = No
     """Open ``path`` read-only, refusing anything but a regular file: the last component is not followed when
     it is a link (``O_NOFOLLOW``), and with ``expect_dev`` the file must be on that device (``st_dev``).
     Returns an OS file descriptor. Raises :class:`NotACopyError` (with the reason) or ``OSError``."""
+    return _open_regular(path, expect_dev)[0]
+
+
+def _open_regular(path: os.PathLike | str | bytes, expect_dev: int | None) -> tuple[int, os.stat_result]:
+    """:func:`open_regular`, with the ``fstat`` it checked."""
     try:
         fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | getattr(os, "O_BINARY", 0))
     except OSError as exc:
@@ -69,7 +75,7 @@ def open_regular(path: os.PathLike | str | bytes, *, expect_dev: int | None = No
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, st
 
 
 def open_uncached(path: os.PathLike | str | bytes, *, flush: bool = True, expect_dev: int | None = None) -> int:
@@ -109,12 +115,18 @@ def hash_from_media(
     expect_dev: int | None = None,
     fd: int | None = None,
     drop_behind: bool = True,
+    size_at_open: int | None = None,
 ) -> tuple[dict[HashAlgorithm, str], int]:
     """Hash a regular file as read back from the drive: ``({algorithm: text form}, bytes read)``.
 
     Pages read are dropped again as we go so a verification does not fill the cache with the copy. Links are
     not followed. ``fd``: the file already opened by :func:`open_for_reread` (this call closes it);
     ``drop_behind=False`` leaves a small file's pages cached after the read (one system call less per file).
+    ``size_at_open``: the size that opening saw (:attr:`OpenedCopy.size`, bytes). A read that gives less than
+    asked and brings the bytes read to exactly that size is taken as the file's end, without one more read to
+    find it: a regular file's read is short at its end, and the file held no more when it was opened. A file
+    that grew since gives more bytes, one that shrank fewer: either is read to its end as before, and its size
+    is what the caller compares.
     Raises :class:`NotACopyError` (a link, folder or special file, or a file off ``expect_dev``),
     ``OSError`` (missing file, I/O error) and :class:`~pixm_desktop.core.errors.CancelledError`.
     """
@@ -136,6 +148,8 @@ def hash_from_media(
             total += n
             if on_bytes is not None:
                 on_bytes(n)
+            if total == size_at_open and n < len(buf):
+                break
     finally:
         os.close(fd)
     return hasher.hexdigests(), total
@@ -145,18 +159,26 @@ def hash_from_media(
 REREAD_AHEAD = _HAS_FADVISE
 
 
-def open_for_reread(path: os.PathLike | str | bytes, *, expect_dev: int | None = None) -> int:
+class OpenedCopy(NamedTuple):
+    """A copy opened for its re-read by :func:`open_for_reread`: the descriptor and the size it had (bytes)."""
+
+    fd: int
+    size: int
+
+
+def open_for_reread(path: os.PathLike | str | bytes, *, expect_dev: int | None = None) -> OpenedCopy:
     """Open a copy already made durable for its verification re-read: a regular file on ``expect_dev`` (as
     :func:`open_regular`), its cached pages dropped and the drive asked to fetch it now, so a batch of small
-    copies is read in parallel. Returns the descriptor for :func:`hash_from_media` (``fd=``), which closes it.
-    Linux only (:data:`REREAD_AHEAD`). Raises :class:`NotACopyError` or ``OSError``."""
-    fd = open_regular(path, expect_dev=expect_dev)
-    drop_cached_pages(fd)
+    copies is read in parallel. Returns the descriptor and the size seen, for :func:`hash_from_media`
+    (``fd=``, ``size_at_open=``), which closes it. Linux only (:data:`REREAD_AHEAD`). Raises
+    :class:`NotACopyError` or ``OSError``."""
+    fd, st = _open_regular(path, expect_dev)
     try:
+        drop_cached_pages(fd)
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
     except OSError:
-        pass  # only a hint: the re-read still happens, one file at a time
-    return fd
+        pass  # only hints: the re-read still happens, one file at a time
+    return OpenedCopy(fd, st.st_size)
 
 
 if hasattr(os, "readv"):
