@@ -21,7 +21,7 @@ from pixm_desktop.core.timecode import frames_to_tc
 from pixm_desktop.media.renditions import burnin, presets
 from pixm_desktop.services.settings import open_catalog
 from pixm_desktop.store.models import Clip, ReviewComment
-from support.browser import DAY, FPS, PRESET, chromium_path, link, portal, review_shoot
+from support.browser import DAY, FPS, PRESET, chromium_path, link, portal, review_shoot, wait_until
 from support.cli import cli
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -81,6 +81,25 @@ def _signed_in(context, shoot, server, name: str, role: str):
     response = page.goto(link(shoot, server, name, role))
     assert response.ok and page.url == server.url + "/"
     return page
+
+
+def test_a_wait_polls_under_the_portals_own_policy(browser):
+    """The tests that keep the portal's Content-Security-Policy wait with ``support.browser.wait_until``: a
+    condition that turns true later, on a page served with the portal's own headers, is waited for (Playwright's
+    ``wait_for_function`` polls by ``eval`` there and fails; it failed the central portal's test on a slow run)."""
+    from pixm_desktop.portal.app import HEADERS
+
+    page = browser.new_page()
+    try:
+        page.route("http://portal.test/", lambda r: r.fulfill(body="<p>portal</p>", content_type="text/html",
+                                                              headers=HEADERS))
+        page.goto("http://portal.test/")
+        later = page.evaluate("performance.now()") + 500
+        wait_until(page, f"performance.now() > {later}", timeout=10)
+        with pytest.raises(AssertionError, match="not true within"):
+            wait_until(page, "false", timeout=0.3)
+    finally:
+        page.close()
 
 
 def test_no_token_is_refused(context, server, shoot):

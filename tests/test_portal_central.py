@@ -285,7 +285,7 @@ def test_the_central_grid_and_player_in_chromium(show, tmp_path):
     """Debian's Chromium through Playwright: the central portal's day grid with both carts' clips and their
     thumbnails, a mapped proxy that loads in the player, an unreachable one said in words. Screenshots into
     ``$PIXM_SCREENSHOTS`` when set."""
-    from support.browser import chromium_path
+    from support.browser import chromium_path, wait_until
 
     sync_api = pytest.importorskip("playwright.sync_api")
     if chromium_path() is None:
@@ -312,18 +312,17 @@ def test_the_central_grid_and_player_in_chromium(show, tmp_path):
             page.click(f"a[href='/day/{DAY}']")
             page.wait_for_url(f"**/day/{DAY}")
             assert page.locator(".tile").count() == 4
-            page.wait_for_function("[...document.querySelectorAll('.tile img')].length === 4 && "
-                                   "[...document.querySelectorAll('.tile img')].every(i => i.complete && "
-                                   "i.naturalWidth > 0)", timeout=30_000)
+            wait_until(page, "[...document.querySelectorAll('.tile img')].length === 4 && "
+                             "[...document.querySelectorAll('.tile img')].every(i => i.complete && i.naturalWidth > 0)")
             assert sorted(page.locator(".tile .carts").all_inner_texts()) == ["on cart-A, cart-B"] * 2 + \
                 ["on cart-B"] * 2
             page.screenshot(path=str(shots / "portal-central-grid.png"))
             page.goto(f"{server.url}/clip/{ids[show['b_clip']]}")
-            page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=30_000)
+            wait_until(page, "document.getElementById('video').readyState >= 1")
             assert page.evaluate("document.getElementById('video').duration") == pytest.approx(1.0, abs=0.1)
             page.goto(f"{server.url}/clip/{ids[show['a_clip']]}")
             assert "proxy on cart cart-A" in page.locator("#proxy-note").inner_text()
-            page.wait_for_function("document.getElementById('still').naturalWidth > 0", timeout=30_000)
+            wait_until(page, "document.getElementById('still').naturalWidth > 0")
             page.screenshot(path=str(shots / "portal-central-clip.png"))
             browser.close()
     finally:

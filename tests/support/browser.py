@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from fractions import Fraction
@@ -26,6 +27,19 @@ PRESET = "h264-review-mp4"
 def chromium_path() -> str | None:
     """Debian's ``chromium`` (``.ci/run`` installs it), or ``None``."""
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def wait_until(page, expression: str, timeout: float = 30.0) -> None:
+    """Evaluate the JavaScript ``expression`` in ``page`` until it is true, under the page's own
+    Content-Security-Policy. Playwright's ``wait_for_function`` cannot: once its first check is false it
+    polls by ``eval`` inside the page, which the portal's policy forbids (no ``'unsafe-eval'``), so a wait
+    that was not already true failed. ``page.evaluate`` runs through the browser's debugging protocol.
+    Raises ``AssertionError`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout:g} s: {expression}")
+        page.wait_for_timeout(100)
 
 
 def review_shoot(base: Path, clips_n: int = 3, seconds: float = 1.0) -> Path:
