@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(chromium_path() is None, reason="needs Debian's 
 
 LAPTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
-WAIT = 30_000  # ms: Playwright's own waits (they end as soon as the condition holds)
+WAIT = 30.0  # s: the waits end as soon as the condition holds
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def browser():
 
 @pytest.fixture
 def context(browser):
-    ctx = browser.new_context(viewport=LAPTOP, bypass_csp=True)  # Playwright evaluates its waits as strings
+    ctx = browser.new_context(viewport=LAPTOP)  # the portal's own policy: waits go through wait_until
     yield ctx
     ctx.close()
 
@@ -122,8 +122,7 @@ def test_a_director_link_opens_the_days_grid_with_thumbnails(context, server, sh
     assert tiles.count() == 3
     names = [c[1] for c in _clips(shoot)]
     assert [tiles.nth(i).get_attribute("data-name") for i in range(3)] == names
-    page.wait_for_function("[...document.querySelectorAll('.tile img')].every(i => i.complete && i.naturalWidth > 0)",
-                           timeout=WAIT)
+    wait_until(page, "[...document.querySelectorAll('.tile img')].every(i => i.complete && i.naturalWidth > 0)", timeout=WAIT)
     assert page.locator(".tile img").count() == 3
     assert page.locator(".tile .verdict").first.inner_text() in ("SAFE TO FORMAT", "NOT SAFE TO FORMAT")
     assert page.locator(".tile .badge.play").count() == 3  # every clip has its proxy
@@ -159,12 +158,11 @@ def test_the_player_seeks_to_a_frame_and_shows_the_tc_burnt_into_it(context, ser
     clip_id, _name, start, start_tc = _clips(shoot)[1]
     page = _signed_in(context, shoot, server, "Dee Op", "dop")
     page.goto(f"{server.url}/clip/{clip_id}")
-    page.wait_for_function("document.getElementById('video').readyState >= 2", timeout=WAIT)
+    wait_until(page, "document.getElementById('video').readyState >= 2", timeout=WAIT)
     page.fill("#gotoval", str(frame))
     page.click("#goto button")
-    page.wait_for_function(f"(() => {{ const t = document.getElementById('tc');"
-                           f" return t.dataset.source === 'frame' && t.dataset.frame === '{frame}'; }})()",
-                           timeout=WAIT)
+    wait_until(page, f"(() => {{ const t = document.getElementById('tc');"
+                     f" return t.dataset.source === 'frame' && t.dataset.frame === '{frame}'; }})()", timeout=WAIT)
     expected = frames_to_tc(start + frame, FPS)
     assert page.locator("#tc").inner_text() == expected
     neighbours = [frames_to_tc(start + f, FPS) for f in (frame - 1, frame, frame + 1) if 0 <= f < 25]
@@ -173,7 +171,7 @@ def test_the_player_seeks_to_a_frame_and_shows_the_tc_burnt_into_it(context, ser
 
     page.click("#fwd" if frame < 24 else "#back")  # one frame step, again from the frame's own time
     step = frame + 1 if frame < 24 else frame - 1
-    page.wait_for_function(f"document.getElementById('tc').dataset.frame === '{step}'", timeout=WAIT)
+    wait_until(page, f"document.getElementById('tc').dataset.frame === '{step}'", timeout=WAIT)
     assert page.locator("#tc").inner_text() == frames_to_tc(start + step, FPS)
     assert page.locator("#watermark span").first.inner_text() == "Dee Op"
 
@@ -182,17 +180,17 @@ def test_circling_and_a_comment_at_a_tc_land_in_the_catalog_with_the_viewers_nam
     clip_id, name, start, _tc = _clips(shoot)[2]
     page = _signed_in(context, shoot, server, "Sam Script", "script")
     page.goto(f"{server.url}/clip/{clip_id}")
-    page.wait_for_function("document.getElementById('video').readyState >= 2", timeout=WAIT)
+    wait_until(page, "document.getElementById('video').readyState >= 2", timeout=WAIT)
     page.click("#circle")
-    page.wait_for_function("document.getElementById('status').textContent.includes('circled: yes')", timeout=WAIT)
+    wait_until(page, "document.getElementById('status').textContent.includes('circled: yes')", timeout=WAIT)
     page.click("#stars .star[data-n='4']")
-    page.wait_for_function("document.getElementById('status').textContent.includes('rating 4')", timeout=WAIT)
+    wait_until(page, "document.getElementById('status').textContent.includes('rating 4')", timeout=WAIT)
     page.fill("#gotoval", "7")
     page.click("#goto button")
-    page.wait_for_function("document.getElementById('tc').dataset.frame === '7'", timeout=WAIT)
+    wait_until(page, "document.getElementById('tc').dataset.frame === '7'", timeout=WAIT)
     page.fill("#commenttext", "boom in frame, top left")
     page.click("#send")
-    page.wait_for_function("document.getElementById('status').textContent.includes('comment at')", timeout=WAIT)
+    wait_until(page, "document.getElementById('status').textContent.includes('comment at')", timeout=WAIT)
     page.screenshot(path=str(shots / "portal-clip.png"), full_page=True)
     page.set_viewport_size(PHONE)
     page.screenshot(path=str(shots / "portal-clip-phone.png"), full_page=True)
@@ -319,7 +317,7 @@ def test_a_clip_without_a_proxy_shows_its_thumbnails_and_scrubs_through_them(bro
         catalog.close()
     clip_id = _clips(db)[0][0]
     with portal(db) as s:
-        ctx = browser.new_context(viewport=LAPTOP, bypass_csp=True)
+        ctx = browser.new_context(viewport=LAPTOP)
         try:
             page = ctx.new_page()
             assert page.goto(link(db, s, "Ana Director", "director")).ok
@@ -330,8 +328,8 @@ def test_a_clip_without_a_proxy_shows_its_thumbnails_and_scrubs_through_them(bro
             first = page.locator("#still").get_attribute("src")
             assert "/thumb/0?" in first
             page.locator("#scrub").fill("24")  # the last frame: the last thumbnail
-            page.wait_for_function("document.getElementById('still').src.includes('/thumb/2?')", timeout=WAIT)
+            wait_until(page, "document.getElementById('still').src.includes('/thumb/2?')", timeout=WAIT)
             assert page.locator("#tc").get_attribute("data-source") == "thumb"
-            page.wait_for_function("document.getElementById('still').naturalWidth > 0", timeout=WAIT)
+            wait_until(page, "document.getElementById('still').naturalWidth > 0", timeout=WAIT)
         finally:
             ctx.close()
