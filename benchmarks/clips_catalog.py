@@ -574,7 +574,10 @@ def run_show(args) -> dict:
     db, facts_file = args.work / "show.sqlite", args.work / "show.facts.json"
     t0 = time.perf_counter()
     facts = json.loads(facts_file.read_text()) if args.reuse and db.exists() and facts_file.exists() else None
-    if facts is None or facts["clips"] != args.clips:
+    if facts is not None and facts["clips"] != args.clips:  # never rebuild a kept show (minutes, gigabytes)
+        sys.exit(f"--reuse: {db} holds {facts['clips']:,} clips, not --clips {args.clips:,}; pass "
+                 f"--clips {facts['clips']} to measure it, or drop --reuse to build {args.clips:,} in its place")
+    if facts is None:
         facts = build_show(db, args.clips, args.files_per_clip)
         facts_file.write_text(json.dumps(facts))
     build_s = time.perf_counter() - t0
